@@ -8,5 +8,7 @@ if [ -x "$venv/bin/ray" ] && "$venv/bin/python" -c 'import ray, sys; sys.exit(ra
   exit 0
 fi
 python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "ray==2.58.0" numpy grpcio
+# --retries 0: an unreachable default index then fails fast and pip goes on with the
+# machine's own index.
+"$venv/bin/pip" install -q --disable-pip-version-check --retries 0 "ray==2.58.0" numpy grpcio
 "$venv/bin/python" -c 'import ray; print("ray", ray.__version__, "ready in", __import__("sys").prefix)'

@@ -1,0 +1,23 @@
+package dev.prism.function;
+
+/**
+ * A remote function of 1 argument that returns a value of type {@code R}: the target of a method
+ * reference passed to Prism to run remotely. Serializable, so Prism can read which method the
+ * reference names; only references to named methods are accepted, never lambdas that capture
+ * values.
+ *
+ * @param <T0> the type of argument 0
+ * @param <R> the return type
+ */
+@FunctionalInterface
+public interface PrismFunc1<T0, R> extends PrismFunc {
+
+  /**
+   * Calls the function (Prism calls it on the worker that runs the task).
+   *
+   * @param t0 argument 0
+   * @return the result
+   * @throws Exception whatever the function throws; it reaches the caller as a task error
+   */
+  R apply(T0 t0) throws Exception;
+}

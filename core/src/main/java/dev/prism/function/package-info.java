@@ -1,0 +1,6 @@
+/**
+ * Functional interfaces for remote functions and actor methods, of arity 0 to 6. Users never
+ * implement them: they pass method references ({@code MyClass::method}) that the compiler turns
+ * into instances of these interfaces.
+ */
+package dev.prism.function;
