@@ -1,0 +1,50 @@
+package dev.prism.store.internal;
+
+import dev.prism.store.ObjectId;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What one client connection holds in the store: its pins (with counts) and the objects it
+ * created but has not sealed yet. The server releases and aborts all of it when the connection
+ * drops. Guarded by the store core's lock. Internal: not part of the API.
+ */
+public final class Session {
+
+  /** A pin of one object by this session. */
+  static final class Pin {
+    final StoreCore.Entry entry;
+    int count;
+
+    Pin(StoreCore.Entry entry) {
+      this.entry = entry;
+    }
+  }
+
+  private final String name;
+  final Map<ObjectId, Pin> pins = new HashMap<>();
+  final Map<ObjectId, StoreCore.Entry> creations = new HashMap<>();
+
+  /**
+   * Creates a session.
+   *
+   * @param name a name for logs (e.g. the peer's pid)
+   */
+  public Session(String name) {
+    this.name = name;
+  }
+
+  /**
+   * Returns the session's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}
