@@ -1,0 +1,100 @@
+package dev.prism.scheduler;
+
+import java.util.SplittableRandom;
+
+/**
+ * Default hybrid policy: prefer the local node while the utilisation of the requested resources
+ * there is below the spread threshold; otherwise pick among the {@code topK} least loaded nodes
+ * with room (seeded random choice), examining a sample of at most {@code maxNodesScanned} nodes
+ * from a random start (and the remaining nodes only when the sample has no room), so a decision
+ * costs O(min(n, sample)) rather than O(n log n). Allocation-free on the hot path.
+ */
+final class HybridPolicy implements SchedulingPolicy {
+    private final double threshold;
+    private final int topK;
+    private final int maxScan;
+    private final SplittableRandom random;
+    private final int[] topIdx;
+    private final double[] topScore;
+    private int found;
+
+    HybridPolicy(HybridOptions o) {
+        this.threshold = o.spreadThreshold();
+        this.topK = o.topK();
+        this.maxScan = o.maxNodesScanned();
+        this.random = new SplittableRandom(o.seed());
+        this.topIdx = new int[topK];
+        this.topScore = new double[topK];
+    }
+
+    @Override
+    public SchedulingDecision schedule(ClusterResourceView c, SchedulingRequest r) {
+        int n = c.size;
+        if (n == 0) {
+            return Feasibility.noNodeAvailable(c, r);
+        }
+        ResourceRequest req = r.resources();
+        LabelSelector sel = r.labelSelector();
+        boolean filter = !sel.isEmpty();
+        NodeResources local = c.nodeOrNull(r.localNode());
+        if (local != null && (!filter || sel.matches(local.labels()))) {
+            double u = local.pool.scoreIfFits(req);
+            if (u >= 0 && u < threshold) {
+                return local.scheduled;
+            }
+        }
+        NodeResources[] nodes = c.nodes;
+        int start = n == 1 ? 0 : random.nextInt(n);
+        int m = Math.min(n, maxScan);
+        found = 0;
+        scan(nodes, n, start, m, req, sel, filter);
+        if (found == 0 && m < n) {
+            scan(nodes, n, start + m, n - m, req, sel, filter);
+        }
+        if (found == 0) {
+            return Feasibility.noNodeAvailable(c, r);
+        }
+        int pick = found == 1 ? topIdx[0] : topIdx[random.nextInt(found)];
+        return nodes[pick].scheduled;
+    }
+
+    private void scan(NodeResources[] nodes, int n, int from, int count, ResourceRequest req,
+            LabelSelector sel, boolean filter) {
+        int i = from % n;
+        for (int k = 0; k < count; k++) {
+            NodeResources node = nodes[i];
+            if (!filter || sel.matches(node.labels())) {
+                double u = node.pool.scoreIfFits(req);
+                if (u >= 0) {
+                    offer(i, u);
+                }
+            }
+            if (++i == n) {
+                i = 0;
+            }
+        }
+    }
+
+    /** Keeps the k lowest scores; equal scores keep the earlier one (the scan start is random). */
+    private void offer(int idx, double score) {
+        if (found < topK) {
+            int j = found++;
+            while (j > 0 && topScore[j - 1] > score) {
+                topScore[j] = topScore[j - 1];
+                topIdx[j] = topIdx[j - 1];
+                j--;
+            }
+            topScore[j] = score;
+            topIdx[j] = idx;
+        } else if (score < topScore[topK - 1]) {
+            int j = topK - 1;
+            while (j > 0 && topScore[j - 1] > score) {
+                topScore[j] = topScore[j - 1];
+                topIdx[j] = topIdx[j - 1];
+                j--;
+            }
+            topScore[j] = score;
+            topIdx[j] = idx;
+        }
+    }
+}
