@@ -1,0 +1,124 @@
+package dev.prism.store;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/** The main of the child JVMs that the cross-process tests start. Prints results as lines. */
+public final class ChildClient {
+
+  private ChildClient() {}
+
+  /**
+   * Runs one mode.
+   *
+   * @param args mode and its arguments
+   * @throws Exception on failure (exit code 1)
+   */
+  public static void main(String[] args) throws Exception {
+    Path socket = Path.of(args[1]);
+    switch (args[0]) {
+      case "read-root" -> readRoot(socket, ObjectId.fromHex(args[2]));
+      case "read-payload" -> readPayload(socket, ObjectId.fromHex(args[2]));
+      case "write-root" -> writeRoot(socket, ObjectId.fromHex(args[2]));
+      case "hold" -> hold(socket, ObjectId.fromHex(args[2]), ObjectId.fromHex(args[3]));
+      case "worker" -> worker(socket, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      default -> throw new IllegalArgumentException(args[0]);
+    }
+  }
+
+  private static void readRoot(Path socket, ObjectId id) {
+    try (StoreClient c = StoreClient.connect(socket);
+         BufferAllocator a = new RootAllocator();
+         ArrowObject o = c.getRoot(id, a, Duration.ofSeconds(10))) {
+      VectorSchemaRoot root = o.root();
+      boolean inside = true;
+      for (FieldVector v : root.getFieldVectors()) {
+        for (var buf : v.getFieldBuffers()) {
+          if (buf.capacity() > 0 && !c.isInMapping(buf.memoryAddress())) {
+            inside = false;
+          }
+        }
+      }
+      System.out.println("ROWS " + root.getRowCount());
+      System.out.println("TSV " + root.contentToTSVString().replace("\n", "|"));
+      System.out.println("ZEROCOPY " + inside);
+    }
+  }
+
+  private static void readPayload(Path socket, ObjectId id) {
+    try (StoreClient c = StoreClient.connect(socket);
+         Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
+      System.out.println("CHECKSUM " + StoreTestSupport.checksum(p.data()));
+      System.out.println("META " + new String(p.metadata(), java.nio.charset.StandardCharsets.UTF_8));
+      System.out.println("ZEROCOPY " + c.isInMapping(p.data().address()));
+    }
+  }
+
+  private static void writeRoot(Path socket, ObjectId id) {
+    try (StoreClient c = StoreClient.connect(socket);
+         BufferAllocator a = new RootAllocator();
+         VectorSchemaRoot root = ArrowFixtures.table(a, 1000)) {
+      c.putRoot(id, root);
+      c.sync();
+      System.out.println("WROTE");
+    }
+  }
+
+  /** Pins an object, leaves another unsealed, says READY and waits to be killed. */
+  private static void hold(Path socket, ObjectId pinned, ObjectId unsealed) throws Exception {
+    StoreClient c = StoreClient.connect(socket);
+    ObjectBuffer b = c.get(pinned, Duration.ofSeconds(10));
+    ObjectBuffer b2 = c.get(pinned, Duration.ofSeconds(10));
+    ObjectWriter w = c.create(unsealed, 4096);
+    w.segment().fill((byte) 7);
+    c.sync();
+    System.out.println("READY " + b.size() + " " + b2.size() + " " + w.size());
+    Thread.sleep(60_000);
+  }
+
+  /** Puts and reads back {@code count} payloads of varied sizes from 2 threads. */
+  private static void worker(Path socket, int seed, int count) throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < 2; t++) {
+      int ts = seed * 10 + t;
+      threads.add(Thread.ofPlatform().start(() -> {
+        try (StoreClient c = StoreClient.connect(socket)) {
+          for (int i = 0; i < count; i++) {
+            byte[] data = StoreTestSupport.pattern(ts * 100_000L + i, 100 + (i * 7919) % 20_000);
+            ObjectId id = ObjectId.random();
+            c.putBytes(id, data, new byte[] {(byte) i});
+            try (Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
+              if (StoreTestSupport.checksum(p.data())
+                  != StoreTestSupport.checksum(MemorySegment.ofArray(data))
+                  || p.metadata()[0] != (byte) i) {
+                throw new AssertionError("checksum mismatch for " + id);
+              }
+            }
+            if (i % 2 == 0) {
+              c.delete(id);
+            }
+          }
+          c.sync();
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!errors.isEmpty()) {
+      errors.get(0).printStackTrace(System.out);
+      System.exit(1);
+    }
+    System.out.println("DONE " + (2 * count));
+  }
+}
