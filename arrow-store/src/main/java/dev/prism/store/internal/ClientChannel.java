@@ -30,7 +30,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ClientChannel implements AutoCloseable {
 
+  /** How long a client spins for a reply before blocking. */
+  private static final long SPIN_NANOS = 100_000;
+
   private final SocketChannel channel;
+  private final Poller poller;
   private final ReentrantLock lock = new ReentrantLock();
   private final ByteBuffer out = ByteBuffer.allocateDirect(1 << 12).order(Protocol.ORDER);
   private final MemorySegment outSeg = MemorySegment.ofBuffer(out);
@@ -45,6 +49,7 @@ public final class ClientChannel implements AutoCloseable {
     try {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       channel.connect(UnixDomainSocketAddress.of(socketPath));
+      poller = new Poller(channel, SPIN_NANOS);
     } catch (IOException e) {
       throw new StoreClosedException("cannot connect to the object store at " + socketPath + ": "
           + e.getMessage() + " (is the store server running on this node?)", e);
@@ -297,9 +302,7 @@ public final class ClientChannel implements AutoCloseable {
     out.putInt(0, out.position() - 4);
     out.flip();
     try {
-      while (out.hasRemaining()) {
-        channel.write(out);
-      }
+      poller.writeFully(out);
     } catch (IOException e) {
       throw broken(e);
     }
@@ -358,7 +361,7 @@ public final class ClientChannel implements AutoCloseable {
       in = bigger;
     }
     while (in.position() < n) {
-      if (channel.read(in) < 0) {
+      if (poller.read(in) < 0) {
         throw new IOException("the store server closed the connection");
       }
     }
@@ -375,6 +378,9 @@ public final class ClientChannel implements AutoCloseable {
     closed = true;
     try {
       channel.close();
+      if (poller != null) {
+        poller.close();
+      }
     } catch (IOException ignored) {
       // nothing more to do
     }

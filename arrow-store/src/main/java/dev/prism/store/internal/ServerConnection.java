@@ -27,6 +27,9 @@ final class ServerConnection implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
 
+  /** How long the connection spins for the next request before blocking. */
+  private static final long SPIN_NANOS = 50_000;
+
   private final SocketChannel channel;
   private final StoreCore core;
   private final String shmPath;
@@ -38,6 +41,7 @@ final class ServerConnection implements Runnable {
   private final MemorySegment inSeg = MemorySegment.ofBuffer(in);
   private Session session;
   private String name = "unidentified client";
+  private volatile Poller poller;
 
   ServerConnection(SocketChannel channel, StoreCore core, String shmPath, long defaultTimeoutNanos,
       Runnable onClose) {
@@ -54,13 +58,21 @@ final class ServerConnection implements Runnable {
     } catch (IOException e) {
       LOG.debug("closing connection of {}", name, e);
     }
+    Poller p = poller;
+    if (p != null) {
+      p.wakeup();
+    }
   }
 
   @Override
   public void run() {
     try {
+      poller = new Poller(channel, SPIN_NANOS);
+      if (!channel.isOpen()) {
+        return;
+      }
       while (true) {
-        if (channel.read(in) < 0) {
+        if (poller.read(in) < 0) {
           break;
         }
         in.flip();
@@ -106,6 +118,13 @@ final class ServerConnection implements Runnable {
       LOG.error("store connection of {} failed", name, e);
     } finally {
       close();
+      try {
+        if (poller != null) {
+          poller.close();
+        }
+      } catch (IOException e) {
+        LOG.debug("closing selector", e);
+      }
       if (session != null) {
         core.closeSession(session);
       }
@@ -283,9 +302,7 @@ final class ServerConnection implements Runnable {
       return;
     }
     out.flip();
-    while (out.hasRemaining()) {
-      channel.write(out);
-    }
+    poller.writeFully(out);
     if (out.capacity() > (1 << 20)) {
       out = ByteBuffer.allocateDirect(1 << 16).order(Protocol.ORDER);
     } else {
