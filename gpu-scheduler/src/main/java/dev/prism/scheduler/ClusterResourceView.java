@@ -22,8 +22,15 @@ import java.util.Set;
  * <p>Not thread-safe: confine to one scheduling thread or guard externally.
  */
 public final class ClusterResourceView {
-    NodeResources[] nodes = new NodeResources[16];
+    private static final int INITIAL_CAPACITY = 16;
+
+    NodeResources[] nodes = new NodeResources[INITIAL_CAPACITY];
     int size;
+    /** Structure of arrays: node in slot i owns {@code [i * width, (i + 1) * width)}. */
+    int width = ResourceIds.OBJECT_STORE_MEMORY + 1;
+    long[] total = new long[INITIAL_CAPACITY * width];
+    long[] avail = new long[INITIAL_CAPACITY * width];
+    double[] inv = new double[INITIAL_CAPACITY * width];
     private final Map<NodeId, NodeResources> byId = new HashMap<>();
     private final Map<PlacementGroupId, Map<Integer, NodeResources>> bundleNodes = new HashMap<>();
 
@@ -43,9 +50,13 @@ public final class ClusterResourceView {
                     + " remove it first or use updateTotal to change its resources");
         }
         NodeResources n = NodeResources.of(spec);
-        if (size == nodes.length) {
-            nodes = Arrays.copyOf(nodes, size * 2);
+        if (n.pool.width > width) {
+            relayout(n.pool.width, nodes.length);
         }
+        if (size == nodes.length) {
+            relayout(width, size * 2);
+        }
+        n.pool.attach(total, avail, inv, size * width, width);
         n.slot = size;
         n.owner = this;
         nodes[size++] = n;
@@ -65,7 +76,11 @@ public final class ClusterResourceView {
             return false;
         }
         int s = n.slot;
+        n.pool.detach();
         NodeResources last = nodes[--size];
+        if (last != n) {
+            last.pool.attach(total, avail, inv, s * width, width);
+        }
         nodes[s] = last;
         last.slot = s;
         nodes[size] = null;
@@ -140,7 +155,25 @@ public final class ClusterResourceView {
                     + FixedPoint.format(total.fixed(ResourceIds.GPU)) + " but it has "
                     + n.gpus().size() + " GPU devices; remove and re-add the node to change its GPUs");
         }
+        if (total.maxId() >= width) {
+            relayout(total.maxId() + 1, nodes.length);
+        }
         n.pool.updateTotal(total);
+    }
+
+    /** Re-lays the structure of arrays for a new width (resource count) or node capacity. */
+    private void relayout(int newWidth, int newCapacity) {
+        long[] t = new long[newCapacity * newWidth];
+        long[] a = new long[newCapacity * newWidth];
+        double[] v = new double[newCapacity * newWidth];
+        for (int i = 0; i < size; i++) {
+            nodes[i].pool.attach(t, a, v, i * newWidth, newWidth);
+        }
+        nodes = Arrays.copyOf(nodes, newCapacity);
+        total = t;
+        avail = a;
+        inv = v;
+        width = newWidth;
     }
 
     /**

@@ -43,23 +43,71 @@ final class HybridPolicy implements SchedulingPolicy {
                 return local.scheduled;
             }
         }
-        NodeResources[] nodes = c.nodes;
         int start = n == 1 ? 0 : random.nextInt(n);
         int m = Math.min(n, maxScan);
         found = 0;
-        scan(nodes, n, start, m, req, sel, filter);
+        scan(c, start, m, req, sel, filter);
         if (found == 0 && m < n) {
-            scan(nodes, n, start + m, n - m, req, sel, filter);
+            scan(c, start + m, n - m, req, sel, filter);
         }
         if (found == 0) {
             return Feasibility.noNodeAvailable(c, r);
         }
         int pick = found == 1 ? topIdx[0] : topIdx[random.nextInt(found)];
-        return nodes[pick].scheduled;
+        return c.nodes[pick].scheduled;
     }
 
-    private void scan(NodeResources[] nodes, int n, int from, int count, ResourceRequest req,
-            LabelSelector sel, boolean filter) {
+    /**
+     * Scans {@code count} slots from {@code from} (wrapping) over the view's structure of arrays:
+     * per node only contiguous array reads, plus the node object for label or GPU checks.
+     */
+    private void scan(ClusterResourceView c, int from, int count, ResourceRequest req, LabelSelector sel,
+            boolean filter) {
+        ResourceSet shape = req.resources();
+        int[] ids = shape.ids;
+        long[] am = shape.amounts;
+        int w = c.width;
+        if (ids.length == 0 || ids[ids.length - 1] >= w) {
+            scanSlow(c, from, count, req, sel, filter);
+            return;
+        }
+        boolean gpu = req.gpuFixed() != 0;
+        long[] av = c.avail;
+        long[] t = c.total;
+        double[] v = c.inv;
+        NodeResources[] nodes = c.nodes;
+        int n = c.size;
+        int i = from % n;
+        for (int k = 0; k < count; k++) {
+            int b = i * w;
+            double u = 0;
+            boolean fits = true;
+            for (int j = 0; j < ids.length; j++) {
+                int x = b + ids[j];
+                long a = av[x];
+                if (a < am[j]) {
+                    fits = false;
+                    break;
+                }
+                double used = (t[x] - a) * v[x];
+                if (used > u) {
+                    u = used;
+                }
+            }
+            if (fits && (!filter || sel.matches(nodes[i].labels()))
+                    && (!gpu || nodes[i].pool.fitsAvailable(req))) {
+                offer(i, u);
+            }
+            if (++i == n) {
+                i = 0;
+            }
+        }
+    }
+
+    private void scanSlow(ClusterResourceView c, int from, int count, ResourceRequest req, LabelSelector sel,
+            boolean filter) {
+        NodeResources[] nodes = c.nodes;
+        int n = c.size;
         int i = from % n;
         for (int k = 0; k < count; k++) {
             NodeResources node = nodes[i];

@@ -1,25 +1,31 @@
 package dev.prism.scheduler;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Dense accounting of one pool (a node or a committed bundle): total and available amounts as
- * arrays indexed by interned resource id, plus per-device GPU accounting. Not thread-safe.
+ * Dense accounting of one pool (a node or a committed bundle): total and available amounts
+ * indexed by interned resource id, plus per-device GPU accounting. Not thread-safe.
+ *
+ * <p>The amounts live in a slice {@code [base, base + width)} of arrays that may be shared: a
+ * standalone pool owns its arrays ({@code base == 0}); a node attached to a
+ * {@link ClusterResourceView} lives in the view's structure-of-arrays, one slice per node, so a
+ * decision scans contiguous memory instead of chasing a pointer per node.
  */
 final class ResourcePool {
     long[] total;
     long[] avail;
-    double[] invTotal;
+    double[] inv;
+    int base;
+    int width;
     final GpuInstances gpus;
     /** Set when the node or bundle is gone; frees into it are then ignored. */
     boolean removed;
 
     ResourcePool(ResourceSet totals, GpuInstances gpus) {
-        int width = totals.maxId() + 1;
+        width = totals.maxId() + 1;
         total = new long[width];
         avail = new long[width];
-        invTotal = new double[width];
+        inv = new double[width];
         for (int i = 0; i < totals.ids.length; i++) {
             total[totals.ids[i]] = totals.amounts[i];
             avail[totals.ids[i]] = totals.amounts[i];
@@ -29,9 +35,13 @@ final class ResourcePool {
     }
 
     private ResourcePool(ResourcePool o, boolean empty) {
-        total = o.total;
-        invTotal = o.invTotal;
-        avail = (empty ? o.total : o.avail).clone();
+        width = o.width;
+        total = new long[width];
+        avail = new long[width];
+        inv = new double[width];
+        System.arraycopy(o.total, o.base, total, 0, width);
+        System.arraycopy(empty ? o.total : o.avail, o.base, avail, 0, width);
+        System.arraycopy(o.inv, o.base, inv, 0, width);
         gpus = o.gpus == null ? null : (empty ? o.gpus.copyEmpty() : o.gpus.copyAvailable());
     }
 
@@ -45,10 +55,33 @@ final class ResourcePool {
         return new ResourcePool(this, true);
     }
 
+    /** Moves this pool's amounts into a slice of shared arrays (wider or equal width). */
+    void attach(long[] t, long[] a, double[] v, int newBase, int newWidth) {
+        System.arraycopy(total, base, t, newBase, width);
+        System.arraycopy(avail, base, a, newBase, width);
+        System.arraycopy(inv, base, v, newBase, width);
+        java.util.Arrays.fill(t, newBase + width, newBase + newWidth, 0L);
+        java.util.Arrays.fill(a, newBase + width, newBase + newWidth, 0L);
+        java.util.Arrays.fill(v, newBase + width, newBase + newWidth, 0.0);
+        total = t;
+        avail = a;
+        inv = v;
+        base = newBase;
+        width = newWidth;
+    }
+
+    /** Takes the amounts out of shared arrays into private ones. */
+    void detach() {
+        long[] t = new long[width];
+        long[] a = new long[width];
+        double[] v = new double[width];
+        attach(t, a, v, 0, width);
+    }
+
     private void recomputeInverse() {
-        invTotal = new double[total.length];
-        for (int i = 0; i < total.length; i++) {
-            invTotal[i] = total[i] > 0 ? 1.0 / total[i] : 0;
+        for (int i = 0; i < width; i++) {
+            long t = total[base + i];
+            inv[base + i] = t > 0 ? 1.0 / t : 0;
         }
     }
 
@@ -57,10 +90,11 @@ final class ResourcePool {
         int[] ids = s.ids;
         long[] am = s.amounts;
         long[] av = avail;
+        int b = base;
         long g = 0;
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
-            if (id >= av.length || av[id] < am[i]) {
+            if (id >= width || av[b + id] < am[i]) {
                 return false;
             }
             if (id == ResourceIds.GPU) {
@@ -71,37 +105,39 @@ final class ResourcePool {
     }
 
     /**
-     * One pass for the hot path: -1 when the request does not fit now, otherwise the
-     * utilisation of the requested resources (as {@link #utilization}).
+     * One pass: -1 when the request does not fit now, otherwise the utilisation of the requested
+     * resources (as {@link #utilization}).
      */
     double scoreIfFits(ResourceRequest r) {
         ResourceSet s = r.resources();
         int[] ids = s.ids;
+        if (ids.length == 0) {
+            return utilization(s);
+        }
         long[] am = s.amounts;
         long[] av = avail;
         long[] t = total;
-        double[] inv = invTotal;
+        double[] v = inv;
+        int b = base;
         double u = 0;
         long g = 0;
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
-            if (id >= av.length) {
+            if (id >= width) {
                 return -1;
             }
-            long a = av[id];
+            int k = b + id;
+            long a = av[k];
             if (a < am[i]) {
                 return -1;
             }
-            double x = (t[id] - a) * inv[id];
+            double x = (t[k] - a) * v[k];
             if (x > u) {
                 u = x;
             }
             if (id == ResourceIds.GPU) {
                 g = am[i];
             }
-        }
-        if (ids.length == 0) {
-            return utilization(s);
         }
         if (g != 0 && (gpus == null || !gpus.fitsAvailable(g, r.gpuMemoryBytes()))) {
             return -1;
@@ -114,7 +150,7 @@ final class ResourcePool {
         long g = 0;
         for (int i = 0; i < s.ids.length; i++) {
             int id = s.ids[i];
-            if (id >= total.length || total[id] < s.amounts[i]) {
+            if (id >= width || total[base + id] < s.amounts[i]) {
                 return false;
             }
             if (id == ResourceIds.GPU) {
@@ -124,7 +160,7 @@ final class ResourcePool {
         return g == 0 || (gpus != null && gpus.fitsEver(g, r.gpuMemoryBytes()));
     }
 
-    /** Takes a request that fits; returns the GPU shares (empty without GPU), or null if it does not fit. */
+    /** Takes a request; returns the GPU shares (empty without GPU), or null if it does not fit now. */
     List<GpuShare> take(ResourceRequest r) {
         if (!fitsAvailable(r)) {
             return null;
@@ -133,14 +169,14 @@ final class ResourcePool {
         long g = r.gpuFixed();
         List<GpuShare> shares = g == 0 ? List.of() : gpus.take(g, r.gpuMemoryBytes());
         for (int i = 0; i < s.ids.length; i++) {
-            avail[s.ids[i]] -= s.amounts[i];
+            avail[base + s.ids[i]] -= s.amounts[i];
         }
         return shares;
     }
 
     void giveBack(ResourceSet s, List<GpuShare> shares) {
         for (int i = 0; i < s.ids.length; i++) {
-            avail[s.ids[i]] += s.amounts[i];
+            avail[base + s.ids[i]] += s.amounts[i];
         }
         if (!shares.isEmpty()) {
             gpus.giveBack(shares);
@@ -155,30 +191,27 @@ final class ResourcePool {
         double u = 0;
         int[] ids = shape.ids;
         if (ids.length == 0) {
-            for (int id = 0; id < total.length; id++) {
-                u = Math.max(u, (total[id] - avail[id]) * invTotal[id]);
+            for (int id = 0; id < width; id++) {
+                int k = base + id;
+                u = Math.max(u, (total[k] - avail[k]) * inv[k]);
             }
             return u;
         }
-        long[] t = total;
-        for (int i = 0; i < ids.length; i++) {
-            int id = ids[i];
-            if (id < t.length) {
-                double x = (t[id] - avail[id]) * invTotal[id];
-                if (x > u) {
-                    u = x;
-                }
+        for (int id : ids) {
+            if (id < width) {
+                int k = base + id;
+                u = Math.max(u, (total[k] - avail[k]) * inv[k]);
             }
         }
         return u;
     }
 
     long totalOf(int id) {
-        return id < total.length ? total[id] : 0;
+        return id < width ? total[base + id] : 0;
     }
 
     long availOf(int id) {
-        return id < avail.length ? avail[id] : 0;
+        return id < width ? avail[base + id] : 0;
     }
 
     ResourceSet totalSet() {
@@ -189,50 +222,54 @@ final class ResourcePool {
         return toSet(avail);
     }
 
-    private static ResourceSet toSet(long[] a) {
+    private ResourceSet toSet(long[] a) {
         int n = 0;
-        for (long v : a) {
-            if (v != 0) {
+        for (int i = 0; i < width; i++) {
+            if (a[base + i] != 0) {
                 n++;
             }
+        }
+        if (n == 0) {
+            return ResourceSet.empty();
         }
         int[] ids = new int[n];
         long[] am = new long[n];
         int k = 0;
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] != 0) {
+        for (int i = 0; i < width; i++) {
+            if (a[base + i] != 0) {
                 ids[k] = i;
-                am[k++] = a[i];
+                am[k++] = a[base + i];
             }
         }
-        return n == 0 ? ResourceSet.empty() : new ResourceSet(ids, am);
+        return new ResourceSet(ids, am);
     }
 
-    /** Replaces the totals, shifting what is available by the same difference. */
+    /**
+     * Replaces the totals, shifting what is available by the same difference. The caller makes
+     * sure {@code width} covers every id of {@code totals} (a standalone pool grows itself).
+     */
     void updateTotal(ResourceSet totals) {
-        int width = Math.max(total.length, totals.maxId() + 1);
-        long[] t = new long[width];
-        for (int i = 0; i < totals.ids.length; i++) {
-            t[totals.ids[i]] = totals.amounts[i];
+        if (totals.maxId() >= width) {
+            if (base != 0 || total.length != width) {
+                throw new IllegalStateException("an attached pool must be widened by its cluster first");
+            }
+            int w = totals.maxId() + 1;
+            attach(new long[w], new long[w], new double[w], 0, w);
         }
-        long[] a = Arrays.copyOf(avail, width);
         for (int id = 0; id < width; id++) {
-            a[id] += t[id] - (id < total.length ? total[id] : 0);
+            int k = base + id;
+            long t = totals.fixed(id);
+            avail[k] += t - total[k];
+            total[k] = t;
         }
-        total = t;
-        avail = a;
         recomputeInverse();
     }
 
-    /** Overwrites what is available (a remote node's own report). */
+    /** Overwrites what is available (a remote node's own report), capped at the totals. */
     void reportAvailable(ResourceSet available) {
-        long[] a = new long[total.length];
-        for (int i = 0; i < available.ids.length; i++) {
-            int id = available.ids[i];
-            if (id < a.length) {
-                a[id] = Math.min(available.amounts[i], total[id]);
-            }
+        for (int id = 0; id < width; id++) {
+            int k = base + id;
+            avail[k] = Math.min(available.fixed(id), total[k]);
         }
-        avail = a;
     }
 }

@@ -116,4 +116,17 @@ class ClusterResourceViewTest {
         }
         assertThat(c.requireNode(A).available()).isEqualTo(ResourceSet.of("CPU", 1, "custom", 1));
     }
+
+    @Test
+    void reusedSlotStartsCleanAfterTheViewWidened() {
+        ClusterResourceView c = new ClusterResourceView();
+        c.addNode(NodeSpec.builder(A).cpu(1).resource("wide_custom", 2).build());
+        c.allocate(A, ResourceRequest.of(ResourceSet.of("wide_custom", 1)));
+        c.removeNode(A);
+        NodeResources b = c.addNode(NodeSpec.builder(B).cpu(1).build());
+        assertThat(b.total()).isEqualTo(ResourceSet.of("CPU", 1));
+        assertThat(b.available()).isEqualTo(ResourceSet.of("CPU", 1));
+        assertThat(SchedulingPolicy.hybrid(1).schedule(c, SchedulingRequest.of(ResourceSet.of("wide_custom", 1))))
+                .isInstanceOf(SchedulingDecision.Infeasible.class);
+    }
 }

@@ -197,4 +197,70 @@ class SchedulerPropertiesTest {
         }
         assertThat(sum.isEmpty()).isTrue();
     }
+
+    /** One cluster operation: 0 add node, 1 remove node, 2-5 schedule+allocate, 6-7 free, 8 widen totals. */
+    record Op(int kind, int a, int b) {}
+
+    @Provide
+    Arbitrary<List<Op>> clusterOps() {
+        return Combinators.combine(Arbitraries.integers().between(0, 8), Arbitraries.integers().between(0, 1000),
+                Arbitraries.integers().between(0, 1000)).as(Op::new).list().ofMinSize(1).ofMaxSize(120);
+    }
+
+    @Property(tries = 300)
+    void clusterViewStaysConsistentUnderChurn(@ForAll("clusterOps") List<Op> ops) {
+        ClusterResourceView c = new ClusterResourceView();
+        SchedulingPolicy p = SchedulingPolicy.hybrid(new HybridOptions(0.5, 2, 3, 11));
+        java.util.Map<NodeId, List<Grant>> held = new java.util.HashMap<>();
+        int nextId = 0;
+        for (Op op : ops) {
+            List<NodeResources> nodes = c.nodes();
+            switch (op.kind()) {
+                case 0 -> {
+                    NodeId id = NodeId.of("n" + nextId++);
+                    c.addNode(NodeSpec.builder(id).cpu(1 + op.a() % 8).gpu(op.b() % 3).build());
+                    held.put(id, new ArrayList<>());
+                }
+                case 1 -> {
+                    if (!nodes.isEmpty()) {
+                        NodeId id = nodes.get(op.a() % nodes.size()).id();
+                        c.removeNode(id);
+                        for (Grant g : held.remove(id)) {
+                            assertThat(c.free(g)).isFalse();
+                        }
+                    }
+                }
+                case 2, 3, 4, 5 -> {
+                    ResourceSet shape = op.b() % 3 == 0 ? ResourceSet.of("CPU", 0.5, "GPU", 0.25)
+                            : op.b() % 3 == 1 ? ResourceSet.of("CPU", 1) : ResourceSet.of("CPU", 1, "extra" + op.a() % 3, 1);
+                    SchedulingRequest r = SchedulingRequest.of(shape);
+                    if (p.schedule(c, r) instanceof SchedulingDecision.Scheduled s) {
+                        held.get(s.node()).add(c.allocate(s.node(), r));
+                    }
+                }
+                case 6, 7 -> {
+                    List<Grant> all = held.values().stream().flatMap(List::stream).toList();
+                    if (!all.isEmpty()) {
+                        Grant g = all.get(op.a() % all.size());
+                        held.get(g.nodeId()).remove(g);
+                        assertThat(c.free(g)).isTrue();
+                    }
+                }
+                default -> {
+                    if (!nodes.isEmpty()) {
+                        NodeResources n = nodes.get(op.a() % nodes.size());
+                        c.updateTotal(n.id(), n.total().toBuilder().set("extra" + op.b() % 3, 2).build());
+                    }
+                }
+            }
+            for (NodeResources n : c.nodes()) {
+                ResourceSet used = ResourceSet.empty();
+                for (Grant g : held.get(n.id())) {
+                    used = used.plus(g.resources());
+                }
+                assertThat(n.available()).isEqualTo(n.total().minus(used));
+                assertThat(c.requireNode(n.id())).isSameAs(n);
+            }
+        }
+    }
 }
