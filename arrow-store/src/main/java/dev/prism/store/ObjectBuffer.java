@@ -53,7 +53,11 @@ public final class ObjectBuffer implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && !client.channel().isClosed()) {
-      client.channel().oneWay(Protocol.RELEASE, id);
+      try {
+        client.channel().oneWay(Protocol.RELEASE, id);
+      } catch (StoreClosedException e) {
+        // the connection is gone, and with it every pin of this client on the server
+      }
     }
   }
 }

@@ -45,7 +45,7 @@ class StoreBasicsTest {
     Path shm = server.shmPath();
     server.close();
     assertThat(shm).doesNotExist();
-    assertThat(tmp.resolve("spill")).isEmptyDirectory();
+    assertThat(tmp.resolve("spill")).as("spill directory removed").doesNotExist();
     StoreTestSupport.assertNoShmLeak();
   }
 

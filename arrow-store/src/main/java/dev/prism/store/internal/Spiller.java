@@ -20,6 +20,7 @@ public final class Spiller implements AutoCloseable {
   private static final int CHUNK = 1 << 30;
 
   private final Path dir;
+  private final boolean createdParent;
 
   /**
    * Creates the spill directory.
@@ -28,6 +29,7 @@ public final class Spiller implements AutoCloseable {
    */
   public Spiller(Path dir) {
     this.dir = dir;
+    this.createdParent = dir.getParent() != null && !Files.exists(dir.getParent());
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -117,6 +119,13 @@ public final class Spiller implements AutoCloseable {
         Files.deleteIfExists(f);
       }
       Files.deleteIfExists(dir);
+      if (createdParent) {
+        try (Stream<Path> rest = Files.list(dir.getParent())) {
+          if (rest.findAny().isEmpty()) {
+            Files.deleteIfExists(dir.getParent());
+          }
+        }
+      }
     } catch (IOException e) {
       throw new StoreException("cannot remove spill directory " + dir + ": " + e.getMessage(), e);
     }
