@@ -17,6 +17,8 @@ final class HybridPolicy implements SchedulingPolicy {
     private final int[] topIdx;
     private final double[] topScore;
     private int found;
+    private int bestSlot;
+    private double bestScore;
 
     HybridPolicy(HybridOptions o) {
         this.threshold = o.spreadThreshold();
@@ -72,6 +74,11 @@ final class HybridPolicy implements SchedulingPolicy {
             return;
         }
         boolean gpu = req.gpuFixed() != 0;
+        if (topK == 1 && ids.length <= 2) {
+            scanBestOfTwo(c, from, count, ids[0], am[0], ids[ids.length - 1], am[ids.length - 1], req, sel,
+                    filter, gpu);
+            return;
+        }
         long[] av = c.avail;
         long[] t = c.total;
         double[] v = c.inv;
@@ -102,6 +109,56 @@ final class HybridPolicy implements SchedulingPolicy {
                 i = 0;
             }
         }
+    }
+
+    /**
+     * The common case, unrolled: top-1 over a request of one or two resources (a one-resource
+     * request passes the same id twice). Keeps the best in locals; no calls per node.
+     */
+    private void scanBestOfTwo(ClusterResourceView c, int from, int count, int id0, long r0, int id1, long r1,
+            ResourceRequest req, LabelSelector sel, boolean filter, boolean gpu) {
+        int n = c.size;
+        int lo = from % n;
+        int firstPart = Math.min(count, n - lo);
+        bestSlot = -1;
+        bestScore = Double.MAX_VALUE;
+        rangeBestOfTwo(c, lo, lo + firstPart, id0, r0, id1, r1, req, sel, filter, gpu);
+        if (count > firstPart) {
+            rangeBestOfTwo(c, 0, count - firstPart, id0, r0, id1, r1, req, sel, filter, gpu);
+        }
+        if (bestSlot >= 0) {
+            offer(bestSlot, bestScore);
+        }
+    }
+
+    /** Top-1 over the contiguous slots {@code [lo, hi)}: straight array reads, no wrap-around. */
+    private void rangeBestOfTwo(ClusterResourceView c, int lo, int hi, int id0, long r0, int id1, long r1,
+            ResourceRequest req, LabelSelector sel, boolean filter, boolean gpu) {
+        long[] av = c.avail;
+        long[] t = c.total;
+        double[] v = c.inv;
+        int w = c.width;
+        int best = bestSlot;
+        double bestU = bestScore;
+        for (int i = lo; i < hi; i++) {
+            int b = i * w;
+            int x0 = b + id0;
+            int x1 = b + id1;
+            long a0 = av[x0];
+            long a1 = av[x1];
+            if (a0 >= r0 & a1 >= r1) {
+                double u0 = (t[x0] - a0) * v[x0];
+                double u1 = (t[x1] - a1) * v[x1];
+                double u = u0 > u1 ? u0 : u1;
+                if (u < bestU && (!filter || sel.matches(c.nodes[i].labels()))
+                        && (!gpu || c.nodes[i].pool.fitsAvailable(req))) {
+                    best = i;
+                    bestU = u;
+                }
+            }
+        }
+        bestSlot = best;
+        bestScore = bestU;
     }
 
     private void scanSlow(ClusterResourceView c, int from, int count, ResourceRequest req, LabelSelector sel,
