@@ -165,45 +165,47 @@ public final class PlacementGroups {
             };
         }
 
+        /**
+         * Best fit: the node whose utilisation after taking the whole group is highest. Scalar
+         * amounts are checked arithmetically; the per-GPU assignment is verified by a trial on a
+         * scratch copy, only for the best candidate (and the next ones if that fails).
+         */
         private int[] strictPack() {
-            ResourceRequest sum = ResourceRequest.of(spec.totalDemand());
-            int best = -1;
-            double bestUtil = -1;
-            for (int i = 0; i < c.size; i++) {
-                if (!matches[i]) {
-                    continue;
-                }
-                ResourcePool live = read(i);
-                if (!scalarFits(live, sum.resources())) {
-                    continue;
-                }
-                ResourcePool trial = live.copyAvailable();
-                boolean ok = true;
-                for (ResourceRequest b : spec.bundles()) {
-                    if (trial.take(b) == null) {
-                        ok = false;
-                        break;
+            ResourceSet sum = spec.totalDemand();
+            boolean gpu = sum.fixed(ResourceIds.GPU) > 0;
+            boolean[] rejected = null;
+            while (true) {
+                int best = -1;
+                double bestUtil = -1;
+                for (int i = 0; i < c.size; i++) {
+                    if (!matches[i] || (rejected != null && rejected[i])) {
+                        continue;
                     }
-                }
-                if (ok) {
-                    double u = trial.utilization(ResourceSet.empty());
+                    double u = read(i).utilizationAfter(sum);
                     if (u > bestUtil) {
                         best = i;
                         bestUtil = u;
                     }
                 }
+                if (best < 0) {
+                    return null;
+                }
+                if (!gpu || trialFits(read(best))) {
+                    int[] out = new int[spec.bundles().size()];
+                    java.util.Arrays.fill(out, best);
+                    return out;
+                }
+                if (rejected == null) {
+                    rejected = new boolean[c.size];
+                }
+                rejected[best] = true;
             }
-            if (best < 0) {
-                return null;
-            }
-            int[] out = new int[spec.bundles().size()];
-            java.util.Arrays.fill(out, best);
-            return out;
         }
 
-        private static boolean scalarFits(ResourcePool p, ResourceSet s) {
-            for (int k = 0; k < s.ids.length; k++) {
-                if (p.availOf(s.ids[k]) < s.amounts[k]) {
+        private boolean trialFits(ResourcePool pool) {
+            ResourcePool trial = pool.copyAvailable();
+            for (ResourceRequest b : spec.bundles()) {
+                if (trial.take(b) == null) {
                     return false;
                 }
             }
@@ -256,8 +258,9 @@ public final class PlacementGroups {
                 if (!matches[i] || (exclude != null && exclude[i])) {
                     continue;
                 }
-                double s = read(i).scoreIfFits(req);
-                if (s >= 0 && s < bestScore) {
+                ResourcePool p = read(i);
+                double s = p.scalarScore(req);
+                if (s >= 0 && s < bestScore && p.gpusFit(req)) {
                     best = i;
                     bestScore = s;
                 }

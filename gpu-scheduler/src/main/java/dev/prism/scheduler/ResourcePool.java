@@ -109,6 +109,12 @@ final class ResourcePool {
      * resources (as {@link #utilization}).
      */
     double scoreIfFits(ResourceRequest r) {
+        double u = scalarScore(r);
+        return u >= 0 && gpusFit(r) ? u : -1;
+    }
+
+    /** As {@link #scoreIfFits} but checking only the scalar amounts, not per-GPU fit. */
+    double scalarScore(ResourceRequest r) {
         ResourceSet s = r.resources();
         int[] ids = s.ids;
         if (ids.length == 0) {
@@ -120,7 +126,6 @@ final class ResourcePool {
         double[] v = inv;
         int b = base;
         double u = 0;
-        long g = 0;
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
             if (id >= width) {
@@ -135,12 +140,30 @@ final class ResourcePool {
             if (x > u) {
                 u = x;
             }
-            if (id == ResourceIds.GPU) {
-                g = am[i];
+        }
+        return u;
+    }
+
+    /** Whether the per-GPU assignment can serve the request now (true without a GPU demand). */
+    boolean gpusFit(ResourceRequest r) {
+        long g = r.gpuFixed();
+        return g == 0 || (gpus != null && gpus.fitsAvailable(g, r.gpuMemoryBytes()));
+    }
+
+    /**
+     * The utilisation of the pool's most used resource after adding {@code add}, or -1 when the
+     * scalar amounts do not fit.
+     */
+    double utilizationAfter(ResourceSet add) {
+        for (int i = 0; i < add.ids.length; i++) {
+            if (availOf(add.ids[i]) < add.amounts[i]) {
+                return -1;
             }
         }
-        if (g != 0 && (gpus == null || !gpus.fitsAvailable(g, r.gpuMemoryBytes()))) {
-            return -1;
+        double u = 0;
+        for (int id = 0; id < width; id++) {
+            int k = base + id;
+            u = Math.max(u, (total[k] - avail[k] + add.fixed(id)) * inv[k]);
         }
         return u;
     }
