@@ -93,11 +93,18 @@ public final class ObjectWriter implements AutoCloseable {
     return done;
   }
 
-  /** Aborts the object unless it was sealed or aborted already. */
+  /**
+   * Aborts the object unless it was sealed or aborted already. If the connection is gone there
+   * is nothing to do: the server aborts a lost client's unsealed objects itself.
+   */
   @Override
   public void close() {
     if (!done) {
-      abort();
+      try {
+        abort();
+      } catch (StoreClosedException e) {
+        // the server cleaned up when the connection dropped
+      }
     }
   }
 
