@@ -1,0 +1,135 @@
+package dev.prism.runtime.gcs;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * Immutable configuration of a {@link GcsServer}. Build one with {@link #builder()}.
+ *
+ * @param host the address to bind (an IP literal or host name; {@code 127.0.0.1} keeps the GCS
+ *     on loopback)
+ * @param port the port to bind; 0 picks a free ephemeral port
+ * @param nodeTimeout how long a node may go without a resource report before it is declared dead
+ * @param healthCheckPeriod how often the GCS looks for nodes whose reports stopped
+ * @param clock the time source for liveness (inject a manual one in tests)
+ */
+public record GcsConfig(
+    String host, int port, Duration nodeTimeout, Duration healthCheckPeriod, InstantSource clock) {
+
+  /** The default node timeout: 10 seconds. */
+  public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Validates the configuration.
+   *
+   * @throws GcsException if a value is out of range
+   */
+  public GcsConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(nodeTimeout, "nodeTimeout");
+    Objects.requireNonNull(healthCheckPeriod, "healthCheckPeriod");
+    Objects.requireNonNull(clock, "clock");
+    if (host.isBlank()) {
+      throw new GcsException("GCS host is blank; give an address such as 127.0.0.1");
+    }
+    if (port < 0 || port > 65535) {
+      throw new GcsException(
+          "GCS port " + port + " is out of range; give 0 (ephemeral) or 1..65535");
+    }
+    if (nodeTimeout.isNegative() || nodeTimeout.isZero()) {
+      throw new GcsException(
+          "nodeTimeout " + nodeTimeout + " must be positive, e.g. " + DEFAULT_NODE_TIMEOUT);
+    }
+    if (healthCheckPeriod.isNegative() || healthCheckPeriod.isZero()) {
+      throw new GcsException(
+          "healthCheckPeriod " + healthCheckPeriod + " must be positive, e.g. PT1S");
+    }
+  }
+
+  /**
+   * Returns a builder with the defaults: {@code 127.0.0.1}, an ephemeral port, a 10 s node
+   * timeout checked every second, the system clock.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder of {@link GcsConfig}. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port;
+    private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
+    private Duration healthCheckPeriod = Duration.ofSeconds(1);
+    private InstantSource clock = InstantSource.system();
+
+    private Builder() {}
+
+    /**
+     * Sets the bind address.
+     *
+     * @param host an IP literal or host name
+     * @return this builder
+     */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /**
+     * Sets the port.
+     *
+     * @param port 0 for an ephemeral port, or 1..65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets how long a node may stay silent before it is declared dead.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder nodeTimeout(Duration timeout) {
+      this.nodeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets how often silent nodes are looked for.
+     *
+     * @param period positive
+     * @return this builder
+     */
+    public Builder healthCheckPeriod(Duration period) {
+      this.healthCheckPeriod = period;
+      return this;
+    }
+
+    /**
+     * Sets the time source used for liveness.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return the configuration
+     * @throws GcsException if a value is out of range
+     */
+    public GcsConfig build() {
+      return new GcsConfig(host, port, nodeTimeout, healthCheckPeriod, clock);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.prism.runtime.gcs;
+
+import dev.prism.runtime.rpc.NodeInfo;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The global control store: serves {@code GcsService} (see {@code gcs.proto}) on a host and port,
+ * with in-memory tables of nodes (with liveness), jobs and a namespaced key-value store, and the
+ * cluster resource view that node managers update with {@code ReportResources}.
+ *
+ * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode},
+ * or until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked
+ * every {@link GcsConfig#healthCheckPeriod()}, or on demand with {@link #checkNodeHealth()}).
+ *
+ * <pre>{@code
+ * try (GcsServer gcs = GcsServer.start(GcsConfig.builder().build());
+ *      GcsClient client = GcsClient.connect(gcs.address())) {
+ *   client.kvPut("ns", "key", bytes, true);
+ * }
+ * }</pre>
+ */
+public final class GcsServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GcsServer.class);
+
+  private final GcsConfig config;
+  private final NodeTable nodes;
+  private final GcsServiceImpl service;
+  private final Server server;
+  private final ScheduledExecutorService healthChecker;
+  private final int port;
+  private volatile boolean closed;
+
+  private GcsServer(GcsConfig config, NodeTable nodes, GcsServiceImpl service, Server server,
+      ScheduledExecutorService healthChecker) {
+    this.config = config;
+    this.nodes = nodes;
+    this.service = service;
+    this.server = server;
+    this.healthChecker = healthChecker;
+    this.port = server.getPort();
+  }
+
+  /**
+   * Starts a GCS with the default configuration (loopback, ephemeral port).
+   *
+   * @return the running server
+   * @throws GcsException if the port cannot be bound
+   */
+  public static GcsServer start() {
+    return start(GcsConfig.builder().build());
+  }
+
+  /**
+   * Starts a GCS.
+   *
+   * @param config the configuration
+   * @return the running server
+   * @throws GcsException if the address cannot be bound
+   */
+  public static GcsServer start(GcsConfig config) {
+    NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
+    GcsServiceImpl service = new GcsServiceImpl(nodes, new JobTable(config.clock()), new KvTable());
+    Server server = NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.host(), config.port()))
+        .addService(service)
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new GcsException("cannot start the GCS on " + config.host() + ":" + config.port()
+          + ": " + e.getMessage() + "; choose another port, or 0 for an ephemeral one", e);
+    }
+    ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "prism-gcs-health");
+      t.setDaemon(true);
+      return t;
+    });
+    GcsServer gcs = new GcsServer(config, nodes, service, server, checker);
+    long period = config.healthCheckPeriod().toNanos();
+    checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
+    LOG.info("GCS listening on {}", gcs.address());
+    return gcs;
+  }
+
+  private void checkQuietly() {
+    try {
+      checkNodeHealth();
+    } catch (RuntimeException e) {
+      LOG.error("GCS health check failed", e);
+    }
+  }
+
+  /**
+   * Returns the host the server is bound to.
+   *
+   * @return the host from the configuration
+   */
+  public String host() {
+    return config.host();
+  }
+
+  /**
+   * Returns the bound port (the chosen one when the configuration asked for 0).
+   *
+   * @return the port
+   */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * Returns the address clients connect to.
+   *
+   * @return {@code host:port}
+   */
+  public String address() {
+    return config.host() + ":" + port();
+  }
+
+  /**
+   * Returns the configuration.
+   *
+   * @return the configuration
+   */
+  public GcsConfig config() {
+    return config;
+  }
+
+  /**
+   * Returns a snapshot of the node table, alive and dead nodes, in registration order.
+   *
+   * @return the nodes
+   */
+  public List<NodeInfo> nodes() {
+    return nodes.all();
+  }
+
+  /**
+   * Returns one node.
+   *
+   * @param nodeId the node id
+   * @return the node, or empty when it never registered
+   */
+  public Optional<NodeInfo> node(String nodeId) {
+    return nodes.get(nodeId);
+  }
+
+  /**
+   * Declares dead every alive node that has been silent for longer than the node timeout, now,
+   * and notifies the listeners. The GCS also does this every health-check period.
+   *
+   * @return the nodes declared dead by this call
+   */
+  public List<NodeInfo> checkNodeHealth() {
+    List<NodeInfo> died = nodes.expireSilent();
+    service.fireDied(died);
+    return died;
+  }
+
+  /**
+   * Adds a listener for nodes joining and dying.
+   *
+   * @param listener the listener
+   */
+  public void addNodeListener(NodeListener listener) {
+    service.addListener(listener);
+  }
+
+  /** Stops serving and the health checks. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    healthChecker.shutdownNow();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("GCS on {} stopped", address());
+  }
+}

@@ -1,0 +1,187 @@
+package dev.prism.runtime.gcs;
+
+import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.GetAllNodesReply;
+import dev.prism.runtime.rpc.GetAllNodesRequest;
+import dev.prism.runtime.rpc.KvDeleteReply;
+import dev.prism.runtime.rpc.KvDeleteRequest;
+import dev.prism.runtime.rpc.KvGetReply;
+import dev.prism.runtime.rpc.KvGetRequest;
+import dev.prism.runtime.rpc.KvKeysReply;
+import dev.prism.runtime.rpc.KvKeysRequest;
+import dev.prism.runtime.rpc.KvPutReply;
+import dev.prism.runtime.rpc.KvPutRequest;
+import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.RegisterJobReply;
+import dev.prism.runtime.rpc.RegisterJobRequest;
+import dev.prism.runtime.rpc.RegisterNodeReply;
+import dev.prism.runtime.rpc.RegisterNodeRequest;
+import dev.prism.runtime.rpc.ReportResourcesReply;
+import dev.prism.runtime.rpc.ReportResourcesRequest;
+import dev.prism.runtime.rpc.UnregisterNodeReply;
+import dev.prism.runtime.rpc.UnregisterNodeRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC face of the GCS tables. */
+final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GcsServiceImpl.class);
+
+  /** The death reason of a node that unregistered. */
+  static final String UNREGISTERED = "unregistered";
+
+  private final NodeTable nodes;
+  private final JobTable jobs;
+  private final KvTable kv;
+  private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
+
+  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv) {
+    this.nodes = nodes;
+    this.jobs = jobs;
+    this.kv = kv;
+  }
+
+  void addListener(NodeListener listener) {
+    listeners.add(listener);
+  }
+
+  void fireDied(List<NodeInfo> died) {
+    for (NodeInfo n : died) {
+      if (n.getDeathReason().equals(UNREGISTERED)) {
+        LOG.info("node {} at {}:{} left the cluster", n.getNodeId(), n.getAddress().getHost(),
+            n.getAddress().getPort());
+      } else {
+        LOG.warn("node {} at {}:{} declared dead: {}", n.getNodeId(), n.getAddress().getHost(),
+            n.getAddress().getPort(), n.getDeathReason());
+      }
+      for (NodeListener l : listeners) {
+        try {
+          l.nodeDied(n);
+        } catch (RuntimeException e) {
+          LOG.error("node listener {} failed on the death of node {}", l, n.getNodeId(), e);
+        }
+      }
+    }
+  }
+
+  private void fireAdded(NodeInfo n) {
+    for (NodeListener l : listeners) {
+      try {
+        l.nodeAdded(n);
+      } catch (RuntimeException e) {
+        LOG.error("node listener {} failed on the registration of node {}", l, n.getNodeId(), e);
+      }
+    }
+  }
+
+  /** Formats fixed-point amounts (units of 1/10,000) for logs: {@code {CPU=2, GPU=0.5}}. */
+  static String format(ResourceAmounts amounts) {
+    StringBuilder sb = new StringBuilder("{");
+    new TreeMap<>(amounts.getAmountsMap()).forEach((name, fixed) -> {
+      if (sb.length() > 1) {
+        sb.append(", ");
+      }
+      sb.append(name).append('=').append(BigDecimal.valueOf(fixed, 4).stripTrailingZeros()
+          .toPlainString());
+    });
+    return sb.append('}').toString();
+  }
+
+  @Override
+  public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeReply> out) {
+    NodeInfo node = request.getNode();
+    if (node.getNodeId().isBlank()) {
+      out.onError(Status.INVALID_ARGUMENT
+          .withDescription("RegisterNode without a node id; set node.node_id").asRuntimeException());
+      return;
+    }
+    NodeInfo registered = nodes.register(node);
+    LOG.info("node {} registered at {}:{} with {}", registered.getNodeId(),
+        registered.getAddress().getHost(), registered.getAddress().getPort(),
+        format(registered.getTotal()));
+    fireAdded(registered);
+    out.onNext(RegisterNodeReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void unregisterNode(UnregisterNodeRequest request, StreamObserver<UnregisterNodeReply> out) {
+    nodes.markDead(request.getNodeId(), UNREGISTERED).ifPresent(n -> fireDied(List.of(n)));
+    out.onNext(UnregisterNodeReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void reportResources(
+      ReportResourcesRequest request, StreamObserver<ReportResourcesReply> out) {
+    switch (nodes.report(request.getNodeId(), request.getAvailable())) {
+      case OK -> {
+        out.onNext(ReportResourcesReply.newBuilder().addAllNodes(nodes.all()).build());
+        out.onCompleted();
+      }
+      case UNKNOWN -> out.onError(Status.NOT_FOUND
+          .withDescription("node " + request.getNodeId() + " is not registered; call RegisterNode first")
+          .asRuntimeException());
+      case DEAD -> out.onError(Status.FAILED_PRECONDITION
+          .withDescription("node " + request.getNodeId() + " was declared dead ("
+              + nodes.get(request.getNodeId()).map(NodeInfo::getDeathReason).orElse("unknown")
+              + "); restart the node manager to rejoin")
+          .asRuntimeException());
+    }
+  }
+
+  @Override
+  public void getAllNodes(GetAllNodesRequest request, StreamObserver<GetAllNodesReply> out) {
+    out.onNext(GetAllNodesReply.newBuilder().addAllNodes(nodes.all()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void registerJob(RegisterJobRequest request, StreamObserver<RegisterJobReply> out) {
+    JobTable.Job job = jobs.register(request.getDriver());
+    LOG.debug("job {} registered by driver at {}:{}", job.id(), request.getDriver().getHost(),
+        request.getDriver().getPort());
+    out.onNext(RegisterJobReply.newBuilder().setJobId(JobTable.encode(job.id())).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void kvPut(KvPutRequest request, StreamObserver<KvPutReply> out) {
+    boolean added = kv.put(request.getNamespace(), request.getKey(), request.getValue(),
+        request.getOverwrite());
+    out.onNext(KvPutReply.newBuilder().setAdded(added).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void kvGet(KvGetRequest request, StreamObserver<KvGetReply> out) {
+    KvGetReply.Builder reply = KvGetReply.newBuilder();
+    kv.get(request.getNamespace(), request.getKey())
+        .ifPresent(v -> reply.setFound(true).setValue(v));
+    out.onNext(reply.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void kvDelete(KvDeleteRequest request, StreamObserver<KvDeleteReply> out) {
+    boolean deleted = kv.delete(request.getNamespace(), request.getKey());
+    out.onNext(KvDeleteReply.newBuilder().setDeleted(deleted).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void kvKeys(KvKeysRequest request, StreamObserver<KvKeysReply> out) {
+    out.onNext(KvKeysReply.newBuilder()
+        .addAllKeys(kv.keys(request.getNamespace(), request.getPrefix()))
+        .build());
+    out.onCompleted();
+  }
+}
