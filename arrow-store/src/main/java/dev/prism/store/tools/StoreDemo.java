@@ -41,6 +41,8 @@ public final class StoreDemo {
    * @throws Exception if the demo fails
    */
   public static void main(String[] args) throws Exception {
+    // Arrow logs its allocator choice at INFO; keep the demo's output to what it shows.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.arrow", "warn");
     if (args.length == 4 && args[0].equals("--reader")) {
       reader(Path.of(args[1]), ObjectId.fromHex(args[2]), ObjectId.fromHex(args[3]));
       return;
