@@ -40,6 +40,8 @@ final class JavaCppCudaProbe implements CudaProbe {
             if (cudart.cudaSetDevice(ordinal) == cudart.cudaSuccess
                     && cudart.cudaMemGetInfo(free, total) == cudart.cudaSuccess) {
                 freeBytes = free.get();
+                // release the context cudaMemGetInfo created, so discovery holds no device memory
+                cudart.cudaDeviceReset();
             }
             return new DeviceInfo(prop.name().getString().trim(), prop.totalGlobalMem(), freeBytes,
                     prop.major(), prop.minor());

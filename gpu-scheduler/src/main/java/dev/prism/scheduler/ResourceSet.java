@@ -311,7 +311,13 @@ public final class ResourceSet {
         }
 
         void addFixed(int id, long delta) {
-            fixed.merge(id, delta, Long::sum);
+            try {
+                fixed.merge(id, delta, Math::addExact);
+            } catch (ArithmeticException e) {
+                throw new InvalidResourceException("the sum of resource " + ResourceIds.name(id)
+                        + " overflows the fixed-point range (" + FixedPoint.MAX_AMOUNT
+                        + " per resource); sum smaller sets or use a larger unit");
+            }
         }
 
         /**

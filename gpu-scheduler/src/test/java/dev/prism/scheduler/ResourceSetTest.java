@@ -168,4 +168,13 @@ class ResourceSetTest {
                 .isInstanceOf(InvalidResourceException.class)
                 .hasMessage("bundle index -2 of group pg is invalid; use 0, 1, ... or BundleId.ANY (-1)");
     }
+
+    @Test
+    void sumOverflowIsReportedNotWrapped() {
+        ResourceSet big = ResourceSet.of("memory", FixedPoint.MAX_AMOUNT);
+        ResourceSet twice = big.plus(big);
+        assertThatThrownBy(() -> twice.plus(big))
+                .isInstanceOf(InvalidResourceException.class)
+                .hasMessageStartingWith("the sum of resource memory overflows the fixed-point range");
+    }
 }
