@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * <p>Node manager: one view with its own node (allocating locally) plus remote nodes fed by
  * {@link #reportAvailable} for spillback targets. GCS: one view of all nodes for placement-group
- * planning ({@link PlacementGroupPlanner}) and actor placement.
+ * planning ({@link PlacementGroups}) and actor placement.
  *
  * <p>Not thread-safe: confine to one scheduling thread or guard externally.
  */
