@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -28,20 +32,32 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * </ul>
  * Every object is an Arrow IPC stream, whichever way it was written.
  *
- * <p>Thread-safe (requests are serialised over one socket; use one client per thread for the
- * highest throughput). Closing the client releases, on the server, every pin it still holds and
+ * <p>Thread-safe. Quick requests are serialised over one socket (use one client per thread for
+ * the highest throughput); a get that must wait for a seal, or a create that must wait for
+ * space, waits on an extra connection of the same client, so it does not hold up the client's
+ * other threads. Closing the client releases, on the server, every pin it still holds and
  * aborts every object it created but did not seal; the same happens when its process dies.
  */
 public final class StoreClient implements AutoCloseable {
 
+  private static final int MAX_IDLE_WAITERS = 4;
+
   private final ClientChannel channel;
+  private final Path socketPath;
+  private final long group;
+  /** Idle extra connections for requests that may block (waits for a seal or for space). */
+  private final ConcurrentLinkedDeque<ClientChannel> waiters = new ConcurrentLinkedDeque<>();
+  /** Every extra connection, idle or in use, so that close() can end waits in progress. */
+  private final Set<ClientChannel> allWaiters = ConcurrentHashMap.newKeySet();
   private final SharedMemory memory;
   private final Duration defaultTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile RootAllocator allocator;
 
-  private StoreClient(ClientChannel channel, SharedMemory memory) {
+  private StoreClient(ClientChannel channel, Path socketPath, long group, SharedMemory memory) {
     this.channel = channel;
+    this.socketPath = socketPath;
+    this.group = group;
     this.memory = memory;
     this.defaultTimeout = Duration.ofNanos(channel.defaultTimeoutNanos());
   }
@@ -54,9 +70,10 @@ public final class StoreClient implements AutoCloseable {
    * @throws StoreClosedException if no server listens there
    */
   public static StoreClient connect(Path socketPath) {
-    ClientChannel ch = ClientChannel.connect(socketPath);
+    long group = ThreadLocalRandom.current().nextLong();
+    ClientChannel ch = ClientChannel.connect(socketPath, group);
     try {
-      return new StoreClient(ch, SharedMemory.open(ch.shmPath(), ch.capacity()));
+      return new StoreClient(ch, socketPath, group, SharedMemory.open(ch.shmPath(), ch.capacity()));
     } catch (RuntimeException e) {
       ch.close();
       throw e;
@@ -103,7 +120,22 @@ public final class StoreClient implements AutoCloseable {
       throw new InvalidRequestException("object " + id + " of " + size
           + " bytes is larger than the store's capacity of " + channel.capacity() + " bytes");
     }
-    long offset = channel.create(id, size, copy, nanos(timeout));
+    long nanos = nanos(timeout);
+    long offset;
+    try {
+      offset = channel.create(id, size, copy, 0);
+    } catch (StoreFullException full) {
+      if (nanos == 0) {
+        throw full;
+      }
+      // wait for space on an extra connection, so this client's other threads keep going
+      ClientChannel w = borrowWaiter();
+      try {
+        offset = w.create(id, size, copy, nanos);
+      } finally {
+        returnWaiter(w);
+      }
+    }
     return new ObjectWriter(this, id, offset, size);
   }
 
@@ -130,8 +162,23 @@ public final class StoreClient implements AutoCloseable {
    */
   public ObjectBuffer get(ObjectId id, Duration timeout) {
     Objects.requireNonNull(id, "id");
+    long nanos = nanos(timeout);
     long[] r = new long[2];
-    channel.get(id, nanos(timeout), r);
+    try {
+      channel.get(id, 0, r);
+    } catch (StoreTimeoutException | StoreFullException mustWait) {
+      // not sealed yet, or spilled and no room to restore it without waiting
+      if (nanos == 0) {
+        throw mustWait;
+      }
+      // wait for the seal on an extra connection, so this client's other threads keep going
+      ClientChannel w = borrowWaiter();
+      try {
+        w.get(id, nanos, r);
+      } finally {
+        returnWaiter(w);
+      }
+    }
     return new ObjectBuffer(this, id, r[0], r[1]);
   }
 
@@ -368,6 +415,10 @@ public final class StoreClient implements AutoCloseable {
     }
     try {
       channel.close();
+      waiters.clear();
+      for (ClientChannel w : allWaiters) {
+        w.close();
+      }
       RootAllocator a = allocator;
       if (a != null) {
         a.close();
@@ -379,6 +430,38 @@ public final class StoreClient implements AutoCloseable {
 
   ClientChannel channel() {
     return channel;
+  }
+
+  private ClientChannel borrowWaiter() {
+    if (closed.get()) {
+      throw new StoreClosedException("this store client is closed; connect a new one");
+    }
+    ClientChannel w = waiters.poll();
+    if (w == null) {
+      w = ClientChannel.connect(socketPath, group);
+      allWaiters.add(w);
+      if (closed.get()) {
+        w.close();
+        throw new StoreClosedException("this store client is closed; connect a new one");
+      }
+    }
+    return w;
+  }
+
+  private void returnWaiter(ClientChannel w) {
+    if (w.isClosed()) {
+      allWaiters.remove(w);
+      return;
+    }
+    if (closed.get() || waiters.size() >= MAX_IDLE_WAITERS) {
+      w.close();
+      allWaiters.remove(w);
+    } else {
+      waiters.push(w);
+      if (closed.get() && waiters.remove(w)) { // raced with close()
+        w.close();
+      }
+    }
   }
 
   private BufferAllocator allocator() {

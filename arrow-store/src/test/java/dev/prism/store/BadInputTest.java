@@ -190,8 +190,8 @@ class BadInputTest {
     // a client that lies about the protocol inside a valid frame
     try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       raw.connect(UnixDomainSocketAddress.of(server.socketPath()));
-      ByteBuffer hello = ByteBuffer.allocate(21).order(java.nio.ByteOrder.nativeOrder());
-      hello.putInt(17).put((byte) 1).putInt(0xBAD).putInt(1).putLong(1).flip();
+      ByteBuffer hello = ByteBuffer.allocate(29).order(java.nio.ByteOrder.nativeOrder());
+      hello.putInt(25).put((byte) 1).putInt(0xBAD).putInt(1).putLong(1).putLong(2).flip();
       raw.write(hello);
       ByteBuffer in = ByteBuffer.allocate(4096);
       while (raw.read(in) >= 0) {

@@ -95,6 +95,33 @@ class StoreBasicsTest {
   }
 
   @Test
+  void aBlockedGetDoesNotHoldUpOtherThreadsOfTheSameClient() throws Exception {
+    ObjectId later = ObjectId.random();
+    ObjectWriter w = client.create(later, 8);
+    CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> {
+      try (ObjectBuffer b = client.get(later, Duration.ofSeconds(20))) {
+        return b.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+      }
+    });
+    Thread.sleep(100);
+    // meanwhile the same client serves this thread at once
+    for (int i = 0; i < 100; i++) {
+      ObjectId id = ObjectId.random();
+      client.putBytes(id, new byte[] {(byte) i}, new byte[0]);
+      try (Payload p = client.getPayload(id, Duration.ofSeconds(1))) {
+        assertThat(p.toByteArray()).containsExactly((byte) i);
+      }
+    }
+    assertThat(waiting).isNotDone();
+    w.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 77L);
+    w.seal();
+    assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(77L);
+    client.sync();
+    assertThat(server.stats().clients()).as("extra connections count as one client").isEqualTo(1);
+    assertThat(server.stats().pinnedCount()).isZero();
+  }
+
+  @Test
   void zeroByteObjectsAndPayloads() {
     ObjectId raw = ObjectId.random();
     try (ObjectWriter w = client.create(raw, 0)) {

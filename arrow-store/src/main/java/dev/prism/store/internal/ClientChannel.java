@@ -45,7 +45,7 @@ public final class ClientChannel implements AutoCloseable {
   private final String shmPath;
   private volatile boolean closed;
 
-  private ClientChannel(Path socketPath) {
+  private ClientChannel(Path socketPath, long group) {
     try {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       channel.connect(UnixDomainSocketAddress.of(socketPath));
@@ -56,7 +56,8 @@ public final class ClientChannel implements AutoCloseable {
     }
     try {
       begin(Protocol.HELLO);
-      out.putInt(Protocol.MAGIC).putInt(Protocol.VERSION).putLong(ProcessHandle.current().pid());
+      out.putInt(Protocol.MAGIC).putInt(Protocol.VERSION).putLong(ProcessHandle.current().pid())
+          .putLong(group);
       send();
       ByteBuffer r = reply();
       capacity = r.getLong();
@@ -75,10 +76,11 @@ public final class ClientChannel implements AutoCloseable {
    * Connects and performs the handshake.
    *
    * @param socketPath the server's socket
+   * @param group the client's id; the connections of one client share its pins and creations
    * @return the channel
    */
-  public static ClientChannel connect(Path socketPath) {
-    return new ClientChannel(socketPath);
+  public static ClientChannel connect(Path socketPath, long group) {
+    return new ClientChannel(socketPath, group);
   }
 
   /**

@@ -19,7 +19,8 @@ import java.nio.charset.StandardCharsets;
  * are on one node).
  *
  * <p>Every frame is {@code int32 length} (of what follows) then the body. A request body starts
- * with an {@code op} byte; a reply body starts with a status byte. Requests: {@code HELLO pid},
+ * with an {@code op} byte; a reply body starts with a status byte. Requests: {@code HELLO magic version pid clientGroup}
+ * (connections with the same client group share pins and creations),
  * {@code CREATE id size copy timeoutNanos -> offset}, {@code SEAL id} (one-way),
  * {@code ABORT id}, {@code GET id timeoutNanos -> offset size}, {@code RELEASE id} (one-way),
  * {@code DELETE id}, {@code CONTAINS id -> byte}, {@code STATS -> counters},

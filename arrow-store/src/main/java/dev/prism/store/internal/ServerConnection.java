@@ -199,6 +199,7 @@ final class ServerConnection implements Runnable {
     int magic = in.getInt();
     int version = in.getInt();
     long pid = in.getLong();
+    long group = in.getLong();
     if (magic != Protocol.MAGIC) {
       throw new ProtocolException("bad magic 0x" + Integer.toHexString(magic)
           + " in HELLO: not a Prism store client");
@@ -208,7 +209,7 @@ final class ServerConnection implements Runnable {
           + Protocol.VERSION + "; use the same Prism version on both sides");
     }
     name = "pid " + pid;
-    session = core.openSession(name);
+    session = core.openSession(group, name);
     byte[] path = shmPath.getBytes(StandardCharsets.UTF_8);
     ok(8 + 8 + 4 + path.length);
     out.putLong(core.capacity()).putLong(defaultTimeoutNanos).putInt(path.length).put(path);

@@ -5,9 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What one client connection holds in the store: its pins (with counts) and the objects it
- * created but has not sealed yet. The server releases and aborts all of it when the connection
- * drops. Guarded by the store core's lock. Internal: not part of the API.
+ * What one client holds in the store: its pins (with counts) and the objects it created but has
+ * not sealed yet. A client may use several connections (one for quick requests, others for
+ * blocking waits); they share one session, which the server releases and aborts when the last
+ * of them drops. Guarded by the store core's lock. Internal: not part of the API.
  */
 public final class Session {
 
@@ -22,6 +23,8 @@ public final class Session {
   }
 
   private final String name;
+  final long group;
+  int connections;
   final Map<ObjectId, Pin> pins = new HashMap<>();
   final Map<ObjectId, StoreCore.Entry> creations = new HashMap<>();
 
@@ -29,9 +32,11 @@ public final class Session {
    * Creates a session.
    *
    * @param name a name for logs (e.g. the peer's pid)
+   * @param group the client's id: every connection of one client shares its session
    */
-  public Session(String name) {
+  public Session(String name, long group) {
     this.name = name;
+    this.group = group;
   }
 
   /**

@@ -69,6 +69,7 @@ public final class StoreCore implements AutoCloseable {
   private final BlockAllocator allocator;
   private final Spiller spiller;
   private final Map<ObjectId, Entry> table = new HashMap<>();
+  private final Map<Long, Session> sessions = new HashMap<>();
   /** Sealed, unpinned, in-memory, non-empty entries in least-recently-used-first order. */
   private final LinkedHashMap<ObjectId, Entry> lru = new LinkedHashMap<>();
   private long sealedCount;
@@ -102,17 +103,24 @@ public final class StoreCore implements AutoCloseable {
   }
 
   /**
-   * Registers a connected client.
+   * Registers a connection of a client; connections with the same group share one session.
    *
+   * @param group the client's id
    * @param name its name for logs
    * @return its session
    */
-  public Session openSession(String name) {
+  public Session openSession(long group, String name) {
     lock.lock();
     try {
       checkOpen();
-      clients++;
-      return new Session(name);
+      Session s = sessions.get(group);
+      if (s == null) {
+        s = new Session(name, group);
+        sessions.put(group, s);
+        clients++;
+      }
+      s.connections++;
+      return s;
     } finally {
       lock.unlock();
     }
@@ -377,13 +385,18 @@ public final class StoreCore implements AutoCloseable {
   }
 
   /**
-   * Releases every pin of a session and aborts its unsealed creations (its client is gone).
+   * Closes one connection of a session; when it was the last, releases every pin of the session
+   * and aborts its unsealed creations (its client is gone).
    *
    * @param s the session
    */
   public void closeSession(Session s) {
     lock.lock();
     try {
+      if (--s.connections > 0) {
+        return;
+      }
+      sessions.remove(s.group, s);
       clients--;
       int pins = 0;
       for (Session.Pin p : s.pins.values()) {
