@@ -258,4 +258,18 @@ class SchedulingPolicyTest {
         assertThat(SchedulingPolicy.placementGroupBundle().schedule(c, local))
                 .isInstanceOf(SchedulingDecision.Infeasible.class);
     }
+
+    @Test
+    void hybridTopKPicksRandomlyAmongTheKLeastLoaded() {
+        ClusterResourceView c = cluster(5, 10);
+        for (int i = 0; i < 5; i++) {
+            c.allocate(NodeId.of("n" + i), cpu(1 + 2 * i, null)); // n0 least loaded ... n4 most
+        }
+        SchedulingPolicy p = SchedulingPolicy.hybrid(new HybridOptions(0.5, 2, Integer.MAX_VALUE, 21));
+        java.util.Set<NodeId> picks = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            picks.add(node(p.schedule(c, cpu(1, null))));
+        }
+        assertThat(picks).containsExactlyInAnyOrder(N0, N1);
+    }
 }
