@@ -71,13 +71,18 @@ public final class ChildClient {
     }
   }
 
-  /** Pins an object, leaves another unsealed, says READY and waits to be killed. */
+  /** Pins an object, leaves two unsealed, blocks a thread in a get, says READY, waits for kill. */
   private static void hold(Path socket, ObjectId pinned, ObjectId unsealed) throws Exception {
     StoreClient c = StoreClient.connect(socket);
     ObjectBuffer b = c.get(pinned, Duration.ofSeconds(10));
     ObjectBuffer b2 = c.get(pinned, Duration.ofSeconds(10));
     ObjectWriter w = c.create(unsealed, 4096);
     w.segment().fill((byte) 7);
+    // and a thread blocked (on an extra connection) waiting for an object that never comes
+    ObjectId never = ObjectId.random();
+    c.create(never, 8); // unsealed, so the get waits rather than failing
+    Thread.ofPlatform().daemon().start(() -> c.get(never, Duration.ofSeconds(120)));
+    Thread.sleep(200);
     c.sync();
     System.out.println("READY " + b.size() + " " + b2.size() + " " + w.size());
     Thread.sleep(60_000);

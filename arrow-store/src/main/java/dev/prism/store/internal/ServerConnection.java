@@ -40,6 +40,7 @@ final class ServerConnection implements Runnable {
   private ByteBuffer out = ByteBuffer.allocateDirect(1 << 16).order(Protocol.ORDER);
   private final MemorySegment inSeg = MemorySegment.ofBuffer(in);
   private Session session;
+  private boolean primary;
   private String name = "unidentified client";
   private volatile Poller poller;
 
@@ -126,7 +127,7 @@ final class ServerConnection implements Runnable {
         LOG.debug("closing selector", e);
       }
       if (session != null) {
-        core.closeSession(session);
+        core.closeSession(session, primary);
       }
       onClose.run();
     }
@@ -209,7 +210,9 @@ final class ServerConnection implements Runnable {
           + Protocol.VERSION + "; use the same Prism version on both sides");
     }
     name = "pid " + pid;
-    session = core.openSession(group, name);
+    StoreCore.Opened opened = core.openSession(group, name);
+    session = opened.session();
+    primary = opened.primary();
     byte[] path = shmPath.getBytes(StandardCharsets.UTF_8);
     ok(8 + 8 + 4 + path.length);
     out.putLong(core.capacity()).putLong(defaultTimeoutNanos).putInt(path.length).put(path);

@@ -25,6 +25,7 @@ public final class Session {
   private final String name;
   final long group;
   int connections;
+  boolean dead;
   final Map<ObjectId, Pin> pins = new HashMap<>();
   final Map<ObjectId, StoreCore.Entry> creations = new HashMap<>();
 

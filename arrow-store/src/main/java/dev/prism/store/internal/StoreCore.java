@@ -103,24 +103,33 @@ public final class StoreCore implements AutoCloseable {
   }
 
   /**
+   * A connection's view of its session.
+   *
+   * @param session the client's session
+   * @param primary whether this connection opened it (the client's first connection)
+   */
+  public record Opened(Session session, boolean primary) {}
+
+  /**
    * Registers a connection of a client; connections with the same group share one session.
    *
    * @param group the client's id
    * @param name its name for logs
-   * @return its session
+   * @return the session, and whether this connection is the client's primary one
    */
-  public Session openSession(long group, String name) {
+  public Opened openSession(long group, String name) {
     lock.lock();
     try {
       checkOpen();
       Session s = sessions.get(group);
-      if (s == null) {
+      boolean primary = s == null;
+      if (primary) {
         s = new Session(name, group);
         sessions.put(group, s);
         clients++;
       }
       s.connections++;
-      return s;
+      return new Opened(s, primary);
     } finally {
       lock.unlock();
     }
@@ -154,7 +163,7 @@ public final class StoreCore implements AutoCloseable {
             + (table.get(id).sealed ? "sealed" : "being created")
             + "); use a fresh ObjectId or delete the old object first");
       }
-      long offset = size == 0 ? 0 : allocate(id, size, timeoutNanos);
+      long offset = size == 0 ? 0 : allocate(s, id, size, timeoutNanos);
       if (table.containsKey(id)) { // created by another client while we waited for space
         allocator.free(offset, size);
         changed.signalAll();
@@ -263,10 +272,11 @@ public final class StoreCore implements AutoCloseable {
         }
         awaitNanos(left);
         checkOpen();
+        checkAlive(s);
         e = table.get(id);
       }
       if (!e.inMemory) {
-        restore(e, deadline);
+        restore(s, e, deadline);
       }
       pin(s, e);
       return new long[] {e.offset, e.size};
@@ -385,17 +395,21 @@ public final class StoreCore implements AutoCloseable {
   }
 
   /**
-   * Closes one connection of a session; when it was the last, releases every pin of the session
-   * and aborts its unsealed creations (its client is gone).
+   * Closes one connection of a session. When it was the client's primary connection (the
+   * client closed, or its process died) or its last one, releases every pin of the session,
+   * aborts its unsealed creations, and ends the waits of its other connections.
    *
    * @param s the session
+   * @param primary whether this was the first connection the client opened
    */
-  public void closeSession(Session s) {
+  public void closeSession(Session s, boolean primary) {
     lock.lock();
     try {
-      if (--s.connections > 0) {
+      s.connections--;
+      if (s.dead || (!primary && s.connections > 0)) {
         return;
       }
+      s.dead = true;
       sessions.remove(s.group, s);
       clients--;
       int pins = 0;
@@ -464,6 +478,12 @@ public final class StoreCore implements AutoCloseable {
     }
   }
 
+  private static void checkAlive(Session s) {
+    if (s.dead) {
+      throw new StoreClosedException("client " + s + " is gone; its wait was ended");
+    }
+  }
+
   private void awaitNanos(long nanos) {
     try {
       changed.awaitNanos(nanos);
@@ -473,7 +493,7 @@ public final class StoreCore implements AutoCloseable {
     }
   }
 
-  private long allocate(ObjectId id, long size, long timeoutNanos) {
+  private long allocate(Session s, ObjectId id, long size, long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
       long offset = allocator.allocate(size);
@@ -493,6 +513,7 @@ public final class StoreCore implements AutoCloseable {
       }
       awaitNanos(left);
       checkOpen();
+      checkAlive(s);
     }
   }
 
@@ -539,8 +560,8 @@ public final class StoreCore implements AutoCloseable {
     LOG.debug("spilled object {} ({} bytes)", e.id, e.size);
   }
 
-  private void restore(Entry e, long deadline) {
-    long offset = allocate(e.id, e.size, Math.max(0, deadline - System.nanoTime()));
+  private void restore(Session s, Entry e, long deadline) {
+    long offset = allocate(s, e.id, e.size, Math.max(0, deadline - System.nanoTime()));
     if (e.inMemory || e.deleted) { // restored or deleted by another getter while we waited
       allocator.free(offset, e.size);
       if (e.deleted) {

@@ -67,7 +67,7 @@ public class StoreInternalsBenchmark {
     SharedMemory memory = SharedMemory.create(
         Path.of("/dev/shm", "prism-jmh-" + ProcessHandle.current().pid() + ".store"), 64L << 20);
     core = new StoreCore(memory, new Spiller(spillDir.resolve("s")));
-    session = core.openSession("jmh");
+    session = core.openSession(1, "jmh").session();
     ids = new ObjectId[100_000];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = ObjectId.random();
