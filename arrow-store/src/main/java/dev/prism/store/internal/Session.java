@@ -14,10 +14,10 @@ public final class Session {
 
   /** A pin of one object by this session. */
   static final class Pin {
-    final StoreCore.Entry entry;
+    final ObjectEntry entry;
     int count;
 
-    Pin(StoreCore.Entry entry) {
+    Pin(ObjectEntry entry) {
       this.entry = entry;
     }
   }
@@ -27,7 +27,7 @@ public final class Session {
   int connections;
   boolean dead;
   final Map<ObjectId, Pin> pins = new HashMap<>();
-  final Map<ObjectId, StoreCore.Entry> creations = new HashMap<>();
+  final Map<ObjectId, ObjectEntry> creations = new HashMap<>();
 
   /**
    * Creates a session.

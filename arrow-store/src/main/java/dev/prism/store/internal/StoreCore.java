@@ -38,40 +38,15 @@ public final class StoreCore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StoreCore.class);
 
-  /** One object-table entry. Guarded by the core's lock. */
-  static final class Entry {
-    final ObjectId id;
-    final long size;
-    final CopyKind copy;
-    final long createdAt;
-    final Session creator;
-    long offset;
-    boolean sealed;
-    boolean inMemory;
-    boolean deleted;
-    boolean spillFileValid;
-    int pins;
-    long lastAccess;
-
-    Entry(ObjectId id, long size, CopyKind copy, Session creator, long now) {
-      this.id = id;
-      this.size = size;
-      this.copy = copy;
-      this.creator = creator;
-      this.createdAt = now;
-      this.lastAccess = now;
-    }
-  }
-
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final SharedMemory memory;
   private final BlockAllocator allocator;
   private final Spiller spiller;
-  private final Map<ObjectId, Entry> table = new HashMap<>();
+  private final Map<ObjectId, ObjectEntry> table = new HashMap<>();
   private final Map<Long, Session> sessions = new HashMap<>();
   /** Sealed, unpinned, in-memory, non-empty entries in least-recently-used-first order. */
-  private final LinkedHashMap<ObjectId, Entry> lru = new LinkedHashMap<>();
+  private final LinkedHashMap<ObjectId, ObjectEntry> lru = new LinkedHashMap<>();
   private long sealedCount;
   private long spilledCount;
   private long spilledBytes;
@@ -170,7 +145,7 @@ public final class StoreCore implements AutoCloseable {
         throw new ObjectExistsException("object " + id + " was created by another client while"
             + " this create waited for space; use a fresh ObjectId");
       }
-      Entry e = new Entry(id, size, copy, s, System.currentTimeMillis());
+      ObjectEntry e = new ObjectEntry(id, size, copy, s, System.currentTimeMillis());
       e.offset = offset;
       e.inMemory = true;
       table.put(id, e);
@@ -191,7 +166,7 @@ public final class StoreCore implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
-      Entry e = table.get(id);
+      ObjectEntry e = table.get(id);
       if (e == null) {
         throw new ObjectNotFoundException("cannot seal object " + id
             + ": it does not exist (was it aborted or never created?)");
@@ -224,7 +199,7 @@ public final class StoreCore implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
-      Entry e = table.get(id);
+      ObjectEntry e = table.get(id);
       if (e == null) {
         throw new ObjectNotFoundException("cannot abort object " + id + ": it does not exist");
       }
@@ -256,7 +231,7 @@ public final class StoreCore implements AutoCloseable {
     try {
       checkOpen();
       long deadline = System.nanoTime() + timeoutNanos;
-      Entry e = table.get(id);
+      ObjectEntry e = table.get(id);
       while (true) {
         if (e == null || e.deleted) {
           throw new ObjectNotFoundException("object " + id
@@ -318,7 +293,7 @@ public final class StoreCore implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
-      Entry e = table.get(id);
+      ObjectEntry e = table.get(id);
       if (e == null) {
         throw new ObjectNotFoundException("cannot delete object " + id + ": it does not exist");
       }
@@ -346,7 +321,7 @@ public final class StoreCore implements AutoCloseable {
   public boolean contains(ObjectId id) {
     lock.lock();
     try {
-      Entry e = table.get(id);
+      ObjectEntry e = table.get(id);
       return e != null && e.sealed;
     } finally {
       lock.unlock();
@@ -362,7 +337,7 @@ public final class StoreCore implements AutoCloseable {
     lock.lock();
     try {
       List<ObjectInfo> out = new ArrayList<>(table.size());
-      for (Entry e : table.values()) {
+      for (ObjectEntry e : table.values()) {
         out.add(new ObjectInfo(e.id, e.size, e.sealed ? ObjectState.SEALED : ObjectState.CREATED,
             e.copy, e.pins, !e.inMemory, Instant.ofEpochMilli(e.createdAt),
             Instant.ofEpochMilli(e.lastAccess)));
@@ -382,7 +357,7 @@ public final class StoreCore implements AutoCloseable {
     lock.lock();
     try {
       long pinned = 0;
-      for (Entry e : table.values()) {
+      for (ObjectEntry e : table.values()) {
         if (e.pins > 0) {
           pinned++;
         }
@@ -421,7 +396,7 @@ public final class StoreCore implements AutoCloseable {
       }
       s.pins.clear();
       int aborted = 0;
-      for (Entry e : s.creations.values()) {
+      for (ObjectEntry e : s.creations.values()) {
         if (!closed && table.get(e.id) == e) {
           removeAndFree(e);
           aborted++;
@@ -525,9 +500,9 @@ public final class StoreCore implements AutoCloseable {
    */
   private boolean makeRoom(long size) {
     boolean freed = false;
-    Iterator<Entry> it = lru.values().iterator();
+    Iterator<ObjectEntry> it = lru.values().iterator();
     while (it.hasNext() && allocator.largestFree() < BlockAllocator.align(size)) {
-      Entry e = it.next();
+      ObjectEntry e = it.next();
       if (e.copy == CopyKind.SECONDARY) {
         it.remove();
         table.remove(e.id);
@@ -539,7 +514,7 @@ public final class StoreCore implements AutoCloseable {
     }
     it = lru.values().iterator();
     while (it.hasNext() && allocator.largestFree() < BlockAllocator.align(size)) {
-      Entry e = it.next();
+      ObjectEntry e = it.next();
       it.remove();
       spill(e);
       freed = true;
@@ -547,7 +522,7 @@ public final class StoreCore implements AutoCloseable {
     return freed;
   }
 
-  private void spill(Entry e) {
+  private void spill(ObjectEntry e) {
     if (!e.spillFileValid) {
       spiller.write(e.id, memory.segment().asSlice(e.offset, e.size));
       e.spillFileValid = true;
@@ -560,7 +535,7 @@ public final class StoreCore implements AutoCloseable {
     LOG.debug("spilled object {} ({} bytes)", e.id, e.size);
   }
 
-  private void restore(Session s, Entry e, long deadline) {
+  private void restore(Session s, ObjectEntry e, long deadline) {
     long offset = allocate(s, e.id, e.size, Math.max(0, deadline - System.nanoTime()));
     if (e.inMemory || e.deleted) { // restored or deleted by another getter while we waited
       allocator.free(offset, e.size);
@@ -583,7 +558,7 @@ public final class StoreCore implements AutoCloseable {
     makeEvictable(e);
   }
 
-  private void pin(Session s, Entry e) {
+  private void pin(Session s, ObjectEntry e) {
     if (e.pins++ == 0) {
       lru.remove(e.id);
     }
@@ -591,7 +566,7 @@ public final class StoreCore implements AutoCloseable {
     s.pins.computeIfAbsent(e.id, k -> new Session.Pin(e)).count++;
   }
 
-  private void unpin(Entry e) {
+  private void unpin(ObjectEntry e) {
     if (--e.pins == 0) {
       if (e.deleted) {
         free(e);
@@ -603,21 +578,21 @@ public final class StoreCore implements AutoCloseable {
     }
   }
 
-  private void makeEvictable(Entry e) {
+  private void makeEvictable(ObjectEntry e) {
     if (e.size > 0 && e.inMemory && e.pins == 0 && e.sealed && !e.deleted) {
       lru.remove(e.id);
       lru.put(e.id, e);
     }
   }
 
-  private void removeAndFree(Entry e) {
+  private void removeAndFree(ObjectEntry e) {
     table.remove(e.id);
     e.deleted = true;
     free(e);
     changed.signalAll();
   }
 
-  private void free(Entry e) {
+  private void free(ObjectEntry e) {
     lru.remove(e.id, e);
     if (e.inMemory) {
       allocator.free(e.offset, e.size);
