@@ -9,6 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +69,57 @@ class MemoryPressureTest {
           .isLessThanOrEqualTo(primaries.size() - primaries.size() / 2);
     }
     assertThat(spillRoot).as("spill directory removed").doesNotExist();
+    StoreTestSupport.assertNoShmLeak();
+  }
+
+  @Test
+  void threadsSpillingRestoringAndDeletingConcurrentlyLoseNothing() throws Exception {
+    try (StoreServer server = StoreTestSupport.server(tmp, 32L << 20)) {
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int seed = t;
+          fs.add(pool.submit(() -> {
+            Random r = new Random(seed);
+            List<ObjectId> mine = new ArrayList<>();
+            List<Long> sums = new ArrayList<>();
+            try (StoreClient c = server.connect()) {
+              for (int i = 0; i < 40; i++) {
+                byte[] data = StoreTestSupport.pattern(seed * 1000L + i, (1 << 20) + r.nextInt(1 << 20));
+                ObjectId id = ObjectId.random();
+                c.putBytes(id, data, new byte[0]);
+                mine.add(id);
+                sums.add(StoreTestSupport.checksum(MemorySegment.ofArray(data)));
+                int k = r.nextInt(mine.size());
+                try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
+                  assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
+                }
+                if (r.nextInt(4) == 0) {
+                  int d = r.nextInt(mine.size());
+                  c.delete(mine.remove(d));
+                  sums.remove(d);
+                }
+              }
+              for (int k = 0; k < mine.size(); k++) {
+                try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
+                  assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
+                }
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : fs) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(server.stats().spills()).isPositive();
+      assertThat(server.stats().pinnedCount()).isZero();
+    }
     StoreTestSupport.assertNoShmLeak();
   }
 

@@ -15,6 +15,7 @@ final class ObjectEntry {
   boolean inMemory;
   boolean deleted;
   boolean spillFileValid;
+  boolean spilling;
   int pins;
   long lastAccess;
 

@@ -47,6 +47,7 @@ public final class StoreCore implements AutoCloseable {
   private final Map<Long, Session> sessions = new HashMap<>();
   /** Sealed, unpinned, in-memory, non-empty entries in least-recently-used-first order. */
   private final LinkedHashMap<ObjectId, ObjectEntry> lru = new LinkedHashMap<>();
+  private int ioInFlight;
   private long sealedCount;
   private long spilledCount;
   private long spilledBytes;
@@ -438,6 +439,14 @@ public final class StoreCore implements AutoCloseable {
   @Override
   public void close() {
     shutdown();
+    lock.lock();
+    try {
+      while (ioInFlight > 0) { // a spill is copying out of the mapping: let it finish
+        changed.awaitUninterruptibly();
+      }
+    } finally {
+      lock.unlock();
+    }
     try {
       spiller.close();
     } finally {
@@ -445,7 +454,7 @@ public final class StoreCore implements AutoCloseable {
     }
   }
 
-  // ---- internals, all called with the lock held ----
+  // ---- internals, all called with the lock held (spill releases it around its file write) ----
 
   private void checkOpen() {
     if (closed) {
@@ -505,27 +514,65 @@ public final class StoreCore implements AutoCloseable {
       ObjectEntry e = it.next();
       if (e.copy == CopyKind.SECONDARY) {
         it.remove();
-        table.remove(e.id);
-        e.deleted = true;
-        free(e);
-        evictions++;
+        evict(e);
         freed = true;
       }
     }
-    it = lru.values().iterator();
-    while (it.hasNext() && allocator.largestFree() < BlockAllocator.align(size)) {
-      ObjectEntry e = it.next();
-      it.remove();
-      spill(e);
-      freed = true;
+    while (!lru.isEmpty() && allocator.largestFree() < BlockAllocator.align(size)) {
+      ObjectEntry e = lru.pollFirstEntry().getValue();
+      if (e.copy == CopyKind.SECONDARY) { // became evictable while a spill ran unlocked
+        evict(e);
+        freed = true;
+      } else if (spill(e)) {
+        freed = true;
+      }
     }
     return freed;
   }
 
-  private void spill(ObjectEntry e) {
+  private void evict(ObjectEntry e) {
+    table.remove(e.id);
+    e.deleted = true;
+    free(e);
+    evictions++;
+  }
+
+  /**
+   * Writes an unpinned primary copy to its spill file and frees its memory. The file is written
+   * with the lock released, so other clients keep being served; meanwhile the entry may be
+   * pinned (its memory stays valid and is then kept) or deleted (then freed here).
+   *
+   * @return whether memory was freed
+   */
+  private boolean spill(ObjectEntry e) {
     if (!e.spillFileValid) {
-      spiller.write(e.id, memory.segment().asSlice(e.offset, e.size));
+      e.spilling = true;
+      ioInFlight++;
+      boolean written = false;
+      lock.unlock();
+      try {
+        spiller.write(e.id, memory.segment().asSlice(e.offset, e.size));
+        written = true;
+      } finally {
+        lock.lock();
+        e.spilling = false;
+        ioInFlight--;
+        changed.signalAll();
+        if (!written) {
+          makeEvictable(e); // the write failed: the object stays in memory
+        }
+      }
       e.spillFileValid = true;
+      if (e.deleted) {
+        if (e.pins == 0) {
+          free(e);
+          return true;
+        }
+        return false; // freed by the last release
+      }
+      if (e.pins > 0) {
+        return false; // pinned while being written: stays in memory, the file is a spare copy
+      }
     }
     allocator.free(e.offset, e.size);
     e.inMemory = false;
@@ -533,6 +580,7 @@ public final class StoreCore implements AutoCloseable {
     spilledCount++;
     spilledBytes += e.size;
     LOG.debug("spilled object {} ({} bytes)", e.id, e.size);
+    return true;
   }
 
   private void restore(Session s, ObjectEntry e, long deadline) {
@@ -579,7 +627,7 @@ public final class StoreCore implements AutoCloseable {
   }
 
   private void makeEvictable(ObjectEntry e) {
-    if (e.size > 0 && e.inMemory && e.pins == 0 && e.sealed && !e.deleted) {
+    if (e.size > 0 && e.inMemory && e.pins == 0 && e.sealed && !e.deleted && !e.spilling) {
       lru.remove(e.id);
       lru.put(e.id, e);
     }
@@ -593,6 +641,9 @@ public final class StoreCore implements AutoCloseable {
   }
 
   private void free(ObjectEntry e) {
+    if (e.spilling) {
+      return; // the spill in progress frees it when the write is done
+    }
     lru.remove(e.id, e);
     if (e.inMemory) {
       allocator.free(e.offset, e.size);
