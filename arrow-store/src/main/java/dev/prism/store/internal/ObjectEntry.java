@@ -16,6 +16,7 @@ final class ObjectEntry {
   boolean deleted;
   boolean spillFileValid;
   boolean spilling;
+  boolean restoring;
   int pins;
   long lastAccess;
 

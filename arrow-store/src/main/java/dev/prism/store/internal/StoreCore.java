@@ -583,20 +583,55 @@ public final class StoreCore implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Brings a spilled object back into memory. The file is read with the lock released; other
+   * getters of the same object wait for that read, and a delete meanwhile wins.
+   */
   private void restore(Session s, ObjectEntry e, long deadline) {
-    long offset = allocate(s, e.id, e.size, Math.max(0, deadline - System.nanoTime()));
-    if (e.inMemory || e.deleted) { // restored or deleted by another getter while we waited
-      allocator.free(offset, e.size);
+    long offset;
+    while (true) {
+      while (e.restoring) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new StoreTimeoutException("object " + e.id + " was not restored from disk in"
+              + " time; wait longer");
+        }
+        awaitNanos(left);
+        checkOpen();
+        checkAlive(s);
+      }
       if (e.deleted) {
         throw new ObjectNotFoundException("object " + e.id + " was deleted while being restored");
       }
-      return;
+      if (e.inMemory) {
+        return;
+      }
+      offset = allocate(s, e.id, e.size, Math.max(0, deadline - System.nanoTime()));
+      if (!e.deleted && !e.inMemory && !e.restoring) {
+        break;
+      }
+      allocator.free(offset, e.size); // the entry changed while we made room: look again
+      changed.signalAll();
     }
+    e.restoring = true;
+    ioInFlight++;
+    boolean read = false;
+    lock.unlock();
     try {
       spiller.read(e.id, memory.segment().asSlice(offset, e.size));
-    } catch (StoreException ex) {
+      read = true;
+    } finally {
+      lock.lock();
+      e.restoring = false;
+      ioInFlight--;
+      changed.signalAll();
+      if (!read) {
+        allocator.free(offset, e.size);
+      }
+    }
+    if (e.deleted) {
       allocator.free(offset, e.size);
-      throw ex;
+      throw new ObjectNotFoundException("object " + e.id + " was deleted while being restored");
     }
     e.offset = offset;
     e.inMemory = true;
