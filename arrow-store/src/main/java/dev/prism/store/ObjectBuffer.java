@@ -20,6 +20,7 @@ public final class ObjectBuffer implements AutoCloseable {
     this.client = client;
     this.id = id;
     this.segment = client.mapping().asSlice(offset, size).asReadOnly();
+    client.retainMapping();
   }
 
   /**
@@ -52,12 +53,17 @@ public final class ObjectBuffer implements AutoCloseable {
   /** Releases the pin (one-way; idempotent). */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true) && !client.channel().isClosed()) {
-      try {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      if (!client.channel().isClosed()) {
         client.channel().oneWay(Protocol.RELEASE, id);
-      } catch (StoreClosedException e) {
-        // the connection is gone, and with it every pin of this client on the server
       }
+    } catch (StoreClosedException e) {
+      // the connection is gone, and with it every pin of this client on the server
+    } finally {
+      client.releaseMapping();
     }
   }
 }

@@ -28,6 +28,7 @@ public final class ObjectWriter implements AutoCloseable {
     this.size = size;
     this.arena = Arena.ofConfined();
     this.segment = client.mapping().asSlice(offset, size).reinterpret(arena, null);
+    client.retainMapping();
   }
 
   /**
@@ -69,7 +70,11 @@ public final class ObjectWriter implements AutoCloseable {
     checkOpen("seal");
     done = true;
     arena.close();
-    client.channel().oneWay(Protocol.SEAL, id);
+    try {
+      client.channel().oneWay(Protocol.SEAL, id);
+    } finally {
+      client.releaseMapping();
+    }
   }
 
   /**
@@ -81,7 +86,11 @@ public final class ObjectWriter implements AutoCloseable {
     checkOpen("abort");
     done = true;
     arena.close();
-    client.channel().call(Protocol.ABORT, id);
+    try {
+      client.channel().call(Protocol.ABORT, id);
+    } finally {
+      client.releaseMapping();
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -52,6 +53,8 @@ public final class StoreClient implements AutoCloseable {
   private final SharedMemory memory;
   private final Duration defaultTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The client itself plus every open writer and buffer: the mapping lives while any does. */
+  private final AtomicInteger mappingUsers = new AtomicInteger(1);
   private volatile RootAllocator allocator;
 
   private StoreClient(ClientChannel channel, Path socketPath, long group, SharedMemory memory) {
@@ -405,8 +408,9 @@ public final class StoreClient implements AutoCloseable {
 
   /**
    * Closes the connection (the server releases this client's pins and aborts its unsealed
-   * objects), the client's allocator and the mapping. Roots obtained with the client's own
-   * allocator must be closed first.
+   * objects) and the client's own allocator (roots obtained with it must be closed first). The
+   * mapping is unmapped once every writer, buffer and root of this client is closed too, so a
+   * handle that outlives the client never reads unmapped memory.
    */
   @Override
   public void close() {
@@ -424,6 +428,18 @@ public final class StoreClient implements AutoCloseable {
         a.close();
       }
     } finally {
+      releaseMapping();
+    }
+  }
+
+  /** Keeps the mapping alive for a writer or buffer (so late reads never hit unmapped memory). */
+  void retainMapping() {
+    mappingUsers.incrementAndGet();
+  }
+
+  /** Drops one user of the mapping; the last one unmaps it. */
+  void releaseMapping() {
+    if (mappingUsers.decrementAndGet() == 0) {
       memory.close();
     }
   }

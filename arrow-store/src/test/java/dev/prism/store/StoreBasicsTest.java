@@ -122,6 +122,28 @@ class StoreBasicsTest {
   }
 
   @Test
+  void handlesOutliveTheirClientSafely() {
+    ObjectId id = ObjectId.random();
+    client.putBytes(id, new byte[] {5, 6, 7}, new byte[0]);
+    StoreClient c = server.connect();
+    Payload p = c.getPayload(id, Duration.ofSeconds(1));
+    ArrowObject root;
+    try (VectorSchemaRoot r = ArrowFixtures.table(allocator, 10)) {
+      ObjectId rid = ObjectId.random();
+      client.putRoot(rid, r);
+      root = c.getRoot(rid, allocator, Duration.ofSeconds(1));
+    }
+    c.close(); // the server drops c's pins; the mapping stays until the handles close
+    assertThat(p.toByteArray()).containsExactly(5, 6, 7);
+    assertThat(root.root().getRowCount()).isEqualTo(10);
+    assertThat(root.root().getVector("id").getObject(9)).isEqualTo(27L);
+    root.close();
+    p.close();
+    assertThatThrownBy(() -> p.data().get(ValueLayout.JAVA_BYTE, 0))
+        .isInstanceOf(IllegalStateException.class); // unmapped now: refused, not a crash
+  }
+
+  @Test
   void zeroByteObjectsAndPayloads() {
     ObjectId raw = ObjectId.random();
     try (ObjectWriter w = client.create(raw, 0)) {
