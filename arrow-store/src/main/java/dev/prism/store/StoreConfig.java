@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param shmDirectory where the shared-memory file is created (a RAM-backed file system)
  * @param socketDirectory where the server's Unix domain socket is created
  * @param spillDirectory where primary copies are spilled when memory runs out; the server makes
- *     its own sub-directory there and removes it on close
+ *     its own sub-directory there ({@code prism-<pid>-<random>.spill}) and removes it on close
  * @param defaultTimeout how long a create waits for space, and a get for a seal, when the caller
  *     gives no timeout
  */
@@ -45,8 +45,8 @@ public record StoreConfig(
   }
 
   /**
-   * Returns a builder with the defaults: 256 MiB, {@code /dev/shm}, the socket and spill
-   * directories under {@code java.io.tmpdir}, a 30 s default timeout.
+   * Returns a builder with the defaults: 256 MiB, {@code /dev/shm}, socket and spill files in
+   * {@code java.io.tmpdir}, a 30 s default timeout.
    *
    * @return a new builder
    */
@@ -59,7 +59,7 @@ public record StoreConfig(
     private long capacity = 256L << 20;
     private Path shmDirectory = Path.of("/dev/shm");
     private Path socketDirectory = Path.of(System.getProperty("java.io.tmpdir"));
-    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"), "prism-spill");
+    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private Duration defaultTimeout = Duration.ofSeconds(30);
 
     private Builder() {}

@@ -59,7 +59,7 @@ public final class StoreServer implements AutoCloseable {
         SharedMemory.create(config.shmDirectory().resolve(name + ".store"), config.capacity());
     StoreCore core;
     try {
-      core = new StoreCore(memory, new Spiller(config.spillDirectory().resolve(name)));
+      core = new StoreCore(memory, new Spiller(config.spillDirectory().resolve(name + ".spill")));
     } catch (RuntimeException e) {
       memory.close();
       throw e;

@@ -65,7 +65,7 @@ class MemoryPressureTest {
         client.delete(id);
       }
       client.sync();
-      assertThat(countFiles(spillRoot.resolve(server.name())))
+      assertThat(countFiles(spillRoot.resolve(server.name() + ".spill")))
           .isLessThanOrEqualTo(primaries.size() - primaries.size() / 2);
     }
     assertThat(spillRoot).as("spill directory removed").doesNotExist();

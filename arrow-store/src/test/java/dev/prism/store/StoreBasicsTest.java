@@ -250,7 +250,7 @@ class StoreBasicsTest {
       client.delete(id);
     }
     client.sync();
-    try (var files = Files.list(tmp.resolve("spill").resolve(server.name()))) {
+    try (var files = Files.list(tmp.resolve("spill").resolve(server.name() + ".spill"))) {
       assertThat(files).isEmpty();
     } catch (IOException e) {
       throw new AssertionError(e);
