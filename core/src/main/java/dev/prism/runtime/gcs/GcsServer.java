@@ -89,7 +89,7 @@ public final class GcsServer implements AutoCloseable {
     GcsServer gcs = new GcsServer(config, nodes, service, server, checker);
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
-    LOG.info("GCS listening on {}", gcs.address());
+    LOG.debug("GCS listening on {}", gcs.address());
     return gcs;
   }
 
@@ -195,6 +195,6 @@ public final class GcsServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    LOG.info("GCS on {} stopped", address());
+    LOG.debug("GCS on {} stopped", address());
   }
 }

@@ -56,7 +56,7 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   void fireDied(List<NodeInfo> died) {
     for (NodeInfo n : died) {
       if (n.getDeathReason().equals(UNREGISTERED)) {
-        LOG.info("node {} at {}:{} left the cluster", n.getNodeId(), n.getAddress().getHost(),
+        LOG.debug("node {} at {}:{} left the cluster", n.getNodeId(), n.getAddress().getHost(),
             n.getAddress().getPort());
       } else {
         LOG.warn("node {} at {}:{} declared dead: {}", n.getNodeId(), n.getAddress().getHost(),
@@ -104,7 +104,7 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
       return;
     }
     NodeInfo registered = nodes.register(node);
-    LOG.info("node {} registered at {}:{} with {}", registered.getNodeId(),
+    LOG.debug("node {} registered at {}:{} with {}", registered.getNodeId(),
         registered.getAddress().getHost(), registered.getAddress().getPort(),
         format(registered.getTotal()));
     fireAdded(registered);
