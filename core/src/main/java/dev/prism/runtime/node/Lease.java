@@ -1,0 +1,59 @@
+package dev.prism.runtime.node;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.LeaseReply;
+import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.scheduler.Grant;
+import dev.prism.scheduler.ResourceRequest;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.HexFormat;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One lease request and, once granted, the lease. Mutable fields are guarded by the
+ * {@link LeaseScheduler}'s monitor.
+ */
+final class Lease {
+
+  /** Where a lease is in its life. */
+  enum State {
+    /** Waiting for resources on this node. */
+    QUEUED,
+    /** Resources taken; waiting for a worker of its GPU set to register or come back. */
+    AWAITING_WORKER,
+    /** Answered with a worker; the submitter holds it until it returns it. */
+    GRANTED,
+    /** Returned, rejected, timed out, cancelled, or its worker died. */
+    DONE
+  }
+
+  final ByteString id;
+  final LeaseRequest request;
+  final ResourceRequest demand;
+  final StreamObserver<LeaseReply> reply;
+  State state = State.QUEUED;
+  Grant grant;
+  WorkerHandle worker;
+  ScheduledFuture<?> timeout;
+
+  Lease(LeaseRequest request, ResourceRequest demand, StreamObserver<LeaseReply> reply) {
+    this.id = request.getLeaseId();
+    this.request = request;
+    this.demand = demand;
+    this.reply = reply;
+  }
+
+  String submitterWorkerId() {
+    return request.getSubmitter().getWorkerId();
+  }
+
+  boolean callCancelled() {
+    return reply instanceof ServerCallStreamObserver<LeaseReply> s && s.isCancelled();
+  }
+
+  /** The id in hex, for logs and messages. */
+  String hexId() {
+    return HexFormat.of().formatHex(id.toByteArray());
+  }
+}

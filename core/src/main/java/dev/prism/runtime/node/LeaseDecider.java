@@ -1,0 +1,166 @@
+package dev.prism.runtime.node;
+
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.scheduler.ClusterResourceView;
+import dev.prism.scheduler.NodeId;
+import dev.prism.scheduler.NodeResources;
+import dev.prism.scheduler.NodeSpec;
+import dev.prism.scheduler.ResourceRequest;
+import dev.prism.scheduler.SchedulerException;
+import dev.prism.scheduler.SchedulingDecision;
+import dev.prism.scheduler.SchedulingPolicy;
+import dev.prism.scheduler.SchedulingRequest;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides where a lease request goes, with gpu-scheduler's standard policy over a cluster view
+ * holding this node (whose grants it tracks) and the live remote nodes the GCS reports. Not
+ * thread safe: guarded by the {@link LeaseScheduler}'s monitor.
+ */
+final class LeaseDecider {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseDecider.class);
+
+  /** What to do with a request. */
+  sealed interface Decision {
+    /** Grant it here now. */
+    record Local() implements Decision {}
+
+    /** Queue it here until it fits. */
+    record Queue() implements Decision {}
+
+    /** Send the submitter to another node manager. */
+    record Spill(Address nodeManager) implements Decision {}
+
+    /** No node can ever fit it. */
+    record Infeasible(String reason) implements Decision {}
+  }
+
+  private final NodeId localId;
+  private final ClusterResourceView view = new ClusterResourceView();
+  private final NodeResources local;
+  private final SchedulingPolicy policy;
+  private final Map<String, Address> remoteNodeManagers = new HashMap<>();
+
+  LeaseDecider(NodeSpec localSpec, long seed) {
+    this.localId = localSpec.id();
+    this.local = view.addNode(localSpec);
+    this.policy = SchedulingPolicy.standard(seed);
+  }
+
+  /** This node's accounting: allocate and free grants here. */
+  NodeResources local() {
+    return local;
+  }
+
+  NodeId localId() {
+    return localId;
+  }
+
+  /**
+   * Decides a request.
+   *
+   * @param lease the request
+   * @param queuedSameShape whether a request of the same shape already waits here (FIFO: the
+   *     new one must not overtake it)
+   */
+  Decision decide(Lease lease, boolean queuedSameShape) {
+    ResourceRequest d = lease.demand;
+    boolean feasibleHere = local.isFeasible(d);
+    boolean fitsNow = feasibleHere && !queuedSameShape && local.isAvailable(d);
+    if (lease.request.getGrantOrQueue()) {
+      if (fitsNow) {
+        return new Decision.Local();
+      }
+      if (feasibleHere) {
+        return new Decision.Queue();
+      }
+      return new Decision.Infeasible("node " + localId + " (total " + local.total()
+          + ") can never fit " + d + ", and the request may not be spilled back again");
+    }
+    Map<NodeId, Long> locality = new HashMap<>();
+    lease.request.getLocalityBytesMap().forEach((node, bytes) -> {
+      if (!node.isBlank() && bytes > 0) {
+        locality.put(NodeId.of(node), bytes);
+      }
+    });
+    SchedulingRequest sr =
+        SchedulingRequest.builder(d).localNode(localId).argumentBytes(locality).build();
+    return switch (policy.schedule(view, sr)) {
+      case SchedulingDecision.Scheduled s when s.node().equals(localId) ->
+          fitsNow ? new Decision.Local() : new Decision.Queue();
+      case SchedulingDecision.Scheduled s -> spillTo(s.node(), d);
+      case SchedulingDecision.Unavailable u ->
+          feasibleHere ? new Decision.Queue() : spillToFeasible(d, u.reason());
+      case SchedulingDecision.Infeasible i -> new Decision.Infeasible(i.reason());
+    };
+  }
+
+  private Decision spillTo(NodeId node, ResourceRequest d) {
+    Address target = remoteNodeManagers.get(node.value());
+    if (target == null) {
+      return new Decision.Queue();
+    }
+    // Count the spilled demand against the remote node until its next report says otherwise, so
+    // a burst of requests does not all pick the same node.
+    view.node(node).ifPresent(n -> {
+      if (d.resources().fitsIn(n.available())) {
+        view.reportAvailable(node, n.available().minus(d.resources()));
+      }
+    });
+    return new Decision.Spill(target);
+  }
+
+  private Decision spillToFeasible(ResourceRequest d, String reason) {
+    for (NodeResources n : view.nodes()) {
+      Address target = remoteNodeManagers.get(n.id().value());
+      if (!n.id().equals(localId) && target != null && n.isFeasible(d)) {
+        return new Decision.Spill(target);
+      }
+    }
+    return new Decision.Infeasible(reason);
+  }
+
+  /** Folds the GCS's view of the cluster into the remote part of the view. */
+  void update(List<NodeInfo> nodes) {
+    Set<String> seen = new HashSet<>();
+    for (NodeInfo n : nodes) {
+      if (n.getNodeId().equals(localId.value())) {
+        continue;
+      }
+      NodeId id = NodeId.of(n.getNodeId());
+      if (!n.getAlive()) {
+        if (view.removeNode(id)) {
+          LOG.info("node {} left the cluster view: {}", id, n.getDeathReason());
+        }
+        remoteNodeManagers.remove(id.value());
+        continue;
+      }
+      seen.add(id.value());
+      try {
+        if (view.node(id).isEmpty()) {
+          view.addNode(Protos.specOf(n));
+          LOG.debug("node {} at {}:{} joined the cluster view", id, n.getAddress().getHost(),
+              n.getAddress().getPort());
+        }
+        view.reportAvailable(id, Protos.fromProto(n.getAvailable()));
+        remoteNodeManagers.put(id.value(), n.getAddress());
+      } catch (SchedulerException e) {
+        LOG.warn("ignoring node {} from the GCS: {}", id, e.getMessage());
+      }
+    }
+    for (NodeResources n : view.nodes()) {
+      if (!n.id().equals(localId) && !seen.contains(n.id().value())) {
+        view.removeNode(n.id());
+        remoteNodeManagers.remove(n.id().value());
+      }
+    }
+  }
+}

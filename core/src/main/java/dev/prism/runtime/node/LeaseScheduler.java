@@ -1,0 +1,594 @@
+package dev.prism.runtime.node;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.LeaseReply;
+import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.scheduler.Grant;
+import dev.prism.scheduler.NodeId;
+import dev.prism.scheduler.NodeResources;
+import dev.prism.scheduler.NodeSpec;
+import dev.prism.scheduler.ResourceRequest;
+import dev.prism.scheduler.ResourceSet;
+import dev.prism.scheduler.SchedulerException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's local scheduler: decides lease requests with gpu-scheduler (grant here, queue here,
+ * spill back to another node, or infeasible), hands granted leases a worker of the right GPU set
+ * from the {@link WorkerPool} (starting one when none is idle), and frees resources when leases
+ * come back or workers die.
+ *
+ * <p>All state is guarded by this object's monitor. Work that must not run under it (replies,
+ * process launches and kills, listener calls) is collected as {@code after} actions and run once
+ * the monitor is released.
+ */
+final class LeaseScheduler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseScheduler.class);
+
+  private final NodeConfig config;
+  private final NodeId localId;
+  private final LeaseDecider decider;
+  private final NodeResources local;
+  private final WorkerPool pool = new WorkerPool();
+  private final WorkerLauncher launcher;
+  private final WorkerStopper stopper;
+  private final ScheduledExecutorService timer;
+  private final WorkerEvents events;
+  private final Runnable resourcesChanged;
+  private final Map<ByteString, Lease> leases = new HashMap<>();
+  private final ArrayDeque<Lease> queued = new ArrayDeque<>();
+  private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
+  private boolean closed;
+
+  LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
+      WorkerStopper stopper, ScheduledExecutorService timer, WorkerEvents events,
+      Runnable resourcesChanged) {
+    this.config = config;
+    this.decider = new LeaseDecider(localSpec, config.schedulerSeed());
+    this.localId = decider.localId();
+    this.local = decider.local();
+    this.launcher = launcher;
+    this.stopper = stopper;
+    this.timer = timer;
+    this.events = events;
+    this.resourcesChanged = resourcesChanged;
+  }
+
+  private static void run(List<Runnable> after) {
+    for (Runnable r : after) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.error("node manager action failed", e);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ lease requests
+
+  /** Handles {@code RequestWorkerLease}: replies now, or later from another thread. */
+  void requestLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
+    ResourceRequest demand;
+    try {
+      demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
+    } catch (SchedulerException e) {
+      send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
+      return;
+    }
+    Lease lease = new Lease(request, demand, reply);
+    if (reply instanceof ServerCallStreamObserver<LeaseReply> call) {
+      call.setOnCancelHandler(() -> cancelled(lease));
+    }
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        after.add(() -> reject(lease, "node " + localId + " is shutting down"));
+      } else if (request.getLeaseId().isEmpty() || leases.containsKey(lease.id)) {
+        after.add(() -> reject(lease, "lease id " + lease.hexId()
+            + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
+            + "; give each lease request a fresh id"));
+      } else {
+        switch (decider.decide(lease, queuedSameShape(demand))) {
+          case LeaseDecider.Decision.Local l -> grantLocal(lease, local.allocate(demand), after);
+          case LeaseDecider.Decision.Queue q -> enqueue(lease);
+          case LeaseDecider.Decision.Spill s -> after.add(() -> send(reply,
+              LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
+          case LeaseDecider.Decision.Infeasible i -> after.add(() -> send(reply,
+              LeaseReply.newBuilder().setInfeasible(i.reason()).build()));
+        }
+      }
+    }
+    run(after);
+  }
+
+  private boolean queuedSameShape(ResourceRequest d) {
+    for (Lease l : queued) {
+      if (l.demand.equals(d)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void enqueue(Lease lease) {
+    lease.state = Lease.State.QUEUED;
+    leases.put(lease.id, lease);
+    queued.addLast(lease);
+    scheduleTimeout(lease);
+    LOG.debug("lease {} for {} queued", lease.hexId(), lease.demand);
+  }
+
+  private void scheduleTimeout(Lease lease) {
+    long ms = lease.request.getTimeoutMs();
+    if (ms > 0 && lease.timeout == null) {
+      lease.timeout = timer.schedule(() -> timedOut(lease), ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void grantLocal(Lease lease, Grant grant, List<Runnable> after) {
+    lease.grant = grant;
+    lease.state = Lease.State.AWAITING_WORKER;
+    leases.put(lease.id, lease);
+    resourcesChanged.run();
+    GpuSet key = GpuSet.of(grant);
+    WorkerHandle w = pool.pollIdle(key);
+    if (w != null) {
+      bind(lease, w, after);
+      return;
+    }
+    ArrayDeque<Lease> waiting = awaitingWorker.computeIfAbsent(key, k -> new ArrayDeque<>());
+    waiting.addLast(lease);
+    scheduleTimeout(lease);
+    if (waiting.size() > pool.starting(key)) {
+      startWorker(key, after);
+    }
+  }
+
+  /** Gives a worker to a lease and answers the submitter. */
+  private void bind(Lease lease, WorkerHandle w, List<Runnable> after) {
+    if (lease.timeout != null) {
+      lease.timeout.cancel(false);
+    }
+    if (lease.callCancelled()) {
+      releaseGrant(lease);
+      forget(lease);
+      pool.pushIdle(w, System.nanoTime());
+      return;
+    }
+    lease.state = Lease.State.GRANTED;
+    lease.worker = w;
+    w.state = WorkerInfo.State.LEASED;
+    w.lease = lease;
+    LeaseReply.Granted.Builder g = LeaseReply.Granted.newBuilder()
+        .setWorker(w.address)
+        .setWorkerPid((int) w.pid)
+        .addAllGpuIds(w.gpus.indexes())
+        .addAllVisibleGpuIds(w.gpus.visibleIds());
+    LeaseReply reply = LeaseReply.newBuilder().setGranted(g).build();
+    LOG.debug("lease {} for {} granted with {}", lease.hexId(), lease.demand, w);
+    after.add(() -> send(lease.reply, reply));
+  }
+
+  /** A worker is free (it registered, or its lease came back): serve a waiting lease or idle. */
+  private void offerWorker(WorkerHandle w, List<Runnable> after) {
+    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
+    while (waiting != null && !waiting.isEmpty()) {
+      Lease l = waiting.pollFirst();
+      if (waiting.isEmpty()) {
+        awaitingWorker.remove(w.gpus);
+      }
+      if (l.state == Lease.State.AWAITING_WORKER) {
+        bind(l, w, after);
+        if (w.state == WorkerInfo.State.LEASED) {
+          return;
+        }
+        pool.removeIdle(w);
+      }
+    }
+    pool.pushIdle(w, System.nanoTime());
+  }
+
+  /** Grants queued leases that fit now, in arrival order. */
+  private void dispatch(List<Runnable> after) {
+    if (closed) {
+      return;
+    }
+    Iterator<Lease> it = queued.iterator();
+    while (it.hasNext()) {
+      Lease l = it.next();
+      if (l.state != Lease.State.QUEUED) {
+        it.remove();
+        continue;
+      }
+      Optional<Grant> g = local.tryAllocate(l.demand);
+      if (g.isPresent()) {
+        it.remove();
+        grantLocal(l, g.get(), after);
+      }
+    }
+  }
+
+  private void releaseGrant(Lease lease) {
+    if (lease.grant != null && !lease.grant.isReleased()) {
+      local.free(lease.grant);
+      resourcesChanged.run();
+    }
+  }
+
+  /** Marks a lease done and drops it from every table. */
+  private void forget(Lease lease) {
+    if (lease.timeout != null) {
+      lease.timeout.cancel(false);
+    }
+    if (lease.state == Lease.State.QUEUED) {
+      queued.remove(lease);
+    } else if (lease.state == Lease.State.AWAITING_WORKER) {
+      GpuSet key = GpuSet.of(lease.grant);
+      ArrayDeque<Lease> waiting = awaitingWorker.get(key);
+      if (waiting != null && waiting.remove(lease) && waiting.isEmpty()) {
+        awaitingWorker.remove(key);
+      }
+    }
+    lease.state = Lease.State.DONE;
+    leases.remove(lease.id, lease);
+  }
+
+  /** Drops a lease that was not granted yet; returns false when it already was (or is done). */
+  private boolean abandon(Lease lease) {
+    if (lease.state != Lease.State.QUEUED && lease.state != Lease.State.AWAITING_WORKER) {
+      return false;
+    }
+    releaseGrant(lease);
+    forget(lease);
+    return true;
+  }
+
+  private void timedOut(Lease lease) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (!abandon(lease)) {
+        return;
+      }
+      after.add(() -> reject(lease, "no worker with " + lease.demand + " was free on node "
+          + localId + " within the lease timeout of " + lease.request.getTimeoutMs() + " ms"));
+      dispatch(after);
+    }
+    run(after);
+  }
+
+  private void cancelled(Lease lease) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (abandon(lease)) {
+        LOG.debug("lease request {} cancelled by its submitter", lease.hexId());
+        dispatch(after);
+      }
+    }
+    run(after);
+  }
+
+  /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
+  void returnLease(ByteString leaseId, boolean workerFailed) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      Lease lease = leases.get(leaseId);
+      if (lease == null) {
+        return;
+      }
+      if (lease.state != Lease.State.GRANTED) {
+        abandon(lease);
+        after.add(() -> reject(lease, "the lease was returned before it was granted"));
+      } else {
+        WorkerHandle w = lease.worker;
+        releaseGrant(lease);
+        forget(lease);
+        if (workerFailed) {
+          retire(w, after, true);
+          LOG.debug("{} returned as failed by its submitter; killing it", w);
+        } else if (!w.removed) {
+          offerWorker(w, after);
+        }
+      }
+      dispatch(after);
+    }
+    run(after);
+  }
+
+  /** Takes a worker out of the pool for good and stops (or kills) it. */
+  private void retire(WorkerHandle w, List<Runnable> after, boolean kill) {
+    if (w.removed) {
+      return;
+    }
+    w.removed = true;
+    w.state = WorkerInfo.State.STOPPING;
+    pool.remove(w);
+    if (kill) {
+      after.add(() -> stopper.kill(w));
+    } else {
+      after.add(() -> stopper.stop(w, "idle for longer than " + config.workerIdleTimeout()));
+    }
+  }
+
+  // ---------------------------------------------------------------------------- worker lifecycle
+
+  /** Starts the prestarted CPU workers. */
+  void prestart(int count) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      for (int i = 0; i < count; i++) {
+        startWorker(GpuSet.NONE, after);
+      }
+    }
+    run(after);
+  }
+
+  private void startWorker(GpuSet gpus, List<Runnable> after) {
+    WorkerHandle w = pool.create(gpus);
+    w.startTimeout = timer.schedule(() -> startTimedOut(w),
+        config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    after.add(() -> events.launch(w, () -> launch(w)));
+  }
+
+  private void launch(WorkerHandle w) {
+    Process p;
+    try {
+      p = launcher.launch(w);
+    } catch (Exception e) {
+      List<Runnable> after = new ArrayList<>();
+      synchronized (this) {
+        if (!w.removed) {
+          startFailed(w, "its process could not be started: " + e.getMessage()
+              + "; check the java executable " + config.javaExecutable(), after);
+        }
+      }
+      run(after);
+      return;
+    }
+    boolean kill;
+    synchronized (this) {
+      kill = closed || w.removed;
+      w.process = p;
+      w.pid = p.pid();
+    }
+    if (kill) {
+      p.destroyForcibly();
+      try {
+        p.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
+    LOG.debug("launched {}", w);
+    p.onExit().thenRunAsync(() -> {
+      w.awaitOutputDrained(1000);
+      exited(w, p.exitValue());
+    }, events.exitExecutor());
+  }
+
+  private void startTimedOut(WorkerHandle w) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (w.removed || w.state != WorkerInfo.State.STARTING) {
+        return;
+      }
+      startFailed(w, "it did not register within " + config.workerStartTimeout().toMillis()
+          + " ms and was killed; raise workerStartTimeout if the machine is slow", after);
+      after.add(() -> stopper.kill(w));
+    }
+    run(after);
+  }
+
+  /** A starting worker will never serve: fail one waiting lease of its GPU set if it was needed. */
+  private void startFailed(WorkerHandle w, String why, List<Runnable> after) {
+    w.removed = true;
+    w.state = WorkerInfo.State.STOPPING;
+    pool.remove(w);
+    if (w.startTimeout != null) {
+      w.startTimeout.cancel(false);
+    }
+    String reason = w + " failed to start: " + why + w.outputTail();
+    LOG.warn(reason);
+    WorkerInfo info = w.info();
+    after.add(() -> events.startFailed(info, reason));
+    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
+    if (waiting != null && waiting.size() > pool.starting(w.gpus)) {
+      Lease l = waiting.peekFirst();
+      abandon(l);
+      after.add(() -> reject(l, reason));
+    }
+    dispatch(after);
+  }
+
+  /**
+   * Handles {@code RegisterWorker}: runs {@code reply} (the answer to the worker) before the
+   * worker is handed to a waiting lease. Returns an error message, or null when registered.
+   */
+  String registered(String workerId, int pid, Address address, Runnable reply) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      WorkerHandle w = pool.get(workerId);
+      if (w == null || w.removed) {
+        return "worker " + workerId + " is not known to node " + localId
+            + ": only workers this node manager started (and has not given up on) may register";
+      }
+      if (w.state != WorkerInfo.State.STARTING) {
+        return "worker " + workerId + " is already registered";
+      }
+      if (w.startTimeout != null) {
+        w.startTimeout.cancel(false);
+      }
+      if (w.pid < 0) {
+        w.pid = pid;
+      } else if (pid != w.pid) {
+        LOG.debug("{} registered with pid {}", w, pid);
+      }
+      w.address = address.toBuilder().setNodeId(localId.value()).setWorkerId(w.id).build();
+      long ms = (System.nanoTime() - w.launchedNanos) / 1_000_000;
+      LOG.debug("{} registered at {} after {} ms", w, w.hostPort(), ms);
+      after.add(reply);
+      offerWorker(w, after);
+      WorkerInfo info = w.info();
+      after.add(() -> events.registered(info));
+      notifyAll();
+    }
+    run(after);
+    return null;
+  }
+
+  private void exited(WorkerHandle w, int exitCode) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      boolean wasRegistered = w.address != null;
+      WorkerInfo info = w.info();
+      if (!w.removed) {
+        if (w.state == WorkerInfo.State.STARTING) {
+          startFailed(w, "it exited with code " + exitCode + " before registering", after);
+          wasRegistered = false;
+        } else {
+          Lease lease = w.lease;
+          if (lease != null && lease.state == Lease.State.GRANTED) {
+            releaseGrant(lease);
+            forget(lease);
+          }
+          w.removed = true;
+          w.state = WorkerInfo.State.STOPPING;
+          pool.remove(w);
+          LOG.warn("{} died with exit code {}{}", w,
+              exitCode, lease == null ? " while idle" : " holding lease " + lease.hexId());
+        }
+      }
+      revokeLeasesOf(w.id, after);
+      if (wasRegistered) {
+        after.add(() -> events.died(info, exitCode));
+      }
+      after.add(() -> stopper.kill(w));
+      dispatch(after);
+    }
+    run(after);
+  }
+
+  /** The submitter of some leases died: the leases end and their workers are killed. */
+  private void revokeLeasesOf(String submitterWorkerId, List<Runnable> after) {
+    for (Lease l : new ArrayList<>(leases.values())) {
+      if (!l.submitterWorkerId().equals(submitterWorkerId)) {
+        continue;
+      }
+      if (l.state == Lease.State.GRANTED) {
+        WorkerHandle w = l.worker;
+        releaseGrant(l);
+        forget(l);
+        LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
+        retire(w, after, true);
+      } else if (abandon(l)) {
+        after.add(() -> reject(l, "its submitter " + submitterWorkerId + " died"));
+      }
+    }
+  }
+
+  /** Stops idle workers beyond the prestarted ones that have been idle too long. */
+  void stopIdleWorkers() {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (WorkerHandle w : pool.expiredIdle(System.nanoTime(), config.workerIdleTimeout(),
+          config.prestartWorkers())) {
+        LOG.debug("stopping {}: idle for longer than {}", w, config.workerIdleTimeout());
+        retire(w, after, false);
+      }
+    }
+    run(after);
+  }
+
+  // ------------------------------------------------------------------------------ cluster view
+
+  /** Folds the GCS's view of the cluster into the remote part of the local view. */
+  synchronized void updateClusterView(List<NodeInfo> nodes) {
+    decider.update(nodes);
+  }
+
+  synchronized ResourceSet available() {
+    return local.available();
+  }
+
+  synchronized ResourceSet total() {
+    return local.total();
+  }
+
+  synchronized List<WorkerInfo> workers() {
+    return pool.all().stream().map(WorkerHandle::info).toList();
+  }
+
+  /** Waits until at least {@code count} workers are registered; false on timeout. */
+  synchronized boolean awaitRegistered(int count, long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (pool.registered() < count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || closed) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /** Rejects what is pending and hands back every worker, for the caller to stop. */
+  List<WorkerHandle> shutdown() {
+    List<Lease> pending = new ArrayList<>();
+    List<WorkerHandle> workers;
+    synchronized (this) {
+      closed = true;
+      for (Lease l : new ArrayList<>(leases.values())) {
+        if (abandon(l)) {
+          pending.add(l);
+        }
+      }
+      workers = pool.all();
+      for (WorkerHandle w : workers) {
+        w.removed = true;
+        w.state = WorkerInfo.State.STOPPING;
+        if (w.startTimeout != null) {
+          w.startTimeout.cancel(false);
+        }
+        pool.remove(w);
+      }
+      notifyAll();
+    }
+    for (Lease l : pending) {
+      reject(l, "node " + localId + " is shutting down");
+    }
+    return workers;
+  }
+
+  // ---------------------------------------------------------------------------------- replies
+
+  private static void reject(Lease lease, String why) {
+    send(lease.reply, LeaseReply.newBuilder().setRejected(why).build());
+  }
+
+  private static void send(StreamObserver<LeaseReply> reply, LeaseReply message) {
+    try {
+      reply.onNext(message);
+      reply.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("could not answer a lease request: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,644 @@
+package dev.prism.runtime.node;
+
+import dev.prism.scheduler.GpuInventory;
+import dev.prism.store.StoreConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Immutable configuration of a {@link NodeManager}: who the node is, what it offers, where its
+ * object store lives, and how its worker JVMs are started. Build one with {@link #builder()}
+ * (which documents each default); derive a variant with {@link #toBuilder()}.
+ *
+ * <p>A worker is started as {@code <javaExecutable> <jvmFlags> <workerJvmOptions> -cp <classpath>
+ * <workerMainClass>}; see {@link NodeManager} for the environment it gets.
+ *
+ * @param nodeId the node id, lower-case hex
+ * @param host the address the node manager binds
+ * @param port the port the node manager binds (0: ephemeral)
+ * @param gcsAddress the GCS ({@code host:port}) to register with and report to; empty for a node
+ *     without a GCS (it never spills back)
+ * @param numCpus the CPUs offered to tasks
+ * @param gpus the node's GPUs; empty to discover them through CUDA when the node manager starts
+ * @param resources custom resources, name to amount
+ * @param labels node labels
+ * @param objectStoreCapacity bytes of shared memory for the object store
+ * @param shmDirectory the directory of the store's shared-memory file (normally /dev/shm)
+ * @param socketDirectory the directory of the store's Unix domain socket
+ * @param spillDirectory where the store spills (it makes its own sub-directory there)
+ * @param javaExecutable the {@code java} launcher of workers
+ * @param jvmFlags the JVM flags every worker gets first
+ * @param workerJvmOptions the worker JVM options (heap, collector, ...), after the flags
+ * @param classpath the workers' class path
+ * @param workerMainClass the workers' main class
+ * @param workerEnvironment extra environment variables for every worker (the {@code PRISM_*}
+ *     variables and {@code CUDA_VISIBLE_DEVICES} set by the node manager win over these)
+ * @param prestartWorkers how many CPU workers start with the node manager
+ * @param workerStartTimeout how long a worker may take from launch to {@code RegisterWorker}
+ * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it
+ *     is stopped
+ * @param workerExitGrace how long a worker asked to exit gets before it is destroyed (and as long
+ *     again before it is destroyed forcibly)
+ * @param reportPeriod the heartbeat: the node reports its resources to the GCS at least this often
+ * @param reportDelay how long a change of available resources waits to be reported with others
+ * @param logSink where worker output goes
+ * @param schedulerSeed the seed of the scheduling policy's random choices
+ */
+public record NodeConfig(
+    String nodeId,
+    String host,
+    int port,
+    Optional<String> gcsAddress,
+    int numCpus,
+    Optional<GpuInventory> gpus,
+    Map<String, Double> resources,
+    Map<String, String> labels,
+    long objectStoreCapacity,
+    Path shmDirectory,
+    Path socketDirectory,
+    Path spillDirectory,
+    Path javaExecutable,
+    List<String> jvmFlags,
+    List<String> workerJvmOptions,
+    String classpath,
+    String workerMainClass,
+    Map<String, String> workerEnvironment,
+    int prestartWorkers,
+    Duration workerStartTimeout,
+    Duration workerIdleTimeout,
+    Duration workerExitGrace,
+    Duration reportPeriod,
+    Duration reportDelay,
+    WorkerLogSink logSink,
+    long schedulerSeed) {
+
+  /** The main class of worker JVMs unless configured otherwise. */
+  public static final String DEFAULT_WORKER_MAIN_CLASS = "dev.prism.runtime.worker.WorkerMain";
+
+  /** The JVM flags every Prism JVM needs on JDK 25 (used when {@code prism.jvm.flags} is unset). */
+  public static final List<String> STANDARD_JVM_FLAGS = List.of(
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow",
+      "--enable-native-access=ALL-UNNAMED");
+
+  /** The default worker JVM options: a small heap, the serial collector, small thread stacks. */
+  public static final List<String> DEFAULT_WORKER_JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xss512k");
+
+  /** The default object store capacity: 512 MiB (the shared-memory file is sparse). */
+  public static final long DEFAULT_OBJECT_STORE_CAPACITY = 512L << 20;
+
+  /**
+   * Validates and copies the configuration.
+   *
+   * @throws NodeManagerException if a value is out of range, naming it and the fix
+   */
+  public NodeConfig {
+    Objects.requireNonNull(nodeId, "nodeId");
+    if (nodeId.isEmpty() || !nodeId.chars().allMatch(
+        c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      throw new NodeManagerException("node id '" + nodeId
+          + "' is not lower-case hex; give e.g. NodeConfig.randomNodeId()");
+    }
+    Objects.requireNonNull(host, "host");
+    if (host.isBlank()) {
+      throw new NodeManagerException("node manager host is blank; give e.g. 127.0.0.1");
+    }
+    if (port < 0 || port > 65535) {
+      throw new NodeManagerException(
+          "node manager port " + port + " is out of range; give 0 (ephemeral) or 1..65535");
+    }
+    Objects.requireNonNull(gcsAddress, "gcsAddress");
+    if (gcsAddress.isPresent() && !gcsAddress.get().matches(".+:\\d{1,5}")) {
+      throw new NodeManagerException(
+          "GCS address '" + gcsAddress.get() + "' is not host:port; give e.g. 127.0.0.1:6379");
+    }
+    if (numCpus < 0) {
+      throw new NodeManagerException("numCpus " + numCpus + " is negative; give 0 or more");
+    }
+    Objects.requireNonNull(gpus, "gpus");
+    resources = Map.copyOf(resources);
+    for (String reserved : List.of("CPU", "GPU")) {
+      if (resources.containsKey(reserved)) {
+        throw new NodeManagerException("custom resource " + reserved
+            + " is reserved; set it with numCpus/numGpus instead");
+      }
+    }
+    labels = Map.copyOf(labels);
+    if (objectStoreCapacity < StoreConfig.MIN_CAPACITY) {
+      throw new NodeManagerException("objectStoreCapacity " + objectStoreCapacity
+          + " bytes is below the minimum " + StoreConfig.MIN_CAPACITY + "; give more");
+    }
+    Objects.requireNonNull(shmDirectory, "shmDirectory");
+    Objects.requireNonNull(socketDirectory, "socketDirectory");
+    Objects.requireNonNull(spillDirectory, "spillDirectory");
+    Objects.requireNonNull(javaExecutable, "javaExecutable");
+    jvmFlags = List.copyOf(jvmFlags);
+    workerJvmOptions = List.copyOf(workerJvmOptions);
+    Objects.requireNonNull(workerMainClass, "workerMainClass");
+    if (workerMainClass.isBlank()) {
+      throw new NodeManagerException("workerMainClass is blank; give a fully qualified class"
+          + " name such as " + DEFAULT_WORKER_MAIN_CLASS);
+    }
+    if (classpath == null || classpath.isBlank()) {
+      throw new NodeManagerException("the workers' class path is empty; set classpath(...)"
+          + " to the jars and directories that hold " + workerMainClass);
+    }
+    workerEnvironment = Map.copyOf(workerEnvironment);
+    if (prestartWorkers < 0) {
+      throw new NodeManagerException(
+          "prestartWorkers " + prestartWorkers + " is negative; give 0 or more");
+    }
+    positive("workerStartTimeout", workerStartTimeout);
+    positive("workerIdleTimeout", workerIdleTimeout);
+    positive("workerExitGrace", workerExitGrace);
+    positive("reportPeriod", reportPeriod);
+    Objects.requireNonNull(reportDelay, "reportDelay");
+    if (reportDelay.isNegative()) {
+      throw new NodeManagerException("reportDelay " + reportDelay + " is negative; give 0 or more");
+    }
+    Objects.requireNonNull(logSink, "logSink");
+  }
+
+  private static void positive(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new NodeManagerException(name + " " + d + " must be positive");
+    }
+  }
+
+  /**
+   * Returns a new random node id: 16 random bytes as 32 lower-case hex digits.
+   *
+   * @return the id
+   */
+  public static String randomNodeId() {
+    byte[] bytes = new byte[16];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /**
+   * Returns a builder with the defaults (see each setter).
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a builder holding this configuration's values.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  @Override
+  public String toString() {
+    return "NodeConfig{nodeId=" + nodeId + ", host=" + host + ", port=" + port + ", gcs="
+        + gcsAddress.orElse("none") + ", numCpus=" + numCpus + ", gpus="
+        + gpus.map(g -> Integer.toString(g.count())).orElse("discover") + ", resources="
+        + resources + ", labels=" + labels + ", objectStoreCapacity=" + objectStoreCapacity
+        + ", prestartWorkers=" + prestartWorkers + ", workerMainClass=" + workerMainClass + "}";
+  }
+
+  /** Builder of {@link NodeConfig}. Every setter returns this builder. */
+  public static final class Builder {
+    private String nodeId;
+    private String host = "127.0.0.1";
+    private int port;
+    private String gcsAddress;
+    private int numCpus = Runtime.getRuntime().availableProcessors();
+    private GpuInventory gpus;
+    private final Map<String, Double> resources = new LinkedHashMap<>();
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private long objectStoreCapacity = DEFAULT_OBJECT_STORE_CAPACITY;
+    private Path shmDirectory = Path.of("/dev/shm");
+    private Path socketDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"), "prism-spill");
+    private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+    private List<String> jvmFlags = defaultJvmFlags();
+    private List<String> workerJvmOptions = DEFAULT_WORKER_JVM_OPTIONS;
+    private String classpath = System.getProperty("java.class.path", "");
+    private String workerMainClass = DEFAULT_WORKER_MAIN_CLASS;
+    private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
+    private int prestartWorkers = -1;
+    private Duration workerStartTimeout = Duration.ofSeconds(30);
+    private Duration workerIdleTimeout = Duration.ofSeconds(60);
+    private Duration workerExitGrace = Duration.ofSeconds(2);
+    private Duration reportPeriod = Duration.ofSeconds(1);
+    private Duration reportDelay = Duration.ofMillis(20);
+    private WorkerLogSink logSink = WorkerLogSink.console();
+    private long schedulerSeed = ThreadLocalRandom.current().nextLong();
+
+    private Builder() {}
+
+    private Builder(NodeConfig c) {
+      nodeId = c.nodeId();
+      host = c.host();
+      port = c.port();
+      gcsAddress = c.gcsAddress().orElse(null);
+      numCpus = c.numCpus();
+      gpus = c.gpus().orElse(null);
+      resources.putAll(c.resources());
+      labels.putAll(c.labels());
+      objectStoreCapacity = c.objectStoreCapacity();
+      shmDirectory = c.shmDirectory();
+      socketDirectory = c.socketDirectory();
+      spillDirectory = c.spillDirectory();
+      javaExecutable = c.javaExecutable();
+      jvmFlags = c.jvmFlags();
+      workerJvmOptions = c.workerJvmOptions();
+      classpath = c.classpath();
+      workerMainClass = c.workerMainClass();
+      workerEnvironment.putAll(c.workerEnvironment());
+      prestartWorkers = c.prestartWorkers();
+      workerStartTimeout = c.workerStartTimeout();
+      workerIdleTimeout = c.workerIdleTimeout();
+      workerExitGrace = c.workerExitGrace();
+      reportPeriod = c.reportPeriod();
+      reportDelay = c.reportDelay();
+      logSink = c.logSink();
+      schedulerSeed = c.schedulerSeed();
+    }
+
+    private static List<String> defaultJvmFlags() {
+      String prop = System.getProperty("prism.jvm.flags");
+      if (prop == null || prop.isBlank()) {
+        return STANDARD_JVM_FLAGS;
+      }
+      return Arrays.stream(prop.trim().split("\\s+")).toList();
+    }
+
+    /**
+     * Sets the node id (default: {@link NodeConfig#randomNodeId()}).
+     *
+     * @param nodeId lower-case hex digits
+     * @return this builder
+     */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * Sets the address to bind (default {@code 127.0.0.1}).
+     *
+     * @param host an IP literal or host name
+     * @return this builder
+     */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /**
+     * Sets the port (default 0: ephemeral).
+     *
+     * @param port 0..65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the GCS (default none: the node runs alone and never spills back).
+     *
+     * @param address {@code host:port}, or null for none
+     * @return this builder
+     */
+    public Builder gcsAddress(String address) {
+      this.gcsAddress = address;
+      return this;
+    }
+
+    /**
+     * Sets the CPUs offered (default: this machine's processors). Also the default number of
+     * prestarted workers.
+     *
+     * @param numCpus zero or more
+     * @return this builder
+     */
+    public Builder numCpus(int numCpus) {
+      this.numCpus = numCpus;
+      return this;
+    }
+
+    /**
+     * Declares this many logical GPUs (ids 0..n-1, memory unknown) instead of discovering
+     * them; 0 declares none.
+     *
+     * @param numGpus zero or more
+     * @return this builder
+     */
+    public Builder numGpus(int numGpus) {
+      this.gpus = GpuInventory.logical(numGpus);
+      return this;
+    }
+
+    /**
+     * Sets the GPUs (e.g. logical devices with memory, or a discovered inventory); null
+     * (the default) discovers them through CUDA when the node manager starts.
+     *
+     * @param gpus the inventory, or null to discover
+     * @return this builder
+     */
+    public Builder gpus(GpuInventory gpus) {
+      this.gpus = gpus;
+      return this;
+    }
+
+    /**
+     * Adds a custom resource.
+     *
+     * @param name the resource name (not CPU or GPU: use {@link #numCpus}/{@link #numGpus})
+     * @param amount the amount
+     * @return this builder
+     */
+    public Builder resource(String name, double amount) {
+      resources.put(Objects.requireNonNull(name, "name"), amount);
+      return this;
+    }
+
+    /**
+     * Adds custom resources.
+     *
+     * @param resources name to amount
+     * @return this builder
+     */
+    public Builder resources(Map<String, Double> resources) {
+      resources.forEach(this::resource);
+      return this;
+    }
+
+    /**
+     * Adds a node label.
+     *
+     * @param key the key
+     * @param value the value
+     * @return this builder
+     */
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Sets the object store capacity (default {@link NodeConfig#DEFAULT_OBJECT_STORE_CAPACITY}).
+     *
+     * @param bytes at least {@link StoreConfig#MIN_CAPACITY}
+     * @return this builder
+     */
+    public Builder objectStoreCapacity(long bytes) {
+      this.objectStoreCapacity = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the directory of the store's shared-memory file (default {@code /dev/shm}).
+     *
+     * @param dir a RAM-backed directory
+     * @return this builder
+     */
+    public Builder shmDirectory(Path dir) {
+      this.shmDirectory = dir;
+      return this;
+    }
+
+    /**
+     * Sets the directory of the store's socket (default {@code java.io.tmpdir}; keep it short).
+     *
+     * @param dir the directory
+     * @return this builder
+     */
+    public Builder socketDirectory(Path dir) {
+      this.socketDirectory = dir;
+      return this;
+    }
+
+    /**
+     * Sets the spill directory (default {@code <java.io.tmpdir>/prism-spill}).
+     *
+     * @param dir a directory on local disk
+     * @return this builder
+     */
+    public Builder spillDirectory(Path dir) {
+      this.spillDirectory = dir;
+      return this;
+    }
+
+    /**
+     * Sets the {@code java} launcher of workers (default: this JVM's).
+     *
+     * @param java the executable
+     * @return this builder
+     */
+    public Builder javaExecutable(Path java) {
+      this.javaExecutable = java;
+      return this;
+    }
+
+    /**
+     * Sets the JVM flags workers get first (default: the system property
+     * {@code prism.jvm.flags} split on white space, or {@link NodeConfig#STANDARD_JVM_FLAGS}).
+     *
+     * @param flags the flags
+     * @return this builder
+     */
+    public Builder jvmFlags(List<String> flags) {
+      this.jvmFlags = List.copyOf(flags);
+      return this;
+    }
+
+    /**
+     * Sets the worker JVM options (default {@link NodeConfig#DEFAULT_WORKER_JVM_OPTIONS}).
+     *
+     * @param options e.g. {@code -Xmx1g}
+     * @return this builder
+     */
+    public Builder workerJvmOptions(List<String> options) {
+      this.workerJvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    /**
+     * Sets the workers' maximum heap, replacing any {@code -Xmx} among the worker JVM options.
+     *
+     * @param bytes the heap size, at least 16 MiB
+     * @return this builder
+     */
+    public Builder workerHeap(long bytes) {
+      if (bytes < (16L << 20)) {
+        throw new NodeManagerException(
+            "worker heap " + bytes + " bytes is too small; give at least 16 MiB");
+      }
+      List<String> opts = new ArrayList<>();
+      for (String o : workerJvmOptions) {
+        if (!o.startsWith("-Xmx")) {
+          opts.add(o);
+        }
+      }
+      opts.add(0, "-Xmx" + (bytes >> 10) + "k");
+      this.workerJvmOptions = List.copyOf(opts);
+      return this;
+    }
+
+    /**
+     * Sets the workers' class path (default: this JVM's {@code java.class.path}).
+     *
+     * @param classpath the class path
+     * @return this builder
+     */
+    public Builder classpath(String classpath) {
+      this.classpath = classpath;
+      return this;
+    }
+
+    /**
+     * Sets the workers' main class (default {@link NodeConfig#DEFAULT_WORKER_MAIN_CLASS}).
+     *
+     * @param className a fully qualified class name on the class path
+     * @return this builder
+     */
+    public Builder workerMainClass(String className) {
+      this.workerMainClass = className;
+      return this;
+    }
+
+    /**
+     * Adds an environment variable for every worker.
+     *
+     * @param name the variable
+     * @param value its value
+     * @return this builder
+     */
+    public Builder workerEnvironment(String name, String value) {
+      workerEnvironment.put(Objects.requireNonNull(name, "name"),
+          Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Sets how many CPU workers start with the node manager (default: {@link #numCpus}).
+     *
+     * @param count zero or more
+     * @return this builder
+     */
+    public Builder prestartWorkers(int count) {
+      if (count < 0) {
+        throw new NodeManagerException(
+            "prestartWorkers " + count + " is negative; give 0 or more");
+      }
+      this.prestartWorkers = count;
+      return this;
+    }
+
+    /**
+     * Sets how long a worker may take to register before it is killed (default 30 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder workerStartTimeout(Duration timeout) {
+      this.workerStartTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets how long an extra worker may stay idle before it is stopped (default 60 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder workerIdleTimeout(Duration timeout) {
+      this.workerIdleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets how long a worker asked to exit gets before it is destroyed (default 2 s).
+     *
+     * @param grace positive
+     * @return this builder
+     */
+    public Builder workerExitGrace(Duration grace) {
+      this.workerExitGrace = grace;
+      return this;
+    }
+
+    /**
+     * Sets the heartbeat period of resource reports to the GCS (default 1 s; keep it well
+     * below the GCS node timeout).
+     *
+     * @param period positive
+     * @return this builder
+     */
+    public Builder reportPeriod(Duration period) {
+      this.reportPeriod = period;
+      return this;
+    }
+
+    /**
+     * Sets how long a resource change waits to be reported with others (default 20 ms).
+     *
+     * @param delay zero or more
+     * @return this builder
+     */
+    public Builder reportDelay(Duration delay) {
+      this.reportDelay = delay;
+      return this;
+    }
+
+    /**
+     * Sets where worker output goes (default {@link WorkerLogSink#console()}).
+     *
+     * @param sink the sink
+     * @return this builder
+     */
+    public Builder logSink(WorkerLogSink sink) {
+      this.logSink = sink;
+      return this;
+    }
+
+    /**
+     * Sets the seed of the scheduling policy (default random).
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder schedulerSeed(long seed) {
+      this.schedulerSeed = seed;
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return the configuration
+     * @throws NodeManagerException if a value is out of range, naming it
+     */
+    public NodeConfig build() {
+      return new NodeConfig(nodeId == null ? randomNodeId() : nodeId, host, port,
+          Optional.ofNullable(gcsAddress), numCpus, Optional.ofNullable(gpus), resources, labels,
+          objectStoreCapacity, shmDirectory, socketDirectory, spillDirectory, javaExecutable,
+          jvmFlags, workerJvmOptions, classpath, workerMainClass, workerEnvironment,
+          prestartWorkers < 0 ? numCpus : prestartWorkers, workerStartTimeout, workerIdleTimeout,
+          workerExitGrace, reportPeriod, reportDelay, logSink, schedulerSeed);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.prism.runtime.node;
+
+import dev.prism.runtime.rpc.GetNodeInfoReply;
+import dev.prism.runtime.rpc.GetNodeInfoRequest;
+import dev.prism.runtime.rpc.LeaseReply;
+import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.RegisterWorkerReply;
+import dev.prism.runtime.rpc.RegisterWorkerRequest;
+import dev.prism.runtime.rpc.ReturnLeaseReply;
+import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+
+/** The gRPC face of a node manager. */
+final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerServiceImplBase {
+
+  private final LeaseScheduler scheduler;
+  private final Supplier<GetNodeInfoReply> nodeInfo;
+
+  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo) {
+    this.scheduler = scheduler;
+    this.nodeInfo = nodeInfo;
+  }
+
+  @Override
+  public void registerWorker(RegisterWorkerRequest request, StreamObserver<RegisterWorkerReply> out) {
+    if (!request.hasAddress() || request.getAddress().getPort() <= 0) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterWorker from worker "
+          + request.getWorkerId() + " has no address; send the host:port of its CoreWorkerService")
+          .asRuntimeException());
+      return;
+    }
+    GetNodeInfoReply node = nodeInfo.get();
+    RegisterWorkerReply reply = RegisterWorkerReply.newBuilder()
+        .setNodeId(node.getNodeId())
+        .setStoreSocket(node.getStoreSocket())
+        .build();
+    String error = scheduler.registered(request.getWorkerId(), request.getPid(),
+        request.getAddress(), () -> {
+          out.onNext(reply);
+          out.onCompleted();
+        });
+    if (error != null) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription(error).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void requestWorkerLease(LeaseRequest request, StreamObserver<LeaseReply> out) {
+    scheduler.requestLease(request, out);
+  }
+
+  @Override
+  public void returnWorkerLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> out) {
+    scheduler.returnLease(request.getLeaseId(), request.getWorkerFailed());
+    out.onNext(ReturnLeaseReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getNodeInfo(GetNodeInfoRequest request, StreamObserver<GetNodeInfoReply> out) {
+    out.onNext(nodeInfo.get());
+    out.onCompleted();
+  }
+}

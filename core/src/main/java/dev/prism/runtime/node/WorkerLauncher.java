@@ -1,0 +1,119 @@
+package dev.prism.runtime.node;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts worker JVMs: builds the command line and the environment of the launch contract, and
+ * forwards each worker's stdout and stderr to the log sink line by line.
+ */
+final class WorkerLauncher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
+
+  /** The node manager's {@code host:port}. */
+  static final String ENV_NODE_MANAGER_ADDRESS = "PRISM_NODE_MANAGER_ADDRESS";
+  /** The GCS {@code host:port}; empty for a node without a GCS. */
+  static final String ENV_GCS_ADDRESS = "PRISM_GCS_ADDRESS";
+  /** The node id. */
+  static final String ENV_NODE_ID = "PRISM_NODE_ID";
+  /** The worker's own id, to send back in {@code RegisterWorker}. */
+  static final String ENV_WORKER_ID = "PRISM_WORKER_ID";
+  /** The object store's Unix domain socket. */
+  static final String ENV_STORE_SOCKET = "PRISM_STORE_SOCKET";
+  /** The node manager's process id: the worker exits when that process dies. */
+  static final String ENV_PARENT_PID = "PRISM_PARENT_PID";
+  /** The worker's GPU device indexes on the node, comma separated (empty for a CPU worker). */
+  static final String ENV_GPU_IDS = "PRISM_GPU_IDS";
+  /** The host the worker serves its CoreWorkerService on: the node manager's host. */
+  static final String ENV_BIND_HOST = "PRISM_BIND_HOST";
+  /** CUDA's device mask: the worker's devices' CUDA tokens (empty: no GPU visible). */
+  static final String ENV_CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
+
+  private final NodeConfig config;
+  private final Supplier<String> nodeManagerAddress;
+  private final String storeSocket;
+  private final List<String> command;
+
+  WorkerLauncher(NodeConfig config, Supplier<String> nodeManagerAddress, String storeSocket) {
+    this.config = config;
+    this.nodeManagerAddress = nodeManagerAddress;
+    this.storeSocket = storeSocket;
+    List<String> cmd = new ArrayList<>();
+    cmd.add(config.javaExecutable().toString());
+    cmd.addAll(config.jvmFlags());
+    cmd.addAll(config.workerJvmOptions());
+    cmd.add("-cp");
+    cmd.add(config.classpath());
+    cmd.add(config.workerMainClass());
+    this.command = List.copyOf(cmd);
+  }
+
+  /** The command line every worker is started with. */
+  List<String> command() {
+    return command;
+  }
+
+  /** The variables the node manager sets for a worker (on top of its own environment). */
+  Map<String, String> environment(WorkerHandle worker) {
+    Map<String, String> env = new LinkedHashMap<>(config.workerEnvironment());
+    env.put(ENV_NODE_MANAGER_ADDRESS, nodeManagerAddress.get());
+    env.put(ENV_GCS_ADDRESS, config.gcsAddress().orElse(""));
+    env.put(ENV_NODE_ID, config.nodeId());
+    env.put(ENV_WORKER_ID, worker.id);
+    env.put(ENV_STORE_SOCKET, storeSocket);
+    env.put(ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
+    env.put(ENV_GPU_IDS, worker.gpus.indexList());
+    env.put(ENV_CUDA_VISIBLE_DEVICES, worker.gpus.cudaVisibleDevices());
+    env.put(ENV_BIND_HOST, config.host());
+    return env;
+  }
+
+  /**
+   * Starts the worker's process and its two output readers.
+   *
+   * @throws IOException if the process cannot be started
+   */
+  Process launch(WorkerHandle worker) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(environment(worker));
+    Process process = pb.start();
+    process.getOutputStream().close();
+    long pid = process.pid();
+    worker.outputReaders = List.of(
+        pump(worker, pid, process.getInputStream(), WorkerLogSink.Stream.STDOUT),
+        pump(worker, pid, process.getErrorStream(), WorkerLogSink.Stream.STDERR));
+    return process;
+  }
+
+  private Thread pump(WorkerHandle worker, long pid, InputStream in, WorkerLogSink.Stream stream) {
+    WorkerLogSink sink = config.logSink();
+    String name = "prism-worker-" + pid + "-" + stream.name().toLowerCase(Locale.ROOT);
+    return Thread.ofVirtual().name(name).start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          worker.recordOutput(line);
+          try {
+            sink.line(pid, stream, line);
+          } catch (RuntimeException e) {
+            LOG.warn("worker log sink failed on a line of pid {}", pid, e);
+          }
+        }
+      } catch (IOException e) {
+        LOG.debug("stopped reading {} of worker pid {}: {}", stream, pid, e.toString());
+      }
+    });
+  }
+}
