@@ -1,0 +1,210 @@
+package dev.prism.runtime.cluster;
+
+import dev.prism.PrismException;
+import dev.prism.runtime.gcs.GcsConfig;
+import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.node.NodeManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster inside this JVM: a {@link GcsServer} and a head {@link NodeManager} on
+ * {@code 127.0.0.1} with ephemeral ports (loopback only), the node registered with the GCS, its
+ * workers child JVMs. Extra node managers can join the same GCS with {@link #addNode}, each with
+ * its own port, object store and resources.
+ *
+ * <pre>{@code
+ * try (EmbeddedCluster cluster = EmbeddedCluster.start(NodeConfig.builder().numCpus(4).build())) {
+ *   String nodeManager = cluster.nodeManagerAddress();
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class EmbeddedCluster implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedCluster.class);
+
+  /** The loopback address every embedded server binds. */
+  public static final String LOOPBACK = "127.0.0.1";
+
+  private final GcsServer gcs;
+  private final NodeManager head;
+  private final List<NodeManager> nodes = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private EmbeddedCluster(GcsServer gcs, NodeManager head) {
+    this.gcs = gcs;
+    this.head = head;
+    nodes.add(head);
+  }
+
+  /**
+   * Starts a GCS with the default configuration and a head node manager configured by
+   * {@code head}, whose host, port and GCS address are replaced by loopback, an ephemeral port
+   * and the new GCS.
+   *
+   * @param head the head node's configuration
+   * @return the running cluster
+   * @throws PrismException if a server, the store or the registration fails
+   */
+  public static EmbeddedCluster start(NodeConfig head) {
+    return start(GcsConfig.builder().build(), head);
+  }
+
+  /**
+   * Starts a GCS and a head node manager.
+   *
+   * @param gcsConfig the GCS configuration; its host and port are replaced by loopback and an
+   *     ephemeral port
+   * @param head the head node's configuration (host, port and GCS address are replaced)
+   * @return the running cluster
+   * @throws PrismException if a server, the store or the registration fails
+   */
+  public static EmbeddedCluster start(GcsConfig gcsConfig, NodeConfig head) {
+    GcsServer gcs = GcsServer.start(new GcsConfig(LOOPBACK, 0, gcsConfig.nodeTimeout(),
+        gcsConfig.healthCheckPeriod(), gcsConfig.clock()));
+    try {
+      NodeManager nm = NodeManager.start(onLoopback(head, gcs.address()));
+      LOG.info("embedded cluster: GCS {}, head node {} at {}", gcs.address(), nm.nodeId(),
+          nm.address());
+      return new EmbeddedCluster(gcs, nm);
+    } catch (RuntimeException e) {
+      gcs.close();
+      throw e;
+    }
+  }
+
+  private static NodeConfig onLoopback(NodeConfig config, String gcsAddress) {
+    return config.toBuilder().host(LOOPBACK).port(0).gcsAddress(gcsAddress).build();
+  }
+
+  /**
+   * Starts another node manager against this cluster's GCS (loopback, ephemeral port). It is
+   * closed with the cluster, or earlier with {@link #removeNode}.
+   *
+   * @param config the node's configuration (host, port and GCS address are replaced); give it
+   *     its own node id, or leave the default random one
+   * @return the running node manager
+   * @throws PrismException if the cluster is closed
+   */
+  public NodeManager addNode(NodeConfig config) {
+    if (closed) {
+      throw new PrismException("the embedded cluster is closed; start a new one");
+    }
+    NodeManager nm = NodeManager.start(onLoopback(config, gcs.address()));
+    nodes.add(nm);
+    return nm;
+  }
+
+  /**
+   * Stops one node manager of this cluster (not the head: close the cluster for that).
+   *
+   * @param node a node manager returned by {@link #addNode}
+   * @return true when it belonged to this cluster and was stopped
+   */
+  public boolean removeNode(NodeManager node) {
+    if (node == head || !nodes.remove(node)) {
+      return false;
+    }
+    node.close();
+    return true;
+  }
+
+  /**
+   * Returns the GCS.
+   *
+   * @return the GCS server
+   */
+  public GcsServer gcs() {
+    return gcs;
+  }
+
+  /**
+   * Returns the GCS address.
+   *
+   * @return {@code 127.0.0.1:port}
+   */
+  public String gcsAddress() {
+    return gcs.address();
+  }
+
+  /**
+   * Returns the head node manager.
+   *
+   * @return the head node
+   */
+  public NodeManager headNode() {
+    return head;
+  }
+
+  /**
+   * Returns the head node manager's address.
+   *
+   * @return {@code 127.0.0.1:port}
+   */
+  public String nodeManagerAddress() {
+    return head.address();
+  }
+
+  /**
+   * Returns the head node's id.
+   *
+   * @return lower-case hex
+   */
+  public String nodeId() {
+    return head.nodeId();
+  }
+
+  /**
+   * Returns the head node's object store socket.
+   *
+   * @return the socket path
+   */
+  public Path storeSocketPath() {
+    return head.storeSocketPath();
+  }
+
+  /**
+   * Returns the head node's object store socket as a string.
+   *
+   * @return the socket path
+   */
+  public String storeSocket() {
+    return head.storeSocketPath().toString();
+  }
+
+  /**
+   * Returns every node manager of the cluster, the head first.
+   *
+   * @return the node managers
+   */
+  public List<NodeManager> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** Stops every node manager (added nodes first, the head last), then the GCS. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<NodeManager> all = new ArrayList<>(nodes);
+    Collections.reverse(all);
+    for (NodeManager nm : all) {
+      try {
+        nm.close();
+      } catch (RuntimeException e) {
+        LOG.error("error while stopping node {}", nm.nodeId(), e);
+      }
+    }
+    nodes.clear();
+    gcs.close();
+  }
+}
