@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.prism.PrismException;
+import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.node.NodeTestSupport;
 import dev.prism.runtime.rpc.LeaseReply;
@@ -29,6 +30,25 @@ class EmbeddedClusterTest {
 
   private static boolean aliveIn(EmbeddedCluster cluster, String nodeId) {
     return cluster.gcs().node(nodeId).map(NodeInfo::getAlive).orElse(false);
+  }
+
+  @Test
+  void resourceChangesReachTheGcsWithoutWaitingForTheHeartbeat() throws Exception {
+    NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
+    try (EmbeddedCluster cluster = EmbeddedCluster.start(GcsConfig.builder().build(),
+        NodeTestSupport.fixtureConfig(logs).prestartWorkers(1)
+            .reportPeriod(Duration.ofMinutes(5)).reportDelay(Duration.ofMillis(50)).build());
+        NodeTestSupport.Leases leases = new NodeTestSupport.Leases(cluster.nodeManagerAddress())) {
+      String id = cluster.nodeId();
+      LeaseRequest.Builder req = NodeTestSupport.Leases.request(Map.of("CPU", 1.0));
+      assertThat(leases.call(req).hasGranted()).isTrue();
+      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gcs().node(id).orElseThrow()
+          .getAvailable().getAmountsMap().get("CPU") == 10_000L);
+      leases.giveBack(req.getLeaseId(), false);
+      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gcs().node(id).orElseThrow()
+          .getAvailable().getAmountsMap().get("CPU") == 20_000L);
+      assertThat(aliveIn(cluster, id)).isTrue();
+    }
   }
 
   @Test
