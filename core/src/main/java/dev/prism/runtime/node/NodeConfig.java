@@ -228,7 +228,7 @@ public record NodeConfig(
     private long objectStoreCapacity = DEFAULT_OBJECT_STORE_CAPACITY;
     private Path shmDirectory = Path.of("/dev/shm");
     private Path socketDirectory = Path.of(System.getProperty("java.io.tmpdir"));
-    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"), "prism-spill");
+    private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
     private List<String> jvmFlags = defaultJvmFlags();
     private List<String> workerJvmOptions = DEFAULT_WORKER_JVM_OPTIONS;
@@ -432,7 +432,8 @@ public record NodeConfig(
     }
 
     /**
-     * Sets the spill directory (default {@code <java.io.tmpdir>/prism-spill}).
+     * Sets the spill directory (default {@code java.io.tmpdir}; the store makes its own
+     * {@code prism-<pid>-<random>.spill} sub-directory there and removes it on close).
      *
      * @param dir a directory on local disk
      * @return this builder

@@ -170,14 +170,29 @@ public final class NodeTestSupport {
   }
 
   /**
-   * Asserts that nothing is left behind: no child process (waiting up to 10 s for exits to be
-   * reaped), no shared-memory file of this JVM.
+   * Returns the store sockets and spill directories this JVM's stores left in
+   * {@code java.io.tmpdir}.
    *
-   * @throws IOException if /dev/shm cannot be listed
+   * @return paths named {@code prism-<this pid>-*}
+   * @throws IOException if the directory cannot be listed
+   */
+  public static List<Path> ownTmpFiles() throws IOException {
+    String prefix = "prism-" + ProcessHandle.current().pid() + "-";
+    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+  }
+
+  /**
+   * Asserts that nothing is left behind: no child process (waiting up to 10 s for exits to be
+   * reaped), no shared-memory file, store socket or spill directory of this JVM.
+   *
+   * @throws IOException if a directory cannot be listed
    */
   public static void assertNothingLeaked() throws IOException {
     await("no child processes").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     assertThat(ownShmFiles()).as("shared-memory files of this JVM").isEmpty();
+    assertThat(ownTmpFiles()).as("store sockets and spill directories of this JVM").isEmpty();
   }
 }
