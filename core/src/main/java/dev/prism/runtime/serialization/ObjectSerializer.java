@@ -3,7 +3,11 @@ package dev.prism.runtime.serialization;
 import dev.prism.PrismSerializationException;
 import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
+import org.apache.fory.config.CompatibleMode;
 import org.apache.fory.config.Language;
+import org.apache.fory.resolver.TypeResolver;
+import org.apache.fory.serializer.Serializer;
+import java.util.function.Function;
 
 /**
  * Serializes Java values for the wire and the object store with Apache Fory (Java native mode,
@@ -23,10 +27,24 @@ public final class ObjectSerializer {
     this.fory = Fory.builder()
         .withLanguage(Language.JAVA)
         .withRefTracking(true)
+        // Every process of a cluster runs the same classes. The compatible mode would also let a
+        // reader replace a registered custom serializer with a generated codec once it has seen
+        // the type's metadata from a peer, which breaks object refs crossing processes.
+        .withCompatibleMode(CompatibleMode.SCHEMA_CONSISTENT)
         .requireClassRegistration(false)
         .suppressClassRegistrationWarnings(true)
         .withClassLoader(loader)
         .buildThreadSafeForyPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
+  }
+
+  /**
+   * Registers a custom serializer for a type (e.g. how object refs travel).
+   *
+   * @param type the type
+   * @param factory makes the serializer for each pooled Fory instance
+   */
+  public void registerSerializer(Class<?> type, Function<TypeResolver, Serializer<?>> factory) {
+    fory.registerSerializer(type, factory);
   }
 
   /**

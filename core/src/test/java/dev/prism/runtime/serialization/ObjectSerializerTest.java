@@ -52,6 +52,47 @@ class ObjectSerializerTest {
     assertThat(back.next.name).isEqualTo("b");
   }
 
+  /** A value with a custom wire form, like an object ref. */
+  static final class Handle {
+    final long id;
+
+    Handle(long id) {
+      this.id = id;
+    }
+  }
+
+  static final class HandleSerializer extends org.apache.fory.serializer.Serializer<Handle> {
+    HandleSerializer(org.apache.fory.resolver.TypeResolver resolver) {
+      super(resolver.getConfig(), Handle.class);
+    }
+
+    @Override
+    public void write(org.apache.fory.context.WriteContext ctx, Handle value) {
+      ctx.getBuffer().writeInt64(value.id ^ 0x5a5a);
+    }
+
+    @Override
+    public Handle read(org.apache.fory.context.ReadContext ctx) {
+      return new Handle(ctx.getBuffer().readInt64() ^ 0x5a5a);
+    }
+  }
+
+  @Test
+  void customSerializersHoldBothWaysBetweenTwoProcessesWorthOfSerializers() {
+    ObjectSerializer a = new ObjectSerializer(getClass().getClassLoader());
+    ObjectSerializer b = new ObjectSerializer(getClass().getClassLoader());
+    a.registerSerializer(Handle.class, HandleSerializer::new);
+    b.registerSerializer(Handle.class, HandleSerializer::new);
+    for (int round = 0; round < 3; round++) {
+      List<?> there = (List<?>) b.deserialize(a.serialize(new ArrayList<>(List.of(
+          new Handle(round), new Handle(round + 100)))));
+      assertThat(((Handle) there.get(1)).id).isEqualTo(round + 100);
+      List<?> back = (List<?>) a.deserialize(b.serialize(new ArrayList<>(List.of(
+          new Handle(round + 7)))));
+      assertThat(((Handle) back.getFirst()).id).isEqualTo(round + 7);
+    }
+  }
+
   @Test
   void anUnserializableValueNamesItsType() {
     Thread thread = new Thread(() -> {});

@@ -1,0 +1,267 @@
+package dev.prism;
+
+import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.worker.ObjectRefImpl;
+import dev.prism.runtime.worker.TaskSubmitterDefaults;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The entry point of Prism: start or join a cluster, run remote tasks, and put and get objects.
+ *
+ * <pre>{@code
+ * Prism.init();                                        // an embedded local cluster
+ * ObjectRef<int[]> a = Prism.task(Arrays::readArray, "a.bin").remote();
+ * ObjectRef<int[]> b = Prism.task(Arrays::readArray, "b.bin").remote();
+ * ObjectRef<int[]> sum = Prism.task(Arrays::add, a, b).remote();  // refs as arguments
+ * int[] result = Prism.get(sum);
+ * Prism.shutdown();
+ * }</pre>
+ *
+ * <p>{@code Prism.task(...)} takes a method reference to a static method and its arguments
+ * (values, or refs to values of the parameter's type) and returns a {@link TaskCaller}; its
+ * {@code remote()} submits the task and returns a {@link ObjectRef} at once. All methods are
+ * thread-safe. Inside a task, the same API submits nested tasks.
+ */
+public final class Prism extends PrismCalls {
+
+  private static EmbeddedCluster cluster;
+
+  private Prism() {}
+
+  /**
+   * Starts an embedded local cluster sized to this machine (or joins the cluster named by the
+   * {@code PRISM_ADDRESS} environment variable).
+   *
+   * @throws PrismException if Prism is already initialized or the cluster cannot start
+   */
+  public static void init() {
+    init(PrismConfig.builder().build());
+  }
+
+  /**
+   * Starts or joins a cluster as configured.
+   *
+   * @param config the configuration
+   * @throws PrismException if Prism is already initialized or the cluster cannot start
+   */
+  public static synchronized void init(PrismConfig config) {
+    Objects.requireNonNull(config, "config");
+    if (CoreWorker.currentOrNull() != null) {
+      throw new PrismException("Prism is already initialized in this process: call"
+          + " Prism.shutdown() before init() again");
+    }
+    String address = config.address().orElse(System.getenv("PRISM_ADDRESS"));
+    if (address != null && !address.isBlank()) {
+      throw new PrismException("joining the running cluster at " + address + " needs the"
+          + " multi-node runtime, which this version does not have yet; call Prism.init()"
+          + " without an address to start an embedded cluster");
+    }
+    NodeConfig.Builder node = NodeConfig.builder()
+        .numCpus(config.numCpus())
+        .objectStoreCapacity(config.objectStoreMemory())
+        .prestartWorkers(config.prestartWorkers());
+    config.numGpus().ifPresent(g -> node.numGpus((int) Math.round(g)));
+    config.resources().forEach(node::resource);
+    if (!config.workerJvmOptions().isEmpty()) {
+      node.workerJvmOptions(config.workerJvmOptions());
+    }
+    EmbeddedCluster started = EmbeddedCluster.start(node.build());
+    try {
+      byte[] job = new byte[4];
+      ThreadLocalRandom.current().nextBytes(job);
+      CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null,
+          started.nodeId(), started.nodeManagerAddress(), Path.of(started.storeSocket()),
+          "127.0.0.1", HexFormat.of().formatHex(job), List.of(),
+          TaskSubmitterDefaults.PIPELINE_DEPTH));
+    } catch (RuntimeException e) {
+      started.close();
+      throw e;
+    }
+    cluster = started;
+  }
+
+  /**
+   * Stops this process's Prism: pending tasks fail, and an embedded cluster stops with every
+   * worker process and its shared memory. Does nothing if Prism is not initialized.
+   */
+  public static synchronized void shutdown() {
+    CoreWorker worker = CoreWorker.currentOrNull();
+    if (worker != null) {
+      worker.close();
+    }
+    if (cluster != null) {
+      try {
+        cluster.close();
+      } finally {
+        cluster = null;
+      }
+    }
+  }
+
+  /**
+   * Whether Prism is initialized in this process (always true inside a task).
+   *
+   * @return true once {@link #init()} ran and until {@link #shutdown()}
+   */
+  public static boolean isInitialized() {
+    return CoreWorker.currentOrNull() != null;
+  }
+
+  /**
+   * Stores a value in the cluster. Small values stay in this process; large ones (over
+   * 100 KiB) go to the node's shared-memory store, Arrow {@code VectorSchemaRoot}s as Arrow
+   * data that any process on the node reads without copying.
+   *
+   * @param value the value
+   * @param <T> its type
+   * @return a ref to it, owned by this process
+   * @throws PrismSerializationException if the value cannot be serialized (naming its type)
+   */
+  public static <T> ObjectRef<T> put(T value) {
+    return CoreWorker.current().put(value);
+  }
+
+  /**
+   * Waits for an object's value. A {@code VectorSchemaRoot} comes back backed by shared memory;
+   * close it when done to let the store reuse the memory.
+   *
+   * @param ref the ref
+   * @param <T> the value's type
+   * @return the value
+   * @throws TaskException if the task that makes it threw (the remote exception is the cause)
+   * @throws WorkerCrashedException if its worker died and the task ran out of retries
+   */
+  public static <T> T get(ObjectRef<T> ref) {
+    return impl(ref).get();
+  }
+
+  /**
+   * Waits at most {@code timeout} for an object's value.
+   *
+   * @param ref the ref
+   * @param timeout how long to wait
+   * @param <T> the value's type
+   * @return the value
+   * @throws GetTimeoutException if it is not ready in time
+   */
+  public static <T> T get(ObjectRef<T> ref, Duration timeout) {
+    return impl(ref).get(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /**
+   * Waits for every object's value, in order.
+   *
+   * @param refs the refs
+   * @param <T> the values' type
+   * @return the values, in the order of the refs
+   */
+  public static <T> List<T> get(List<ObjectRef<T>> refs) {
+    List<T> out = new ArrayList<>(refs.size());
+    for (ObjectRef<T> ref : refs) {
+      out.add(impl(ref).get());
+    }
+    return out;
+  }
+
+  /**
+   * Waits at most {@code timeout} in all for every object's value.
+   *
+   * @param refs the refs
+   * @param timeout how long to wait for all of them
+   * @param <T> the values' type
+   * @return the values, in order
+   * @throws GetTimeoutException if they are not all ready in time
+   */
+  public static <T> List<T> get(List<ObjectRef<T>> refs, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<T> out = new ArrayList<>(refs.size());
+    for (ObjectRef<T> ref : refs) {
+      out.add(impl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+    }
+    return out;
+  }
+
+  /**
+   * Waits until {@code numReturns} of the objects are ready, or the timeout passes.
+   *
+   * @param refs the refs
+   * @param numReturns how many must be ready (1 to {@code refs.size()})
+   * @param timeout how long to wait at most
+   * @param <T> the values' type
+   * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
+   * @throws IllegalArgumentException if {@code numReturns} is out of range
+   */
+  public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns,
+      Duration timeout) {
+    Objects.requireNonNull(refs, "refs");
+    Objects.requireNonNull(timeout, "timeout");
+    if (numReturns < 0 || numReturns > refs.size()) {
+      throw new IllegalArgumentException("numReturns is " + numReturns + " for " + refs.size()
+          + " refs; give 0 to " + refs.size());
+    }
+    for (ObjectRef<T> ref : refs) {
+      impl(ref);
+    }
+    return CoreWorker.current().wait(refs, numReturns, timeout);
+  }
+
+  /**
+   * Waits until every object is ready, or the timeout passes.
+   *
+   * @param refs the refs
+   * @param timeout how long to wait at most
+   * @param <T> the values' type
+   * @return the ready refs and the rest
+   */
+  public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, Duration timeout) {
+    return wait(refs, refs.size(), timeout);
+  }
+
+  /**
+   * Cancels the task that makes {@code ref}: a queued task never runs, a running one is
+   * interrupted. Its {@code get} then throws {@link TaskCancelledException}.
+   *
+   * @param ref the ref a task submission returned
+   * @return whether the task was still pending
+   */
+  public static boolean cancel(ObjectRef<?> ref) {
+    return CoreWorker.current().cancel(impl(ref), false);
+  }
+
+  /**
+   * Cancels a task; with {@code force} a running task's worker process is killed.
+   *
+   * @param ref the ref a task submission returned
+   * @param force whether to kill the worker running it
+   * @return whether the task was still pending
+   */
+  public static boolean cancel(ObjectRef<?> ref, boolean force) {
+    return CoreWorker.current().cancel(impl(ref), force);
+  }
+
+  /**
+   * Where the calling code runs: job, node, worker, GPUs.
+   *
+   * @return the context
+   */
+  public static RuntimeContext runtimeContext() {
+    return CoreWorker.current().runtimeContext();
+  }
+
+  private static <T> ObjectRefImpl<T> impl(ObjectRef<T> ref) {
+    if (ref instanceof ObjectRefImpl<T> impl) {
+      return impl;
+    }
+    throw new PrismException(ref == null ? "the ObjectRef is null"
+        : "unknown ObjectRef implementation " + ref.getClass().getName()
+            + ": use refs that Prism returned");
+  }
+}

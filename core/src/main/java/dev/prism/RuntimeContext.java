@@ -1,0 +1,33 @@
+package dev.prism;
+
+import java.util.List;
+
+/**
+ * Where the calling code runs: the job, node and worker, the GPUs it may use, and whether it is
+ * the driver or an actor. Get it with {@link Prism#runtimeContext()}.
+ *
+ * @param jobId the job's id in hex
+ * @param nodeId the node's id
+ * @param workerId this process's worker id in hex
+ * @param gpuIds the GPU ids assigned to this worker (as in {@code CUDA_VISIBLE_DEVICES}); empty
+ *     when it has none
+ * @param isDriver whether this is the driver (the user's program) rather than a worker
+ * @param isActor whether this worker hosts an actor
+ */
+public record RuntimeContext(String jobId, String nodeId, String workerId, List<Integer> gpuIds,
+    boolean isDriver, boolean isActor) {
+
+  /**
+   * Copies the GPU list, so the context is immutable.
+   *
+   * @param jobId the job's id
+   * @param nodeId the node's id
+   * @param workerId the worker's id
+   * @param gpuIds the GPU ids
+   * @param isDriver whether this is the driver
+   * @param isActor whether this worker hosts an actor
+   */
+  public RuntimeContext {
+    gpuIds = List.copyOf(gpuIds);
+  }
+}

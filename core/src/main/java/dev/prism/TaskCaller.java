@@ -1,0 +1,122 @@
+package dev.prism;
+
+import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.worker.TaskOptions;
+import dev.prism.scheduler.FixedPoint;
+import dev.prism.scheduler.InvalidResourceException;
+import dev.prism.scheduler.ResourceSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A remote call being prepared: set options, then {@link #remote()} submits it. Made by
+ * {@code Prism.task(...)}; not thread-safe, use each caller once.
+ *
+ * @param <R> the result type ({@link Void} for void methods)
+ */
+public final class TaskCaller<R> {
+
+  private final FunctionDescriptor function;
+  private final Object[] args;
+  private final Map<String, Double> resources = new LinkedHashMap<>();
+  private int maxRetries = 3;
+  private boolean retryExceptions;
+  private String name;
+
+  TaskCaller(FunctionDescriptor function, Object[] args) {
+    this.function = function;
+    this.args = args;
+    resources.put("CPU", 1.0);
+  }
+
+  /**
+   * Sets the amount of a resource the task needs (default: 1 CPU). {@code "CPU"},
+   * {@code "GPU"}, {@code "memory"} or a custom resource; fractions of a GPU share one device.
+   *
+   * @param resource the resource's name
+   * @param amount how much; 0 removes the demand
+   * @return this caller
+   * @throws IllegalArgumentException if the amount is negative, not finite, or a fraction above 1
+   */
+  public TaskCaller<R> setResource(String resource, double amount) {
+    if (resource == null || resource.isBlank()) {
+      throw new IllegalArgumentException("a resource name is null or blank");
+    }
+    try {
+      ResourceSet.of(resource, amount);
+    } catch (InvalidResourceException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    if (amount == 0) {
+      resources.remove(resource);
+    } else {
+      resources.put(resource, amount);
+    }
+    return this;
+  }
+
+  /**
+   * Sets several resource demands at once (see {@link #setResource(String, double)}).
+   *
+   * @param amounts resource names and amounts
+   * @return this caller
+   */
+  public TaskCaller<R> setResources(Map<String, Double> amounts) {
+    amounts.forEach(this::setResource);
+    return this;
+  }
+
+  /**
+   * Sets how often the task is retried when its worker dies (default 3). With
+   * {@link #setRetryExceptions(boolean)} exceptions it throws are retried too.
+   *
+   * @param retries 0 or more
+   * @return this caller
+   */
+  public TaskCaller<R> setMaxRetries(int retries) {
+    if (retries < 0) {
+      throw new IllegalArgumentException("max retries is " + retries + "; give 0 or more");
+    }
+    this.maxRetries = retries;
+    return this;
+  }
+
+  /**
+   * Sets whether an exception the task throws is retried (up to the max retries) like a crash.
+   *
+   * @param retry true to retry exceptions (default false)
+   * @return this caller
+   */
+  public TaskCaller<R> setRetryExceptions(boolean retry) {
+    this.retryExceptions = retry;
+    return this;
+  }
+
+  /**
+   * Names the task in errors and logs (default: the method's name).
+   *
+   * @param name the name
+   * @return this caller
+   */
+  public TaskCaller<R> setName(String name) {
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Submits the task. Returns at once with the ref of its future result.
+   *
+   * @return the result's ref, owned by the caller
+   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public ObjectRef<R> remote() {
+    ResourceAmounts.Builder fixed = ResourceAmounts.newBuilder();
+    resources.forEach((k, v) -> fixed.putAmounts(k, FixedPoint.toFixed(k, v)));
+    return (ObjectRef<R>) CoreWorker.current().submitTask(function, args,
+        new TaskOptions(fixed.build(), maxRetries, retryExceptions, name));
+  }
+}

@@ -1,0 +1,768 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import dev.prism.GetTimeoutException;
+import dev.prism.ObjectLostException;
+import dev.prism.PrismException;
+import dev.prism.RuntimeContext;
+import dev.prism.WaitResult;
+import dev.prism.ObjectRef;
+import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.function.FunctionInvoker;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.CancelTaskRequest;
+import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.runtime.rpc.ReturnObject;
+import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.runtime.serialization.ObjectSerializer;
+import dev.prism.store.ObjectId;
+import dev.prism.store.StoreClient;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime inside every Prism process — the driver and each worker: it owns the objects the
+ * process creates (its memory store and reference counts), submits tasks, serves its objects to
+ * borrowers, and in a worker executes the tasks pushed to it. One per process; reach it through
+ * {@link #current()}.
+ */
+public final class CoreWorker implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CoreWorker.class);
+  private static final HexFormat HEX = HexFormat.of();
+  private static volatile CoreWorker current;
+
+  /** Which kind of process this is. */
+  public enum Mode {
+    /** The user's program. */
+    DRIVER,
+    /** A worker process started by a node manager. */
+    WORKER
+  }
+
+  /**
+   * What a core worker needs to start.
+   *
+   * @param mode driver or worker
+   * @param workerId this process's worker id (16 hex digits), or null for a fresh one
+   * @param nodeId the id of the node it runs on
+   * @param nodeManager {@code host:port} of the node's node manager
+   * @param storeSocket the node's object store socket
+   * @param bindHost the host this process's RPC server listens on and is reached at
+   * @param jobId the job id (hex) for a driver, or null for a worker
+   * @param gpuIds the GPU ids assigned to this process
+   * @param pipelineDepth how many tasks a submitter pushes to one worker ahead of replies
+   */
+  public record Settings(Mode mode, String workerId, String nodeId, String nodeManager,
+      Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth) {}
+
+  private final Mode mode;
+  private final String workerId;
+  private final long workerLong;
+  private final String nodeId;
+  private final ByteString jobId;
+  private final List<Integer> gpuIds;
+  private final ObjectSerializer serializer;
+  private final ValueCodec codec;
+  private final ReferenceCounter references;
+  private final MemoryStore memory = new MemoryStore();
+  private final TaskSubmitter submitter;
+  private final FunctionInvoker invoker;
+  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer;
+  private final ExecutorService releaser;
+  private final BorrowNotifier borrowNotifier;
+  private final AtomicLong sequence = new AtomicLong();
+  private final ThreadLocal<TaskSpec> runningTask = new ThreadLocal<>();
+  private final StoreClient store;
+  private final ManagedChannel nodeManagerChannel;
+  private final NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager;
+  private TaskExecutor executor;
+  private Server server;
+  private Address address;
+  private volatile boolean shutdown;
+
+  private CoreWorker(Settings s) {
+    this.mode = s.mode();
+    this.workerLong = s.workerId() != null ? Long.parseUnsignedLong(s.workerId(), 16)
+        : ThreadLocalRandom.current().nextLong();
+    this.workerId = String.format("%016x", workerLong);
+    this.nodeId = s.nodeId();
+    this.jobId = s.jobId() == null ? ByteString.EMPTY : ByteString.copyFrom(HEX.parseHex(s.jobId()));
+    this.gpuIds = List.copyOf(s.gpuIds());
+    ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+        ? Thread.currentThread().getContextClassLoader() : CoreWorker.class.getClassLoader();
+    this.serializer = new ObjectSerializer(loader);
+    this.serializer.registerSerializer(ObjectRefImpl.class,
+        resolver -> new ObjectRefSerializer(resolver, this));
+    this.codec = new ValueCodec(serializer, this);
+    this.invoker = new FunctionInvoker(loader);
+    this.references = new ReferenceCounter(workerId, new Releases());
+    this.submitter = new TaskSubmitter(this, s.pipelineDepth());
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("prism-timer"));
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+    this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
+    this.borrowNotifier = new BorrowNotifier(this);
+    this.store = StoreClient.connect(s.storeSocket());
+    this.nodeManagerChannel = channel(s.nodeManager());
+    this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
+  }
+
+  /**
+   * Starts this process's core worker: its RPC server, its store connection, and (in a worker)
+   * its task executor. Becomes {@link #current()}.
+   *
+   * @param settings what it needs
+   * @return the running core worker
+   * @throws PrismException if one is already running in this process or the server cannot start
+   */
+  public static synchronized CoreWorker start(Settings settings) {
+    if (current != null) {
+      throw new PrismException("Prism is already initialized in this process: call"
+          + " Prism.shutdown() first");
+    }
+    CoreWorker w = new CoreWorker(settings);
+    try {
+      current = w;
+      if (w.mode == Mode.WORKER) {
+        w.executor = new TaskExecutor(w, w.invoker);
+      }
+      w.server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), 0))
+          .directExecutor()
+          .maxInboundMessageSize(Integer.MAX_VALUE)
+          .addService(new Service(w))
+          .build()
+          .start();
+      w.address = Address.newBuilder()
+          .setHost(settings.bindHost())
+          .setPort(w.server.getPort())
+          .setNodeId(settings.nodeId())
+          .setWorkerId(w.workerId)
+          .build();
+      return w;
+    } catch (IOException | RuntimeException e) {
+      current = null;
+      w.close();
+      throw new PrismException("cannot start the core worker: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The core worker of this process.
+   *
+   * @return it
+   * @throws PrismException if Prism is not initialized here
+   */
+  public static CoreWorker current() {
+    CoreWorker w = current;
+    if (w == null) {
+      throw new PrismException("Prism is not initialized: call Prism.init() first");
+    }
+    return w;
+  }
+
+  /**
+   * The core worker of this process, or null.
+   *
+   * @return it or null
+   */
+  public static CoreWorker currentOrNull() {
+    return current;
+  }
+
+  // ------------------------------------------------------------------ public operations
+
+  /**
+   * Stores a value as an object this process owns.
+   *
+   * @param value the value (Arrow roots and large arrays go to shared memory as themselves)
+   * @param <T> its type
+   * @return a ref to it
+   */
+  @SuppressWarnings("unchecked")
+  public <T> ObjectRef<T> put(T value) {
+    checkAlive();
+    if (value instanceof ObjectRef<?>) {
+      throw new PrismException("put was given an ObjectRef: a ref is already an object; pass"
+          + " it as it is, or put a value that contains it (e.g. List.of(ref))");
+    }
+    return (ObjectRef<T>) putEncoded(codec.encode(value));
+  }
+
+  ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
+    ObjectId id = new ObjectId(workerLong, nextSequence(), 0);
+    ObjectRefImpl<?> ref = newOwnedRef(id);
+    CompletableFuture<StoredValue> slot = memory.slot(id);
+    List<ObjectRefProto> contained = new ArrayList<>(encoded.nested().size());
+    for (ObjectRefImpl<?> nested : encoded.nested()) {
+      contained.add(toProto(nested));
+    }
+    StoredValue value;
+    if (encoded.fitsInline()) {
+      value = StoredValue.inline(encoded.format(), encoded.bytes(), contained);
+    } else {
+      codec.writeToStore(store, id, encoded);
+      value = StoredValue.inStore(encoded.format(), nodeId, encoded.size(), contained);
+    }
+    if (!contained.isEmpty()) {
+      holdContained(id, contained);
+    }
+    slot.complete(value);
+    return ref;
+  }
+
+  /**
+   * Submits a task.
+   *
+   * @param function the static method to run
+   * @param args its arguments: values or refs
+   * @param options resources, retries, name
+   * @return the ref of its result, owned by this process
+   */
+  public ObjectRefImpl<?> submitTask(FunctionDescriptor function, Object[] args,
+      TaskOptions options) {
+    return submitter.submit(function, args, options);
+  }
+
+  /**
+   * Waits for an object's value.
+   *
+   * @param ref the ref
+   * @param timeout how long to wait, or null for no limit
+   * @param <T> the value's type
+   * @return the value
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    StoredValue value = await(ref, deadline, timeout);
+    return (T) materialize(ref.objectId(), value, deadline);
+  }
+
+  /**
+   * Waits until {@code numReturns} of the objects are ready or the timeout passes.
+   *
+   * @param refs the refs, in order
+   * @param numReturns how many must be ready
+   * @param timeout how long to wait at most
+   * @param <T> the values' type
+   * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
+   */
+  public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
+    checkAlive();
+    List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());
+    for (ObjectRef<T> r : refs) {
+      futures.add(futureOf(asImpl(r)));
+    }
+    java.util.concurrent.CountDownLatch latch =
+        new java.util.concurrent.CountDownLatch(numReturns);
+    for (CompletableFuture<StoredValue> f : futures) {
+      f.whenComplete((v, t) -> latch.countDown());
+    }
+    try {
+      latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PrismException("interrupted while waiting for objects", e);
+    }
+    List<ObjectRef<T>> ready = new ArrayList<>();
+    List<ObjectRef<T>> unready = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      if (ready.size() < numReturns && futures.get(i).isDone()) {
+        ready.add(refs.get(i));
+      } else {
+        unready.add(refs.get(i));
+      }
+    }
+    return new WaitResult<>(ready, unready);
+  }
+
+  /**
+   * Cancels the task that makes an object.
+   *
+   * @param ref the task's result ref
+   * @param force whether to end the worker running it
+   * @return whether a pending task was found
+   */
+  public boolean cancel(ObjectRefImpl<?> ref, boolean force) {
+    if (!owns(ref)) {
+      throw new PrismException("cancel needs the ref of a task this process submitted; "
+          + ref + " is owned by another process");
+    }
+    return submitter.cancel(ref.objectId(), force);
+  }
+
+  /**
+   * Where the calling code runs.
+   *
+   * @return the context
+   */
+  public RuntimeContext runtimeContext() {
+    TaskSpec task = runningTask.get();
+    String job = task != null ? HEX.formatHex(task.getJobId().toByteArray())
+        : HEX.formatHex(jobId.toByteArray());
+    return new RuntimeContext(job, nodeId, workerId, gpuIds, mode == Mode.DRIVER, false);
+  }
+
+  /**
+   * This process's RPC address.
+   *
+   * @return the address
+   */
+  public Address address() {
+    return address;
+  }
+
+  /**
+   * This process's worker id (16 hex digits).
+   *
+   * @return the id
+   */
+  public String workerId() {
+    return workerId;
+  }
+
+  /**
+   * The node this process runs on.
+   *
+   * @return the node id
+   */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /**
+   * Tells this worker to stop after it was asked to exit; the caller then ends the process.
+   *
+   * @return a future completed when an exit is requested
+   */
+  public CompletableFuture<String> exitRequested() {
+    return exitRequested;
+  }
+
+  private final CompletableFuture<String> exitRequested = new CompletableFuture<>();
+
+  /**
+   * Whether a native address lies inside this node's shared-memory store mapping (how tests
+   * and benchmarks prove that Arrow data was read without a copy).
+   *
+   * @param address a native memory address
+   * @return whether it is inside the mapping
+   */
+  public boolean isInSharedMemory(long address) {
+    return store.isInMapping(address);
+  }
+
+  /**
+   * Bytes the node's store holds for objects, in memory or spilled to disk.
+   *
+   * @return the bytes in use
+   */
+  public long storeBytesInUse() {
+    var stats = store.stats();
+    return stats.usedBytes() + stats.spilledBytes();
+  }
+
+  /**
+   * How many objects this process tracks references for (owned and borrowed).
+   *
+   * @return the count
+   */
+  public int trackedObjects() {
+    return references.size();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  void checkAlive() {
+    if (shutdown) {
+      throw new PrismException("Prism was shut down: call Prism.init() again to use it");
+    }
+  }
+
+  boolean isShutdown() {
+    return shutdown;
+  }
+
+  long workerLong() {
+    return workerLong;
+  }
+
+  long nextSequence() {
+    return sequence.incrementAndGet();
+  }
+
+  ByteString jobIdBytes() {
+    return jobId;
+  }
+
+  ReferenceCounter references() {
+    return references;
+  }
+
+  MemoryStore memory() {
+    return memory;
+  }
+
+  ValueCodec codec() {
+    return codec;
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
+    return nodeManager;
+  }
+
+  boolean owns(ObjectRefImpl<?> ref) {
+    return ref.owner().getWorkerId().equals(workerId);
+  }
+
+  ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+    return new ObjectRefImpl<>(this, id, address);
+  }
+
+  void enterTask(TaskSpec spec) {
+    runningTask.set(spec);
+  }
+
+  void exitTask() {
+    runningTask.remove();
+  }
+
+  StoredValue errorValue(TaskError error) {
+    return StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of());
+  }
+
+  /** Records a task's result in the owner's table, or discards it if nobody holds the ref. */
+  void recordResult(ObjectId id, StoredValue value) {
+    if (!value.contained().isEmpty()) {
+      holdContained(id, value.contained());
+    }
+    if (!memory.complete(id, value)) {
+      discardValue(id, value);
+    }
+  }
+
+  /** Drops a value nobody can read any more (its store copy, the borrows it carried). */
+  void discardValue(ObjectId id, StoredValue value) {
+    if (!value.isInline()) {
+      deleteStored(id, value.nodeId());
+    }
+  }
+
+  private void holdContained(ObjectId outer, List<ObjectRefProto> contained) {
+    List<ObjectId> ids = new ArrayList<>(contained.size());
+    List<Address> owners = new ArrayList<>(contained.size());
+    for (ObjectRefProto p : contained) {
+      ids.add(objectId(p));
+      owners.add(p.getOwner());
+    }
+    references.holdContained(outer, ids, owners);
+  }
+
+  private void deleteStored(ObjectId id, String onNode) {
+    if (!nodeId.equals(onNode)) {
+      LOG.debug("object {} lives on node {}; freeing copies on other nodes is not supported"
+          + " on a single node", id, onNode);
+      return;
+    }
+    releaser.execute(() -> {
+      try {
+        store.delete(id);
+      } catch (RuntimeException e) {
+        LOG.debug("deleting object {} from the store: {}", id, e.toString());
+      }
+    });
+  }
+
+  /** Stores a task's return value: inline when small, in this node's store when large. */
+  ReturnObject storeReturn(ObjectId returnId, Object result, Address caller) {
+    ValueCodec.Encoded encoded = codec.encode(result);
+    List<ObjectRefProto> contained = lendTo(caller, encoded.nested());
+    ReturnObject.Builder b = ReturnObject.newBuilder()
+        .setObjectId(ByteString.copyFrom(returnId.toBytes()))
+        .setFormat(encoded.format())
+        .setSize(encoded.size())
+        .addAllContainedRefs(contained);
+    if (encoded.fitsInline()) {
+      return b.setInlineValue(ByteString.copyFrom(encoded.bytes())).build();
+    }
+    codec.writeToStore(store, returnId, encoded);
+    return b.setStoredOnNode(nodeId).build();
+  }
+
+  /**
+   * Makes {@code borrower} a borrower of each ref (telling owners elsewhere), so the refs stay
+   * alive after this process drops its own handles.
+   */
+  private List<ObjectRefProto> lendTo(Address borrower, List<ObjectRefImpl<?>> refs) {
+    if (refs.isEmpty()) {
+      return List.of();
+    }
+    List<ObjectRefProto> out = new ArrayList<>(refs.size());
+    List<ObjectRefImpl<?>> remote = new ArrayList<>();
+    for (ObjectRefImpl<?> ref : refs) {
+      out.add(toProto(ref));
+      if (ref.owner().getWorkerId().equals(borrower.getWorkerId())) {
+        continue;
+      }
+      if (owns(ref)) {
+        references.addBorrower(ref.objectId(), borrower.getWorkerId());
+      } else {
+        remote.add(ref);
+      }
+    }
+    if (!remote.isEmpty()) {
+      borrowNotifier.addBorrowers(borrower, remote);
+    }
+    return out;
+  }
+
+  /** Tells the owners of freshly deserialized refs that this process now borrows them. */
+  void registerBorrows(List<ObjectRefImpl<?>> refs) {
+    List<ObjectRefImpl<?>> claimed = references.claimUnregisteredBorrows(refs);
+    if (!claimed.isEmpty()) {
+      borrowNotifier.addBorrowers(address, claimed);
+    }
+  }
+
+  /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
+  Object getForArgument(ObjectRefProto proto) {
+    ObjectId id = objectId(proto);
+    CompletableFuture<StoredValue> slot = memory.find(id);
+    StoredValue value;
+    if (slot != null) {
+      value = slot.join();
+    } else {
+      value = fetchFromOwner(id, proto.getOwner(), Long.MAX_VALUE, null, false);
+    }
+    return materialize(id, value, Long.MAX_VALUE);
+  }
+
+  private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {
+    checkAlive();
+    ObjectId id = ref.objectId();
+    CompletableFuture<StoredValue> slot = memory.find(id);
+    if (slot == null) {
+      if (owns(ref)) {
+        throw new ObjectLostException(ref + " was already freed");
+      }
+      return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
+    }
+    if (slot.isDone()) {
+      return slot.join();
+    }
+    try {
+      return deadline == Long.MAX_VALUE ? slot.get()
+          : slot.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new GetTimeoutException(ref + " was not ready within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PrismException("interrupted while waiting for " + ref, e);
+    } catch (ExecutionException e) {
+      throw new PrismException("waiting for " + ref + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private CompletableFuture<StoredValue> futureOf(ObjectRefImpl<?> ref) {
+    CompletableFuture<StoredValue> slot = memory.find(ref.objectId());
+    if (slot != null) {
+      return slot;
+    }
+    if (owns(ref)) {
+      return CompletableFuture.completedFuture(errorValue(TaskError.system(
+          TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
+    }
+    return borrowNotifier.fetchAsync(ref);
+  }
+
+  /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
+  StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
+      boolean cache) {
+    StoredValue value = borrowNotifier.fetch(id, owner, deadline, timeout);
+    if (cache && value.isInline() && references.isTracked(id)) {
+      memory.slot(id).complete(value);
+    }
+    return value;
+  }
+
+  private Object materialize(ObjectId id, StoredValue value, long deadline) {
+    if (value.isError()) {
+      TaskError error = codec.decodeError(value.inline());
+      Throwable cause = codec.decodeException(error.exception());
+      throw error.toException(cause);
+    }
+    if (value.isInline()) {
+      return codec.decode(value.inline());
+    }
+    if (!nodeId.equals(value.nodeId())) {
+      throw new ObjectLostException("object " + id + " lives in the store of node "
+          + value.nodeId() + ", and this node (" + nodeId + ") cannot fetch it: moving objects"
+          + " between nodes needs the multi-node runtime");
+    }
+    Duration remaining = deadline == Long.MAX_VALUE ? store.defaultTimeout()
+        : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+    return codec.readFromStore(store, id, value.format(), remaining);
+  }
+
+  void cancelRemote(Address worker, ByteString taskId, boolean force) {
+    CoreWorkerServiceGrpc.newStub(channelTo(worker)).cancelTask(
+        CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
+        BorrowNotifier.ignoring("cancel"));
+  }
+
+  /** The channel to another process, created once and shared. */
+  ManagedChannel channelTo(Address a) {
+    return channel(a.getHost() + ":" + a.getPort());
+  }
+
+  private ManagedChannel channel(String hostPort) {
+    ManagedChannel c = channels.get(hostPort);
+    if (c != null) {
+      return c;
+    }
+    return channels.computeIfAbsent(hostPort, hp -> {
+      int colon = hp.lastIndexOf(':');
+      return NettyChannelBuilder.forAddress(hp.substring(0, colon),
+              Integer.parseInt(hp.substring(colon + 1)))
+          .usePlaintext()
+          .directExecutor()
+          .maxInboundMessageSize(Integer.MAX_VALUE)
+          .build();
+    });
+  }
+
+  static ObjectId objectId(ObjectRefProto proto) {
+    return ObjectId.of(proto.getObjectId().toByteArray());
+  }
+
+  static ObjectRefProto toProto(ObjectRefImpl<?> ref) {
+    return ObjectRefProto.newBuilder()
+        .setObjectId(ByteString.copyFrom(ref.objectId().toBytes()))
+        .setOwner(ref.owner())
+        .build();
+  }
+
+  static ByteString taskId(long worker, long seq) {
+    byte[] b = new byte[16];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (worker >>> (56 - 8 * i));
+      b[8 + i] = (byte) (seq >>> (56 - 8 * i));
+    }
+    return ByteString.copyFrom(b);
+  }
+
+  static ObjectRefImpl<?> asImpl(ObjectRef<?> ref) {
+    if (ref instanceof ObjectRefImpl<?> impl) {
+      return impl;
+    }
+    throw new PrismException(ref == null ? "the ObjectRef is null"
+        : "unknown ObjectRef implementation " + ref.getClass().getName()
+            + ": use refs that Prism returned");
+  }
+
+  TaskExecutor executor() {
+    return executor;
+  }
+
+  void requestExit(String reason) {
+    exitRequested.complete(reason);
+  }
+
+  /** Stops this core worker: pending tasks fail, connections close. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (CoreWorker.class) {
+      if (shutdown) {
+        return;
+      }
+      shutdown = true;
+      if (current == this) {
+        current = null;
+      }
+    }
+    submitter.failAll("Prism was shut down before the task finished");
+    if (executor != null) {
+      executor.stop();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+    borrowNotifier.close();
+    timer.shutdownNow();
+    releaser.shutdown();
+    try {
+      releaser.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (ManagedChannel c : channels.values()) {
+      c.shutdownNow();
+    }
+    nodeManagerChannel.shutdownNow();
+    try {
+      store.close();
+    } catch (RuntimeException e) {
+      LOG.debug("closing the store client", e);
+    }
+    exitRequested.complete("shut down");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** What the reference counter's last releases do. */
+  private final class Releases implements ReferenceCounter.Listener {
+    @Override
+    public void ownedObjectFreed(ObjectId id, List<ObjectId> contained) {
+      StoredValue value = memory.remove(id);
+      if (value != null && !value.isInline()) {
+        deleteStored(id, value.nodeId());
+      }
+    }
+
+    @Override
+    public void borrowReleased(ObjectId id, Address owner, boolean ownerKnows,
+        List<ObjectId> contained) {
+      memory.remove(id);
+      if (ownerKnows && !shutdown) {
+        borrowNotifier.removeBorrow(owner, id);
+      }
+    }
+  }
+}

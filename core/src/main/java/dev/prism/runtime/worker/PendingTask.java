@@ -1,0 +1,35 @@
+package dev.prism.runtime.worker;
+
+import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.store.ObjectId;
+import java.util.List;
+
+/** A submitted task on its owner's side, from submission until its result is recorded. */
+final class PendingTask {
+  final TaskSpec.Builder spec;
+  final ObjectId returnId;
+  final String displayName;
+  /** Refs this task keeps alive until it finishes: args by ref and refs nested in args. */
+  final List<ObjectId> heldRefs;
+  /** Args passed by ref that this process owns and that were pending at submission. */
+  final List<ObjectRefProto> dependencies;
+  final boolean retryExceptions;
+  int retriesLeft;
+  int attempt;
+  volatile boolean cancelled;
+  /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
+  Lease lease;
+
+  PendingTask(TaskSpec.Builder spec, ObjectId returnId, String displayName,
+      List<ObjectId> heldRefs, List<ObjectRefProto> dependencies, int maxRetries,
+      boolean retryExceptions) {
+    this.spec = spec;
+    this.returnId = returnId;
+    this.displayName = displayName;
+    this.heldRefs = heldRefs;
+    this.dependencies = dependencies;
+    this.retriesLeft = maxRetries;
+    this.retryExceptions = retryExceptions;
+  }
+}

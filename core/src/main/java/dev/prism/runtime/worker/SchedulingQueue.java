@@ -1,0 +1,373 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.LeaseReply;
+import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.PushTaskReply;
+import dev.prism.runtime.rpc.PushTaskRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.ReturnLeaseReply;
+import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tasks of one scheduling class (one resource shape) waiting for workers, and the leases
+ * held for that class. Leases are requested while tasks wait, reused while the queue has work
+ * (pipelining up to {@link #pipelineDepth} tasks per worker), and returned shortly after they
+ * go idle or once they have been held long enough that others deserve a turn.
+ */
+final class SchedulingQueue {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulingQueue.class);
+
+  /** At most this many lease requests are outstanding per class. */
+  static final int MAX_PENDING_LEASE_REQUESTS = 10;
+  /** An idle lease is kept this long for the next task before it is returned. */
+  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(
+      Long.getLong("prism.lease.lingerMs", 20));
+  /** A lease held this long takes no new tasks, so no caller monopolises a worker. */
+  static final long MAX_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(
+      Long.getLong("prism.lease.maxHoldMs", 2_000));
+
+  private final TaskSubmitter submitter;
+  private final ResourceAmounts resources;
+  private final int pipelineDepth;
+  /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
+  static final long PIPELINE_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** Moving average of how long this class's tasks run; unknown (long) until measured. */
+  private double averageRunNanos = Double.MAX_VALUE;
+  private final ArrayDeque<PendingTask> queue = new ArrayDeque<>();
+  private final List<Lease> leases = new ArrayList<>();
+  private int pendingLeaseRequests;
+  private boolean lingerCheckScheduled;
+  private boolean infeasibleReported;
+
+  SchedulingQueue(TaskSubmitter submitter, ResourceAmounts resources, int pipelineDepth) {
+    this.submitter = submitter;
+    this.resources = resources;
+    this.pipelineDepth = pipelineDepth;
+  }
+
+  synchronized void add(PendingTask task) {
+    queue.add(task);
+    pump();
+  }
+
+  /** Removes a task that was not pushed yet; false if it is no longer queued here. */
+  synchronized boolean removeQueued(PendingTask task) {
+    return queue.remove(task);
+  }
+
+  synchronized boolean isIdle() {
+    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests == 0;
+  }
+
+  /** Pushes queued tasks to leased workers and asks for more leases when needed. */
+  private void pump() {
+    long now = System.nanoTime();
+    // Short tasks are pipelined onto the workers held; long ones (or unmeasured ones) each
+    // wait for an idle worker, so a slow task never holds up the ones queued behind it.
+    int depth = averageRunNanos < PIPELINE_BELOW_NANOS ? pipelineDepth : 1;
+    while (!queue.isEmpty()) {
+      Lease best = null;
+      for (Lease lease : leases) {
+        if (lease.closed || lease.inflight.size() >= depth
+            || now - lease.grantedAtNanos > MAX_HOLD_NANOS) {
+          continue;
+        }
+        if (best == null || lease.inflight.size() < best.inflight.size()) {
+          best = lease;
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      push(best, queue.poll());
+    }
+    int wanted = Math.min(queue.size(), MAX_PENDING_LEASE_REQUESTS);
+    while (pendingLeaseRequests < wanted) {
+      requestLease(submitter.localNodeManager(), false);
+    }
+    returnIdleLeases(now);
+  }
+
+  private void push(Lease lease, PendingTask task) {
+    if (task.cancelled) {
+      submitter.finishCancelled(task);
+      return;
+    }
+    task.lease = lease;
+    task.spec.setAttempt(task.attempt);
+    lease.inflight.put(task.spec.getTaskId(), task);
+    lease.tasksPushed++;
+    lease.requests.onNext(PushTaskRequest.newBuilder().setSpec(task.spec).build());
+  }
+
+  private void returnIdleLeases(long now) {
+    boolean anyLingering = false;
+    for (Iterator<Lease> it = leases.iterator(); it.hasNext(); ) {
+      Lease lease = it.next();
+      if (!lease.inflight.isEmpty()) {
+        continue;
+      }
+      boolean expired = now - lease.grantedAtNanos > MAX_HOLD_NANOS;
+      if (queue.isEmpty() || expired) {
+        if (expired || now - lease.idleSinceNanos >= LINGER_NANOS) {
+          it.remove();
+          close(lease, false);
+        } else {
+          anyLingering = true;
+        }
+      }
+    }
+    if (anyLingering && !lingerCheckScheduled) {
+      lingerCheckScheduled = true;
+      submitter.timer().schedule(() -> {
+        synchronized (this) {
+          lingerCheckScheduled = false;
+          pump();
+        }
+      }, LINGER_NANOS, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void close(Lease lease, boolean workerFailed) {
+    if (lease.closed) {
+      return;
+    }
+    lease.closed = true;
+    if (!workerFailed) {
+      try {
+        lease.requests.onCompleted();
+      } catch (RuntimeException e) {
+        LOG.debug("closing the push stream of {} failed", lease, e);
+      }
+    }
+    lease.grantor.returnWorkerLease(ReturnLeaseRequest.newBuilder()
+        .setLeaseId(lease.leaseId).setWorkerFailed(workerFailed).build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ReturnLeaseReply value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            if (!submitter.isShutdown()) {
+              LOG.debug("returning {} failed", lease, t);
+            }
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
+  private void requestLease(NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager,
+      boolean grantOrQueue) {
+    pendingLeaseRequests++;
+    ByteString leaseId = randomId();
+    LeaseRequest request = LeaseRequest.newBuilder()
+        .setLeaseId(leaseId)
+        .setResources(resources)
+        .setSubmitter(submitter.address())
+        .setGrantOrQueue(grantOrQueue)
+        .build();
+    nodeManager.requestWorkerLease(request, new StreamObserver<>() {
+      @Override
+      public void onNext(LeaseReply reply) {
+        onLeaseReply(nodeManager, leaseId, reply);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        synchronized (SchedulingQueue.this) {
+          pendingLeaseRequests--;
+          if (submitter.isShutdown()) {
+            return;
+          }
+          LOG.warn("a worker lease request failed ({}); retrying", t.toString());
+          retryLater();
+        }
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+  }
+
+  private void onLeaseReply(NodeManagerServiceGrpc.NodeManagerServiceStub grantor,
+      ByteString leaseId, LeaseReply reply) {
+    synchronized (this) {
+      pendingLeaseRequests--;
+      switch (reply.getResultCase()) {
+        case GRANTED -> {
+          LeaseReply.Granted g = reply.getGranted();
+          Lease lease = new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor,
+              System.nanoTime());
+          if (submitter.isShutdown()) {
+            lease.requests = noopStream();
+            close(lease, false);
+            return;
+          }
+          openStream(lease);
+          leases.add(lease);
+          infeasibleReported = false;
+          pump();
+        }
+        case SPILLBACK -> {
+          requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
+        }
+        case INFEASIBLE -> {
+          if (!infeasibleReported) {
+            infeasibleReported = true;
+            String message = "tasks needing " + TaskSubmitter.describe(resources)
+                + " cannot be scheduled: " + reply.getInfeasible() + ". They stay pending"
+                + " until a node that can run them joins the cluster.";
+            LOG.warn(message);
+            System.err.println("prism: warning: " + message);
+          }
+          retryLater();
+        }
+        case REJECTED, RESULT_NOT_SET -> {
+          if (!submitter.isShutdown()) {
+            retryLater();
+          }
+        }
+      }
+    }
+  }
+
+  private void retryLater() {
+    if (queue.isEmpty() || submitter.isShutdown()) {
+      return;
+    }
+    submitter.timer().schedule(() -> {
+      synchronized (this) {
+        pump();
+      }
+    }, 1, TimeUnit.SECONDS);
+    // Count the retry as pending so pump() does not flood the node manager meanwhile.
+    pendingLeaseRequests++;
+    submitter.timer().schedule(() -> {
+      synchronized (this) {
+        pendingLeaseRequests--;
+      }
+    }, 1, TimeUnit.SECONDS);
+  }
+
+  private void openStream(Lease lease) {
+    lease.requests = CoreWorkerServiceGrpc.newStub(submitter.channelTo(lease.worker))
+        .pushTasks(new StreamObserver<>() {
+          @Override
+          public void onNext(PushTaskReply reply) {
+            onTaskReply(lease, reply);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            onLeaseLost(lease, t.toString());
+          }
+
+          @Override
+          public void onCompleted() {
+            onLeaseLost(lease, "the worker closed the task stream");
+          }
+        });
+  }
+
+  private void onTaskReply(Lease lease, PushTaskReply reply) {
+    PendingTask task;
+    synchronized (this) {
+      task = lease.inflight.remove(reply.getTaskId());
+      if (reply.getRunNanos() > 0) {
+        averageRunNanos = averageRunNanos == Double.MAX_VALUE ? reply.getRunNanos()
+            : 0.8 * averageRunNanos + 0.2 * reply.getRunNanos();
+      }
+      if (lease.inflight.isEmpty()) {
+        lease.idleSinceNanos = System.nanoTime();
+      }
+    }
+    if (task != null) {
+      task.lease = null;
+      PendingTask retry = submitter.onReply(task, reply);
+      synchronized (this) {
+        if (retry != null) {
+          queue.addFirst(retry);
+        }
+        pump();
+      }
+    }
+  }
+
+  private void onLeaseLost(Lease lease, String why) {
+    List<PendingTask> lost;
+    synchronized (this) {
+      if (lease.closed) {
+        return;
+      }
+      leases.remove(lease);
+      close(lease, true);
+      lost = new ArrayList<>(lease.inflight.values());
+      lease.inflight.clear();
+    }
+    if (!lost.isEmpty() && !submitter.isShutdown()) {
+      LOG.debug("{} lost with {} task(s) in flight: {}", lease, lost.size(), why);
+    }
+    List<PendingTask> retries = new ArrayList<>();
+    for (PendingTask task : lost) {
+      task.lease = null;
+      PendingTask retry = submitter.onWorkerDied(task, lease, why);
+      if (retry != null) {
+        retries.add(retry);
+      }
+    }
+    synchronized (this) {
+      for (int i = retries.size() - 1; i >= 0; i--) {
+        queue.addFirst(retries.get(i));
+      }
+      pump();
+    }
+  }
+
+  /** Fails every queued task (shutdown). */
+  synchronized List<PendingTask> drain() {
+    List<PendingTask> out = new ArrayList<>(queue);
+    queue.clear();
+    for (Lease lease : leases) {
+      out.addAll(lease.inflight.values());
+      lease.inflight.clear();
+      close(lease, false);
+    }
+    leases.clear();
+    return out;
+  }
+
+  private static ByteString randomId() {
+    byte[] id = new byte[16];
+    ThreadLocalRandom.current().nextBytes(id);
+    return ByteString.copyFrom(id);
+  }
+
+  private static StreamObserver<PushTaskRequest> noopStream() {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PushTaskRequest value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+}

@@ -1,0 +1,289 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.FunctionDescriptorProto;
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.runtime.rpc.PushTaskReply;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.TaskArg;
+import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.store.ObjectId;
+import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The submitting half of the task path: builds task specs (inlining small arguments, passing
+ * large ones and refs by reference), waits for arguments this process owns to be ready, queues
+ * tasks per scheduling class, and records results, retries and failures in the owner's tables.
+ */
+final class TaskSubmitter {
+
+  private final CoreWorker worker;
+  private final int pipelineDepth;
+  private final ConcurrentHashMap<ResourceAmounts, SchedulingQueue> queues =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ObjectId, PendingTask> pending = new ConcurrentHashMap<>();
+
+  TaskSubmitter(CoreWorker worker, int pipelineDepth) {
+    this.worker = worker;
+    this.pipelineDepth = pipelineDepth;
+  }
+
+  ObjectRefImpl<?> submit(FunctionDescriptor function, Object[] args, TaskOptions options) {
+    worker.checkAlive();
+    long seq = worker.nextSequence();
+    ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
+    ByteString taskId = CoreWorker.taskId(worker.workerLong(), seq);
+    TaskSpec.Builder spec = TaskSpec.newBuilder()
+        .setTaskId(taskId)
+        .setJobId(worker.jobIdBytes())
+        .setCaller(worker.address())
+        .setFunction(toProto(function))
+        .setReturnId(ByteString.copyFrom(returnId.toBytes()))
+        .setResources(options.resources())
+        .setMaxRetries(options.maxRetries())
+        .setRetryExceptions(options.retryExceptions());
+    String name = options.name() != null ? options.name() : function.displayName();
+    spec.setName(name);
+
+    List<ObjectId> held = new ArrayList<>();
+    List<ObjectRefProto> dependencies = new ArrayList<>();
+    List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
+    for (Object arg : args) {
+      spec.addArgs(toArg(arg, held, dependencies, keepAlive));
+    }
+    ObjectRefImpl<?> result = worker.newOwnedRef(returnId);
+    worker.memory().slot(returnId);
+    worker.references().addSubmitted(held);
+    PendingTask task = new PendingTask(spec, returnId, name, held, dependencies,
+        options.maxRetries(), options.retryExceptions());
+    pending.put(returnId, task);
+    if (dependencies.isEmpty()) {
+      enqueue(task);
+    } else {
+      CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
+      for (int i = 0; i < futures.length; i++) {
+        futures[i] = worker.memory().slot(CoreWorker.objectId(dependencies.get(i)));
+      }
+      CompletableFuture.allOf(futures).whenComplete((ok, error) -> resolved(task));
+    }
+    // The handles made for arguments stay reachable until here, so their counts cover the
+    // window before addSubmitted took over.
+    java.lang.ref.Reference.reachabilityFence(keepAlive);
+    return result;
+  }
+
+  private TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
+      List<ObjectRefImpl<?>> keepAlive) {
+    if (arg instanceof ObjectRefImpl<?> ref) {
+      ObjectRefProto proto = CoreWorker.toProto(ref);
+      held.add(ref.objectId());
+      if (worker.owns(ref)) {
+        CompletableFuture<StoredValue> slot = worker.memory().find(ref.objectId());
+        if (slot != null && slot.isDone()) {
+          StoredValue value = slot.join();
+          if (value.isInline() && value.format() == ValueFormat.FORY) {
+            return TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(value.inline()))
+                .addAllNestedRefs(value.contained()).build();
+          }
+        } else if (slot != null) {
+          dependencies.add(proto);
+        }
+      }
+      return TaskArg.newBuilder().setRef(proto).build();
+    }
+    ValueCodec.Encoded encoded = worker.codec().encode(arg);
+    if (encoded.fitsInline()) {
+      TaskArg.Builder b = TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(encoded.bytes()));
+      for (ObjectRefImpl<?> nested : encoded.nested()) {
+        b.addNestedRefs(CoreWorker.toProto(nested));
+        held.add(nested.objectId());
+      }
+      return b.build();
+    }
+    // Too large to travel in the spec: store it like a put and pass it by reference.
+    ObjectRefImpl<?> stored = worker.putEncoded(encoded);
+    keepAlive.add(stored);
+    held.add(stored.objectId());
+    return TaskArg.newBuilder().setRef(CoreWorker.toProto(stored)).build();
+  }
+
+  /** Every owned argument is ready: inline small ones, or fail if one holds an error. */
+  private void resolved(PendingTask task) {
+    for (int i = 0; i < task.spec.getArgsCount(); i++) {
+      TaskArg arg = task.spec.getArgs(i);
+      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
+        continue;
+      }
+      CompletableFuture<StoredValue> slot = worker.memory().find(
+          CoreWorker.objectId(arg.getRef()));
+      if (slot == null || !slot.isDone()) {
+        continue;
+      }
+      StoredValue value = slot.join();
+      if (value.isError()) {
+        finish(task, value);
+        return;
+      }
+      if (value.isInline() && value.format() == ValueFormat.FORY) {
+        task.spec.setArgs(i, TaskArg.newBuilder()
+            .setInlineValue(ByteString.copyFrom(value.inline()))
+            .addAllNestedRefs(value.contained()));
+      }
+    }
+    enqueue(task);
+  }
+
+  private void enqueue(PendingTask task) {
+    if (task.cancelled) {
+      finishCancelled(task);
+      return;
+    }
+    ResourceAmounts shape = task.spec.getResources();
+    queues.computeIfAbsent(shape, r -> new SchedulingQueue(this, r, pipelineDepth)).add(task);
+  }
+
+  /** Handles a worker's reply; returns the task when it must run again. */
+  PendingTask onReply(PendingTask task, PushTaskReply reply) {
+    if (reply.getCancelled() || task.cancelled) {
+      finishCancelled(task);
+      return null;
+    }
+    if (!reply.getSystemError().isEmpty()) {
+      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.APPLICATION,
+          task.displayName, reply.getSystemError())));
+      return null;
+    }
+    StoredValue value = StoredValue.fromProto(reply.getResult());
+    if (value.isError() && task.retryExceptions && task.retriesLeft > 0 && !worker.isShutdown()) {
+      task.retriesLeft--;
+      task.attempt++;
+      worker.discardValue(task.returnId, value);
+      return task;
+    }
+    finish(task, value);
+    return null;
+  }
+
+  /** The task's worker died with the task in flight; returns the task when it is retried. */
+  PendingTask onWorkerDied(PendingTask task, Lease lease, String why) {
+    if (task.cancelled) {
+      finishCancelled(task);
+      return null;
+    }
+    if (task.retriesLeft > 0 && !worker.isShutdown()) {
+      task.retriesLeft--;
+      task.attempt++;
+      return task;
+    }
+    finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
+        task.displayName, "the worker running it (pid " + lease.workerPid + ") died ("
+            + why + ") and the task has no retries left (attempts: " + (task.attempt + 1)
+            + ")")));
+    return null;
+  }
+
+  void finishCancelled(PendingTask task) {
+    finish(task, worker.errorValue(TaskError.system(TaskError.Kind.CANCELLED, task.displayName,
+        "the task was cancelled")));
+  }
+
+  private void finish(PendingTask task, StoredValue value) {
+    if (pending.remove(task.returnId) == null) {
+      return;
+    }
+    worker.recordResult(task.returnId, value);
+    worker.references().removeSubmitted(task.heldRefs);
+  }
+
+  /**
+   * Cancels a task this process submitted: a queued task is dropped, a running one is
+   * interrupted (or its worker killed when {@code force}).
+   */
+  boolean cancel(ObjectId returnId, boolean force) {
+    PendingTask task = pending.get(returnId);
+    if (task == null) {
+      return false;
+    }
+    task.cancelled = true;
+    SchedulingQueue queue = queues.get(task.spec.getResources());
+    if (queue != null && queue.removeQueued(task)) {
+      finishCancelled(task);
+      return true;
+    }
+    Lease lease = task.lease;
+    if (lease != null) {
+      worker.cancelRemote(lease.worker, task.spec.getTaskId(), force);
+    }
+    return true;
+  }
+
+  /** Fails every task still pending (shutdown). */
+  void failAll(String why) {
+    for (SchedulingQueue queue : queues.values()) {
+      for (PendingTask task : queue.drain()) {
+        finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
+            task.displayName, why)));
+      }
+    }
+    for (PendingTask task : List.copyOf(pending.values())) {
+      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
+          task.displayName, why)));
+    }
+  }
+
+  int pendingCount() {
+    return pending.size();
+  }
+
+  // --- what the scheduling queues need from the process ---
+
+  NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
+    return worker.localNodeManager();
+  }
+
+  NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address) {
+    return NodeManagerServiceGrpc.newStub(worker.channelTo(address));
+  }
+
+  ManagedChannel channelTo(Address address) {
+    return worker.channelTo(address);
+  }
+
+  Address address() {
+    return worker.address();
+  }
+
+  ScheduledExecutorService timer() {
+    return worker.timer();
+  }
+
+  boolean isShutdown() {
+    return worker.isShutdown();
+  }
+
+  static FunctionDescriptorProto toProto(FunctionDescriptor d) {
+    return FunctionDescriptorProto.newBuilder()
+        .setClassName(d.className())
+        .setMethodName(d.methodName())
+        .setSignature(d.signature())
+        .setKind(FunctionDescriptorProto.Kind.forNumber(d.kind().ordinal()))
+        .build();
+  }
+
+  static String describe(ResourceAmounts resources) {
+    Map<String, Double> readable = new TreeMap<>();
+    resources.getAmountsMap().forEach((k, v) -> readable.put(k, v / 10_000.0));
+    return readable.toString();
+  }
+}

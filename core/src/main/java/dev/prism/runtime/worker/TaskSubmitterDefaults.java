@@ -1,0 +1,10 @@
+package dev.prism.runtime.worker;
+
+/** Defaults of the task path, overridable with system properties for experiments. */
+public final class TaskSubmitterDefaults {
+
+  /** How many tasks a submitter pushes to one leased worker ahead of its replies. */
+  public static final int PIPELINE_DEPTH = Integer.getInteger("prism.pipelineDepth", 16);
+
+  private TaskSubmitterDefaults() {}
+}

@@ -1,0 +1,90 @@
+package dev.prism.runtime.worker;
+
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.RegisterWorkerRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The entry point of a worker process. A node manager starts it with the environment below;
+ * the worker starts its core worker, registers with the node manager, runs the tasks pushed to
+ * it, and exits when asked to or when the process that started it dies.
+ *
+ * <ul>
+ *   <li>{@code PRISM_NODE_MANAGER_ADDRESS}: host:port of the node manager
+ *   <li>{@code PRISM_NODE_ID}, {@code PRISM_WORKER_ID}: the node's and this worker's ids
+ *   <li>{@code PRISM_STORE_SOCKET}: the node's object store socket
+ *   <li>{@code PRISM_PARENT_PID}: the node manager's process; this worker exits when it dies
+ *   <li>{@code PRISM_GPU_IDS}: comma-separated GPU ids of this worker (optional)
+ *   <li>{@code PRISM_BIND_HOST}: the host to serve on (optional, default 127.0.0.1)
+ * </ul>
+ */
+public final class WorkerMain {
+
+  private WorkerMain() {}
+
+  /**
+   * Runs the worker.
+   *
+   * @param args ignored: workers are configured through the environment
+   */
+  public static void main(String[] args) {
+    String nodeManager = required("PRISM_NODE_MANAGER_ADDRESS");
+    String nodeId = required("PRISM_NODE_ID");
+    String workerId = required("PRISM_WORKER_ID");
+    String storeSocket = required("PRISM_STORE_SOCKET");
+    String parent = System.getenv("PRISM_PARENT_PID");
+    String bindHost = System.getenv().getOrDefault("PRISM_BIND_HOST", "127.0.0.1");
+    if (parent != null && !parent.isBlank()) {
+      long parentPid = Long.parseLong(parent.trim());
+      ProcessHandle.of(parentPid).ifPresentOrElse(
+          p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
+          () -> Runtime.getRuntime().halt(0));
+    }
+    List<Integer> gpus = new ArrayList<>();
+    String gpuIds = System.getenv("PRISM_GPU_IDS");
+    if (gpuIds != null && !gpuIds.isBlank()) {
+      for (String id : gpuIds.split(",")) {
+        gpus.add(Integer.parseInt(id.trim()));
+      }
+    }
+    CoreWorker worker = CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.WORKER,
+        workerId, nodeId, nodeManager, Path.of(storeSocket), bindHost, null, gpus,
+        TaskSubmitterDefaults.PIPELINE_DEPTH));
+    int colon = nodeManager.lastIndexOf(':');
+    ManagedChannel channel = NettyChannelBuilder.forAddress(nodeManager.substring(0, colon),
+        Integer.parseInt(nodeManager.substring(colon + 1))).usePlaintext().build();
+    try {
+      NodeManagerServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(60, TimeUnit.SECONDS)
+          .registerWorker(RegisterWorkerRequest.newBuilder()
+              .setWorkerId(workerId)
+              .setPid((int) ProcessHandle.current().pid())
+              .setAddress(worker.address())
+              .build());
+    } catch (RuntimeException e) {
+      System.err.println("prism worker: cannot register with the node manager at "
+          + nodeManager + ": " + e);
+      Runtime.getRuntime().halt(3);
+    } finally {
+      channel.shutdownNow();
+    }
+    worker.exitRequested().join();
+    worker.close();
+    System.exit(0);
+  }
+
+  private static String required(String name) {
+    String value = System.getenv(name);
+    if (value == null || value.isBlank()) {
+      System.err.println("prism worker: environment variable " + name + " is missing; workers"
+          + " are started by a node manager, not by hand");
+      System.exit(2);
+    }
+    return value;
+  }
+}
