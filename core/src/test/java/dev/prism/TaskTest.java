@@ -155,6 +155,17 @@ class TaskTest {
         .sum());
   }
 
+  @Test
+  void tasksWaitingForTheirOwnSubtasksDoNotDeadlockTheNode() {
+    // Four outer tasks on two CPUs, each waiting for five subtasks: only because a waiting
+    // task lends its CPU to others can the subtasks run.
+    List<ObjectRef<Long>> outers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      outers.add(Prism.task(TaskTest::fanOut, 5).remote());
+    }
+    assertThat(Prism.get(outers, WAIT)).containsOnly(15L);
+  }
+
   static long sumRefs(List<ObjectRef<Long>> refs) {
     long s = 0;
     for (ObjectRef<Long> r : refs) {

@@ -36,6 +36,10 @@ final class Lease {
   Grant grant;
   WorkerHandle worker;
   ScheduledFuture<?> timeout;
+  /** How deep the worker is in blocking waits; its CPU grant is lent out while above zero. */
+  int blockedDepth;
+  /** Whether the grant was freed for others while the worker was blocked. */
+  boolean grantLent;
 
   Lease(LeaseRequest request, ResourceRequest demand, StreamObserver<LeaseReply> reply) {
     this.id = request.getLeaseId();

@@ -283,6 +283,47 @@ final class LeaseScheduler {
   }
 
   /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
+  /**
+   * A leased worker started ({@code blocked}) or stopped waiting in get/wait inside a task.
+   * While it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for
+   * among them); when it resumes it takes its resources back, or runs oversubscribed until the
+   * lease ends if they are in use, as Ray does. Grants with GPUs are kept: a device is not
+   * shared behind a task's back.
+   */
+  void workerBlocked(String workerId, boolean blocked) {
+    List<Runnable> after = new ArrayList<>();
+    boolean changed = false;
+    synchronized (this) {
+      Lease lease = null;
+      for (Lease l : leases.values()) {
+        if (l.state == Lease.State.GRANTED && l.worker != null && l.worker.id.equals(workerId)) {
+          lease = l;
+          break;
+        }
+      }
+      if (lease == null || closed) {
+        return;
+      }
+      if (blocked) {
+        if (lease.blockedDepth++ == 0 && lease.grant != null && !lease.grant.isReleased()
+            && lease.grant.gpuIds().isEmpty()) {
+          local.free(lease.grant);
+          lease.grantLent = true;
+          changed = true;
+          dispatch(after);
+        }
+      } else if (lease.blockedDepth > 0 && --lease.blockedDepth == 0 && lease.grantLent) {
+        lease.grantLent = false;
+        lease.grant = local.tryAllocate(lease.demand).orElse(null);
+        changed = true;
+      }
+    }
+    run(after);
+    if (changed) {
+      resourcesChanged.run();
+    }
+  }
+
   void returnLease(ByteString leaseId, boolean workerFailed) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {

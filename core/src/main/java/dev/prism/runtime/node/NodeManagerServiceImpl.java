@@ -9,6 +9,8 @@ import dev.prism.runtime.rpc.RegisterWorkerReply;
 import dev.prism.runtime.rpc.RegisterWorkerRequest;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import dev.prism.runtime.rpc.WorkerBlockedReply;
+import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
@@ -56,6 +58,14 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   public void returnWorkerLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> out) {
     scheduler.returnLease(request.getLeaseId(), request.getWorkerFailed());
     out.onNext(ReturnLeaseReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void notifyWorkerBlocked(WorkerBlockedRequest request,
+      StreamObserver<WorkerBlockedReply> out) {
+    scheduler.workerBlocked(request.getWorkerId(), request.getBlocked());
+    out.onNext(WorkerBlockedReply.getDefaultInstance());
     out.onCompleted();
   }
 

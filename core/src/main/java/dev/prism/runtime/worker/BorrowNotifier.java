@@ -47,6 +47,18 @@ final class BorrowNotifier implements AutoCloseable {
 
   /** Registers {@code borrower} with the owners of the refs; returns once they all know. */
   void addBorrowers(Address borrower, List<ObjectRefImpl<?>> refs) {
+    if (borrower.getWorkerId().equals(worker.workerId())) {
+      // A removal of the same borrow still waiting to be sent would reach the owner after this
+      // add and undo it: drop it instead (the owner then never saw this process leave).
+      synchronized (this) {
+        for (ObjectRefImpl<?> ref : refs) {
+          Removal pending = removals.get(key(ref.owner()));
+          if (pending != null) {
+            pending.ids().remove(ByteString.copyFrom(ref.objectId().toBytes()));
+          }
+        }
+      }
+    }
     Map<String, List<ObjectRefImpl<?>>> byOwner = new LinkedHashMap<>();
     for (ObjectRefImpl<?> ref : refs) {
       byOwner.computeIfAbsent(key(ref.owner()), k -> new ArrayList<>()).add(ref);

@@ -17,6 +17,7 @@ import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import dev.prism.runtime.serialization.ObjectSerializer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.StoreClient;
@@ -227,8 +228,10 @@ public final class CoreWorker implements AutoCloseable {
     if (encoded.fitsInline()) {
       value = StoredValue.inline(encoded.format(), encoded.bytes(), contained);
     } else {
+      collectIfStoreFillsUp(encoded.size());
       codec.writeToStore(store, id, encoded);
       value = StoredValue.inStore(encoded.format(), nodeId, encoded.size(), contained);
+      ownedStoreBytes.addAndGet(encoded.size());
     }
     if (!contained.isEmpty()) {
       holdContained(id, contained);
@@ -261,8 +264,13 @@ public final class CoreWorker implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-    StoredValue value = await(ref, deadline, timeout);
-    return (T) materialize(ref.objectId(), value, deadline);
+    try {
+      StoredValue value = await(ref, deadline, timeout);
+      return (T) materialize(ref.objectId(), value, deadline);
+    } finally {
+      // The handle keeps the object alive until its value is out.
+      java.lang.ref.Reference.reachabilityFence(ref);
+    }
   }
 
   /**
@@ -280,16 +288,29 @@ public final class CoreWorker implements AutoCloseable {
     for (ObjectRef<T> r : refs) {
       futures.add(futureOf(asImpl(r)));
     }
-    java.util.concurrent.CountDownLatch latch =
-        new java.util.concurrent.CountDownLatch(numReturns);
+    int done = 0;
     for (CompletableFuture<StoredValue> f : futures) {
-      f.whenComplete((v, t) -> latch.countDown());
+      if (f.isDone()) {
+        done++;
+      }
     }
-    try {
-      latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PrismException("interrupted while waiting for objects", e);
+    if (done < numReturns) {
+      java.util.concurrent.CountDownLatch latch =
+          new java.util.concurrent.CountDownLatch(numReturns);
+      for (CompletableFuture<StoredValue> f : futures) {
+        f.whenComplete((v, t) -> latch.countDown());
+      }
+      boolean blocking = latch.getCount() > 0 && enterBlocking();
+      try {
+        latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PrismException("interrupted while waiting for objects", e);
+      } finally {
+        if (blocking) {
+          exitBlocking();
+        }
+      }
     }
     List<ObjectRef<T>> ready = new ArrayList<>();
     List<ObjectRef<T>> unready = new ArrayList<>();
@@ -380,6 +401,15 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
+   * The node's shared-memory file that this process maps.
+   *
+   * @return its path
+   */
+  public Path storeShmPath() {
+    return store.shmPath();
+  }
+
+  /**
    * Bytes the node's store holds for objects, in memory or spilled to disk.
    *
    * @return the bytes in use
@@ -462,20 +492,88 @@ public final class CoreWorker implements AutoCloseable {
     return StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of());
   }
 
+  /**
+   * Called by an idle worker: refs it borrowed during its tasks are released only when the
+   * garbage collector finds them unreachable, and an idle JVM does not collect on its own, so
+   * the owners would keep those objects forever. Collect once per idle period while borrows are
+   * held.
+   */
+  void collectIdleBorrows() {
+    if (references.borrowedCount() > 0) {
+      System.gc();
+    }
+  }
+
   /** Records a task's result in the owner's table, or discards it if nobody holds the ref. */
   void recordResult(ObjectId id, StoredValue value) {
     if (!value.contained().isEmpty()) {
       holdContained(id, value.contained());
     }
+    if (!value.isInline()) {
+      ownedStoreBytes.addAndGet(value.size());
+    }
     if (!memory.complete(id, value)) {
       discardValue(id, value);
+    } else if (!value.isInline()) {
+      // Replies arrive on a shared network thread: collect elsewhere.
+      try {
+        releaser.execute(() -> collectIfStoreFillsUp(0));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // Shutting down.
+      }
     }
+  }
+
+  /**
+   * Objects are freed when their refs are garbage collected, which the JVM does lazily: large
+   * objects whose refs are already unreachable could fill the store and be spilled to disk for
+   * nothing. When this process's objects in the store approach half its capacity, collect
+   * garbage (at most every 50 ms) and give the frees a moment to reach the store.
+   */
+  private void collectIfStoreFillsUp(long incoming) {
+    long capacity = store.capacity();
+    if (ownedStoreBytes.get() + incoming <= capacity / 2) {
+      return;
+    }
+    long now = System.nanoTime();
+    long last = lastCollection.get();
+    if (now - last < 50_000_000L || !lastCollection.compareAndSet(last, now)) {
+      return;
+    }
+    long before = ownedStoreBytes.get();
+    System.gc();
+    long deadline = System.nanoTime() + 200_000_000L;
+    while (System.nanoTime() < deadline && ownedStoreBytes.get() >= before
+        && ownedStoreBytes.get() + incoming > capacity / 2) {
+      Thread.onSpinWait();
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private final AtomicLong ownedStoreBytes = new AtomicLong();
+  private final AtomicLong lastCollection = new AtomicLong(System.nanoTime() - 1_000_000_000L);
+
+  /**
+   * Drops a task result nobody will read (the task was cancelled, or the reply came for a task
+   * already finished): its store copy, and the borrows lent to this process for its refs.
+   */
+  void discardReply(ObjectId id, StoredValue value) {
+    if (!value.contained().isEmpty()) {
+      // No entry exists for id, so the contained refs are released at once.
+      holdContained(new ObjectId(0, 0, 0), value.contained());
+    }
+    discardValue(id, value);
   }
 
   /** Drops a value nobody can read any more (its store copy, the borrows it carried). */
   void discardValue(ObjectId id, StoredValue value) {
     if (!value.isInline()) {
-      deleteStored(id, value.nodeId());
+      deleteStored(id, value.nodeId(), value.size());
     }
   }
 
@@ -489,19 +587,26 @@ public final class CoreWorker implements AutoCloseable {
     references.holdContained(outer, ids, owners);
   }
 
-  private void deleteStored(ObjectId id, String onNode) {
+  private void deleteStored(ObjectId id, String onNode, long size) {
     if (!nodeId.equals(onNode)) {
+      ownedStoreBytes.addAndGet(-size);
       LOG.debug("object {} lives on node {}; freeing copies on other nodes is not supported"
           + " on a single node", id, onNode);
       return;
     }
-    releaser.execute(() -> {
-      try {
-        store.delete(id);
-      } catch (RuntimeException e) {
-        LOG.debug("deleting object {} from the store: {}", id, e.toString());
-      }
-    });
+    try {
+      releaser.execute(() -> {
+        try {
+          store.delete(id);
+        } catch (RuntimeException e) {
+          LOG.debug("deleting object {} from the store: {}", id, e.toString());
+        } finally {
+          ownedStoreBytes.addAndGet(-size);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Shutting down: the store goes away with its node.
+    }
   }
 
   /** Stores a task's return value: inline when small, in this node's store when large. */
@@ -516,7 +621,13 @@ public final class CoreWorker implements AutoCloseable {
     if (encoded.fitsInline()) {
       return b.setInlineValue(ByteString.copyFrom(encoded.bytes())).build();
     }
-    codec.writeToStore(store, returnId, encoded);
+    try {
+      codec.writeToStore(store, returnId, encoded);
+    } catch (dev.prism.store.ObjectExistsException e) {
+      // An earlier attempt of this task wrote it before its worker died; nobody read that copy.
+      store.delete(returnId);
+      codec.writeToStore(store, returnId, encoded);
+    }
     return b.setStoredOnNode(nodeId).build();
   }
 
@@ -572,15 +683,124 @@ public final class CoreWorker implements AutoCloseable {
     checkAlive();
     ObjectId id = ref.objectId();
     CompletableFuture<StoredValue> slot = memory.find(id);
-    if (slot == null) {
-      if (owns(ref)) {
-        throw new ObjectLostException(ref + " was already freed");
-      }
-      return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
-    }
-    if (slot.isDone()) {
+    if (slot != null && slot.isDone()) {
       return slot.join();
     }
+    boolean blocking = enterBlocking();
+    try {
+      if (slot == null) {
+        if (owns(ref)) {
+          throw new ObjectLostException(ref + " was already freed");
+        }
+        return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
+      }
+      return awaitSlot(ref, slot, deadline, timeout);
+    } finally {
+      if (blocking) {
+        exitBlocking();
+      }
+    }
+  }
+
+  /**
+   * A task that waits for objects tells its node manager, which lends the task's CPUs to other
+   * leases meanwhile (the tasks it waits for may need them). Only the outermost wait counts, and
+   * only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so quick gets
+   * cost no RPC.
+   */
+  private boolean enterBlocking() {
+    if (mode != Mode.WORKER || runningTask.get() == null) {
+      return false;
+    }
+    synchronized (blockLock) {
+      if (blockedDepth++ == 0) {
+        BlockNotice notice = new BlockNotice();
+        currentNotice = notice;
+        notice.timer = timer.schedule(() -> notice.send(this), BLOCKED_NOTICE_NANOS,
+            TimeUnit.NANOSECONDS);
+      }
+    }
+    return true;
+  }
+
+  private void exitBlocking() {
+    BlockNotice notice;
+    synchronized (blockLock) {
+      if (--blockedDepth > 0) {
+        return;
+      }
+      notice = currentNotice;
+      currentNotice = null;
+    }
+    if (notice != null) {
+      notice.finish(this);
+    }
+  }
+
+  private static final long BLOCKED_NOTICE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private final Object blockLock = new Object();
+  private int blockedDepth;
+  private BlockNotice currentNotice;
+
+  /** One blocking episode: "blocked" is sent if it lasts, "resumed" only if "blocked" was. */
+  private static final class BlockNotice {
+    private java.util.concurrent.ScheduledFuture<?> timer;
+    private CompletableFuture<Void> blockedSent;
+    private boolean finished;
+
+    /** On the timer thread: sends "blocked" without waiting for the answer. */
+    synchronized void send(CoreWorker worker) {
+      if (!finished) {
+        blockedSent = worker.notifyBlocked(true);
+      }
+    }
+
+    /** On the task's thread: "resumed" goes out after "blocked" was answered, in order. */
+    void finish(CoreWorker worker) {
+      timer.cancel(false);
+      CompletableFuture<Void> sent;
+      synchronized (this) {
+        finished = true;
+        sent = blockedSent;
+      }
+      if (sent != null) {
+        try {
+          sent.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.debug("the blocked notice was not answered: {}", e.toString());
+        }
+        worker.notifyBlocked(false).join();
+      }
+    }
+  }
+
+  private CompletableFuture<Void> notifyBlocked(boolean blocked) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    NodeManagerServiceGrpc.newStub(nodeManagerChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .notifyWorkerBlocked(WorkerBlockedRequest.newBuilder()
+            .setWorkerId(workerId).setBlocked(blocked).build(),
+            new io.grpc.stub.StreamObserver<>() {
+              @Override
+              public void onNext(dev.prism.runtime.rpc.WorkerBlockedReply value) {}
+
+              @Override
+              public void onError(Throwable t) {
+                LOG.debug("telling the node manager this worker {} failed: {}",
+                    blocked ? "blocks" : "resumes", t.toString());
+                done.complete(null);
+              }
+
+              @Override
+              public void onCompleted() {
+                done.complete(null);
+              }
+            });
+    return done;
+  }
+
+  private StoredValue awaitSlot(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> slot,
+      long deadline, Duration timeout) {
     try {
       return deadline == Long.MAX_VALUE ? slot.get()
           : slot.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -603,8 +823,33 @@ public final class CoreWorker implements AutoCloseable {
       return CompletableFuture.completedFuture(errorValue(TaskError.system(
           TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
     }
-    return borrowNotifier.fetchAsync(ref);
+    CompletableFuture<StoredValue> inflight = borrowedFetches.get(ref.objectId());
+    if (inflight != null) {
+      return inflight;
+    }
+    CompletableFuture<StoredValue> fetch = new CompletableFuture<>();
+    CompletableFuture<StoredValue> raced = borrowedFetches.putIfAbsent(ref.objectId(), fetch);
+    if (raced != null) {
+      return raced;
+    }
+    borrowNotifier.fetchAsync(ref).whenComplete((value, error) -> {
+      if (value != null && value.isInline() && !value.isError()
+          && references.isTracked(ref.objectId())) {
+        memory.slot(ref.objectId()).complete(value);
+      }
+      borrowedFetches.remove(ref.objectId(), fetch);
+      if (value != null) {
+        fetch.complete(value);
+      } else {
+        fetch.completeExceptionally(error);
+      }
+    });
+    return fetch;
   }
+
+  /** Background fetches of borrowed objects in flight, shared by concurrent waits. */
+  private final ConcurrentHashMap<ObjectId, CompletableFuture<StoredValue>> borrowedFetches =
+      new ConcurrentHashMap<>();
 
   /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
   StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
@@ -752,7 +997,7 @@ public final class CoreWorker implements AutoCloseable {
     public void ownedObjectFreed(ObjectId id, List<ObjectId> contained) {
       StoredValue value = memory.remove(id);
       if (value != null && !value.isInline()) {
-        deleteStored(id, value.nodeId());
+        deleteStored(id, value.nodeId(), value.size());
       }
     }
 

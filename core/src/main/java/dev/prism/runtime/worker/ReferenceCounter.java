@@ -32,6 +32,8 @@ final class ReferenceCounter {
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final ConcurrentHashMap<ObjectId, Entry> entries = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger borrowed =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final Listener listener;
   private final String localWorkerId;
 
@@ -62,12 +64,24 @@ final class ReferenceCounter {
     }
   }
 
+  private Entry newEntry(Address owner, boolean owned) {
+    if (!owned) {
+      borrowed.incrementAndGet();
+    }
+    return new Entry(owner, owned);
+  }
+
+  /** How many objects this process borrows (holds refs to without owning them). */
+  int borrowedCount() {
+    return borrowed.get();
+  }
+
   /** Registers a new handle: counts it, and uncounts it once the handle is collected. */
   void track(ObjectRefImpl<?> ref) {
     ObjectId id = ref.objectId();
     boolean owned = ref.owner().getWorkerId().equals(localWorkerId);
     while (true) {
-      Entry e = entries.computeIfAbsent(id, k -> new Entry(ref.owner(), owned));
+      Entry e = entries.computeIfAbsent(id, k -> newEntry(ref.owner(), owned));
       synchronized (e) {
         if (e.dead) {
           continue;
@@ -108,7 +122,7 @@ final class ReferenceCounter {
       Address owner = ownerIt.next();
       boolean owned = owner.getWorkerId().equals(localWorkerId);
       while (true) {
-        Entry e = entries.computeIfAbsent(inner, k -> new Entry(owner, owned));
+        Entry e = entries.computeIfAbsent(inner, k -> newEntry(owner, owned));
         synchronized (e) {
           if (e.dead) {
             continue;
@@ -244,6 +258,9 @@ final class ReferenceCounter {
 
   private void finish(ObjectId id, Entry e) {
     entries.remove(id, e);
+    if (!e.owned) {
+      borrowed.decrementAndGet();
+    }
     List<ObjectId> inner = e.inner;
     if (e.owned) {
       listener.ownedObjectFreed(id, inner);

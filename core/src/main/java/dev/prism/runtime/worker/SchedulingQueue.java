@@ -75,6 +75,9 @@ final class SchedulingQueue {
 
   /** Pushes queued tasks to leased workers and asks for more leases when needed. */
   private void pump() {
+    if (submitter.isShutdown()) {
+      return;
+    }
     long now = System.nanoTime();
     // Short tasks are pipelined onto the workers held; long ones (or unmeasured ones) each
     // wait for an idle worker, so a slow task never holds up the ones queued behind it.
@@ -240,6 +243,7 @@ final class SchedulingQueue {
         }
         case REJECTED, RESULT_NOT_SET -> {
           if (!submitter.isShutdown()) {
+            LOG.warn("a worker lease was rejected ({}); retrying", reply.getRejected());
             retryLater();
           }
         }
@@ -251,18 +255,19 @@ final class SchedulingQueue {
     if (queue.isEmpty() || submitter.isShutdown()) {
       return;
     }
-    submitter.timer().schedule(() -> {
-      synchronized (this) {
-        pump();
-      }
-    }, 1, TimeUnit.SECONDS);
-    // Count the retry as pending so pump() does not flood the node manager meanwhile.
+    // Counted as pending meanwhile, so pump() does not flood the node manager; one timer task
+    // both uncounts it and pumps, so the wake-up cannot be lost.
     pendingLeaseRequests++;
-    submitter.timer().schedule(() -> {
-      synchronized (this) {
-        pendingLeaseRequests--;
-      }
-    }, 1, TimeUnit.SECONDS);
+    try {
+      submitter.timer().schedule(() -> {
+        synchronized (this) {
+          pendingLeaseRequests--;
+          pump();
+        }
+      }, 1, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pendingLeaseRequests--;
+    }
   }
 
   private void openStream(Lease lease) {

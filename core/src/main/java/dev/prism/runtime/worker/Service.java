@@ -59,8 +59,9 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
       return;
     }
     AtomicBoolean answered = new AtomicBoolean();
+    java.util.concurrent.ScheduledFuture<?> timeout = null;
     if (!slot.isDone() && request.getTimeoutMs() > 0) {
-      worker.timer().schedule(() -> {
+      timeout = worker.timer().schedule(() -> {
         if (answered.compareAndSet(false, true)) {
           responses.onNext(GetObjectReply.newBuilder()
               .setStatus(GetObjectReply.Status.TIMEOUT).build());
@@ -68,9 +69,13 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
         }
       }, request.getTimeoutMs(), TimeUnit.MILLISECONDS);
     }
+    java.util.concurrent.ScheduledFuture<?> timer = timeout;
     slot.whenComplete((value, error) -> {
       if (!answered.compareAndSet(false, true)) {
         return;
+      }
+      if (timer != null) {
+        timer.cancel(false);
       }
       if (value == null) {
         responses.onNext(GetObjectReply.newBuilder()

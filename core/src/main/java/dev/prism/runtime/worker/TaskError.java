@@ -25,7 +25,9 @@ record TaskError(Kind kind, String taskName, String exceptionClass, String messa
     APPLICATION,
     WORKER_CRASHED,
     CANCELLED,
-    OBJECT_LOST
+    OBJECT_LOST,
+    /** The task could not run at all (e.g. its class is missing on the worker). */
+    SYSTEM
   }
 
   static TaskError system(Kind kind, String taskName, String message) {
@@ -41,6 +43,7 @@ record TaskError(Kind kind, String taskName, String exceptionClass, String messa
       case WORKER_CRASHED -> new WorkerCrashedException(taskName + ": " + message);
       case CANCELLED -> new TaskCancelledException(taskName + ": " + message);
       case OBJECT_LOST -> new ObjectLostException(taskName + ": " + message);
+      case SYSTEM -> new PrismException(taskName + " could not run: " + message);
     };
   }
 }

@@ -13,6 +13,7 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.store.ObjectId;
 import io.grpc.stub.StreamObserver;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -111,15 +112,17 @@ final class TaskExecutor {
         return true;
       }
     }
-    Work running = current;
-    if (running != null && running.spec.getTaskId().equals(taskId)) {
-      if (force) {
-        LOG.warn("force-cancelling task {}: this worker exits", running.spec.getName());
-        Runtime.getRuntime().halt(1);
+    synchronized (cancelLock) {
+      Work running = current;
+      if (running != null && running.spec.getTaskId().equals(taskId)) {
+        if (force) {
+          LOG.warn("force-cancelling task {}: this worker exits", running.spec.getName());
+          Runtime.getRuntime().halt(1);
+        }
+        cancelledTask = taskId;
+        thread.interrupt();
+        return true;
       }
-      cancelledTask = taskId;
-      thread.interrupt();
-      return true;
     }
     return false;
   }
@@ -135,7 +138,11 @@ final class TaskExecutor {
     while (!stopped) {
       Work work;
       try {
-        work = queue.take();
+        work = queue.poll(IDLE_COLLECT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (work == null) {
+          worker.collectIdleBorrows();
+          work = queue.take();
+        }
       } catch (InterruptedException e) {
         continue;
       }
@@ -143,26 +150,41 @@ final class TaskExecutor {
         work.sink.complete();
         continue;
       }
-      current = work;
+      synchronized (cancelLock) {
+        current = work;
+      }
       PushTaskReply reply;
       try {
         reply = execute(work.spec);
-      } finally {
-        current = null;
-        boolean wasCancelled = work.spec.getTaskId().equals(cancelledTask);
-        cancelledTask = null;
-        Thread.interrupted();
-        if (wasCancelled) {
-          reply = null;
-          work.sink.send(PushTaskReply.newBuilder().setTaskId(work.spec.getTaskId())
-              .setCancelled(true).build());
+      } catch (Throwable t) {
+        // Nothing may end this thread: a worker without it would never answer again.
+        reply = PushTaskReply.newBuilder().setTaskId(work.spec.getTaskId())
+            .setSystemError("the worker failed while running the task: " + t).build();
+        if (t instanceof VirtualMachineError) {
+          LOG.error("fatal error in a task; this worker exits so its tasks run elsewhere", t);
+          Runtime.getRuntime().halt(70);
         }
       }
-      if (reply != null) {
-        work.sink.send(reply);
+      boolean wasCancelled;
+      synchronized (cancelLock) {
+        current = null;
+        wasCancelled = work.spec.getTaskId().equals(cancelledTask);
+        cancelledTask = null;
+        Thread.interrupted();
       }
+      if (wasCancelled && reply.getResult().getFormat() == ValueFormat.ERROR) {
+        // Interrupted by the cancel: report it as cancelled. A task that finished anyway
+        // sends its real result; the submitter discards it.
+        reply = PushTaskReply.newBuilder().setTaskId(work.spec.getTaskId())
+            .setCancelled(true).build();
+      }
+      work.sink.send(reply);
     }
   }
+
+  /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
+  private static final long IDLE_COLLECT_MILLIS = 200;
+  private final Object cancelLock = new Object();
 
   private PushTaskReply execute(TaskSpec spec) {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
@@ -172,29 +194,53 @@ final class TaskExecutor {
     } catch (PrismException e) {
       return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
           .setSystemError(e.getMessage()).build();
+    } catch (RuntimeException | LinkageError e) {
+      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
+          .setSystemError("cannot load " + spec.getFunction().getClassName() + "."
+              + spec.getFunction().getMethodName() + " on the worker: " + e).build();
     }
     Object result;
     long started = System.nanoTime();
+    Object[] args = new Object[spec.getArgsCount()];
     try {
-      Object[] args = new Object[spec.getArgsCount()];
-      for (int i = 0; i < args.length; i++) {
-        args[i] = resolve(spec.getArgs(i));
-      }
+      // The task counts as running while its arguments are fetched, so a wait for a borrowed
+      // argument lends the CPU like any other wait inside a task.
       worker.enterTask(spec);
       try {
+        for (int i = 0; i < args.length; i++) {
+          args[i] = resolve(spec.getArgs(i));
+        }
         result = target.invoke(null, args);
+      } catch (Throwable t) {
+        return errorReply(spec, returnId, t);
       } finally {
         worker.exitTask();
       }
-    } catch (Throwable t) {
-      return errorReply(spec, returnId, t);
+      try {
+        return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
+            .setResult(worker.storeReturn(returnId, result, spec.getCaller()))
+            .setRunNanos(System.nanoTime() - started).build();
+      } catch (RuntimeException | StackOverflowError e) {
+        return errorReply(spec, returnId, e);
+      }
+    } finally {
+      releaseSharedArguments(spec, args);
     }
-    try {
-      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
-          .setResult(worker.storeReturn(returnId, result, spec.getCaller()))
-          .setRunNanos(System.nanoTime() - started).build();
-    } catch (RuntimeException e) {
-      return errorReply(spec, returnId, e);
+  }
+
+  /**
+   * Arrow arguments passed by reference are read zero-copy and pin their object in the store;
+   * they are valid for the duration of the task and released when it ends.
+   */
+  private static void releaseSharedArguments(TaskSpec spec, Object[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i] instanceof VectorSchemaRoot root && spec.getArgs(i).hasRef()) {
+        try {
+          root.close();
+        } catch (RuntimeException e) {
+          LOG.debug("closing an Arrow argument failed", e);
+        }
+      }
     }
   }
 

@@ -73,7 +73,9 @@ final class TaskSubmitter {
     } else {
       CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
       for (int i = 0; i < futures.length; i++) {
-        futures[i] = worker.memory().slot(CoreWorker.objectId(dependencies.get(i)));
+        CompletableFuture<StoredValue> slot =
+            worker.memory().find(CoreWorker.objectId(dependencies.get(i)));
+        futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
       }
       CompletableFuture.allOf(futures).whenComplete((ok, error) -> resolved(task));
     }
@@ -88,6 +90,7 @@ final class TaskSubmitter {
     if (arg instanceof ObjectRefImpl<?> ref) {
       ObjectRefProto proto = CoreWorker.toProto(ref);
       held.add(ref.objectId());
+      keepAlive.add(ref);
       if (worker.owns(ref)) {
         CompletableFuture<StoredValue> slot = worker.memory().find(ref.objectId());
         if (slot != null && slot.isDone()) {
@@ -95,6 +98,10 @@ final class TaskSubmitter {
           if (value.isInline() && value.format() == ValueFormat.FORY) {
             return TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(value.inline()))
                 .addAllNestedRefs(value.contained()).build();
+          }
+          if (value.isError()) {
+            // Resolved like a pending dependency: the task fails with the same error.
+            dependencies.add(proto);
           }
         } else if (slot != null) {
           dependencies.add(proto);
@@ -108,6 +115,7 @@ final class TaskSubmitter {
       for (ObjectRefImpl<?> nested : encoded.nested()) {
         b.addNestedRefs(CoreWorker.toProto(nested));
         held.add(nested.objectId());
+        keepAlive.add(nested);
       }
       return b.build();
     }
@@ -155,20 +163,23 @@ final class TaskSubmitter {
 
   /** Handles a worker's reply; returns the task when it must run again. */
   PendingTask onReply(PendingTask task, PushTaskReply reply) {
+    StoredValue value = reply.hasResult() ? StoredValue.fromProto(reply.getResult()) : null;
     if (reply.getCancelled() || task.cancelled) {
+      if (value != null) {
+        worker.discardReply(task.returnId, value);
+      }
       finishCancelled(task);
       return null;
     }
     if (!reply.getSystemError().isEmpty()) {
-      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.APPLICATION,
+      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.SYSTEM,
           task.displayName, reply.getSystemError())));
       return null;
     }
-    StoredValue value = StoredValue.fromProto(reply.getResult());
     if (value.isError() && task.retryExceptions && task.retriesLeft > 0 && !worker.isShutdown()) {
       task.retriesLeft--;
       task.attempt++;
-      worker.discardValue(task.returnId, value);
+      worker.discardReply(task.returnId, value);
       return task;
     }
     finish(task, value);
@@ -200,6 +211,7 @@ final class TaskSubmitter {
 
   private void finish(PendingTask task, StoredValue value) {
     if (pending.remove(task.returnId) == null) {
+      worker.discardReply(task.returnId, value);
       return;
     }
     worker.recordResult(task.returnId, value);

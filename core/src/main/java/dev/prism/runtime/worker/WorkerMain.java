@@ -39,12 +39,6 @@ public final class WorkerMain {
     String storeSocket = required("PRISM_STORE_SOCKET");
     String parent = System.getenv("PRISM_PARENT_PID");
     String bindHost = System.getenv().getOrDefault("PRISM_BIND_HOST", "127.0.0.1");
-    if (parent != null && !parent.isBlank()) {
-      long parentPid = Long.parseLong(parent.trim());
-      ProcessHandle.of(parentPid).ifPresentOrElse(
-          p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(0)),
-          () -> Runtime.getRuntime().halt(0));
-    }
     List<Integer> gpus = new ArrayList<>();
     String gpuIds = System.getenv("PRISM_GPU_IDS");
     if (gpuIds != null && !gpuIds.isBlank()) {
@@ -55,6 +49,23 @@ public final class WorkerMain {
     CoreWorker worker = CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.WORKER,
         workerId, nodeId, nodeManager, Path.of(storeSocket), bindHost, null, gpus,
         TaskSubmitterDefaults.PIPELINE_DEPTH));
+    if (parent != null && !parent.isBlank()) {
+      // The node manager (in an embedded cluster: the driver) is gone, maybe killed: nothing
+      // can use this worker any more. The node's shared memory dies with it: remove its file
+      // and socket, which a killed node manager could not (any of its workers may; all try).
+      Path shm = worker.storeShmPath();
+      Runnable orphaned = () -> {
+        try {
+          java.nio.file.Files.deleteIfExists(shm);
+          java.nio.file.Files.deleteIfExists(Path.of(storeSocket));
+        } catch (java.io.IOException | RuntimeException e) {
+          // Best effort: the process ends either way.
+        }
+        Runtime.getRuntime().halt(0);
+      };
+      ProcessHandle.of(Long.parseLong(parent.trim())).ifPresentOrElse(
+          p -> p.onExit().thenRun(orphaned), orphaned);
+    }
     int colon = nodeManager.lastIndexOf(':');
     ManagedChannel channel = NettyChannelBuilder.forAddress(nodeManager.substring(0, colon),
         Integer.parseInt(nodeManager.substring(colon + 1))).usePlaintext().build();

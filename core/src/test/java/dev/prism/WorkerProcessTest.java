@@ -1,0 +1,116 @@
+package dev.prism;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Worker processes as a user sees them: their output, and what happens when the driver dies. */
+@Timeout(120)
+class WorkerProcessTest {
+
+  static String shout(String line) {
+    System.out.println(line);
+    System.err.println(line + " on stderr");
+    return line;
+  }
+
+  static long pid() {
+    return ProcessHandle.current().pid();
+  }
+
+  @Test
+  void workerOutputReachesTheDriverConsolePrefixedWithThePid() {
+    PrintStream original = System.out;
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    System.setOut(capture);
+    System.setErr(capture);
+    try {
+      Prism.init(ClusterFixture.small().prestartWorkers(1).build());
+      String line = "hello from a task " + UUID.randomUUID();
+      long pid = Prism.get(Prism.task(WorkerProcessTest::pid).remote(), Duration.ofSeconds(60));
+      Prism.get(Prism.task(WorkerProcessTest::shout, line).remote(), Duration.ofSeconds(60));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+          captured.toString(StandardCharsets.UTF_8).contains(line + " on stderr"));
+      String out = captured.toString(StandardCharsets.UTF_8);
+      assertThat(out).contains("(pid=" + pid + ") " + line);
+      assertThat(out).contains("(pid=" + pid + ") " + line + " on stderr");
+    } finally {
+      System.setOut(original);
+      System.setErr(originalErr);
+      ClusterFixture.shutdownAndCheck();
+    }
+  }
+
+  /** A driver in its own JVM: starts Prism, runs a task, prints its worker pids, waits. */
+  public static final class Driver {
+    public static void main(String[] args) throws Exception {
+      Prism.init(ClusterFixture.small().prestartWorkers(2).build());
+      Prism.get(Prism.task(WorkerProcessTest::pid).remote(), Duration.ofSeconds(60));
+      StringBuilder pids = new StringBuilder("workers:");
+      ProcessHandle.current().descendants().forEach(p -> pids.append(' ').append(p.pid()));
+      System.out.println(pids);
+      System.out.flush();
+      Thread.sleep(120_000);
+    }
+  }
+
+  @Test
+  void workersExitWhenTheirDriverIsKilled(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("driver.log");
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("-Xmx256m");
+    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
+      if (!flag.isBlank()) {
+        command.add(flag);
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Driver.class.getName());
+    Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          Files.readString(log).contains("workers:"));
+      List<ProcessHandle> workers = new ArrayList<>();
+      for (String line : Files.readAllLines(log)) {
+        if (line.startsWith("workers:")) {
+          for (String pid : line.substring("workers:".length()).trim().split(" ")) {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(workers::add);
+          }
+        }
+      }
+      assertThat(workers).isNotEmpty();
+      driver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      Awaitility.await("workers exit after their driver died").atMost(Duration.ofSeconds(20))
+          .until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
+      Awaitility.await("the dead driver's shared memory is removed")
+          .atMost(Duration.ofSeconds(20)).until(() -> noShmOf(driver.pid()));
+    } finally {
+      driver.destroyForcibly();
+    }
+  }
+
+  private static boolean noShmOf(long pid) throws IOException {
+    try (var files = Files.list(Path.of("/dev/shm"))) {
+      return files.noneMatch(p -> p.getFileName().toString().startsWith("prism-" + pid + "-"));
+    }
+  }
+}
