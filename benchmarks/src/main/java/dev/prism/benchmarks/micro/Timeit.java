@@ -1,0 +1,84 @@
+package dev.prism.benchmarks.micro;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The timing protocol of Ray's {@code ray microbenchmark} (ray_microbenchmark_helpers.timeit):
+ * an optional pause against noisy neighbours, one second of warm-up that also sizes a step, then
+ * four rounds of at least two seconds each; the rate of each round times the multiplier, reported
+ * as mean and standard deviation.
+ */
+final class Timeit {
+
+  /** One measured metric. */
+  record Result(String name, double mean, double std) {}
+
+  /** The code measured; may throw. */
+  @FunctionalInterface
+  interface Body {
+    void run() throws Exception;
+  }
+
+  private final String filter;
+  private final long pauseMillis;
+  private final List<Result> results = new ArrayList<>();
+
+  Timeit(String filter, long pauseMillis) {
+    this.filter = filter == null ? "" : filter;
+    this.pauseMillis = pauseMillis;
+  }
+
+  boolean selected(String name) {
+    return filter.isEmpty() || name.contains(filter);
+  }
+
+  void run(String name, Body body) throws Exception {
+    run(name, body, 1);
+  }
+
+  void run(String name, Body body, double multiplier) throws Exception {
+    if (!selected(name)) {
+      return;
+    }
+    if (pauseMillis > 0) {
+      Thread.sleep(pauseMillis);
+    }
+    long start = System.nanoTime();
+    long count = 0;
+    while (System.nanoTime() - start < 1_000_000_000L) {
+      body.run();
+      count++;
+    }
+    long step = count / 10 + 1;
+    double[] stats = new double[4];
+    for (int round = 0; round < 4; round++) {
+      start = System.nanoTime();
+      count = 0;
+      while (System.nanoTime() - start < 2_000_000_000L) {
+        for (long i = 0; i < step; i++) {
+          body.run();
+        }
+        count += step;
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      stats[round] = multiplier * count / seconds;
+    }
+    double mean = 0;
+    for (double s : stats) {
+      mean += s;
+    }
+    mean /= stats.length;
+    double var = 0;
+    for (double s : stats) {
+      var += (s - mean) * (s - mean);
+    }
+    double std = Math.sqrt(var / stats.length);
+    System.out.printf("%s per second %.2f +- %.2f%n", name, mean, std);
+    results.add(new Result(name, mean, std));
+  }
+
+  List<Result> results() {
+    return results;
+  }
+}
