@@ -16,12 +16,13 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent.parent
 LINE = re.compile(r"^(.+?) per second ([0-9.]+) \+- ([0-9.]+)\s*$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def parse(text):
     out = {}
     for line in text.splitlines():
-        m = LINE.match(line.strip())
+        m = LINE.match(ANSI.sub("", line).strip())
         if m:
             out[m.group(1)] = (float(m.group(2)), float(m.group(3)))
     return out
@@ -45,13 +46,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("pattern", nargs="?", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    ap.add_argument("--render", action="store_true",
+                    help="only re-read the logs a previous run left in --out")
     args = ap.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    prism = parse(run([str(ROOT / "benchmarks" / "run"), "micro", args.pattern],
-                      out / "prism-micro.log"))
-    ray = parse(run([str(HERE / "run.sh"), args.pattern], out / "ray-micro.log"))
-    names = list(prism) + [n for n in ray if n not in prism]
+    if args.render:
+        prism = parse((out / "prism-micro.log").read_text())
+        ray = parse((out / "ray-micro.log").read_text())
+    else:
+        prism = parse(run([str(ROOT / "benchmarks" / "run"), "micro", args.pattern],
+                          out / "prism-micro.log"))
+        ray = parse(run([str(HERE / "run.sh"), args.pattern], out / "ray-micro.log"))
+    # Ray's "client: ..." metrics measure Ray Client (a remote-driver mode Prism does not have).
+    names = list(prism) + [n for n in ray if n not in prism and not n.startswith("client:")]
     rows = []
     print(f"{'metric':<48} {'Prism':>14} {'Ray':>14} {'Prism/Ray':>10}")
     for n in names:

@@ -15,7 +15,8 @@ import java.util.Locale;
 /**
  * Prism's side of {@code ray microbenchmark}: the same metrics, call shapes and multipliers as
  * Ray's ray_perf.py, timed with the same protocol ({@link Timeit}). Run it with
- * {@code benchmarks/run micro [PATTERN] [--json FILE] [--pause-seconds N]}; PATTERN filters
+ * {@code benchmarks/run micro [PATTERN] [--json FILE] [--pause-seconds N] [--warmup-seconds N]};
+ * PATTERN filters
  * metrics by substring like Ray's {@code TESTS_TO_RUN}.
  *
  * <p>Ray's "multi client" metrics use actors as clients; until Prism has actors, the clients
@@ -65,21 +66,23 @@ public final class Microbenchmark {
   /**
    * Runs the benchmark.
    *
-   * @param args {@code [PATTERN] [--json FILE] [--pause-seconds N]}
+   * @param args {@code [PATTERN] [--json FILE] [--pause-seconds N] [--warmup-seconds N]}
    * @throws Exception if a metric fails
    */
   public static void main(String[] args) throws Exception {
     String filter = System.getenv().getOrDefault("TESTS_TO_RUN", "");
     Path json = null;
     long pauseSeconds = 2;
+    long warmupSeconds = 5;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--json" -> json = Path.of(args[++i]);
         case "--pause-seconds" -> pauseSeconds = Long.parseLong(args[++i]);
+        case "--warmup-seconds" -> warmupSeconds = Math.max(1, Long.parseLong(args[++i]));
         default -> filter = args[i];
       }
     }
-    Timeit t = new Timeit(filter, pauseSeconds * 1000);
+    Timeit t = new Timeit(filter, pauseSeconds * 1000, warmupSeconds * 1000);
     Prism.init(PrismConfig.builder().objectStoreMemory(4L << 30).build());
     try {
       run(t);

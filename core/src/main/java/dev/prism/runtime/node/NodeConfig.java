@@ -91,9 +91,14 @@ public record NodeConfig(
       "--sun-misc-unsafe-memory-access=allow",
       "--enable-native-access=ALL-UNNAMED");
 
-  /** The default worker JVM options: a small heap, the serial collector, small thread stacks. */
+  /**
+   * The default worker JVM options: a small heap with a small young generation, the serial
+   * collector, small thread stacks and a bounded code cache and metaspace, so an idle worker
+   * stays small in resident memory.
+   */
   public static final List<String> DEFAULT_WORKER_JVM_OPTIONS =
-      List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xss512k");
+      List.of("-Xmx256m", "-XX:MaxNewSize=32m", "-XX:+UseSerialGC", "-Xss512k",
+          "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m");
 
   /** The default object store capacity: 512 MiB (the shared-memory file is sparse). */
   public static final long DEFAULT_OBJECT_STORE_CAPACITY = 512L << 20;

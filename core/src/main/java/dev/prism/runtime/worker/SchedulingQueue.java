@@ -44,9 +44,15 @@ final class SchedulingQueue {
   private final ResourceAmounts resources;
   private final int pipelineDepth;
   /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
-  static final long PIPELINE_BELOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  /** Moving average of how long this class's tasks run; unknown (long) until measured. */
-  private double averageRunNanos = Double.MAX_VALUE;
+  static final long PIPELINE_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(
+      Long.getLong("prism.pipeline.belowMicros", 1_000));
+  /**
+   * Which of the last 64 tasks of this class ran longer than {@link #PIPELINE_BELOW_NANOS}
+   * (one bit each, newest lowest), and how many were measured. Pipelining stays on while at
+   * most a quarter of them were long, so a rare pause (a GC in a worker) does not turn it off.
+   */
+  private long longTaskBits;
+  private int measuredTasks;
   private final ArrayDeque<PendingTask> queue = new ArrayDeque<>();
   private final List<Lease> leases = new ArrayList<>();
   private int pendingLeaseRequests;
@@ -81,7 +87,8 @@ final class SchedulingQueue {
     long now = System.nanoTime();
     // Short tasks are pipelined onto the workers held; long ones (or unmeasured ones) each
     // wait for an idle worker, so a slow task never holds up the ones queued behind it.
-    int depth = averageRunNanos < PIPELINE_BELOW_NANOS ? pipelineDepth : 1;
+    int depth = measuredTasks >= 4 && Long.bitCount(longTaskBits) * 4 <= measuredTasks
+        ? pipelineDepth : 1;
     while (!queue.isEmpty()) {
       Lease best = null;
       for (Lease lease : leases) {
@@ -295,8 +302,9 @@ final class SchedulingQueue {
     synchronized (this) {
       task = lease.inflight.remove(reply.getTaskId());
       if (reply.getRunNanos() > 0) {
-        averageRunNanos = averageRunNanos == Double.MAX_VALUE ? reply.getRunNanos()
-            : 0.8 * averageRunNanos + 0.2 * reply.getRunNanos();
+        longTaskBits = (longTaskBits << 1)
+            | (reply.getRunNanos() >= PIPELINE_BELOW_NANOS ? 1 : 0);
+        measuredTasks = Math.min(measuredTasks + 1, 64);
       }
       if (lease.inflight.isEmpty()) {
         lease.idleSinceNanos = System.nanoTime();
