@@ -57,6 +57,43 @@ class WorkerProcessTest {
     }
   }
 
+  static List<ObjectRef<String>> putAndReturnRefs(int n) {
+    List<ObjectRef<String>> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(Prism.put("value " + i));
+    }
+    return out;
+  }
+
+  @Test
+  void anIdleWorkerThatOwnsObjectsOthersHoldIsKeptUntilTheyAreDropped() throws Exception {
+    String previous = System.setProperty("prism.worker.idleTimeoutMs", "1000");
+    try {
+      // No prestarted workers: every worker may be stopped once idle for a second.
+      Prism.init(ClusterFixture.small().prestartWorkers(0).build());
+      List<ObjectRef<String>> made = Prism.get(
+          Prism.task(WorkerProcessTest::putAndReturnRefs, 3).remote(), Duration.ofSeconds(60));
+      Thread.sleep(3_000);
+      assertThat(Prism.get(made, Duration.ofSeconds(30)))
+          .as("the objects a worker owns outlive its idle timeout while the driver holds them")
+          .containsExactly("value 0", "value 1", "value 2");
+      made = null;
+      Awaitility.await("the worker is stopped once nobody holds its objects")
+          .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+          .until(() -> {
+            System.gc();
+            return ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive);
+          });
+    } finally {
+      if (previous == null) {
+        System.clearProperty("prism.worker.idleTimeoutMs");
+      } else {
+        System.setProperty("prism.worker.idleTimeoutMs", previous);
+      }
+      ClusterFixture.shutdownAndCheck();
+    }
+  }
+
   /** A driver in its own JVM: starts Prism, runs a task, prints its worker pids, waits. */
   public static final class Driver {
     public static void main(String[] args) throws Exception {

@@ -324,6 +324,14 @@ final class LeaseScheduler {
     }
   }
 
+  /** A worker reported whether it owns objects that others may still read. */
+  synchronized void workerOwnsObjects(String workerId, boolean owns) {
+    WorkerHandle w = pool.get(workerId);
+    if (w != null) {
+      w.ownsObjects = owns;
+    }
+  }
+
   void returnLease(ByteString leaseId, boolean workerFailed) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {

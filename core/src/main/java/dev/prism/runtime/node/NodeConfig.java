@@ -45,7 +45,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param prestartWorkers how many CPU workers start with the node manager
  * @param workerStartTimeout how long a worker may take from launch to {@code RegisterWorker}
  * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it
- *     is stopped
+ *     is stopped, unless it owns objects others may still read (default 60 s; the system
+ *     property {@code prism.worker.idleTimeoutMs} overrides the default)
  * @param workerExitGrace how long a worker asked to exit gets before it is destroyed (and as long
  *     again before it is destroyed forcibly)
  * @param reportPeriod the heartbeat: the node reports its resources to the GCS at least this often
@@ -242,7 +243,8 @@ public record NodeConfig(
     private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
     private int prestartWorkers = -1;
     private Duration workerStartTimeout = Duration.ofSeconds(30);
-    private Duration workerIdleTimeout = Duration.ofSeconds(60);
+    private Duration workerIdleTimeout =
+        Duration.ofMillis(Long.getLong("prism.worker.idleTimeoutMs", 60_000));
     private Duration workerExitGrace = Duration.ofSeconds(2);
     private Duration reportPeriod = Duration.ofSeconds(1);
     private Duration reportDelay = Duration.ofMillis(20);

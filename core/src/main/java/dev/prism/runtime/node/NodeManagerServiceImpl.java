@@ -11,6 +11,8 @@ import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import dev.prism.runtime.rpc.WorkerBlockedReply;
 import dev.prism.runtime.rpc.WorkerBlockedRequest;
+import dev.prism.runtime.rpc.WorkerOwnsObjectsReply;
+import dev.prism.runtime.rpc.WorkerOwnsObjectsRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
@@ -66,6 +68,14 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
       StreamObserver<WorkerBlockedReply> out) {
     scheduler.workerBlocked(request.getWorkerId(), request.getBlocked());
     out.onNext(WorkerBlockedReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void notifyWorkerOwnsObjects(WorkerOwnsObjectsRequest request,
+      StreamObserver<WorkerOwnsObjectsReply> out) {
+    scheduler.workerOwnsObjects(request.getWorkerId(), request.getOwns());
+    out.onNext(WorkerOwnsObjectsReply.getDefaultInstance());
     out.onCompleted();
   }
 

@@ -26,6 +26,8 @@ final class WorkerHandle {
   Address address;
   long idleSinceNanos;
   Lease lease;
+  /** Whether the worker owns objects that may still be read (then it is not stopped as idle). */
+  boolean ownsObjects;
   ScheduledFuture<?> startTimeout;
   /** Set once the pool is done with the worker: its exit is expected or already handled. */
   boolean removed;

@@ -97,7 +97,7 @@ final class WorkerPool {
     List<WorkerHandle> candidates = new ArrayList<>();
     for (ArrayDeque<WorkerHandle> q : idle.values()) {
       for (WorkerHandle w : q) {
-        if (nowNanos - w.idleSinceNanos >= limit) {
+        if (nowNanos - w.idleSinceNanos >= limit && !w.ownsObjects) {
           candidates.add(w);
         }
       }

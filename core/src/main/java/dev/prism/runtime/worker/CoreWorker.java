@@ -160,6 +160,9 @@ public final class CoreWorker implements AutoCloseable {
           .addService(new Service(w))
           .build()
           .start();
+      if (w.mode == Mode.WORKER) {
+        w.timer.scheduleWithFixedDelay(w::reportOwnership, 500, 500, TimeUnit.MILLISECONDS);
+      }
       w.address = Address.newBuilder()
           .setHost(settings.bindHost())
           .setPort(w.server.getPort())
@@ -493,13 +496,32 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
-   * Called by an idle worker: refs it borrowed during its tasks are released only when the
-   * garbage collector finds them unreachable, and an idle JVM does not collect on its own, so
-   * the owners would keep those objects forever. Collect once per idle period while borrows are
-   * held.
+   * A worker tells its node manager when it starts or stops owning objects, so that an idle
+   * worker whose objects others may still read is not stopped (they would be lost with it).
+   */
+  private void reportOwnership() {
+    boolean owns = references.ownedCount() > 0;
+    if (owns == reportedOwnership) {
+      return;
+    }
+    reportedOwnership = owns;
+    NodeManagerServiceGrpc.newStub(nodeManagerChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .notifyWorkerOwnsObjects(dev.prism.runtime.rpc.WorkerOwnsObjectsRequest.newBuilder()
+            .setWorkerId(workerId).setOwns(owns).build(),
+            BorrowNotifier.ignoring("reporting owned objects"));
+  }
+
+  private boolean reportedOwnership;
+
+  /**
+   * Called by an idle worker: the handles its tasks dropped are released only when the garbage
+   * collector finds them unreachable, and an idle JVM does not collect on its own, so owners
+   * would keep objects this worker borrowed, and this worker would keep (and stay alive for)
+   * objects it owns, forever. Collect once per idle period while any are tracked.
    */
   void collectIdleBorrows() {
-    if (references.borrowedCount() > 0) {
+    if (references.borrowedCount() > 0 || references.ownedCount() > 0) {
       System.gc();
     }
   }

@@ -64,11 +64,17 @@ final class ReferenceCounter {
     }
   }
 
-  private Entry newEntry(Address owner, boolean owned) {
-    if (!owned) {
-      borrowed.incrementAndGet();
-    }
-    return new Entry(owner, owned);
+  private final java.util.concurrent.atomic.AtomicInteger owned =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private Entry newEntry(Address owner, boolean isOwned) {
+    (isOwned ? owned : borrowed).incrementAndGet();
+    return new Entry(owner, isOwned);
+  }
+
+  /** How many objects this process owns that still have references. */
+  int ownedCount() {
+    return owned.get();
   }
 
   /** How many objects this process borrows (holds refs to without owning them). */
@@ -258,9 +264,7 @@ final class ReferenceCounter {
 
   private void finish(ObjectId id, Entry e) {
     entries.remove(id, e);
-    if (!e.owned) {
-      borrowed.decrementAndGet();
-    }
+    (e.owned ? owned : borrowed).decrementAndGet();
     List<ObjectId> inner = e.inner;
     if (e.owned) {
       listener.ownedObjectFreed(id, inner);
