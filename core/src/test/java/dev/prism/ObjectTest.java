@@ -127,6 +127,23 @@ class ObjectTest {
   }
 
   @Test
+  void aWaitLoopCollectsEveryResultExactlyOnce() {
+    List<ObjectRef<Integer>> pending = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      pending.add(Prism.task(ObjectTest::slow, (i * 37) % 120).remote());
+    }
+    List<Integer> seen = new ArrayList<>();
+    while (!pending.isEmpty()) {
+      WaitResult<Integer> w = Prism.wait(pending, 1, WAIT);
+      assertThat(w.ready()).hasSize(1);
+      seen.add(Prism.get(w.ready().getFirst()));
+      pending = w.unready();
+    }
+    assertThat(seen).hasSize(40).containsExactlyInAnyOrderElementsOf(
+        java.util.stream.IntStream.range(0, 40).map(i -> (i * 37) % 120).boxed().toList());
+  }
+
+  @Test
   void putOfARefAndGetOfANullRefAreClearErrors() {
     ObjectRef<Integer> ref = Prism.put(1);
     assertThatThrownBy(() -> Prism.put(ref)).isInstanceOf(PrismException.class)

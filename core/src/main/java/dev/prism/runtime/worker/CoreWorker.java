@@ -291,25 +291,23 @@ public final class CoreWorker implements AutoCloseable {
     for (ObjectRef<T> r : refs) {
       futures.add(futureOf(asImpl(r)));
     }
-    int done = 0;
-    for (CompletableFuture<StoredValue> f : futures) {
-      if (f.isDone()) {
-        done++;
-      }
-    }
-    if (done < numReturns) {
-      java.util.concurrent.CountDownLatch latch =
-          new java.util.concurrent.CountDownLatch(numReturns);
-      for (CompletableFuture<StoredValue> f : futures) {
-        f.whenComplete((v, t) -> latch.countDown());
-      }
-      boolean blocking = latch.getCount() > 0 && enterBlocking();
+    if (countDone(futures) < numReturns) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long seen = memory.enter();
+      boolean blocking = enterBlocking();
       try {
-        latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        while (countDone(futures) < numReturns) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          seen = memory.awaitChange(seen, left);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new PrismException("interrupted while waiting for objects", e);
       } finally {
+        memory.leave();
         if (blocking) {
           exitBlocking();
         }
@@ -325,6 +323,16 @@ public final class CoreWorker implements AutoCloseable {
       }
     }
     return new WaitResult<>(ready, unready);
+  }
+
+  private static int countDone(List<CompletableFuture<StoredValue>> futures) {
+    int done = 0;
+    for (CompletableFuture<StoredValue> f : futures) {
+      if (f.isDone()) {
+        done++;
+      }
+    }
+    return done;
   }
 
   /**
@@ -849,7 +857,7 @@ public final class CoreWorker implements AutoCloseable {
     if (inflight != null) {
       return inflight;
     }
-    CompletableFuture<StoredValue> fetch = new CompletableFuture<>();
+    CompletableFuture<StoredValue> fetch = memory.newSlot();
     CompletableFuture<StoredValue> raced = borrowedFetches.putIfAbsent(ref.objectId(), fetch);
     if (raced != null) {
       return raced;
