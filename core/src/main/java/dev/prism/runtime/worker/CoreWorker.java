@@ -916,6 +916,17 @@ public final class CoreWorker implements AutoCloseable {
         BorrowNotifier.ignoring("cancel"));
   }
 
+  /**
+   * Closes the channel to a process that died (calls still on it finish or fail on their own),
+   * so channels to dead workers do not pile up; a later call opens a fresh one.
+   */
+  void forgetChannel(Address a) {
+    ManagedChannel c = channels.remove(a.getHost() + ":" + a.getPort());
+    if (c != null) {
+      c.shutdown();
+    }
+  }
+
   /** The channel to another process, created once and shared. */
   ManagedChannel channelTo(Address a) {
     return channel(a.getHost() + ":" + a.getPort());

@@ -336,6 +336,7 @@ final class SchedulingQueue {
     if (!lost.isEmpty() && !submitter.isShutdown()) {
       LOG.debug("{} lost with {} task(s) in flight: {}", lease, lost.size(), why);
     }
+    submitter.forgetChannel(lease.worker);
     List<PendingTask> retries = new ArrayList<>();
     for (PendingTask task : lost) {
       task.lease = null;

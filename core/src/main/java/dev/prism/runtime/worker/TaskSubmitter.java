@@ -272,6 +272,10 @@ final class TaskSubmitter {
     return worker.channelTo(address);
   }
 
+  void forgetChannel(Address address) {
+    worker.forgetChannel(address);
+  }
+
   Address address() {
     return worker.address();
   }
