@@ -1,8 +1,6 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
-import dev.prism.GetTimeoutException;
-import dev.prism.ObjectLostException;
 import dev.prism.PrismException;
 import dev.prism.RuntimeContext;
 import dev.prism.WaitResult;
@@ -17,7 +15,6 @@ import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
-import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import dev.prism.runtime.serialization.ObjectSerializer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.StoreClient;
@@ -34,14 +31,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +98,8 @@ public final class CoreWorker implements AutoCloseable {
   private final StoreClient store;
   private final ManagedChannel nodeManagerChannel;
   private final NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager;
+  private final NodeManagerNotices notices;
+  private final ObjectReader reader;
   private TaskExecutor executor;
   private Server server;
   private Address address;
@@ -133,6 +130,8 @@ public final class CoreWorker implements AutoCloseable {
     this.store = StoreClient.connect(s.storeSocket());
     this.nodeManagerChannel = channel(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
+    this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
+    this.reader = new ObjectReader(this, notices);
   }
 
   /**
@@ -161,7 +160,8 @@ public final class CoreWorker implements AutoCloseable {
           .build()
           .start();
       if (w.mode == Mode.WORKER) {
-        w.timer.scheduleWithFixedDelay(w::reportOwnership, 500, 500, TimeUnit.MILLISECONDS);
+        w.timer.scheduleWithFixedDelay(w.notices::reportOwnership, 500, 500,
+            TimeUnit.MILLISECONDS);
       }
       w.address = Address.newBuilder()
           .setHost(settings.bindHost())
@@ -264,16 +264,8 @@ public final class CoreWorker implements AutoCloseable {
    * @param <T> the value's type
    * @return the value
    */
-  @SuppressWarnings("unchecked")
   public <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
-    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-    try {
-      StoredValue value = await(ref, deadline, timeout);
-      return (T) materialize(ref.objectId(), value, deadline);
-    } finally {
-      // The handle keeps the object alive until its value is out.
-      java.lang.ref.Reference.reachabilityFence(ref);
-    }
+    return reader.get(ref, timeout);
   }
 
   /**
@@ -286,53 +278,7 @@ public final class CoreWorker implements AutoCloseable {
    * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
    */
   public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
-    checkAlive();
-    List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());
-    for (ObjectRef<T> r : refs) {
-      futures.add(futureOf(asImpl(r)));
-    }
-    if (countDone(futures) < numReturns) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      long seen = memory.enter();
-      boolean blocking = enterBlocking();
-      try {
-        while (countDone(futures) < numReturns) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          seen = memory.awaitChange(seen, left);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PrismException("interrupted while waiting for objects", e);
-      } finally {
-        memory.leave();
-        if (blocking) {
-          exitBlocking();
-        }
-      }
-    }
-    List<ObjectRef<T>> ready = new ArrayList<>();
-    List<ObjectRef<T>> unready = new ArrayList<>();
-    for (int i = 0; i < refs.size(); i++) {
-      if (ready.size() < numReturns && futures.get(i).isDone()) {
-        ready.add(refs.get(i));
-      } else {
-        unready.add(refs.get(i));
-      }
-    }
-    return new WaitResult<>(ready, unready);
-  }
-
-  private static int countDone(List<CompletableFuture<StoredValue>> futures) {
-    int done = 0;
-    for (CompletableFuture<StoredValue> f : futures) {
-      if (f.isDone()) {
-        done++;
-      }
-    }
-    return done;
+    return reader.wait(refs, numReturns, timeout);
   }
 
   /**
@@ -503,24 +449,22 @@ public final class CoreWorker implements AutoCloseable {
     return StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of());
   }
 
-  /**
-   * A worker tells its node manager when it starts or stops owning objects, so that an idle
-   * worker whose objects others may still read is not stopped (they would be lost with it).
-   */
-  private void reportOwnership() {
-    boolean owns = references.ownedCount() > 0;
-    if (owns == reportedOwnership) {
-      return;
-    }
-    reportedOwnership = owns;
-    NodeManagerServiceGrpc.newStub(nodeManagerChannel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .notifyWorkerOwnsObjects(dev.prism.runtime.rpc.WorkerOwnsObjectsRequest.newBuilder()
-            .setWorkerId(workerId).setOwns(owns).build(),
-            BorrowNotifier.ignoring("reporting owned objects"));
+  /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
+  Object getForArgument(ObjectRefProto proto) {
+    return reader.getForArgument(proto);
   }
 
-  private boolean reportedOwnership;
+  boolean isRunningTaskInWorker() {
+    return mode == Mode.WORKER && runningTask.get() != null;
+  }
+
+  BorrowNotifier borrowNotifier() {
+    return borrowNotifier;
+  }
+
+  StoreClient store() {
+    return store;
+  }
 
   /**
    * Called by an idle worker: the handles its tasks dropped are released only when the garbage
@@ -694,220 +638,6 @@ public final class CoreWorker implements AutoCloseable {
     if (!claimed.isEmpty()) {
       borrowNotifier.addBorrowers(address, claimed);
     }
-  }
-
-  /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
-  Object getForArgument(ObjectRefProto proto) {
-    ObjectId id = objectId(proto);
-    CompletableFuture<StoredValue> slot = memory.find(id);
-    StoredValue value;
-    if (slot != null) {
-      value = slot.join();
-    } else {
-      value = fetchFromOwner(id, proto.getOwner(), Long.MAX_VALUE, null, false);
-    }
-    return materialize(id, value, Long.MAX_VALUE);
-  }
-
-  private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {
-    checkAlive();
-    ObjectId id = ref.objectId();
-    CompletableFuture<StoredValue> slot = memory.find(id);
-    if (slot != null && slot.isDone()) {
-      return slot.join();
-    }
-    boolean blocking = enterBlocking();
-    try {
-      if (slot == null) {
-        if (owns(ref)) {
-          throw new ObjectLostException(ref + " was already freed");
-        }
-        return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
-      }
-      return awaitSlot(ref, slot, deadline, timeout);
-    } finally {
-      if (blocking) {
-        exitBlocking();
-      }
-    }
-  }
-
-  /**
-   * A task that waits for objects tells its node manager, which lends the task's CPUs to other
-   * leases meanwhile (the tasks it waits for may need them). Only the outermost wait counts, and
-   * only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so quick gets
-   * cost no RPC.
-   */
-  private boolean enterBlocking() {
-    if (mode != Mode.WORKER || runningTask.get() == null) {
-      return false;
-    }
-    synchronized (blockLock) {
-      if (blockedDepth++ == 0) {
-        BlockNotice notice = new BlockNotice();
-        currentNotice = notice;
-        notice.timer = timer.schedule(() -> notice.send(this), BLOCKED_NOTICE_NANOS,
-            TimeUnit.NANOSECONDS);
-      }
-    }
-    return true;
-  }
-
-  private void exitBlocking() {
-    BlockNotice notice;
-    synchronized (blockLock) {
-      if (--blockedDepth > 0) {
-        return;
-      }
-      notice = currentNotice;
-      currentNotice = null;
-    }
-    if (notice != null) {
-      notice.finish(this);
-    }
-  }
-
-  private static final long BLOCKED_NOTICE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-  private final Object blockLock = new Object();
-  private int blockedDepth;
-  private BlockNotice currentNotice;
-
-  /** One blocking episode: "blocked" is sent if it lasts, "resumed" only if "blocked" was. */
-  private static final class BlockNotice {
-    private java.util.concurrent.ScheduledFuture<?> timer;
-    private CompletableFuture<Void> blockedSent;
-    private boolean finished;
-
-    /** On the timer thread: sends "blocked" without waiting for the answer. */
-    synchronized void send(CoreWorker worker) {
-      if (!finished) {
-        blockedSent = worker.notifyBlocked(true);
-      }
-    }
-
-    /** On the task's thread: "resumed" goes out after "blocked" was answered, in order. */
-    void finish(CoreWorker worker) {
-      timer.cancel(false);
-      CompletableFuture<Void> sent;
-      synchronized (this) {
-        finished = true;
-        sent = blockedSent;
-      }
-      if (sent != null) {
-        try {
-          sent.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          LOG.debug("the blocked notice was not answered: {}", e.toString());
-        }
-        worker.notifyBlocked(false).join();
-      }
-    }
-  }
-
-  private CompletableFuture<Void> notifyBlocked(boolean blocked) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    NodeManagerServiceGrpc.newStub(nodeManagerChannel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .notifyWorkerBlocked(WorkerBlockedRequest.newBuilder()
-            .setWorkerId(workerId).setBlocked(blocked).build(),
-            new io.grpc.stub.StreamObserver<>() {
-              @Override
-              public void onNext(dev.prism.runtime.rpc.WorkerBlockedReply value) {}
-
-              @Override
-              public void onError(Throwable t) {
-                LOG.debug("telling the node manager this worker {} failed: {}",
-                    blocked ? "blocks" : "resumes", t.toString());
-                done.complete(null);
-              }
-
-              @Override
-              public void onCompleted() {
-                done.complete(null);
-              }
-            });
-    return done;
-  }
-
-  private StoredValue awaitSlot(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> slot,
-      long deadline, Duration timeout) {
-    try {
-      return deadline == Long.MAX_VALUE ? slot.get()
-          : slot.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new GetTimeoutException(ref + " was not ready within " + timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PrismException("interrupted while waiting for " + ref, e);
-    } catch (ExecutionException e) {
-      throw new PrismException("waiting for " + ref + " failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private CompletableFuture<StoredValue> futureOf(ObjectRefImpl<?> ref) {
-    CompletableFuture<StoredValue> slot = memory.find(ref.objectId());
-    if (slot != null) {
-      return slot;
-    }
-    if (owns(ref)) {
-      return CompletableFuture.completedFuture(errorValue(TaskError.system(
-          TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
-    }
-    CompletableFuture<StoredValue> inflight = borrowedFetches.get(ref.objectId());
-    if (inflight != null) {
-      return inflight;
-    }
-    CompletableFuture<StoredValue> fetch = memory.newSlot();
-    CompletableFuture<StoredValue> raced = borrowedFetches.putIfAbsent(ref.objectId(), fetch);
-    if (raced != null) {
-      return raced;
-    }
-    borrowNotifier.fetchAsync(ref).whenComplete((value, error) -> {
-      if (value != null && value.isInline() && !value.isError()
-          && references.isTracked(ref.objectId())) {
-        memory.slot(ref.objectId()).complete(value);
-      }
-      borrowedFetches.remove(ref.objectId(), fetch);
-      if (value != null) {
-        fetch.complete(value);
-      } else {
-        fetch.completeExceptionally(error);
-      }
-    });
-    return fetch;
-  }
-
-  /** Background fetches of borrowed objects in flight, shared by concurrent waits. */
-  private final ConcurrentHashMap<ObjectId, CompletableFuture<StoredValue>> borrowedFetches =
-      new ConcurrentHashMap<>();
-
-  /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
-  StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
-      boolean cache) {
-    StoredValue value = borrowNotifier.fetch(id, owner, deadline, timeout);
-    if (cache && value.isInline() && references.isTracked(id)) {
-      memory.slot(id).complete(value);
-    }
-    return value;
-  }
-
-  private Object materialize(ObjectId id, StoredValue value, long deadline) {
-    if (value.isError()) {
-      TaskError error = codec.decodeError(value.inline());
-      Throwable cause = codec.decodeException(error.exception());
-      throw error.toException(cause);
-    }
-    if (value.isInline()) {
-      return codec.decode(value.inline());
-    }
-    if (!nodeId.equals(value.nodeId())) {
-      throw new ObjectLostException("object " + id + " lives in the store of node "
-          + value.nodeId() + ", and this node (" + nodeId + ") cannot fetch it: moving objects"
-          + " between nodes needs the multi-node runtime");
-    }
-    Duration remaining = deadline == Long.MAX_VALUE ? store.defaultTimeout()
-        : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-    return codec.readFromStore(store, id, value.format(), remaining);
   }
 
   void cancelRemote(Address worker, ByteString taskId, boolean force) {

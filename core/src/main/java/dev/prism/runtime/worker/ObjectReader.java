@@ -1,0 +1,231 @@
+package dev.prism.runtime.worker;
+
+import dev.prism.GetTimeoutException;
+import dev.prism.ObjectLostException;
+import dev.prism.ObjectRef;
+import dev.prism.PrismException;
+import dev.prism.WaitResult;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.store.ObjectId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The read side of objects in a process: {@code get} and {@code wait} on refs, and the values
+ * of task arguments passed by reference. An object this process owns (or has cached) is waited
+ * for in the memory store; a borrowed one is asked of its owner; a value in the node's shared
+ * memory is read from the store (Arrow data zero-copy).
+ */
+final class ObjectReader {
+
+  private final CoreWorker worker;
+  private final NodeManagerNotices notices;
+
+  ObjectReader(CoreWorker worker, NodeManagerNotices notices) {
+    this.worker = worker;
+    this.notices = notices;
+  }
+
+  /**
+   * Waits for an object's value.
+   *
+   * @param ref the ref
+   * @param timeout how long to wait, or null for no limit
+   * @param <T> the value's type
+   * @return the value
+   */
+  @SuppressWarnings("unchecked")
+  <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    try {
+      StoredValue value = await(ref, deadline, timeout);
+      return (T) materialize(ref.objectId(), value, deadline);
+    } finally {
+      // The handle keeps the object alive until its value is out.
+      java.lang.ref.Reference.reachabilityFence(ref);
+    }
+  }
+
+  /**
+   * Waits until {@code numReturns} of the objects are ready or the timeout passes.
+   *
+   * @param refs the refs, in order
+   * @param numReturns how many must be ready
+   * @param timeout how long to wait at most
+   * @param <T> the values' type
+   * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
+   */
+  <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
+    worker.checkAlive();
+    List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());
+    for (ObjectRef<T> r : refs) {
+      futures.add(futureOf(CoreWorker.asImpl(r)));
+    }
+    if (countDone(futures) < numReturns) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long seen = worker.memory().enter();
+      boolean blocking = notices.enterBlocking();
+      try {
+        while (countDone(futures) < numReturns) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          seen = worker.memory().awaitChange(seen, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PrismException("interrupted while waiting for objects", e);
+      } finally {
+        worker.memory().leave();
+        if (blocking) {
+          notices.exitBlocking();
+        }
+      }
+    }
+    List<ObjectRef<T>> ready = new ArrayList<>();
+    List<ObjectRef<T>> unready = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      if (ready.size() < numReturns && futures.get(i).isDone()) {
+        ready.add(refs.get(i));
+      } else {
+        unready.add(refs.get(i));
+      }
+    }
+    return new WaitResult<>(ready, unready);
+  }
+
+  private static int countDone(List<CompletableFuture<StoredValue>> futures) {
+    int done = 0;
+    for (CompletableFuture<StoredValue> f : futures) {
+      if (f.isDone()) {
+        done++;
+      }
+    }
+    return done;
+  }
+
+  /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
+  Object getForArgument(ObjectRefProto proto) {
+    ObjectId id = CoreWorker.objectId(proto);
+    CompletableFuture<StoredValue> slot = worker.memory().find(id);
+    StoredValue value;
+    if (slot != null) {
+      value = slot.join();
+    } else {
+      value = fetchFromOwner(id, proto.getOwner(), Long.MAX_VALUE, null, false);
+    }
+    return materialize(id, value, Long.MAX_VALUE);
+  }
+
+  private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {
+    worker.checkAlive();
+    ObjectId id = ref.objectId();
+    CompletableFuture<StoredValue> slot = worker.memory().find(id);
+    if (slot != null && slot.isDone()) {
+      return slot.join();
+    }
+    boolean blocking = notices.enterBlocking();
+    try {
+      if (slot == null) {
+        if (worker.owns(ref)) {
+          throw new ObjectLostException(ref + " was already freed");
+        }
+        return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
+      }
+      return awaitSlot(ref, slot, deadline, timeout);
+    } finally {
+      if (blocking) {
+        notices.exitBlocking();
+      }
+    }
+  }
+
+  private StoredValue awaitSlot(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> slot,
+      long deadline, Duration timeout) {
+    try {
+      return deadline == Long.MAX_VALUE ? slot.get()
+          : slot.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new GetTimeoutException(ref + " was not ready within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PrismException("interrupted while waiting for " + ref, e);
+    } catch (ExecutionException e) {
+      throw new PrismException("waiting for " + ref + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private CompletableFuture<StoredValue> futureOf(ObjectRefImpl<?> ref) {
+    CompletableFuture<StoredValue> slot = worker.memory().find(ref.objectId());
+    if (slot != null) {
+      return slot;
+    }
+    if (worker.owns(ref)) {
+      return CompletableFuture.completedFuture(worker.errorValue(TaskError.system(
+          TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
+    }
+    CompletableFuture<StoredValue> inflight = borrowedFetches.get(ref.objectId());
+    if (inflight != null) {
+      return inflight;
+    }
+    CompletableFuture<StoredValue> fetch = worker.memory().newSlot();
+    CompletableFuture<StoredValue> raced = borrowedFetches.putIfAbsent(ref.objectId(), fetch);
+    if (raced != null) {
+      return raced;
+    }
+    worker.borrowNotifier().fetchAsync(ref).whenComplete((value, error) -> {
+      if (value != null && value.isInline() && !value.isError()
+          && worker.references().isTracked(ref.objectId())) {
+        worker.memory().slot(ref.objectId()).complete(value);
+      }
+      borrowedFetches.remove(ref.objectId(), fetch);
+      if (value != null) {
+        fetch.complete(value);
+      } else {
+        fetch.completeExceptionally(error);
+      }
+    });
+    return fetch;
+  }
+
+  /** Background fetches of borrowed objects in flight, shared by concurrent waits. */
+  private final ConcurrentHashMap<ObjectId, CompletableFuture<StoredValue>> borrowedFetches =
+      new ConcurrentHashMap<>();
+
+  /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
+  StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
+      boolean cache) {
+    StoredValue value = worker.borrowNotifier().fetch(id, owner, deadline, timeout);
+    if (cache && value.isInline() && worker.references().isTracked(id)) {
+      worker.memory().slot(id).complete(value);
+    }
+    return value;
+  }
+
+  private Object materialize(ObjectId id, StoredValue value, long deadline) {
+    if (value.isError()) {
+      TaskError error = worker.codec().decodeError(value.inline());
+      Throwable cause = worker.codec().decodeException(error.exception());
+      throw error.toException(cause);
+    }
+    if (value.isInline()) {
+      return worker.codec().decode(value.inline());
+    }
+    if (!worker.nodeId().equals(value.nodeId())) {
+      throw new ObjectLostException("object " + id + " lives in the store of node "
+          + value.nodeId() + ", and this node (" + worker.nodeId() + ") cannot fetch it: moving objects"
+          + " between nodes needs the multi-node runtime");
+    }
+    Duration remaining = deadline == Long.MAX_VALUE ? worker.store().defaultTimeout()
+        : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+    return worker.codec().readFromStore(worker.store(), id, value.format(), remaining);
+  }
+}
