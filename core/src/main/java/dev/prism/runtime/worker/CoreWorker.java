@@ -100,6 +100,7 @@ public final class CoreWorker implements AutoCloseable {
   private final NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager;
   private final NodeManagerNotices notices;
   private final ObjectReader reader;
+  private final StoredCopies copies;
   private TaskExecutor executor;
   private Server server;
   private Address address;
@@ -132,6 +133,7 @@ public final class CoreWorker implements AutoCloseable {
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
     this.reader = new ObjectReader(this, notices);
+    this.copies = new StoredCopies(store, nodeId, releaser);
   }
 
   /**
@@ -231,10 +233,10 @@ public final class CoreWorker implements AutoCloseable {
     if (encoded.fitsInline()) {
       value = StoredValue.inline(encoded.format(), encoded.bytes(), contained);
     } else {
-      collectIfStoreFillsUp(encoded.size());
+      copies.collectIfFillingUp(encoded.size());
       codec.writeToStore(store, id, encoded);
       value = StoredValue.inStore(encoded.format(), nodeId, encoded.size(), contained);
-      ownedStoreBytes.addAndGet(encoded.size());
+      copies.written(encoded.size());
     }
     if (!contained.isEmpty()) {
       holdContained(id, contained);
@@ -484,53 +486,19 @@ public final class CoreWorker implements AutoCloseable {
       holdContained(id, value.contained());
     }
     if (!value.isInline()) {
-      ownedStoreBytes.addAndGet(value.size());
+      copies.written(value.size());
     }
     if (!memory.complete(id, value)) {
       discardValue(id, value);
     } else if (!value.isInline()) {
       // Replies arrive on a shared network thread: collect elsewhere.
       try {
-        releaser.execute(() -> collectIfStoreFillsUp(0));
+        releaser.execute(() -> copies.collectIfFillingUp(0));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // Shutting down.
       }
     }
   }
-
-  /**
-   * Objects are freed when their refs are garbage collected, which the JVM does lazily: large
-   * objects whose refs are already unreachable could fill the store and be spilled to disk for
-   * nothing. When this process's objects in the store approach half its capacity, collect
-   * garbage (at most every 50 ms) and give the frees a moment to reach the store.
-   */
-  private void collectIfStoreFillsUp(long incoming) {
-    long capacity = store.capacity();
-    if (ownedStoreBytes.get() + incoming <= capacity / 2) {
-      return;
-    }
-    long now = System.nanoTime();
-    long last = lastCollection.get();
-    if (now - last < 50_000_000L || !lastCollection.compareAndSet(last, now)) {
-      return;
-    }
-    long before = ownedStoreBytes.get();
-    System.gc();
-    long deadline = System.nanoTime() + 200_000_000L;
-    while (System.nanoTime() < deadline && ownedStoreBytes.get() >= before
-        && ownedStoreBytes.get() + incoming > capacity / 2) {
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(1);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private final AtomicLong ownedStoreBytes = new AtomicLong();
-  private final AtomicLong lastCollection = new AtomicLong(System.nanoTime() - 1_000_000_000L);
 
   /**
    * Drops a task result nobody will read (the task was cancelled, or the reply came for a task
@@ -547,7 +515,7 @@ public final class CoreWorker implements AutoCloseable {
   /** Drops a value nobody can read any more (its store copy, the borrows it carried). */
   void discardValue(ObjectId id, StoredValue value) {
     if (!value.isInline()) {
-      deleteStored(id, value.nodeId(), value.size());
+      copies.delete(id, value.nodeId(), value.size());
     }
   }
 
@@ -559,28 +527,6 @@ public final class CoreWorker implements AutoCloseable {
       owners.add(p.getOwner());
     }
     references.holdContained(outer, ids, owners);
-  }
-
-  private void deleteStored(ObjectId id, String onNode, long size) {
-    if (!nodeId.equals(onNode)) {
-      ownedStoreBytes.addAndGet(-size);
-      LOG.debug("object {} lives on node {}; freeing copies on other nodes is not supported"
-          + " on a single node", id, onNode);
-      return;
-    }
-    try {
-      releaser.execute(() -> {
-        try {
-          store.delete(id);
-        } catch (RuntimeException e) {
-          LOG.debug("deleting object {} from the store: {}", id, e.toString());
-        } finally {
-          ownedStoreBytes.addAndGet(-size);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // Shutting down: the store goes away with its node.
-    }
   }
 
   /** Stores a task's return value: inline when small, in this node's store when large. */
@@ -768,7 +714,7 @@ public final class CoreWorker implements AutoCloseable {
     public void ownedObjectFreed(ObjectId id, List<ObjectId> contained) {
       StoredValue value = memory.remove(id);
       if (value != null && !value.isInline()) {
-        deleteStored(id, value.nodeId(), value.size());
+        copies.delete(id, value.nodeId(), value.size());
       }
     }
 
