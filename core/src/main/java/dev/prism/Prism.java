@@ -3,7 +3,6 @@ package dev.prism;
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.worker.CoreWorker;
-import dev.prism.runtime.worker.ObjectRefImpl;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,7 +139,7 @@ public final class Prism extends PrismCalls {
    * @throws WorkerCrashedException if its worker died and the task ran out of retries
    */
   public static <T> T get(ObjectRef<T> ref) {
-    return impl(ref).get();
+    return CoreWorker.asImpl(ref).get();
   }
 
   /**
@@ -153,7 +152,7 @@ public final class Prism extends PrismCalls {
    * @throws GetTimeoutException if it is not ready in time
    */
   public static <T> T get(ObjectRef<T> ref, Duration timeout) {
-    return impl(ref).get(Objects.requireNonNull(timeout, "timeout"));
+    return CoreWorker.asImpl(ref).get(Objects.requireNonNull(timeout, "timeout"));
   }
 
   /**
@@ -166,7 +165,7 @@ public final class Prism extends PrismCalls {
   public static <T> List<T> get(List<ObjectRef<T>> refs) {
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      out.add(impl(ref).get());
+      out.add(CoreWorker.asImpl(ref).get());
     }
     return out;
   }
@@ -184,7 +183,7 @@ public final class Prism extends PrismCalls {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      out.add(impl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+      out.add(CoreWorker.asImpl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
     }
     return out;
   }
@@ -206,9 +205,6 @@ public final class Prism extends PrismCalls {
     if (numReturns < 0 || numReturns > refs.size()) {
       throw new IllegalArgumentException("numReturns is " + numReturns + " for " + refs.size()
           + " refs; give 0 to " + refs.size());
-    }
-    for (ObjectRef<T> ref : refs) {
-      impl(ref);
     }
     return CoreWorker.current().wait(refs, numReturns, timeout);
   }
@@ -233,7 +229,7 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref) {
-    return CoreWorker.current().cancel(impl(ref), false);
+    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), false);
   }
 
   /**
@@ -244,7 +240,7 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref, boolean force) {
-    return CoreWorker.current().cancel(impl(ref), force);
+    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force);
   }
 
   /**
@@ -254,14 +250,5 @@ public final class Prism extends PrismCalls {
    */
   public static RuntimeContext runtimeContext() {
     return CoreWorker.current().runtimeContext();
-  }
-
-  private static <T> ObjectRefImpl<T> impl(ObjectRef<T> ref) {
-    if (ref instanceof ObjectRefImpl<T> impl) {
-      return impl;
-    }
-    throw new PrismException(ref == null ? "the ObjectRef is null"
-        : "unknown ObjectRef implementation " + ref.getClass().getName()
-            + ": use refs that Prism returned");
   }
 }

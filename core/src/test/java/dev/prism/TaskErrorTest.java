@@ -174,6 +174,28 @@ class TaskErrorTest {
     assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, 1).remote(), WAIT)).isEqualTo(2);
   }
 
+  /** A class whose static initializer fails: it can be named, but never run anywhere. */
+  static final class BrokenOnLoad {
+    static final int VALUE = Integer.parseInt("not a number");
+
+    static int run() {
+      return VALUE;
+    }
+  }
+
+  @Test
+  void aTaskWhoseClassCannotBeInitializedFailsClearlyAndTheWorkerKeepsServing() {
+    ObjectRef<Integer> broken = Prism.task(BrokenOnLoad::run).remote();
+    assertThatThrownBy(() -> Prism.get(broken, WAIT))
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("BrokenOnLoad.run could not run")
+        .hasMessageContaining("ExceptionInInitializerError");
+    for (int i = 0; i < 4; i++) {
+      assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, i).remote(), WAIT))
+          .isEqualTo(i + 1);
+    }
+  }
+
   /** Not serializable by design: a thread. */
   record HoldsAThread(Thread thread) {}
 

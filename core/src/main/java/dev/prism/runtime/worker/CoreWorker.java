@@ -644,8 +644,16 @@ public final class CoreWorker implements AutoCloseable {
     return ByteString.copyFrom(b);
   }
 
-  static ObjectRefImpl<?> asImpl(ObjectRef<?> ref) {
-    if (ref instanceof ObjectRefImpl<?> impl) {
+  /**
+   * The runtime's view of a ref given by a user.
+   *
+   * @param ref a ref Prism returned
+   * @param <T> the value's type
+   * @return the same ref
+   * @throws PrismException if it is null or not one of Prism's refs
+   */
+  public static <T> ObjectRefImpl<T> asImpl(ObjectRef<T> ref) {
+    if (ref instanceof ObjectRefImpl<T> impl) {
       return impl;
     }
     throw new PrismException(ref == null ? "the ObjectRef is null"

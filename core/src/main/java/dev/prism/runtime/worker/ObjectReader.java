@@ -182,9 +182,8 @@ final class ObjectReader {
       return raced;
     }
     worker.borrowNotifier().fetchAsync(ref).whenComplete((value, error) -> {
-      if (value != null && value.isInline() && !value.isError()
-          && worker.references().isTracked(ref.objectId())) {
-        worker.memory().slot(ref.objectId()).complete(value);
+      if (value != null) {
+        cacheBorrowed(ref.objectId(), value);
       }
       borrowedFetches.remove(ref.objectId(), fetch);
       if (value != null) {
@@ -204,10 +203,20 @@ final class ObjectReader {
   StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
       boolean cache) {
     StoredValue value = worker.borrowNotifier().fetch(id, owner, deadline, timeout);
-    if (cache && value.isInline() && worker.references().isTracked(id)) {
-      worker.memory().slot(id).complete(value);
+    if (cache) {
+      cacheBorrowed(id, value);
     }
     return value;
+  }
+
+  /**
+   * Keeps a small borrowed value (objects are immutable) for later gets while this process
+   * still holds refs to it; the cache entry goes with the last ref.
+   */
+  private void cacheBorrowed(ObjectId id, StoredValue value) {
+    if (value.isInline() && !value.isError() && worker.references().isTracked(id)) {
+      worker.memory().slot(id).complete(value);
+    }
   }
 
   private Object materialize(ObjectId id, StoredValue value, long deadline) {

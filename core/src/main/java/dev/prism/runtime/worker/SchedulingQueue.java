@@ -225,7 +225,7 @@ final class SchedulingQueue {
           Lease lease = new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor,
               System.nanoTime());
           if (submitter.isShutdown()) {
-            lease.requests = noopStream();
+            lease.requests = BorrowNotifier.ignoring("a lease granted after shutdown");
             close(lease, false);
             return;
           }
@@ -370,18 +370,5 @@ final class SchedulingQueue {
     byte[] id = new byte[16];
     ThreadLocalRandom.current().nextBytes(id);
     return ByteString.copyFrom(id);
-  }
-
-  private static StreamObserver<PushTaskRequest> noopStream() {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(PushTaskRequest value) {}
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 }
