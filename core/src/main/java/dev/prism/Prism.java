@@ -1,16 +1,18 @@
 package dev.prism;
 
 import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Optional;
 
 /**
  * The entry point of Prism: start or join a cluster, run remote tasks, and put and get objects.
@@ -59,9 +61,8 @@ public final class Prism extends PrismCalls {
     }
     String address = config.address().orElse(System.getenv("PRISM_ADDRESS"));
     if (address != null && !address.isBlank()) {
-      throw new PrismException("joining the running cluster at " + address + " needs the"
-          + " multi-node runtime, which this version does not have yet; call Prism.init()"
-          + " without an address to start an embedded cluster");
+      connect(address.trim(), config);
+      return;
     }
     NodeConfig.Builder node = NodeConfig.builder()
         .numCpus(config.numCpus())
@@ -74,17 +75,45 @@ public final class Prism extends PrismCalls {
     }
     EmbeddedCluster started = EmbeddedCluster.start(node.build());
     try {
-      byte[] job = new byte[4];
-      ThreadLocalRandom.current().nextBytes(job);
       CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null,
           started.nodeId(), started.nodeManagerAddress(), Path.of(started.storeSocket()),
-          "127.0.0.1", HexFormat.of().formatHex(job), List.of(),
-          TaskSubmitterDefaults.PIPELINE_DEPTH));
+          "127.0.0.1", null, List.of(), TaskSubmitterDefaults.PIPELINE_DEPTH,
+          started.gcsAddress(), config.namespace()));
     } catch (RuntimeException e) {
       started.close();
       throw e;
     }
     cluster = started;
+  }
+
+  /**
+   * Joins a running cluster as a driver, through a node manager of the cluster on this machine
+   * (the driver maps that node's shared-memory store).
+   */
+  private static void connect(String address, PrismConfig config) {
+    List<NodeInfo> nodes;
+    try (GcsClient gcs = GcsClient.connect(address)) {
+      nodes = gcs.getAllNodes();
+    } catch (RuntimeException e) {
+      throw new PrismException("cannot reach the cluster at " + address + ": " + e.getMessage()
+          + "; check the address (host:port of the head's GCS) and that the head runs", e);
+    }
+    NodeInfo local = null;
+    for (NodeInfo n : nodes) {
+      if (n.getAlive() && Files.exists(Path.of(n.getStoreSocket()))) {
+        local = n;
+        break;
+      }
+    }
+    if (local == null) {
+      throw new PrismException("the cluster at " + address + " has " + nodes.size()
+          + " node(s), none of them on this machine: a driver joins through a node on its own"
+          + " machine; start one here first");
+    }
+    CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, local.getNodeId(),
+        local.getAddress().getHost() + ":" + local.getAddress().getPort(),
+        Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
+        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace()));
   }
 
   /**
@@ -250,5 +279,67 @@ public final class Prism extends PrismCalls {
    */
   public static RuntimeContext runtimeContext() {
     return CoreWorker.current().runtimeContext();
+  }
+
+  /**
+   * Looks up a live named actor in this process's namespace.
+   *
+   * @param name the actor's name
+   * @param <A> the actor's class
+   * @return its handle, or empty when no live actor has that name
+   * @throws PrismException if Prism is not initialized
+   */
+  public static <A> Optional<ActorHandle<A>> getActor(String name) {
+    return getActor(name, null);
+  }
+
+  /**
+   * Looks up a live named actor in a namespace.
+   *
+   * @param name the actor's name
+   * @param namespace the namespace, or null for this process's
+   * @param <A> the actor's class
+   * @return its handle, or empty when no live actor has that name there
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public static <A> Optional<ActorHandle<A>> getActor(String name, String namespace) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("the actor name is null or blank");
+    }
+    return CoreWorker.current().getActor(name, namespace).map(h -> (ActorHandle<A>) h);
+  }
+
+  /**
+   * Kills an actor at once, without restarting it: its process is killed, calls in flight and
+   * later calls fail with {@link ActorDiedException}.
+   *
+   * @param actor the actor
+   * @throws PrismException if Prism is not initialized or the GCS cannot be reached
+   */
+  public static void kill(ActorHandle<?> actor) {
+    kill(actor, true);
+  }
+
+  /**
+   * Kills an actor at once.
+   *
+   * @param actor the actor
+   * @param noRestart true to end it for good; false to restart it (running its constructor
+   *     again) if it has restarts left
+   * @throws PrismException if Prism is not initialized or the GCS cannot be reached
+   */
+  public static void kill(ActorHandle<?> actor, boolean noRestart) {
+    CoreWorker.current().killActor(actor, noRestart);
+  }
+
+  /**
+   * Ends the actor whose method calls this, for good: it is not restarted, calls still pending
+   * on it fail with {@link ActorDiedException}, and its process exits. Does not return.
+   *
+   * @throws PrismException if called outside an actor
+   */
+  public static void exitActor() {
+    CoreWorker.current().exitActor();
   }
 }

@@ -2302,4 +2302,1274 @@ public class PrismCalls {
   public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
     return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
   }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <A> ActorCreator<A> actor(PrismFunc0<A> f) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> f, T0 a0) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> f, ObjectRef<T0> a0) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, T0 a0, T1 a1) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, T0 a0, ObjectRef<T1> a1) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, ObjectRef<T0> a0, T1 a1) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, T1 a1, T2 a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
+
+  /**
+   * Prepares the creation of an actor from a constructor ({@code MyActor::new}) or a
+   * static factory; {@link ActorCreator#remote()} creates it.
+   *
+   * @return the creator, to set options and create the actor
+   */
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  }
 }

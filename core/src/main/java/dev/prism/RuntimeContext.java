@@ -1,6 +1,8 @@
 package dev.prism;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where the calling code runs: the job, node and worker, the GPUs it may use, and whether it is
@@ -12,10 +14,11 @@ import java.util.List;
  * @param gpuIds the GPU ids assigned to this worker (as in {@code CUDA_VISIBLE_DEVICES}); empty
  *     when it has none
  * @param isDriver whether this is the driver (the user's program) rather than a worker
- * @param isActor whether this worker hosts an actor
+ * @param actorId the id of the actor this worker hosts (as {@link ActorHandle#actorId()}), or
+ *     empty when it hosts none
  */
 public record RuntimeContext(String jobId, String nodeId, String workerId, List<Integer> gpuIds,
-    boolean isDriver, boolean isActor) {
+    boolean isDriver, Optional<String> actorId) {
 
   /**
    * Copies the GPU list, so the context is immutable.
@@ -25,9 +28,19 @@ public record RuntimeContext(String jobId, String nodeId, String workerId, List<
    * @param workerId the worker's id
    * @param gpuIds the GPU ids
    * @param isDriver whether this is the driver
-   * @param isActor whether this worker hosts an actor
+   * @param actorId the hosted actor's id, or empty
    */
   public RuntimeContext {
     gpuIds = List.copyOf(gpuIds);
+    Objects.requireNonNull(actorId, "actorId");
+  }
+
+  /**
+   * Whether this worker hosts an actor.
+   *
+   * @return true in an actor's process
+   */
+  public boolean isActor() {
+    return actorId.isPresent();
   }
 }

@@ -1,13 +1,8 @@
 package dev.prism;
 
 import dev.prism.runtime.function.FunctionDescriptor;
-import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskOptions;
-import dev.prism.scheduler.FixedPoint;
-import dev.prism.scheduler.InvalidResourceException;
-import dev.prism.scheduler.ResourceSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,7 +15,7 @@ public final class TaskCaller<R> {
 
   private final FunctionDescriptor function;
   private final Object[] args;
-  private final Map<String, Double> resources = new LinkedHashMap<>();
+  private final ResourceDemand resources = new ResourceDemand();
   private int maxRetries = 3;
   private boolean retryExceptions;
   private String name;
@@ -28,7 +23,7 @@ public final class TaskCaller<R> {
   TaskCaller(FunctionDescriptor function, Object[] args) {
     this.function = function;
     this.args = args;
-    resources.put("CPU", 1.0);
+    resources.set("CPU", 1.0);
   }
 
   /**
@@ -41,19 +36,7 @@ public final class TaskCaller<R> {
    * @throws IllegalArgumentException if the amount is negative, not finite, or a fraction above 1
    */
   public TaskCaller<R> setResource(String resource, double amount) {
-    if (resource == null || resource.isBlank()) {
-      throw new IllegalArgumentException("a resource name is null or blank");
-    }
-    try {
-      ResourceSet.of(resource, amount);
-    } catch (InvalidResourceException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
-    if (amount == 0) {
-      resources.remove(resource);
-    } else {
-      resources.put(resource, amount);
-    }
+    resources.set(resource, amount);
     return this;
   }
 
@@ -64,7 +47,7 @@ public final class TaskCaller<R> {
    * @return this caller
    */
   public TaskCaller<R> setResources(Map<String, Double> amounts) {
-    amounts.forEach(this::setResource);
+    resources.setAll(amounts);
     return this;
   }
 
@@ -114,9 +97,7 @@ public final class TaskCaller<R> {
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
-    ResourceAmounts.Builder fixed = ResourceAmounts.newBuilder();
-    resources.forEach((k, v) -> fixed.putAmounts(k, FixedPoint.toFixed(k, v)));
     return (ObjectRef<R>) CoreWorker.current().submitTask(function, args,
-        new TaskOptions(fixed.build(), maxRetries, retryExceptions, name));
+        new TaskOptions(resources.toProto(), maxRetries, retryExceptions, name));
   }
 }

@@ -58,7 +58,7 @@ public final class FunctionInvoker {
           .asSpreader(Object[].class, arity);
       boolean isVoid = type.returnType() == void.class;
       int argCount = d.kind() == FunctionDescriptor.Kind.INSTANCE ? arity - 1 : arity;
-      return new Target(d, spread, argCount, isVoid, type.parameterArray());
+      return new Target(d, spread, argCount, isVoid, type.parameterArray(), owner);
     } catch (ClassNotFoundException | NoSuchMethodException | TypeNotPresentException e) {
       throw new PrismException("cannot find " + d + " on this process's classpath: start"
           + " workers with the same classpath as the driver", e);
@@ -75,9 +75,10 @@ public final class FunctionInvoker {
    * @param argumentCount how many arguments a caller gives (the receiver not counted)
    * @param returnsVoid whether the method returns nothing
    * @param parameterTypes the declared parameter types, receiver not included
+   * @param owner the class that declares the method
    */
   public record Target(FunctionDescriptor descriptor, MethodHandle handle, int argumentCount,
-      boolean returnsVoid, Class<?>[] parameterTypes) {
+      boolean returnsVoid, Class<?>[] parameterTypes, Class<?> owner) {
 
     /**
      * Calls the method. Exceptions the method throws propagate unchanged.

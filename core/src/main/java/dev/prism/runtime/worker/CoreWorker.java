@@ -10,6 +10,9 @@ import dev.prism.runtime.function.FunctionInvoker;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CancelTaskRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.MarkJobFinishedRequest;
+import dev.prism.runtime.rpc.RegisterJobRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.ReturnObject;
@@ -73,15 +76,25 @@ public final class CoreWorker implements AutoCloseable {
    * @param jobId the job id (hex) for a driver, or null for a worker
    * @param gpuIds the GPU ids assigned to this process
    * @param pipelineDepth how many tasks a submitter pushes to one worker ahead of replies
+   * @param gcsAddress {@code host:port} of the cluster's GCS, or null when there is none (then
+   *     actors cannot be used)
+   * @param namespace the namespace of named actors this process creates and looks up
    */
   public record Settings(Mode mode, String workerId, String nodeId, String nodeManager,
-      Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth) {}
+      Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth,
+      String gcsAddress, String namespace) {}
 
   private final Mode mode;
   private final String workerId;
   private final long workerLong;
   private final String nodeId;
-  private final ByteString jobId;
+  private ByteString jobId;
+  private final String namespace;
+  private final ClassLoader loader;
+  private final String gcsAddress;
+  private final ManagedChannel gcsChannel;
+  private final ActorSubmitter actors;
+  private boolean jobRegistered;
   private final List<Integer> gpuIds;
   private final ObjectSerializer serializer;
   private final ValueCodec codec;
@@ -113,12 +126,16 @@ public final class CoreWorker implements AutoCloseable {
     this.workerId = String.format("%016x", workerLong);
     this.nodeId = s.nodeId();
     this.jobId = s.jobId() == null ? ByteString.EMPTY : ByteString.copyFrom(HEX.parseHex(s.jobId()));
+    this.namespace = s.namespace() == null || s.namespace().isBlank() ? "default" : s.namespace();
     this.gpuIds = List.copyOf(s.gpuIds());
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
         ? Thread.currentThread().getContextClassLoader() : CoreWorker.class.getClassLoader();
     this.serializer = new ObjectSerializer(loader);
+    this.loader = loader;
     this.serializer.registerSerializer(ObjectRefImpl.class,
         resolver -> new ObjectRefSerializer(resolver, this));
+    this.serializer.registerSerializer(ActorHandleImpl.class,
+        resolver -> new ActorHandleSerializer(resolver, this));
     this.codec = new ValueCodec(serializer, this);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
@@ -134,6 +151,10 @@ public final class CoreWorker implements AutoCloseable {
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
     this.reader = new ObjectReader(this, notices);
     this.copies = new StoredCopies(store, nodeId, releaser);
+    this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
+    this.gcsChannel = gcsAddress == null ? null : channel(gcsAddress);
+    this.actors = gcsChannel == null ? null
+        : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress);
   }
 
   /**
@@ -171,6 +192,13 @@ public final class CoreWorker implements AutoCloseable {
           .setNodeId(settings.nodeId())
           .setWorkerId(w.workerId)
           .build();
+      if (w.mode == Mode.DRIVER && settings.jobId() == null && w.gcsChannel != null) {
+        w.jobId = GcsServiceGrpc.newBlockingStub(w.gcsChannel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .registerJob(RegisterJobRequest.newBuilder().setDriver(w.address).build())
+            .getJobId();
+        w.jobRegistered = true;
+      }
       return w;
     } catch (IOException | RuntimeException e) {
       current = null;
@@ -304,10 +332,120 @@ public final class CoreWorker implements AutoCloseable {
    * @return the context
    */
   public RuntimeContext runtimeContext() {
+    String job = HEX.formatHex(currentJobId().toByteArray());
+    HostedActor actor = executor == null ? null : executor.actor();
+    return new RuntimeContext(job, nodeId, workerId, gpuIds, mode == Mode.DRIVER,
+        actor == null ? java.util.Optional.empty()
+            : java.util.Optional.of(HEX.formatHex(actor.actorId.toByteArray())));
+  }
+
+  // ------------------------------------------------------------------------------- actors
+
+  /**
+   * Creates an actor: registers it with the GCS, which schedules it.
+   *
+   * @param factory its constructor or static factory
+   * @param args the factory's arguments: values or refs
+   * @param options how it is to be created
+   * @return its handle
+   */
+  public ActorHandleImpl<?> createActor(FunctionDescriptor factory, Object[] args,
+      ActorOptions options) {
+    return actorSubmitter().create(factory, args, options, loader);
+  }
+
+  /**
+   * Submits a call to an actor.
+   *
+   * @param handle the actor
+   * @param method an instance method of its class
+   * @param args the arguments: values or refs
+   * @param name the call's display name, or null
+   * @return the ref of its result, owned by this process
+   */
+  public ObjectRefImpl<?> submitActorTask(dev.prism.ActorHandle<?> handle,
+      FunctionDescriptor method, Object[] args, String name) {
+    return actorSubmitter().submit(handle, method, args, name);
+  }
+
+  /**
+   * Looks up a live named actor.
+   *
+   * @param name its name
+   * @param namespace its namespace, or null for this process's
+   * @return its handle, or empty when no live actor has that name there
+   */
+  public java.util.Optional<ActorHandleImpl<?>> getActor(String name, String namespace) {
+    return actorSubmitter().byName(name, namespace != null ? namespace : namespace());
+  }
+
+  /**
+   * Kills an actor at once.
+   *
+   * @param handle the actor
+   * @param noRestart true to end it for good; false to restart it if it has restarts left
+   */
+  public void killActor(dev.prism.ActorHandle<?> handle, boolean noRestart) {
+    if (!(handle instanceof ActorHandleImpl<?> h)) {
+      throw new PrismException(handle == null ? "the actor handle is null"
+          : "unknown ActorHandle implementation " + handle.getClass().getName());
+    }
+    actorSubmitter().kill(h, noRestart);
+  }
+
+  /**
+   * Ends the actor this process hosts, for good: the GCS marks it dead (calls pending on it
+   * fail with ActorDiedException) and this process exits. Does not return.
+   *
+   * @throws PrismException if this process hosts no actor
+   */
+  public void exitActor() {
+    HostedActor actor = executor == null ? null : executor.actor();
+    if (actor == null) {
+      throw new PrismException("Prism.exitActor() was called outside an actor: only a method"
+          + " running on an actor can end it");
+    }
+    try {
+      actorSubmitter().exitSelf(actor.actorId);
+    } catch (RuntimeException e) {
+      LOG.warn("could not tell the GCS that actor {} exits: {}", actor.display, e.toString());
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * The namespace of named actors for the calling code: that of the task or actor call it runs
+   * in, else this process's.
+   *
+   * @return the namespace
+   */
+  public String namespace() {
     TaskSpec task = runningTask.get();
-    String job = task != null ? HEX.formatHex(task.getJobId().toByteArray())
-        : HEX.formatHex(jobId.toByteArray());
-    return new RuntimeContext(job, nodeId, workerId, gpuIds, mode == Mode.DRIVER, false);
+    if (task != null && !task.getNamespace().isEmpty()) {
+      return task.getNamespace();
+    }
+    HostedActor actor = executor == null ? null : executor.actor();
+    return actor != null ? actor.namespace : namespace;
+  }
+
+  ByteString currentJobId() {
+    TaskSpec task = runningTask.get();
+    return task != null && !task.getJobId().isEmpty() ? task.getJobId() : jobId;
+  }
+
+  ClassLoader classLoader() {
+    return loader;
+  }
+
+  ActorSubmitter actorSubmitter() {
+    checkAlive();
+    if (actors == null) {
+      throw new PrismException("actors need the cluster's GCS, and this process was started"
+          + " without one (no GCS address)");
+    }
+    return actors;
   }
 
   /**
@@ -405,10 +543,6 @@ public final class CoreWorker implements AutoCloseable {
 
   long nextSequence() {
     return sequence.incrementAndGet();
-  }
-
-  ByteString jobIdBytes() {
-    return jobId;
   }
 
   ReferenceCounter references() {
@@ -681,7 +815,19 @@ public final class CoreWorker implements AutoCloseable {
         current = null;
       }
     }
+    if (actors != null) {
+      actors.close();
+    }
     submitter.failAll("Prism was shut down before the task finished");
+    if (jobRegistered) {
+      try {
+        GcsServiceGrpc.newBlockingStub(gcsChannel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(jobId).build());
+      } catch (RuntimeException e) {
+        LOG.debug("could not tell the GCS that job {} finished: {}", HEX.formatHex(
+            jobId.toByteArray()), e.toString());
+      }
+    }
     if (executor != null) {
       executor.stop();
     }
@@ -720,6 +866,9 @@ public final class CoreWorker implements AutoCloseable {
   private final class Releases implements ReferenceCounter.Listener {
     @Override
     public void ownedObjectFreed(ObjectId id, List<ObjectId> contained) {
+      if (actors != null) {
+        actors.lifetimeRefFreed(id);
+      }
       StoredValue value = memory.remove(id);
       if (value != null && !value.isInline()) {
         copies.delete(id, value.nodeId(), value.size());

@@ -18,6 +18,8 @@ final class PendingTask {
   int retriesLeft;
   int attempt;
   volatile boolean cancelled;
+  /** The actor it calls, or null for a task. */
+  ActorQueue actor;
   /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
   Lease lease;
 

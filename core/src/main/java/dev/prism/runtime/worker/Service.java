@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.CancelTaskReply;
 import dev.prism.runtime.rpc.CancelTaskRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.CreateActorReply;
+import dev.prism.runtime.rpc.CreateActorRequest;
 import dev.prism.runtime.rpc.ExitReply;
 import dev.prism.runtime.rpc.ExitRequest;
 import dev.prism.runtime.rpc.GetObjectReply;
@@ -118,6 +120,24 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
     boolean found = executor != null && executor.cancel(request.getTaskId(), request.getForce());
     responses.onNext(CancelTaskReply.newBuilder().setFound(found).build());
     responses.onCompleted();
+  }
+
+  @Override
+  public void createActor(CreateActorRequest request,
+      StreamObserver<CreateActorReply> responses) {
+    TaskExecutor executor = worker.executor();
+    if (executor == null) {
+      responses.onError(Status.FAILED_PRECONDITION
+          .withDescription("this process is a driver: it hosts no actors").asRuntimeException());
+      return;
+    }
+    if (request.getSpec().getActorId().size() != 16 || !request.getSpec().hasFunction()) {
+      responses.onError(Status.INVALID_ARGUMENT
+          .withDescription("an actor creation needs a 16-byte actor id and a function")
+          .asRuntimeException());
+      return;
+    }
+    executor.createActor(request, responses);
   }
 
   @Override

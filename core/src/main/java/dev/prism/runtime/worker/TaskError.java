@@ -1,5 +1,6 @@
 package dev.prism.runtime.worker;
 
+import dev.prism.ActorDiedException;
 import dev.prism.ObjectLostException;
 import dev.prism.PrismException;
 import dev.prism.TaskCancelledException;
@@ -27,7 +28,9 @@ record TaskError(Kind kind, String taskName, String exceptionClass, String messa
     CANCELLED,
     OBJECT_LOST,
     /** The task could not run at all (e.g. its class is missing on the worker). */
-    SYSTEM
+    SYSTEM,
+    /** The actor the call was made to is dead, or died while running it. */
+    ACTOR_DIED
   }
 
   static TaskError system(Kind kind, String taskName, String message) {
@@ -44,6 +47,7 @@ record TaskError(Kind kind, String taskName, String exceptionClass, String messa
       case CANCELLED -> new TaskCancelledException(taskName + ": " + message);
       case OBJECT_LOST -> new ObjectLostException(taskName + ": " + message);
       case SYSTEM -> new PrismException(taskName + " could not run: " + message);
+      case ACTOR_DIED -> new ActorDiedException(taskName + ": " + message, remoteCause);
     };
   }
 }

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.prism.PrismException;
 import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.function.FunctionInvoker;
+import dev.prism.runtime.rpc.CreateActorReply;
+import dev.prism.runtime.rpc.CreateActorRequest;
 import dev.prism.runtime.rpc.FunctionDescriptorProto;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.PushTaskRequest;
@@ -13,41 +15,74 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.store.ObjectId;
 import io.grpc.stub.StreamObserver;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The executing half of the task path, in a worker: takes tasks pushed by submitters, runs them
  * one at a time in arrival order on one thread, and replies on the stream they came from with a
- * small result inline or the node holding a large one.
+ * small result inline or the node holding a large one. Once the GCS made this worker an actor
+ * ({@link #createActor}), it runs that actor's calls instead: in arrival order one at a time, or
+ * on virtual threads up to the actor's max concurrency, with methods that return a
+ * {@link CompletionStage} replying when their stage completes.
  */
 final class TaskExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
+  /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
+  private static final long IDLE_COLLECT_MILLIS = 200;
 
   private final CoreWorker worker;
   private final FunctionInvoker invoker;
   private final LinkedBlockingDeque<Work> queue = new LinkedBlockingDeque<>();
+  private final ConcurrentHashMap<ByteString, Running> running = new ConcurrentHashMap<>();
   private final Thread thread;
-  private volatile Work current;
+  private volatile HostedActor actor;
   private volatile boolean stopped;
 
-  private record Work(TaskSpec spec, ReplySink sink) {}
+  /** A task, an actor creation, or (spec and create both null) the end of a push stream. */
+  private record Work(TaskSpec spec, ReplySink sink, CreateActorRequest create,
+      StreamObserver<CreateActorReply> createReply) {}
 
-  /** The reply side of one push stream; many threads may finish tasks, one writes at a time. */
+  /** A call being run, so a cancel can interrupt it. */
+  private static final class Running {
+    final Thread thread;
+    volatile boolean cancelled;
+
+    Running(Thread thread) {
+      this.thread = thread;
+    }
+  }
+
+  /**
+   * The reply side of one push stream; many threads may finish tasks, one writes at a time. The
+   * stream is completed once its submitter ended it and every call taken from it has replied.
+   */
   private static final class ReplySink {
     private final StreamObserver<PushTaskReply> observer;
+    private int unanswered;
+    private boolean completeRequested;
     private boolean closed;
 
     ReplySink(StreamObserver<PushTaskReply> observer) {
       this.observer = observer;
     }
 
+    synchronized void taken() {
+      unanswered++;
+    }
+
     synchronized void send(PushTaskReply reply) {
+      unanswered--;
       if (!closed) {
         try {
           observer.onNext(reply);
@@ -56,9 +91,19 @@ final class TaskExecutor {
           LOG.debug("a task reply could not be sent", e);
         }
       }
+      if (completeRequested && unanswered <= 0) {
+        complete();
+      }
     }
 
-    synchronized void complete() {
+    synchronized void requestComplete() {
+      completeRequested = true;
+      if (unanswered <= 0) {
+        complete();
+      }
+    }
+
+    private void complete() {
       if (!closed) {
         closed = true;
         try {
@@ -87,7 +132,7 @@ final class TaskExecutor {
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest request) {
-        queue.add(new Work(request.getSpec(), sink));
+        queue.add(new Work(request.getSpec(), sink, null, null));
       }
 
       @Override
@@ -99,12 +144,22 @@ final class TaskExecutor {
 
       @Override
       public void onCompleted() {
-        queue.add(new Work(null, sink));
+        queue.add(new Work(null, sink, null, null));
       }
     };
   }
 
-  /** Cancels a queued or running task; force ends this worker process. */
+  /** Queues the creation of the actor this worker is to host (see CoreWorkerService). */
+  void createActor(CreateActorRequest request, StreamObserver<CreateActorReply> reply) {
+    queue.add(new Work(null, null, request, reply));
+  }
+
+  /** The actor this worker hosts, or null. */
+  HostedActor actor() {
+    return actor;
+  }
+
+  /** Cancels a queued or running task; force ends this worker process (not for actors). */
   boolean cancel(ByteString taskId, boolean force) {
     for (Work w : queue) {
       if (w.spec != null && w.spec.getTaskId().equals(taskId) && queue.remove(w)) {
@@ -112,33 +167,33 @@ final class TaskExecutor {
         return true;
       }
     }
-    synchronized (cancelLock) {
-      Work running = current;
-      if (running != null && running.spec.getTaskId().equals(taskId)) {
-        if (force) {
-          LOG.warn("force-cancelling task {}: this worker exits", running.spec.getName());
-          Runtime.getRuntime().halt(1);
-        }
-        cancelledTask = taskId;
-        thread.interrupt();
-        return true;
-      }
+    Running r = running.get(taskId);
+    if (r == null) {
+      return false;
     }
-    return false;
+    if (force && actor == null) {
+      LOG.warn("force-cancelling a task: this worker exits");
+      Runtime.getRuntime().halt(1);
+    }
+    r.cancelled = true;
+    r.thread.interrupt();
+    return true;
   }
-
-  private volatile ByteString cancelledTask;
 
   void stop() {
     stopped = true;
     thread.interrupt();
+    HostedActor a = actor;
+    if (a != null) {
+      a.close();
+    }
   }
 
   private void run() {
     while (!stopped) {
       Work work;
       try {
-        work = queue.poll(IDLE_COLLECT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        work = queue.poll(IDLE_COLLECT_MILLIS, TimeUnit.MILLISECONDS);
         if (work == null) {
           worker.collectIdleBorrows();
           work = queue.take();
@@ -146,62 +201,111 @@ final class TaskExecutor {
       } catch (InterruptedException e) {
         continue;
       }
-      if (work.spec == null) {
-        work.sink.complete();
+      if (work.create != null) {
+        create(work.create, work.createReply);
         continue;
       }
-      synchronized (cancelLock) {
-        current = work;
+      if (work.spec == null) {
+        work.sink.requestComplete();
+        continue;
       }
-      PushTaskReply reply;
+      work.sink.taken();
+      HostedActor a = actor;
+      if (a == null) {
+        runCall(work, null);
+        continue;
+      }
       try {
-        reply = execute(work.spec);
-      } catch (Throwable t) {
-        // Nothing may end this thread: a worker without it would never answer again.
-        reply = PushTaskReply.newBuilder().setTaskId(work.spec.getTaskId())
-            .setSystemError("the worker failed while running the task: " + t).build();
-        if (t instanceof VirtualMachineError) {
-          LOG.error("fatal error in a task; this worker exits so its tasks run elsewhere", t);
-          Runtime.getRuntime().halt(70);
-        }
+        a.permits.acquire();
+      } catch (InterruptedException e) {
+        work.sink.send(systemError(work.spec, "the worker is shutting down"));
+        continue;
       }
-      boolean wasCancelled;
-      synchronized (cancelLock) {
-        current = null;
-        wasCancelled = work.spec.getTaskId().equals(cancelledTask);
-        cancelledTask = null;
-        Thread.interrupted();
+      if (a.pool == null) {
+        runCall(work, a);
+      } else {
+        Work w = work;
+        a.pool.execute(() -> runCall(w, a));
       }
-      if (wasCancelled && reply.getResult().getFormat() == ValueFormat.ERROR) {
-        // Interrupted by the cancel: report it as cancelled. A task that finished anyway
-        // sends its real result; the submitter discards it.
-        reply = PushTaskReply.newBuilder().setTaskId(work.spec.getTaskId())
-            .setCancelled(true).build();
-      }
-      work.sink.send(reply);
     }
   }
 
-  /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
-  private static final long IDLE_COLLECT_MILLIS = 200;
-  private final Object cancelLock = new Object();
+  /** Runs one task or actor call on this thread and replies (now, or when its stage is done). */
+  private void runCall(Work work, HostedActor a) {
+    TaskSpec spec = work.spec;
+    Running r = new Running(Thread.currentThread());
+    running.put(spec.getTaskId(), r);
+    Object outcome;
+    try {
+      outcome = execute(spec, a);
+    } catch (Throwable t) {
+      // Nothing may end this thread: a worker without it would never answer again.
+      outcome = systemError(spec, "the worker failed while running the task: " + t);
+      if (t instanceof VirtualMachineError) {
+        LOG.error("fatal error in a task; this worker exits so its tasks run elsewhere", t);
+        Runtime.getRuntime().halt(70);
+      }
+    } finally {
+      running.remove(spec.getTaskId());
+      Thread.interrupted();
+    }
+    if (outcome instanceof CompletableFuture<?> pending) {
+      @SuppressWarnings("unchecked")
+      CompletableFuture<PushTaskReply> replyLater = (CompletableFuture<PushTaskReply>) pending;
+      replyLater.whenComplete((reply, error) -> {
+        if (a != null) {
+          a.permits.release();
+        }
+        work.sink.send(reply != null ? reply
+            : systemError(spec, "the call's reply could not be made: " + error));
+      });
+      return;
+    }
+    PushTaskReply reply = (PushTaskReply) outcome;
+    if (a != null) {
+      a.permits.release();
+    }
+    if (r.cancelled && reply.getResult().getFormat() == ValueFormat.ERROR) {
+      // Interrupted by the cancel: report it as cancelled. A task that finished anyway
+      // sends its real result; the submitter discards it.
+      reply = PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true).build();
+    }
+    work.sink.send(reply);
+  }
 
-  private PushTaskReply execute(TaskSpec spec) {
+  /** A reply, or a future of one for an actor method that returned a stage. */
+  private Object execute(TaskSpec spec, HostedActor a) {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
+    boolean actorCall = !spec.getActorId().isEmpty();
+    if (actorCall && (a == null || !a.actorId.equals(spec.getActorId()))) {
+      return systemError(spec, "this worker does not host the actor the call was sent to"
+          + (a == null ? "" : " (it hosts " + a.display + ")"));
+    }
+    if (!actorCall && a != null) {
+      return systemError(spec, "this worker hosts actor " + a.display + " and runs no tasks");
+    }
     FunctionInvoker.Target target;
     try {
       target = invoker.target(descriptor(spec.getFunction()));
     } catch (PrismException e) {
-      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
-          .setSystemError(e.getMessage()).build();
+      return systemError(spec, e.getMessage());
     } catch (RuntimeException | LinkageError e) {
-      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
-          .setSystemError("cannot load " + spec.getFunction().getClassName() + "."
-              + spec.getFunction().getMethodName() + " on the worker: " + e).build();
+      return systemError(spec, "cannot load " + spec.getFunction().getClassName() + "."
+          + spec.getFunction().getMethodName() + " on the worker: " + e);
+    }
+    Object receiver = null;
+    if (actorCall) {
+      receiver = a.instance;
+      if (target.descriptor().kind() != FunctionDescriptor.Kind.INSTANCE
+          || !target.owner().isInstance(receiver)) {
+        return systemError(spec, target.descriptor().displayName() + " is not a method of the"
+            + " actor's class " + receiver.getClass().getName());
+      }
     }
     Object result;
     long started = System.nanoTime();
     Object[] args = new Object[spec.getArgsCount()];
+    boolean releaseArgs = true;
     try {
       // The task counts as running while its arguments are fetched, so a wait for a borrowed
       // argument lends the CPU like any other wait inside a task.
@@ -210,23 +314,114 @@ final class TaskExecutor {
         for (int i = 0; i < args.length; i++) {
           args[i] = resolve(spec.getArgs(i));
         }
-        result = target.invoke(null, args);
+        result = target.invoke(receiver, args);
       } catch (Throwable t) {
         return errorReply(spec, returnId, t);
       } finally {
         worker.exitTask();
       }
-      try {
-        return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
-            .setResult(worker.storeReturn(returnId, result, spec.getCaller()))
-            .setRunNanos(System.nanoTime() - started).build();
-      } catch (RuntimeException | StackOverflowError e) {
-        return errorReply(spec, returnId, e);
+      if (actorCall && result instanceof CompletionStage<?> stage) {
+        releaseArgs = false;
+        return stage.toCompletableFuture().handle((value, error) -> {
+          releaseSharedArguments(spec, args);
+          if (error != null) {
+            return errorReply(spec, returnId, unwrap(error));
+          }
+          return storeReply(spec, returnId, value, started);
+        });
       }
+      return storeReply(spec, returnId, result, started);
     } finally {
-      releaseSharedArguments(spec, args);
+      if (releaseArgs) {
+        releaseSharedArguments(spec, args);
+      }
     }
   }
+
+  private PushTaskReply storeReply(TaskSpec spec, ObjectId returnId, Object result,
+      long started) {
+    try {
+      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
+          .setResult(worker.storeReturn(returnId, result, spec.getCaller()))
+          .setRunNanos(System.nanoTime() - started).build();
+    } catch (RuntimeException | StackOverflowError e) {
+      return errorReply(spec, returnId, e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  // -------------------------------------------------------------------------- actor creation
+
+  /** Runs the constructor (or factory) of the actor this worker is to host, and answers. */
+  private void create(CreateActorRequest request, StreamObserver<CreateActorReply> reply) {
+    CreateActorReply answer;
+    if (actor != null) {
+      answer = CreateActorReply.newBuilder()
+          .setErrorMessage("this worker already hosts actor " + actor.display).build();
+    } else {
+      answer = construct(request);
+    }
+    try {
+      reply.onNext(answer);
+      reply.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("could not answer the creation of an actor", e);
+    }
+  }
+
+  private CreateActorReply construct(CreateActorRequest request) {
+    var spec = request.getSpec();
+    String display = ActorHandleImpl.display(spec.getClassName(), spec.getActorId());
+    TaskSpec context = TaskSpec.newBuilder()
+        .setJobId(spec.getJobId())
+        .setCaller(spec.getOwner())
+        .setName(display + ".<init>")
+        .setActorId(spec.getActorId())
+        .setNamespace(spec.getNamespace())
+        .build();
+    Object[] args = new Object[spec.getArgsCount()];
+    try {
+      FunctionInvoker.Target target = invoker.target(descriptor(spec.getFunction()));
+      worker.enterTask(context);
+      Object instance;
+      try {
+        for (int i = 0; i < args.length; i++) {
+          args[i] = resolve(spec.getArgs(i));
+        }
+        instance = target.invoke(null, args);
+      } finally {
+        worker.exitTask();
+      }
+      if (instance == null) {
+        throw new PrismException("the actor factory " + target.descriptor().displayName()
+            + " returned null");
+      }
+      actor = new HostedActor(spec.getActorId(), display, instance,
+          Math.max(1, spec.getMaxConcurrency()), spec.getNamespace());
+      LOG.debug("hosting actor {} (restart {})", display, request.getNumRestarts());
+      return CreateActorReply.getDefaultInstance();
+    } catch (Throwable t) {
+      if (t instanceof VirtualMachineError) {
+        Runtime.getRuntime().halt(70);
+      }
+      TaskError error = applicationError(context.getName(), t);
+      return CreateActorReply.newBuilder()
+          .setCreationError(ByteString.copyFrom(worker.codec().encodeError(error)))
+          .setErrorMessage(t.toString())
+          .build();
+    } finally {
+      releaseSharedArguments(context, args);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
 
   /**
    * Arrow arguments passed by reference are read zero-copy and pin their object in the store;
@@ -234,7 +429,8 @@ final class TaskExecutor {
    */
   private static void releaseSharedArguments(TaskSpec spec, Object[] args) {
     for (int i = 0; i < args.length; i++) {
-      if (args[i] instanceof VectorSchemaRoot root && spec.getArgs(i).hasRef()) {
+      if (args[i] instanceof VectorSchemaRoot root
+          && (spec.getArgsCount() <= i || spec.getArgs(i).hasRef())) {
         try {
           root.close();
         } catch (RuntimeException e) {
@@ -251,18 +447,25 @@ final class TaskExecutor {
     return worker.getForArgument(arg.getRef());
   }
 
-  private PushTaskReply errorReply(TaskSpec spec, ObjectId returnId, Throwable t) {
+  private TaskError applicationError(String name, Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));
-    TaskError error = new TaskError(TaskError.Kind.APPLICATION, spec.getName(),
-        t.getClass().getName(), t.getMessage(), trace.toString(),
-        worker.codec().serializeException(t));
+    return new TaskError(TaskError.Kind.APPLICATION, name, t.getClass().getName(),
+        t.getMessage(), trace.toString(), worker.codec().serializeException(t));
+  }
+
+  private PushTaskReply errorReply(TaskSpec spec, ObjectId returnId, Throwable t) {
     ReturnObject ret = ReturnObject.newBuilder()
         .setObjectId(ByteString.copyFrom(returnId.toBytes()))
         .setFormat(ValueFormat.ERROR)
-        .setInlineValue(ByteString.copyFrom(worker.codec().encodeError(error)))
+        .setInlineValue(ByteString.copyFrom(worker.codec().encodeError(
+            applicationError(spec.getName(), t))))
         .build();
     return PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setResult(ret).build();
+  }
+
+  private static PushTaskReply systemError(TaskSpec spec, String message) {
+    return PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setSystemError(message).build();
   }
 
   static FunctionDescriptor descriptor(FunctionDescriptorProto p) {

@@ -46,7 +46,7 @@ final class TaskSubmitter {
     ByteString taskId = CoreWorker.taskId(worker.workerLong(), seq);
     TaskSpec.Builder spec = TaskSpec.newBuilder()
         .setTaskId(taskId)
-        .setJobId(worker.jobIdBytes())
+        .setJobId(worker.currentJobId())
         .setCaller(worker.address())
         .setFunction(toProto(function))
         .setReturnId(ByteString.copyFrom(returnId.toBytes()))
@@ -55,6 +55,7 @@ final class TaskSubmitter {
         .setRetryExceptions(options.retryExceptions());
     String name = options.name() != null ? options.name() : function.displayName();
     spec.setName(name);
+    spec.setNamespace(worker.namespace());
 
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefProto> dependencies = new ArrayList<>();
@@ -85,7 +86,13 @@ final class TaskSubmitter {
     return result;
   }
 
-  private TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
+  /**
+   * Turns one argument into its wire form: refs by reference (small values this process owns
+   * that are ready are inlined), small values inline, large values stored like a put and passed
+   * by reference. Refs to keep alive go to {@code held}; owned refs still pending to
+   * {@code dependencies}.
+   */
+  TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
       List<ObjectRefImpl<?>> keepAlive) {
     if (arg instanceof ObjectRefImpl<?> ref) {
       ObjectRefProto proto = CoreWorker.toProto(ref);
@@ -209,7 +216,12 @@ final class TaskSubmitter {
         "the task was cancelled")));
   }
 
-  private void finish(PendingTask task, StoredValue value) {
+  /** Tracks a call submitted elsewhere (an actor call), so cancel and shutdown find it. */
+  void register(PendingTask task) {
+    pending.put(task.returnId, task);
+  }
+
+  void finish(PendingTask task, StoredValue value) {
     if (pending.remove(task.returnId) == null) {
       worker.discardReply(task.returnId, value);
       return;
@@ -226,6 +238,9 @@ final class TaskSubmitter {
     PendingTask task = pending.get(returnId);
     if (task == null) {
       return false;
+    }
+    if (task.actor != null) {
+      return worker.actorSubmitter().cancel(task, force);
     }
     task.cancelled = true;
     SchedulingQueue queue = queues.get(task.spec.getResources());

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code PRISM_PARENT_PID}: the node manager's process; this worker exits when it dies
  *   <li>{@code PRISM_GPU_IDS}: comma-separated GPU ids of this worker (optional)
  *   <li>{@code PRISM_BIND_HOST}: the host to serve on (optional, default 127.0.0.1)
+ *   <li>{@code PRISM_GCS_ADDRESS}: host:port of the cluster's GCS (optional; actors need it)
  * </ul>
  */
 public final class WorkerMain {
@@ -48,7 +49,7 @@ public final class WorkerMain {
     }
     CoreWorker worker = CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.WORKER,
         workerId, nodeId, nodeManager, Path.of(storeSocket), bindHost, null, gpus,
-        TaskSubmitterDefaults.PIPELINE_DEPTH));
+        TaskSubmitterDefaults.PIPELINE_DEPTH, System.getenv("PRISM_GCS_ADDRESS"), null));
     if (parent != null && !parent.isBlank()) {
       // The node manager (in an embedded cluster: the driver) is gone, maybe killed: nothing
       // can use this worker any more. The node's shared memory dies with it: remove its file

@@ -1,0 +1,191 @@
+package dev.prism;
+
+import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.worker.ActorOptions;
+import dev.prism.runtime.worker.CoreWorker;
+import java.util.Map;
+
+/**
+ * An actor being prepared: set options, then {@link #remote()} creates it. Made by
+ * {@code Prism.actor(MyActor::new, args...)}; not thread-safe, use each creator once.
+ *
+ * <p>Defaults: no resources held (like Ray's actors, which hold no CPU while they run), no
+ * name, owned by its creator, no restarts, no retries of calls, one call at a time (or up to
+ * 1,000 concurrent calls when the class has methods returning a {@code CompletionStage}), no
+ * limit on pending calls.
+ *
+ * @param <A> the actor's class
+ */
+public final class ActorCreator<A> {
+
+  private final FunctionDescriptor factory;
+  private final Object[] args;
+  private final ResourceDemand resources = new ResourceDemand();
+  private String name;
+  private String namespace;
+  private ActorLifetime lifetime = ActorLifetime.OWNED;
+  private int maxRestarts;
+  private int maxTaskRetries;
+  private int maxConcurrency;
+  private int maxPendingCalls = -1;
+
+  ActorCreator(FunctionDescriptor factory, Object[] args) {
+    this.factory = factory;
+    this.args = args;
+  }
+
+  /**
+   * Names the actor, so any process of the cluster can find it with
+   * {@link Prism#getActor(String)}. Names are unique per namespace among live actors.
+   *
+   * @param name the name
+   * @return this creator
+   * @throws IllegalArgumentException if the name is blank
+   */
+  public ActorCreator<A> setName(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("an actor name is null or blank");
+    }
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Sets the namespace of the actor's name (default: the creating job's namespace, see
+   * {@link PrismConfig.Builder#namespace(String)}).
+   *
+   * @param namespace the namespace
+   * @return this creator
+   * @throws IllegalArgumentException if the namespace is blank
+   */
+  public ActorCreator<A> setNamespace(String namespace) {
+    if (namespace == null || namespace.isBlank()) {
+      throw new IllegalArgumentException("a namespace is null or blank");
+    }
+    this.namespace = namespace;
+    return this;
+  }
+
+  /**
+   * Sets how long the actor lives (default {@link ActorLifetime#OWNED}).
+   *
+   * @param lifetime owned by its creator, or detached
+   * @return this creator
+   */
+  public ActorCreator<A> setLifetime(ActorLifetime lifetime) {
+    if (lifetime == null) {
+      throw new IllegalArgumentException("the lifetime is null");
+    }
+    this.lifetime = lifetime;
+    return this;
+  }
+
+  /**
+   * Sets the amount of a resource the actor holds for its whole life (default: none).
+   * {@code "GPU"} gives its process devices of its own ({@code CUDA_VISIBLE_DEVICES} and
+   * {@link RuntimeContext#gpuIds()}); fractions of a GPU share one device.
+   *
+   * @param resource the resource's name
+   * @param amount how much; 0 removes the demand
+   * @return this creator
+   * @throws IllegalArgumentException if the amount is negative, not finite, or a fraction above 1
+   */
+  public ActorCreator<A> setResource(String resource, double amount) {
+    resources.set(resource, amount);
+    return this;
+  }
+
+  /**
+   * Sets several resource demands at once (see {@link #setResource(String, double)}).
+   *
+   * @param amounts resource names and amounts
+   * @return this creator
+   */
+  public ActorCreator<A> setResources(Map<String, Double> amounts) {
+    resources.setAll(amounts);
+    return this;
+  }
+
+  /**
+   * Sets how often the actor is restarted when its process dies (default 0; -1 without limit).
+   * A restart runs the constructor again: state kept in fields starts over.
+   *
+   * @param restarts -1 or more
+   * @return this creator
+   */
+  public ActorCreator<A> setMaxRestarts(int restarts) {
+    this.maxRestarts = atLeastMinusOne("max restarts", restarts);
+    return this;
+  }
+
+  /**
+   * Sets how often a call that was running when the actor's process died is run again on the
+   * restarted actor (default 0: it fails with {@link ActorDiedException}; -1 without limit).
+   *
+   * @param retries -1 or more
+   * @return this creator
+   */
+  public ActorCreator<A> setMaxTaskRetries(int retries) {
+    this.maxTaskRetries = atLeastMinusOne("max task retries", retries);
+    return this;
+  }
+
+  /**
+   * Sets how many calls may run at once (default 1: one at a time, in order). Above 1, calls run
+   * on virtual threads and their order is not kept. Methods that return a
+   * {@code CompletionStage} hold no thread while they wait; each counts until it completes.
+   *
+   * @param concurrency 1 or more
+   * @return this creator
+   */
+  public ActorCreator<A> setMaxConcurrency(int concurrency) {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("max concurrency is " + concurrency + "; give 1 or more");
+    }
+    this.maxConcurrency = concurrency;
+    return this;
+  }
+
+  /**
+   * Sets how many calls each process may have pending on the actor (submitted, not finished)
+   * before {@code remote()} throws {@link PendingCallsLimitExceededException} (default -1:
+   * without limit).
+   *
+   * @param calls -1, or 1 or more
+   * @return this creator
+   */
+  public ActorCreator<A> setMaxPendingCalls(int calls) {
+    if (calls == 0 || calls < -1) {
+      throw new IllegalArgumentException("max pending calls is " + calls
+          + "; give 1 or more, or -1 for no limit");
+    }
+    this.maxPendingCalls = calls;
+    return this;
+  }
+
+  /**
+   * Creates the actor: registers it with the cluster and returns its handle at once; the
+   * constructor runs on the actor's process meanwhile (calls made now wait for it). If the
+   * constructor throws, the actor is dead and calls fail with {@link ActorDiedException} whose
+   * cause is the constructor's exception.
+   *
+   * @return the handle
+   * @throws PrismException if the name is taken in the namespace, or Prism is not initialized
+   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   */
+  @SuppressWarnings("unchecked")
+  public ActorHandle<A> remote() {
+    return (ActorHandle<A>) CoreWorker.current().createActor(factory, args,
+        new ActorOptions(resources.toProto(), name, namespace,
+            lifetime == ActorLifetime.DETACHED, maxRestarts, maxTaskRetries, maxConcurrency,
+            maxPendingCalls));
+  }
+
+  private static int atLeastMinusOne(String what, int value) {
+    if (value < -1) {
+      throw new IllegalArgumentException(what + " is " + value + "; give 0 or more, or -1 for"
+          + " no limit");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.prism;
+
+import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.scheduler.FixedPoint;
+import dev.prism.scheduler.InvalidResourceException;
+import dev.prism.scheduler.ResourceSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The resource amounts a task or an actor asks for, validated as they are set. */
+final class ResourceDemand {
+
+  private final Map<String, Double> amounts = new LinkedHashMap<>();
+
+  /** Sets one amount; 0 removes the demand. */
+  void set(String resource, double amount) {
+    if (resource == null || resource.isBlank()) {
+      throw new IllegalArgumentException("a resource name is null or blank");
+    }
+    try {
+      ResourceSet.of(resource, amount);
+    } catch (InvalidResourceException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    if (amount == 0) {
+      amounts.remove(resource);
+    } else {
+      amounts.put(resource, amount);
+    }
+  }
+
+  void setAll(Map<String, Double> all) {
+    if (all == null) {
+      throw new IllegalArgumentException("the resource map is null");
+    }
+    all.forEach(this::set);
+  }
+
+  ResourceAmounts toProto() {
+    ResourceAmounts.Builder fixed = ResourceAmounts.newBuilder();
+    amounts.forEach((k, v) -> fixed.putAmounts(k, FixedPoint.toFixed(k, v)));
+    return fixed.build();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import dev.prism.ActorHandle;
+import java.util.HexFormat;
+
+/**
+ * The runtime's actor handle. It carries what callers need without asking the GCS (the class,
+ * the retry and pending-call limits) and, for an actor that is destroyed when its handles are
+ * gone, a ref to a small object its creator owns: handles count as references to that object
+ * wherever they travel (nested in arguments and results, like any ref), so the creator learns
+ * through ordinary reference counting when the last handle anywhere is gone.
+ *
+ * @param <A> the actor's class
+ */
+public final class ActorHandleImpl<A> implements ActorHandle<A> {
+
+  private final transient CoreWorker worker;
+  private final ByteString actorId;
+  private final String className;
+  private final int maxTaskRetries;
+  private final int maxPendingCalls;
+  /** Keeps the actor alive while this handle is reachable; null for named or detached actors. */
+  private final ObjectRefImpl<?> lifetimeRef;
+
+  ActorHandleImpl(CoreWorker worker, ByteString actorId, String className, int maxTaskRetries,
+      int maxPendingCalls, ObjectRefImpl<?> lifetimeRef) {
+    this.worker = worker;
+    this.actorId = actorId;
+    this.className = className;
+    this.maxTaskRetries = maxTaskRetries;
+    this.maxPendingCalls = maxPendingCalls;
+    this.lifetimeRef = lifetimeRef;
+  }
+
+  @Override
+  public String actorId() {
+    return HexFormat.of().formatHex(actorId.toByteArray());
+  }
+
+  @Override
+  public String className() {
+    return className;
+  }
+
+  @Override
+  public void kill() {
+    worker.killActor(this, true);
+  }
+
+  ByteString actorIdBytes() {
+    return actorId;
+  }
+
+  int maxTaskRetries() {
+    return maxTaskRetries;
+  }
+
+  int maxPendingCalls() {
+    return maxPendingCalls;
+  }
+
+  ObjectRefImpl<?> lifetimeRef() {
+    return lifetimeRef;
+  }
+
+  /** The short form used in messages: the class's simple name and the id's first 8 digits. */
+  String display() {
+    return display(className, actorId);
+  }
+
+  static String display(String className, ByteString actorId) {
+    String simple = className.substring(className.lastIndexOf('.') + 1);
+    return simple + "(" + HexFormat.of().formatHex(actorId.toByteArray()).substring(0, 8) + ")";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ActorHandleImpl<?> other && other.actorId.equals(actorId);
+  }
+
+  @Override
+  public int hashCode() {
+    return actorId.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ActorHandle(" + className + ", " + actorId() + ")";
+  }
+}

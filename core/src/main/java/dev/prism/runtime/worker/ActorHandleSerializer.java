@@ -1,0 +1,57 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import org.apache.fory.context.ReadContext;
+import org.apache.fory.context.WriteContext;
+import org.apache.fory.memory.MemoryBuffer;
+import org.apache.fory.resolver.TypeResolver;
+import org.apache.fory.serializer.Serializer;
+
+/**
+ * How an {@link ActorHandleImpl} nested in a value travels: the actor's id, class and call limits,
+ * and its lifetime ref written as an ordinary nested ref (so the receiving process becomes a
+ * borrower of it, which keeps the actor alive while the handle is used there).
+ */
+@SuppressWarnings("rawtypes")
+final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
+
+  private final CoreWorker worker;
+  private final ObjectRefSerializer refs;
+
+  ActorHandleSerializer(TypeResolver resolver, CoreWorker worker) {
+    super(resolver.getConfig(), ActorHandleImpl.class);
+    this.worker = worker;
+    this.refs = new ObjectRefSerializer(resolver, worker);
+  }
+
+  @Override
+  public void write(WriteContext ctx, ActorHandleImpl handle) {
+    MemoryBuffer buffer = ctx.getBuffer();
+    byte[] id = handle.actorIdBytes().toByteArray();
+    buffer.writeVarUInt32(id.length);
+    buffer.writeBytes(id);
+    byte[] name = handle.className().getBytes(StandardCharsets.UTF_8);
+    buffer.writeVarUInt32(name.length);
+    buffer.writeBytes(name);
+    buffer.writeInt32(handle.maxTaskRetries());
+    buffer.writeInt32(handle.maxPendingCalls());
+    ObjectRefImpl<?> lifetime = handle.lifetimeRef();
+    buffer.writeBoolean(lifetime != null);
+    if (lifetime != null) {
+      refs.write(ctx, lifetime);
+    }
+  }
+
+  @Override
+  public ActorHandleImpl read(ReadContext ctx) {
+    MemoryBuffer buffer = ctx.getBuffer();
+    ByteString id = ByteString.copyFrom(buffer.readBytes(buffer.readVarUInt32()));
+    String className = new String(buffer.readBytes(buffer.readVarUInt32()),
+        StandardCharsets.UTF_8);
+    int retries = buffer.readInt32();
+    int pending = buffer.readInt32();
+    ObjectRefImpl<?> lifetime = buffer.readBoolean() ? refs.read(ctx) : null;
+    return new ActorHandleImpl<>(worker, id, className, retries, pending, lifetime);
+  }
+}

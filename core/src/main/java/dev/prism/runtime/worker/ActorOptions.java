@@ -1,0 +1,19 @@
+package dev.prism.runtime.worker;
+
+import dev.prism.runtime.rpc.ResourceAmounts;
+
+/**
+ * How an actor is to be created, as its creator chose.
+ *
+ * @param resources what it holds for its life
+ * @param name its name, or null
+ * @param namespace the namespace of its name, or null for the job's
+ * @param detached whether it outlives its creator
+ * @param maxRestarts restarts after its process dies (-1: without limit)
+ * @param maxTaskRetries runs again of a call that its process died running (-1: without limit)
+ * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
+ * @param maxPendingCalls pending calls per caller process (-1: without limit)
+ */
+public record ActorOptions(ResourceAmounts resources, String name, String namespace,
+    boolean detached, int maxRestarts, int maxTaskRetries, int maxConcurrency,
+    int maxPendingCalls) {}

@@ -1,0 +1,372 @@
+package dev.prism.runtime.worker;
+
+import com.google.protobuf.ByteString;
+import dev.prism.ActorHandle;
+import dev.prism.PrismException;
+import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.rpc.ActorCreationSpec;
+import dev.prism.runtime.rpc.ActorInfo;
+import dev.prism.runtime.rpc.ActorState;
+import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.GetActorReply;
+import dev.prism.runtime.rpc.GetActorRequest;
+import dev.prism.runtime.rpc.KillActorRequest;
+import dev.prism.runtime.rpc.PushTaskReply;
+import dev.prism.runtime.rpc.RegisterActorRequest;
+import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.store.ObjectId;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The caller's half of actors in one process: creates actors (registering them with the GCS,
+ * which schedules them), submits calls through one {@link ActorQueue} per actor, looks up named
+ * actors, kills actors, and destroys the actors whose last handle went away.
+ */
+final class ActorSubmitter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ActorSubmitter.class);
+  /** Concurrency chosen for actors with async methods when the creator did not choose. */
+  static final int DEFAULT_ASYNC_CONCURRENCY = 1_000;
+  private static final long RPC_SECONDS = 30;
+
+  private final CoreWorker worker;
+  private final TaskSubmitter tasks;
+  private final ManagedChannel gcsChannel;
+  private final String gcsAddress;
+  private final ConcurrentHashMap<ByteString, ActorQueue> queues = new ConcurrentHashMap<>();
+  /** Lifetime refs this process owns, to the actor each keeps alive. */
+  private final ConcurrentHashMap<ObjectId, ByteString> lifetimeRefs = new ConcurrentHashMap<>();
+  /** The refs in the creation arguments of actors this process created, held for restarts. */
+  private final ConcurrentHashMap<ByteString, List<ObjectId>> creationArgs =
+      new ConcurrentHashMap<>();
+
+  ActorSubmitter(CoreWorker worker, TaskSubmitter tasks, ManagedChannel gcsChannel,
+      String gcsAddress) {
+    this.worker = worker;
+    this.tasks = tasks;
+    this.gcsChannel = gcsChannel;
+    this.gcsAddress = gcsAddress;
+  }
+
+  // ------------------------------------------------------------------------------- creation
+
+  ActorHandleImpl<?> create(FunctionDescriptor factory, Object[] args, ActorOptions options,
+      ClassLoader loader) {
+    worker.checkAlive();
+    Class<?> actorClass = actorClass(factory, loader);
+    int concurrency = options.maxConcurrency() > 0 ? options.maxConcurrency()
+        : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
+    byte[] raw = new byte[16];
+    ThreadLocalRandom.current().nextBytes(raw);
+    ByteString actorId = ByteString.copyFrom(raw);
+    String namespace = options.namespace() != null ? options.namespace() : worker.namespace();
+    ActorCreationSpec.Builder spec = ActorCreationSpec.newBuilder()
+        .setActorId(actorId)
+        .setJobId(worker.currentJobId())
+        .setOwner(worker.address())
+        .setFunction(TaskSubmitter.toProto(factory))
+        .setResources(options.resources())
+        .setMaxRestarts(options.maxRestarts())
+        .setMaxTaskRetries(options.maxTaskRetries())
+        .setMaxConcurrency(concurrency)
+        .setMaxPendingCalls(options.maxPendingCalls())
+        .setName(options.name() == null ? "" : options.name())
+        .setNamespace(namespace)
+        .setDetached(options.detached())
+        .setClassName(actorClass.getName());
+    List<ObjectId> held = new ArrayList<>();
+    List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
+    for (Object arg : args) {
+      spec.addArgs(tasks.toArg(arg, held, new ArrayList<>(), keepAlive));
+    }
+    worker.references().addSubmitted(held);
+    try {
+      gcsBlocking().registerActor(RegisterActorRequest.newBuilder().setSpec(spec).build());
+    } catch (StatusRuntimeException e) {
+      worker.references().removeSubmitted(held);
+      throw gcsError("creating actor " + ActorHandleImpl.display(actorClass.getName(), actorId),
+          e);
+    }
+    if (!held.isEmpty()) {
+      creationArgs.put(actorId, held);
+    }
+    ObjectRefImpl<?> lifetime = null;
+    if (!options.detached() && options.name() == null) {
+      lifetime = worker.putEncoded(worker.codec().encode(actorId.toByteArray()));
+      lifetimeRefs.put(lifetime.objectId(), actorId);
+    }
+    java.lang.ref.Reference.reachabilityFence(keepAlive);
+    return new ActorHandleImpl<>(worker, actorId, actorClass.getName(),
+        options.maxTaskRetries(), options.maxPendingCalls(), lifetime);
+  }
+
+  private static Class<?> actorClass(FunctionDescriptor factory, ClassLoader loader) {
+    try {
+      if (factory.kind() == FunctionDescriptor.Kind.CONSTRUCTOR) {
+        return Class.forName(factory.className(), false, loader);
+      }
+      Class<?> type = MethodType.fromMethodDescriptorString(factory.signature(), loader)
+          .returnType();
+      if (type.isPrimitive() || type.isArray()) {
+        throw new PrismException(factory.displayName() + " returns " + type.getName()
+            + ": a static factory of an actor must return the actor's instance");
+      }
+      return type;
+    } catch (ClassNotFoundException | TypeNotPresentException e) {
+      throw new PrismException("cannot load the class of actor factory " + factory, e);
+    }
+  }
+
+  private static boolean hasAsyncMethods(Class<?> type) {
+    for (Method m : type.getMethods()) {
+      if (m.getDeclaringClass() != Object.class
+          && CompletionStage.class.isAssignableFrom(m.getReturnType())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------- calls
+
+  ObjectRefImpl<?> submit(ActorHandle<?> handle, FunctionDescriptor function, Object[] args,
+      String name) {
+    worker.checkAlive();
+    if (!(handle instanceof ActorHandleImpl<?> h)) {
+      throw new PrismException(handle == null ? "the actor handle is null"
+          : "unknown ActorHandle implementation " + handle.getClass().getName()
+              + ": use handles that Prism returned");
+    }
+    ActorQueue queue = queue(h);
+    checkMethodOf(h, function);
+    long seq = worker.nextSequence();
+    ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
+    String displayName = name != null ? name
+        : queue.display + "." + function.methodName();
+    TaskSpec.Builder spec = TaskSpec.newBuilder()
+        .setTaskId(CoreWorker.taskId(worker.workerLong(), seq))
+        .setJobId(worker.currentJobId())
+        .setCaller(worker.address())
+        .setFunction(TaskSubmitter.toProto(function))
+        .setReturnId(ByteString.copyFrom(returnId.toBytes()))
+        .setName(displayName)
+        .setActorId(h.actorIdBytes())
+        .setNamespace(worker.namespace());
+    List<ObjectId> held = new ArrayList<>();
+    List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
+    for (Object arg : args) {
+      spec.addArgs(tasks.toArg(arg, held, new ArrayList<>(), keepAlive));
+    }
+    if (h.lifetimeRef() != null) {
+      // The actor stays alive while calls to it are pending, even if the handle is dropped.
+      held.add(h.lifetimeRef().objectId());
+      keepAlive.add(h.lifetimeRef());
+    }
+    PendingTask task = new PendingTask(spec, returnId, displayName, held, List.of(), 0, false);
+    ObjectRefImpl<?>[] result = new ObjectRefImpl<?>[1];
+    queue.submit(task, () -> {
+      result[0] = worker.newOwnedRef(returnId);
+      worker.memory().slot(returnId);
+      worker.references().addSubmitted(held);
+      tasks.register(task);
+    });
+    java.lang.ref.Reference.reachabilityFence(keepAlive);
+    return result[0];
+  }
+
+  /** Methods already checked to belong to an actor class: "actor class|method class". */
+  private final java.util.Set<String> checkedMethods = ConcurrentHashMap.newKeySet();
+
+  /** Refuses, at submit time, a method that the actor's class does not have. */
+  private void checkMethodOf(ActorHandleImpl<?> h, FunctionDescriptor method) {
+    String key = h.className() + "|" + method.className();
+    if (h.className().equals(method.className()) || checkedMethods.contains(key)) {
+      return;
+    }
+    try {
+      ClassLoader loader = worker.classLoader();
+      Class<?> actorClass = Class.forName(h.className(), false, loader);
+      Class<?> owner = Class.forName(method.className(), false, loader);
+      if (!owner.isAssignableFrom(actorClass)) {
+        throw new PrismException(method.displayName() + " is not a method of actor "
+            + h.display() + " (class " + h.className() + ")");
+      }
+    } catch (ClassNotFoundException e) {
+      // This process cannot load one of them: the actor's process checks when it runs.
+      return;
+    }
+    checkedMethods.add(key);
+  }
+
+  private ActorQueue queue(ActorHandleImpl<?> h) {
+    ActorQueue q = queues.get(h.actorIdBytes());
+    return q != null ? q : queues.computeIfAbsent(h.actorIdBytes(), id -> new ActorQueue(this,
+        id, h.display(), h.maxTaskRetries(), h.maxPendingCalls()));
+  }
+
+  // ------------------------------------------------------------------- lookups, kills, exits
+
+  Optional<ActorHandleImpl<?>> byName(String name, String namespace) {
+    worker.checkAlive();
+    GetActorReply reply;
+    try {
+      reply = gcsBlocking().getActor(GetActorRequest.newBuilder()
+          .setName(name).setNamespace(namespace).build());
+    } catch (StatusRuntimeException e) {
+      throw gcsError("looking up actor '" + name + "'", e);
+    }
+    if (!reply.getFound() || reply.getActor().getState() == ActorState.DEAD) {
+      return Optional.empty();
+    }
+    ActorCreationSpec spec = reply.getActor().getSpec();
+    return Optional.of(new ActorHandleImpl<>(worker, reply.getActor().getActorId(),
+        spec.getClassName(), spec.getMaxTaskRetries(), spec.getMaxPendingCalls(), null));
+  }
+
+  void kill(ActorHandleImpl<?> handle, boolean noRestart) {
+    try {
+      gcsBlocking().killActor(KillActorRequest.newBuilder()
+          .setActorId(handle.actorIdBytes())
+          .setNoRestart(noRestart)
+          .setReason("it was killed with Prism.kill" + (noRestart ? "" : " (restart allowed)"))
+          .build());
+    } catch (StatusRuntimeException e) {
+      throw gcsError("killing actor " + handle.display(), e);
+    }
+  }
+
+  /** The actor hosted by this process ends itself: no restart, calls pending on it fail. */
+  void exitSelf(ByteString actorId) {
+    gcsBlocking().killActor(KillActorRequest.newBuilder()
+        .setActorId(actorId)
+        .setNoRestart(true)
+        .setReason("it exited itself with Prism.exitActor()")
+        .build());
+  }
+
+  /**
+   * A lifetime ref this process owns was freed: no handle to its actor is left anywhere, so
+   * the actor is destroyed (the GCS ignores this for named and detached actors).
+   */
+  boolean lifetimeRefFreed(ObjectId id) {
+    ByteString actorId = lifetimeRefs.remove(id);
+    if (actorId == null) {
+      return false;
+    }
+    List<ObjectId> args = creationArgs.remove(actorId);
+    if (args != null) {
+      worker.references().removeSubmitted(args);
+    }
+    if (worker.isShutdown()) {
+      return true;
+    }
+    gcs().withDeadlineAfter(RPC_SECONDS, TimeUnit.SECONDS).killActor(
+        KillActorRequest.newBuilder().setActorId(actorId).setNoRestart(true).setOutOfScope(true)
+            .setReason("no handle to it was left (it was not named or detached)").build(),
+        BorrowNotifier.ignoring("destroying an actor out of scope"));
+    return true;
+  }
+
+  // -------------------------------------------------------------- what the queues call back
+
+  void onReply(PendingTask task, PushTaskReply reply) {
+    tasks.onReply(task, reply);
+  }
+
+  void failDead(PendingTask task, String message, ActorInfo info) {
+    TaskError error = null;
+    if (info != null && !info.getCreationError().isEmpty()) {
+      try {
+        TaskError ctor = worker.codec().decodeError(info.getCreationError().toByteArray());
+        error = new TaskError(TaskError.Kind.ACTOR_DIED, task.displayName,
+            ctor.exceptionClass(), message, ctor.remoteStackTrace(), ctor.exception());
+      } catch (RuntimeException e) {
+        LOG.debug("the creation error of actor {} cannot be read", task.displayName, e);
+      }
+    }
+    if (error == null) {
+      error = TaskError.system(TaskError.Kind.ACTOR_DIED, task.displayName, message);
+    }
+    tasks.finish(task, worker.errorValue(error));
+  }
+
+  void finishCancelled(PendingTask task) {
+    tasks.finishCancelled(task);
+  }
+
+  boolean cancel(PendingTask task, boolean force) {
+    if (force) {
+      throw ActorQueue.noForceCancel(task.actor.display);
+    }
+    task.cancelled = true;
+    return task.actor.cancel(task);
+  }
+
+  void cancelRemote(Address target, ByteString taskId) {
+    worker.cancelRemote(target, taskId, false);
+  }
+
+  GcsServiceGrpc.GcsServiceStub gcs() {
+    return GcsServiceGrpc.newStub(gcsChannel);
+  }
+
+  private GcsServiceGrpc.GcsServiceBlockingStub gcsBlocking() {
+    return GcsServiceGrpc.newBlockingStub(gcsChannel).withDeadlineAfter(RPC_SECONDS,
+        TimeUnit.SECONDS);
+  }
+
+  ManagedChannel channelTo(Address address) {
+    return worker.channelTo(address);
+  }
+
+  void forgetChannel(Address address) {
+    worker.forgetChannel(address);
+  }
+
+  boolean isShutdown() {
+    return worker.isShutdown();
+  }
+
+  void later(Runnable r) {
+    schedule(r, 0);
+  }
+
+  void schedule(Runnable r, long millis) {
+    try {
+      worker.timer().schedule(r, millis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Shutting down: pending calls are failed by the task submitter.
+    }
+  }
+
+  void close() {
+    for (ActorQueue q : queues.values()) {
+      q.close();
+    }
+  }
+
+  private PrismException gcsError(String what, StatusRuntimeException e) {
+    Status.Code code = e.getStatus().getCode();
+    String description = e.getStatus().getDescription();
+    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+      return new PrismException(what + " failed: the GCS at " + gcsAddress
+          + " did not answer (" + e.getStatus() + ")", e);
+    }
+    return new PrismException(what + " failed: "
+        + (description != null ? description : e.getStatus().toString()), e);
+  }
+}

@@ -1,0 +1,94 @@
+package dev.prism;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.node.NodeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Actor lifetimes across drivers: a cluster that outlives a driver (started here), a driver in
+ * its own JVM that creates a detached and an owned actor and exits, then a second driver.
+ */
+@Timeout(180)
+class ActorLifetimeTest {
+
+  private static final Duration WAIT = ActorTest.WAIT;
+
+  /** The first driver: runs in its own JVM against the cluster at args[0]. */
+  public static final class FirstDriver {
+    public static void main(String[] args) {
+      Prism.init(PrismConfig.builder().address(args[0]).namespace("lifetime").build());
+      ActorHandle<ActorTest.Counter> keeper = Prism.actor(ActorTest.Counter::new)
+          .setName("keeper").setLifetime(ActorLifetime.DETACHED).remote();
+      ActorHandle<ActorTest.Counter> temp = Prism.actor(ActorTest.Counter::new)
+          .setName("temp").remote();
+      Prism.get(keeper.task(ActorTest.Counter::add, 5).remote(), WAIT);
+      long pid = Prism.get(temp.task(ActorTest.Counter::pid).remote(), WAIT);
+      System.out.println("temp-pid " + pid);
+      Prism.shutdown();
+      System.out.println("done");
+      System.exit(0);
+    }
+  }
+
+  @Test
+  void detachedActorsOutliveTheirDriverAndOwnedOnesDoNot(@TempDir Path dir) throws Exception {
+    EmbeddedCluster cluster = EmbeddedCluster.start(NodeConfig.builder().numCpus(2)
+        .objectStoreCapacity(128L << 20).prestartWorkers(1)
+        .workerJvmOptions(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+        .build());
+    try {
+      Path log = dir.resolve("driver.log");
+      List<String> command = new ArrayList<>();
+      command.add(ProcessHandle.current().info().command().orElseThrow());
+      command.add("-Xmx256m");
+      for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
+        if (!flag.isBlank()) {
+          command.add(flag);
+        }
+      }
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(FirstDriver.class.getName());
+      command.add(cluster.gcsAddress());
+      Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      assertThat(driver.waitFor(120, TimeUnit.SECONDS)).as("the first driver ends").isTrue();
+      String output = Files.readString(log);
+      assertThat(output).as("first driver's output").contains("done");
+      long tempPid = Long.parseLong(output.lines().filter(l -> l.startsWith("temp-pid "))
+          .findFirst().orElseThrow().substring("temp-pid ".length()).trim());
+
+      Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).namespace("lifetime")
+          .build());
+      try {
+        ActorHandle<ActorTest.Counter> keeper =
+            Prism.<ActorTest.Counter>getActor("keeper").orElseThrow();
+        assertThat(Prism.get(keeper.task(ActorTest.Counter::inc).remote(), WAIT)).isEqualTo(6);
+        Awaitility.await("the owned actor ends with its job").atMost(WAIT)
+            .until(() -> Prism.getActor("temp").isEmpty());
+        Awaitility.await("the owned actor's process exits").atMost(WAIT)
+            .until(() -> ProcessHandle.of(tempPid).map(p -> !p.isAlive()).orElse(true));
+        keeper.kill();
+        assertThat(Prism.getActor("keeper")).isEmpty();
+      } finally {
+        Prism.shutdown();
+      }
+    } finally {
+      cluster.close();
+    }
+    Awaitility.await("no worker process is left").atMost(WAIT)
+        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+    assertThat(ClusterFixture.shmFiles()).isEmpty();
+  }
+}
