@@ -87,7 +87,7 @@ final class LeaseScheduler {
     try {
       demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
     } catch (SchedulerException e) {
-      send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
+      Lease.send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
       return;
     }
     Lease lease = new Lease(request, demand, reply);
@@ -97,18 +97,18 @@ final class LeaseScheduler {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       if (closed) {
-        after.add(() -> reject(lease, "node " + localId + " is shutting down"));
+        after.add(() -> lease.reject("node " + localId + " is shutting down"));
       } else if (request.getLeaseId().isEmpty() || leases.containsKey(lease.id)) {
-        after.add(() -> reject(lease, "lease id " + lease.hexId()
+        after.add(() -> lease.reject("lease id " + lease.hexId()
             + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
             + "; give each lease request a fresh id"));
       } else {
         switch (decider.decide(lease, queuedSameShape(demand))) {
           case LeaseDecider.Decision.Local l -> grantLocal(lease, local.allocate(demand), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
-          case LeaseDecider.Decision.Spill s -> after.add(() -> send(reply,
+          case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
-          case LeaseDecider.Decision.Infeasible i -> after.add(() -> send(reply,
+          case LeaseDecider.Decision.Infeasible i -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setInfeasible(i.reason()).build()));
         }
       }
@@ -181,7 +181,7 @@ final class LeaseScheduler {
         .addAllVisibleGpuIds(w.gpus.visibleIds());
     LeaseReply reply = LeaseReply.newBuilder().setGranted(g).build();
     LOG.debug("lease {} for {} granted with {}", lease.hexId(), lease.demand, w);
-    after.add(() -> send(lease.reply, reply));
+    after.add(() -> Lease.send(lease.reply, reply));
   }
 
   /** A worker is free (it registered, or its lease came back): serve a waiting lease or idle. */
@@ -264,7 +264,7 @@ final class LeaseScheduler {
       if (!abandon(lease)) {
         return;
       }
-      after.add(() -> reject(lease, "no worker with " + lease.demand + " was free on node "
+      after.add(() -> lease.reject("no worker with " + lease.demand + " was free on node "
           + localId + " within the lease timeout of " + lease.request.getTimeoutMs() + " ms"));
       dispatch(after);
     }
@@ -282,7 +282,6 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
   /**
    * A leased worker started ({@code blocked}) or stopped waiting in get/wait inside a task.
    * While it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for
@@ -294,14 +293,9 @@ final class LeaseScheduler {
     List<Runnable> after = new ArrayList<>();
     boolean changed = false;
     synchronized (this) {
-      Lease lease = null;
-      for (Lease l : leases.values()) {
-        if (l.state == Lease.State.GRANTED && l.worker != null && l.worker.id.equals(workerId)) {
-          lease = l;
-          break;
-        }
-      }
-      if (lease == null || closed) {
+      WorkerHandle w = pool.get(workerId);
+      Lease lease = w == null ? null : w.lease;
+      if (lease == null || lease.state != Lease.State.GRANTED || closed) {
         return;
       }
       if (blocked) {
@@ -332,6 +326,7 @@ final class LeaseScheduler {
     }
   }
 
+  /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
   void returnLease(ByteString leaseId, boolean workerFailed) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
@@ -341,7 +336,7 @@ final class LeaseScheduler {
       }
       if (lease.state != Lease.State.GRANTED) {
         abandon(lease);
-        after.add(() -> reject(lease, "the lease was returned before it was granted"));
+        after.add(() -> lease.reject("the lease was returned before it was granted"));
       } else {
         WorkerHandle w = lease.worker;
         releaseGrant(lease);
@@ -415,12 +410,7 @@ final class LeaseScheduler {
       w.pid = p.pid();
     }
     if (kill) {
-      p.destroyForcibly();
-      try {
-        p.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      WorkerStopper.killAndWait(p);
       return;
     }
     LOG.debug("launched {}", w);
@@ -459,7 +449,7 @@ final class LeaseScheduler {
     if (waiting != null && waiting.size() > pool.starting(w.gpus)) {
       Lease l = waiting.peekFirst();
       abandon(l);
-      after.add(() -> reject(l, reason));
+      after.add(() -> l.reject(reason));
     }
     dispatch(after);
   }
@@ -545,7 +535,7 @@ final class LeaseScheduler {
         LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
         retire(w, after, true);
       } else if (abandon(l)) {
-        after.add(() -> reject(l, "its submitter " + submitterWorkerId + " died"));
+        after.add(() -> l.reject("its submitter " + submitterWorkerId + " died"));
       }
     }
   }
@@ -621,23 +611,8 @@ final class LeaseScheduler {
       notifyAll();
     }
     for (Lease l : pending) {
-      reject(l, "node " + localId + " is shutting down");
+      l.reject("node " + localId + " is shutting down");
     }
     return workers;
-  }
-
-  // ---------------------------------------------------------------------------------- replies
-
-  private static void reject(Lease lease, String why) {
-    send(lease.reply, LeaseReply.newBuilder().setRejected(why).build());
-  }
-
-  private static void send(StreamObserver<LeaseReply> reply, LeaseReply message) {
-    try {
-      reply.onNext(message);
-      reply.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("could not answer a lease request: {}", e.toString());
-    }
   }
 }
