@@ -49,6 +49,7 @@ final class LeaseScheduler {
   private final WorkerStopper stopper;
   private final ScheduledExecutorService timer;
   private final WorkerEvents events;
+  private final WorkerFailureReporter failures;
   private final Runnable resourcesChanged;
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
@@ -57,7 +58,7 @@ final class LeaseScheduler {
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
       WorkerStopper stopper, ScheduledExecutorService timer, WorkerEvents events,
-      Runnable resourcesChanged) {
+      WorkerFailureReporter failures, Runnable resourcesChanged) {
     this.config = config;
     this.decider = new LeaseDecider(localSpec, config.schedulerSeed());
     this.localId = decider.localId();
@@ -66,6 +67,7 @@ final class LeaseScheduler {
     this.stopper = stopper;
     this.timer = timer;
     this.events = events;
+    this.failures = failures;
     this.resourcesChanged = resourcesChanged;
   }
 
@@ -342,7 +344,7 @@ final class LeaseScheduler {
         releaseGrant(lease);
         forget(lease);
         if (workerFailed) {
-          retire(w, after, true);
+          retire(w, after, WorkerFailureReporter.KILLED_RETURNED_AS_FAILED);
           LOG.debug("{} returned as failed by its submitter; killing it", w);
         } else if (!w.removed) {
           offerWorker(w, after);
@@ -353,15 +355,19 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** Takes a worker out of the pool for good and stops (or kills) it. */
-  private void retire(WorkerHandle w, List<Runnable> after, boolean kill) {
+  /**
+   * Takes a worker out of the pool for good and kills it ({@code killReason}: why, reported to
+   * the GCS when it exits), or stops it for idleness ({@code killReason} null: not a failure).
+   */
+  private void retire(WorkerHandle w, List<Runnable> after, String killReason) {
     if (w.removed) {
       return;
     }
     w.removed = true;
     w.state = WorkerInfo.State.STOPPING;
     pool.remove(w);
-    if (kill) {
+    if (killReason != null) {
+      w.killReason = killReason;
       after.add(() -> stopper.kill(w));
     } else {
       after.add(() -> stopper.stop(w, "idle for longer than " + config.workerIdleTimeout()));
@@ -495,6 +501,8 @@ final class LeaseScheduler {
     synchronized (this) {
       boolean wasRegistered = w.address != null;
       WorkerInfo info = w.info();
+      // Not a failure when stopped on purpose: removed without a kill reason (idle, shutdown).
+      String failure = w.removed ? w.killReason : null;
       if (!w.removed) {
         if (w.state == WorkerInfo.State.STARTING) {
           startFailed(w, "it exited with code " + exitCode + " before registering", after);
@@ -508,13 +516,18 @@ final class LeaseScheduler {
           w.removed = true;
           w.state = WorkerInfo.State.STOPPING;
           pool.remove(w);
-          LOG.warn("{} died with exit code {}{}", w,
-              exitCode, lease == null ? " while idle" : " holding lease " + lease.hexId());
+          failure = WorkerFailureReporter.exitReason(exitCode,
+              lease == null ? null : lease.hexId());
+          LOG.warn("{} {}", w, failure);
         }
       }
       revokeLeasesOf(w.id, after);
       if (wasRegistered) {
         after.add(() -> events.died(info, exitCode));
+        if (failure != null) {
+          String reason = failure;
+          after.add(() -> failures.report(info, exitCode, reason));
+        }
       }
       after.add(() -> stopper.kill(w));
       dispatch(after);
@@ -533,7 +546,7 @@ final class LeaseScheduler {
         releaseGrant(l);
         forget(l);
         LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
-        retire(w, after, true);
+        retire(w, after, WorkerFailureReporter.killedSubmitterDied(submitterWorkerId));
       } else if (abandon(l)) {
         after.add(() -> l.reject("its submitter " + submitterWorkerId + " died"));
       }
@@ -550,7 +563,7 @@ final class LeaseScheduler {
       for (WorkerHandle w : pool.expiredIdle(System.nanoTime(), config.workerIdleTimeout(),
           config.prestartWorkers())) {
         LOG.debug("stopping {}: idle for longer than {}", w, config.workerIdleTimeout());
-        retire(w, after, false);
+        retire(w, after, null);
       }
     }
     run(after);
