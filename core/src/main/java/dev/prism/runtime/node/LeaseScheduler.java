@@ -50,6 +50,7 @@ final class LeaseScheduler {
   private final ScheduledExecutorService timer;
   private final WorkerEvents events;
   private final WorkerFailureReporter failures;
+  private final WorkerStartQueue starts;
   private final Runnable resourcesChanged;
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
@@ -68,6 +69,7 @@ final class LeaseScheduler {
     this.timer = timer;
     this.events = events;
     this.failures = failures;
+    this.starts = new WorkerStartQueue(config.maxConcurrentWorkerStarts(), pool);
     this.resourcesChanged = resourcesChanged;
   }
 
@@ -156,9 +158,8 @@ final class LeaseScheduler {
     ArrayDeque<Lease> waiting = awaitingWorker.computeIfAbsent(key, k -> new ArrayDeque<>());
     waiting.addLast(lease);
     scheduleTimeout(lease);
-    if (waiting.size() > pool.starting(key)) {
-      startWorker(key, after);
-    }
+    starts.startFor(key, waiting.size());
+    launchStarts(after);
   }
 
   /** Gives a worker to a lease and answers the submitter. */
@@ -376,22 +377,30 @@ final class LeaseScheduler {
 
   // ---------------------------------------------------------------------------- worker lifecycle
 
-  /** Starts the prestarted CPU workers. */
+  /** Starts the prestarted CPU workers (as start slots allow). */
   void prestart(int count) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       for (int i = 0; i < count; i++) {
-        startWorker(GpuSet.NONE, after);
+        starts.prestart();
       }
+      launchStarts(after);
     }
     run(after);
   }
 
-  private void startWorker(GpuSet gpus, List<Runnable> after) {
-    WorkerHandle w = pool.create(gpus);
-    w.startTimeout = timer.schedule(() -> startTimedOut(w),
-        config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    after.add(() -> events.launch(w, () -> launch(w)));
+  /** Launches queued worker starts while fewer than the cap of workers are starting. */
+  private void launchStarts(List<Runnable> after) {
+    if (!closed) {
+      for (WorkerHandle w : starts.take(this::waitingFor)) {
+        after.add(() -> events.launch(w, () -> launch(w)));
+      }
+    }
+  }
+
+  private int waitingFor(GpuSet gpus) {
+    ArrayDeque<Lease> waiting = awaitingWorker.get(gpus);
+    return waiting == null ? 0 : waiting.size();
   }
 
   private void launch(WorkerHandle w) {
@@ -414,6 +423,12 @@ final class LeaseScheduler {
       kill = closed || w.removed;
       w.process = p;
       w.pid = p.pid();
+      if (!kill && w.state == WorkerInfo.State.STARTING) {
+        // From the launch, not from the time the start waited for a slot.
+        w.launchedNanos = System.nanoTime();
+        w.startTimeout = timer.schedule(() -> startTimedOut(w),
+            config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
     }
     if (kill) {
       WorkerStopper.killAndWait(p);
@@ -439,7 +454,11 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** A starting worker will never serve: fail one waiting lease of its GPU set if it was needed. */
+  /**
+   * A starting worker will never serve: fails the first waiting lease of its GPU set if that
+   * lease's worker will not come now (more leases wait than workers are starting or queued to
+   * start), and lets a queued start have the freed slot.
+   */
   private void startFailed(WorkerHandle w, String why, List<Runnable> after) {
     w.removed = true;
     w.state = WorkerInfo.State.STOPPING;
@@ -451,12 +470,12 @@ final class LeaseScheduler {
     LOG.warn(reason);
     WorkerInfo info = w.info();
     after.add(() -> events.startFailed(info, reason));
-    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
-    if (waiting != null && waiting.size() > pool.starting(w.gpus)) {
-      Lease l = waiting.peekFirst();
+    if (!starts.covers(w.gpus, waitingFor(w.gpus))) {
+      Lease l = awaitingWorker.get(w.gpus).peekFirst();
       abandon(l);
       after.add(() -> l.reject(reason));
     }
+    launchStarts(after);
     dispatch(after);
   }
 
@@ -488,6 +507,7 @@ final class LeaseScheduler {
       LOG.debug("{} registered at {} after {} ms", w, w.hostPort(), ms);
       after.add(reply);
       offerWorker(w, after);
+      launchStarts(after);
       WorkerInfo info = w.info();
       after.add(() -> events.registered(info));
       notifyAll();
@@ -612,6 +632,7 @@ final class LeaseScheduler {
           pending.add(l);
         }
       }
+      starts.clear();
       workers = pool.all();
       for (WorkerHandle w : workers) {
         w.removed = true;

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The worker serves its CoreWorkerService, then calls {@code RegisterWorker} with its worker
  * id, pid and address; only then is it ready. One that does not register within
- * {@link NodeConfig#workerStartTimeout()} is killed and the failure reported. Its stdout and
+ * {@link NodeConfig#workerStartTimeout()} of its launch is killed and the failure reported. At
+ * most {@link NodeConfig#maxConcurrentWorkerStarts()} workers are starting at once (prestarted
+ * ones included); further starts wait for a slot in order. Its stdout and
  * stderr go to {@link NodeConfig#logSink()} line by line ({@code (pid=N) } prefix on the console).
  *
  * <h2>Leases</h2>

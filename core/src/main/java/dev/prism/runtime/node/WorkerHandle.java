@@ -18,7 +18,8 @@ final class WorkerHandle {
   final String id;
   /** The GPUs the worker was started with. */
   final GpuSet gpus;
-  final long launchedNanos;
+  /** When its process was launched (when it was created, until then). */
+  long launchedNanos;
 
   WorkerInfo.State state = WorkerInfo.State.STARTING;
   Process process;
