@@ -9,12 +9,16 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.HexFormat;
 import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One lease request and, once granted, the lease. Mutable fields are guarded by the
  * {@link LeaseScheduler}'s monitor.
  */
 final class Lease {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Lease.class);
 
   /** Where a lease is in its life. */
   enum State {
@@ -54,6 +58,21 @@ final class Lease {
 
   boolean callCancelled() {
     return reply instanceof ServerCallStreamObserver<LeaseReply> s && s.isCancelled();
+  }
+
+  /** Answers the request with a rejection (never throws). */
+  void reject(String why) {
+    send(reply, LeaseReply.newBuilder().setRejected(why).build());
+  }
+
+  /** Answers a lease request (never throws: a submitter that went away is only logged). */
+  static void send(StreamObserver<LeaseReply> reply, LeaseReply message) {
+    try {
+      reply.onNext(message);
+      reply.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("could not answer a lease request: {}", e.toString());
+    }
   }
 
   /** The id in hex, for logs and messages. */

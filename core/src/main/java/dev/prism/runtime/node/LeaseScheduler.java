@@ -49,6 +49,8 @@ final class LeaseScheduler {
   private final WorkerStopper stopper;
   private final ScheduledExecutorService timer;
   private final WorkerEvents events;
+  private final WorkerFailureReporter failures;
+  private final WorkerStartQueue starts;
   private final Runnable resourcesChanged;
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
@@ -57,7 +59,7 @@ final class LeaseScheduler {
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
       WorkerStopper stopper, ScheduledExecutorService timer, WorkerEvents events,
-      Runnable resourcesChanged) {
+      WorkerFailureReporter failures, Runnable resourcesChanged) {
     this.config = config;
     this.decider = new LeaseDecider(localSpec, config.schedulerSeed());
     this.localId = decider.localId();
@@ -66,6 +68,8 @@ final class LeaseScheduler {
     this.stopper = stopper;
     this.timer = timer;
     this.events = events;
+    this.failures = failures;
+    this.starts = new WorkerStartQueue(config.maxConcurrentWorkerStarts(), pool);
     this.resourcesChanged = resourcesChanged;
   }
 
@@ -87,7 +91,7 @@ final class LeaseScheduler {
     try {
       demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
     } catch (SchedulerException e) {
-      send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
+      Lease.send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
       return;
     }
     Lease lease = new Lease(request, demand, reply);
@@ -97,18 +101,18 @@ final class LeaseScheduler {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       if (closed) {
-        after.add(() -> reject(lease, "node " + localId + " is shutting down"));
+        after.add(() -> lease.reject("node " + localId + " is shutting down"));
       } else if (request.getLeaseId().isEmpty() || leases.containsKey(lease.id)) {
-        after.add(() -> reject(lease, "lease id " + lease.hexId()
+        after.add(() -> lease.reject("lease id " + lease.hexId()
             + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
             + "; give each lease request a fresh id"));
       } else {
         switch (decider.decide(lease, queuedSameShape(demand))) {
           case LeaseDecider.Decision.Local l -> grantLocal(lease, local.allocate(demand), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
-          case LeaseDecider.Decision.Spill s -> after.add(() -> send(reply,
+          case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
-          case LeaseDecider.Decision.Infeasible i -> after.add(() -> send(reply,
+          case LeaseDecider.Decision.Infeasible i -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setInfeasible(i.reason()).build()));
         }
       }
@@ -154,9 +158,8 @@ final class LeaseScheduler {
     ArrayDeque<Lease> waiting = awaitingWorker.computeIfAbsent(key, k -> new ArrayDeque<>());
     waiting.addLast(lease);
     scheduleTimeout(lease);
-    if (waiting.size() > pool.starting(key)) {
-      startWorker(key, after);
-    }
+    starts.startFor(key, waiting.size());
+    launchStarts(after);
   }
 
   /** Gives a worker to a lease and answers the submitter. */
@@ -181,7 +184,7 @@ final class LeaseScheduler {
         .addAllVisibleGpuIds(w.gpus.visibleIds());
     LeaseReply reply = LeaseReply.newBuilder().setGranted(g).build();
     LOG.debug("lease {} for {} granted with {}", lease.hexId(), lease.demand, w);
-    after.add(() -> send(lease.reply, reply));
+    after.add(() -> Lease.send(lease.reply, reply));
   }
 
   /** A worker is free (it registered, or its lease came back): serve a waiting lease or idle. */
@@ -264,7 +267,7 @@ final class LeaseScheduler {
       if (!abandon(lease)) {
         return;
       }
-      after.add(() -> reject(lease, "no worker with " + lease.demand + " was free on node "
+      after.add(() -> lease.reject("no worker with " + lease.demand + " was free on node "
           + localId + " within the lease timeout of " + lease.request.getTimeoutMs() + " ms"));
       dispatch(after);
     }
@@ -282,7 +285,6 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
   /**
    * A leased worker started ({@code blocked}) or stopped waiting in get/wait inside a task.
    * While it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for
@@ -294,14 +296,9 @@ final class LeaseScheduler {
     List<Runnable> after = new ArrayList<>();
     boolean changed = false;
     synchronized (this) {
-      Lease lease = null;
-      for (Lease l : leases.values()) {
-        if (l.state == Lease.State.GRANTED && l.worker != null && l.worker.id.equals(workerId)) {
-          lease = l;
-          break;
-        }
-      }
-      if (lease == null || closed) {
+      WorkerHandle w = pool.get(workerId);
+      Lease lease = w == null ? null : w.lease;
+      if (lease == null || lease.state != Lease.State.GRANTED || closed) {
         return;
       }
       if (blocked) {
@@ -332,6 +329,7 @@ final class LeaseScheduler {
     }
   }
 
+  /** Handles {@code ReturnWorkerLease}. Unknown ids are ignored (the worker died meanwhile). */
   void returnLease(ByteString leaseId, boolean workerFailed) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
@@ -341,13 +339,13 @@ final class LeaseScheduler {
       }
       if (lease.state != Lease.State.GRANTED) {
         abandon(lease);
-        after.add(() -> reject(lease, "the lease was returned before it was granted"));
+        after.add(() -> lease.reject("the lease was returned before it was granted"));
       } else {
         WorkerHandle w = lease.worker;
         releaseGrant(lease);
         forget(lease);
         if (workerFailed) {
-          retire(w, after, true);
+          retire(w, after, WorkerFailureReporter.KILLED_RETURNED_AS_FAILED);
           LOG.debug("{} returned as failed by its submitter; killing it", w);
         } else if (!w.removed) {
           offerWorker(w, after);
@@ -358,15 +356,19 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** Takes a worker out of the pool for good and stops (or kills) it. */
-  private void retire(WorkerHandle w, List<Runnable> after, boolean kill) {
+  /**
+   * Takes a worker out of the pool for good and kills it ({@code killReason}: why, reported to
+   * the GCS when it exits), or stops it for idleness ({@code killReason} null: not a failure).
+   */
+  private void retire(WorkerHandle w, List<Runnable> after, String killReason) {
     if (w.removed) {
       return;
     }
     w.removed = true;
     w.state = WorkerInfo.State.STOPPING;
     pool.remove(w);
-    if (kill) {
+    if (killReason != null) {
+      w.killReason = killReason;
       after.add(() -> stopper.kill(w));
     } else {
       after.add(() -> stopper.stop(w, "idle for longer than " + config.workerIdleTimeout()));
@@ -375,22 +377,30 @@ final class LeaseScheduler {
 
   // ---------------------------------------------------------------------------- worker lifecycle
 
-  /** Starts the prestarted CPU workers. */
+  /** Starts the prestarted CPU workers (as start slots allow). */
   void prestart(int count) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       for (int i = 0; i < count; i++) {
-        startWorker(GpuSet.NONE, after);
+        starts.prestart();
       }
+      launchStarts(after);
     }
     run(after);
   }
 
-  private void startWorker(GpuSet gpus, List<Runnable> after) {
-    WorkerHandle w = pool.create(gpus);
-    w.startTimeout = timer.schedule(() -> startTimedOut(w),
-        config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    after.add(() -> events.launch(w, () -> launch(w)));
+  /** Launches queued worker starts while fewer than the cap of workers are starting. */
+  private void launchStarts(List<Runnable> after) {
+    if (!closed) {
+      for (WorkerHandle w : starts.take(this::waitingFor)) {
+        after.add(() -> events.launch(w, () -> launch(w)));
+      }
+    }
+  }
+
+  private int waitingFor(GpuSet gpus) {
+    ArrayDeque<Lease> waiting = awaitingWorker.get(gpus);
+    return waiting == null ? 0 : waiting.size();
   }
 
   private void launch(WorkerHandle w) {
@@ -413,14 +423,15 @@ final class LeaseScheduler {
       kill = closed || w.removed;
       w.process = p;
       w.pid = p.pid();
+      if (!kill && w.state == WorkerInfo.State.STARTING) {
+        // From the launch, not from the time the start waited for a slot.
+        w.launchedNanos = System.nanoTime();
+        w.startTimeout = timer.schedule(() -> startTimedOut(w),
+            config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
     }
     if (kill) {
-      p.destroyForcibly();
-      try {
-        p.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      WorkerStopper.killAndWait(p);
       return;
     }
     LOG.debug("launched {}", w);
@@ -443,7 +454,11 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** A starting worker will never serve: fail one waiting lease of its GPU set if it was needed. */
+  /**
+   * A starting worker will never serve: fails the first waiting lease of its GPU set if that
+   * lease's worker will not come now (more leases wait than workers are starting or queued to
+   * start), and lets a queued start have the freed slot.
+   */
   private void startFailed(WorkerHandle w, String why, List<Runnable> after) {
     w.removed = true;
     w.state = WorkerInfo.State.STOPPING;
@@ -455,12 +470,12 @@ final class LeaseScheduler {
     LOG.warn(reason);
     WorkerInfo info = w.info();
     after.add(() -> events.startFailed(info, reason));
-    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
-    if (waiting != null && waiting.size() > pool.starting(w.gpus)) {
-      Lease l = waiting.peekFirst();
+    if (!starts.covers(w.gpus, waitingFor(w.gpus))) {
+      Lease l = awaitingWorker.get(w.gpus).peekFirst();
       abandon(l);
-      after.add(() -> reject(l, reason));
+      after.add(() -> l.reject(reason));
     }
+    launchStarts(after);
     dispatch(after);
   }
 
@@ -492,6 +507,7 @@ final class LeaseScheduler {
       LOG.debug("{} registered at {} after {} ms", w, w.hostPort(), ms);
       after.add(reply);
       offerWorker(w, after);
+      launchStarts(after);
       WorkerInfo info = w.info();
       after.add(() -> events.registered(info));
       notifyAll();
@@ -505,6 +521,8 @@ final class LeaseScheduler {
     synchronized (this) {
       boolean wasRegistered = w.address != null;
       WorkerInfo info = w.info();
+      // Not a failure when stopped on purpose: removed without a kill reason (idle, shutdown).
+      String failure = w.removed ? w.killReason : null;
       if (!w.removed) {
         if (w.state == WorkerInfo.State.STARTING) {
           startFailed(w, "it exited with code " + exitCode + " before registering", after);
@@ -518,13 +536,18 @@ final class LeaseScheduler {
           w.removed = true;
           w.state = WorkerInfo.State.STOPPING;
           pool.remove(w);
-          LOG.warn("{} died with exit code {}{}", w,
-              exitCode, lease == null ? " while idle" : " holding lease " + lease.hexId());
+          failure = WorkerFailureReporter.exitReason(exitCode,
+              lease == null ? null : lease.hexId());
+          LOG.warn("{} {}", w, failure);
         }
       }
       revokeLeasesOf(w.id, after);
       if (wasRegistered) {
         after.add(() -> events.died(info, exitCode));
+        if (failure != null) {
+          String reason = failure;
+          after.add(() -> failures.report(info, exitCode, reason));
+        }
       }
       after.add(() -> stopper.kill(w));
       dispatch(after);
@@ -543,9 +566,9 @@ final class LeaseScheduler {
         releaseGrant(l);
         forget(l);
         LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
-        retire(w, after, true);
+        retire(w, after, WorkerFailureReporter.killedSubmitterDied(submitterWorkerId));
       } else if (abandon(l)) {
-        after.add(() -> reject(l, "its submitter " + submitterWorkerId + " died"));
+        after.add(() -> l.reject("its submitter " + submitterWorkerId + " died"));
       }
     }
   }
@@ -560,7 +583,7 @@ final class LeaseScheduler {
       for (WorkerHandle w : pool.expiredIdle(System.nanoTime(), config.workerIdleTimeout(),
           config.prestartWorkers())) {
         LOG.debug("stopping {}: idle for longer than {}", w, config.workerIdleTimeout());
-        retire(w, after, false);
+        retire(w, after, null);
       }
     }
     run(after);
@@ -609,6 +632,7 @@ final class LeaseScheduler {
           pending.add(l);
         }
       }
+      starts.clear();
       workers = pool.all();
       for (WorkerHandle w : workers) {
         w.removed = true;
@@ -621,23 +645,8 @@ final class LeaseScheduler {
       notifyAll();
     }
     for (Lease l : pending) {
-      reject(l, "node " + localId + " is shutting down");
+      l.reject("node " + localId + " is shutting down");
     }
     return workers;
-  }
-
-  // ---------------------------------------------------------------------------------- replies
-
-  private static void reject(Lease lease, String why) {
-    send(lease.reply, LeaseReply.newBuilder().setRejected(why).build());
-  }
-
-  private static void send(StreamObserver<LeaseReply> reply, LeaseReply message) {
-    try {
-      reply.onNext(message);
-      reply.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("could not answer a lease request: {}", e.toString());
-    }
   }
 }

@@ -43,7 +43,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param workerEnvironment extra environment variables for every worker (the {@code PRISM_*}
  *     variables and {@code CUDA_VISIBLE_DEVICES} set by the node manager win over these)
  * @param prestartWorkers how many CPU workers start with the node manager
+ * @param maxConcurrentWorkerStarts how many worker JVMs may be starting (launched, not yet
+ *     registered) at once, prestarted ones included; further starts wait for a slot (like Ray's
+ *     {@code maximum_startup_concurrency}; default {@code max(2, numCpus)})
  * @param workerStartTimeout how long a worker may take from launch to {@code RegisterWorker}
+ *     (waiting for a start slot does not count)
  * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it
  *     is stopped, unless it owns objects others may still read (default 60 s; the system
  *     property {@code prism.worker.idleTimeoutMs} overrides the default)
@@ -74,6 +78,7 @@ public record NodeConfig(
     String workerMainClass,
     Map<String, String> workerEnvironment,
     int prestartWorkers,
+    int maxConcurrentWorkerStarts,
     Duration workerStartTimeout,
     Duration workerIdleTimeout,
     Duration workerExitGrace,
@@ -165,6 +170,10 @@ public record NodeConfig(
       throw new NodeManagerException(
           "prestartWorkers " + prestartWorkers + " is negative; give 0 or more");
     }
+    if (maxConcurrentWorkerStarts < 1) {
+      throw new NodeManagerException("maxConcurrentWorkerStarts " + maxConcurrentWorkerStarts
+          + " is below 1; give 1 or more (at least one worker must be able to start)");
+    }
     positive("workerStartTimeout", workerStartTimeout);
     positive("workerIdleTimeout", workerIdleTimeout);
     positive("workerExitGrace", workerExitGrace);
@@ -218,7 +227,8 @@ public record NodeConfig(
         + gcsAddress.orElse("none") + ", numCpus=" + numCpus + ", gpus="
         + gpus.map(g -> Integer.toString(g.count())).orElse("discover") + ", resources="
         + resources + ", labels=" + labels + ", objectStoreCapacity=" + objectStoreCapacity
-        + ", prestartWorkers=" + prestartWorkers + ", workerMainClass=" + workerMainClass + "}";
+        + ", prestartWorkers=" + prestartWorkers + ", maxConcurrentWorkerStarts="
+        + maxConcurrentWorkerStarts + ", workerMainClass=" + workerMainClass + "}";
   }
 
   /** Builder of {@link NodeConfig}. Every setter returns this builder. */
@@ -242,6 +252,7 @@ public record NodeConfig(
     private String workerMainClass = DEFAULT_WORKER_MAIN_CLASS;
     private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
     private int prestartWorkers = -1;
+    private int maxConcurrentWorkerStarts = -1;
     private Duration workerStartTimeout = Duration.ofSeconds(30);
     private Duration workerIdleTimeout =
         Duration.ofMillis(Long.getLong("prism.worker.idleTimeoutMs", 60_000));
@@ -273,6 +284,7 @@ public record NodeConfig(
       workerMainClass = c.workerMainClass();
       workerEnvironment.putAll(c.workerEnvironment());
       prestartWorkers = c.prestartWorkers();
+      maxConcurrentWorkerStarts = c.maxConcurrentWorkerStarts();
       workerStartTimeout = c.workerStartTimeout();
       workerIdleTimeout = c.workerIdleTimeout();
       workerExitGrace = c.workerExitGrace();
@@ -557,7 +569,30 @@ public record NodeConfig(
     }
 
     /**
-     * Sets how long a worker may take to register before it is killed (default 30 s).
+     * Sets how many worker JVMs may be starting at once (default {@code max(2, numCpus)}), as
+     * Ray's {@code maximum_startup_concurrency}. A worker counts from its launch until it
+     * registers, fails to start or times out; prestarted workers count too. Further workers
+     * wait for a slot, in order, and each lease that waits for a worker still gets one; the
+     * {@linkplain #workerStartTimeout start timeout} counts from the launch, not from the wait.
+     * Many leases at once (e.g. actors without resources, each needing its own JVM) thus start
+     * their JVMs a few at a time instead of all competing for the CPUs.
+     *
+     * @param max 1 or more
+     * @return this builder
+     * @throws NodeManagerException if {@code max} is below 1
+     */
+    public Builder maxConcurrentWorkerStarts(int max) {
+      if (max < 1) {
+        throw new NodeManagerException("maxConcurrentWorkerStarts " + max
+            + " is below 1; give 1 or more (at least one worker must be able to start)");
+      }
+      this.maxConcurrentWorkerStarts = max;
+      return this;
+    }
+
+    /**
+     * Sets how long a worker may take from its launch to registering before it is killed
+     * (default 30 s); time spent waiting for a start slot does not count.
      *
      * @param timeout positive
      * @return this builder
@@ -645,7 +680,9 @@ public record NodeConfig(
           Optional.ofNullable(gcsAddress), numCpus, Optional.ofNullable(gpus), resources, labels,
           objectStoreCapacity, shmDirectory, socketDirectory, spillDirectory, javaExecutable,
           jvmFlags, workerJvmOptions, classpath, workerMainClass, workerEnvironment,
-          prestartWorkers < 0 ? numCpus : prestartWorkers, workerStartTimeout, workerIdleTimeout,
+          prestartWorkers < 0 ? numCpus : prestartWorkers,
+          maxConcurrentWorkerStarts < 0 ? Math.max(2, numCpus) : maxConcurrentWorkerStarts,
+          workerStartTimeout, workerIdleTimeout,
           workerExitGrace, reportPeriod, reportDelay, logSink, schedulerSeed);
     }
   }

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The worker serves its CoreWorkerService, then calls {@code RegisterWorker} with its worker
  * id, pid and address; only then is it ready. One that does not register within
- * {@link NodeConfig#workerStartTimeout()} is killed and the failure reported. Its stdout and
+ * {@link NodeConfig#workerStartTimeout()} of its launch is killed and the failure reported. At
+ * most {@link NodeConfig#maxConcurrentWorkerStarts()} workers are starting at once (prestarted
+ * ones included); further starts wait for a slot in order. Its stdout and
  * stderr go to {@link NodeConfig#logSink()} line by line ({@code (pid=N) } prefix on the console).
  *
  * <h2>Leases</h2>
@@ -71,6 +73,16 @@ import org.slf4j.LoggerFactory;
  * {@code ReturnWorkerLease} frees the resources and puts it back in the pool (or kills it when the
  * submitter saw it fail). A leased worker that dies frees its lease's resources at once; leases
  * whose submitter was a worker that died end, and their workers are killed.
+ *
+ * <h2>Worker failures</h2>
+ * When the process of a registered worker ends for any reason but being stopped on purpose (idle
+ * beyond {@link NodeConfig#workerIdleTimeout()}, or node shutdown) the node manager sends
+ * {@code ReportWorkerFailure} to the GCS, once, asynchronously, with the exit code and a reason:
+ * {@code "killed: its lease was returned as failed"}, {@code "killed: the submitter of its lease
+ * (worker <id>) died"}, or, when the node manager did not kill it, {@code "exited with code <n>
+ * [(<meaning>)] while idle"} or {@code "... while holding lease <hex id>"}. A report that
+ * cannot be delivered is dropped (logged at debug). Workers that never registered are start
+ * failures: they are not reported.
  *
  * <h2>Shutdown</h2>
  * {@link #close()} rejects pending requests, unregisters from the GCS, asks every worker to
@@ -89,6 +101,7 @@ public final class NodeManager implements AutoCloseable {
   private final WorkerEvents events;
   private final LeaseScheduler scheduler;
   private final WorkerStopper stopper;
+  private final WorkerFailureReporter failures;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Server server;
   private int port;
@@ -110,8 +123,9 @@ public final class NodeManager implements AutoCloseable {
     this.stopper = new WorkerStopper(config.workerExitGrace(), timer);
     WorkerLauncher launcher =
         new WorkerLauncher(config, this::address, store.socketPath().toString());
+    this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress());
     this.scheduler = new LeaseScheduler(config, spec, launcher, stopper, timer, events,
-        this::resourcesChanged);
+        failures, this::resourcesChanged);
   }
 
   /**
@@ -403,6 +417,7 @@ public final class NodeManager implements AutoCloseable {
       stopper.stopAll(workers, "node manager " + config.nodeId() + " is shutting down");
       events.closeExits();
     });
+    steps.add(failures::close);
     steps.add(() -> {
       if (gcs != null) {
         gcs.close();

@@ -18,7 +18,8 @@ final class WorkerHandle {
   final String id;
   /** The GPUs the worker was started with. */
   final GpuSet gpus;
-  final long launchedNanos;
+  /** When its process was launched (when it was created, until then). */
+  long launchedNanos;
 
   WorkerInfo.State state = WorkerInfo.State.STARTING;
   Process process;
@@ -31,6 +32,11 @@ final class WorkerHandle {
   ScheduledFuture<?> startTimeout;
   /** Set once the pool is done with the worker: its exit is expected or already handled. */
   boolean removed;
+  /**
+   * Why the node manager killed it (reported to the GCS when it exits), or null: it was not
+   * killed, or it was stopped on purpose (idle, shutdown), which is not a failure.
+   */
+  String killReason;
   ManagedChannel channel;
   /** The threads forwarding its stdout and stderr; set once at launch. */
   volatile List<Thread> outputReaders = List.of();

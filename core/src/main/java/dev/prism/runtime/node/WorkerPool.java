@@ -48,6 +48,17 @@ final class WorkerPool {
     return n;
   }
 
+  /** Counts the workers that are still starting (every GPU set). */
+  int starting() {
+    int n = 0;
+    for (WorkerHandle w : workers.values()) {
+      if (w.state == WorkerInfo.State.STARTING) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Takes the most recently used idle worker of a GPU set (its JIT is warmest), or null. */
   WorkerHandle pollIdle(GpuSet gpus) {
     ArrayDeque<WorkerHandle> q = idle.get(gpus);

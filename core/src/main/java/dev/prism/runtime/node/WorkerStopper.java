@@ -74,6 +74,16 @@ final class WorkerStopper {
     }
   }
 
+  /** Kills a process the pool no longer wants and waits (up to 5 s) for it to end. */
+  static void killAndWait(Process p) {
+    p.destroyForcibly();
+    try {
+      p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void track(WorkerHandle w, Process p) {
     stopping.add(w);
     p.onExit().thenRun(() -> {

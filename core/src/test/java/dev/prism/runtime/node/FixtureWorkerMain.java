@@ -24,12 +24,17 @@ import java.util.concurrent.TimeUnit;
  * stderr, registers, and exits when {@code Exit} is called or its parent process dies.
  *
  * <p>{@code PRISM_TEST_WORKER_MODE} changes its behaviour: {@code never-register} serves but
- * never registers; {@code exit-before-register} prints a line and exits with code 3.
+ * never registers; {@code exit-before-register} prints a line and exits with code 3;
+ * {@code exit-before-register-once} does so only in the first worker that creates the file
+ * named by {@code PRISM_TEST_WORKER_FLAG} (the others behave normally).
  */
 public final class FixtureWorkerMain {
 
   /** The environment variable that selects a misbehaviour. */
   public static final String MODE = "PRISM_TEST_WORKER_MODE";
+
+  /** The file whose creation picks the one failing worker of {@code exit-before-register-once}. */
+  public static final String FLAG = "PRISM_TEST_WORKER_FLAG";
 
   private FixtureWorkerMain() {}
 
@@ -49,6 +54,14 @@ public final class FixtureWorkerMain {
     System.out.println("fixture worker " + workerId + " CUDA_VISIBLE_DEVICES="
         + System.getenv("CUDA_VISIBLE_DEVICES") + " PRISM_GPU_IDS=" + System.getenv("PRISM_GPU_IDS"));
     System.err.println("fixture worker " + workerId + " says hello on stderr");
+    if (mode.equals("exit-before-register-once")) {
+      try {
+        java.nio.file.Files.createFile(java.nio.file.Path.of(System.getenv(FLAG)));
+        mode = "exit-before-register";
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        mode = "normal";
+      }
+    }
     if (mode.equals("exit-before-register")) {
       System.err.println("fixture worker " + workerId + " exits before registering");
       System.exit(3);

@@ -20,6 +20,9 @@ class NodeConfigTest {
     assertThat(c.gcsAddress()).isEmpty();
     assertThat(c.gpus()).isEmpty();
     assertThat(c.prestartWorkers()).isEqualTo(3);
+    assertThat(c.maxConcurrentWorkerStarts()).isEqualTo(3);
+    assertThat(NodeConfig.builder().numCpus(0).build().maxConcurrentWorkerStarts())
+        .as("at least two workers may start at once").isEqualTo(2);
     assertThat(c.workerMainClass()).isEqualTo(NodeConfig.DEFAULT_WORKER_MAIN_CLASS);
     assertThat(c.workerJvmOptions()).isEqualTo(NodeConfig.DEFAULT_WORKER_JVM_OPTIONS);
     assertThat(c.classpath()).isEqualTo(System.getProperty("java.class.path"));
@@ -50,6 +53,7 @@ class NodeConfigTest {
         .label("zone", "b")
         .gcsAddress("127.0.0.1:1234")
         .prestartWorkers(1)
+        .maxConcurrentWorkerStarts(5)
         .workerHeap(64L << 20)
         .workerEnvironment("X", "y")
         .build();
@@ -61,6 +65,7 @@ class NodeConfigTest {
     assertThat(d.labels()).containsEntry("zone", "b");
     assertThat(d.gcsAddress()).contains("127.0.0.1:1234");
     assertThat(d.prestartWorkers()).isEqualTo(1);
+    assertThat(d.maxConcurrentWorkerStarts()).isEqualTo(5);
     assertThat(d.workerJvmOptions()).contains("-Xmx65536k", "-XX:+UseSerialGC")
         .noneMatch(o -> o.equals("-Xmx256m"));
     assertThat(d.workerEnvironment()).containsEntry("X", "y");
@@ -86,6 +91,9 @@ class NodeConfigTest {
         .isInstanceOf(NodeManagerException.class).hasMessageContaining("class path");
     assertThatThrownBy(() -> NodeConfig.builder().prestartWorkers(-2))
         .isInstanceOf(NodeManagerException.class).hasMessageContaining("-2");
+    assertThatThrownBy(() -> NodeConfig.builder().maxConcurrentWorkerStarts(0))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("maxConcurrentWorkerStarts 0").hasMessageContaining("1 or more");
     assertThatThrownBy(() -> NodeConfig.builder().workerHeap(1024))
         .isInstanceOf(NodeManagerException.class).hasMessageContaining("16 MiB");
   }

@@ -1,0 +1,123 @@
+package dev.prism.runtime.node;
+
+import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.ReportWorkerFailureReply;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the GCS that a registered worker's process died ({@code ReportWorkerFailure}), so it can
+ * restart or fail the actor the worker hosted and clean up after what it owned. Reports are sent
+ * asynchronously on a channel of their own, never waited for and never retried; a report that
+ * fails is logged at debug. Without a GCS nothing is sent.
+ *
+ * <p>Not reported: workers stopped on purpose (idle, node shutdown) and workers that never
+ * registered (those are start failures, which fail the lease they were started for).
+ */
+final class WorkerFailureReporter implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerFailureReporter.class);
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /** Why the node manager killed a worker whose lease came back with {@code worker_failed}. */
+  static final String KILLED_RETURNED_AS_FAILED = "killed: its lease was returned as failed";
+
+  private final String nodeId;
+  private final ManagedChannel channel;
+  private final GcsServiceGrpc.GcsServiceStub stub;
+  private volatile boolean closed;
+
+  WorkerFailureReporter(String nodeId, Optional<String> gcsAddress) {
+    this.nodeId = nodeId;
+    this.channel = gcsAddress
+        .map(a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create()).build())
+        .orElse(null);
+    this.stub = channel == null ? null : GcsServiceGrpc.newStub(channel);
+  }
+
+  /** Why the node manager killed a worker whose lease's submitter died. */
+  static String killedSubmitterDied(String submitterWorkerId) {
+    return "killed: the submitter of its lease (worker " + submitterWorkerId + ") died";
+  }
+
+  /**
+   * Describes an exit the node manager did not cause, e.g. {@code "exited with code 137 (killed
+   * by signal 9, SIGKILL: kill -9 or the out-of-memory killer) while holding lease 0a1b"}.
+   */
+  static String exitReason(int exitCode, String leaseHexId) {
+    String what = switch (exitCode) {
+      case 0 -> " (it was not asked to exit)";
+      case 1 -> " (an uncaught error, or a task cancelled with force)";
+      case 70 -> " (a fatal JVM error such as OutOfMemoryError in a task)";
+      case 134 -> " (killed by signal 6, SIGABRT: the JVM crashed)";
+      case 137 -> " (killed by signal 9, SIGKILL: kill -9 or the out-of-memory killer)";
+      case 143 -> " (killed by signal 15, SIGTERM)";
+      default -> exitCode > 128 && exitCode < 160 ? " (killed by signal " + (exitCode - 128) + ")"
+          : "";
+    };
+    return "exited with code " + exitCode + what
+        + (leaseHexId == null ? " while idle" : " while holding lease " + leaseHexId);
+  }
+
+  /** Sends a report in the background; returns at once. */
+  void report(WorkerInfo worker, int exitCode, String reason) {
+    if (stub == null || closed) {
+      return;
+    }
+    ReportWorkerFailureRequest request = ReportWorkerFailureRequest.newBuilder()
+        .setNodeId(nodeId)
+        .setWorkerId(worker.workerId())
+        .setPid((int) worker.pid())
+        .setExitCode(exitCode)
+        .setReason(reason)
+        .build();
+    try {
+      stub.withDeadlineAfter(DEADLINE.toNanos(), TimeUnit.NANOSECONDS)
+          .reportWorkerFailure(request, new StreamObserver<>() {
+            @Override
+            public void onNext(ReportWorkerFailureReply value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              LOG.debug("could not report the failure of worker {} to the GCS: {}",
+                  worker.workerId(), t.toString());
+            }
+
+            @Override
+            public void onCompleted() {
+              LOG.debug("reported the failure of worker {} to the GCS: {}", worker.workerId(),
+                  reason);
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.debug("could not report the failure of worker {} to the GCS: {}", worker.workerId(),
+          e.toString());
+    }
+  }
+
+  /** Stops sending; reports in flight get a moment to finish. */
+  @Override
+  public void close() {
+    closed = true;
+    if (channel == null) {
+      return;
+    }
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(1, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
