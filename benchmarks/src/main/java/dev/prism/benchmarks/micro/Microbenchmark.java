@@ -18,9 +18,7 @@ import java.util.Locale;
  * {@code benchmarks/run micro [PATTERN] [--json FILE] [--pause-seconds N] [--warmup-seconds N]};
  * PATTERN filters
  * metrics by substring like Ray's {@code TESTS_TO_RUN}.
- *
- * <p>Ray's "multi client" metrics use actors as clients; until Prism has actors, the clients
- * here are zero-CPU tasks that submit the same work, which is the same load on the cluster.
+ * The actor metrics are in {@link ActorMetrics}.
  */
 public final class Microbenchmark {
 
@@ -142,16 +140,7 @@ public final class Microbenchmark {
       }
       Prism.get(refs);
     }, 1000);
-    int n = 10_000;
-    int m = 4;
-    t.run("multi client tasks async", () -> {
-      List<ObjectRef<Integer>> clients = new ArrayList<>(m);
-      for (int i = 0; i < m; i++) {
-        clients.add(Prism.task(Microbenchmark::smallValueBatch, n).setResource("CPU", 0)
-            .remote());
-      }
-      Prism.get(clients);
-    }, n * m);
+    ActorMetrics.run(t);
   }
 
   private static void writeJson(Path path, List<Timeit.Result> results) throws IOException {
