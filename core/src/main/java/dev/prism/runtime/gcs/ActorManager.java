@@ -5,14 +5,11 @@ import dev.prism.runtime.rpc.ActorCreationSpec;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.ActorState;
 import dev.prism.runtime.rpc.Address;
-import dev.prism.runtime.rpc.CreateActorReply;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.KillActorRequest;
-import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
-import dev.prism.runtime.rpc.ResourceAmounts;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -38,11 +35,11 @@ import org.slf4j.LoggerFactory;
  * leases, creation on the granted worker, restarts after process deaths, kills, and long polls
  * on an actor's version.
  *
- * <p>One monitor guards the table; RPCs (through {@link ActorScheduler}) and replies to callers
- * happen outside it: methods collect them in a list of actions that runs after the monitor is
- * released.
+ * <p>One monitor (this object's) guards the table, here and in {@link ActorPlacement}, which
+ * places instances; RPCs (through {@link ActorScheduler}) and replies to callers happen outside
+ * it: methods collect them in a list of actions that runs after the monitor is released.
  */
-final class ActorManager implements NodeListener, ActorScheduler.Callbacks, AutoCloseable {
+final class ActorManager implements NodeListener, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorManager.class);
 
@@ -57,13 +54,13 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
 
   /** A long poll waiting for an actor's version to move. */
   static final class Waiter {
-    final ActorEntry entry;
+    /** The actor waited on; set (under the manager's monitor) once it is found. */
+    ActorEntry entry;
     private final StreamObserver<GetActorReply> out;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile ScheduledFuture<?> timer;
 
-    Waiter(ActorEntry entry, StreamObserver<GetActorReply> out) {
-      this.entry = entry;
+    Waiter(StreamObserver<GetActorReply> out) {
       this.out = out;
     }
 
@@ -87,9 +84,8 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     }
   }
 
-  private final NodeTable nodes;
   private final ActorScheduler scheduler;
-  private final Duration retryPeriod;
+  private final ActorPlacement placement;
   private final int maxDead;
 
   private final Map<ByteString, ActorEntry> actors = new LinkedHashMap<>();
@@ -98,24 +94,23 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
   /** Name key to the most recent DEAD actor of that name. */
   private final Map<String, ByteString> deadNames = new HashMap<>();
   /** Worker id to the actor whose current instance it hosts (or is creating). */
-  private final Map<String, ByteString> hosts = new HashMap<>();
+  final Map<String, ByteString> hosts = new HashMap<>();
   /** Owner worker id to its non-detached, non-DEAD actors. */
   private final Map<String, Set<ByteString>> owned = new HashMap<>();
   /** DEAD actors, oldest death first. */
   private final ArrayDeque<ByteString> deadOrder = new ArrayDeque<>();
   private long nextAttempt = 1;
-  private boolean closed;
+  boolean closed;
 
   ActorManager(NodeTable nodes, GcsConfig config) {
     this(nodes, config, DEFAULT_MAX_DEAD);
   }
 
   ActorManager(NodeTable nodes, GcsConfig config, int maxDead) {
-    this.nodes = nodes;
-    this.retryPeriod = config.actorRetryPeriod();
     this.maxDead = maxDead;
     this.scheduler = new ActorScheduler(config.actorCreationTimeout());
-    scheduler.callbacks(this);
+    this.placement = new ActorPlacement(this, nodes, scheduler, config.actorRetryPeriod());
+    scheduler.callbacks(placement);
   }
 
   /** Sets the address the GCS serves on (the submitter of its lease requests). */
@@ -134,7 +129,7 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     }
   }
 
-  private static void run(List<Runnable> actions) {
+  static void run(List<Runnable> actions) {
     for (Runnable r : actions) {
       try {
         r.run();
@@ -186,7 +181,7 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     LOG.debug("{} registered (class {}, owner worker {}); scheduling it", e.describe(),
         spec.getClassName(), spec.getOwner().getWorkerId());
     long attempt = e.attempt;
-    scheduler.now(() -> schedule(e.id, attempt));
+    scheduler.now(() -> placement.schedule(e.id, attempt));
     return e.info;
   }
 
@@ -197,28 +192,35 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
           "GetActor needs an actor_id or a name (with its namespace)").asRuntimeException());
       return;
     }
-    Waiter waiter = null;
+    Waiter w = null;
+    if (request.getAfterVersion() > 0) {
+      w = new Waiter(out);
+      Waiter cancelled = w;
+      if (out instanceof ServerCallStreamObserver<GetActorReply> call) {
+        // Before the waiter is visible: another thread may answer it as soon as it is.
+        call.setOnCancelHandler(() -> forget(cancelled));
+      }
+    }
+    boolean waiting = false;
     ActorInfo now;
     synchronized (this) {
       ActorEntry e = lookup(request);
       now = e == null ? null : e.info;
-      if (e != null && !closed && request.getAfterVersion() > 0
+      if (w != null && e != null && !closed
           && e.info.getVersion() <= request.getAfterVersion()) {
-        waiter = new Waiter(e, out);
-        e.waiters.add(waiter);
+        w.entry = e;
+        e.waiters.add(w);
+        waiting = true;
       }
     }
-    if (waiter == null) {
+    if (!waiting) {
       reply(out, now);
       return;
     }
-    Waiter w = waiter;
-    if (out instanceof ServerCallStreamObserver<GetActorReply> call) {
-      call.setOnCancelHandler(() -> forget(w));
-    }
     long ms = request.getTimeoutMs();
     Duration wait = ms <= 0 || ms > MAX_POLL.toMillis() ? MAX_POLL : Duration.ofMillis(ms);
-    w.timer(scheduler.later(() -> timeOut(w), wait));
+    Waiter waiter = w;
+    waiter.timer(scheduler.later(() -> timeOut(waiter), wait));
   }
 
   private ActorEntry lookup(GetActorRequest request) {
@@ -235,7 +237,9 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
 
   private void forget(Waiter w) {
     synchronized (this) {
-      w.entry.waiters.remove(w);
+      if (w.entry != null) {
+        w.entry.waiters.remove(w);
+      }
     }
     w.done.set(true);
     ScheduledFuture<?> t = w.timer;
@@ -372,7 +376,7 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
           cancelLeaseCall(e, after);
           e.attempt = nextAttempt++;
           long attempt = e.attempt;
-          after.add(() -> scheduler.now(() -> schedule(e.id, attempt)));
+          after.add(() -> scheduler.now(() -> placement.schedule(e.id, attempt)));
         }
       }
     }
@@ -380,217 +384,17 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     run(after);
   }
 
-  // --- scheduling ---
-
-  /** Asks a node manager for a worker for the current attempt of an actor. */
-  private void schedule(ByteString id, long attempt) {
-    Context.CancellableContext call;
-    Address target;
-    ResourceAmounts resources;
-    synchronized (this) {
-      ActorEntry e = current(id, attempt);
-      if (e == null || e.leaseCall != null || e.lease != null) {
-        return;
-      }
-      Optional<NodeInfo> node = pickNode(e.spec);
-      if (node.isEmpty()) {
-        pending(e, "no node is alive to place it on; waiting for a node manager to join");
-        retryLater(e);
-        return;
-      }
-      NodeInfo n = node.get();
-      target = n.getAddress().toBuilder().setNodeId(n.getNodeId()).build();
-      call = Context.ROOT.withCancellation();
-      e.leaseCall = call;
-      e.leaseNodeId = n.getNodeId();
-      resources = e.spec.getResources();
-    }
-    scheduler.requestLease(id, attempt, call, target, resources, false);
-  }
-
-  /** The owner's node if alive, else an alive node whose totals fit, else any alive node. */
-  private Optional<NodeInfo> pickNode(ActorCreationSpec spec) {
-    String ownerNode = spec.getOwner().getNodeId();
-    if (!ownerNode.isEmpty()) {
-      Optional<NodeInfo> own = nodes.get(ownerNode).filter(NodeInfo::getAlive);
-      if (own.isPresent()) {
-        return own;
-      }
-    }
-    List<NodeInfo> alive = nodes.all().stream().filter(NodeInfo::getAlive).toList();
-    for (NodeInfo n : alive) {
-      if (fits(spec.getResources(), n.getTotal())) {
-        return Optional.of(n);
-      }
-    }
-    return alive.stream().findFirst();
-  }
-
-  private static boolean fits(ResourceAmounts demand, ResourceAmounts total) {
-    for (Map.Entry<String, Long> d : demand.getAmountsMap().entrySet()) {
-      if (d.getValue() > total.getAmountsOrDefault(d.getKey(), 0L)) {
-        return false;
-      }
-    }
-    return true;
-  }
+  // --- transitions (under the monitor; RPCs and replies go to `after`) ---
 
   /** The entry when the attempt is still the current one of a live actor, else null. */
-  private ActorEntry current(ByteString id, long attempt) {
+  ActorEntry current(ByteString id, long attempt) {
     ActorEntry e = actors.get(id);
     return e == null || closed || e.dead() || e.attempt != attempt ? null : e;
   }
 
-  private void retryLater(ActorEntry e) {
-    long attempt = e.attempt;
-    scheduler.later(() -> schedule(e.id, attempt), retryPeriod);
-  }
-
-  private static void pending(ActorEntry e, String reason) {
-    e.info = e.info.toBuilder().setPendingReason(reason).build();
-  }
-
-  @Override
-  public void leaseReplied(ByteString id, long attempt, Context.CancellableContext call,
-      ByteString leaseId, Address nodeManager, LeaseReply reply) {
-    List<Runnable> after = new ArrayList<>();
-    synchronized (this) {
-      ActorEntry e = current(id, attempt);
-      boolean stale = e == null || e.leaseCall != call;
-      switch (reply.getResultCase()) {
-        case GRANTED -> {
-          LeaseReply.Granted g = reply.getGranted();
-          if (stale) {
-            if (!closed) {
-              LOG.debug("returning a late grant of {} for actor {}", RpcChannels.key(g.getWorker()),
-                  ActorSpecs.hex(id));
-              after.add(() -> scheduler.returnLease(nodeManager, leaseId, false));
-            }
-            break;
-          }
-          e.leaseCall = null;
-          String nodeId = !g.getWorker().getNodeId().isEmpty() ? g.getWorker().getNodeId()
-              : nodeManager.getNodeId();
-          ActorEntry.Lease lease = new ActorEntry.Lease(leaseId, nodeManager, nodeId,
-              g.getWorker().toBuilder().setNodeId(nodeId).build(), g.getWorkerPid(),
-              g.getGpuIdsList());
-          e.lease = lease;
-          hosts.put(lease.workerId(), id);
-          int restarts = e.info.getNumRestarts();
-          LOG.debug("{}: worker {} (pid {}) granted on node {}; creating the instance",
-              e.describe(), lease.workerId(), lease.pid, nodeId);
-          after.add(() -> scheduler.createActor(id, attempt, lease, e.spec, restarts));
-        }
-        case SPILLBACK -> {
-          if (stale) {
-            break;
-          }
-          Address target = reply.getSpillback();
-          Context.CancellableContext next = Context.ROOT.withCancellation();
-          e.leaseCall = next;
-          e.leaseNodeId = target.getNodeId();
-          ResourceAmounts resources = e.spec.getResources();
-          LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
-          after.add(() -> scheduler.requestLease(id, attempt, next, target, resources, true));
-        }
-        case INFEASIBLE -> {
-          if (stale) {
-            break;
-          }
-          e.leaseCall = null;
-          pending(e, "infeasible: " + reply.getInfeasible());
-          if (!e.infeasibleWarned) {
-            e.infeasibleWarned = true;
-            LOG.warn("{} cannot be placed yet: {} (it needs {}); retrying every {} ms",
-                e.describe(), reply.getInfeasible(), GcsServiceImpl.format(e.spec.getResources()),
-                retryPeriod.toMillis());
-          }
-          retryLater(e);
-        }
-        default -> {
-          if (stale) {
-            break;
-          }
-          e.leaseCall = null;
-          LOG.debug("{}: lease request rejected by {}: {}; retrying", e.describe(),
-              RpcChannels.key(nodeManager), reply.getRejected());
-          retryLater(e);
-        }
-      }
-    }
-    run(after);
-  }
-
-  @Override
-  public void leaseFailed(ByteString id, long attempt, Context.CancellableContext call,
-      Address nodeManager, Status status) {
-    synchronized (this) {
-      ActorEntry e = current(id, attempt);
-      if (e == null || e.leaseCall != call) {
-        return;
-      }
-      e.leaseCall = null;
-      String why = "asking the node manager at " + RpcChannels.key(nodeManager)
-          + " for a worker failed: " + status.getCode()
-          + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
-      pending(e, why);
-      LOG.debug("{}: {}; retrying", e.describe(), why);
-      retryLater(e);
-    }
-  }
-
-  @Override
-  public void created(ByteString id, long attempt, ActorEntry.Lease lease, CreateActorReply reply) {
-    List<Runnable> after = new ArrayList<>();
-    synchronized (this) {
-      ActorEntry e = current(id, attempt);
-      if (e == null || e.lease != lease) {
-        if (!closed) {
-          after.add(() -> scheduler.returnLease(lease, true));
-        }
-      } else if (reply.getCreationError().isEmpty()) {
-        e.info = e.info.toBuilder()
-            .setState(ActorState.ALIVE)
-            .setAddress(lease.worker)
-            .setPid(lease.pid)
-            .setNodeId(lease.nodeId)
-            .clearGpuIds().addAllGpuIds(lease.gpuIds)
-            .clearPendingReason()
-            .build();
-        bump(e, after);
-        LOG.debug("{} is alive on worker {} (pid {}, node {}, restarts {})", e.describe(),
-            lease.workerId(), lease.pid, lease.nodeId, e.info.getNumRestarts());
-      } else {
-        markDead(e, "the actor's constructor failed: " + reply.getErrorMessage(),
-            reply.getCreationError(), after);
-      }
-    }
-    run(after);
-  }
-
-  @Override
-  public void createFailed(ByteString id, long attempt, ActorEntry.Lease lease, Status status) {
-    List<Runnable> after = new ArrayList<>();
-    synchronized (this) {
-      ActorEntry e = current(id, attempt);
-      if (e == null || e.lease != lease) {
-        if (!closed) {
-          after.add(() -> scheduler.returnLease(lease, true));
-        }
-      } else {
-        instanceDied(e, "creating the actor on worker " + lease.workerId() + " failed: "
-            + status.getCode()
-            + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"),
-            true, after);
-      }
-    }
-    run(after);
-  }
-
-  // --- transitions (under the monitor; RPCs and replies go to `after`) ---
 
   /** Bumps the version and wakes the long polls with the new info. */
-  private void bump(ActorEntry e, List<Runnable> after) {
+  void bump(ActorEntry e, List<Runnable> after) {
     e.info = e.info.toBuilder().setVersion(e.info.getVersion() + 1).build();
     if (!e.waiters.isEmpty()) {
       List<Waiter> woken = List.copyOf(e.waiters);
@@ -627,7 +431,7 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
    * The current instance's process died (or was killed): the actor restarts when it has
    * restarts left, else it is DEAD.
    */
-  private void instanceDied(ActorEntry e, String reason, boolean returnLease,
+  void instanceDied(ActorEntry e, String reason, boolean returnLease,
       List<Runnable> after) {
     ActorEntry.Lease lease = e.lease;
     String cause = (lease == null ? "the actor's process" : lease.process())
@@ -652,11 +456,11 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     LOG.info("{}: {}; restarting it (restart {} of {})", e.describe(), cause, restarts + 1,
         e.spec.getMaxRestarts() == -1 ? "unlimited" : e.spec.getMaxRestarts());
     long attempt = e.attempt;
-    after.add(() -> scheduler.now(() -> schedule(e.id, attempt)));
+    after.add(() -> scheduler.now(() -> placement.schedule(e.id, attempt)));
   }
 
   /** The actor is DEAD for good: its lease (if any) is returned as failed, its name freed. */
-  private void markDead(ActorEntry e, String cause, ByteString creationError,
+  void markDead(ActorEntry e, String cause, ByteString creationError,
       List<Runnable> after) {
     cancelLeaseCall(e, after);
     dropLease(e, true, after);
@@ -708,6 +512,19 @@ final class ActorManager implements NodeListener, ActorScheduler.Callbacks, Auto
     }
     run(after);
     scheduler.close();
+  }
+
+  /** Returns how many long polls are waiting. */
+  synchronized int pendingPolls() {
+    int n = 0;
+    for (ActorEntry e : actors.values()) {
+      n += e.waiters.size();
+    }
+    return n;
+  }
+
+  ActorPlacement placement() {
+    return placement;
   }
 
   int channelCount() {

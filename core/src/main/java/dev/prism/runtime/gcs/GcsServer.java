@@ -202,6 +202,10 @@ public final class GcsServer implements AutoCloseable {
     return actors.info(actorId);
   }
 
+  ActorManager actorManager() {
+    return actors;
+  }
+
   /**
    * Adds a listener for nodes joining and dying.
    *
