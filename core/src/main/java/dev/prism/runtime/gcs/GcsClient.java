@@ -1,7 +1,16 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.ActorCreationSpec;
+import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.GetActorReply;
+import dev.prism.runtime.rpc.GetActorRequest;
+import dev.prism.runtime.rpc.KillActorRequest;
+import dev.prism.runtime.rpc.ListActorsRequest;
+import dev.prism.runtime.rpc.MarkJobFinishedRequest;
+import dev.prism.runtime.rpc.RegisterActorRequest;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.GetAllNodesRequest;
 import dev.prism.runtime.rpc.KvDeleteRequest;
@@ -21,21 +30,29 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * A blocking client of the GCS. Every call has a deadline ({@link #rpcTimeout()}); a failed call
  * throws {@link GcsException} whose cause is the gRPC {@link StatusRuntimeException} (read its
- * code with {@link Status#fromThrowable}). Thread safe; close it to release the channel.
+ * code with {@link GcsException#statusCode()}). When the GCS refuses a request (a malformed or
+ * duplicate actor, an unknown node) the exception's message is the GCS's own description, which
+ * names the problem and what to do. Thread safe; close it to release the channel.
  */
 public final class GcsClient implements AutoCloseable {
 
   /** The default deadline of each call: 10 seconds. */
   public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Codes the GCS answers with on purpose; their description is the whole message. */
+  private static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.INVALID_ARGUMENT,
+      Status.Code.ALREADY_EXISTS, Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION);
 
   private final String address;
   private final Duration rpcTimeout;
@@ -117,10 +134,18 @@ public final class GcsClient implements AutoCloseable {
   }
 
   private <T> T call(String what, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> rpc) {
+    return call(what, rpcTimeout, rpc);
+  }
+
+  private <T> T call(String what, Duration deadline,
+      Function<GcsServiceGrpc.GcsServiceBlockingStub, T> rpc) {
     try {
-      return rpc.apply(stub.withDeadlineAfter(rpcTimeout.toNanos(), TimeUnit.NANOSECONDS));
+      return rpc.apply(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
       Status s = e.getStatus();
+      if (REFUSALS.contains(s.getCode()) && s.getDescription() != null) {
+        throw new GcsException(s.getDescription(), e);
+      }
       throw new GcsException("GCS call " + what + " to " + address + " failed: " + s.getCode()
           + (s.getDescription() == null ? "" : " (" + s.getDescription() + ")")
           + (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
@@ -233,6 +258,120 @@ public final class GcsClient implements AutoCloseable {
   public List<String> kvKeys(String namespace, String prefix) {
     return call("KvKeys", s -> s.kvKeys(
         KvKeysRequest.newBuilder().setNamespace(namespace).setPrefix(prefix).build()).getKeysList());
+  }
+
+  /**
+   * Tells the GCS that a job ended: its actors that are not detached are destroyed.
+   *
+   * @param jobId the job id (as {@link #registerJob} returned it)
+   */
+  public void markJobFinished(ByteString jobId) {
+    call("MarkJobFinished", s -> s.markJobFinished(
+        MarkJobFinishedRequest.newBuilder().setJobId(jobId).build()));
+  }
+
+  /**
+   * Registers an actor; the GCS then places and creates it asynchronously (watch it with
+   * {@link #getActor(ByteString, long, Duration)}).
+   *
+   * @param spec the creation spec: a fresh 16-byte actor id, the function, the owner
+   * @return the actor as registered: PENDING_CREATION, version 1
+   * @throws GcsException with {@link GcsException#isAlreadyExists()} when the id or the name
+   *     (in its namespace) is taken, or status {@code INVALID_ARGUMENT} for a malformed spec;
+   *     the message says what is wrong
+   */
+  public ActorInfo registerActor(ActorCreationSpec spec) {
+    return call("RegisterActor", s -> s.registerActor(
+        RegisterActorRequest.newBuilder().setSpec(spec).build()).getActor());
+  }
+
+  /**
+   * Looks an actor up by id.
+   *
+   * @param actorId the 16-byte id
+   * @return the actor, or empty when the GCS does not know it
+   */
+  public Optional<ActorInfo> getActor(ByteString actorId) {
+    return found(call("GetActor", s -> s.getActor(
+        GetActorRequest.newBuilder().setActorId(actorId).build())));
+  }
+
+  /**
+   * Looks an actor up by name: the live actor of that name, or (when none is live) the last
+   * DEAD one.
+   *
+   * @param name the actor's name
+   * @param namespace its namespace
+   * @return the actor, or empty when no actor ever had that name there
+   */
+  public Optional<ActorInfo> getActor(String name, String namespace) {
+    return found(call("GetActor", s -> s.getActor(
+        GetActorRequest.newBuilder().setName(name).setNamespace(namespace).build())));
+  }
+
+  /**
+   * Waits (long poll) until an actor's version is above {@code afterVersion}, or the wait ends,
+   * and returns its info then. The GCS caps a wait at 60 seconds.
+   *
+   * @param actorId the 16-byte id
+   * @param afterVersion the version the caller knows; 0 answers at once
+   * @param wait how long to wait at most
+   * @return the actor (with its version unchanged when the wait ended first), or empty when the
+   *     GCS does not know it
+   */
+  public Optional<ActorInfo> getActor(ByteString actorId, long afterVersion, Duration wait) {
+    return found(call("GetActor", rpcTimeout.plus(wait), s -> s.getActor(
+        GetActorRequest.newBuilder().setActorId(actorId).setAfterVersion(afterVersion)
+            .setTimeoutMs(Math.max(1, wait.toMillis())).build())));
+  }
+
+  private static Optional<ActorInfo> found(GetActorReply reply) {
+    return reply.getFound() ? Optional.of(reply.getActor()) : Optional.empty();
+  }
+
+  /**
+   * Kills an actor: its process is killed at once; it restarts (counting a restart) unless
+   * {@code noRestart}.
+   *
+   * @param actorId the 16-byte id
+   * @param noRestart whether it is DEAD for good
+   * @param reason why, for its death cause ("" for the default)
+   * @param outOfScope sent by the owner when the last handle went away: ignored for detached and
+   *     named actors
+   * @return false when the GCS does not know the actor
+   */
+  public boolean killActor(ByteString actorId, boolean noRestart, String reason,
+      boolean outOfScope) {
+    return call("KillActor", s -> s.killActor(KillActorRequest.newBuilder()
+        .setActorId(actorId).setNoRestart(noRestart).setReason(reason).setOutOfScope(outOfScope)
+        .build()).getFound());
+  }
+
+  /**
+   * Lists every actor the GCS knows, including the most recent DEAD ones.
+   *
+   * @return the actors, in registration order
+   */
+  public List<ActorInfo> listActors() {
+    return call("ListActors",
+        s -> s.listActors(ListActorsRequest.getDefaultInstance()).getActorsList());
+  }
+
+  /**
+   * Reports that a worker process died (node managers report every worker death): the actor it
+   * hosted restarts or dies, the actors it owned that are not detached are destroyed.
+   *
+   * @param nodeId the worker's node
+   * @param workerId the worker's id
+   * @param pid its process id
+   * @param exitCode its exit code
+   * @param reason why it died, for the actors' death causes ("" gives the exit code)
+   */
+  public void reportWorkerFailure(String nodeId, String workerId, int pid, int exitCode,
+      String reason) {
+    call("ReportWorkerFailure", s -> s.reportWorkerFailure(ReportWorkerFailureRequest
+        .newBuilder().setNodeId(nodeId).setWorkerId(workerId).setPid(pid).setExitCode(exitCode)
+        .setReason(reason).build()));
   }
 
   /** Closes the channel. Idempotent. */

@@ -13,12 +13,40 @@ import java.util.Objects;
  * @param nodeTimeout how long a node may go without a resource report before it is declared dead
  * @param healthCheckPeriod how often the GCS looks for nodes whose reports stopped
  * @param clock the time source for liveness (inject a manual one in tests)
+ * @param actorRetryPeriod how long the GCS waits before it asks again for a worker for an actor
+ *     whose lease request was infeasible, rejected or failed
+ * @param actorCreationTimeout how long an actor's constructor may run on its worker before the
+ *     creation counts as failed (the worker is then treated as dead)
  */
 public record GcsConfig(
-    String host, int port, Duration nodeTimeout, Duration healthCheckPeriod, InstantSource clock) {
+    String host, int port, Duration nodeTimeout, Duration healthCheckPeriod, InstantSource clock,
+    Duration actorRetryPeriod, Duration actorCreationTimeout) {
 
   /** The default node timeout: 10 seconds. */
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The default actor retry period: 1 second. */
+  public static final Duration DEFAULT_ACTOR_RETRY_PERIOD = Duration.ofSeconds(1);
+
+  /** The default actor creation timeout: 10 minutes. */
+  public static final Duration DEFAULT_ACTOR_CREATION_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * Creates a configuration with the default actor settings ({@link #DEFAULT_ACTOR_RETRY_PERIOD},
+   * {@link #DEFAULT_ACTOR_CREATION_TIMEOUT}).
+   *
+   * @param host the address to bind
+   * @param port the port to bind; 0 picks a free ephemeral port
+   * @param nodeTimeout how long a node may go without a resource report
+   * @param healthCheckPeriod how often silent nodes are looked for
+   * @param clock the time source for liveness
+   * @throws GcsException if a value is out of range
+   */
+  public GcsConfig(String host, int port, Duration nodeTimeout, Duration healthCheckPeriod,
+      InstantSource clock) {
+    this(host, port, nodeTimeout, healthCheckPeriod, clock, DEFAULT_ACTOR_RETRY_PERIOD,
+        DEFAULT_ACTOR_CREATION_TIMEOUT);
+  }
 
   /**
    * Validates the configuration.
@@ -30,6 +58,8 @@ public record GcsConfig(
     Objects.requireNonNull(nodeTimeout, "nodeTimeout");
     Objects.requireNonNull(healthCheckPeriod, "healthCheckPeriod");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(actorRetryPeriod, "actorRetryPeriod");
+    Objects.requireNonNull(actorCreationTimeout, "actorCreationTimeout");
     if (host.isBlank()) {
       throw new GcsException("GCS host is blank; give an address such as 127.0.0.1");
     }
@@ -45,11 +75,31 @@ public record GcsConfig(
       throw new GcsException(
           "healthCheckPeriod " + healthCheckPeriod + " must be positive, e.g. PT1S");
     }
+    if (actorRetryPeriod.isNegative() || actorRetryPeriod.isZero()) {
+      throw new GcsException("actorRetryPeriod " + actorRetryPeriod + " must be positive, e.g. "
+          + DEFAULT_ACTOR_RETRY_PERIOD);
+    }
+    if (actorCreationTimeout.isNegative() || actorCreationTimeout.isZero()) {
+      throw new GcsException("actorCreationTimeout " + actorCreationTimeout
+          + " must be positive, e.g. " + DEFAULT_ACTOR_CREATION_TIMEOUT);
+    }
+  }
+
+  /**
+   * Returns a builder that starts from this configuration.
+   *
+   * @return a new builder with every value of this configuration
+   */
+  public Builder toBuilder() {
+    return new Builder().host(host).port(port).nodeTimeout(nodeTimeout)
+        .healthCheckPeriod(healthCheckPeriod).clock(clock).actorRetryPeriod(actorRetryPeriod)
+        .actorCreationTimeout(actorCreationTimeout);
   }
 
   /**
    * Returns a builder with the defaults: {@code 127.0.0.1}, an ephemeral port, a 10 s node
-   * timeout checked every second, the system clock.
+   * timeout checked every second, the system clock, actor lease retries every second and a
+   * 10 minute actor creation timeout.
    *
    * @return a new builder
    */
@@ -64,6 +114,8 @@ public record GcsConfig(
     private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
     private Duration healthCheckPeriod = Duration.ofSeconds(1);
     private InstantSource clock = InstantSource.system();
+    private Duration actorRetryPeriod = DEFAULT_ACTOR_RETRY_PERIOD;
+    private Duration actorCreationTimeout = DEFAULT_ACTOR_CREATION_TIMEOUT;
 
     private Builder() {}
 
@@ -123,13 +175,37 @@ public record GcsConfig(
     }
 
     /**
+     * Sets how long to wait before asking again for a worker for an actor that could not be
+     * placed (infeasible, rejected, or the node manager unreachable).
+     *
+     * @param period positive
+     * @return this builder
+     */
+    public Builder actorRetryPeriod(Duration period) {
+      this.actorRetryPeriod = period;
+      return this;
+    }
+
+    /**
+     * Sets how long an actor's constructor may run before its creation counts as failed.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder actorCreationTimeout(Duration timeout) {
+      this.actorCreationTimeout = timeout;
+      return this;
+    }
+
+    /**
      * Builds the configuration.
      *
      * @return the configuration
      * @throws GcsException if a value is out of range
      */
     public GcsConfig build() {
-      return new GcsConfig(host, port, nodeTimeout, healthCheckPeriod, clock);
+      return new GcsConfig(host, port, nodeTimeout, healthCheckPeriod, clock, actorRetryPeriod,
+          actorCreationTimeout);
     }
   }
 }

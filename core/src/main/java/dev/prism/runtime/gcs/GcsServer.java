@@ -1,5 +1,7 @@
 package dev.prism.runtime.gcs;
 
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -15,8 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The global control store: serves {@code GcsService} (see {@code gcs.proto}) on a host and port,
- * with in-memory tables of nodes (with liveness), jobs and a namespaced key-value store, and the
- * cluster resource view that node managers update with {@code ReportResources}.
+ * with in-memory tables of nodes (with liveness), jobs, actors and a namespaced key-value store,
+ * and the cluster resource view that node managers update with {@code ReportResources}.
+ *
+ * <p>Actors: {@code RegisterActor} records an actor as PENDING_CREATION and places it
+ * asynchronously: the GCS asks the node manager of the owner's node for a worker lease (following
+ * spillback), then calls {@code CreateActor} on the granted worker. It restarts actors whose
+ * process died (up to their {@code max_restarts}), and destroys actors whose owner or job ended
+ * unless they are detached.
  *
  * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode},
  * or until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked
@@ -36,16 +44,18 @@ public final class GcsServer implements AutoCloseable {
   private final GcsConfig config;
   private final NodeTable nodes;
   private final GcsServiceImpl service;
+  private final ActorManager actors;
   private final Server server;
   private final ScheduledExecutorService healthChecker;
   private final int port;
   private volatile boolean closed;
 
-  private GcsServer(GcsConfig config, NodeTable nodes, GcsServiceImpl service, Server server,
-      ScheduledExecutorService healthChecker) {
+  private GcsServer(GcsConfig config, NodeTable nodes, GcsServiceImpl service,
+      ActorManager actors, Server server, ScheduledExecutorService healthChecker) {
     this.config = config;
     this.nodes = nodes;
     this.service = service;
+    this.actors = actors;
     this.server = server;
     this.healthChecker = healthChecker;
     this.port = server.getPort();
@@ -70,7 +80,9 @@ public final class GcsServer implements AutoCloseable {
    */
   public static GcsServer start(GcsConfig config) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
-    GcsServiceImpl service = new GcsServiceImpl(nodes, new JobTable(config.clock()), new KvTable());
+    ActorManager actors = new ActorManager(nodes, config);
+    GcsServiceImpl service =
+        new GcsServiceImpl(nodes, new JobTable(config.clock()), new KvTable(), actors);
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
@@ -78,6 +90,7 @@ public final class GcsServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
+      actors.close();
       throw new GcsException("cannot start the GCS on " + config.host() + ":" + config.port()
           + ": " + e.getMessage() + "; choose another port, or 0 for an ephemeral one", e);
     }
@@ -86,7 +99,8 @@ public final class GcsServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    GcsServer gcs = new GcsServer(config, nodes, service, server, checker);
+    actors.serveAt(config.host(), server.getPort());
+    GcsServer gcs = new GcsServer(config, nodes, service, actors, server, checker);
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
     LOG.debug("GCS listening on {}", gcs.address());
@@ -169,6 +183,30 @@ public final class GcsServer implements AutoCloseable {
   }
 
   /**
+   * Returns a snapshot of the actor table: every registered actor, including the most recent
+   * DEAD ones (at most 10,000 of those are kept).
+   *
+   * @return the actors, in registration order
+   */
+  public List<ActorInfo> actors() {
+    return actors.list();
+  }
+
+  /**
+   * Returns one actor's current info.
+   *
+   * @param actorId the actor's 16-byte id
+   * @return the actor, or empty when it is not (or no longer) in the table
+   */
+  public Optional<ActorInfo> actor(ByteString actorId) {
+    return actors.info(actorId);
+  }
+
+  ActorManager actorManager() {
+    return actors;
+  }
+
+  /**
    * Adds a listener for nodes joining and dying.
    *
    * @param listener the listener
@@ -185,6 +223,8 @@ public final class GcsServer implements AutoCloseable {
     }
     closed = true;
     healthChecker.shutdownNow();
+    // First: answers the long polls and cancels lease requests, so the server drains quickly.
+    actors.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -1,6 +1,18 @@
 package dev.prism.runtime.gcs;
 
 import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.GetActorReply;
+import dev.prism.runtime.rpc.GetActorRequest;
+import dev.prism.runtime.rpc.KillActorReply;
+import dev.prism.runtime.rpc.KillActorRequest;
+import dev.prism.runtime.rpc.ListActorsReply;
+import dev.prism.runtime.rpc.ListActorsRequest;
+import dev.prism.runtime.rpc.MarkJobFinishedReply;
+import dev.prism.runtime.rpc.MarkJobFinishedRequest;
+import dev.prism.runtime.rpc.RegisterActorReply;
+import dev.prism.runtime.rpc.RegisterActorRequest;
+import dev.prism.runtime.rpc.ReportWorkerFailureReply;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
 import dev.prism.runtime.rpc.GetAllNodesReply;
 import dev.prism.runtime.rpc.GetAllNodesRequest;
 import dev.prism.runtime.rpc.KvDeleteReply;
@@ -22,6 +34,7 @@ import dev.prism.runtime.rpc.UnregisterNodeReply;
 import dev.prism.runtime.rpc.UnregisterNodeRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.math.BigDecimal;
 import java.util.List;
@@ -41,12 +54,15 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final NodeTable nodes;
   private final JobTable jobs;
   private final KvTable kv;
+  private final ActorManager actors;
   private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
 
-  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv) {
+  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors) {
     this.nodes = nodes;
     this.jobs = jobs;
     this.kv = kv;
+    this.actors = actors;
+    listeners.add(actors);
   }
 
   void addListener(NodeListener listener) {
@@ -182,6 +198,53 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
     out.onNext(KvKeysReply.newBuilder()
         .addAllKeys(kv.keys(request.getNamespace(), request.getPrefix()))
         .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void markJobFinished(MarkJobFinishedRequest request,
+      StreamObserver<MarkJobFinishedReply> out) {
+    LOG.debug("job {} finished", ActorSpecs.hex(request.getJobId()));
+    actors.jobFinished(request.getJobId());
+    out.onNext(MarkJobFinishedReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void registerActor(RegisterActorRequest request, StreamObserver<RegisterActorReply> out) {
+    RegisterActorReply reply;
+    try {
+      reply = RegisterActorReply.newBuilder().setActor(actors.register(request.getSpec())).build();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    out.onNext(reply);
+    out.onCompleted();
+  }
+
+  @Override
+  public void getActor(GetActorRequest request, StreamObserver<GetActorReply> out) {
+    actors.get(request, out);
+  }
+
+  @Override
+  public void killActor(KillActorRequest request, StreamObserver<KillActorReply> out) {
+    out.onNext(KillActorReply.newBuilder().setFound(actors.kill(request)).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listActors(ListActorsRequest request, StreamObserver<ListActorsReply> out) {
+    out.onNext(ListActorsReply.newBuilder().addAllActors(actors.list()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void reportWorkerFailure(ReportWorkerFailureRequest request,
+      StreamObserver<ReportWorkerFailureReply> out) {
+    actors.workerFailed(request);
+    out.onNext(ReportWorkerFailureReply.getDefaultInstance());
     out.onCompleted();
   }
 }
