@@ -7,8 +7,9 @@ package dev.prism;
  * process made them (unless the actor allows concurrent calls).
  *
  * <p>Handles can be passed to tasks and to other actors, as arguments or inside other values, and
- * keep working there. An actor that is not named and not detached is destroyed once no handle to
- * it is left anywhere. Implemented by Prism only.
+ * keep working there. An actor that is not detached is destroyed once no handle that came from
+ * its creation is left anywhere (handles found by name with {@link Prism#getActor(String)} do not
+ * keep it alive, as in Ray). Implemented by Prism only.
  *
  * @param <A> the actor's class
  */

@@ -4,7 +4,7 @@ package dev.prism;
 public enum ActorLifetime {
   /**
    * The default: the actor is destroyed when its creator's job ends, when the process that
-   * created it dies, or (if it has no name) when no handle to it is left.
+   * created it dies, or when no handle to it from its creation is left.
    */
   OWNED,
   /**

@@ -74,6 +74,49 @@ class ActorRestartTest {
     retried.kill();
   }
 
+  /** Records the calls it ran, slowly. */
+  public static final class SlowRecorder {
+    private final java.util.List<Integer> seen = new java.util.ArrayList<>();
+
+    public SlowRecorder() {}
+
+    public void record(int i) throws InterruptedException {
+      Thread.sleep(10);
+      seen.add(i);
+    }
+
+    public java.util.List<Integer> seen() {
+      return seen;
+    }
+
+    public long pid() {
+      return ProcessHandle.current().pid();
+    }
+  }
+
+  @Test
+  void callsRetriedAcrossARestartKeepTheirOrder() throws Exception {
+    ActorHandle<SlowRecorder> recorder = Prism.actor(SlowRecorder::new).setMaxRestarts(1)
+        .setMaxTaskRetries(-1).remote();
+    long pid = Prism.get(recorder.task(SlowRecorder::pid).remote(), WAIT);
+    java.util.List<ObjectRef<Void>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      calls.add(recorder.task(SlowRecorder::record, i).remote());
+    }
+    Thread.sleep(300);
+    kill9(pid);
+    Prism.get(calls, WAIT);
+    java.util.List<Integer> seen = Prism.get(recorder.task(SlowRecorder::seen).remote(), WAIT);
+    assertThat(seen).as("the new instance ran a gapless, ordered tail of the calls")
+        .isNotEmpty().endsWith(99);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i)).isEqualTo(seen.get(i - 1) + 1);
+    }
+    assertThat(seen.get(0)).as("the restart happened while calls were running").isLessThan(99)
+        .isGreaterThan(0);
+    recorder.kill();
+  }
+
   @Test
   void killWithRestartRunsTheConstructorAgain() {
     ActorHandle<ActorTest.Counter> counter = Prism.actor(ActorTest.Counter::new)

@@ -190,6 +190,19 @@ class ActorTest {
     }
   }
 
+  /** Keeps a handle it was given. */
+  public static final class Holder {
+    private final ActorHandle<Counter> held;
+
+    public Holder(ActorHandle<Counter> held) {
+      this.held = held;
+    }
+
+    public int incHeld() {
+      return Prism.get(held.task(Counter::inc).remote(), WAIT);
+    }
+  }
+
   /** A constructor that fails. */
   public static final class Broken {
     public Broken(String why) {
@@ -411,6 +424,58 @@ class ActorTest {
     return Prism.get(counter.task(Counter::pid).remote(), WAIT);
   }
 
+  static int slowFive() throws InterruptedException {
+    Thread.sleep(700);
+    return 5;
+  }
+
+  static int failing() {
+    throw new IllegalArgumentException("bad input");
+  }
+
+  @Test
+  void callsWaitInOrderForArgumentsThatAreNotReadyAndFailWithTheirErrors() {
+    ActorHandle<Counter> counter = Prism.actor(Counter::new).remote();
+    ObjectRef<Integer> five = Prism.task(ActorTest::slowFive).remote();
+    ObjectRef<Integer> added = counter.task(Counter::add, five).remote();
+    ObjectRef<Integer> after = counter.task(Counter::inc).remote();
+    assertThat(Prism.get(added, WAIT)).isEqualTo(5);
+    assertThat(Prism.get(after, WAIT)).as("the call behind waited for the one before").isEqualTo(6);
+    ObjectRef<Integer> bad = Prism.task(ActorTest::failing).remote();
+    assertThatThrownBy(() -> Prism.get(counter.task(Counter::add, bad).remote(), WAIT))
+        .isInstanceOf(TaskException.class).hasMessageContaining("bad input");
+    assertThat(Prism.get(counter.task(Counter::get).remote(), WAIT)).isEqualTo(6);
+    counter.kill();
+  }
+
+  @Test
+  void aRunningCallCanBeCancelledAndTheActorGoesOn() throws Exception {
+    ActorHandle<Sleeper> sleeper = Prism.actor(Sleeper::new).remote();
+    long pid = Prism.get(sleeper.task(Sleeper::pid).remote(), WAIT);
+    ObjectRef<String> slow = sleeper.task(Sleeper::sleep, 30_000L).remote();
+    Thread.sleep(500);
+    assertThat(Prism.cancel(slow)).isTrue();
+    assertThatThrownBy(() -> Prism.get(slow, WAIT)).isInstanceOf(TaskCancelledException.class);
+    // The interrupt went to that call only: the next ones run normally on the same process.
+    assertThat(Prism.get(sleeper.task(Sleeper::sleep, 50L).remote(), WAIT)).isEqualTo("slept");
+    assertThat(Prism.get(sleeper.task(Sleeper::pid).remote(), WAIT)).isEqualTo(pid);
+    sleeper.kill();
+  }
+
+  @Test
+  void aHandleHeldElsewhereKeepsTheActorAliveAfterTheCreatorDropsItsOwn() throws Exception {
+    ActorHandle<Holder> holder = Prism.actor(Holder::new, Prism.actor(Counter::new).remote())
+        .remote();
+    assertThat(Prism.get(holder.task(Holder::incHeld).remote(), WAIT)).isEqualTo(1);
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    assertThat(Prism.get(holder.task(Holder::incHeld).remote(), WAIT))
+        .as("the counter lives while the holder has its handle").isEqualTo(2);
+    holder.kill();
+  }
+
   @Test
   void misuseIsRefusedWithAClearMessage() {
     assertThatThrownBy(() -> Prism.actor(Counter::new).setMaxConcurrency(0))
@@ -431,6 +496,10 @@ class ActorTest {
         .isInstanceOf(PrismException.class).hasMessageContaining("instance method");
     assertThatThrownBy(() -> Prism.task(Counter::inc, new Counter()))
         .isInstanceOf(PrismException.class).hasMessageContaining("actor");
+    ActorHandle<Gathering> gathering = Prism.actor(Gathering::new, 1).remote();
+    assertThatThrownBy(() -> gathering.task(Gathering::arrive))
+        .isInstanceOf(PrismException.class).hasMessageContaining("taskAsync");
+    gathering.kill();
     counter.kill();
     ActorHandle<Sleeper> sleeper = Prism.actor(Sleeper::new).remote();
     ObjectRef<String> slow = sleeper.task(Sleeper::sleep, 3_000L).remote();

@@ -272,9 +272,8 @@ final class ActorManager implements NodeListener, AutoCloseable {
       if (e.dead() || closed) {
         return true;
       }
-      if (request.getOutOfScope() && (e.spec.getDetached() || !e.spec.getName().isEmpty())) {
-        LOG.debug("{} is out of scope for its owner but {}; keeping it", e.describe(),
-            e.spec.getDetached() ? "detached" : "named");
+      if (request.getOutOfScope() && e.spec.getDetached()) {
+        LOG.debug("{} is out of scope for its owner but detached; keeping it", e.describe());
         return true;
       }
       String reason = !request.getReason().isEmpty() ? request.getReason()

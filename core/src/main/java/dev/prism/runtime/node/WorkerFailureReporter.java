@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,15 @@ final class WorkerFailureReporter implements AutoCloseable {
         + (leaseHexId == null ? " while idle" : " while holding lease " + leaseHexId);
   }
 
-  /** Sends a report in the background; returns at once. */
+  /** How often a report the GCS did not acknowledge is sent again, and the first pause. */
+  private static final int ATTEMPTS = 6;
+  private static final long FIRST_RETRY_MILLIS = 500;
+
+  /**
+   * Sends a report in the background; returns at once. A report the GCS did not acknowledge
+   * (unreachable, timed out) is sent again with growing pauses: without it the GCS would
+   * believe a dead actor alive, and its callers would keep trying its address.
+   */
   void report(WorkerInfo worker, int exitCode, String reason) {
     if (stub == null || closed) {
       return;
@@ -79,6 +88,13 @@ final class WorkerFailureReporter implements AutoCloseable {
         .setExitCode(exitCode)
         .setReason(reason)
         .build();
+    send(request, 1);
+  }
+
+  private void send(ReportWorkerFailureRequest request, int attempt) {
+    if (closed) {
+      return;
+    }
     try {
       stub.withDeadlineAfter(DEADLINE.toNanos(), TimeUnit.NANOSECONDS)
           .reportWorkerFailure(request, new StreamObserver<>() {
@@ -87,19 +103,27 @@ final class WorkerFailureReporter implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-              LOG.debug("could not report the failure of worker {} to the GCS: {}",
-                  worker.workerId(), t.toString());
+              io.grpc.Status.Code code = io.grpc.Status.fromThrowable(t).getCode();
+              boolean retry = attempt < ATTEMPTS && !closed
+                  && (code == io.grpc.Status.Code.UNAVAILABLE
+                      || code == io.grpc.Status.Code.DEADLINE_EXCEEDED);
+              LOG.debug("could not report the failure of worker {} to the GCS (attempt {}): {}",
+                  request.getWorkerId(), attempt, t.toString());
+              if (retry) {
+                CompletableFuture.delayedExecutor(FIRST_RETRY_MILLIS << (attempt - 1),
+                    TimeUnit.MILLISECONDS).execute(() -> send(request, attempt + 1));
+              }
             }
 
             @Override
             public void onCompleted() {
-              LOG.debug("reported the failure of worker {} to the GCS: {}", worker.workerId(),
-                  reason);
+              LOG.debug("reported the failure of worker {} to the GCS: {}",
+                  request.getWorkerId(), request.getReason());
             }
           });
     } catch (RuntimeException e) {
-      LOG.debug("could not report the failure of worker {} to the GCS: {}", worker.workerId(),
-          e.toString());
+      LOG.debug("could not report the failure of worker {} to the GCS: {}",
+          request.getWorkerId(), e.toString());
     }
   }
 

@@ -21,16 +21,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The calls this process makes to one actor, on the caller's side: numbered in submission
- * order, pushed over one stream straight to the actor's process while it is alive, held while
- * it is being created or restarted, and retried or failed when its process dies. What the actor
- * is doing is learned from the GCS by long polling, only while there is no working stream.
+ * order, held (in order) until their pending arguments are ready, pushed over one stream
+ * straight to the actor's process while it is alive, held while it is being created or
+ * restarted, and retried or failed when its process dies. What the actor is doing is learned
+ * from the GCS by long polling, only while there is no working stream.
  *
- * <p>All state is guarded by this object's monitor; results are recorded outside it.
+ * <p>All state is guarded by this object's monitor. Results are recorded outside it (on the
+ * timer thread when found under it), so one queue's lock is never held while another's is taken.
  */
 final class ActorQueue {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorQueue.class);
-  /** How long one long poll of the GCS waits for the actor to change. */
+  /** How long one long poll of the GCS waits for an actor that is being (re)created. */
   static final long POLL_MILLIS = Long.getLong("prism.actor.pollMs", 30_000);
 
   private final ActorSubmitter submitter;
@@ -39,11 +41,24 @@ final class ActorQueue {
   private final int maxPendingCalls;
   private final int maxTaskRetries;
 
+  /** One push stream to the actor's process. */
+  private static final class Connection {
+    final Address address;
+    StreamObserver<PushTaskRequest> requests;
+    boolean broken;
+
+    Connection(Address address) {
+      this.address = address;
+    }
+  }
+
+  /** The latest actor info (without its creation spec, which callers do not need). */
   private ActorInfo info;
-  private StreamObserver<PushTaskRequest> stream;
-  private Address connected;
-  private int generation;
+  private Connection conn;
   private boolean polling;
+  /** Waiting for the channel to the same instance to be ready again after a break. */
+  private boolean reconnecting;
+  private boolean waitingOnHead;
   private long nextSequence;
   private boolean dead;
   private String lastBreak = "";
@@ -51,8 +66,11 @@ final class ActorQueue {
   private final ArrayDeque<PendingTask> unsent = new ArrayDeque<>();
   /** Calls pushed on the current stream, in order. */
   private final LinkedHashMap<ByteString, PendingTask> inflight = new LinkedHashMap<>();
-  /** Calls lost with a broken stream and not to be retried: failed once the GCS says why. */
-  private final List<PendingTask> orphaned = new ArrayList<>();
+  /**
+   * Calls in flight when the stream broke, in order: whether they are run again (max task
+   * retries) or fail, and with what cause, is settled once the GCS says what happened.
+   */
+  private final List<PendingTask> limbo = new ArrayList<>();
 
   ActorQueue(ActorSubmitter submitter, ByteString actorId, String display, int maxTaskRetries,
       int maxPendingCalls) {
@@ -70,7 +88,7 @@ final class ActorQueue {
   void submit(PendingTask task, Runnable register) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
-      int pending = unsent.size() + inflight.size() + orphaned.size();
+      int pending = unsent.size() + inflight.size() + limbo.size();
       if (maxPendingCalls > 0 && pending >= maxPendingCalls) {
         throw new PendingCallsLimitExceededException("actor " + display + " already has "
             + pending + " pending calls from this process, its max pending calls: wait for"
@@ -98,31 +116,72 @@ final class ActorQueue {
     if (dead) {
       return;
     }
-    if (stream != null) {
-      while (!unsent.isEmpty()) {
-        PendingTask task = unsent.poll();
+    if (conn != null && conn.requests != null) {
+      while (!unsent.isEmpty() && conn != null) {
+        PendingTask task = unsent.peek();
         if (task.cancelled) {
-          PendingTask t = task;
-          submitter.later(() -> submitter.finishCancelled(t));
+          unsent.poll();
+          submitter.later(() -> submitter.finishCancelled(task));
           continue;
         }
-        task.spec.setAttempt(task.attempt);
-        inflight.put(task.spec.getTaskId(), task);
-        stream.onNext(PushTaskRequest.newBuilder().setSpec(task.spec).build());
+        if (task.argsReady != null) {
+          if (!task.argsReady.isDone()) {
+            waitForHead(task);
+            return;
+          }
+          task.argsReady = null;
+          StoredValue error = submitter.inlineResolved(task);
+          if (error != null) {
+            unsent.poll();
+            submitter.later(() -> submitter.finish(task, error));
+            continue;
+          }
+        }
+        unsent.poll();
+        push(task);
       }
       return;
     }
-    if (!polling && (!unsent.isEmpty() || !orphaned.isEmpty())) {
-      poll();
+    if (!polling && !reconnecting && (!unsent.isEmpty() || !limbo.isEmpty())) {
+      poll(POLL_MILLIS);
     }
   }
 
-  private void poll() {
+  /** The call at the head waits for an argument: everything behind it waits too (order). */
+  private void waitForHead(PendingTask task) {
+    if (waitingOnHead) {
+      return;
+    }
+    waitingOnHead = true;
+    task.argsReady.whenComplete((ok, error) -> submitter.later(() -> {
+      synchronized (this) {
+        waitingOnHead = false;
+        pump();
+      }
+    }));
+  }
+
+  private void push(PendingTask task) {
+    task.spec.setAttempt(task.attempt);
+    inflight.put(task.spec.getTaskId(), task);
+    try {
+      conn.requests.onNext(PushTaskRequest.newBuilder().setSpec(task.spec).build());
+    } catch (RuntimeException e) {
+      // The call under the stream is already closed: handled like a break.
+      List<Runnable> after = new ArrayList<>();
+      broken(conn, e.toString(), after);
+      for (Runnable r : after) {
+        submitter.later(r);
+      }
+    }
+  }
+
+  private void poll(long timeoutMillis) {
     polling = true;
     long after = info == null ? 0 : info.getVersion();
     GetActorRequest request = GetActorRequest.newBuilder()
-        .setActorId(actorId).setAfterVersion(after).setTimeoutMs(POLL_MILLIS).build();
-    submitter.gcs().withDeadlineAfter(POLL_MILLIS + 10_000, TimeUnit.MILLISECONDS)
+        .setActorId(actorId).setAfterVersion(after).setTimeoutMs(timeoutMillis).build();
+    submitter.gcs().withDeadlineAfter(timeoutMillis + 10_000, TimeUnit.MILLISECONDS)
         .getActor(request, new StreamObserver<>() {
           @Override
           public void onNext(GetActorReply reply) {
@@ -164,27 +223,28 @@ final class ActorQueue {
         ActorInfo n = reply.getActor();
         boolean newer = info == null || n.getVersion() > info.getVersion();
         if (newer) {
-          info = n;
+          info = n.toBuilder().clearSpec().build();
         }
         switch (info.getState()) {
           case ALIVE -> {
-            if (!orphaned.isEmpty()) {
-              String why = newer
-                  ? "its process died while running the call (" + info.getDeathCause()
-                      + "); it was restarted, but calls are only run again with max task"
-                      + " retries set"
-                  : "the connection to it broke while it ran the call (" + lastBreak + ")";
-              failOrphaned(why, after);
-            }
-            if (stream == null) {
-              connect(info.getAddress());
+            settleLimbo(newer
+                ? "its process died while running the call (" + info.getDeathCause() + ")"
+                : "the connection to it broke while it ran the call (" + lastBreak + ")",
+                after);
+            if (conn == null && !reconnecting) {
+              if (newer) {
+                connect(info.getAddress());
+              } else {
+                // The same instance, by the GCS's account: its stream broke but it may live.
+                reconnectWhenReady(info.getAddress());
+              }
             }
           }
           case DEAD -> markDead(info.getDeathCause(), info, after);
           case PENDING_CREATION, RESTARTING -> {
-            if (!orphaned.isEmpty() && newer) {
-              failOrphaned("its process died while running the call (" + info.getDeathCause()
-                  + ") and calls are only run again with max task retries set", after);
+            if (newer) {
+              settleLimbo("its process died while running the call (" + info.getDeathCause()
+                  + ")", after);
             }
           }
           default -> { }
@@ -195,10 +255,48 @@ final class ActorQueue {
     run(after);
   }
 
+  /**
+   * The GCS still says the instance whose stream broke is alive (a dropped connection, or a
+   * death it has not heard of yet): connect again only once a connection to it is established,
+   * so no call is pushed to a process that is gone (the long poll meanwhile learns of a death).
+   */
+  private void reconnectWhenReady(Address address) {
+    reconnecting = true;
+    io.grpc.ManagedChannel channel = submitter.channelTo(address);
+    io.grpc.ConnectivityState state = channel.getState(true);
+    if (state == io.grpc.ConnectivityState.READY) {
+      reconnecting = false;
+      connect(address);
+      return;
+    }
+    if (state == io.grpc.ConnectivityState.SHUTDOWN) {
+      reconnecting = false;
+      submitter.schedule(() -> {
+        synchronized (this) {
+          pump();
+        }
+      }, 200);
+      return;
+    }
+    channel.notifyWhenStateChanged(state, () -> submitter.later(() -> {
+      synchronized (this) {
+        reconnecting = false;
+        if (!dead && conn == null && info != null && info.getAddress().equals(address)) {
+          reconnectWhenReady(address);
+          pump();
+        }
+      }
+    }));
+    if (!polling) {
+      poll(POLL_MILLIS);
+    }
+  }
+
   private void connect(Address address) {
-    int gen = ++generation;
-    connected = address;
-    stream = CoreWorkerServiceGrpc.newStub(submitter.channelTo(address))
+    Connection c = new Connection(address);
+    conn = c;
+    StreamObserver<PushTaskRequest> requests = CoreWorkerServiceGrpc
+        .newStub(submitter.channelTo(address))
         .pushTasks(new StreamObserver<>() {
           @Override
           public void onNext(PushTaskReply reply) {
@@ -207,14 +305,18 @@ final class ActorQueue {
 
           @Override
           public void onError(Throwable t) {
-            onBroken(gen, t.toString());
+            onBroken(c, t.toString());
           }
 
           @Override
           public void onCompleted() {
-            onBroken(gen, "the actor closed the stream");
+            onBroken(c, "the actor closed the stream");
           }
         });
+    // A stream that failed at once was already handled (conn is no longer c).
+    if (!c.broken) {
+      c.requests = requests;
+    }
   }
 
   private void onReply(PushTaskReply reply) {
@@ -227,50 +329,65 @@ final class ActorQueue {
     }
   }
 
-  private void onBroken(int gen, String why) {
+  private void onBroken(Connection c, String why) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
-      if (gen != generation || stream == null) {
-        return;
-      }
-      stream = null;
-      Address lost = connected;
-      connected = null;
-      lastBreak = why;
-      after.add(() -> submitter.forgetChannel(lost));
-      List<PendingTask> retry = new ArrayList<>();
-      for (PendingTask task : inflight.values()) {
-        if (task.cancelled) {
-          after.add(() -> submitter.finishCancelled(task));
-        } else if (task.retriesLeft > 0) {
-          task.retriesLeft--;
-          task.attempt++;
-          retry.add(task);
-        } else {
-          orphaned.add(task);
-        }
-      }
-      inflight.clear();
-      for (int i = retry.size() - 1; i >= 0; i--) {
-        unsent.addFirst(retry.get(i));
-      }
-      if (!dead) {
-        LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display,
-            why);
-        if (!polling) {
-          poll();
-        }
-      }
+      broken(c, why, after);
     }
     run(after);
   }
 
-  private void failOrphaned(String why, List<Runnable> after) {
-    List<PendingTask> lost = new ArrayList<>(orphaned);
-    orphaned.clear();
-    String message = "actor " + display + " did not finish the call: " + why;
-    for (PendingTask task : lost) {
-      after.add(() -> submitter.failDead(task, message, null));
+  private void broken(Connection c, String why, List<Runnable> after) {
+    if (c.broken) {
+      return;
+    }
+    c.broken = true;
+    if (conn != c) {
+      return;
+    }
+    conn = null;
+    lastBreak = why;
+    after.add(() -> submitter.forgetChannel(c.address));
+    for (PendingTask task : inflight.values()) {
+      if (task.cancelled) {
+        after.add(() -> submitter.finishCancelled(task));
+      } else {
+        limbo.add(task);
+      }
+    }
+    inflight.clear();
+    if (!dead) {
+      LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display,
+          why);
+      if (!polling) {
+        poll(POLL_MILLIS);
+      }
+    }
+  }
+
+  /**
+   * Decides the calls that were in flight when the stream broke: run again, ahead of the calls
+   * not sent yet and in their order, while they have retries left; failed otherwise.
+   */
+  private void settleLimbo(String why, List<Runnable> after) {
+    if (limbo.isEmpty()) {
+      return;
+    }
+    String message = "actor " + display + " did not finish the call: " + why
+        + (maxTaskRetries == 0 ? "; calls are only run again with max task retries set" : "");
+    List<PendingTask> retry = new ArrayList<>();
+    for (PendingTask task : limbo) {
+      if (task.retriesLeft > 0) {
+        task.retriesLeft--;
+        task.attempt++;
+        retry.add(task);
+      } else {
+        after.add(() -> submitter.failDead(task, message, null));
+      }
+    }
+    limbo.clear();
+    for (int i = retry.size() - 1; i >= 0; i--) {
+      unsent.addFirst(retry.get(i));
     }
   }
 
@@ -280,27 +397,29 @@ final class ActorQueue {
       info = dying;
     }
     String message = deathMessage(cause);
-    List<PendingTask> all = new ArrayList<>(orphaned);
+    List<PendingTask> all = new ArrayList<>(limbo);
     all.addAll(inflight.values());
     all.addAll(unsent);
-    orphaned.clear();
+    limbo.clear();
     inflight.clear();
     unsent.clear();
     ActorInfo last = info;
     for (PendingTask task : all) {
       after.add(() -> submitter.failDead(task, message, last));
     }
-    if (stream != null) {
-      StreamObserver<PushTaskRequest> s = stream;
-      stream = null;
+    Connection c = conn;
+    conn = null;
+    if (c != null && c.requests != null) {
+      c.broken = true;
       after.add(() -> {
         try {
-          s.onCompleted();
+          c.requests.onCompleted();
         } catch (RuntimeException e) {
           LOG.debug("closing the stream to dead actor {}", display, e);
         }
       });
     }
+    after.add(() -> submitter.forget(this));
   }
 
   private String deathMessage() {
@@ -309,10 +428,6 @@ final class ActorQueue {
 
   private String deathMessage(String cause) {
     return "actor " + display + " is dead: " + (cause.isEmpty() ? "no cause was given" : cause);
-  }
-
-  synchronized ActorInfo lastKnown() {
-    return info;
   }
 
   /**
@@ -327,9 +442,9 @@ final class ActorQueue {
         return true;
       }
       if (!inflight.containsKey(task.spec.getTaskId())) {
-        return orphaned.contains(task);
+        return limbo.contains(task);
       }
-      target = connected;
+      target = conn == null ? null : conn.address;
     }
     if (target != null) {
       submitter.cancelRemote(target, task.spec.getTaskId());
@@ -342,14 +457,15 @@ final class ActorQueue {
     dead = true;
     unsent.clear();
     inflight.clear();
-    orphaned.clear();
-    if (stream != null) {
+    limbo.clear();
+    Connection c = conn;
+    conn = null;
+    if (c != null && c.requests != null) {
       try {
-        stream.onCompleted();
+        c.requests.onCompleted();
       } catch (RuntimeException e) {
         LOG.debug("closing the stream to actor {}", display, e);
       }
-      stream = null;
     }
   }
 

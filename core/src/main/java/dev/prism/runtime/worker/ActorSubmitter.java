@@ -105,7 +105,7 @@ final class ActorSubmitter {
       creationArgs.put(actorId, held);
     }
     ObjectRefImpl<?> lifetime = null;
-    if (!options.detached() && options.name() == null) {
+    if (!options.detached()) {
       lifetime = worker.putEncoded(worker.codec().encode(actorId.toByteArray()));
       lifetimeRefs.put(lifetime.objectId(), actorId);
     }
@@ -168,15 +168,22 @@ final class ActorSubmitter {
         .setNamespace(worker.namespace());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
+    List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
     for (Object arg : args) {
-      spec.addArgs(tasks.toArg(arg, held, new ArrayList<>(), keepAlive));
+      spec.addArgs(tasks.toArg(arg, held, dependencies, keepAlive));
     }
     if (h.lifetimeRef() != null) {
       // The actor stays alive while calls to it are pending, even if the handle is dropped.
       held.add(h.lifetimeRef().objectId());
       keepAlive.add(h.lifetimeRef());
     }
-    PendingTask task = new PendingTask(spec, returnId, displayName, held, List.of(), 0, false);
+    PendingTask task = new PendingTask(spec, returnId, displayName, held, dependencies, 0,
+        false);
+    if (!dependencies.isEmpty()) {
+      // The call waits on the caller's side, in order, until these are ready: the actor
+      // never blocks its thread on an argument (and a dependency's error fails the call).
+      task.argsReady = tasks.dependenciesReady(dependencies);
+    }
     ObjectRefImpl<?>[] result = new ObjectRefImpl<?>[1];
     queue.submit(task, () -> {
       result[0] = worker.newOwnedRef(returnId);
@@ -285,6 +292,20 @@ final class ActorSubmitter {
 
   void onReply(PendingTask task, PushTaskReply reply) {
     tasks.onReply(task, reply);
+  }
+
+  /** Inlines a call's ready arguments; returns an argument's error value, or null. */
+  StoredValue inlineResolved(PendingTask task) {
+    return tasks.inlineResolved(task);
+  }
+
+  void finish(PendingTask task, StoredValue value) {
+    tasks.finish(task, value);
+  }
+
+  /** A dead actor's queue holds nothing any more: a later call makes a fresh one. */
+  void forget(ActorQueue queue) {
+    queues.remove(queue.actorId, queue);
   }
 
   void failDead(PendingTask task, String message, ActorInfo info) {

@@ -432,7 +432,10 @@ public final class CoreWorker implements AutoCloseable {
 
   ByteString currentJobId() {
     TaskSpec task = runningTask.get();
-    return task != null && !task.getJobId().isEmpty() ? task.getJobId() : jobId;
+    if (task != null && !task.getJobId().isEmpty()) {
+      return task.getJobId();
+    }
+    return jobId.isEmpty() ? lastJobId : jobId;
   }
 
   ClassLoader classLoader() {
@@ -575,7 +578,13 @@ public final class CoreWorker implements AutoCloseable {
 
   void enterTask(TaskSpec spec) {
     runningTask.set(spec);
+    if (!spec.getJobId().isEmpty()) {
+      lastJobId = spec.getJobId();
+    }
   }
+
+  /** The job of the last task this worker ran: for code on threads the user started. */
+  private volatile ByteString lastJobId = ByteString.EMPTY;
 
   void exitTask() {
     runningTask.remove();

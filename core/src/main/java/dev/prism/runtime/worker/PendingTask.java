@@ -20,6 +20,8 @@ final class PendingTask {
   volatile boolean cancelled;
   /** The actor it calls, or null for a task. */
   ActorQueue actor;
+  /** An actor call's pending owned arguments: completes when all are ready; null if none. */
+  java.util.concurrent.CompletableFuture<Void> argsReady;
   /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
   Lease lease;
 

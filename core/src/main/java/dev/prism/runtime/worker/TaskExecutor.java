@@ -53,13 +53,43 @@ final class TaskExecutor {
   private record Work(TaskSpec spec, ReplySink sink, CreateActorRequest create,
       StreamObserver<CreateActorReply> createReply) {}
 
-  /** A call being run, so a cancel can interrupt it. */
+  /**
+   * A call being run, so a cancel can interrupt it: only while its method runs on its thread
+   * (checked under this object's lock, so an interrupt never reaches the thread's next work),
+   * or, for an async actor method, by cancelling the stage it returned.
+   */
   private static final class Running {
     final Thread thread;
-    volatile boolean cancelled;
+    boolean cancelled;
+    boolean returned;
+    CompletableFuture<?> stage;
 
     Running(Thread thread) {
       this.thread = thread;
+    }
+
+    synchronized boolean cancel() {
+      cancelled = true;
+      if (!returned) {
+        thread.interrupt();
+        return true;
+      }
+      if (stage != null) {
+        stage.cancel(true);
+        return true;
+      }
+      return false;
+    }
+
+    /** On the running thread: the method returned; clears an interrupt a cancel left. */
+    synchronized void returned(CompletableFuture<?> pending) {
+      returned = true;
+      stage = pending;
+      Thread.interrupted();
+    }
+
+    synchronized boolean wasCancelled() {
+      return cancelled;
     }
   }
 
@@ -163,6 +193,7 @@ final class TaskExecutor {
   boolean cancel(ByteString taskId, boolean force) {
     for (Work w : queue) {
       if (w.spec != null && w.spec.getTaskId().equals(taskId) && queue.remove(w)) {
+        w.sink.taken();
         w.sink.send(PushTaskReply.newBuilder().setTaskId(taskId).setCancelled(true).build());
         return true;
       }
@@ -175,9 +206,7 @@ final class TaskExecutor {
       LOG.warn("force-cancelling a task: this worker exits");
       Runtime.getRuntime().halt(1);
     }
-    r.cancelled = true;
-    r.thread.interrupt();
-    return true;
+    return r.cancel();
   }
 
   void stop() {
@@ -215,19 +244,36 @@ final class TaskExecutor {
         runCall(work, null);
         continue;
       }
-      try {
-        a.permits.acquire();
-      } catch (InterruptedException e) {
-        work.sink.send(systemError(work.spec, "the worker is shutting down"));
+      if (!acquire(a)) {
+        work.sink.send(systemError(work.spec, "the actor's process is shutting down"));
         continue;
       }
       if (a.pool == null) {
         runCall(work, a);
       } else {
         Work w = work;
-        a.pool.execute(() -> runCall(w, a));
+        try {
+          a.pool.execute(() -> runCall(w, a));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          a.permits.release();
+          work.sink.send(systemError(work.spec, "the actor's process is shutting down"));
+        }
       }
     }
+  }
+
+  /** Takes a permit to run a call; false only when the executor stops. */
+  private boolean acquire(HostedActor a) {
+    while (!stopped) {
+      try {
+        if (a.permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          return true;
+        }
+      } catch (InterruptedException e) {
+        // A stray interrupt is not a stop: only the flag is.
+      }
+    }
+    return false;
   }
 
   /** Runs one task or actor call on this thread and replies (now, or when its stage is done). */
@@ -237,7 +283,7 @@ final class TaskExecutor {
     running.put(spec.getTaskId(), r);
     Object outcome;
     try {
-      outcome = execute(spec, a);
+      outcome = execute(spec, a, r);
     } catch (Throwable t) {
       // Nothing may end this thread: a worker without it would never answer again.
       outcome = systemError(spec, "the worker failed while running the task: " + t);
@@ -245,27 +291,35 @@ final class TaskExecutor {
         LOG.error("fatal error in a task; this worker exits so its tasks run elsewhere", t);
         Runtime.getRuntime().halt(70);
       }
-    } finally {
-      running.remove(spec.getTaskId());
-      Thread.interrupted();
     }
     if (outcome instanceof CompletableFuture<?> pending) {
       @SuppressWarnings("unchecked")
       CompletableFuture<PushTaskReply> replyLater = (CompletableFuture<PushTaskReply>) pending;
+      r.returned(replyLater);
       replyLater.whenComplete((reply, error) -> {
+        running.remove(spec.getTaskId());
         if (a != null) {
           a.permits.release();
         }
-        work.sink.send(reply != null ? reply
-            : systemError(spec, "the call's reply could not be made: " + error));
+        PushTaskReply answer = reply;
+        if (r.wasCancelled() && (reply == null
+            || reply.getResult().getFormat() == ValueFormat.ERROR)) {
+          answer = PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true)
+              .build();
+        } else if (reply == null) {
+          answer = systemError(spec, "the call's reply could not be made: " + error);
+        }
+        work.sink.send(answer);
       });
       return;
     }
+    r.returned(null);
+    running.remove(spec.getTaskId());
     PushTaskReply reply = (PushTaskReply) outcome;
     if (a != null) {
       a.permits.release();
     }
-    if (r.cancelled && reply.getResult().getFormat() == ValueFormat.ERROR) {
+    if (r.wasCancelled() && reply.getResult().getFormat() == ValueFormat.ERROR) {
       // Interrupted by the cancel: report it as cancelled. A task that finished anyway
       // sends its real result; the submitter discards it.
       reply = PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true).build();
@@ -274,7 +328,7 @@ final class TaskExecutor {
   }
 
   /** A reply, or a future of one for an actor method that returned a stage. */
-  private Object execute(TaskSpec spec, HostedActor a) {
+  private Object execute(TaskSpec spec, HostedActor a, Running r) {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
     boolean actorCall = !spec.getActorId().isEmpty();
     if (actorCall && (a == null || !a.actorId.equals(spec.getActorId()))) {
@@ -320,6 +374,8 @@ final class TaskExecutor {
       } finally {
         worker.exitTask();
       }
+      // The method returned: a cancel from now on must not interrupt this thread.
+      r.returned(null);
       if (actorCall && result instanceof CompletionStage<?> stage) {
         releaseArgs = false;
         return stage.toCompletableFuture().handle((value, error) -> {

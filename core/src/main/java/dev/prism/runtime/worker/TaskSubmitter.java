@@ -72,13 +72,7 @@ final class TaskSubmitter {
     if (dependencies.isEmpty()) {
       enqueue(task);
     } else {
-      CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
-      for (int i = 0; i < futures.length; i++) {
-        CompletableFuture<StoredValue> slot =
-            worker.memory().find(CoreWorker.objectId(dependencies.get(i)));
-        futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
-      }
-      CompletableFuture.allOf(futures).whenComplete((ok, error) -> resolved(task));
+      dependenciesReady(dependencies).whenComplete((ok, error) -> resolved(task));
     }
     // The handles made for arguments stay reachable until here, so their counts cover the
     // window before addSubmitted took over.
@@ -135,6 +129,19 @@ final class TaskSubmitter {
 
   /** Every owned argument is ready: inline small ones, or fail if one holds an error. */
   private void resolved(PendingTask task) {
+    StoredValue error = inlineResolved(task);
+    if (error != null) {
+      finish(task, error);
+      return;
+    }
+    enqueue(task);
+  }
+
+  /**
+   * Inlines the small values of owned ref arguments that are ready; returns the error value of
+   * an argument that holds one (the call must fail with it), or null.
+   */
+  StoredValue inlineResolved(PendingTask task) {
     for (int i = 0; i < task.spec.getArgsCount(); i++) {
       TaskArg arg = task.spec.getArgs(i);
       if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
@@ -147,8 +154,7 @@ final class TaskSubmitter {
       }
       StoredValue value = slot.join();
       if (value.isError()) {
-        finish(task, value);
-        return;
+        return value;
       }
       if (value.isInline() && value.format() == ValueFormat.FORY) {
         task.spec.setArgs(i, TaskArg.newBuilder()
@@ -156,7 +162,18 @@ final class TaskSubmitter {
             .addAllNestedRefs(value.contained()));
       }
     }
-    enqueue(task);
+    return null;
+  }
+
+  /** Completes when every pending owned argument of the task is ready. */
+  CompletableFuture<Void> dependenciesReady(List<ObjectRefProto> dependencies) {
+    CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
+    for (int i = 0; i < futures.length; i++) {
+      CompletableFuture<StoredValue> slot =
+          worker.memory().find(CoreWorker.objectId(dependencies.get(i)));
+      futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.allOf(futures);
   }
 
   private void enqueue(PendingTask task) {

@@ -358,7 +358,7 @@ class GcsActorTest {
   }
 
   @Test
-  void outOfScopeIsIgnoredForNamedAndDetachedActors() {
+  void outOfScopeIsIgnoredForDetachedActorsOnly() {
     ActorCreationSpec named = spec().setName("keep").build();
     ActorCreationSpec detached = spec().setDetached(true).build();
     ActorCreationSpec plain = spec().setMaxRestarts(-1).build();
@@ -368,7 +368,8 @@ class GcsActorTest {
     for (ActorCreationSpec s : List.of(named, detached, plain)) {
       assertThat(client.killActor(s.getActorId(), true, "", true)).isTrue();
     }
-    assertThat(info(named.getActorId()).getState()).isEqualTo(ActorState.ALIVE);
+    // As in Ray, a named actor that is not detached goes when its last handle goes.
+    assertThat(info(named.getActorId()).getState()).isEqualTo(ActorState.DEAD);
     assertThat(info(detached.getActorId()).getState()).isEqualTo(ActorState.ALIVE);
     assertThat(info(plain.getActorId())).satisfies(a -> {
       assertThat(a.getState()).isEqualTo(ActorState.DEAD);
