@@ -175,7 +175,7 @@ public final class ActorCreator<A> {
    */
   @SuppressWarnings("unchecked")
   public ActorHandle<A> remote() {
-    return (ActorHandle<A>) CoreWorker.current().createActor(factory, args,
+    return (ActorHandle<A>) CoreWorker.current().actors().create(factory, args,
         new ActorOptions(resources.toProto(), name, namespace,
             lifetime == ActorLifetime.DETACHED, maxRestarts, maxTaskRetries, maxConcurrency,
             maxPendingCalls));

@@ -57,6 +57,6 @@ public final class ActorTaskCaller<R> {
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
-    return (ObjectRef<R>) CoreWorker.current().submitActorTask(handle, function, args, name);
+    return (ObjectRef<R>) CoreWorker.current().actors().submit(handle, function, args, name);
   }
 }

@@ -307,7 +307,7 @@ public final class Prism extends PrismCalls {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("the actor name is null or blank");
     }
-    return CoreWorker.current().getActor(name, namespace).map(h -> (ActorHandle<A>) h);
+    return CoreWorker.current().actors().byName(name, namespace).map(h -> (ActorHandle<A>) h);
   }
 
   /**
@@ -330,7 +330,7 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if Prism is not initialized or the GCS cannot be reached
    */
   public static void kill(ActorHandle<?> actor, boolean noRestart) {
-    CoreWorker.current().killActor(actor, noRestart);
+    CoreWorker.current().actors().kill(actor, noRestart);
   }
 
   /**
@@ -340,6 +340,6 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if called outside an actor
    */
   public static void exitActor() {
-    CoreWorker.current().exitActor();
+    CoreWorker.current().actors().exitActor();
   }
 }

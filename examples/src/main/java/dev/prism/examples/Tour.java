@@ -1,9 +1,12 @@
 package dev.prism.examples;
 
+import dev.prism.ActorHandle;
 import dev.prism.ObjectRef;
 import dev.prism.Prism;
+import dev.prism.PrismConfig;
 import dev.prism.RuntimeContext;
 import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.scheduler.GpuDiscovery;
 import java.time.Duration;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -40,7 +43,10 @@ public final class Tour {
   public static void main(String[] args) {
     Duration wait = Duration.ofMinutes(2);
     long start = System.nanoTime();
-    Prism.init();
+    // Logical GPUs when CUDA finds none, so the GPU actor step runs on any machine.
+    boolean realGpus = !GpuDiscovery.discover().isEmpty();
+    Prism.init(realGpus ? PrismConfig.builder().build()
+        : PrismConfig.builder().numGpus(2).build());
     try {
       RuntimeContext driver = Prism.runtimeContext();
       RuntimeContext worker = Prism.get(Prism.task(Tour::where).remote(), wait);
@@ -90,6 +96,27 @@ public final class Tour {
               mean, shared);
         }
       }
+
+      t = System.nanoTime();
+      ActorHandle<Actors.Counter> counter = Prism.actor(Actors.Counter::new).remote();
+      ObjectRef<Integer> one = counter.task(Actors.Counter::inc).remote();
+      ObjectRef<Integer> two = counter.task(Actors.Counter::inc).remote();
+      int first = Prism.get(one, wait);
+      int second = Prism.get(two, wait);
+      int afterTask = Prism.get(Prism.task(Actors::incrementMany, counter, 10).remote(), wait);
+      step("6. The Counter actor (its own JVM): inc, inc -> %d, %d; a task given the handle"
+          + " called inc 10 more times -> %d. %.0f ms.", first, second, afterTask,
+          (System.nanoTime() - t) / 1e6);
+
+      ActorHandle<Actors.GpuWorker> a = Prism.actor(Actors.GpuWorker::new)
+          .setResource("GPU", 1).remote();
+      ActorHandle<Actors.GpuWorker> b = Prism.actor(Actors.GpuWorker::new)
+          .setResource("GPU", 1).remote();
+      step("7. Two actors holding one %s GPU each: %s | %s.", realGpus ? "CUDA" : "logical",
+          Prism.get(a.task(Actors.GpuWorker::devices).remote(), wait),
+          Prism.get(b.task(Actors.GpuWorker::devices).remote(), wait));
+      a.kill();
+      b.kill();
     } finally {
       Prism.shutdown();
     }

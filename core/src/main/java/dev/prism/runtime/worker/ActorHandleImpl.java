@@ -45,7 +45,7 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
 
   @Override
   public void kill() {
-    worker.killActor(this, true);
+    worker.actors().kill(this, true);
   }
 
   ByteString actorIdBytes() {

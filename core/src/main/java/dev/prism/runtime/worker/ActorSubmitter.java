@@ -2,6 +2,8 @@ package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
 import dev.prism.ActorHandle;
+import dev.prism.ObjectRef;
+import dev.prism.PendingCallsLimitExceededException;
 import dev.prism.PrismException;
 import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.rpc.ActorCreationSpec;
@@ -34,9 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The caller's half of actors in one process: creates actors (registering them with the GCS,
  * which schedules them), submits calls through one {@link ActorQueue} per actor, looks up named
- * actors, kills actors, and destroys the actors whose last handle went away.
+ * actors, kills actors, and destroys the actors whose last handle went away. Reach it through
+ * {@link CoreWorker#actors()}; the public API ({@code Prism.actor}, {@code handle.task}) calls it.
  */
-final class ActorSubmitter {
+public final class ActorSubmitter {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorSubmitter.class);
   /** Concurrency chosen for actors with async methods when the creator did not choose. */
@@ -64,9 +67,18 @@ final class ActorSubmitter {
 
   // ------------------------------------------------------------------------------- creation
 
-  ActorHandleImpl<?> create(FunctionDescriptor factory, Object[] args, ActorOptions options,
-      ClassLoader loader) {
+  /**
+   * Creates an actor: registers it with the GCS, which schedules it; returns at once.
+   *
+   * @param factory its constructor or static factory
+   * @param args the factory's arguments: values or refs
+   * @param options how it is to be created
+   * @return its handle
+   * @throws PrismException if the GCS refuses it (a name taken, say) or cannot be reached
+   */
+  public ActorHandle<?> create(FunctionDescriptor factory, Object[] args, ActorOptions options) {
     worker.checkAlive();
+    ClassLoader loader = worker.classLoader();
     Class<?> actorClass = actorClass(factory, loader);
     int concurrency = options.maxConcurrency() > 0 ? options.maxConcurrency()
         : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
@@ -143,14 +155,20 @@ final class ActorSubmitter {
 
   // ---------------------------------------------------------------------------------- calls
 
-  ObjectRefImpl<?> submit(ActorHandle<?> handle, FunctionDescriptor function, Object[] args,
+  /**
+   * Submits a call to an actor.
+   *
+   * @param handle the actor
+   * @param function an instance method of its class
+   * @param args the arguments: values or refs
+   * @param name the call's display name, or null
+   * @return the ref of its result, owned by this process
+   * @throws PendingCallsLimitExceededException over the actor's max pending calls
+   */
+  public ObjectRef<?> submit(ActorHandle<?> handle, FunctionDescriptor function, Object[] args,
       String name) {
     worker.checkAlive();
-    if (!(handle instanceof ActorHandleImpl<?> h)) {
-      throw new PrismException(handle == null ? "the actor handle is null"
-          : "unknown ActorHandle implementation " + handle.getClass().getName()
-              + ": use handles that Prism returned");
-    }
+    ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
     long seq = worker.nextSequence();
@@ -158,7 +176,7 @@ final class ActorSubmitter {
     String displayName = name != null ? name
         : queue.display + "." + function.methodName();
     TaskSpec.Builder spec = TaskSpec.newBuilder()
-        .setTaskId(CoreWorker.taskId(worker.workerLong(), seq))
+        .setTaskId(Ids.taskId(worker.workerLong(), seq))
         .setJobId(worker.currentJobId())
         .setCaller(worker.address())
         .setFunction(TaskSubmitter.toProto(function))
@@ -227,8 +245,18 @@ final class ActorSubmitter {
 
   // ------------------------------------------------------------------- lookups, kills, exits
 
-  Optional<ActorHandleImpl<?>> byName(String name, String namespace) {
+  /**
+   * Looks up a live named actor.
+   *
+   * @param name its name
+   * @param namespace its namespace, or null for the calling code's
+   * @return its handle, or empty when no live actor has that name there
+   */
+  public Optional<ActorHandle<?>> byName(String name, String namespace) {
     worker.checkAlive();
+    if (namespace == null) {
+      namespace = worker.namespace();
+    }
     GetActorReply reply;
     try {
       reply = gcsBlocking().getActor(GetActorRequest.newBuilder()
@@ -244,7 +272,15 @@ final class ActorSubmitter {
         spec.getClassName(), spec.getMaxTaskRetries(), spec.getMaxPendingCalls(), null));
   }
 
-  void kill(ActorHandleImpl<?> handle, boolean noRestart) {
+  /**
+   * Kills an actor at once.
+   *
+   * @param actor the actor
+   * @param noRestart true to end it for good; false to restart it if it has restarts left
+   */
+  public void kill(ActorHandle<?> actor, boolean noRestart) {
+    worker.checkAlive();
+    ActorHandleImpl<?> handle = impl(actor);
     try {
       gcsBlocking().killActor(KillActorRequest.newBuilder()
           .setActorId(handle.actorIdBytes())
@@ -256,13 +292,39 @@ final class ActorSubmitter {
     }
   }
 
-  /** The actor hosted by this process ends itself: no restart, calls pending on it fail. */
-  void exitSelf(ByteString actorId) {
-    gcsBlocking().killActor(KillActorRequest.newBuilder()
-        .setActorId(actorId)
-        .setNoRestart(true)
-        .setReason("it exited itself with Prism.exitActor()")
-        .build());
+  /**
+   * Ends the actor this process hosts, for good: the GCS marks it dead (calls pending on it fail
+   * with ActorDiedException) and this process exits. Does not return.
+   *
+   * @throws PrismException if this process hosts no actor
+   */
+  public void exitActor() {
+    HostedActor actor = worker.hostedActor();
+    if (actor == null) {
+      throw new PrismException("Prism.exitActor() was called outside an actor: only a method"
+          + " running on an actor can end it");
+    }
+    try {
+      gcsBlocking().killActor(KillActorRequest.newBuilder()
+          .setActorId(actor.actorId)
+          .setNoRestart(true)
+          .setReason("it exited itself with Prism.exitActor()")
+          .build());
+    } catch (RuntimeException e) {
+      LOG.warn("could not tell the GCS that actor {} exits: {}", actor.display, e.toString());
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  private static ActorHandleImpl<?> impl(ActorHandle<?> handle) {
+    if (handle instanceof ActorHandleImpl<?> h) {
+      return h;
+    }
+    throw new PrismException(handle == null ? "the actor handle is null"
+        : "unknown ActorHandle implementation " + handle.getClass().getName()
+            + ": use handles that Prism returned");
   }
 
   /**

@@ -102,7 +102,8 @@ public final class CoreWorker implements AutoCloseable {
   private final MemoryStore memory = new MemoryStore();
   private final TaskSubmitter submitter;
   private final FunctionInvoker invoker;
-  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Channels channels = new Channels();
+  private final Results results;
   private final ScheduledExecutorService timer;
   private final ExecutorService releaser;
   private final BorrowNotifier borrowNotifier;
@@ -146,13 +147,15 @@ public final class CoreWorker implements AutoCloseable {
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
     this.borrowNotifier = new BorrowNotifier(this);
     this.store = StoreClient.connect(s.storeSocket());
-    this.nodeManagerChannel = channel(s.nodeManager());
+    this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
     this.reader = new ObjectReader(this, notices);
     this.copies = new StoredCopies(store, nodeId, releaser);
+    this.results = new Results(this, memory, references, copies, codec, store, borrowNotifier,
+        releaser);
     this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
-    this.gcsChannel = gcsAddress == null ? null : channel(gcsAddress);
+    this.gcsChannel = gcsAddress == null ? null : channels.to(gcsAddress);
     this.actors = gcsChannel == null ? null
         : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress);
   }
@@ -250,27 +253,7 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
-    ObjectId id = new ObjectId(workerLong, nextSequence(), 0);
-    ObjectRefImpl<?> ref = newOwnedRef(id);
-    CompletableFuture<StoredValue> slot = memory.slot(id);
-    List<ObjectRefProto> contained = new ArrayList<>(encoded.nested().size());
-    for (ObjectRefImpl<?> nested : encoded.nested()) {
-      contained.add(toProto(nested));
-    }
-    StoredValue value;
-    if (encoded.fitsInline()) {
-      value = StoredValue.inline(encoded.format(), encoded.bytes(), contained);
-    } else {
-      copies.collectIfFillingUp(encoded.size());
-      codec.writeToStore(store, id, encoded);
-      value = StoredValue.inStore(encoded.format(), nodeId, encoded.size(), contained);
-      copies.written(encoded.size());
-    }
-    if (!contained.isEmpty()) {
-      holdContained(id, contained);
-    }
-    slot.complete(value);
-    return ref;
+    return results.put(encoded);
   }
 
   /**
@@ -342,77 +325,13 @@ public final class CoreWorker implements AutoCloseable {
   // ------------------------------------------------------------------------------- actors
 
   /**
-   * Creates an actor: registers it with the GCS, which schedules it.
+   * This process's side of actors: creating them, calling them, looking them up, killing them.
    *
-   * @param factory its constructor or static factory
-   * @param args the factory's arguments: values or refs
-   * @param options how it is to be created
-   * @return its handle
+   * @return it
+   * @throws PrismException if Prism was shut down, or the cluster has no GCS
    */
-  public ActorHandleImpl<?> createActor(FunctionDescriptor factory, Object[] args,
-      ActorOptions options) {
-    return actorSubmitter().create(factory, args, options, loader);
-  }
-
-  /**
-   * Submits a call to an actor.
-   *
-   * @param handle the actor
-   * @param method an instance method of its class
-   * @param args the arguments: values or refs
-   * @param name the call's display name, or null
-   * @return the ref of its result, owned by this process
-   */
-  public ObjectRefImpl<?> submitActorTask(dev.prism.ActorHandle<?> handle,
-      FunctionDescriptor method, Object[] args, String name) {
-    return actorSubmitter().submit(handle, method, args, name);
-  }
-
-  /**
-   * Looks up a live named actor.
-   *
-   * @param name its name
-   * @param namespace its namespace, or null for this process's
-   * @return its handle, or empty when no live actor has that name there
-   */
-  public java.util.Optional<ActorHandleImpl<?>> getActor(String name, String namespace) {
-    return actorSubmitter().byName(name, namespace != null ? namespace : namespace());
-  }
-
-  /**
-   * Kills an actor at once.
-   *
-   * @param handle the actor
-   * @param noRestart true to end it for good; false to restart it if it has restarts left
-   */
-  public void killActor(dev.prism.ActorHandle<?> handle, boolean noRestart) {
-    if (!(handle instanceof ActorHandleImpl<?> h)) {
-      throw new PrismException(handle == null ? "the actor handle is null"
-          : "unknown ActorHandle implementation " + handle.getClass().getName());
-    }
-    actorSubmitter().kill(h, noRestart);
-  }
-
-  /**
-   * Ends the actor this process hosts, for good: the GCS marks it dead (calls pending on it
-   * fail with ActorDiedException) and this process exits. Does not return.
-   *
-   * @throws PrismException if this process hosts no actor
-   */
-  public void exitActor() {
-    HostedActor actor = executor == null ? null : executor.actor();
-    if (actor == null) {
-      throw new PrismException("Prism.exitActor() was called outside an actor: only a method"
-          + " running on an actor can end it");
-    }
-    try {
-      actorSubmitter().exitSelf(actor.actorId);
-    } catch (RuntimeException e) {
-      LOG.warn("could not tell the GCS that actor {} exits: {}", actor.display, e.toString());
-    }
-    System.out.flush();
-    System.err.flush();
-    Runtime.getRuntime().halt(0);
+  public ActorSubmitter actors() {
+    return actorSubmitter();
   }
 
   /**
@@ -436,6 +355,10 @@ public final class CoreWorker implements AutoCloseable {
       return task.getJobId();
     }
     return jobId.isEmpty() ? lastJobId : jobId;
+  }
+
+  HostedActor hostedActor() {
+    return executor == null ? null : executor.actor();
   }
 
   ClassLoader classLoader() {
@@ -623,168 +546,40 @@ public final class CoreWorker implements AutoCloseable {
     }
   }
 
-  /** Records a task's result in the owner's table, or discards it if nobody holds the ref. */
+  // --- what other parts of this package use ---
+
   void recordResult(ObjectId id, StoredValue value) {
-    if (!value.contained().isEmpty()) {
-      holdContained(id, value.contained());
-    }
-    if (!value.isInline()) {
-      copies.written(value.size());
-    }
-    if (!memory.complete(id, value)) {
-      discardValue(id, value);
-    } else if (!value.isInline()) {
-      // Replies arrive on a shared network thread: collect elsewhere.
-      try {
-        releaser.execute(() -> copies.collectIfFillingUp(0));
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // Shutting down.
-      }
-    }
+    results.recordResult(id, value);
   }
 
-  /**
-   * Drops a task result nobody will read (the task was cancelled, or the reply came for a task
-   * already finished): its store copy, and the borrows lent to this process for its refs.
-   */
   void discardReply(ObjectId id, StoredValue value) {
-    if (!value.contained().isEmpty()) {
-      // No entry exists for id, so the contained refs are released at once.
-      holdContained(new ObjectId(0, 0, 0), value.contained());
-    }
-    discardValue(id, value);
+    results.discardReply(id, value);
   }
 
-  /** Drops a value nobody can read any more (its store copy, the borrows it carried). */
   void discardValue(ObjectId id, StoredValue value) {
-    if (!value.isInline()) {
-      copies.delete(id, value.nodeId(), value.size());
-    }
+    results.discardValue(id, value);
   }
 
-  private void holdContained(ObjectId outer, List<ObjectRefProto> contained) {
-    List<ObjectId> ids = new ArrayList<>(contained.size());
-    List<Address> owners = new ArrayList<>(contained.size());
-    for (ObjectRefProto p : contained) {
-      ids.add(objectId(p));
-      owners.add(p.getOwner());
-    }
-    references.holdContained(outer, ids, owners);
-  }
-
-  /** Stores a task's return value: inline when small, in this node's store when large. */
   ReturnObject storeReturn(ObjectId returnId, Object result, Address caller) {
-    ValueCodec.Encoded encoded = codec.encode(result);
-    List<ObjectRefProto> contained = lendTo(caller, encoded.nested());
-    ReturnObject.Builder b = ReturnObject.newBuilder()
-        .setObjectId(ByteString.copyFrom(returnId.toBytes()))
-        .setFormat(encoded.format())
-        .setSize(encoded.size())
-        .addAllContainedRefs(contained);
-    if (encoded.fitsInline()) {
-      return b.setInlineValue(ByteString.copyFrom(encoded.bytes())).build();
-    }
-    try {
-      codec.writeToStore(store, returnId, encoded);
-    } catch (dev.prism.store.ObjectExistsException e) {
-      // An earlier attempt of this task wrote it before its worker died; nobody read that copy.
-      store.delete(returnId);
-      codec.writeToStore(store, returnId, encoded);
-    }
-    return b.setStoredOnNode(nodeId).build();
+    return results.storeReturn(returnId, result, caller);
   }
 
-  /**
-   * Makes {@code borrower} a borrower of each ref (telling owners elsewhere), so the refs stay
-   * alive after this process drops its own handles.
-   */
-  private List<ObjectRefProto> lendTo(Address borrower, List<ObjectRefImpl<?>> refs) {
-    if (refs.isEmpty()) {
-      return List.of();
-    }
-    List<ObjectRefProto> out = new ArrayList<>(refs.size());
-    List<ObjectRefImpl<?>> remote = new ArrayList<>();
-    for (ObjectRefImpl<?> ref : refs) {
-      out.add(toProto(ref));
-      if (ref.owner().getWorkerId().equals(borrower.getWorkerId())) {
-        continue;
-      }
-      if (owns(ref)) {
-        references.addBorrower(ref.objectId(), borrower.getWorkerId());
-      } else {
-        remote.add(ref);
-      }
-    }
-    if (!remote.isEmpty()) {
-      borrowNotifier.addBorrowers(borrower, remote);
-    }
-    return out;
-  }
-
-  /** Tells the owners of freshly deserialized refs that this process now borrows them. */
   void registerBorrows(List<ObjectRefImpl<?>> refs) {
-    List<ObjectRefImpl<?>> claimed = references.claimUnregisteredBorrows(refs);
-    if (!claimed.isEmpty()) {
-      borrowNotifier.addBorrowers(address, claimed);
-    }
+    results.registerBorrows(refs);
   }
 
   void cancelRemote(Address worker, ByteString taskId, boolean force) {
-    CoreWorkerServiceGrpc.newStub(channelTo(worker)).cancelTask(
+    CoreWorkerServiceGrpc.newStub(channels.to(worker)).cancelTask(
         CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
         BorrowNotifier.ignoring("cancel"));
   }
 
-  /**
-   * Closes the channel to a process that died (calls still on it finish or fail on their own),
-   * so channels to dead workers do not pile up; a later call opens a fresh one.
-   */
   void forgetChannel(Address a) {
-    ManagedChannel c = channels.remove(a.getHost() + ":" + a.getPort());
-    if (c != null) {
-      c.shutdown();
-    }
+    channels.forget(a);
   }
 
-  /** The channel to another process, created once and shared. */
   ManagedChannel channelTo(Address a) {
-    return channel(a.getHost() + ":" + a.getPort());
-  }
-
-  private ManagedChannel channel(String hostPort) {
-    ManagedChannel c = channels.get(hostPort);
-    if (c != null) {
-      return c;
-    }
-    return channels.computeIfAbsent(hostPort, hp -> {
-      int colon = hp.lastIndexOf(':');
-      return NettyChannelBuilder.forAddress(hp.substring(0, colon),
-              Integer.parseInt(hp.substring(colon + 1)))
-          .usePlaintext()
-          .directExecutor()
-          .maxInboundMessageSize(Integer.MAX_VALUE)
-          .build();
-    });
-  }
-
-  static ObjectId objectId(ObjectRefProto proto) {
-    return ObjectId.of(proto.getObjectId().toByteArray());
-  }
-
-  static ObjectRefProto toProto(ObjectRefImpl<?> ref) {
-    return ObjectRefProto.newBuilder()
-        .setObjectId(ByteString.copyFrom(ref.objectId().toBytes()))
-        .setOwner(ref.owner())
-        .build();
-  }
-
-  static ByteString taskId(long worker, long seq) {
-    byte[] b = new byte[16];
-    for (int i = 0; i < 8; i++) {
-      b[i] = (byte) (worker >>> (56 - 8 * i));
-      b[8 + i] = (byte) (seq >>> (56 - 8 * i));
-    }
-    return ByteString.copyFrom(b);
+    return channels.to(a);
   }
 
   /**
@@ -851,9 +646,7 @@ public final class CoreWorker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (ManagedChannel c : channels.values()) {
-      c.shutdownNow();
-    }
+    channels.closeAll();
     nodeManagerChannel.shutdownNow();
     try {
       store.close();

@@ -114,7 +114,7 @@ final class ObjectReader {
 
   /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
   Object getForArgument(ObjectRefProto proto) {
-    ObjectId id = CoreWorker.objectId(proto);
+    ObjectId id = Ids.objectId(proto);
     CompletableFuture<StoredValue> slot = worker.memory().find(id);
     StoredValue value;
     if (slot != null) {

@@ -43,7 +43,7 @@ final class TaskSubmitter {
     worker.checkAlive();
     long seq = worker.nextSequence();
     ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
-    ByteString taskId = CoreWorker.taskId(worker.workerLong(), seq);
+    ByteString taskId = Ids.taskId(worker.workerLong(), seq);
     TaskSpec.Builder spec = TaskSpec.newBuilder()
         .setTaskId(taskId)
         .setJobId(worker.currentJobId())
@@ -89,7 +89,7 @@ final class TaskSubmitter {
   TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
       List<ObjectRefImpl<?>> keepAlive) {
     if (arg instanceof ObjectRefImpl<?> ref) {
-      ObjectRefProto proto = CoreWorker.toProto(ref);
+      ObjectRefProto proto = Ids.toProto(ref);
       held.add(ref.objectId());
       keepAlive.add(ref);
       if (worker.owns(ref)) {
@@ -114,7 +114,7 @@ final class TaskSubmitter {
     if (encoded.fitsInline()) {
       TaskArg.Builder b = TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(encoded.bytes()));
       for (ObjectRefImpl<?> nested : encoded.nested()) {
-        b.addNestedRefs(CoreWorker.toProto(nested));
+        b.addNestedRefs(Ids.toProto(nested));
         held.add(nested.objectId());
         keepAlive.add(nested);
       }
@@ -124,7 +124,7 @@ final class TaskSubmitter {
     ObjectRefImpl<?> stored = worker.putEncoded(encoded);
     keepAlive.add(stored);
     held.add(stored.objectId());
-    return TaskArg.newBuilder().setRef(CoreWorker.toProto(stored)).build();
+    return TaskArg.newBuilder().setRef(Ids.toProto(stored)).build();
   }
 
   /** Every owned argument is ready: inline small ones, or fail if one holds an error. */
@@ -148,7 +148,7 @@ final class TaskSubmitter {
         continue;
       }
       CompletableFuture<StoredValue> slot = worker.memory().find(
-          CoreWorker.objectId(arg.getRef()));
+          Ids.objectId(arg.getRef()));
       if (slot == null || !slot.isDone()) {
         continue;
       }
@@ -170,7 +170,7 @@ final class TaskSubmitter {
     CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
     for (int i = 0; i < futures.length; i++) {
       CompletableFuture<StoredValue> slot =
-          worker.memory().find(CoreWorker.objectId(dependencies.get(i)));
+          worker.memory().find(Ids.objectId(dependencies.get(i)));
       futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.allOf(futures);
