@@ -54,6 +54,13 @@ final class WorkerLauncher {
     cmd.add(config.javaExecutable().toString());
     cmd.addAll(config.jvmFlags());
     cmd.addAll(config.workerJvmOptions());
+    // Extra options from the node's own JVM (profiling, diagnostics), space-separated.
+    for (String extra : System.getProperty("prism.worker.extraJvmOptions", "").trim()
+        .split("\\s+")) {
+      if (!extra.isEmpty()) {
+        cmd.add(extra);
+      }
+    }
     cmd.add("-cp");
     cmd.add(config.classpath());
     cmd.add(config.workerMainClass());
