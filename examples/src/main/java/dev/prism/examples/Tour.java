@@ -108,15 +108,15 @@ public final class Tour {
           + " called inc 10 more times -> %d. %.0f ms.", first, second, afterTask,
           (System.nanoTime() - t) / 1e6);
 
-      ActorHandle<Actors.GpuWorker> a = Prism.actor(Actors.GpuWorker::new)
+      ActorHandle<Actors.GpuWorker> gpuA = Prism.actor(Actors.GpuWorker::new)
           .setResource("GPU", 1).remote();
-      ActorHandle<Actors.GpuWorker> b = Prism.actor(Actors.GpuWorker::new)
+      ActorHandle<Actors.GpuWorker> gpuB = Prism.actor(Actors.GpuWorker::new)
           .setResource("GPU", 1).remote();
       step("7. Two actors holding one %s GPU each: %s | %s.", realGpus ? "CUDA" : "logical",
-          Prism.get(a.task(Actors.GpuWorker::devices).remote(), wait),
-          Prism.get(b.task(Actors.GpuWorker::devices).remote(), wait));
-      a.kill();
-      b.kill();
+          Prism.get(gpuA.task(Actors.GpuWorker::devices).remote(), wait),
+          Prism.get(gpuB.task(Actors.GpuWorker::devices).remote(), wait));
+      gpuA.kill();
+      gpuB.kill();
     } finally {
       Prism.shutdown();
     }
