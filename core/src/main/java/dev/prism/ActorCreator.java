@@ -28,6 +28,7 @@ public final class ActorCreator<A> {
   private int maxTaskRetries;
   private int maxConcurrency;
   private int maxPendingCalls = -1;
+  private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
 
   ActorCreator(FunctionDescriptor factory, Object[] args) {
     this.factory = factory;
@@ -164,6 +165,20 @@ public final class ActorCreator<A> {
   }
 
   /**
+   * Sets where the actor should run (default: {@link SchedulingStrategy#defaultStrategy()}).
+   *
+   * @param strategy spread, node affinity, ...
+   * @return this creator
+   */
+  public ActorCreator<A> setSchedulingStrategy(SchedulingStrategy strategy) {
+    if (strategy == null) {
+      throw new IllegalArgumentException("the scheduling strategy is null");
+    }
+    this.strategy = strategy;
+    return this;
+  }
+
+  /**
    * Creates the actor: registers it with the cluster and returns its handle at once; the
    * constructor runs on the actor's process meanwhile (calls made now wait for it). If the
    * constructor throws, the actor is dead and calls fail with {@link ActorDiedException} whose
@@ -178,7 +193,7 @@ public final class ActorCreator<A> {
     return (ActorHandle<A>) CoreWorker.current().actors().create(factory, args,
         new ActorOptions(resources.toProto(), name, namespace,
             lifetime == ActorLifetime.DETACHED, maxRestarts, maxTaskRetries, maxConcurrency,
-            maxPendingCalls));
+            maxPendingCalls, strategy.toProto()));
   }
 
   private static int atLeastMinusOne(String what, int value) {

@@ -19,6 +19,7 @@ public final class TaskCaller<R> {
   private int maxRetries = 3;
   private boolean retryExceptions;
   private String name;
+  private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
 
   TaskCaller(FunctionDescriptor function, Object[] args) {
     this.function = function;
@@ -78,6 +79,20 @@ public final class TaskCaller<R> {
   }
 
   /**
+   * Sets where the task should run (default: {@link SchedulingStrategy#defaultStrategy()}).
+   *
+   * @param strategy spread, node affinity, ...
+   * @return this caller
+   */
+  public TaskCaller<R> setSchedulingStrategy(SchedulingStrategy strategy) {
+    if (strategy == null) {
+      throw new IllegalArgumentException("the scheduling strategy is null");
+    }
+    this.strategy = strategy;
+    return this;
+  }
+
+  /**
    * Names the task in errors and logs (default: the method's name).
    *
    * @param name the name
@@ -98,6 +113,7 @@ public final class TaskCaller<R> {
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
     return (ObjectRef<R>) CoreWorker.current().submitTask(function, args,
-        new TaskOptions(resources.toProto(), maxRetries, retryExceptions, name));
+        new TaskOptions(resources.toProto(), maxRetries, retryExceptions, name,
+            strategy.toProto()));
   }
 }

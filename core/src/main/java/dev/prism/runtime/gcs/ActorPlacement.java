@@ -8,6 +8,7 @@ import dev.prism.runtime.rpc.CreateActorReply;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.time.Duration;
@@ -47,6 +48,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     Context.CancellableContext call;
     Address target;
     ResourceAmounts resources;
+    SchedulingStrategyProto strategy;
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
       if (e == null || e.leaseCall != null || e.lease != null) {
@@ -64,8 +66,9 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
       e.leaseCall = call;
       e.leaseNodeId = n.getNodeId();
       resources = e.spec.getResources();
+      strategy = e.spec.getStrategy();
     }
-    scheduler.requestLease(id, attempt, call, target, resources, false);
+    scheduler.requestLease(id, attempt, call, target, resources, strategy, false);
   }
 
   /** The owner's node if alive, else an alive node whose totals fit, else any alive node. */
@@ -144,8 +147,10 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           e.leaseCall = next;
           e.leaseNodeId = target.getNodeId();
           ResourceAmounts resources = e.spec.getResources();
+          SchedulingStrategyProto strategy = e.spec.getStrategy();
           LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
-          after.add(() -> scheduler.requestLease(id, attempt, next, target, resources, true));
+          after.add(() -> scheduler.requestLease(id, attempt, next, target, resources, strategy,
+              true));
         }
         case INFEASIBLE -> {
           if (stale) {

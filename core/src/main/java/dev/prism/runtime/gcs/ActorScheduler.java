@@ -10,6 +10,7 @@ import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import io.grpc.Context;
@@ -120,11 +121,13 @@ final class ActorScheduler implements AutoCloseable {
    * the request on the node manager.
    */
   void requestLease(ByteString actorId, long attempt, Context.CancellableContext call,
-      Address nodeManager, ResourceAmounts resources, boolean grantOrQueue) {
+      Address nodeManager, ResourceAmounts resources, SchedulingStrategyProto strategy,
+      boolean grantOrQueue) {
     ByteString leaseId = newLeaseId();
     LeaseRequest request = LeaseRequest.newBuilder()
         .setLeaseId(leaseId)
         .setResources(resources)
+        .setStrategy(strategy)
         .setSubmitter(submitter)
         .setGrantOrQueue(grantOrQueue)
         .setTimeoutMs(0)

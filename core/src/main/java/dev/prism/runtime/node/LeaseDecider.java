@@ -2,6 +2,7 @@ package dev.prism.runtime.node;
 
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.scheduler.ClusterResourceView;
 import dev.prism.scheduler.NodeId;
 import dev.prism.scheduler.NodeResources;
@@ -11,6 +12,7 @@ import dev.prism.scheduler.SchedulerException;
 import dev.prism.scheduler.SchedulingDecision;
 import dev.prism.scheduler.SchedulingPolicy;
 import dev.prism.scheduler.SchedulingRequest;
+import dev.prism.scheduler.SchedulingStrategy;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -91,8 +93,12 @@ final class LeaseDecider {
         locality.put(NodeId.of(node), bytes);
       }
     });
-    SchedulingRequest sr =
-        SchedulingRequest.builder(d).localNode(localId).argumentBytes(locality).build();
+    SchedulingStrategy strategy = strategyOf(lease.request.getStrategy());
+    if (strategy instanceof SchedulingStrategy.NodeAffinity a && !a.soft()) {
+      return hardAffinity(a.node(), d, feasibleHere, fitsNow);
+    }
+    SchedulingRequest sr = SchedulingRequest.builder(d).localNode(localId)
+        .argumentBytes(locality).strategy(strategy).build();
     return switch (policy.schedule(view, sr)) {
       case SchedulingDecision.Scheduled s when s.node().equals(localId) ->
           fitsNow ? new Decision.Local() : new Decision.Queue();
@@ -100,6 +106,42 @@ final class LeaseDecider {
       case SchedulingDecision.Unavailable u ->
           feasibleHere ? new Decision.Queue() : spillToFeasible(d, u.reason());
       case SchedulingDecision.Infeasible i -> new Decision.Infeasible(i.reason());
+    };
+  }
+
+  /**
+   * Hard node affinity: the lease runs on that node or nowhere. Here it is granted or queued;
+   * for another node the submitter is sent there (to queue if busy), never served elsewhere.
+   */
+  private Decision hardAffinity(NodeId target, ResourceRequest d, boolean feasibleHere,
+      boolean fitsNow) {
+    if (target.equals(localId)) {
+      if (feasibleHere) {
+        return fitsNow ? new Decision.Local() : new Decision.Queue();
+      }
+      return new Decision.Infeasible("node affinity to " + target + ": the node (total "
+          + local.total() + ") can never fit " + d);
+    }
+    Address address = remoteNodeManagers.get(target.value());
+    if (address == null) {
+      return new Decision.Infeasible("node affinity to " + target + " cannot be met: no live"
+          + " node with that id is known; use soft affinity to fall back to other nodes");
+    }
+    return new Decision.Spill(address);
+  }
+
+  /** How many live nodes this node knows, itself included. */
+  int knownNodes() {
+    return remoteNodeManagers.size() + 1;
+  }
+
+  /** The scheduler's form of a request's strategy. */
+  static SchedulingStrategy strategyOf(SchedulingStrategyProto p) {
+    return switch (p.getKindCase()) {
+      case SPREAD -> p.getSpread() ? SchedulingStrategy.SPREAD : SchedulingStrategy.DEFAULT;
+      case NODE_AFFINITY -> SchedulingStrategy.nodeAffinity(
+          NodeId.of(p.getNodeAffinity().getNodeId()), p.getNodeAffinity().getSoft());
+      case PLACEMENT_GROUP, KIND_NOT_SET -> SchedulingStrategy.DEFAULT;
     };
   }
 

@@ -596,6 +596,10 @@ final class LeaseScheduler {
     decider.update(nodes);
   }
 
+  synchronized int knownNodes() {
+    return decider.knownNodes();
+  }
+
   synchronized ResourceSet available() {
     return local.available();
   }

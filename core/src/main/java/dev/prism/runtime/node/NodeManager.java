@@ -349,6 +349,16 @@ public final class NodeManager implements AutoCloseable {
   }
 
   /**
+   * How many live nodes this node's scheduler knows (itself included), from its last report to
+   * the GCS: a node that just joined is known to the others after their next report.
+   *
+   * @return the count
+   */
+  public int knownNodes() {
+    return scheduler.knownNodes();
+  }
+
+  /**
    * Returns a snapshot of the worker pool.
    *
    * @return every worker that is starting, idle, or leased

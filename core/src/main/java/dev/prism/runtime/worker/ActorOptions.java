@@ -1,6 +1,7 @@
 package dev.prism.runtime.worker;
 
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 
 /**
  * How an actor is to be created, as its creator chose.
@@ -13,7 +14,8 @@ import dev.prism.runtime.rpc.ResourceAmounts;
  * @param maxTaskRetries runs again of a call that its process died running (-1: without limit)
  * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
+ * @param strategy where its lease should go (default instance: the default policy)
  */
 public record ActorOptions(ResourceAmounts resources, String name, String namespace,
     boolean detached, int maxRestarts, int maxTaskRetries, int maxConcurrency,
-    int maxPendingCalls) {}
+    int maxPendingCalls, SchedulingStrategyProto strategy) {}

@@ -99,7 +99,8 @@ public final class ActorSubmitter {
         .setName(options.name() == null ? "" : options.name())
         .setNamespace(namespace)
         .setDetached(options.detached())
-        .setClassName(actorClass.getName());
+        .setClassName(actorClass.getName())
+        .setStrategy(options.strategy());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {

@@ -18,6 +18,10 @@ final class PendingTask {
   int retriesLeft;
   int attempt;
   volatile boolean cancelled;
+  /** A task's scheduling class (null for actor calls). */
+  TaskSubmitter.SchedulingKey key;
+  /** Bytes of its arguments in stores, per node id (hex), for data-locality scoring. */
+  java.util.Map<String, Long> localityBytes = java.util.Map.of();
   /** The actor it calls, or null for a task. */
   ActorQueue actor;
   /** An actor call's pending owned arguments: completes when all are ready; null if none. */

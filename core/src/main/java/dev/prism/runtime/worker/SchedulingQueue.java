@@ -9,6 +9,7 @@ import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.PushTaskRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import io.grpc.stub.StreamObserver;
@@ -42,6 +43,7 @@ final class SchedulingQueue {
 
   private final TaskSubmitter submitter;
   private final ResourceAmounts resources;
+  private final SchedulingStrategyProto strategy;
   private final int pipelineDepth;
   /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
   static final long PIPELINE_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(
@@ -59,9 +61,10 @@ final class SchedulingQueue {
   private boolean lingerCheckScheduled;
   private boolean infeasibleReported;
 
-  SchedulingQueue(TaskSubmitter submitter, ResourceAmounts resources, int pipelineDepth) {
+  SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, int pipelineDepth) {
     this.submitter = submitter;
-    this.resources = resources;
+    this.resources = key.resources();
+    this.strategy = key.strategy();
     this.pipelineDepth = pipelineDepth;
   }
 
@@ -189,6 +192,8 @@ final class SchedulingQueue {
     LeaseRequest request = LeaseRequest.newBuilder()
         .setLeaseId(leaseId)
         .setResources(resources)
+        .setStrategy(strategy)
+        .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
         .setSubmitter(submitter.address())
         .setGrantOrQueue(grantOrQueue)
         .build();

@@ -1,6 +1,7 @@
 package dev.prism.runtime.worker;
 
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 
 /**
  * The options of one task submission, already validated.
@@ -10,6 +11,22 @@ import dev.prism.runtime.rpc.ResourceAmounts;
  *     {@code retryExceptions}, after it throws)
  * @param retryExceptions whether application exceptions are retried too
  * @param name the task's display name, or null for the method's name
+ * @param strategy where its lease should go (default instance: the default policy)
  */
 public record TaskOptions(ResourceAmounts resources, int maxRetries, boolean retryExceptions,
-    String name) {}
+    String name, SchedulingStrategyProto strategy) {
+
+  /**
+   * Options with the default scheduling strategy.
+   *
+   * @param resources the resource demand
+   * @param maxRetries retries after a worker death
+   * @param retryExceptions whether exceptions are retried
+   * @param name the display name, or null
+   */
+  public TaskOptions(ResourceAmounts resources, int maxRetries, boolean retryExceptions,
+      String name) {
+    this(resources, maxRetries, retryExceptions, name,
+        SchedulingStrategyProto.getDefaultInstance());
+  }
+}

@@ -8,6 +8,7 @@ import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.TaskArg;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
@@ -30,7 +31,10 @@ final class TaskSubmitter {
 
   private final CoreWorker worker;
   private final int pipelineDepth;
-  private final ConcurrentHashMap<ResourceAmounts, SchedulingQueue> queues =
+  /** A scheduling class: tasks with the same resource shape and strategy share leases. */
+  record SchedulingKey(ResourceAmounts resources, SchedulingStrategyProto strategy) {}
+
+  private final ConcurrentHashMap<SchedulingKey, SchedulingQueue> queues =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ObjectId, PendingTask> pending = new ConcurrentHashMap<>();
 
@@ -68,6 +72,7 @@ final class TaskSubmitter {
     worker.references().addSubmitted(held);
     PendingTask task = new PendingTask(spec, returnId, name, held, dependencies,
         options.maxRetries(), options.retryExceptions());
+    task.key = new SchedulingKey(options.resources(), options.strategy());
     pending.put(returnId, task);
     if (dependencies.isEmpty()) {
       enqueue(task);
@@ -181,8 +186,35 @@ final class TaskSubmitter {
       finishCancelled(task);
       return;
     }
-    ResourceAmounts shape = task.spec.getResources();
-    queues.computeIfAbsent(shape, r -> new SchedulingQueue(this, r, pipelineDepth)).add(task);
+    task.localityBytes = localityOf(task);
+    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, pipelineDepth))
+        .add(task);
+  }
+
+  /**
+   * Where the task's arguments live: bytes per node of the stored values this process owns
+   * (values of other owners are not looked up), so its lease can go where its data is.
+   */
+  private Map<String, Long> localityOf(PendingTask task) {
+    Map<String, Long> bytes = null;
+    for (int i = 0; i < task.spec.getArgsCount(); i++) {
+      TaskArg arg = task.spec.getArgs(i);
+      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
+        continue;
+      }
+      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(arg.getRef()));
+      if (slot == null || !slot.isDone()) {
+        continue;
+      }
+      StoredValue value = slot.join();
+      if (!value.isInline() && value.nodeId() != null) {
+        if (bytes == null) {
+          bytes = new java.util.HashMap<>();
+        }
+        bytes.merge(value.nodeId(), value.size(), Long::sum);
+      }
+    }
+    return bytes == null ? Map.of() : bytes;
   }
 
   /** Handles a worker's reply; returns the task when it must run again. */
@@ -260,7 +292,7 @@ final class TaskSubmitter {
       return worker.actorSubmitter().cancel(task, force);
     }
     task.cancelled = true;
-    SchedulingQueue queue = queues.get(task.spec.getResources());
+    SchedulingQueue queue = queues.get(task.key);
     if (queue != null && queue.removeQueued(task)) {
       finishCancelled(task);
       return true;
