@@ -120,6 +120,15 @@ final class BorrowNotifier implements AutoCloseable {
 
   /** Fetches an object from its owner, blocking until it is ready or the deadline passes. */
   StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout) {
+    return fetch(id, owner, deadline, timeout, false);
+  }
+
+  /**
+   * Fetches an object from its owner; with {@code lost}, first tells the owner that the stored
+   * copy it named could not be read, so it rebuilds the object.
+   */
+  StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout, boolean lost) {
+    boolean tellLost = lost;
     while (true) {
       long remainingMs = deadline == Long.MAX_VALUE ? POLL_MS
           : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -133,10 +142,12 @@ final class BorrowNotifier implements AutoCloseable {
             .withDeadlineAfter(pollMs + 10_000, TimeUnit.MILLISECONDS)
             .getObject(GetObjectRequest.newBuilder()
                 .setObjectId(ByteString.copyFrom(id.toBytes()))
+                .setLost(tellLost)
                 .setTimeoutMs(pollMs).build());
       } catch (StatusRuntimeException e) {
         throw lost(id, owner, e);
       }
+      tellLost = false;
       switch (reply.getStatus()) {
         case READY -> {
           return StoredValue.fromProto(reply.getObject());

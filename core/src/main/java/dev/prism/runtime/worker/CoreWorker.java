@@ -361,6 +361,11 @@ public final class CoreWorker implements AutoCloseable {
     return executor == null ? null : executor.actor();
   }
 
+  /** Rebuilds a lost result this process owns from lineage; false if it cannot. */
+  boolean reconstruct(ObjectId id, StoredValue lost) {
+    return submitter.reconstruct(id, lost);
+  }
+
   ClassLoader classLoader() {
     return loader;
   }
@@ -671,6 +676,7 @@ public final class CoreWorker implements AutoCloseable {
       if (actors != null) {
         actors.lifetimeRefFreed(id);
       }
+      submitter.forgetLineage(id);
       StoredValue value = memory.remove(id);
       if (value != null && !value.isInline()) {
         copies.delete(id, value.nodeId(), value.size());

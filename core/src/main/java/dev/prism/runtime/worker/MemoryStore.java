@@ -105,6 +105,21 @@ final class MemoryStore {
     return true;
   }
 
+  /**
+   * Makes a ready object pending again (it is being rebuilt): later reads wait for the new
+   * value. Returns false if this process no longer tracks it.
+   */
+  boolean reopen(ObjectId id, StoredValue lost) {
+    CompletableFuture<StoredValue> f = slots.get(id);
+    if (f == null) {
+      return false;
+    }
+    if (!f.isDone()) {
+      return true;
+    }
+    return slots.replace(id, f, new Slot()) || slots.get(id) != null;
+  }
+
   /** Forgets an object; returns what was there (ready value or null). */
   StoredValue remove(ObjectId id) {
     CompletableFuture<StoredValue> f = slots.remove(id);

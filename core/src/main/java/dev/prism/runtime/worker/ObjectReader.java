@@ -45,8 +45,26 @@ final class ObjectReader {
   <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     try {
-      StoredValue value = await(ref, deadline, timeout);
-      return (T) materialize(ref.objectId(), value, deadline);
+      while (true) {
+        StoredValue value = await(ref, deadline, timeout);
+        try {
+          return (T) materialize(ref.objectId(), value, deadline);
+        } catch (ObjectLostException e) {
+          // The stored copy is gone (its node died): the owner rebuilds it from lineage, and
+          // the read waits for the new value.
+          if (value.isInline()) {
+            throw e;
+          }
+          if (!worker.owns(ref)) {
+            StoredValue rebuilt = worker.borrowNotifier().fetch(ref.objectId(), ref.owner(),
+                deadline, timeout, true);
+            return (T) materialize(ref.objectId(), rebuilt, deadline);
+          }
+          if (!worker.reconstruct(ref.objectId(), value)) {
+            throw e;
+          }
+        }
+      }
     } finally {
       // The handle keeps the object alive until its value is out.
       java.lang.ref.Reference.reachabilityFence(ref);
@@ -122,7 +140,20 @@ final class ObjectReader {
     } else {
       value = fetchFromOwner(id, proto.getOwner(), Long.MAX_VALUE, null, false);
     }
-    return materialize(id, value, Long.MAX_VALUE);
+    try {
+      return materialize(id, value, Long.MAX_VALUE);
+    } catch (ObjectLostException e) {
+      if (value.isInline() || proto.getOwner().getWorkerId().equals(worker.workerId())) {
+        if (!value.isInline() && worker.reconstruct(id, value)) {
+          return materialize(id, worker.memory().find(id).join(), Long.MAX_VALUE);
+        }
+        throw e;
+      }
+      // The copy the owner named is gone with its node: the owner rebuilds it.
+      StoredValue rebuilt = worker.borrowNotifier().fetch(id, proto.getOwner(), Long.MAX_VALUE,
+          null, true);
+      return materialize(id, rebuilt, Long.MAX_VALUE);
+    }
   }
 
   private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {

@@ -17,6 +17,8 @@ final class PendingTask {
   final boolean retryExceptions;
   int retriesLeft;
   int attempt;
+  /** How often its lost result was made again from lineage. */
+  int reconstructions;
   volatile boolean cancelled;
   /** A task's scheduling class (null for actor calls). */
   TaskSubmitter.SchedulingKey key;

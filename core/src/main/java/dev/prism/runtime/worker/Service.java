@@ -53,6 +53,13 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
       return;
     }
     CompletableFuture<StoredValue> slot = worker.memory().find(id);
+    if (request.getLost() && slot != null && slot.isDone() && !slot.isCompletedExceptionally()) {
+      StoredValue named = slot.getNow(null);
+      if (named != null && !named.isInline() && !named.isError()
+          && worker.reconstruct(id, named)) {
+        slot = worker.memory().find(id);
+      }
+    }
     if (slot == null) {
       GetObjectReply.Status status = id.high() == worker.workerLong()
           ? GetObjectReply.Status.FREED : GetObjectReply.Status.UNKNOWN;

@@ -37,6 +37,11 @@ final class TaskSubmitter {
   private final ConcurrentHashMap<SchedulingKey, SchedulingQueue> queues =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ObjectId, PendingTask> pending = new ConcurrentHashMap<>();
+  /**
+   * Lineage: the tasks whose results live in a node's store, kept (with their arguments held)
+   * while the result is referenced, so a result lost with its node can be made again.
+   */
+  private final ConcurrentHashMap<ObjectId, PendingTask> lineage = new ConcurrentHashMap<>();
 
   TaskSubmitter(CoreWorker worker, int pipelineDepth) {
     this.worker = worker;
@@ -275,8 +280,67 @@ final class TaskSubmitter {
       worker.discardReply(task.returnId, value);
       return;
     }
+    boolean rebuilt = task.reconstructions > 0;
     worker.recordResult(task.returnId, value);
+    boolean stored = task.actor == null && !value.isInline() && !value.isError();
+    if (rebuilt) {
+      // Its lineage entry (if the result is still referenced) keeps holding the arguments.
+      if (!stored && lineage.remove(task.returnId) != null) {
+        worker.references().removeSubmitted(task.heldRefs);
+      }
+      return;
+    }
+    if (stored && worker.memory().find(task.returnId) != null) {
+      // Kept as lineage: the arguments stay held until the result is freed.
+      lineage.put(task.returnId, task);
+      if (worker.memory().find(task.returnId) == null && lineage.remove(task.returnId, task)) {
+        worker.references().removeSubmitted(task.heldRefs);  // freed meanwhile
+      }
+      return;
+    }
     worker.references().removeSubmitted(task.heldRefs);
+  }
+
+  /** The result's last reference is gone: its lineage (and the arguments it held) goes too. */
+  void forgetLineage(ObjectId id) {
+    PendingTask task = lineage.remove(id);
+    if (task != null) {
+      worker.references().removeSubmitted(task.heldRefs);
+    }
+  }
+
+  /**
+   * Makes again a result whose stored copy was lost (its node died): re-runs the task that made
+   * it, under the same result id, while the task has retries left. Readers of the result wait
+   * for the new value. Returns false when it cannot be rebuilt (not a task result of this
+   * process, a put, or out of retries).
+   */
+  boolean reconstruct(ObjectId id, StoredValue lost) {
+    PendingTask task = lineage.get(id);
+    if (task == null) {
+      return false;
+    }
+    synchronized (task) {
+      if (pending.containsKey(id)) {
+        return true;
+      }
+      if (task.retriesLeft <= 0 || worker.isShutdown()) {
+        return false;
+      }
+      if (!worker.memory().reopen(id, lost)) {
+        return false;
+      }
+      task.retriesLeft--;
+      task.attempt++;
+      task.reconstructions++;
+      task.cancelled = false;
+      pending.put(id, task);
+    }
+    org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class).info(
+        "rebuilding {}: its result lived on node {}, which is gone", task.displayName,
+        lost.nodeId());
+    enqueue(task);
+    return true;
   }
 
   /**

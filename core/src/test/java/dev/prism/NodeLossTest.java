@@ -1,0 +1,79 @@
+package dev.prism;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.node.NodeManager;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A node leaves while it holds the only copy of task results: the owner rebuilds them. */
+@Timeout(180)
+class NodeLossTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  static long[] makeArray(int n, long seed, String log) throws java.io.IOException {
+    java.nio.file.Files.writeString(java.nio.file.Path.of(log),
+        Prism.runtimeContext().nodeId() + "\n", java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = seed * i;
+    }
+    return out;
+  }
+
+  static long lastOf(long[] values) {
+    return values[values.length - 1];
+  }
+
+  @Test
+  void aResultLostWithItsNodeIsRebuiltFromLineage(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    String log = dir.resolve("runs.txt").toString();
+    NodeConfig.Builder node = NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20)
+        .prestartWorkers(1)
+        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    EmbeddedCluster cluster = EmbeddedCluster.start(node.build());
+    try {
+      NodeManager second = cluster.addNode(node.build());
+      Awaitility.await("the nodes know each other").atMost(WAIT).until(() ->
+          cluster.headNode().knownNodes() == 2 && second.knownNodes() == 2);
+      Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
+      try {
+        String driverNode = Prism.runtimeContext().nodeId();
+        NodeManager doomed = driverNode.equals(second.nodeId()) ? cluster.headNode() : second;
+        // 1.6 MB: stored in the store of the node that ran the task.
+        ObjectRef<long[]> ref = Prism.task(NodeLossTest::makeArray, 200_000, 7L, log)
+            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(doomed.nodeId(), true))
+            .remote();
+        assertThat(Prism.wait(List.of(ref), 1, WAIT).ready()).hasSize(1);
+        assertThat(cluster.removeNode(doomed)).isTrue();
+        Awaitility.await("the GCS sees the node gone").atMost(WAIT).until(() ->
+            cluster.gcs().node(doomed.nodeId()).map(n -> !n.getAlive()).orElse(true));
+        // A task on the survivor that takes the lost result: its worker asks the owner to
+        // rebuild it.
+        ObjectRef<Long> last = Prism.task(NodeLossTest::lastOf, ref).remote();
+        assertThat(Prism.get(last, WAIT)).isEqualTo(7L * 199_999);
+        long[] value = Prism.get(ref, WAIT);
+        assertThat(value).hasSize(200_000);
+        assertThat(value[199_999]).isEqualTo(7L * 199_999);
+        assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of(log)))
+            .as("the task ran on the lost node, then again on the survivor")
+            .containsExactly(doomed.nodeId(), driverNode);
+      } finally {
+        Prism.shutdown();
+      }
+    } finally {
+      cluster.close();
+    }
+    Awaitility.await("no worker process is left").atMost(WAIT)
+        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+    assertThat(ClusterFixture.shmFiles()).isEmpty();
+  }
+}
