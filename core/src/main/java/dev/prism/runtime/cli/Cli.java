@@ -92,7 +92,8 @@ public final class Cli {
             + "'; the commands are start, status and stop");
       };
     } catch (CliException e) {
-      err.println("prism " + command + ": " + e.getMessage());
+      String m = e.getMessage();
+      err.println("prism " + (m.startsWith(command + ": ") ? m : command + ": " + m));
       return e.exitCode();
     } catch (RuntimeException e) {
       err.println("prism " + command + ": " + e);

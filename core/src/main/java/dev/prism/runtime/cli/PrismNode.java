@@ -69,7 +69,7 @@ public final class PrismNode implements AutoCloseable {
           .port(options.nodeManagerPort())
           .gcsAddress(gcsAddress)
           .resources(options.resources())
-          .socketDirectory(session.sockets())
+          .socketDirectory(socketDirectory(session))
           .spillDirectory(session.spill())
           .classpath(workerClasspath(options.codeSearchPath()));
       options.numCpus().ifPresent(b::numCpus);
@@ -129,6 +129,21 @@ public final class PrismNode implements AutoCloseable {
     }
     throw CliException.failure("cannot tell which address of this machine the head at "
         + gcsAddress + " reaches; give it with --node-ip");
+  }
+
+  /**
+   * The session's socket directory, unless its path is too long for a Unix socket name (about
+   * 100 bytes with the store's file name): then the system's temporary directory. The record
+   * names the socket either way, so 'prism stop' finds it.
+   */
+  static Path socketDirectory(SessionDir session) {
+    Path dir = session.sockets();
+    if (dir.toString().length() <= 70) {
+      return dir;
+    }
+    LOG.info("the session's socket directory {} is too long for Unix socket names; the store's"
+        + " socket goes to {}", dir, System.getProperty("java.io.tmpdir"));
+    return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   private static String workerClasspath(Optional<String> codeSearchPath) {
