@@ -1,0 +1,237 @@
+package dev.prism.runtime.cli;
+
+import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.gcs.GcsConfig;
+import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.node.NodeManager;
+import dev.prism.runtime.rpc.NodeInfo;
+import java.io.File;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The servers of one node process, as {@code prism start} configures them: for the head a
+ * {@link GcsServer} and a {@link NodeManager} registered with it, for another node a node
+ * manager that joins the GCS at {@code --address}. Its store's socket and spill files live in
+ * the session directory. {@link NodeMain} runs one per process; starting several (each with its
+ * own options) emulates several nodes on one machine the same way the command line does.
+ */
+public final class PrismNode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PrismNode.class);
+  private static final Duration REGISTER_WAIT = Duration.ofSeconds(30);
+
+  private final GcsServer gcs;
+  private final NodeManager node;
+
+  private PrismNode(GcsServer gcs, NodeManager node) {
+    this.gcs = gcs;
+    this.node = node;
+  }
+
+  /**
+   * Starts the servers: the GCS first for a head; then the node manager, which registers with
+   * the GCS; for a non-head node, this returns once the GCS lists the node as alive.
+   *
+   * @param options the options ({@link StartOptions#head()} decides the role)
+   * @param session the session directory (its {@code sockets/} and {@code spill/} are used)
+   * @param nodeId the node id
+   * @return the running node
+   * @throws CliException if the GCS is unreachable, a port is taken, or the node does not
+   *     register in time
+   */
+  public static PrismNode start(StartOptions options, SessionDir session, String nodeId) {
+    GcsServer gcs = null;
+    String gcsAddress;
+    String host;
+    if (options.head()) {
+      host = options.host().orElse("127.0.0.1");
+      gcs = GcsServer.start(GcsConfig.builder().host(host).port(options.port()).build());
+      gcsAddress = gcs.address();
+    } else {
+      gcsAddress = options.address().orElseThrow();
+      checkReachable(gcsAddress);
+      host = options.host().orElseGet(() -> localAddressFor(gcsAddress));
+    }
+    try {
+      NodeConfig.Builder b = NodeConfig.builder()
+          .nodeId(nodeId)
+          .host(host)
+          .port(options.nodeManagerPort())
+          .gcsAddress(gcsAddress)
+          .resources(options.resources())
+          .socketDirectory(socketDirectory(session))
+          .spillDirectory(session.spill())
+          .classpath(workerClasspath(options.codeSearchPath()));
+      options.numCpus().ifPresent(b::numCpus);
+      options.numGpus().ifPresent(b::numGpus);
+      options.objectStoreMemory().ifPresent(b::objectStoreCapacity);
+      NodeManager nm = NodeManager.start(b.build());
+      PrismNode started = new PrismNode(gcs, nm);
+      if (!options.head()) {
+        try {
+          started.awaitRegistered(REGISTER_WAIT);
+        } catch (RuntimeException e) {
+          started.close();
+          throw e;
+        }
+      }
+      return started;
+    } catch (RuntimeException e) {
+      if (gcs != null) {
+        gcs.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Fails unless a GCS answers at the address.
+   *
+   * @param gcsAddress {@code host:port}
+   * @throws CliException naming the address and what to do
+   */
+  static void checkReachable(String gcsAddress) {
+    try (GcsClient client = GcsClient.connect(gcsAddress, Duration.ofSeconds(5))) {
+      client.getAllNodes();
+    } catch (RuntimeException e) {
+      throw CliException.failure("no Prism head answers at " + gcsAddress + " ("
+          + e.getMessage() + "); start one with 'prism start --head', or check the address");
+    }
+  }
+
+  /** The local address this machine uses to reach the GCS's host (loopback for loopback). */
+  static String localAddressFor(String gcsAddress) {
+    String gcsHost = gcsAddress.substring(0, gcsAddress.lastIndexOf(':'));
+    try {
+      InetAddress target = InetAddress.getByName(gcsHost);
+      if (target.isLoopbackAddress()) {
+        return "127.0.0.1";
+      }
+      try (DatagramSocket probe = new DatagramSocket()) {
+        probe.connect(new InetSocketAddress(target, 9));
+        InetAddress local = probe.getLocalAddress();
+        if (local != null && !local.isAnyLocalAddress()) {
+          return local.getHostAddress();
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot find the local address that reaches {}: {}", gcsHost, e.toString());
+    }
+    throw CliException.failure("cannot tell which address of this machine the head at "
+        + gcsAddress + " reaches; give it with --node-ip");
+  }
+
+  /**
+   * The session's socket directory, unless its path is too long for a Unix socket name (about
+   * 100 bytes with the store's file name): then the system's temporary directory. The record
+   * names the socket either way, so 'prism stop' finds it.
+   */
+  static Path socketDirectory(SessionDir session) {
+    Path dir = session.sockets();
+    if (dir.toString().length() <= 70) {
+      return dir;
+    }
+    LOG.info("the session's socket directory {} is too long for Unix socket names; the store's"
+        + " socket goes to {}", dir, System.getProperty("java.io.tmpdir"));
+    return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  private static String workerClasspath(Optional<String> codeSearchPath) {
+    String own = System.getProperty("java.class.path", "");
+    return codeSearchPath.filter(c -> !c.isBlank())
+        .map(c -> own.isEmpty() ? c : own + File.pathSeparator + c).orElse(own);
+  }
+
+  private void awaitRegistered(Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    String last = "no answer yet";
+    try (GcsClient client = GcsClient.connect(gcsAddress(), Duration.ofSeconds(5))) {
+      while (System.nanoTime() < deadline) {
+        try {
+          for (NodeInfo n : client.getAllNodes()) {
+            if (n.getNodeId().equals(node.nodeId()) && n.getAlive()) {
+              return;
+            }
+          }
+          last = "the GCS does not list it as alive";
+        } catch (RuntimeException e) {
+          last = e.getMessage();
+        }
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw CliException.failure("node " + node.nodeId() + " did not register with the GCS at "
+        + gcsAddress() + " within " + wait.toSeconds() + " s: " + last);
+  }
+
+  /**
+   * Returns whether this node runs the GCS.
+   *
+   * @return true for a head
+   */
+  public boolean isHead() {
+    return gcs != null;
+  }
+
+  /**
+   * Returns the GCS's address.
+   *
+   * @return {@code host:port}
+   */
+  public String gcsAddress() {
+    return gcs != null ? gcs.address() : node.gcsAddress().orElseThrow();
+  }
+
+  /**
+   * Returns the node manager.
+   *
+   * @return the node manager
+   */
+  public NodeManager nodeManager() {
+    return node;
+  }
+
+  /**
+   * Returns the GCS of a head.
+   *
+   * @return the GCS, or empty for another node
+   */
+  public Optional<GcsServer> gcs() {
+    return Optional.ofNullable(gcs);
+  }
+
+  /**
+   * Stops the node manager (its workers and store go with it), waits for its store file to be
+   * gone (the node manager's own shutdown hook may be closing it at the same time), then stops
+   * the GCS of a head. Idempotent.
+   */
+  @Override
+  public void close() {
+    Path shm = node.storeShmPath();
+    try {
+      node.close();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (Files.exists(shm) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (gcs != null) {
+        gcs.close();
+      }
+    }
+  }
+}

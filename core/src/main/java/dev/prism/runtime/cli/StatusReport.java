@@ -1,0 +1,212 @@
+package dev.prism.runtime.cli;
+
+import dev.prism.runtime.rpc.ActorInfo;
+import dev.prism.runtime.rpc.ActorState;
+import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.scheduler.FixedPoint;
+import dev.prism.scheduler.Resources;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What {@code prism status} prints, from the GCS's tables: the nodes (id, address, alive or dead
+ * with the reason, resources used / total), the cluster's resources (used / total over alive
+ * nodes), and the actors (id, class, name, state, node, restarts, death cause). A pure function
+ * of the tables, so it is tested without a cluster.
+ */
+final class StatusReport {
+
+  private StatusReport() {}
+
+  /**
+   * Renders the report.
+   *
+   * @param address the GCS's address
+   * @param nodes every node the GCS knows, alive and dead
+   * @param actors every actor the GCS knows
+   * @return the text, ending with a newline
+   */
+  static String render(String address, List<NodeInfo> nodes, List<ActorInfo> actors) {
+    StringBuilder out = new StringBuilder();
+    out.append("Prism cluster at ").append(address).append("\n\n");
+    nodesSection(out, nodes);
+    out.append('\n');
+    resourcesSection(out, nodes);
+    out.append('\n');
+    actorsSection(out, actors);
+    placementGroupsSection(out);
+    return out.toString();
+  }
+
+  private static void nodesSection(StringBuilder out, List<NodeInfo> nodes) {
+    long alive = nodes.stream().filter(NodeInfo::getAlive).count();
+    out.append("Nodes: ").append(alive).append(" alive, ").append(nodes.size() - alive)
+        .append(" dead\n");
+    if (nodes.isEmpty()) {
+      out.append("  (none)\n");
+      return;
+    }
+    Table t = new Table("NODE ID", "ADDRESS", "STATE", "RESOURCES (used / total)");
+    for (NodeInfo n : nodes) {
+      String state = n.getAlive() ? "alive"
+          : "dead" + (n.getDeathReason().isEmpty() ? "" : ": " + n.getDeathReason());
+      t.row(n.getNodeId(), n.getAddress().getHost() + ":" + n.getAddress().getPort(), state,
+          String.join(", ", usage(n.getTotal().getAmountsMap(),
+              used(n.getTotal(), n.getAvailable()))));
+    }
+    t.appendTo(out);
+  }
+
+  private static void resourcesSection(StringBuilder out, List<NodeInfo> nodes) {
+    out.append("Resources (alive nodes, used / total):\n");
+    Map<String, Long> total = new TreeMap<>();
+    Map<String, Long> used = new TreeMap<>();
+    for (NodeInfo n : nodes) {
+      if (n.getAlive()) {
+        n.getTotal().getAmountsMap().forEach((k, v) -> total.merge(k, v, Long::sum));
+        used(n.getTotal(), n.getAvailable()).forEach((k, v) -> used.merge(k, v, Long::sum));
+      }
+    }
+    if (total.isEmpty()) {
+      out.append("  (none)\n");
+      return;
+    }
+    Table t = new Table("RESOURCE", "USED / TOTAL");
+    for (String name : ordered(total.keySet())) {
+      t.row(name, amount(name, used.getOrDefault(name, 0L)) + " / "
+          + amount(name, total.get(name)));
+    }
+    t.appendTo(out);
+  }
+
+  private static void actorsSection(StringBuilder out, List<ActorInfo> actors) {
+    long alive = actors.stream().filter(a -> a.getState() == ActorState.ALIVE).count();
+    out.append("Actors: ").append(actors.size()).append(" (").append(alive)
+        .append(" alive)\n");
+    if (actors.isEmpty()) {
+      out.append("  (none)\n");
+      return;
+    }
+    Table t = new Table("ACTOR ID", "CLASS", "NAME", "STATE", "NODE", "RESTARTS",
+        "DEATH CAUSE");
+    for (ActorInfo a : actors) {
+      String name = a.getSpec().getName().isEmpty() ? "-"
+          : (a.getSpec().getNamespace().isEmpty() ? "" : a.getSpec().getNamespace() + "/")
+              + a.getSpec().getName();
+      String cause = a.getDeathCause();
+      if (a.getState() == ActorState.PENDING_CREATION && !a.getPendingReason().isEmpty()) {
+        cause = "(pending: " + a.getPendingReason() + ")";
+      }
+      t.row(HexFormat.of().formatHex(a.getActorId().toByteArray()),
+          a.getSpec().getClassName().isEmpty() ? "-" : a.getSpec().getClassName(), name,
+          a.getState().name(), a.getNodeId().isEmpty() ? "-" : a.getNodeId(),
+          Integer.toString(a.getNumRestarts()), cause.isEmpty() ? "-" : oneLine(cause));
+    }
+    t.appendTo(out);
+  }
+
+  /**
+   * The place of the placement groups' table. Placement groups are not in the GCS yet; when
+   * they are, list them here (id, name, strategy, state, bundles and their nodes). Until then
+   * nothing is printed.
+   */
+  private static void placementGroupsSection(StringBuilder out) {
+    // Intentionally empty until the GCS has a placement-group table to list.
+  }
+
+  private static Map<String, Long> used(ResourceAmounts total, ResourceAmounts available) {
+    Map<String, Long> used = new TreeMap<>();
+    total.getAmountsMap().forEach((k, v) ->
+        used.put(k, Math.max(0, v - available.getAmountsMap().getOrDefault(k, 0L))));
+    return used;
+  }
+
+  private static List<String> usage(Map<String, Long> total, Map<String, Long> used) {
+    List<String> parts = new ArrayList<>();
+    for (String name : ordered(total.keySet())) {
+      parts.add(name + " " + amount(name, used.getOrDefault(name, 0L)) + "/"
+          + amount(name, total.get(name)));
+    }
+    return parts;
+  }
+
+  /** CPU, GPU, memory, object store memory, then custom resources by name. */
+  private static List<String> ordered(Set<String> names) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String first : List.of(Resources.CPU, Resources.GPU, Resources.MEMORY,
+        Resources.OBJECT_STORE_MEMORY)) {
+      if (names.contains(first)) {
+        out.add(first);
+      }
+    }
+    out.addAll(new TreeSet<>(names));
+    return List.copyOf(out);
+  }
+
+  private static String amount(String name, long fixed) {
+    if (name.equals(Resources.MEMORY) || name.equals(Resources.OBJECT_STORE_MEMORY)) {
+      return bytes(Math.round(FixedPoint.toDouble(fixed)));
+    }
+    return FixedPoint.format(fixed);
+  }
+
+  /**
+   * Formats a byte count with a binary unit.
+   *
+   * @param bytes the count
+   * @return e.g. {@code 512 MiB}, {@code 1.5 GiB}
+   */
+  static String bytes(long bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    String n = v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.1f", v);
+    return n + " " + units[u];
+  }
+
+  private static String oneLine(String s) {
+    String line = s.strip().replaceAll("\\s*\\R\\s*", " | ");
+    return line.length() > 200 ? line.substring(0, 197) + "..." : line;
+  }
+
+  /** A left-aligned text table; the last column is not padded. */
+  private static final class Table {
+    private final List<String[]> rows = new ArrayList<>();
+
+    Table(String... header) {
+      rows.add(header);
+    }
+
+    void row(String... cells) {
+      rows.add(cells);
+    }
+
+    void appendTo(StringBuilder out) {
+      int cols = rows.getFirst().length;
+      int[] width = new int[cols];
+      for (String[] r : rows) {
+        for (int i = 0; i < cols; i++) {
+          width[i] = Math.max(width[i], r[i].length());
+        }
+      }
+      for (String[] r : rows) {
+        StringBuilder line = new StringBuilder("  ");
+        for (int i = 0; i < cols; i++) {
+          line.append(i == cols - 1 ? r[i] : String.format("%-" + width[i] + "s  ", r[i]));
+        }
+        out.append(line.toString().stripTrailing()).append('\n');
+      }
+    }
+  }
+}

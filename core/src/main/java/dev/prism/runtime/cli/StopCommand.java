@@ -1,0 +1,204 @@
+package dev.prism.runtime.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@code prism stop}: stops every node process that {@code prism start} started on this machine
+ * under the session root (all sessions, other nodes before heads), then removes what they leave
+ * when killed: their shared-memory store files ({@code prism-<pid>-*} in the store's directory),
+ * store sockets and spill directories. A process gets SIGTERM (it then stops its workers and
+ * closes its store), and SIGKILL with its remaining descendants after the grace period;
+ * {@code --force} sends SIGKILL at once. Records of processes already gone are marked stopped,
+ * so running it again does nothing.
+ */
+final class StopCommand {
+
+  /** The default grace period between SIGTERM and SIGKILL. */
+  static final Duration DEFAULT_GRACE = Duration.ofSeconds(20);
+
+  /** The help text. */
+  static final String HELP = """
+      usage: prism stop [--force] [--grace SECONDS] [--temp-dir DIR]
+        stops the Prism processes that 'prism start' started on this machine (all sessions
+        under the root), with their workers, and removes their shared memory and sockets
+        --force            kill at once (SIGKILL) instead of asking them to stop (SIGTERM)
+        --grace SECONDS    how long to wait before killing a node that does not stop (default 20)
+        --temp-dir DIR     root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
+      """;
+
+  private StopCommand() {}
+
+  /**
+   * Runs {@code prism stop}.
+   *
+   * @param args the arguments after {@code stop}
+   * @param out where to say what was stopped
+   * @return the exit code
+   */
+  static int run(List<String> args, PrintStream out) {
+    Args a = new Args("stop", args);
+    boolean force = false;
+    Duration grace = DEFAULT_GRACE;
+    Optional<Path> tempDir = Optional.empty();
+    while (a.hasNext()) {
+      String opt = a.nextOption();
+      switch (opt) {
+        case "--force", "-f" -> {
+          a.noValue(opt);
+          force = true;
+        }
+        case "--grace" -> grace = Duration.ofSeconds(a.intValue(opt, 0, 3600));
+        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
+        case "--help", "-h" -> {
+          out.print(HELP);
+          return 0;
+        }
+        default -> throw a.unknown(opt);
+      }
+    }
+    Path root = SessionDir.root(tempDir);
+    List<SessionDir> sessions = SessionDir.all(root);
+    List<Stopping> nodes = new ArrayList<>();
+    List<Stopping> heads = new ArrayList<>();
+    for (SessionDir s : sessions) {
+      for (NodeRecord r : s.records()) {
+        if (NodeRecord.STOPPED.equals(r.state())) {
+          continue;
+        }
+        Optional<ProcessHandle> p = r.liveProcess();
+        Stopping st = new Stopping(s, r, p.orElse(null),
+            p.map(h -> h.descendants().toList()).orElse(List.of()));
+        (r.head() ? heads : nodes).add(st);
+      }
+    }
+    int stopped = 0;
+    // Other nodes first, so they leave the GCS while it still runs; then the heads.
+    for (List<Stopping> group : List.of(nodes, heads)) {
+      for (Stopping st : group) {
+        if (st.process != null) {
+          if (force) {
+            st.descendants.forEach(ProcessHandle::destroyForcibly);
+            st.process.destroyForcibly();
+          } else {
+            st.process.destroy();
+          }
+        }
+      }
+      long deadline = System.nanoTime() + grace.toNanos();
+      for (Stopping st : group) {
+        if (st.process != null) {
+          boolean exited = awaitExit(st.process, deadline);
+          if (!exited) {
+            out.println("prism stop: " + st.record.name() + " (pid " + st.record.pid()
+                + ") did not stop within " + grace.toSeconds() + " s; killing it");
+            st.descendants.forEach(ProcessHandle::destroyForcibly);
+            st.process.destroyForcibly();
+            awaitExit(st.process, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+          }
+          // Workers leave when their node manager dies; make sure of it.
+          st.descendants.stream().filter(ProcessHandle::isAlive)
+              .forEach(ProcessHandle::destroyForcibly);
+          stopped++;
+          out.println("Stopped " + (st.record.head() ? "head " : "node ") + st.record.nodeId()
+              + " (pid " + st.record.pid() + (st.record.nodeAddress().isEmpty() ? ""
+                  : ", " + st.record.nodeAddress()) + ")" + (st.descendants.isEmpty() ? ""
+                  : " and its " + st.descendants.size() + " worker process"
+                      + (st.descendants.size() == 1 ? "" : "es")));
+        }
+        cleanUp(st.session, st.record, st.process != null, out);
+        st.session.write(st.record.withState(NodeRecord.STOPPED,
+            st.process == null ? "gone when 'prism stop' ran" : "stopped by 'prism stop'"));
+      }
+    }
+    if (stopped == 0) {
+      out.println("No Prism processes to stop" + (sessions.isEmpty() ? " (no sessions under "
+          + root + ")" : "") + ".");
+    } else {
+      out.println("Stopped " + stopped + " Prism node process" + (stopped == 1 ? "" : "es")
+          + ".");
+    }
+    return 0;
+  }
+
+  private record Stopping(SessionDir session, NodeRecord record, ProcessHandle process,
+      List<ProcessHandle> descendants) {}
+
+  private static boolean awaitExit(ProcessHandle p, long deadline) {
+    while (p.isAlive()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return !p.isAlive();
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Removes the store files a killed node could not: shared memory, socket, spill. Files named
+   * after its pid are looked for only when this command saw the process (else the pid may
+   * belong to another process by now).
+   */
+  private static void cleanUp(SessionDir session, NodeRecord r, boolean sawProcess,
+      PrintStream out) {
+    List<Path> files = new ArrayList<>();
+    if (!r.storeShm().isEmpty()) {
+      files.add(Path.of(r.storeShm()));
+    }
+    if (!r.storeSocket().isEmpty()) {
+      files.add(Path.of(r.storeSocket()));
+    }
+    if (sawProcess && r.pid() > 0) {
+      String prefix = "prism-" + r.pid() + "-";
+      Path shmDir = r.storeShm().isEmpty() ? Path.of("/dev/shm") : Path.of(r.storeShm())
+          .getParent();
+      for (Path dir : List.of(shmDir, session.sockets(), session.spill())) {
+        files.addAll(matching(dir, prefix));
+      }
+    }
+    for (Path f : files) {
+      if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        deleteTree(f);
+        out.println("Removed " + f);
+      }
+    }
+  }
+
+  private static List<Path> matching(Path dir, String prefix) {
+    List<Path> out = new ArrayList<>();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
+      ds.forEach(out::add);
+    } catch (IOException e) {
+      // nothing to remove there
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path p) {
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    } catch (IOException e) {
+      // best effort: report nothing more than the failed removal below
+      System.err.println("prism stop: cannot remove " + p + ": " + e.getMessage());
+    }
+  }
+}
