@@ -18,16 +18,18 @@ import dev.prism.store.StoreClient;
 import dev.prism.store.StoreException;
 import dev.prism.store.StoreFullException;
 import dev.prism.store.StoreTimeoutException;
-import io.grpc.Context;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -51,20 +53,25 @@ import org.slf4j.LoggerFactory;
  * <p><b>FetchObject</b> (the destination side) pulls an object from the node that holds it into
  * this node's store as a {@linkplain CopyKind#SECONDARY secondary} copy, which the store may
  * evict under memory pressure (a later read pulls it again). Concurrent fetches of one object
- * share one pull; each pull runs on its own thread, which creates the object, writes every chunk
- * into the shared mapping as it arrives (no full-object copy on the heap) and seals it.
+ * share one pull; each pull runs on its own thread, which creates the object once the first
+ * chunk says its size, parses every chunk straight into the shared mapping as it arrives
+ * ({@link PullReceiver}: one copy from gRPC's receive buffers, nothing on the heap) and seals it.
  */
 final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceImplBase
     implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ObjectManager.class);
 
-  /** Bytes per chunk unless the puller asks otherwise (see the transfer benchmark). */
-  static final int DEFAULT_CHUNK_SIZE = 4 << 20;
+  /**
+   * Bytes per chunk that pulls ask for: the system property {@code prism.objectChunkBytes}, by
+   * default 4 MiB (see the transfer benchmark).
+   */
+  static final int DEFAULT_CHUNK_SIZE =
+      Math.clamp(Integer.getInteger("prism.objectChunkBytes", 4 << 20), 64 << 10, 64 << 20);
   /** The largest chunk a puller may ask for. */
   static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The HTTP/2 flow-control window of pull channels: bounds what is buffered per pull. */
-  static final int FLOW_CONTROL_WINDOW = 8 << 20;
+  static final int FLOW_CONTROL_WINDOW = 16 << 20;
   /** How long a pull may take at most (objects may be many GiB; dead peers fail faster). */
   private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
   /** How long a pull waits for room in this node's store. */
@@ -157,6 +164,9 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     }
 
     void start() {
+      // let a couple of chunks queue up behind the HTTP/2 window, so the socket never idles
+      // while the next chunk is serialized (memory per pull stays bounded by window + 2 chunks)
+      out.setOnReadyThreshold(2 * chunk);
       out.setOnCancelHandler(this::finish);
       out.setOnReadyHandler(this::drain);
       drain();
@@ -280,68 +290,98 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       case NodeDirectory.Lookup.Unavailable u -> throw new StatusRuntimeException(
           Status.UNAVAILABLE.withDescription(u.reason()));
     };
-    ObjectManagerServiceGrpc.ObjectManagerServiceBlockingStub stub =
-        ObjectManagerServiceGrpc.newBlockingStub(channelTo(source))
-            .withDeadlineAfter(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     PullRequest request = PullRequest.newBuilder()
         .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes()))
         .setChunkSize(chunkSize)
         .build();
     long started = System.nanoTime();
-    Context.CancellableContext context = Context.current().withCancellation();
-    Context previous = context.attach();
+    // One thread per pull parses the chunks into the store and seals (the writer is confined
+    // to the thread that created it): it is the call's executor, so every callback runs there.
+    ExecutorService serial = Executors.newSingleThreadExecutor(
+        Thread.ofPlatform().daemon().name("prism-pull-" + id.toString().substring(0, 8)).factory());
+    ObjectWriter[] writer = new ObjectWriter[1];
+    PullReceiver receiver = new PullReceiver("pull of " + id + " from node " + sourceNode,
+        size -> {
+          writer[0] = store.create(id, size, CopyKind.SECONDARY, CREATE_TIMEOUT);
+          pulls.incrementAndGet();
+          return writer[0].segment();
+        });
+    MethodDescriptor<PullRequest, PullChunk> pull = ObjectManagerServiceGrpc.getPullMethod();
+    MethodDescriptor<PullRequest, PullChunk> method =
+        pull.toBuilder(pull.getRequestMarshaller(), receiver).build();
+    CallOptions options = CallOptions.DEFAULT.withExecutor(serial)
+        .withDeadlineAfter(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<FetchObjectReply> done = new CompletableFuture<>();
     try {
-      Iterator<PullChunk> chunks = stub.pull(request);
-      PullChunk chunk = chunks.next();
-      long total = chunk.getTotalSize();
-      ObjectWriter writer;
+      ClientCall<PullRequest, PullChunk> call = channelTo(source).newCall(method, options);
+      ClientCalls.asyncServerStreamingCall(call, request, new StreamObserver<>() {
+        @Override
+        public void onNext(PullChunk chunk) {
+          // the bytes are in the store already (PullReceiver)
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          closeWriter(writer);
+          done.completeExceptionally(receiver.failure() != null ? receiver.failure() : t);
+        }
+
+        @Override
+        public void onCompleted() {
+          try {
+            long total = receiver.total();
+            if (writer[0] == null || receiver.received() != total) {
+              throw new StatusRuntimeException(Status.DATA_LOSS.withDescription("pull of " + id
+                  + " from node " + sourceNode + " ended after " + receiver.received() + " of "
+                  + total + " bytes"));
+            }
+            writer[0].seal();
+            store.sync();
+            done.complete(FetchObjectReply.newBuilder().setSize(total).setPulled(true).build());
+          } catch (RuntimeException e) {
+            closeWriter(writer);
+            done.completeExceptionally(e);
+          }
+        }
+      });
+      FetchObjectReply reply;
       try {
-        writer = store.create(id, total, CopyKind.SECONDARY, CREATE_TIMEOUT);
-      } catch (ObjectExistsException e) {
-        // another pull finished in between: wait for its seal instead of pulling again
-        store.get(id, CREATE_TIMEOUT).close();
-        return FetchObjectReply.newBuilder().setSize(total).build();
-      }
-      try (writer) {
-        pulls.incrementAndGet();
-        MemorySegment target = writer.segment();
-        long position = 0;
-        while (true) {
-          if (chunk.getOffset() != position) {
-            throw new StatusRuntimeException(Status.DATA_LOSS.withDescription("pull of " + id
-                + " from node " + sourceNode + " sent offset " + chunk.getOffset() + ", expected "
-                + position));
-          }
-          ByteString data = chunk.getData();
-          if (position + data.size() > total) {
-            throw new StatusRuntimeException(Status.DATA_LOSS.withDescription("pull of " + id
-                + " from node " + sourceNode + " sent more than its " + total + " bytes"));
-          }
-          data.copyTo(target.asSlice(position, data.size()).asByteBuffer());
-          position += data.size();
-          if (!chunks.hasNext()) {
-            break;
-          }
-          chunk = chunks.next();
+        reply = done.get();
+      } catch (InterruptedException e) {
+        call.cancel("node " + nodeId + " is shutting down", null);
+        Thread.currentThread().interrupt();
+        throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
+            "node " + nodeId + " is shutting down"));
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof ObjectExistsException) {
+          // another pull finished in between: wait for its seal instead of pulling again
+          store.get(id, CREATE_TIMEOUT).close();
+          return FetchObjectReply.newBuilder().setSize(Math.max(0, receiver.total())).build();
         }
-        if (position != total) {
-          throw new StatusRuntimeException(Status.DATA_LOSS.withDescription("pull of " + id
-              + " from node " + sourceNode + " ended after " + position + " of " + total
-              + " bytes"));
-        }
-        writer.seal();
+        throw e.getCause() instanceof RuntimeException r ? r
+            : new StatusRuntimeException(Status.UNAVAILABLE.withCause(e.getCause())
+                .withDescription(String.valueOf(e.getCause())));
       }
-      store.sync();
-      bytesPulled.addAndGet(total);
+      bytesPulled.addAndGet(reply.getSize());
       if (LOG.isDebugEnabled()) {
         double secs = (System.nanoTime() - started) / 1e9;
-        LOG.debug("pulled {} ({} bytes) from node {} in {} s ({} MiB/s)", id, total, sourceNode,
-            String.format("%.3f", secs), String.format("%.0f", total / secs / (1 << 20)));
+        LOG.debug("pulled {} ({} bytes) from node {} in {} s ({} MiB/s)", id, reply.getSize(),
+            sourceNode, String.format("%.3f", secs),
+            String.format("%.0f", reply.getSize() / secs / (1 << 20)));
       }
-      return FetchObjectReply.newBuilder().setSize(total).setPulled(true).build();
+      return reply;
     } finally {
-      context.detach(previous);
-      context.cancel(null);
+      serial.shutdown();
+    }
+  }
+
+  private static void closeWriter(ObjectWriter[] writer) {
+    if (writer[0] != null) {
+      try {
+        writer[0].close(); // aborts it unless sealed
+      } catch (RuntimeException e) {
+        LOG.debug("aborting a failed pull: {}", e.toString());
+      }
     }
   }
 
