@@ -8,6 +8,7 @@ import dev.prism.scheduler.GpuDiscovery;
 import dev.prism.scheduler.GpuInventory;
 import dev.prism.scheduler.NodeSpec;
 import dev.prism.scheduler.ResourceSet;
+import dev.prism.store.StoreClient;
 import dev.prism.store.StoreConfig;
 import dev.prism.store.StoreServer;
 import io.grpc.Server;
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * <h2>Object store</h2>
  * An arrow-store {@link StoreServer} with a shared-memory file and a socket unique to this node;
  * closed (shared-memory, socket and spill files removed) when the node manager closes.
+ *
+ * <h2>Objects between nodes</h2>
+ * The node manager also serves {@code ObjectManagerService} ({@code object_manager.proto}) on
+ * the same port: other nodes pull objects from this node's store, and this node's workers ask it
+ * to fetch objects that live on other nodes into this store as secondary copies (see
+ * {@link ObjectManager}).
  *
  * <h2>Worker launch contract</h2>
  * A worker is started as {@code <java> <jvmFlags> <workerJvmOptions> -cp <classpath>
@@ -102,10 +109,12 @@ public final class NodeManager implements AutoCloseable {
   private final LeaseScheduler scheduler;
   private final WorkerStopper stopper;
   private final WorkerFailureReporter failures;
+  private final NodeDirectory directory;
+  private final ObjectManager objects;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Server server;
   private int port;
-  private GcsClient gcs;
+  private volatile GcsClient gcs;
   private ResourceReporter reporter;
   private Thread shutdownHook;
 
@@ -126,6 +135,12 @@ public final class NodeManager implements AutoCloseable {
     this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress());
     this.scheduler = new LeaseScheduler(config, spec, launcher, stopper, timer, events,
         failures, this::resourcesChanged);
+    this.directory = new NodeDirectory(() -> {
+      GcsClient g = gcs;
+      return g == null ? List.of() : g.getAllNodes();
+    });
+    this.objects = new ObjectManager(config.nodeId(), StoreClient.connect(store.socketPath()),
+        directory, ObjectManager.DEFAULT_CHUNK_SIZE);
   }
 
   /**
@@ -165,7 +180,14 @@ public final class NodeManager implements AutoCloseable {
           + " (" + config.objectStoreCapacity() + " bytes in " + config.shmDirectory() + "): "
           + e.getMessage(), e);
     }
-    NodeManager nm = new NodeManager(config, spec, store);
+    NodeManager nm;
+    try {
+      nm = new NodeManager(config, spec, store);
+    } catch (RuntimeException e) {
+      store.close();
+      throw new NodeManagerException("cannot start the node manager of node " + config.nodeId()
+          + ": " + e.getMessage(), e);
+    }
     try {
       nm.startServices();
     } catch (RuntimeException e) {
@@ -179,6 +201,8 @@ public final class NodeManager implements AutoCloseable {
   private void startServices() {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply))
+        .addService(objects)
+        .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
         .build();
     try {
       server.start();
@@ -190,7 +214,7 @@ public final class NodeManager implements AutoCloseable {
     if (config.gcsAddress().isPresent()) {
       gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5));
       reporter = new ResourceReporter(gcs, config.nodeId(), this::nodeInfo,
-          () -> Protos.toProto(scheduler.available()), scheduler::updateClusterView,
+          () -> Protos.toProto(scheduler.available()), this::clusterViewChanged,
           config.reportPeriod(), config.reportDelay());
       reporter.start();
     }
@@ -202,6 +226,16 @@ public final class NodeManager implements AutoCloseable {
     LOG.debug("node manager {} listening on {} with {}; store {} ({} bytes)", config.nodeId(),
         address(), spec.resources(), store.shmPath(), config.objectStoreCapacity());
     scheduler.prestart(config.prestartWorkers());
+  }
+
+  private void clusterViewChanged(List<NodeInfo> nodes) {
+    directory.update(nodes);
+    scheduler.updateClusterView(nodes);
+  }
+
+  /** How many objects this node pulled from other nodes into its store (for tests). */
+  long objectPullCount() {
+    return objects.pullCount();
   }
 
   private void resourcesChanged() {
@@ -434,6 +468,7 @@ public final class NodeManager implements AutoCloseable {
       }
     });
     steps.add(this::stopServer);
+    steps.add(objects::close);
     steps.add(timer::shutdownNow);
     steps.add(store::close);
     for (Runnable step : steps) {

@@ -8,6 +8,7 @@ import dev.prism.WaitResult;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.store.ObjectId;
+import dev.prism.store.ObjectNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,16 +22,19 @@ import java.util.concurrent.TimeoutException;
  * The read side of objects in a process: {@code get} and {@code wait} on refs, and the values
  * of task arguments passed by reference. An object this process owns (or has cached) is waited
  * for in the memory store; a borrowed one is asked of its owner; a value in the node's shared
- * memory is read from the store (Arrow data zero-copy).
+ * memory is read from the store (Arrow data zero-copy); one in another node's store is first
+ * copied into this node's store by the node manager ({@link RemoteObjects}).
  */
 final class ObjectReader {
 
   private final CoreWorker worker;
   private final NodeManagerNotices notices;
+  private final RemoteObjects remote;
 
   ObjectReader(CoreWorker worker, NodeManagerNotices notices) {
     this.worker = worker;
     this.notices = notices;
+    this.remote = new RemoteObjects(worker);
   }
 
   /**
@@ -259,13 +263,30 @@ final class ObjectReader {
     if (value.isInline()) {
       return worker.codec().decode(value.inline());
     }
-    if (!worker.nodeId().equals(value.nodeId())) {
-      throw new ObjectLostException("object " + id + " lives in the store of node "
-          + value.nodeId() + ", and this node (" + worker.nodeId() + ") cannot fetch it: moving objects"
-          + " between nodes needs the multi-node runtime");
+    if (worker.nodeId().equals(value.nodeId())) {
+      return worker.codec().readFromStore(worker.store(), id, value.format(), remaining(deadline));
     }
-    Duration remaining = deadline == Long.MAX_VALUE ? worker.store().defaultTimeout()
+    // It lives on another node: the node manager pulls a secondary copy into this node's store,
+    // which the store may evict again before it is read (then it is pulled again).
+    for (int attempt = 1; ; attempt++) {
+      remote.fetch(id, value.nodeId(), deadline, deadline == Long.MAX_VALUE ? null
+          : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      try {
+        return worker.codec().readFromStore(worker.store(), id, value.format(),
+            remaining(deadline));
+      } catch (ObjectNotFoundException evicted) {
+        if (attempt >= 3) {
+          throw new ObjectLostException("object " + id + " was copied from node "
+              + value.nodeId() + " to node " + worker.nodeId() + " " + attempt
+              + " times and evicted each time before it could be read; the store is too full",
+              evicted);
+        }
+      }
+    }
+  }
+
+  private Duration remaining(long deadline) {
+    return deadline == Long.MAX_VALUE ? worker.store().defaultTimeout()
         : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-    return worker.codec().readFromStore(worker.store(), id, value.format(), remaining);
   }
 }
