@@ -11,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * it. It keeps its {@link NodeRecord} in the session directory current ({@code starting},
  * {@code ready}, {@code failed}, {@code stopped}); the command that launched it waits for
  * {@code ready}. Its output (and its workers', prefixed with their pids) goes to the log file
- * the launcher gave it.
+ * the launcher gave it. A joined node also stops on its own when the GCS stays unreachable or
+ * declares it dead ({@link GcsWatch}).
  *
  * <p>Arguments: those of {@code prism start}, plus {@code --node-id ID} and
  * {@code --session-dir DIR}. Exit codes: 2 for bad arguments, 1 when the node cannot start.
@@ -72,6 +73,10 @@ public final class NodeMain {
       }
     }, "prism-node-stop"));
     session.write(ready);
+    if (!options.head()) {
+      // Stops through the shutdown hook above, like a SIGTERM.
+      new GcsWatch(node.gcsAddress(), nodeId, () -> System.exit(0));
+    }
     System.out.println("prism node: ready: " + (options.head() ? "head, GCS at "
         + node.gcsAddress() + ", " : "joined " + node.gcsAddress() + ", ") + "node " + nodeId
         + " at " + node.nodeManager().address() + " with "
