@@ -41,6 +41,67 @@ class ActorLifetimeTest {
     }
   }
 
+  /** A driver that creates an owned actor, prints its pid, and waits to be killed. */
+  public static final class DoomedDriver {
+    public static void main(String[] args) throws Exception {
+      Prism.init(PrismConfig.builder().address(args[0]).namespace("lifetime").build());
+      ActorHandle<ActorTest.Counter> owned = Prism.actor(ActorTest.Counter::new)
+          .setName("orphan").remote();
+      long pid = Prism.get(owned.task(ActorTest.Counter::pid).remote(), WAIT);
+      System.out.println("actor-pid " + pid);
+      System.out.flush();
+      Thread.sleep(120_000);
+    }
+  }
+
+  @Test
+  void theActorsOfAKilledDriverAreDestroyed(@TempDir Path dir) throws Exception {
+    EmbeddedCluster cluster = EmbeddedCluster.start(
+        dev.prism.runtime.gcs.GcsConfig.builder().nodeTimeout(Duration.ofSeconds(3))
+            .healthCheckPeriod(Duration.ofMillis(500)).build(),
+        NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20).prestartWorkers(1)
+            .workerJvmOptions(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+            .build());
+    Process driver = null;
+    try {
+      Path log = dir.resolve("doomed.log");
+      driver = new ProcessBuilder(javaCommand(DoomedDriver.class, cluster.gcsAddress()))
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Awaitility.await("the driver's actor is up").atMost(WAIT)
+          .until(() -> Files.readString(log).contains("actor-pid "));
+      long actorPid = Long.parseLong(Files.readString(log).lines()
+          .filter(l -> l.startsWith("actor-pid ")).findFirst().orElseThrow()
+          .substring("actor-pid ".length()).trim());
+      driver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      Awaitility.await("the GCS notices the driver is gone and destroys its actor")
+          .atMost(WAIT).until(() -> ProcessHandle.of(actorPid).map(p -> !p.isAlive())
+              .orElse(true));
+    } finally {
+      if (driver != null) {
+        driver.destroyForcibly();
+      }
+      cluster.close();
+    }
+    Awaitility.await("no worker process is left").atMost(WAIT)
+        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+  }
+
+  private static List<String> javaCommand(Class<?> main, String address) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("-Xmx256m");
+    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
+      if (!flag.isBlank()) {
+        command.add(flag);
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(main.getName());
+    command.add(address);
+    return command;
+  }
+
   @Test
   void detachedActorsOutliveTheirDriverAndOwnedOnesDoNot(@TempDir Path dir) throws Exception {
     EmbeddedCluster cluster = EmbeddedCluster.start(NodeConfig.builder().numCpus(2)

@@ -47,6 +47,7 @@ public final class GcsServer implements AutoCloseable {
   private final ActorManager actors;
   private final Server server;
   private final ScheduledExecutorService healthChecker;
+  private DriverWatcher drivers;
   private final int port;
   private volatile boolean closed;
 
@@ -81,8 +82,9 @@ public final class GcsServer implements AutoCloseable {
   public static GcsServer start(GcsConfig config) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
     ActorManager actors = new ActorManager(nodes, config);
-    GcsServiceImpl service =
-        new GcsServiceImpl(nodes, new JobTable(config.clock()), new KvTable(), actors);
+    JobTable jobs = new JobTable(config.clock());
+    GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors);
+    DriverWatcher drivers = new DriverWatcher(jobs, actors, config.nodeTimeout());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
@@ -101,6 +103,7 @@ public final class GcsServer implements AutoCloseable {
     });
     actors.serveAt(config.host(), server.getPort());
     GcsServer gcs = new GcsServer(config, nodes, service, actors, server, checker);
+    gcs.drivers = drivers;
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
     LOG.debug("GCS listening on {}", gcs.address());
@@ -110,6 +113,7 @@ public final class GcsServer implements AutoCloseable {
   private void checkQuietly() {
     try {
       checkNodeHealth();
+      drivers.check();
     } catch (RuntimeException e) {
       LOG.error("GCS health check failed", e);
     }
@@ -223,6 +227,9 @@ public final class GcsServer implements AutoCloseable {
     }
     closed = true;
     healthChecker.shutdownNow();
+    if (drivers != null) {
+      drivers.close();
+    }
     // First: answers the long polls and cancels lease requests, so the server drains quickly.
     actors.close();
     server.shutdown();

@@ -205,6 +205,7 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   public void markJobFinished(MarkJobFinishedRequest request,
       StreamObserver<MarkJobFinishedReply> out) {
     LOG.debug("job {} finished", ActorSpecs.hex(request.getJobId()));
+    jobs.finish(JobTable.decode(request.getJobId()));
     actors.jobFinished(request.getJobId());
     out.onNext(MarkJobFinishedReply.getDefaultInstance());
     out.onCompleted();

@@ -16,6 +16,7 @@ final class JobTable {
 
   private final InstantSource clock;
   private final Map<Integer, Job> jobs = new LinkedHashMap<>();
+  private final java.util.Set<Integer> finished = new java.util.HashSet<>();
   private int next = 1;
 
   JobTable(InstantSource clock) {
@@ -26,6 +27,21 @@ final class JobTable {
     Job job = new Job(next++, driver, clock.instant());
     jobs.put(job.id(), job);
     return job;
+  }
+
+  /** Marks a job finished; false if it was unknown or already finished. */
+  synchronized boolean finish(int id) {
+    return jobs.containsKey(id) && finished.add(id);
+  }
+
+  /** The jobs not finished yet. */
+  synchronized java.util.List<Job> live() {
+    return jobs.values().stream().filter(j -> !finished.contains(j.id())).toList();
+  }
+
+  /** A job id's number, or -1 if the bytes are not a job id. */
+  static int decode(ByteString jobId) {
+    return jobId.size() == Integer.BYTES ? ByteBuffer.wrap(jobId.toByteArray()).getInt() : -1;
   }
 
   synchronized int size() {

@@ -1,0 +1,85 @@
+package dev.prism.runtime.gcs;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.GetObjectReply;
+import dev.prism.runtime.rpc.GetObjectRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the drivers of live jobs: a driver that stops answering for the node timeout (killed
+ * rather than shut down) ends its job, as its {@code Prism.shutdown()} would have, so the job's
+ * actors that are not detached are destroyed instead of running forever.
+ */
+final class DriverWatcher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DriverWatcher.class);
+  /** An object id no driver has: asking for it is a cheap "are you there". */
+  private static final ByteString PROBE = ByteString.copyFrom(new byte[20]);
+
+  private final JobTable jobs;
+  private final ActorManager actors;
+  private final Duration timeout;
+  private final RpcChannels channels = new RpcChannels();
+  private final Map<Integer, Long> lastAnswer = new ConcurrentHashMap<>();
+
+  DriverWatcher(JobTable jobs, ActorManager actors, Duration timeout) {
+    this.jobs = jobs;
+    this.actors = actors;
+    this.timeout = timeout;
+  }
+
+  /** Probes every live job's driver once; ends the jobs whose drivers stayed silent. */
+  void check() {
+    long now = System.nanoTime();
+    for (JobTable.Job job : jobs.live()) {
+      long seen = lastAnswer.computeIfAbsent(job.id(), id -> now);
+      if (now - seen > timeout.toNanos()) {
+        finish(job, "its driver at " + job.driver().getHost() + ":" + job.driver().getPort()
+            + " has not answered for " + timeout.toSeconds() + " s");
+        continue;
+      }
+      CoreWorkerServiceGrpc.newStub(channels.get(job.driver()))
+          .withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getObject(GetObjectRequest.newBuilder().setObjectId(PROBE).setTimeoutMs(0).build(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(GetObjectReply reply) {
+                  lastAnswer.put(job.id(), System.nanoTime());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  if (Status.fromThrowable(t).getCode() != Status.Code.UNAVAILABLE) {
+                    // It answered, if only with an error: it is alive.
+                    lastAnswer.put(job.id(), System.nanoTime());
+                  }
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+    }
+  }
+
+  private void finish(JobTable.Job job, String why) {
+    if (jobs.finish(job.id())) {
+      LOG.warn("job {} ended: {}; destroying its actors that are not detached", job.id(), why);
+      actors.jobFinished(JobTable.encode(job.id()));
+    }
+    lastAnswer.remove(job.id());
+    channels.drop(job.driver());
+  }
+
+  @Override
+  public void close() {
+    channels.close();
+  }
+}
