@@ -1,6 +1,14 @@
 package dev.prism.runtime.gcs;
 
+import dev.prism.runtime.rpc.CreatePlacementGroupReply;
+import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.GetPlacementGroupReply;
+import dev.prism.runtime.rpc.GetPlacementGroupRequest;
+import dev.prism.runtime.rpc.ListPlacementGroupsReply;
+import dev.prism.runtime.rpc.ListPlacementGroupsRequest;
+import dev.prism.runtime.rpc.RemovePlacementGroupReply;
+import dev.prism.runtime.rpc.RemovePlacementGroupRequest;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.KillActorReply;
@@ -55,14 +63,18 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final JobTable jobs;
   private final KvTable kv;
   private final ActorManager actors;
+  private final PlacementGroupManager groups;
   private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
 
-  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors) {
+  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors,
+      PlacementGroupManager groups) {
     this.nodes = nodes;
     this.jobs = jobs;
     this.kv = kv;
     this.actors = actors;
+    this.groups = groups;
     listeners.add(actors);
+    listeners.add(groups);
   }
 
   void addListener(NodeListener listener) {
@@ -206,6 +218,7 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
       StreamObserver<MarkJobFinishedReply> out) {
     LOG.debug("job {} finished", ActorSpecs.hex(request.getJobId()));
     actors.jobFinished(request.getJobId());
+    groups.jobFinished(request.getJobId());
     out.onNext(MarkJobFinishedReply.getDefaultInstance());
     out.onCompleted();
   }
@@ -245,6 +258,41 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
       StreamObserver<ReportWorkerFailureReply> out) {
     actors.workerFailed(request);
     out.onNext(ReportWorkerFailureReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void createPlacementGroup(CreatePlacementGroupRequest request,
+      StreamObserver<CreatePlacementGroupReply> out) {
+    CreatePlacementGroupReply reply;
+    try {
+      reply = CreatePlacementGroupReply.newBuilder().setGroup(groups.create(request)).build();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    out.onNext(reply);
+    out.onCompleted();
+  }
+
+  @Override
+  public void getPlacementGroup(GetPlacementGroupRequest request,
+      StreamObserver<GetPlacementGroupReply> out) {
+    groups.get(request, out);
+  }
+
+  @Override
+  public void removePlacementGroup(RemovePlacementGroupRequest request,
+      StreamObserver<RemovePlacementGroupReply> out) {
+    boolean found = groups.remove(request.getPlacementGroupId());
+    out.onNext(RemovePlacementGroupReply.newBuilder().setFound(found).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listPlacementGroups(ListPlacementGroupsRequest request,
+      StreamObserver<ListPlacementGroupsReply> out) {
+    out.onNext(ListPlacementGroupsReply.newBuilder().addAllGroups(groups.list()).build());
     out.onCompleted();
   }
 }
