@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * groups with gpu-scheduler over the live nodes' totals and reported availability, prepares the
  * bundles on every node of the plan, and commits them when all prepared (CREATED); on any
  * failure it cancels what it prepared and the group stays PENDING with the reason, retried every
- * {@link #RETRY} and whenever a node joins. Removal returns the bundles on every node. A node's
+ * {@link #RETRY} and whenever a node joins. Removal returns the bundles on every node (batched
+ * over {@link #RETURN_BATCH}). A node's
  * death returns the other bundles of its groups and reschedules them. State is guarded by this
  * object's monitor; RPCs and replies happen outside it.
  */
@@ -44,6 +45,9 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
 
   /** How often pending groups are tried again. */
   static final Duration RETRY = Duration.ofMillis(200);
+
+  /** How long returned bundles wait to go out with others (one call per node for a burst). */
+  static final Duration RETURN_BATCH = Duration.ofMillis(2);
 
   /** The longest wait a GetPlacementGroup may ask for. */
   private static final long MAX_WAIT_MS = 60_000;
@@ -98,6 +102,9 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final ExecutorService rounds;
   private final ScheduledExecutorService timer;
+  /** Returns waiting to be sent, by reason then node (rounds thread only). */
+  private final Map<String, Map<String, List<BundleProto>>> pendingReturns = new LinkedHashMap<>();
+  private boolean returnsQueued;
   private boolean roundQueued;
   private boolean retryQueued;
   private boolean closed;
@@ -220,7 +227,7 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
       }
     }
     wake.forEach(Runnable::run);
-    onRounds(() -> release(e, "placement group " + hex(e.id) + " was removed"));
+    onRounds(() -> release(e, "its placement group was removed"));
     return true;
   }
 
@@ -256,7 +263,7 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
       }
     }
     for (Entry e : hit) {
-      LOG.warn("node {} died: rescheduling placement group {}", node.getNodeId(), hex(e.id));
+      LOG.info("node {} died: rescheduling placement group {}", node.getNodeId(), hex(e.id));
       onRounds(() -> {
         List<Runnable> wake;
         synchronized (this) {
@@ -363,18 +370,38 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     }
   }
 
-  /** Returns a group's bundles on its nodes (on the rounds thread). */
+  /**
+   * Returns a group's bundles on its nodes (on the rounds thread). Returns queued by the tasks
+   * already waiting on the thread go out together, one call per node and reason.
+   */
   private void release(Entry e, String reason) {
     List<String> nodes;
     synchronized (this) {
       nodes = e.nodes;
     }
     nodeTable.removeBundles(e.id);
-    Map<String, List<BundleProto>> byNode = new LinkedHashMap<>();
+    Map<String, List<BundleProto>> byNode =
+        pendingReturns.computeIfAbsent(reason, k -> new LinkedHashMap<>());
     for (String n : new java.util.LinkedHashSet<>(nodes)) {
-      byNode.put(n, e.bundleProtos(n));
+      byNode.computeIfAbsent(n, k -> new ArrayList<>()).addAll(e.bundleProtos(n));
     }
-    reserver.returnBundles(nodeTable.all(), byNode, reason);
+    if (!returnsQueued) {
+      returnsQueued = true;
+      try {
+        timer.schedule(() -> onRounds(this::flushReturns), RETURN_BATCH.toNanos(),
+            TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException ex) {
+        returnsQueued = false;
+        flushReturns();
+      }
+    }
+  }
+
+  private void flushReturns() {
+    returnsQueued = false;
+    List<NodeInfo> live = nodeTable.all();
+    pendingReturns.forEach((reason, byNode) -> reserver.returnBundles(live, byNode, reason));
+    pendingReturns.clear();
   }
 
   /** Changes a group's state; returns the waiters to wake (outside the monitor). */

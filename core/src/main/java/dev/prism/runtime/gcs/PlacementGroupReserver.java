@@ -74,8 +74,9 @@ final class PlacementGroupReserver implements AutoCloseable {
           b.resource(name, total.get(name));
         }
         n.getLabelsMap().forEach(b::label);
+        ResourceSet available = available(total, n.getAvailable());
         c.addNode(b.build());
-        c.reportAvailable(NodeId.of(n.getNodeId()), set(n.getAvailable()));
+        c.reportAvailable(NodeId.of(n.getNodeId()), available);
         addresses.put(n.getNodeId(), n.getAddress());
       } catch (SchedulerException e) {
         LOG.warn("placement groups ignore node {}: {}", n.getNodeId(), e.getMessage());
@@ -88,6 +89,28 @@ final class PlacementGroupReserver implements AutoCloseable {
     ResourceSet.Builder b = ResourceSet.builder();
     amounts.getAmountsMap().forEach((k, v) -> b.set(k, FixedPoint.toDouble(v)));
     return b.build();
+  }
+
+  /**
+   * A node's reported availability as a set: its totals minus what is in use, subtracted in a
+   * whole and a fractional step (a set may not hold e.g. 99.5 of a unit resource, an
+   * availability may).
+   */
+  static ResourceSet available(ResourceSet total, ResourceAmounts reported) {
+    ResourceSet a = total;
+    for (String name : total.names()) {
+      long used = total.getFixed(name) - Math.min(total.getFixed(name),
+          reported.getAmountsOrDefault(name, 0L));
+      long whole = used / FixedPoint.SCALE;
+      long frac = used - whole * FixedPoint.SCALE;
+      if (whole > 0) {
+        a = a.minus(ResourceSet.of(name, whole));
+      }
+      if (frac > 0) {
+        a = a.minus(ResourceSet.of(name, FixedPoint.toDouble(frac)));
+      }
+    }
+    return a;
   }
 
   static PlacementStrategy strategy(dev.prism.runtime.rpc.PlacementStrategyProto p) {
@@ -124,8 +147,9 @@ final class PlacementGroupReserver implements AutoCloseable {
       byNode.computeIfAbsent(nodes.get(i), k -> new ArrayList<>()).add(BundleProto.newBuilder()
           .setPlacementGroupId(e.id).setBundleIndex(i).setResources(e.bundles.get(i)).build());
     }
-    String failure = prepare(v, byNode);
-    if (failure == null) {
+    boolean oneNode = byNode.size() == 1;
+    String failure = prepare(v, byNode, oneNode);
+    if (failure == null && !oneNode) {
       failure = commit(v, byNode);
     }
     if (failure != null) {
@@ -146,11 +170,12 @@ final class PlacementGroupReserver implements AutoCloseable {
         .withDeadlineAfter(RPC_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private String prepare(View v, Map<String, List<BundleProto>> byNode) {
+  private String prepare(View v, Map<String, List<BundleProto>> byNode, boolean commit) {
     Map<String, ListenableFuture<PrepareBundlesReply>> calls = new LinkedHashMap<>();
     Context.ROOT.run(() -> byNode.forEach((node, bundles) -> calls.put(node,
         stub(v.addresses().get(node)).prepareBundles(
-            PrepareBundlesRequest.newBuilder().addAllBundles(bundles).build()))));
+            PrepareBundlesRequest.newBuilder().addAllBundles(bundles).setCommit(commit)
+                .build()))));
     String failure = null;
     for (Map.Entry<String, ListenableFuture<PrepareBundlesReply>> c : calls.entrySet()) {
       try {
@@ -190,7 +215,10 @@ final class PlacementGroupReserver implements AutoCloseable {
     return failure;
   }
 
-  /** Returns bundles on the live nodes among the given ones (fire and forget). */
+  /**
+   * Returns bundles on the live nodes among the given ones (fire and forget): one call per node
+   * and reason.
+   */
   void returnBundles(List<NodeInfo> live, Map<String, List<BundleProto>> byNode, String reason) {
     Map<String, Address> addresses = new HashMap<>();
     for (NodeInfo n : live) {

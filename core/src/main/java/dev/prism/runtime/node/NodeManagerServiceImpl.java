@@ -89,6 +89,9 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   public void prepareBundles(PrepareBundlesRequest request,
       StreamObserver<PrepareBundlesReply> out) {
     String error = scheduler.prepareBundles(request.getBundlesList());
+    if (error == null && request.getCommit()) {
+      error = scheduler.commitBundles(request.getBundlesList());
+    }
     out.onNext(PrepareBundlesReply.newBuilder().setPrepared(error == null)
         .setReason(error == null ? "" : error).build());
     out.onCompleted();
