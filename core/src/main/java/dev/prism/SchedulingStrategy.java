@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Where a task or an actor should run, as Ray's scheduling strategies: the default policy (pack
  * onto the caller's node, then spread to the least loaded, preferring the node that holds most
- * of the arguments' bytes), spread over the nodes, or a given node. Set it with
+ * of the arguments' bytes), spread over the nodes, a given node, or a placement group's bundle. Set it with
  * {@link TaskCaller#setSchedulingStrategy} or {@link ActorCreator#setSchedulingStrategy}.
  */
 public final class SchedulingStrategy {
@@ -19,10 +19,19 @@ public final class SchedulingStrategy {
 
   private final SchedulingStrategyProto proto;
   private final String description;
+  private final PlacementGroup group;
+  private final int bundleIndex;
 
   private SchedulingStrategy(SchedulingStrategyProto proto, String description) {
+    this(proto, description, null, -1);
+  }
+
+  private SchedulingStrategy(SchedulingStrategyProto proto, String description,
+      PlacementGroup group, int bundleIndex) {
     this.proto = proto;
     this.description = description;
+    this.group = group;
+    this.bundleIndex = bundleIndex;
   }
 
   /**
@@ -62,8 +71,48 @@ public final class SchedulingStrategy {
         .build(), "node affinity to " + nodeId + (soft ? " (soft)" : ""));
   }
 
-  /** The wire form (internal). */
+  /**
+   * Runs in a placement group's bundle, on that bundle's node, using the bundle's resources
+   * (Ray's {@code PlacementGroupSchedulingStrategy}). Submit once the group is ready (see
+   * {@link PlacementGroup#waitUntilReady}); until then the node managers refuse the lease and the
+   * task or actor stays pending.
+   *
+   * @param group the group
+   * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
+   * @return the strategy
+   * @throws IllegalArgumentException if the group is null or the index is out of range
+   */
+  public static SchedulingStrategy placementGroup(PlacementGroup group, int bundleIndex) {
+    if (group == null) {
+      throw new IllegalArgumentException("the placement group is null");
+    }
+    if (bundleIndex < -1 || bundleIndex >= group.bundleCount()) {
+      throw new IllegalArgumentException("bundle index " + bundleIndex + " is out of range for"
+          + " placement group " + group.id() + " with " + group.bundleCount() + " bundle(s); give"
+          + " 0.." + (group.bundleCount() - 1) + ", or -1 for any bundle");
+    }
+    return new SchedulingStrategy(SchedulingStrategyProto.getDefaultInstance(),
+        "placement group " + group.id() + (bundleIndex < 0 ? " (any bundle)"
+            : " bundle " + bundleIndex), group, bundleIndex);
+  }
+
+  /**
+   * Runs in any bundle of a placement group.
+   *
+   * @param group the group
+   * @return the strategy
+   * @throws IllegalArgumentException if the group is null
+   */
+  public static SchedulingStrategy placementGroup(PlacementGroup group) {
+    return placementGroup(group, -1);
+  }
+
+  /** The wire form (internal); for a placement group, with its bundles' known nodes. */
   SchedulingStrategyProto toProto() {
+    if (group != null) {
+      return SchedulingStrategyProto.newBuilder()
+          .setPlacementGroup(group.bundleRef(bundleIndex)).build();
+    }
     return proto;
   }
 
@@ -74,12 +123,13 @@ public final class SchedulingStrategy {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SchedulingStrategy s && s.proto.equals(proto);
+    return o instanceof SchedulingStrategy s && s.proto.equals(proto)
+        && java.util.Objects.equals(s.group, group) && s.bundleIndex == bundleIndex;
   }
 
   @Override
   public int hashCode() {
-    return proto.hashCode();
+    return proto.hashCode() * 31 + java.util.Objects.hashCode(group) + bundleIndex;
   }
 
   @Override

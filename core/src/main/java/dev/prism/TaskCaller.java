@@ -79,6 +79,19 @@ public final class TaskCaller<R> {
   }
 
   /**
+   * Runs it in a placement group's bundle: on the bundle's node, with the bundle's resources
+   * (shorthand for {@code setSchedulingStrategy(SchedulingStrategy.placementGroup(group, i))}).
+   *
+   * @param group the group (ready: see {@link PlacementGroup#waitUntilReady})
+   * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
+   * @return this
+   * @throws IllegalArgumentException if the group is null or the index is out of range
+   */
+  public TaskCaller<R> setPlacementGroup(PlacementGroup group, int bundleIndex) {
+    return setSchedulingStrategy(SchedulingStrategy.placementGroup(group, bundleIndex));
+  }
+
+  /**
    * Sets where the task should run (default: {@link SchedulingStrategy#defaultStrategy()}).
    *
    * @param strategy spread, node affinity, ...

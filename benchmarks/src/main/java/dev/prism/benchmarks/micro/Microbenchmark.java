@@ -18,7 +18,8 @@ import java.util.Locale;
  * {@code benchmarks/run micro [PATTERN] [--json FILE] [--pause-seconds N] [--warmup-seconds N]};
  * PATTERN filters
  * metrics by substring like Ray's {@code TESTS_TO_RUN}.
- * The actor metrics are in {@link ActorMetrics}.
+ * The actor metrics are in {@link ActorMetrics}; the placement-group one, run last on a cluster
+ * with {@code custom=100} as Ray's, in {@link PlacementGroupMetrics}.
  */
 public final class Microbenchmark {
 
@@ -84,6 +85,7 @@ public final class Microbenchmark {
     Prism.init(PrismConfig.builder().objectStoreMemory(4L << 30).build());
     try {
       run(t);
+      PlacementGroupMetrics.run(t, PrismConfig.builder().objectStoreMemory(4L << 30));
     } finally {
       Prism.shutdown();
     }

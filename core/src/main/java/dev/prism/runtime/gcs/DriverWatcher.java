@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the drivers of live jobs: a driver that stops answering for the node timeout (killed
  * rather than shut down) ends its job, as its {@code Prism.shutdown()} would have, so the job's
- * actors that are not detached are destroyed instead of running forever.
+ * actors that are not detached (and its placement groups) are destroyed instead of staying.
  */
 final class DriverWatcher implements AutoCloseable {
 
@@ -25,14 +25,15 @@ final class DriverWatcher implements AutoCloseable {
   private static final ByteString PROBE = ByteString.copyFrom(new byte[20]);
 
   private final JobTable jobs;
-  private final ActorManager actors;
+  private final java.util.function.Consumer<ByteString> jobFinished;
   private final Duration timeout;
   private final RpcChannels channels = new RpcChannels();
   private final Map<Integer, Long> lastAnswer = new ConcurrentHashMap<>();
 
-  DriverWatcher(JobTable jobs, ActorManager actors, Duration timeout) {
+  DriverWatcher(JobTable jobs, java.util.function.Consumer<ByteString> jobFinished,
+      Duration timeout) {
     this.jobs = jobs;
-    this.actors = actors;
+    this.jobFinished = jobFinished;
     this.timeout = timeout;
   }
 
@@ -71,8 +72,9 @@ final class DriverWatcher implements AutoCloseable {
 
   private void finish(JobTable.Job job, String why) {
     if (jobs.finish(job.id())) {
-      LOG.warn("job {} ended: {}; destroying its actors that are not detached", job.id(), why);
-      actors.jobFinished(JobTable.encode(job.id()));
+      LOG.warn("job {} ended: {}; destroying its actors that are not detached and its"
+          + " placement groups", job.id(), why);
+      jobFinished.accept(JobTable.encode(job.id()));
     }
     lastAnswer.remove(job.id());
     channels.drop(job.driver());

@@ -45,6 +45,7 @@ public final class GcsServer implements AutoCloseable {
   private final NodeTable nodes;
   private final GcsServiceImpl service;
   private final ActorManager actors;
+  private final PlacementGroupManager groups;
   private final Server server;
   private final ScheduledExecutorService healthChecker;
   private DriverWatcher drivers;
@@ -52,7 +53,9 @@ public final class GcsServer implements AutoCloseable {
   private volatile boolean closed;
 
   private GcsServer(GcsConfig config, NodeTable nodes, GcsServiceImpl service,
-      ActorManager actors, Server server, ScheduledExecutorService healthChecker) {
+      ActorManager actors, PlacementGroupManager groups, Server server,
+      ScheduledExecutorService healthChecker) {
+    this.groups = groups;
     this.config = config;
     this.nodes = nodes;
     this.service = service;
@@ -82,9 +85,10 @@ public final class GcsServer implements AutoCloseable {
   public static GcsServer start(GcsConfig config) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
     ActorManager actors = new ActorManager(nodes, config);
+    PlacementGroupManager groups = new PlacementGroupManager(nodes);
     JobTable jobs = new JobTable(config.clock());
-    GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors);
-    DriverWatcher drivers = new DriverWatcher(jobs, actors, config.nodeTimeout());
+    GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
+    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
@@ -93,6 +97,7 @@ public final class GcsServer implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       actors.close();
+      groups.close();
       throw new GcsException("cannot start the GCS on " + config.host() + ":" + config.port()
           + ": " + e.getMessage() + "; choose another port, or 0 for an ephemeral one", e);
     }
@@ -102,7 +107,7 @@ public final class GcsServer implements AutoCloseable {
       return t;
     });
     actors.serveAt(config.host(), server.getPort());
-    GcsServer gcs = new GcsServer(config, nodes, service, actors, server, checker);
+    GcsServer gcs = new GcsServer(config, nodes, service, actors, groups, server, checker);
     gcs.drivers = drivers;
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
@@ -206,6 +211,15 @@ public final class GcsServer implements AutoCloseable {
     return actors.info(actorId);
   }
 
+  /**
+   * Returns a snapshot of the placement-group table (removed groups are dropped).
+   *
+   * @return the groups, in creation order
+   */
+  public List<dev.prism.runtime.rpc.PlacementGroupInfo> placementGroups() {
+    return groups.list();
+  }
+
   ActorManager actorManager() {
     return actors;
   }
@@ -232,6 +246,7 @@ public final class GcsServer implements AutoCloseable {
     }
     // First: answers the long polls and cancels lease requests, so the server drains quickly.
     actors.close();
+    groups.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -1,6 +1,15 @@
 package dev.prism.runtime.gcs;
 
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.CreatePlacementGroupReply;
+import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
+import dev.prism.runtime.rpc.GetPlacementGroupReply;
+import dev.prism.runtime.rpc.GetPlacementGroupRequest;
+import dev.prism.runtime.rpc.ListPlacementGroupsReply;
+import dev.prism.runtime.rpc.ListPlacementGroupsRequest;
+import dev.prism.runtime.rpc.RemovePlacementGroupReply;
+import dev.prism.runtime.rpc.RemovePlacementGroupRequest;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.KillActorReply;
@@ -55,14 +64,18 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final JobTable jobs;
   private final KvTable kv;
   private final ActorManager actors;
+  private final PlacementGroupManager groups;
   private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
 
-  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors) {
+  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors,
+      PlacementGroupManager groups) {
     this.nodes = nodes;
     this.jobs = jobs;
     this.kv = kv;
     this.actors = actors;
+    this.groups = groups;
     listeners.add(actors);
+    listeners.add(groups);
   }
 
   void addListener(NodeListener listener) {
@@ -201,12 +214,18 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
     out.onCompleted();
   }
 
+  /** A job ended: its actors that are not detached, and its placement groups, go. */
+  void jobFinished(ByteString jobId) {
+    actors.jobFinished(jobId);
+    groups.jobFinished(jobId);
+  }
+
   @Override
   public void markJobFinished(MarkJobFinishedRequest request,
       StreamObserver<MarkJobFinishedReply> out) {
     LOG.debug("job {} finished", ActorSpecs.hex(request.getJobId()));
     jobs.finish(JobTable.decode(request.getJobId()));
-    actors.jobFinished(request.getJobId());
+    jobFinished(request.getJobId());
     out.onNext(MarkJobFinishedReply.getDefaultInstance());
     out.onCompleted();
   }
@@ -246,6 +265,41 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
       StreamObserver<ReportWorkerFailureReply> out) {
     actors.workerFailed(request);
     out.onNext(ReportWorkerFailureReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void createPlacementGroup(CreatePlacementGroupRequest request,
+      StreamObserver<CreatePlacementGroupReply> out) {
+    CreatePlacementGroupReply reply;
+    try {
+      reply = CreatePlacementGroupReply.newBuilder().setGroup(groups.create(request)).build();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    out.onNext(reply);
+    out.onCompleted();
+  }
+
+  @Override
+  public void getPlacementGroup(GetPlacementGroupRequest request,
+      StreamObserver<GetPlacementGroupReply> out) {
+    groups.get(request, out);
+  }
+
+  @Override
+  public void removePlacementGroup(RemovePlacementGroupRequest request,
+      StreamObserver<RemovePlacementGroupReply> out) {
+    boolean found = groups.remove(request.getPlacementGroupId());
+    out.onNext(RemovePlacementGroupReply.newBuilder().setFound(found).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listPlacementGroups(ListPlacementGroupsRequest request,
+      StreamObserver<ListPlacementGroupsReply> out) {
+    out.onNext(ListPlacementGroupsReply.newBuilder().addAllGroups(groups.list()).build());
     out.onCompleted();
   }
 }

@@ -1,5 +1,7 @@
 package dev.prism.runtime.gcs;
 
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.BundleProto;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import java.time.Duration;
@@ -79,6 +81,25 @@ final class NodeTable {
     e.info = e.info.toBuilder().setAvailable(available).build();
     e.lastSeen = clock.instant();
     return ReportOutcome.OK;
+  }
+
+  /** Records placement-group bundles committed on a node (shown in its info). */
+  synchronized void addBundles(String nodeId, List<BundleProto> bundles) {
+    Entry e = nodes.get(nodeId);
+    if (e != null) {
+      e.info = e.info.toBuilder().addAllBundles(bundles).build();
+    }
+  }
+
+  /** Forgets a placement group's bundles on every node. */
+  synchronized void removeBundles(ByteString groupId) {
+    for (Entry e : nodes.values()) {
+      if (e.info.getBundlesList().stream().anyMatch(b -> b.getPlacementGroupId().equals(groupId))) {
+        List<BundleProto> kept = e.info.getBundlesList().stream()
+            .filter(b -> !b.getPlacementGroupId().equals(groupId)).toList();
+        e.info = e.info.toBuilder().clearBundles().addAllBundles(kept).build();
+      }
+    }
   }
 
   /** Returns every node, alive and dead, in registration order. */

@@ -3,6 +3,7 @@ package dev.prism.runtime.node;
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.Grant;
 import dev.prism.scheduler.ResourceRequest;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -38,6 +39,8 @@ final class Lease {
   final StreamObserver<LeaseReply> reply;
   State state = State.QUEUED;
   Grant grant;
+  /** The placement-group bundle it draws from (index may be ANY), or null for node resources. */
+  BundleId bundle;
   WorkerHandle worker;
   ScheduledFuture<?> timeout;
   /** How deep the worker is in blocking waits; its CPU grant is lent out while above zero. */
@@ -50,6 +53,7 @@ final class Lease {
     this.request = request;
     this.demand = demand;
     this.reply = reply;
+    this.bundle = LeaseDecider.bundleOf(request.getStrategy());
   }
 
   String submitterWorkerId() {

@@ -1,12 +1,17 @@
 package dev.prism.runtime.node;
 
+import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.BundleProto;
+import dev.prism.runtime.rpc.BundleRefProto;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.ClusterResourceView;
 import dev.prism.scheduler.NodeId;
 import dev.prism.scheduler.NodeResources;
 import dev.prism.scheduler.NodeSpec;
+import dev.prism.scheduler.PlacementGroupId;
 import dev.prism.scheduler.ResourceRequest;
 import dev.prism.scheduler.SchedulerException;
 import dev.prism.scheduler.SchedulingDecision;
@@ -15,6 +20,7 @@ import dev.prism.scheduler.SchedulingRequest;
 import dev.prism.scheduler.SchedulingStrategy;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +56,8 @@ final class LeaseDecider {
   private final NodeResources local;
   private final SchedulingPolicy policy;
   private final Map<String, Address> remoteNodeManagers = new HashMap<>();
+  /** Committed bundles on other nodes, from the GCS's view: group -> bundle index -> node id. */
+  private final Map<PlacementGroupId, Map<Integer, String>> remoteBundles = new HashMap<>();
 
   LeaseDecider(NodeSpec localSpec, long seed) {
     this.localId = localSpec.id();
@@ -75,6 +83,9 @@ final class LeaseDecider {
    */
   Decision decide(Lease lease, boolean queuedSameShape) {
     ResourceRequest d = lease.demand;
+    if (lease.bundle != null) {
+      return decideBundle(lease, queuedSameShape);
+    }
     boolean feasibleHere = local.isFeasible(d);
     boolean fitsNow = feasibleHere && !queuedSameShape && local.isAvailable(d);
     if (lease.request.getGrantOrQueue()) {
@@ -130,6 +141,75 @@ final class LeaseDecider {
     return new Decision.Spill(address);
   }
 
+  /**
+   * A lease into a placement-group bundle: granted or queued here when this node holds the
+   * bundle (any bundle of the group for index -1); else spilled back to the node that holds it
+   * (from the request's bundle locations, else from the GCS's view); refused when no node is
+   * known to hold it (the group is not created yet, or was removed).
+   */
+  private Decision decideBundle(Lease lease, boolean queuedSameShape) {
+    BundleId b = lease.bundle;
+    ResourceRequest d = lease.demand;
+    boolean here = false;
+    for (BundleId held : local.bundleIds()) {
+      here |= held.group().equals(b.group()) && (b.index() == BundleId.ANY || held.equals(b));
+    }
+    if (here) {
+      SchedulingRequest sr = SchedulingRequest.builder(d).localNode(localId)
+          .strategy(SchedulingStrategy.placementGroup(b)).build();
+      return switch (policy.schedule(view, sr)) {
+        case SchedulingDecision.Scheduled s -> queuedSameShape ? new Decision.Queue()
+            : new Decision.Local();
+        case SchedulingDecision.Unavailable u -> new Decision.Queue();
+        case SchedulingDecision.Infeasible i -> new Decision.Infeasible(i.reason());
+      };
+    }
+    String target = null;
+    List<String> fromRequest = lease.request.getStrategy().getPlacementGroup()
+        .getBundleNodeIdsList();
+    Map<Integer, String> fromView = remoteBundles.getOrDefault(b.group(), Map.of());
+    if (b.index() != BundleId.ANY) {
+      target = b.index() < fromRequest.size() ? fromRequest.get(b.index()) : fromView.get(b.index());
+    } else {
+      for (String n : fromRequest.isEmpty() ? fromView.values() : fromRequest) {
+        if (!n.equals(localId.value()) && remoteNodeManagers.containsKey(n)) {
+          target = n;
+          break;
+        }
+      }
+    }
+    if (target == null || target.isBlank()) {
+      return new Decision.Infeasible("placement group bundle " + b + " is not reserved on any"
+          + " node known to " + localId + ": the group is not created yet or was removed"
+          + " (wait with PlacementGroup.waitUntilReady before scheduling into it)");
+    }
+    if (target.equals(localId.value()) || lease.request.getGrantOrQueue()) {
+      return new Decision.Infeasible("placement group bundle " + b + " is not reserved on node "
+          + localId + ": the placement group was removed");
+    }
+    Address address = remoteNodeManagers.get(target);
+    if (address == null) {
+      return new Decision.Infeasible("placement group bundle " + b + " is on node " + target
+          + ", which is not alive; the group will be rescheduled");
+    }
+    return new Decision.Spill(address);
+  }
+
+  /** The bundle a request's strategy names, or null when it is not a placement-group one. */
+  static BundleId bundleOf(SchedulingStrategyProto p) {
+    if (p.getKindCase() != SchedulingStrategyProto.KindCase.PLACEMENT_GROUP) {
+      return null;
+    }
+    BundleRefProto ref = p.getPlacementGroup();
+    return new BundleId(groupId(ref.getPlacementGroupId()), Math.max(BundleId.ANY,
+        ref.getBundleIndex()));
+  }
+
+  /** The scheduler's id of a placement group: its bytes in hex. */
+  static PlacementGroupId groupId(ByteString id) {
+    return PlacementGroupId.of(id.isEmpty() ? "-" : HexFormat.of().formatHex(id.toByteArray()));
+  }
+
   /** How many live nodes this node knows, itself included. */
   int knownNodes() {
     return remoteNodeManagers.size() + 1;
@@ -141,7 +221,8 @@ final class LeaseDecider {
       case SPREAD -> p.getSpread() ? SchedulingStrategy.SPREAD : SchedulingStrategy.DEFAULT;
       case NODE_AFFINITY -> SchedulingStrategy.nodeAffinity(
           NodeId.of(p.getNodeAffinity().getNodeId()), p.getNodeAffinity().getSoft());
-      case PLACEMENT_GROUP, KIND_NOT_SET -> SchedulingStrategy.DEFAULT;
+      case PLACEMENT_GROUP -> SchedulingStrategy.placementGroup(bundleOf(p));
+      case KIND_NOT_SET -> SchedulingStrategy.DEFAULT;
     };
   }
 
@@ -173,9 +254,16 @@ final class LeaseDecider {
   /** Folds the GCS's view of the cluster into the remote part of the view. */
   void update(List<NodeInfo> nodes) {
     Set<String> seen = new HashSet<>();
+    remoteBundles.clear();
     for (NodeInfo n : nodes) {
       if (n.getNodeId().equals(localId.value())) {
         continue;
+      }
+      if (n.getAlive()) {
+        for (BundleProto bp : n.getBundlesList()) {
+          remoteBundles.computeIfAbsent(groupId(bp.getPlacementGroupId()), k -> new HashMap<>())
+              .put(bp.getBundleIndex(), n.getNodeId());
+        }
       }
       NodeId id = NodeId.of(n.getNodeId());
       if (!n.getAlive()) {

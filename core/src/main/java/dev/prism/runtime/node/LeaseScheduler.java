@@ -2,9 +2,11 @@ package dev.prism.runtime.node;
 
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.BundleProto;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.Grant;
 import dev.prism.scheduler.NodeId;
 import dev.prism.scheduler.NodeResources;
@@ -108,7 +110,7 @@ final class LeaseScheduler {
             + "; give each lease request a fresh id"));
       } else {
         switch (decider.decide(lease, queuedSameShape(demand))) {
-          case LeaseDecider.Decision.Local l -> grantLocal(lease, local.allocate(demand), after);
+          case LeaseDecider.Decision.Local l -> grantLocal(lease, tryAllocate(lease).orElseThrow(), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
           case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
@@ -218,12 +220,121 @@ final class LeaseScheduler {
         it.remove();
         continue;
       }
-      Optional<Grant> g = local.tryAllocate(l.demand);
+      Optional<Grant> g = tryAllocate(l);
       if (g.isPresent()) {
         it.remove();
         grantLocal(l, g.get(), after);
       }
     }
+  }
+
+  /** Takes a lease's resources from its bundle, or from the node. */
+  private Optional<Grant> tryAllocate(Lease lease) {
+    return lease.bundle == null ? local.tryAllocate(lease.demand)
+        : local.tryAllocateInBundle(lease.bundle, lease.demand);
+  }
+
+  // ---------------------------------------------------------------- placement-group bundles
+
+  /**
+   * Phase one: reserves the bundles here, all or none. Already prepared ones are kept
+   * (idempotent). Returns null when prepared, else why not.
+   */
+  String prepareBundles(List<BundleProto> bundles) {
+    List<BundleId> done = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return "node " + localId + " is shutting down";
+      }
+      try {
+        for (BundleProto p : bundles) {
+          BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
+              p.getBundleIndex());
+          if (local.bundleState(b).isPresent()) {
+            continue;
+          }
+          ResourceRequest r = ResourceRequest.of(Protos.fromProto(p.getResources()));
+          if (!local.tryPrepareBundle(b, r)) {
+            done.forEach(local::returnBundle);
+            return "node " + localId + " cannot reserve bundle " + b + " " + r.resources()
+                + " now: available " + local.available();
+          }
+          done.add(b);
+        }
+      } catch (SchedulerException e) {
+        done.forEach(local::returnBundle);
+        return e.getMessage();
+      }
+    }
+    resourcesChanged.run();
+    return null;
+  }
+
+  /** Phase two: makes prepared bundles usable. Returns null when committed, else why not. */
+  String commitBundles(List<BundleProto> bundles) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      for (BundleProto p : bundles) {
+        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
+            p.getBundleIndex());
+        Optional<NodeResources.BundleState> state = local.bundleState(b);
+        if (state.isEmpty()) {
+          return "bundle " + b + " is not prepared on node " + localId;
+        }
+        if (state.get() == NodeResources.BundleState.PREPARED) {
+          local.commitBundle(b);
+        }
+      }
+      dispatch(after);
+    }
+    run(after);
+    return null;
+  }
+
+  /**
+   * Cancels or removes bundles here: their resources come back, leases waiting for them are
+   * refused, and workers leased inside them are killed (as Ray does for a removed group).
+   */
+  void returnBundles(List<BundleProto> bundles, String reason) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      java.util.Set<BundleId> gone = new java.util.HashSet<>();
+      for (BundleProto p : bundles) {
+        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
+            p.getBundleIndex());
+        local.returnBundle(b);
+        gone.add(b);
+      }
+      String why = reason.isBlank() ? "its placement group bundle was returned" : reason;
+      for (Lease l : new ArrayList<>(leases.values())) {
+        if (l.bundle == null) {
+          continue;
+        }
+        boolean inside = l.grant != null && l.grant.bundle().map(gone::contains).orElse(false);
+        if (l.state == Lease.State.GRANTED && inside) {
+          WorkerHandle w = l.worker;
+          forget(l);
+          LOG.info("placement group bundle of lease {} returned ({}); killing its {}",
+              l.hexId(), why, w);
+          retire(w, after, "killed: " + why);
+        } else if (l.state != Lease.State.GRANTED && (inside || !hasBundle(l.bundle))
+            && abandon(l)) {
+          after.add(() -> l.reject(why));
+        }
+      }
+      dispatch(after);
+    }
+    run(after);
+    resourcesChanged.run();
+  }
+
+  private boolean hasBundle(BundleId b) {
+    for (BundleId held : local.bundleIds()) {
+      if (held.group().equals(b.group()) && (b.index() == BundleId.ANY || held.equals(b))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void releaseGrant(Lease lease) {
@@ -311,7 +422,7 @@ final class LeaseScheduler {
         }
       } else if (lease.blockedDepth > 0 && --lease.blockedDepth == 0 && lease.grantLent) {
         lease.grantLent = false;
-        lease.grant = local.tryAllocate(lease.demand).orElse(null);
+        lease.grant = tryAllocate(lease).orElse(null);
         changed = true;
       }
     }

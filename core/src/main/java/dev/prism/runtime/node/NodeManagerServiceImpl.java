@@ -1,6 +1,12 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.rpc.CommitBundlesReply;
+import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
+import dev.prism.runtime.rpc.PrepareBundlesReply;
+import dev.prism.runtime.rpc.PrepareBundlesRequest;
+import dev.prism.runtime.rpc.ReturnBundlesReply;
+import dev.prism.runtime.rpc.ReturnBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoRequest;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
@@ -76,6 +82,36 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
       StreamObserver<WorkerOwnsObjectsReply> out) {
     scheduler.workerOwnsObjects(request.getWorkerId(), request.getOwns());
     out.onNext(WorkerOwnsObjectsReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void prepareBundles(PrepareBundlesRequest request,
+      StreamObserver<PrepareBundlesReply> out) {
+    String error = scheduler.prepareBundles(request.getBundlesList());
+    if (error == null && request.getCommit()) {
+      error = scheduler.commitBundles(request.getBundlesList());
+    }
+    out.onNext(PrepareBundlesReply.newBuilder().setPrepared(error == null)
+        .setReason(error == null ? "" : error).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void commitBundles(CommitBundlesRequest request, StreamObserver<CommitBundlesReply> out) {
+    String error = scheduler.commitBundles(request.getBundlesList());
+    if (error != null) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription(error).asRuntimeException());
+      return;
+    }
+    out.onNext(CommitBundlesReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void returnBundles(ReturnBundlesRequest request, StreamObserver<ReturnBundlesReply> out) {
+    scheduler.returnBundles(request.getBundlesList(), request.getReason());
+    out.onNext(ReturnBundlesReply.getDefaultInstance());
     out.onCompleted();
   }
 

@@ -325,6 +325,29 @@ public final class CoreWorker implements AutoCloseable {
   // ------------------------------------------------------------------------------- actors
 
   /**
+   * Returns the channel to the cluster's GCS (placement groups and other cluster tables).
+   *
+   * @return the channel
+   * @throws dev.prism.PrismException when this process runs without a GCS
+   */
+  public io.grpc.ManagedChannel gcsChannel() {
+    if (gcsChannel == null) {
+      throw new dev.prism.PrismException("this process has no GCS: placement groups need a"
+          + " cluster (Prism.init() starts one)");
+    }
+    return gcsChannel;
+  }
+
+  /**
+   * Returns this driver's job id (empty for a worker).
+   *
+   * @return the id
+   */
+  public ByteString jobId() {
+    return jobId;
+  }
+
+  /**
    * This process's side of actors: creating them, calling them, looking them up, killing them.
    *
    * @return it

@@ -1,0 +1,195 @@
+package dev.prism;
+
+import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.GetPlacementGroupRequest;
+import dev.prism.runtime.rpc.PlacementGroupInfo;
+import dev.prism.runtime.rpc.PlacementGroupState;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A placement group: bundles of resources reserved together across the cluster's nodes,
+ * all-or-nothing, by a {@link PlacementStrategy}. Tasks and actors run inside a bundle with
+ * {@link TaskCaller#setPlacementGroup} / {@link ActorCreator#setPlacementGroup} and use the
+ * bundle's resources, not the node's. Created with {@link PlacementGroups#create}; removed with
+ * {@link PlacementGroups#remove}. A handle is a snapshot plus its id: {@link #state()} and
+ * {@link #waitUntilReady} ask the cluster.
+ *
+ * <pre>{@code
+ * PlacementGroup pg = PlacementGroups.create(
+ *     List.of(Map.of("CPU", 1.0), Map.of("CPU", 1.0)), PlacementStrategy.STRICT_SPREAD);
+ * if (!pg.waitUntilReady(Duration.ofSeconds(30))) {
+ *   System.err.println("still pending: " + pg.pendingReason());
+ * }
+ * ObjectRef<String> where = Prism.task(Jobs::where).setPlacementGroup(pg, 1).remote();
+ * PlacementGroups.remove(pg);
+ * }</pre>
+ */
+public final class PlacementGroup {
+
+  /** Where a placement group is in its life. */
+  public enum State {
+    /** Waiting for resources (see {@link #pendingReason()}), or being reserved. */
+    PENDING,
+    /** Every bundle is reserved on its node: tasks and actors can run in it. */
+    CREATED,
+    /** Removed: its resources went back to the nodes. */
+    REMOVED
+  }
+
+  private final ByteString id;
+  private final String name;
+  private final PlacementStrategy strategy;
+  private final List<Map<String, Double>> bundles;
+  private volatile PlacementGroupInfo info;
+
+  PlacementGroup(PlacementGroupInfo info, List<Map<String, Double>> bundles) {
+    this.id = info.getPlacementGroupId();
+    this.name = info.getName();
+    this.strategy = PlacementStrategy.valueOf(info.getStrategy().name());
+    this.bundles = List.copyOf(bundles);
+    this.info = info;
+  }
+
+  /**
+   * Returns the group's id (hex).
+   *
+   * @return the id
+   */
+  public String id() {
+    return HexFormat.of().formatHex(id.toByteArray());
+  }
+
+  /**
+   * Returns the group's name.
+   *
+   * @return the name, empty when it was created without one
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the bundles as created: bundle {@code i} is {@code bundles().get(i)}.
+   *
+   * @return the bundles' resources
+   */
+  public List<Map<String, Double>> bundles() {
+    return bundles;
+  }
+
+  /**
+   * Returns how many bundles the group has.
+   *
+   * @return the count
+   */
+  public int bundleCount() {
+    return bundles.size();
+  }
+
+  /**
+   * Returns the strategy.
+   *
+   * @return the strategy
+   */
+  public PlacementStrategy strategy() {
+    return strategy;
+  }
+
+  /**
+   * Asks the cluster for the group's state now.
+   *
+   * @return the state
+   */
+  public State state() {
+    return stateOf(refresh(0));
+  }
+
+  /**
+   * Asks the cluster why the group is pending (e.g. {@code infeasible: ...} with the reason).
+   *
+   * @return the reason, empty unless {@link State#PENDING}
+   */
+  public String pendingReason() {
+    return refresh(0).getPendingReason();
+  }
+
+  /**
+   * Returns the node of each bundle, as last seen ({@link #waitUntilReady} or {@link #state()}).
+   *
+   * @return node ids per bundle index; empty while the group is not created
+   */
+  public List<String> bundleNodeIds() {
+    return info.getBundleNodeIdsList();
+  }
+
+  /**
+   * Waits until every bundle is reserved.
+   *
+   * @param timeout how long to wait at most
+   * @return true when the group is created; false when the wait ended first or it was removed
+   * @throws IllegalArgumentException if the timeout is null or negative
+   */
+  public boolean waitUntilReady(Duration timeout) {
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("the timeout " + timeout + " is null or negative");
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      State s = stateOf(refresh(Math.min(left, 60_000)));
+      if (s != State.PENDING || System.nanoTime() >= deadline || left == 0) {
+        return s == State.CREATED;
+      }
+    }
+  }
+
+  /** The wire form of a strategy into bundle {@code index} (-1: any), with known locations. */
+  dev.prism.runtime.rpc.BundleRefProto bundleRef(int index) {
+    PlacementGroupInfo now = info;
+    if (now.getState() == PlacementGroupState.PG_PENDING) {
+      now = refresh(0);
+    }
+    return dev.prism.runtime.rpc.BundleRefProto.newBuilder().setPlacementGroupId(id)
+        .setBundleIndex(index).addAllBundleNodeIds(now.getBundleNodeIdsList()).build();
+  }
+
+  ByteString rawId() {
+    return id;
+  }
+
+  private PlacementGroupInfo refresh(long waitMs) {
+    var reply = PlacementGroups.stub(waitMs).getPlacementGroup(GetPlacementGroupRequest
+        .newBuilder().setPlacementGroupId(id).setWaitUntilReadyMs(waitMs).build());
+    PlacementGroupInfo now = reply.getFound() ? reply.getGroup()
+        : info.toBuilder().setState(PlacementGroupState.PG_REMOVED).clearBundleNodeIds().build();
+    info = now;
+    return now;
+  }
+
+  private static State stateOf(PlacementGroupInfo i) {
+    return switch (i.getState()) {
+      case PG_CREATED -> State.CREATED;
+      case PG_REMOVED -> State.REMOVED;
+      default -> State.PENDING;
+    };
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PlacementGroup p && p.id.equals(id);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "PlacementGroup(" + id() + (name.isEmpty() ? "" : ", " + name) + ", " + strategy
+        + ", " + bundles + ")";
+  }
+}
