@@ -35,16 +35,19 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>TCP baseline: a plain {@code SocketChannel} copy of 1 GiB over loopback, from one
  *       native segment to another (sender and receiver threads), measured in the same run;
- *   <li>pull: node B fetches the object from node A ({@code FetchObject}: chunked streamed pull
- *       into B's shared memory, sealed there), timed from request to reply; the copy is deleted
+ *   <li>pull: node B fetches the object from node A ({@code FetchObject}: {@code OpenPull} over
+ *       gRPC, then the bytes over A's TCP data port from A's shared memory straight into B's,
+ *       sealed there), timed from request to reply; the copy is deleted
  *       between rounds; the first (cold) round is reported apart, since it also pays the first
  *       touch of B's store pages;
  *   <li>broadcast: nodes B, C and D fetch the object at once (three concurrent pulls from A).
  * </ul>
  * Prints GiB/s and the ratio of pull to TCP.
  *
- * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; the chunk size is the system
- * property {@code prism.objectChunkBytes}.
+ * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; system properties:
+ * {@code prism.objectDataChannel=false} measures the older streamed gRPC {@code Pull} instead
+ * (chunk size {@code prism.objectChunkBytes}), {@code prism.objectDataIoBytes} sets the data
+ * channel's bytes per read and write.
  */
 public final class TransferBenchmark {
 
@@ -66,7 +69,10 @@ public final class TransferBenchmark {
     long size = intArg(a, "--size-mib", 1024) * MIB;
     long capacity = size + size / 8 + 64 * MIB;
     System.out.printf(Locale.ROOT, "transfer benchmark: %d MiB object, %d rounds, %d cpus,"
-        + " chunk %s bytes%n", size / MIB, rounds, Runtime.getRuntime().availableProcessors(),
+        + " data channel %s, I/O %s bytes, chunk %s bytes%n", size / MIB, rounds,
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("prism.objectDataChannel", "true"),
+        System.getProperty("prism.objectDataIoBytes", "default"),
         System.getProperty("prism.objectChunkBytes", "default"));
 
     double[] tcp = new double[rounds];

@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Objects between nodes</h2>
  * The node manager also serves {@code ObjectManagerService} ({@code object_manager.proto}) on
- * the same port: other nodes pull objects from this node's store, and this node's workers ask it
- * to fetch objects that live on other nodes into this store as secondary copies (see
- * {@link ObjectManager}).
+ * the same port, and objects' bytes on a TCP data port bound to the same host: other nodes pull
+ * objects from this node's store, and this node's workers ask it to fetch objects that live on
+ * other nodes into this store as secondary copies (see {@link ObjectManager}).
  *
  * <h2>Worker launch contract</h2>
  * A worker is started as {@code <java> <jvmFlags> <workerJvmOptions> -cp <classpath>
@@ -211,6 +211,12 @@ public final class NodeManager implements AutoCloseable {
           + config.port() + ": " + e.getMessage() + "; choose another port, or 0", e);
     }
     port = server.getPort();
+    try {
+      objects.listen(config.host());
+    } catch (IOException e) {
+      throw new NodeManagerException("cannot bind the object data port of node "
+          + config.nodeId() + " on " + config.host() + ": " + e.getMessage(), e);
+    }
     if (config.gcsAddress().isPresent()) {
       gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5));
       reporter = new ResourceReporter(gcs, config.nodeId(), this::nodeInfo,
@@ -236,6 +242,11 @@ public final class NodeManager implements AutoCloseable {
   /** How many objects this node pulled from other nodes into its store (for tests). */
   long objectPullCount() {
     return objects.pullCount();
+  }
+
+  /** The object manager (for tests of object transfer). */
+  ObjectManager objectManager() {
+    return objects;
   }
 
   private void resourcesChanged() {

@@ -6,6 +6,8 @@ import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
+import dev.prism.runtime.rpc.OpenPullReply;
+import dev.prism.runtime.rpc.OpenPullRequest;
 import dev.prism.runtime.rpc.PullChunk;
 import dev.prism.runtime.rpc.PullRequest;
 import dev.prism.store.CopyKind;
@@ -13,22 +15,19 @@ import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectExistsException;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectNotFoundException;
-import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import dev.prism.store.StoreException;
 import dev.prism.store.StoreFullException;
 import dev.prism.store.StoreTimeoutException;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,20 +41,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves objects between nodes: serves {@code ObjectManagerService} (see
- * {@code object_manager.proto}) on the node manager's port.
- *
- * <p><b>Pull</b> (the source side) pins the object in this node's store and streams it in
- * chunks straight from the shared mapping (each chunk wraps the mapped bytes; gRPC copies them
- * into its send buffers), sending only while the call is ready, so a slow reader holds at most
- * the HTTP/2 window in memory, never the object. The pin is released when the stream ends or is
- * cancelled.
+ * {@code object_manager.proto}) on the node manager's port, and the object data port
+ * ({@link ObjectDataServer}) on its host.
  *
  * <p><b>FetchObject</b> (the destination side) pulls an object from the node that holds it into
  * this node's store as a {@linkplain CopyKind#SECONDARY secondary} copy, which the store may
  * evict under memory pressure (a later read pulls it again). Concurrent fetches of one object
- * share one pull; each pull runs on its own thread, which creates the object once the first
- * chunk says its size, parses every chunk straight into the shared mapping as it arrives
- * ({@link PullReceiver}: one copy from gRPC's receive buffers, nothing on the heap) and seals it.
+ * share one pull; each pull runs on its own thread: {@code OpenPull} asks the source for the
+ * object's size and data port over gRPC, then {@link ObjectDataClient} reads the bytes over a
+ * plain TCP connection straight into the created object's shared memory and seals it. A source
+ * without a data port is read over the streamed {@code Pull} RPC instead ({@link StreamPuller}).
+ *
+ * <p><b>OpenPull</b> and the data port (the source side) serve objects from this node's store;
+ * <b>Pull</b> streams an object in chunks straight from the shared mapping (each chunk wraps the
+ * mapped bytes; gRPC copies them into its send buffers), sending only while the call is ready.
+ * Either side pins the object while it sends it and releases the pin when the transfer ends,
+ * however it ends.
  */
 final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceImplBase
     implements AutoCloseable {
@@ -72,8 +73,15 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   static final int MAX_CHUNK_SIZE = 64 << 20;
   /** The HTTP/2 flow-control window of pull channels: bounds what is buffered per pull. */
   static final int FLOW_CONTROL_WINDOW = 16 << 20;
-  /** How long a pull may take at most (objects may be many GiB; dead peers fail faster). */
-  private static final Duration PULL_TIMEOUT = Duration.ofMinutes(10);
+  /**
+   * Whether node managers serve objects on a TCP data port: the system property
+   * {@code prism.objectDataChannel}, by default true; false leaves pulls on the streamed
+   * {@code Pull} RPC (slower; for comparison).
+   */
+  static final boolean DATA_CHANNEL =
+      Boolean.parseBoolean(System.getProperty("prism.objectDataChannel", "true"));
+  /** How long OpenPull may take (it may wait for the source to restore a spilled object). */
+  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
   /** How long a pull waits for room in this node's store. */
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(30);
   /** How long Pull waits for the source object (sealed, or restored from its spill file). */
@@ -86,10 +94,18 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private final ConcurrentHashMap<ObjectId, CompletableFuture<FetchObjectReply>> inFlight =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  // platform threads: a pull blocks in large socket reads, which a virtual thread would turn
+  // into a park and a poller wake-up each time the socket's buffer drains
   private final ExecutorService pullers = Executors.newThreadPerTaskExecutor(
-      Thread.ofVirtual().name("prism-pull-", 0).factory());
+      Thread.ofPlatform().daemon().name("prism-pull-", 0).factory());
   private final AtomicLong pulls = new AtomicLong();
   private final AtomicLong bytesPulled = new AtomicLong();
+  private final TransferWatchdog watchdog;
+  private final ObjectDataClient dataClient;
+  private final StreamPuller streamPuller;
+  private volatile ObjectDataServer dataServer;
+  private volatile String dataHost = "";
+  private volatile int advertisedDataPort = -1;
   private volatile boolean closed;
 
   ObjectManager(String nodeId, StoreClient store, NodeDirectory directory, int chunkSize) {
@@ -97,6 +113,39 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     this.store = store;
     this.directory = directory;
     this.chunkSize = chunkSize;
+    this.watchdog = new TransferWatchdog("prism-data-watchdog-"
+        + nodeId.substring(0, Math.min(8, nodeId.length())), TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
+    this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT);
+    this.streamPuller = new StreamPuller(store, chunkSize, CREATE_TIMEOUT);
+  }
+
+  /**
+   * Starts serving objects on a TCP data port bound to {@code host} (any free port), unless
+   * {@link #DATA_CHANNEL} is off.
+   *
+   * @throws IOException if the port cannot be bound
+   */
+  void listen(String host) throws IOException {
+    if (DATA_CHANNEL && dataServer == null) {
+      dataServer = ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT);
+      dataHost = host;
+    }
+  }
+
+  /** The data port, or 0 when this node serves objects over the {@code Pull} RPC only. */
+  int dataPort() {
+    ObjectDataServer d = dataServer;
+    return d == null ? 0 : d.port();
+  }
+
+  /** Makes OpenPull advertise another data port (tests: an unknown or misbehaving port). */
+  void advertiseDataPort(int port) {
+    advertisedDataPort = port;
+  }
+
+  /** Changes how long a data connection may stall before it is cut (tests). */
+  void dataIdleTimeout(Duration timeout) {
+    watchdog.idleTimeout(timeout);
   }
 
   /** How many objects this node pulled into its store (for tests and diagnostics). */
@@ -112,6 +161,37 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   // ------------------------------------------------------------------ source side
 
   @Override
+  public void openPull(OpenPullRequest request, StreamObserver<OpenPullReply> out) {
+    ObjectId id;
+    try {
+      id = ObjectId.of(request.getObjectId().toByteArray());
+    } catch (RuntimeException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    long size;
+    try (ObjectBuffer buf = store.get(id, SOURCE_GET_TIMEOUT)) {
+      size = buf.size();
+    } catch (ObjectNotFoundException e) {
+      out.onError(notHere(id).asRuntimeException());
+      return;
+    } catch (StoreException e) {
+      out.onError(Status.UNAVAILABLE.withDescription("cannot read object " + id + " on node "
+          + nodeId + ": " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    int port = advertisedDataPort >= 0 ? advertisedDataPort : dataPort();
+    out.onNext(OpenPullReply.newBuilder().setTotalSize(size).setDataPort(port)
+        .setDataHost(port > 0 ? dataHost : "").build());
+    out.onCompleted();
+  }
+
+  private Status notHere(ObjectId id) {
+    return Status.NOT_FOUND.withDescription("object " + id + " is not in the store of node "
+        + nodeId + " (freed, or it never lived here)");
+  }
+
+  @Override
   public void pull(PullRequest request, StreamObserver<PullChunk> observer) {
     ServerCallStreamObserver<PullChunk> out = (ServerCallStreamObserver<PullChunk>) observer;
     ObjectId id;
@@ -125,8 +205,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     try {
       buf = store.get(id, SOURCE_GET_TIMEOUT);
     } catch (ObjectNotFoundException e) {
-      out.onError(Status.NOT_FOUND.withDescription("object " + id + " is not in the store of node "
-          + nodeId + " (freed, or it never lived here)").asRuntimeException());
+      out.onError(notHere(id).asRuntimeException());
       return;
     } catch (StoreException e) {
       out.onError(Status.UNAVAILABLE.withDescription("cannot read object " + id + " on node "
@@ -290,99 +369,39 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       case NodeDirectory.Lookup.Unavailable u -> throw new StatusRuntimeException(
           Status.UNAVAILABLE.withDescription(u.reason()));
     };
-    PullRequest request = PullRequest.newBuilder()
-        .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes()))
-        .setChunkSize(chunkSize)
-        .build();
+    String what = "pull of " + id + " from node " + sourceNode;
     long started = System.nanoTime();
-    // One thread per pull parses the chunks into the store and seals (the writer is confined
-    // to the thread that created it): it is the call's executor, so every callback runs there.
-    ExecutorService serial = Executors.newSingleThreadExecutor(
-        Thread.ofPlatform().daemon().name("prism-pull-" + id.toString().substring(0, 8)).factory());
-    ObjectWriter[] writer = new ObjectWriter[1];
-    PullReceiver receiver = new PullReceiver("pull of " + id + " from node " + sourceNode,
-        size -> {
-          writer[0] = store.create(id, size, CopyKind.SECONDARY, CREATE_TIMEOUT);
-          pulls.incrementAndGet();
-          return writer[0].segment();
-        });
-    MethodDescriptor<PullRequest, PullChunk> pull = ObjectManagerServiceGrpc.getPullMethod();
-    MethodDescriptor<PullRequest, PullChunk> method =
-        pull.toBuilder(pull.getRequestMarshaller(), receiver).build();
-    CallOptions options = CallOptions.DEFAULT.withExecutor(serial)
-        .withDeadlineAfter(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture<FetchObjectReply> done = new CompletableFuture<>();
+    long size;
     try {
-      ClientCall<PullRequest, PullChunk> call = channelTo(source).newCall(method, options);
-      ClientCalls.asyncServerStreamingCall(call, request, new StreamObserver<>() {
-        @Override
-        public void onNext(PullChunk chunk) {
-          // the bytes are in the store already (PullReceiver)
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          closeWriter(writer);
-          done.completeExceptionally(receiver.failure() != null ? receiver.failure() : t);
-        }
-
-        @Override
-        public void onCompleted() {
-          try {
-            long total = receiver.total();
-            if (writer[0] == null || receiver.received() != total) {
-              throw new StatusRuntimeException(Status.DATA_LOSS.withDescription("pull of " + id
-                  + " from node " + sourceNode + " ended after " + receiver.received() + " of "
-                  + total + " bytes"));
-            }
-            writer[0].seal();
-            store.sync();
-            done.complete(FetchObjectReply.newBuilder().setSize(total).setPulled(true).build());
-          } catch (RuntimeException e) {
-            closeWriter(writer);
-            done.completeExceptionally(e);
-          }
-        }
-      });
-      FetchObjectReply reply;
-      try {
-        reply = done.get();
-      } catch (InterruptedException e) {
-        call.cancel("node " + nodeId + " is shutting down", null);
-        Thread.currentThread().interrupt();
-        throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
-            "node " + nodeId + " is shutting down"));
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof ObjectExistsException) {
-          // another pull finished in between: wait for its seal instead of pulling again
-          store.get(id, CREATE_TIMEOUT).close();
-          return FetchObjectReply.newBuilder().setSize(Math.max(0, receiver.total())).build();
-        }
-        throw e.getCause() instanceof RuntimeException r ? r
-            : new StatusRuntimeException(Status.UNAVAILABLE.withCause(e.getCause())
-                .withDescription(String.valueOf(e.getCause())));
+      ManagedChannel channel = channelTo(source);
+      OpenPullReply open = ObjectManagerServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .openPull(OpenPullRequest.newBuilder()
+              .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes())).build());
+      if (open.getDataPort() > 0) {
+        String host = open.getDataHost().isEmpty() ? source.getHost() : open.getDataHost();
+        size = dataClient.pull(id, new InetSocketAddress(host, open.getDataPort()), what,
+            pulls::incrementAndGet);
+      } else {
+        size = streamPuller.pull(channel, id, what, pulls::incrementAndGet);
       }
-      bytesPulled.addAndGet(reply.getSize());
-      if (LOG.isDebugEnabled()) {
-        double secs = (System.nanoTime() - started) / 1e9;
-        LOG.debug("pulled {} ({} bytes) from node {} in {} s ({} MiB/s)", id, reply.getSize(),
-            sourceNode, String.format("%.3f", secs),
-            String.format("%.0f", reply.getSize() / secs / (1 << 20)));
+    } catch (ObjectExistsException e) {
+      // another pull (or a local writer) finished in between: wait for its seal
+      try (ObjectBuffer here = store.get(id, CREATE_TIMEOUT)) {
+        return FetchObjectReply.newBuilder().setSize(here.size()).build();
       }
-      return reply;
-    } finally {
-      serial.shutdown();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
+          "node " + nodeId + " is shutting down"));
     }
-  }
-
-  private static void closeWriter(ObjectWriter[] writer) {
-    if (writer[0] != null) {
-      try {
-        writer[0].close(); // aborts it unless sealed
-      } catch (RuntimeException e) {
-        LOG.debug("aborting a failed pull: {}", e.toString());
-      }
+    bytesPulled.addAndGet(size);
+    if (LOG.isDebugEnabled()) {
+      double secs = (System.nanoTime() - started) / 1e9;
+      LOG.debug("pulled {} ({} bytes) from node {} in {} s ({} MiB/s)", id, size,
+          sourceNode, String.format("%.3f", secs), String.format("%.0f", size / secs / (1 << 20)));
     }
+    return FetchObjectReply.newBuilder().setSize(size).setPulled(true).build();
   }
 
   private ManagedChannel channelTo(Address a) {
@@ -423,10 +442,17 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     return Status.UNAVAILABLE.withDescription(prefix + t);
   }
 
-  /** Stops pulling: running pulls fail, channels to other nodes close, the store client too. */
+  /**
+   * Stops serving and pulling: the data port closes (transfers from here are cut, their pins
+   * released), running pulls fail, channels to other nodes close, the store client too.
+   */
   @Override
   public void close() {
     closed = true;
+    ObjectDataServer d = dataServer;
+    if (d != null) {
+      d.close();
+    }
     for (ManagedChannel c : channels.values()) {
       c.shutdownNow();
     }
@@ -436,6 +462,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    watchdog.close();
     store.close();
   }
 }

@@ -1,0 +1,276 @@
+package dev.prism.runtime.node;
+
+import dev.prism.store.ObjectBuffer;
+import dev.prism.store.ObjectId;
+import dev.prism.store.ObjectNotFoundException;
+import dev.prism.store.StoreClient;
+import dev.prism.store.StoreException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of the object data channel: a plain TCP port on the node manager's host that
+ * sends objects' bytes straight from this node's shared-memory store to the socket (a
+ * {@link ByteBuffer} view of the mapped object, written in views of at most 1 GiB: no copy on
+ * the heap). The protocol is in {@code object_manager.proto}; one object per connection, each
+ * served on its own thread, which pins the object while it sends it and releases the pin when
+ * the connection ends, however it ends. A peer that stops reading is cut off by the
+ * {@link TransferWatchdog}.
+ *
+ * <p>There is no authentication yet: anyone who can reach the port can read any object whose id
+ * they know (issue 8 adds a cluster token).
+ */
+final class ObjectDataServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectDataServer.class);
+
+  /** First bytes of every request: "PRXF". */
+  static final int MAGIC = 0x50525846;
+  /** The protocol's version. */
+  static final byte VERSION = 1;
+  /** Bytes in a request: magic, version, object id, offset. */
+  static final int REQUEST_BYTES = 4 + 1 + ObjectId.SIZE + 8;
+  /** Bytes in a reply's header: status and total size. */
+  static final int REPLY_HEADER_BYTES = 1 + 8;
+  /** Reply status: the object's bytes follow. */
+  static final byte OK = 0;
+  /** Reply status: the object is not in this node's store. */
+  static final byte NOT_FOUND = 1;
+  /** Reply status: the offset is past the object's end. */
+  static final byte OUT_OF_RANGE = 2;
+  /** Reply status: the store cannot serve the object now. */
+  static final byte UNAVAILABLE = 3;
+  /** Reply status: the request is malformed. */
+  static final byte INVALID_ARGUMENT = 4;
+  /**
+   * The largest ByteBuffer view of an object written or read at once (one system call): the
+   * system property {@code prism.objectDataIoBytes}, by default 4 MiB (at most 1 GiB, at least
+   * 64 KiB). Views of 4 MiB, like the benchmark's TCP baseline, did a little better on loopback
+   * than 16 MiB or 1 GiB ones (the sender and the receiver overlap more).
+   */
+  static final long MAX_VIEW =
+      Math.clamp(Long.getLong("prism.objectDataIoBytes", 4L << 20), 64L << 10, 1L << 30);
+  /**
+   * Socket buffer sizes of data connections: the system property
+   * {@code prism.objectDataSocketBuffer}; by default 0, which leaves them to the OS (Linux tunes
+   * them to the connection).
+   */
+  static final int SOCKET_BUFFER = Integer.getInteger("prism.objectDataSocketBuffer", 0);
+
+  private final String nodeId;
+  private final StoreClient store;
+  private final TransferWatchdog watchdog;
+  private final Duration getTimeout;
+  private final ServerSocketChannel server;
+  private final Thread acceptor;
+  private final Map<SocketChannel, Thread> connections = new ConcurrentHashMap<>();
+  private final AtomicLong served = new AtomicLong();
+  private volatile boolean closed;
+
+  private ObjectDataServer(String nodeId, StoreClient store, TransferWatchdog watchdog,
+      Duration getTimeout, ServerSocketChannel server) {
+    this.nodeId = nodeId;
+    this.store = store;
+    this.watchdog = watchdog;
+    this.getTimeout = getTimeout;
+    this.server = server;
+    this.acceptor = Thread.ofPlatform().daemon()
+        .name("prism-data-accept-" + nodeId.substring(0, Math.min(8, nodeId.length())))
+        .unstarted(this::acceptLoop);
+  }
+
+  /**
+   * Binds a data port on {@code host} and starts serving.
+   *
+   * @param port the port, or 0 for any free one
+   * @param getTimeout how long to wait for an object that is not sealed yet or must be restored
+   * @throws IOException if the port cannot be bound
+   */
+  static ObjectDataServer start(String nodeId, StoreClient store, TransferWatchdog watchdog,
+      String host, int port, Duration getTimeout) throws IOException {
+    ServerSocketChannel ch = ServerSocketChannel.open();
+    try {
+      if (SOCKET_BUFFER > 0) {
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+      }
+      ch.bind(new InetSocketAddress(host, port), 64);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    ObjectDataServer s = new ObjectDataServer(nodeId, store, watchdog, getTimeout, ch);
+    s.acceptor.start();
+    return s;
+  }
+
+  /** The bound port. */
+  int port() {
+    return server.socket().getLocalPort();
+  }
+
+  /** How many objects this server sent completely. */
+  long servedCount() {
+    return served.get();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (ClosedChannelException e) {
+        return;
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.warn("node {}: accepting an object data connection failed", nodeId, e);
+        }
+        continue;
+      }
+      Thread t = Thread.ofPlatform().daemon().name("prism-data-send-", served.get())
+          .unstarted(() -> serve(ch));
+      connections.put(ch, t);
+      if (closed) {
+        closeQuietly(ch);
+        connections.remove(ch);
+        return;
+      }
+      t.start();
+    }
+  }
+
+  private void serve(SocketChannel ch) {
+    ObjectBuffer pinned = null;
+    try (ch; TransferWatchdog.Watch watch = watchdog.watch(ch)) {
+      if (SOCKET_BUFFER > 0) {
+        ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+      }
+      ByteBuffer request = ByteBuffer.allocate(REQUEST_BYTES);
+      readFully(ch, request, watch);
+      request.flip();
+      if (request.getInt() != MAGIC || request.get() != VERSION) {
+        reply(ch, INVALID_ARGUMENT, 0, "not an object data request of protocol version "
+            + VERSION);
+        return;
+      }
+      byte[] idBytes = new byte[ObjectId.SIZE];
+      request.get(idBytes);
+      ObjectId id = ObjectId.of(idBytes);
+      long offset = request.getLong();
+      try {
+        pinned = store.get(id, getTimeout);
+      } catch (ObjectNotFoundException e) {
+        reply(ch, NOT_FOUND, 0, "object " + id + " is not in the store of node " + nodeId
+            + " (freed, or it never lived here)");
+        return;
+      } catch (StoreException e) {
+        reply(ch, UNAVAILABLE, 0, "cannot read object " + id + " on node " + nodeId + ": "
+            + e.getMessage());
+        return;
+      }
+      MemorySegment bytes = pinned.segment();
+      long size = bytes.byteSize();
+      if (offset < 0 || offset > size) {
+        reply(ch, OUT_OF_RANGE, size, "offset " + offset + " is outside object " + id + " of "
+            + size + " bytes");
+        return;
+      }
+      ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER_BYTES).put(OK).putLong(size).flip();
+      writeFully(ch, header, watch);
+      for (long at = offset; at < size; ) {
+        long n = Math.min(MAX_VIEW, size - at);
+        writeFully(ch, bytes.asSlice(at, n).asByteBuffer(), watch);
+        at += n;
+      }
+      ch.shutdownOutput();
+      served.incrementAndGet();
+    } catch (IOException | RuntimeException e) {
+      // the reader went away, timed out, or this node is closing: nothing to answer
+      LOG.debug("node {}: object data connection ended: {}", nodeId, e.toString());
+    } finally {
+      if (pinned != null) {
+        pinned.close();
+      }
+      connections.remove(ch);
+    }
+  }
+
+  private static void reply(SocketChannel ch, byte status, long size, String message)
+      throws IOException {
+    byte[] text = message.getBytes(StandardCharsets.UTF_8);
+    int length = Math.min(text.length, Short.MAX_VALUE);
+    ByteBuffer b = ByteBuffer.allocate(REPLY_HEADER_BYTES + 2 + length)
+        .put(status).putLong(size).putShort((short) length).put(text, 0, length).flip();
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /** Writes all of {@code b}, recording progress. */
+  static void writeFully(SocketChannel ch, ByteBuffer b, TransferWatchdog.Watch watch)
+      throws IOException {
+    while (b.hasRemaining()) {
+      if (ch.write(b) > 0) {
+        watch.progress();
+      }
+    }
+  }
+
+  /** Reads until {@code b} is full, recording progress; EOF before that is an error. */
+  static void readFully(SocketChannel ch, ByteBuffer b, TransferWatchdog.Watch watch)
+      throws IOException {
+    while (b.hasRemaining()) {
+      int n = ch.read(b);
+      if (n < 0) {
+        throw new EOFException("connection closed with " + b.remaining() + " bytes to go");
+      }
+      watch.progress();
+    }
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // nothing to do
+    }
+  }
+
+  /**
+   * Stops accepting, cuts every connection (their threads release their pins) and waits a
+   * little for those threads.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.debug("closing the data port of node {}: {}", nodeId, e.toString());
+    }
+    for (SocketChannel ch : connections.keySet()) {
+      closeQuietly(ch);
+    }
+    try {
+      acceptor.join(2000);
+      for (Thread t : connections.values()) {
+        t.join(2000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
