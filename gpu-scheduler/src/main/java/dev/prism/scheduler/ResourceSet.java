@@ -310,6 +310,33 @@ public final class ResourceSet {
             return this;
         }
 
+        /**
+         * Sets an amount already in fixed point, as accounted rather than as requested: no rule
+         * on fractions applies (1.5 CPUs are available after a 0.5-CPU grant on a 2-CPU node).
+         * An amount of 0 removes it.
+         *
+         * @param name the resource name, not blank
+         * @param fixedAmount the amount in units of {@code 1/}{@link FixedPoint#SCALE}, not negative
+         * @return this builder
+         * @throws InvalidResourceException if the name is blank or the amount negative
+         */
+        public Builder setFixed(String name, long fixedAmount) {
+            if (name == null || name.isBlank()) {
+                throw new InvalidResourceException("resource name '" + name + "' is blank");
+            }
+            if (fixedAmount < 0) {
+                throw new InvalidResourceException("resource " + name + " has a negative amount ("
+                        + fixedAmount + " fixed-point units)");
+            }
+            int id = ResourceIds.intern(name);
+            if (fixedAmount == 0) {
+                fixed.remove(id);
+            } else {
+                fixed.put(id, fixedAmount);
+            }
+            return this;
+        }
+
         void addFixed(int id, long delta) {
             try {
                 fixed.merge(id, delta, Math::addExact);

@@ -177,4 +177,17 @@ class ResourceSetTest {
                 .isInstanceOf(InvalidResourceException.class)
                 .hasMessageStartingWith("the sum of resource memory overflows the fixed-point range");
     }
+
+    @Test
+    void accountedAmountsMayBeFractionsAboveOneButRequestsMayNot() {
+        ResourceSet available = ResourceSet.builder().setFixed("CPU", 15_000)
+                .setFixed("custom", 999_870).build();
+        assertThat(available.get("CPU")).isEqualTo(1.5);
+        assertThat(available.get("custom")).isEqualTo(99.987);
+        assertThatThrownBy(() -> ResourceSet.builder().set("CPU", 1.5))
+                .isInstanceOf(InvalidResourceException.class);
+        assertThatThrownBy(() -> ResourceSet.builder().setFixed("CPU", -1))
+                .isInstanceOf(InvalidResourceException.class).hasMessageContaining("negative");
+        assertThat(ResourceSet.builder().setFixed("GPU", 0).build().isEmpty()).isTrue();
+    }
 }

@@ -280,7 +280,7 @@ final class LeaseDecider {
           LOG.debug("node {} at {}:{} joined the cluster view", id, n.getAddress().getHost(),
               n.getAddress().getPort());
         }
-        view.reportAvailable(id, Protos.fromProto(n.getAvailable()));
+        view.reportAvailable(id, Protos.accountedFromProto(n.getAvailable()));
         remoteNodeManagers.put(id.value(), n.getAddress());
       } catch (SchedulerException e) {
         LOG.warn("ignoring node {} from the GCS: {}", id, e.getMessage());

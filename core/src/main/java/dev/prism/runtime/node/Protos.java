@@ -34,10 +34,22 @@ final class Protos {
     return b.build();
   }
 
+  /**
+   * Amounts a node accounts (its total, what is available now), not a request: fractions above
+   * 1 are fine (1.5 CPUs free while a 0.5-CPU task runs on 2).
+   */
+  static ResourceSet accountedFromProto(ResourceAmounts amounts) {
+    ResourceSet.Builder b = ResourceSet.builder();
+    for (Map.Entry<String, Long> e : amounts.getAmountsMap().entrySet()) {
+      b.setFixed(e.getKey(), e.getValue());
+    }
+    return b.build();
+  }
+
   /** The scheduler's spec of a remote node as the GCS knows it (logical GPUs). */
   static NodeSpec specOf(NodeInfo node) {
     NodeSpec.Builder b = NodeSpec.builder(NodeId.of(node.getNodeId()));
-    ResourceSet total = fromProto(node.getTotal());
+    ResourceSet total = accountedFromProto(node.getTotal());
     for (String name : total.names()) {
       b.resource(name, total.get(name));
     }
