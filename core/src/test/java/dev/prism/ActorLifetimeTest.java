@@ -7,7 +7,6 @@ import dev.prism.runtime.node.NodeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -65,7 +64,8 @@ class ActorLifetimeTest {
     Process driver = null;
     try {
       Path log = dir.resolve("doomed.log");
-      driver = new ProcessBuilder(javaCommand(DoomedDriver.class, cluster.gcsAddress()))
+      driver = new ProcessBuilder(ClusterFixture.javaCommand(DoomedDriver.class,
+          cluster.gcsAddress()))
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       Awaitility.await("the driver's actor is up").atMost(WAIT)
           .until(() -> Files.readString(log).contains("actor-pid "));
@@ -82,24 +82,7 @@ class ActorLifetimeTest {
       }
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
-  }
-
-  private static List<String> javaCommand(Class<?> main, String address) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.add("-Xmx256m");
-    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-      if (!flag.isBlank()) {
-        command.add(flag);
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.add(address);
-    return command;
+    ClusterFixture.awaitNothingLeft();
   }
 
   @Test
@@ -110,18 +93,8 @@ class ActorLifetimeTest {
         .build());
     try {
       Path log = dir.resolve("driver.log");
-      List<String> command = new ArrayList<>();
-      command.add(ProcessHandle.current().info().command().orElseThrow());
-      command.add("-Xmx256m");
-      for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-        if (!flag.isBlank()) {
-          command.add(flag);
-        }
-      }
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(FirstDriver.class.getName());
-      command.add(cluster.gcsAddress());
+      List<String> command = ClusterFixture.javaCommand(FirstDriver.class,
+          cluster.gcsAddress());
       Process driver = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       assertThat(driver.waitFor(120, TimeUnit.SECONDS)).as("the first driver ends").isTrue();
@@ -148,8 +121,6 @@ class ActorLifetimeTest {
     } finally {
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
-    assertThat(ClusterFixture.shmFiles()).isEmpty();
+    ClusterFixture.awaitNothingLeft();
   }
 }

@@ -35,6 +35,37 @@ final class ClusterFixture {
         .isEmpty();
   }
 
+  /** Waits until no process this JVM started is alive, then checks no shared memory is left. */
+  static void awaitNothingLeft() {
+    Awaitility.await("no worker or node process is left").atMost(Duration.ofSeconds(60))
+        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+    assertThat(shmFiles()).as("prism shared-memory files left").isEmpty();
+  }
+
+  /** A small node for multi-node tests: 2 CPUs, a 128 MiB store, one prestarted small worker. */
+  static dev.prism.runtime.node.NodeConfig.Builder smallNode() {
+    return dev.prism.runtime.node.NodeConfig.builder().numCpus(2)
+        .objectStoreCapacity(128L << 20).prestartWorkers(1)
+        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+  }
+
+  /** The command line of a child JVM running {@code main} on this JVM's class path and flags. */
+  static List<String> javaCommand(Class<?> main, String... args) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("-Xmx256m");
+    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
+      if (!flag.isBlank()) {
+        command.add(flag);
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(main.getName());
+    command.addAll(List.of(args));
+    return command;
+  }
+
   static List<String> shmFiles() {
     Path shm = Path.of("/dev/shm");
     if (!Files.isDirectory(shm)) {

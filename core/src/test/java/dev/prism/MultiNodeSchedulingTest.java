@@ -29,8 +29,7 @@ class MultiNodeSchedulingTest {
   private static String nodeB;
 
   private static NodeConfig.Builder node() {
-    return NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20).prestartWorkers(1)
-        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    return ClusterFixture.smallNode();
   }
 
   @BeforeAll
@@ -53,9 +52,7 @@ class MultiNodeSchedulingTest {
     } finally {
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
-    assertThat(ClusterFixture.shmFiles()).isEmpty();
+    ClusterFixture.awaitNothingLeft();
   }
 
   static String whereAmI() {

@@ -91,7 +91,6 @@ class NodeKillTest {
       }
       cluster.close();
     }
-    Awaitility.await("no worker or node process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+    ClusterFixture.awaitNothingLeft();
   }
 }

@@ -36,9 +36,7 @@ class NodeLossTest {
   void aResultLostWithItsNodeIsRebuiltFromLineage(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     String log = dir.resolve("runs.txt").toString();
-    NodeConfig.Builder node = NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20)
-        .prestartWorkers(1)
-        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    NodeConfig.Builder node = ClusterFixture.smallNode();
     EmbeddedCluster cluster = EmbeddedCluster.start(node.build());
     try {
       NodeManager second = cluster.addNode(node.build());
@@ -72,8 +70,6 @@ class NodeLossTest {
     } finally {
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
-    assertThat(ClusterFixture.shmFiles()).isEmpty();
+    ClusterFixture.awaitNothingLeft();
   }
 }

@@ -33,8 +33,7 @@ class PlacementGroupTest {
   private static NodeManager b;
 
   private static NodeConfig.Builder node() {
-    return NodeConfig.builder().numCpus(2).objectStoreCapacity(64L << 20).prestartWorkers(0)
-        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    return ClusterFixture.smallNode().objectStoreCapacity(64L << 20).prestartWorkers(0);
   }
 
   @BeforeAll
@@ -53,9 +52,7 @@ class PlacementGroupTest {
     } finally {
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
-        .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
-    assertThat(ClusterFixture.shmFiles()).isEmpty();
+    ClusterFixture.awaitNothingLeft();
   }
 
   static String whereAmI() {

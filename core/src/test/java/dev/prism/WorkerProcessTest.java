@@ -110,17 +110,7 @@ class WorkerProcessTest {
   @Test
   void workersExitWhenTheirDriverIsKilled(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("driver.log");
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.add("-Xmx256m");
-    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-      if (!flag.isBlank()) {
-        command.add(flag);
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Driver.class.getName());
+    List<String> command = ClusterFixture.javaCommand(Driver.class);
     Process driver = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
     try {
