@@ -152,14 +152,16 @@ public final class Cli {
     }
     List<NodeInfo> nodes;
     List<ActorInfo> actors;
+    List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;
     try (GcsClient gcs = GcsClient.connect(address, STATUS_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
       actors = gcs.listActors();
+      groups = gcs.listPlacementGroups();
     } catch (RuntimeException e) {
       throw CliException.failure("no Prism cluster answers at " + address + " ("
           + e.getMessage() + "); is its head running? start one with 'prism start --head'");
     }
-    out.print(StatusReport.render(address, nodes, actors));
+    out.print(StatusReport.render(address, nodes, actors, groups));
     return 0;
   }
 

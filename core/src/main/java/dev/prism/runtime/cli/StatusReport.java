@@ -3,6 +3,8 @@ package dev.prism.runtime.cli;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.ActorState;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.PlacementGroupInfo;
+import dev.prism.runtime.rpc.PlacementGroupState;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.scheduler.FixedPoint;
 import dev.prism.scheduler.Resources;
@@ -31,9 +33,11 @@ final class StatusReport {
    * @param address the GCS's address
    * @param nodes every node the GCS knows, alive and dead
    * @param actors every actor the GCS knows
+   * @param groups every placement group the GCS knows
    * @return the text, ending with a newline
    */
-  static String render(String address, List<NodeInfo> nodes, List<ActorInfo> actors) {
+  static String render(String address, List<NodeInfo> nodes, List<ActorInfo> actors,
+      List<PlacementGroupInfo> groups) {
     StringBuilder out = new StringBuilder();
     out.append("Prism cluster at ").append(address).append("\n\n");
     nodesSection(out, nodes);
@@ -41,7 +45,8 @@ final class StatusReport {
     resourcesSection(out, nodes);
     out.append('\n');
     actorsSection(out, actors);
-    placementGroupsSection(out);
+    out.append('\n');
+    placementGroupsSection(out, groups);
     return out.toString();
   }
 
@@ -112,13 +117,34 @@ final class StatusReport {
     t.appendTo(out);
   }
 
-  /**
-   * The place of the placement groups' table. Placement groups are not in the GCS yet; when
-   * they are, list them here (id, name, strategy, state, bundles and their nodes). Until then
-   * nothing is printed.
-   */
-  private static void placementGroupsSection(StringBuilder out) {
-    // Intentionally empty until the GCS has a placement-group table to list.
+  private static void placementGroupsSection(StringBuilder out, List<PlacementGroupInfo> groups) {
+    long created = groups.stream()
+        .filter(g -> g.getState() == PlacementGroupState.PG_CREATED).count();
+    out.append("Placement groups: ").append(groups.size()).append(" (").append(created)
+        .append(" created)\n");
+    if (groups.isEmpty()) {
+      out.append("  (none)\n");
+      return;
+    }
+    Table t = new Table("GROUP ID", "NAME", "STRATEGY", "STATE", "BUNDLES", "NODES / REASON");
+    for (PlacementGroupInfo g : groups) {
+      List<String> bundles = new ArrayList<>();
+      for (ResourceAmounts b : g.getBundlesList()) {
+        List<String> parts = new ArrayList<>();
+        for (String name : ordered(b.getAmountsMap().keySet())) {
+          parts.add(name + " " + amount(name, b.getAmountsMap().get(name)));
+        }
+        bundles.add("{" + String.join(", ", parts) + "}");
+      }
+      String where = g.getState() == PlacementGroupState.PG_PENDING
+          ? "(pending: " + g.getPendingReason() + ")"
+          : g.getBundleNodeIdsList().isEmpty() ? "-"
+              : String.join(", ", g.getBundleNodeIdsList());
+      t.row(HexFormat.of().formatHex(g.getPlacementGroupId().toByteArray()),
+          g.getName().isEmpty() ? "-" : g.getName(), g.getStrategy().name(),
+          g.getState().name().substring(3), String.join(" ", bundles), oneLine(where));
+    }
+    t.appendTo(out);
   }
 
   private static Map<String, Long> used(ResourceAmounts total, ResourceAmounts available) {

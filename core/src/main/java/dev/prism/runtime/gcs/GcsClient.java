@@ -358,6 +358,17 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
+   * Lists every placement group the GCS knows, removed ones included.
+   *
+   * @return them
+   * @throws GcsException if the GCS cannot be reached
+   */
+  public List<dev.prism.runtime.rpc.PlacementGroupInfo> listPlacementGroups() {
+    return call("ListPlacementGroups", s -> s.listPlacementGroups(
+        dev.prism.runtime.rpc.ListPlacementGroupsRequest.getDefaultInstance()).getGroupsList());
+  }
+
+  /**
    * Reports that a worker process died (node managers report every worker death): the actor it
    * hosted restarts or dies, the actors it owned that are not detached are destroyed.
    *

@@ -48,7 +48,7 @@ class CliStatusReportTest {
         ActorInfo.newBuilder().setActorId(ByteString.copyFrom(new byte[] {3}))
             .setState(ActorState.DEAD).setDeathCause("killed\nby the user")
             .setSpec(ActorCreationSpec.newBuilder().setClassName("app.Other")).build());
-    String text = StatusReport.render("127.0.0.1:6379", nodes, actors);
+    String text = StatusReport.render("127.0.0.1:6379", nodes, actors, List.of());
     assertThat(text).contains("Prism cluster at 127.0.0.1:6379")
         .contains("Nodes: 2 alive, 1 dead")
         .contains("aaaa").contains("127.0.0.1:1001")
@@ -67,7 +67,7 @@ class CliStatusReportTest {
 
   @Test
   void anEmptyClusterSaysSo() {
-    String text = StatusReport.render("h:1", List.of(), List.of());
+    String text = StatusReport.render("h:1", List.of(), List.of(), List.of());
     assertThat(text).contains("Nodes: 0 alive, 0 dead").contains("Actors: 0 (0 alive)")
         .contains("(none)");
   }
@@ -77,5 +77,24 @@ class CliStatusReportTest {
     assertThat(StatusReport.bytes(0)).isEqualTo("0 B");
     assertThat(StatusReport.bytes(512L << 20)).isEqualTo("512 MiB");
     assertThat(StatusReport.bytes(3L << 29)).isEqualTo("1.5 GiB");
+  }
+
+  @Test
+  void placementGroupsAreListedWithTheirNodesOrWhyTheyWait() {
+    dev.prism.runtime.rpc.PlacementGroupInfo created =
+        dev.prism.runtime.rpc.PlacementGroupInfo.newBuilder()
+            .setPlacementGroupId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2}))
+            .setName("trainers").setStrategy(dev.prism.runtime.rpc.PlacementStrategyProto.SPREAD)
+            .setState(dev.prism.runtime.rpc.PlacementGroupState.PG_CREATED)
+            .addBundles(dev.prism.runtime.rpc.ResourceAmounts.newBuilder()
+                .putAmounts("CPU", 10_000))
+            .addBundleNodeIds("node-a").build();
+    dev.prism.runtime.rpc.PlacementGroupInfo pending = created.toBuilder()
+        .setName("").setState(dev.prism.runtime.rpc.PlacementGroupState.PG_PENDING)
+        .clearBundleNodeIds().setPendingReason("infeasible: needs 3 nodes").build();
+    String text = StatusReport.render("h:1", List.of(), List.of(), List.of(created, pending));
+    assertThat(text).contains("Placement groups: 2 (1 created)")
+        .contains("trainers").contains("SPREAD").contains("CPU 1").contains("node-a")
+        .contains("(pending: infeasible: needs 3 nodes)");
   }
 }
