@@ -76,8 +76,22 @@ public record SessionDir(Path path) {
       createPrivate(root);
       String name = "session_" + LocalDateTime.now().format(STAMP) + "_"
           + ProcessHandle.current().pid();
-      SessionDir s = new SessionDir(root.resolve(name));
-      createPrivate(s.path);
+      // Two sessions made in the same millisecond by one process get distinct directories.
+      Path dir = root.resolve(name);
+      for (int n = 2; ; n++) {
+        try {
+          Files.createDirectory(dir);
+          break;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          dir = root.resolve(name + "_" + n);
+        }
+      }
+      SessionDir s = new SessionDir(dir);
+      try {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: keep the default permissions
+      }
       for (Path sub : List.of(s.nodes(), s.logs(), s.sockets(), s.spill())) {
         Files.createDirectories(sub);
       }
