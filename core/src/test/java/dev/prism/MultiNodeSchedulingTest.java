@@ -109,8 +109,13 @@ class MultiNodeSchedulingTest {
   @Test
   void spreadUsesBothNodes() throws InterruptedException {
     // Node managers see each other's free resources as of their last report (every second):
-    // let the views settle after the other tests' work before judging where tasks went.
-    Thread.sleep(2_500);
+    // wait until the GCS sees both nodes idle after the other tests' work, then one more
+    // report period so each node manager's own view has it too.
+    Awaitility.await("both nodes idle").atMost(WAIT).until(() -> cluster.gcs().nodes().stream()
+        .filter(n -> n.getAlive())
+        .allMatch(n -> n.getAvailable().getAmountsOrDefault("CPU", 0)
+            == n.getTotal().getAmountsOrDefault("CPU", -1)));
+    Thread.sleep(1_500);
     List<ObjectRef<String>> refs = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       refs.add(Prism.task(MultiNodeSchedulingTest::slowWhere)

@@ -64,6 +64,24 @@ class NodeLossTest {
         assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of(log)))
             .as("the task ran on the lost node, then again on the survivor")
             .containsExactly(doomed.nodeId(), driverNode);
+        // A late report that the old copy is lost (a slow borrower) does not rebuild the new one.
+        dev.prism.runtime.worker.CoreWorker me = dev.prism.runtime.worker.CoreWorker.current();
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+            .forAddress(me.address().getHost(), me.address().getPort()).usePlaintext().build();
+        try {
+          var reply = dev.prism.runtime.rpc.CoreWorkerServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+              .getObject(dev.prism.runtime.rpc.GetObjectRequest.newBuilder()
+                  .setObjectId(com.google.protobuf.ByteString.copyFrom(
+                      dev.prism.runtime.worker.CoreWorker.asImpl(ref).objectId().toBytes()))
+                  .setTimeoutMs(10_000).setLost(true).setLostNodeId(doomed.nodeId()).build());
+          assertThat(reply.getStatus())
+              .isEqualTo(dev.prism.runtime.rpc.GetObjectReply.Status.READY);
+          assertThat(reply.getObject().getStoredOnNode()).isEqualTo(driverNode);
+        } finally {
+          channel.shutdownNow();
+        }
+        assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of(log))).hasSize(2);
       } finally {
         Prism.shutdown();
       }

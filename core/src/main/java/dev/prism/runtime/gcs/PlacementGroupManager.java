@@ -180,7 +180,13 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
         e.waiters.add(answer);
         long ms = Math.min(r.getWaitUntilReadyMs(), MAX_WAIT_MS);
         try {
-          timer.schedule(answer, ms, TimeUnit.MILLISECONDS);
+          // On timeout, the wait also leaves the group's waiters (no pile-up from polling).
+          timer.schedule(() -> {
+            synchronized (this) {
+              entry.waiters.remove(answer);
+            }
+            answer.run();
+          }, ms, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException ex) {
           LOG.debug("GCS closing; answering a placement-group wait at once");
         }

@@ -120,15 +120,17 @@ final class BorrowNotifier implements AutoCloseable {
 
   /** Fetches an object from its owner, blocking until it is ready or the deadline passes. */
   StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout) {
-    return fetch(id, owner, deadline, timeout, false);
+    return fetch(id, owner, deadline, timeout, null);
   }
 
   /**
-   * Fetches an object from its owner; with {@code lost}, first tells the owner that the stored
-   * copy it named could not be read, so it rebuilds the object.
+   * Fetches an object from its owner; with {@code lostNodeId}, first tells the owner that the
+   * stored copy it named on that node could not be read, so it rebuilds the object (unless it
+   * already did).
    */
-  StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout, boolean lost) {
-    boolean tellLost = lost;
+  StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout,
+      String lostNodeId) {
+    boolean tellLost = lostNodeId != null;
     while (true) {
       long remainingMs = deadline == Long.MAX_VALUE ? POLL_MS
           : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -143,6 +145,7 @@ final class BorrowNotifier implements AutoCloseable {
             .getObject(GetObjectRequest.newBuilder()
                 .setObjectId(ByteString.copyFrom(id.toBytes()))
                 .setLost(tellLost)
+                .setLostNodeId(tellLost ? lostNodeId : "")
                 .setTimeoutMs(pollMs).build());
       } catch (StatusRuntimeException e) {
         throw lost(id, owner, e);

@@ -385,8 +385,8 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /** Rebuilds a lost result this process owns from lineage; false if it cannot. */
-  boolean reconstruct(ObjectId id, StoredValue lost) {
-    return submitter.reconstruct(id, lost);
+  boolean reconstruct(ObjectId id, String lostNodeId) {
+    return submitter.reconstruct(id, lostNodeId);
   }
 
   ClassLoader classLoader() {
@@ -699,8 +699,9 @@ public final class CoreWorker implements AutoCloseable {
       if (actors != null) {
         actors.lifetimeRefFreed(id);
       }
-      submitter.forgetLineage(id);
       StoredValue value = memory.remove(id);
+      // After the slot is gone, so a result finishing now sees it gone and keeps no lineage.
+      submitter.forgetLineage(id);
       if (value != null && !value.isInline()) {
         copies.delete(id, value.nodeId(), value.size());
       }

@@ -109,7 +109,7 @@ final class MemoryStore {
    * Makes a ready object pending again (it is being rebuilt): later reads wait for the new
    * value. Returns false if this process no longer tracks it.
    */
-  boolean reopen(ObjectId id, StoredValue lost) {
+  boolean reopen(ObjectId id) {
     CompletableFuture<StoredValue> f = slots.get(id);
     if (f == null) {
       return false;

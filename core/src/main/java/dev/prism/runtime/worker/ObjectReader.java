@@ -61,10 +61,10 @@ final class ObjectReader {
           }
           if (!worker.owns(ref)) {
             StoredValue rebuilt = worker.borrowNotifier().fetch(ref.objectId(), ref.owner(),
-                deadline, timeout, true);
+                deadline, timeout, value.nodeId());
             return (T) materialize(ref.objectId(), rebuilt, deadline);
           }
-          if (!worker.reconstruct(ref.objectId(), value)) {
+          if (!worker.reconstruct(ref.objectId(), value.nodeId())) {
             throw e;
           }
         }
@@ -148,14 +148,14 @@ final class ObjectReader {
       return materialize(id, value, Long.MAX_VALUE);
     } catch (ObjectLostException e) {
       if (value.isInline() || proto.getOwner().getWorkerId().equals(worker.workerId())) {
-        if (!value.isInline() && worker.reconstruct(id, value)) {
+        if (!value.isInline() && worker.reconstruct(id, value.nodeId())) {
           return materialize(id, worker.memory().find(id).join(), Long.MAX_VALUE);
         }
         throw e;
       }
       // The copy the owner named is gone with its node: the owner rebuilds it.
       StoredValue rebuilt = worker.borrowNotifier().fetch(id, proto.getOwner(), Long.MAX_VALUE,
-          null, true);
+          null, value.nodeId());
       return materialize(id, rebuilt, Long.MAX_VALUE);
     }
   }

@@ -19,6 +19,8 @@ final class PendingTask {
   int attempt;
   /** How often its lost result was made again from lineage. */
   int reconstructions;
+  /** Whether its lineage entry holds its arguments (guarded by this task's monitor). */
+  boolean lineageHeld;
   volatile boolean cancelled;
   /** A task's scheduling class (null for actor calls). */
   TaskSubmitter.SchedulingKey key;

@@ -56,6 +56,9 @@ final class RemoteObjects {
             + (timeout != null ? timeout : "the deadline"));
         case CANCELLED -> throw new PrismException("fetching object " + id + " from node "
             + sourceNode + " was cancelled: " + why, e);
+        // Not lost: this node's store is full. Rebuilding it would not help.
+        case RESOURCE_EXHAUSTED -> throw new PrismException("object " + id + " (on node "
+            + sourceNode + ") cannot be copied to node " + worker.nodeId() + ": " + why, e);
         default -> throw new ObjectLostException("object " + id + " lives in the store of node "
             + sourceNode + " and cannot be read on node " + worker.nodeId() + ": " + why);
       }

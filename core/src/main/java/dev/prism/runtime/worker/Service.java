@@ -55,8 +55,10 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
     CompletableFuture<StoredValue> slot = worker.memory().find(id);
     if (request.getLost() && slot != null && slot.isDone() && !slot.isCompletedExceptionally()) {
       StoredValue named = slot.getNow(null);
+      String lostOn = request.getLostNodeId().isEmpty() && named != null ? named.nodeId()
+          : request.getLostNodeId();
       if (named != null && !named.isInline() && !named.isError()
-          && worker.reconstruct(id, named)) {
+          && worker.reconstruct(id, lostOn)) {
         slot = worker.memory().find(id);
       }
     }

@@ -284,19 +284,36 @@ final class TaskSubmitter {
     worker.recordResult(task.returnId, value);
     boolean stored = task.actor == null && !value.isInline() && !value.isError();
     if (rebuilt) {
-      // Its lineage entry (if the result is still referenced) keeps holding the arguments.
-      if (!stored && lineage.remove(task.returnId) != null) {
-        worker.references().removeSubmitted(task.heldRefs);
+      // Its lineage entry keeps holding the arguments while the result is referenced; if the
+      // entry went meanwhile (freed) or the rebuild failed, the arguments are let go now.
+      if (!(stored && lineage.get(task.returnId) == task
+          && worker.memory().find(task.returnId) != null)) {
+        lineage.remove(task.returnId, task);
+        releaseLineage(task);
       }
       return;
     }
     if (stored && worker.memory().find(task.returnId) != null) {
       // Kept as lineage: the arguments stay held until the result is freed.
+      synchronized (task) {
+        task.lineageHeld = true;
+      }
       lineage.put(task.returnId, task);
       if (worker.memory().find(task.returnId) == null && lineage.remove(task.returnId, task)) {
-        worker.references().removeSubmitted(task.heldRefs);  // freed meanwhile
+        releaseLineage(task);  // freed meanwhile
       }
       return;
+    }
+    worker.references().removeSubmitted(task.heldRefs);
+  }
+
+  /** Lets go of the arguments a lineage entry held, exactly once. */
+  private void releaseLineage(PendingTask task) {
+    synchronized (task) {
+      if (!task.lineageHeld) {
+        return;
+      }
+      task.lineageHeld = false;
     }
     worker.references().removeSubmitted(task.heldRefs);
   }
@@ -304,8 +321,9 @@ final class TaskSubmitter {
   /** The result's last reference is gone: its lineage (and the arguments it held) goes too. */
   void forgetLineage(ObjectId id) {
     PendingTask task = lineage.remove(id);
-    if (task != null) {
-      worker.references().removeSubmitted(task.heldRefs);
+    // A rebuild still running lets go of the arguments when it finishes.
+    if (task != null && !pending.containsKey(id)) {
+      releaseLineage(task);
     }
   }
 
@@ -315,7 +333,7 @@ final class TaskSubmitter {
    * for the new value. Returns false when it cannot be rebuilt (not a task result of this
    * process, a put, or out of retries).
    */
-  boolean reconstruct(ObjectId id, StoredValue lost) {
+  boolean reconstruct(ObjectId id, String lostNodeId) {
     PendingTask task = lineage.get(id);
     if (task == null) {
       return false;
@@ -324,10 +342,21 @@ final class TaskSubmitter {
       if (pending.containsKey(id)) {
         return true;
       }
+      CompletableFuture<StoredValue> slot = worker.memory().find(id);
+      if (slot == null) {
+        return false;
+      }
+      if (!slot.isDone()) {
+        return true;  // being rebuilt (its run is finishing): wait for it
+      }
+      StoredValue current = slot.getNow(null);
+      if (current != null && !java.util.Objects.equals(current.nodeId(), lostNodeId)) {
+        return true;  // already rebuilt elsewhere: read the new copy
+      }
       if (task.retriesLeft <= 0 || worker.isShutdown()) {
         return false;
       }
-      if (!worker.memory().reopen(id, lost)) {
+      if (!worker.memory().reopen(id)) {
         return false;
       }
       task.retriesLeft--;
@@ -338,7 +367,7 @@ final class TaskSubmitter {
     }
     org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class).info(
         "rebuilding {}: its result lived on node {}, which is gone", task.displayName,
-        lost.nodeId());
+        lostNodeId);
     enqueue(task);
     return true;
   }
