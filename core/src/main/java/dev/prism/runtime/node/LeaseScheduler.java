@@ -6,7 +6,6 @@ import dev.prism.runtime.rpc.BundleProto;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeInfo;
-import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.Grant;
 import dev.prism.scheduler.NodeId;
 import dev.prism.scheduler.NodeResources;
@@ -57,6 +56,7 @@ final class LeaseScheduler {
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
   private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
+  private final BundleReservations bundleReservations = new BundleReservations(this);
   private boolean closed;
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
@@ -236,105 +236,61 @@ final class LeaseScheduler {
 
   // ---------------------------------------------------------------- placement-group bundles
 
-  /**
-   * Phase one: reserves the bundles here, all or none. Already prepared ones are kept
-   * (idempotent). Returns null when prepared, else why not.
-   */
+  /** Phase one of a bundle reservation here (see {@link BundleReservations#prepare}). */
   String prepareBundles(List<BundleProto> bundles) {
-    List<BundleId> done = new ArrayList<>();
-    synchronized (this) {
-      if (closed) {
-        return "node " + localId + " is shutting down";
-      }
-      try {
-        for (BundleProto p : bundles) {
-          BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-              p.getBundleIndex());
-          if (local.bundleState(b).isPresent()) {
-            continue;
-          }
-          ResourceRequest r = ResourceRequest.of(Protos.fromProto(p.getResources()));
-          if (!local.tryPrepareBundle(b, r)) {
-            done.forEach(local::returnBundle);
-            return "node " + localId + " cannot reserve bundle " + b + " " + r.resources()
-                + " now: available " + local.available();
-          }
-          done.add(b);
-        }
-      } catch (SchedulerException e) {
-        done.forEach(local::returnBundle);
-        return e.getMessage();
-      }
-    }
-    resourcesChanged.run();
-    return null;
+    return bundleReservations.prepare(bundles);
   }
 
-  /** Phase two: makes prepared bundles usable. Returns null when committed, else why not. */
+  /** Phase two (see {@link BundleReservations#commit}). */
   String commitBundles(List<BundleProto> bundles) {
-    List<Runnable> after = new ArrayList<>();
-    synchronized (this) {
-      for (BundleProto p : bundles) {
-        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-            p.getBundleIndex());
-        Optional<NodeResources.BundleState> state = local.bundleState(b);
-        if (state.isEmpty()) {
-          return "bundle " + b + " is not prepared on node " + localId;
-        }
-        if (state.get() == NodeResources.BundleState.PREPARED) {
-          local.commitBundle(b);
-        }
-      }
-      dispatch(after);
-    }
-    run(after);
-    return null;
+    return bundleReservations.commit(bundles);
   }
 
-  /**
-   * Cancels or removes bundles here: their resources come back, leases waiting for them are
-   * refused, and workers leased inside them are killed (as Ray does for a removed group).
-   */
+  /** Cancels or removes bundles here (see {@link BundleReservations#release}). */
   void returnBundles(List<BundleProto> bundles, String reason) {
-    List<Runnable> after = new ArrayList<>();
-    synchronized (this) {
-      java.util.Set<BundleId> gone = new java.util.HashSet<>();
-      for (BundleProto p : bundles) {
-        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-            p.getBundleIndex());
-        local.returnBundle(b);
-        gone.add(b);
-      }
-      String why = reason.isBlank() ? "its placement group bundle was returned" : reason;
-      for (Lease l : new ArrayList<>(leases.values())) {
-        if (l.bundle == null) {
-          continue;
-        }
-        boolean inside = l.grant != null && l.grant.bundle().map(gone::contains).orElse(false);
-        if (l.state == Lease.State.GRANTED && inside) {
-          WorkerHandle w = l.worker;
-          forget(l);
-          LOG.info("placement group bundle of lease {} returned ({}); killing its {}",
-              l.hexId(), why, w);
-          retire(w, after, "killed: " + why);
-        } else if (l.state != Lease.State.GRANTED && (inside || !hasBundle(l.bundle))
-            && abandon(l)) {
-          after.add(() -> l.reject(why));
-        }
-      }
-      dispatch(after);
-    }
-    run(after);
+    bundleReservations.release(bundles, reason);
+  }
+
+  // --- what BundleReservations uses, under this scheduler's monitor ---
+
+  NodeResources localResources() {
+    return local;
+  }
+
+  NodeId localNodeId() {
+    return localId;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  List<Lease> allLeases() {
+    return new ArrayList<>(leases.values());
+  }
+
+  void resourcesChanged() {
     resourcesChanged.run();
   }
 
-  private boolean hasBundle(BundleId b) {
-    for (BundleId held : local.bundleIds()) {
-      if (held.group().equals(b.group()) && (b.index() == BundleId.ANY || held.equals(b))) {
-        return true;
-      }
-    }
-    return false;
+  void dispatchLeases(List<Runnable> after) {
+    dispatch(after);
+  }
+
+  void forgetLease(Lease lease) {
+    forget(lease);
+  }
+
+  boolean abandonLease(Lease lease) {
+    return abandon(lease);
+  }
+
+  void retireWorker(WorkerHandle w, List<Runnable> after, String killReason) {
+    retire(w, after, killReason);
+  }
+
+  static void runAll(List<Runnable> after) {
+    run(after);
   }
 
   private void releaseGrant(Lease lease) {
