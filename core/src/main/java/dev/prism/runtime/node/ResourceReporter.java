@@ -89,6 +89,9 @@ final class ResourceReporter {
         LOG.info("the GCS at {} does not know node {}; registering again", gcs.address(),
             node.getNodeId());
         tryRegister(node);
+      } else if (stopped || Thread.currentThread().isInterrupted()) {
+        // The node is shutting down: the report was cut short on purpose.
+        LOG.debug("resource report to the GCS stopped at shutdown: {}", e.getMessage());
       } else if (failures++ == 0) {
         LOG.warn("resource report to the GCS failed: {}", e.getMessage());
       } else {
