@@ -158,15 +158,23 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     return bytesPulled.get();
   }
 
+  /** Parses a request's object id; on a malformed one answers INVALID_ARGUMENT, returns null. */
+  private static ObjectId objectIdOrRefuse(com.google.protobuf.ByteString raw,
+      StreamObserver<?> out) {
+    try {
+      return ObjectId.of(raw.toByteArray());
+    } catch (RuntimeException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return null;
+    }
+  }
+
   // ------------------------------------------------------------------ source side
 
   @Override
   public void openPull(OpenPullRequest request, StreamObserver<OpenPullReply> out) {
-    ObjectId id;
-    try {
-      id = ObjectId.of(request.getObjectId().toByteArray());
-    } catch (RuntimeException e) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    ObjectId id = objectIdOrRefuse(request.getObjectId(), out);
+    if (id == null) {
       return;
     }
     long size;
@@ -194,11 +202,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   @Override
   public void pull(PullRequest request, StreamObserver<PullChunk> observer) {
     ServerCallStreamObserver<PullChunk> out = (ServerCallStreamObserver<PullChunk>) observer;
-    ObjectId id;
-    try {
-      id = ObjectId.of(request.getObjectId().toByteArray());
-    } catch (RuntimeException e) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    ObjectId id = objectIdOrRefuse(request.getObjectId(), out);
+    if (id == null) {
       return;
     }
     ObjectBuffer buf;
@@ -292,11 +297,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
 
   @Override
   public void fetchObject(FetchObjectRequest request, StreamObserver<FetchObjectReply> out) {
-    ObjectId id;
-    try {
-      id = ObjectId.of(request.getObjectId().toByteArray());
-    } catch (RuntimeException e) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    ObjectId id = objectIdOrRefuse(request.getObjectId(), out);
+    if (id == null) {
       return;
     }
     fetch(id, request.getSourceNodeId()).whenComplete((reply, error) -> {

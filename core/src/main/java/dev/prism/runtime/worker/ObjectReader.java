@@ -49,24 +49,12 @@ final class ObjectReader {
   <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     try {
+      StoredValue value = await(ref, deadline, timeout);
       while (true) {
-        StoredValue value = await(ref, deadline, timeout);
         try {
           return (T) materialize(ref.objectId(), value, deadline);
         } catch (ObjectLostException e) {
-          // The stored copy is gone (its node died): the owner rebuilds it from lineage, and
-          // the read waits for the new value.
-          if (value.isInline()) {
-            throw e;
-          }
-          if (!worker.owns(ref)) {
-            StoredValue rebuilt = worker.borrowNotifier().fetch(ref.objectId(), ref.owner(),
-                deadline, timeout, value.nodeId());
-            return (T) materialize(ref.objectId(), rebuilt, deadline);
-          }
-          if (!worker.reconstruct(ref.objectId(), value.nodeId())) {
-            throw e;
-          }
+          value = rebuilt(ref.objectId(), ref.owner(), value, e, deadline, timeout);
         }
       }
     } finally {
@@ -144,20 +132,40 @@ final class ObjectReader {
     } else {
       value = fetchFromOwner(id, proto.getOwner(), Long.MAX_VALUE, null, false);
     }
-    try {
-      return materialize(id, value, Long.MAX_VALUE);
-    } catch (ObjectLostException e) {
-      if (value.isInline() || proto.getOwner().getWorkerId().equals(worker.workerId())) {
-        if (!value.isInline() && worker.reconstruct(id, value.nodeId())) {
-          return materialize(id, worker.memory().find(id).join(), Long.MAX_VALUE);
-        }
-        throw e;
+    while (true) {
+      try {
+        return materialize(id, value, Long.MAX_VALUE);
+      } catch (ObjectLostException e) {
+        value = rebuilt(id, proto.getOwner(), value, e, Long.MAX_VALUE, null);
       }
-      // The copy the owner named is gone with its node: the owner rebuilds it.
-      StoredValue rebuilt = worker.borrowNotifier().fetch(id, proto.getOwner(), Long.MAX_VALUE,
-          null, value.nodeId());
-      return materialize(id, rebuilt, Long.MAX_VALUE);
     }
+  }
+
+  /**
+   * The stored copy named for an object could not be read (its node is gone): returns the
+   * object's value made again from lineage — by this process when it owns it, else by its owner
+   * (told which copy was lost). Throws {@code lost} when it cannot be made again (inline values,
+   * puts, tasks out of retries), so callers looping over it end.
+   */
+  private StoredValue rebuilt(ObjectId id, Address owner, StoredValue lostValue,
+      ObjectLostException lost, long deadline, Duration timeout) {
+    if (lostValue.isInline()) {
+      throw lost;
+    }
+    if (!owner.getWorkerId().equals(worker.workerId())) {
+      StoredValue again = worker.borrowNotifier().fetch(id, owner, deadline, timeout,
+          lostValue.nodeId());
+      if (!again.isInline() && java.util.Objects.equals(again.nodeId(), lostValue.nodeId())) {
+        throw lost;  // the owner could not make it again
+      }
+      return again;
+    }
+    CompletableFuture<StoredValue> slot = worker.reconstruct(id, lostValue.nodeId())
+        ? worker.memory().find(id) : null;
+    if (slot == null) {
+      throw lost;
+    }
+    return awaitSlot("ObjectRef(" + id + ")", slot, deadline, timeout);
   }
 
   private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {
@@ -183,7 +191,7 @@ final class ObjectReader {
     }
   }
 
-  private StoredValue awaitSlot(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> slot,
+  private StoredValue awaitSlot(Object ref, CompletableFuture<StoredValue> slot,
       long deadline, Duration timeout) {
     try {
       return deadline == Long.MAX_VALUE ? slot.get()
