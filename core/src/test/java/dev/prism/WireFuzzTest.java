@@ -557,6 +557,74 @@ class WireFuzzTest {
     ch.read(ByteBuffer.allocate(1 << 16));
   }
 
+  // ------------------------------------------------------------ what the fuzzer found
+
+  /** The requests that broke a server before, sent on purpose (the fuzzer's seeds may move). */
+  @Test
+  @Order(5)
+  void requestsThatOnceBrokeAServerGetAClearError() throws Exception {
+    ManagedChannel gcsChannel = FuzzWire.grpc(cluster.gcsAddress());
+    ManagedChannel nodeChannel = FuzzWire.grpc(node().address());
+    try {
+      var gcs = GcsServiceGrpc.newBlockingStub(gcsChannel);
+      var nm = NodeManagerServiceGrpc.newBlockingStub(nodeChannel);
+      var badBundle = dev.prism.runtime.rpc.BundleProto.newBuilder()
+          .setPlacementGroupId(ByteString.copyFrom(new byte[16])).setBundleIndex(-7).build();
+      // a negative bundle index escaped the handlers (UNKNOWN)
+      assertStatus(() -> nm.withDeadlineAfter(CALL).commitBundles(
+          dev.prism.runtime.rpc.CommitBundlesRequest.newBuilder().addBundles(badBundle).build()),
+          Status.Code.INVALID_ARGUMENT, "-7");
+      assertStatus(() -> nm.withDeadlineAfter(CALL).returnBundles(
+          ReturnBundlesRequest.newBuilder().addBundles(badBundle).build()),
+          Status.Code.INVALID_ARGUMENT, "-7");
+      // node affinity to a blank node id escaped the lease handler (UNKNOWN)
+      LeaseReply lease = nm.withDeadlineAfter(CALL).requestWorkerLease(LeaseRequest.newBuilder()
+          .setLeaseId(ByteString.copyFrom(FuzzMessages.bytes(new Random(5), 16)))
+          .setStrategy(dev.prism.runtime.rpc.SchedulingStrategyProto.newBuilder()
+              .setNodeAffinity(dev.prism.runtime.rpc.NodeAffinityProto.newBuilder()
+                  .setNodeId("")))
+          .build());
+      assertThat(lease.getInfeasible()).contains("blank");
+      // a driver or node address nothing can call back was registered (the GCS's driver
+      // watcher then threw on every round)
+      dev.prism.runtime.rpc.Address noPort = dev.prism.runtime.rpc.Address.newBuilder()
+          .setHost("127.0.0.1").setPort(0).build();
+      assertStatus(() -> gcs.withDeadlineAfter(CALL).registerJob(
+          dev.prism.runtime.rpc.RegisterJobRequest.newBuilder().setDriver(noPort).build()),
+          Status.Code.INVALID_ARGUMENT, "127.0.0.1:0");
+      assertStatus(() -> gcs.withDeadlineAfter(CALL).registerNode(RegisterNodeRequest.newBuilder()
+          .setNode(dev.prism.runtime.rpc.NodeInfo.newBuilder().setNodeId("fuzz-node")
+              .setAddress(noPort)).build()),
+          Status.Code.INVALID_ARGUMENT, "127.0.0.1:0");
+      // a bundle no scheduler can represent was accepted, and stayed pending forever
+      assertStatus(() -> gcs.withDeadlineAfter(CALL).createPlacementGroup(
+          dev.prism.runtime.rpc.CreatePlacementGroupRequest.newBuilder().addBundles(
+              dev.prism.runtime.rpc.ResourceAmounts.newBuilder()
+                  .putAmounts("CPU", Long.MAX_VALUE)).build()),
+          Status.Code.INVALID_ARGUMENT, "CPU");
+      // an error naming a huge value overflowed the client's trailer limit (INTERNAL)
+      String huge = "n".repeat(70_000);
+      assertStatus(() -> gcs.withDeadlineAfter(CALL).reportResources(
+          dev.prism.runtime.rpc.ReportResourcesRequest.newBuilder().setNodeId(huge).build()),
+          Status.Code.NOT_FOUND, "characters in all");
+    } finally {
+      gcsChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      nodeChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    checkHealthyAndNothingLeft();
+  }
+
+  private static void assertStatus(Runnable call, Status.Code code, String inDescription) {
+    try {
+      call.run();
+    } catch (io.grpc.StatusRuntimeException e) {
+      assertThat(e.getStatus().getCode()).as("%s", e.getStatus()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).contains(inDescription);
+      return;
+    }
+    throw new AssertionError("the call succeeded; expected " + code);
+  }
+
   // ------------------------------------------------------------ health and leaks
 
   /**
