@@ -247,10 +247,12 @@ public final class Prism extends PrismCalls {
     if (refs == null) {
       throw new IllegalArgumentException("the list of refs is null");
     }
-    for (int i = 0; i < refs.size(); i++) {
-      if (refs.get(i) == null) {
+    int i = 0;
+    for (ObjectRef<?> ref : refs) {
+      if (ref == null) {
         throw new IllegalArgumentException("ref " + i + " of " + refs.size() + " is null");
       }
+      i++;
     }
   }
 

@@ -16,7 +16,8 @@ import java.time.Duration;
  */
 final class Http2Probe {
 
-  static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   static final int DATA = 0x0;
   static final int HEADERS = 0x1;
   static final int RST_STREAM = 0x3;

@@ -134,8 +134,8 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
    * Answers INVALID_ARGUMENT, before anything is reserved or returned, when a bundle has no
    * group id or a negative index (a reserved bundle is always one index of its group).
    */
-  private static boolean refuseBadBundles(java.util.List<dev.prism.runtime.rpc.BundleProto> bundles,
-      StreamObserver<?> out) {
+  private static boolean refuseBadBundles(
+      java.util.List<dev.prism.runtime.rpc.BundleProto> bundles, StreamObserver<?> out) {
     for (dev.prism.runtime.rpc.BundleProto b : bundles) {
       if (b.getPlacementGroupId().isEmpty() || b.getBundleIndex() < 0) {
         out.onError(Status.INVALID_ARGUMENT.withDescription("bundle " + b.getBundleIndex()
