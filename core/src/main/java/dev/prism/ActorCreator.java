@@ -200,9 +200,12 @@ public final class ActorCreator<A> {
    * @return the handle
    * @throws PrismException if the name is taken in the namespace, or Prism is not initialized
    * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
+   *     only through raw types or unchecked casts)
    */
   @SuppressWarnings("unchecked")
   public ActorHandle<A> remote() {
+    ArgumentCheck.check(factory, args);
     return (ActorHandle<A>) CoreWorker.current().actors().create(factory, args,
         new ActorOptions(resources.toProto(), name, namespace,
             lifetime == ActorLifetime.DETACHED, maxRestarts, maxTaskRetries, maxConcurrency,

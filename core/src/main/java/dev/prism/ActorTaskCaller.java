@@ -52,11 +52,14 @@ public final class ActorTaskCaller<R> {
    * @return the result's ref, owned by the caller
    * @throws PendingCallsLimitExceededException if the actor's max pending calls are reached
    * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
+   *     only through raw types or unchecked casts)
    * @throws PrismException if Prism is not initialized, or the method is not one of the
    *     actor's class
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
+    ArgumentCheck.check(function, args);
     return (ObjectRef<R>) CoreWorker.current().actors().submit(handle, function, args, name);
   }
 }

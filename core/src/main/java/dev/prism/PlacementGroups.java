@@ -88,6 +88,11 @@ public final class PlacementGroups {
           throw new IllegalArgumentException("bundle " + i + " asks for " + e.getKey() + "="
               + v + "; give a resource name and a finite amount of 0 or more");
         }
+        try {
+          dev.prism.scheduler.ResourceSet.of(e.getKey(), v);
+        } catch (dev.prism.scheduler.InvalidResourceException bad) {
+          throw new IllegalArgumentException("bundle " + i + ": " + bad.getMessage(), bad);
+        }
         if (v > 0) {
           amounts.putAmounts(e.getKey(), FixedPoint.toFixed(e.getKey(), v));
         }

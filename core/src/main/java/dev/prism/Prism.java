@@ -190,8 +190,10 @@ public final class Prism extends PrismCalls {
    * @param refs the refs
    * @param <T> the values' type
    * @return the values, in the order of the refs
+   * @throws IllegalArgumentException if the list or one of its refs is null
    */
   public static <T> List<T> get(List<ObjectRef<T>> refs) {
+    checkRefs(refs);
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
       out.add(CoreWorker.asImpl(ref).get());
@@ -209,6 +211,8 @@ public final class Prism extends PrismCalls {
    * @throws GetTimeoutException if they are not all ready in time
    */
   public static <T> List<T> get(List<ObjectRef<T>> refs, Duration timeout) {
+    checkRefs(refs);
+    Objects.requireNonNull(timeout, "timeout");
     long deadline = System.nanoTime() + timeout.toNanos();
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
@@ -229,13 +233,27 @@ public final class Prism extends PrismCalls {
    */
   public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns,
       Duration timeout) {
-    Objects.requireNonNull(refs, "refs");
+    checkRefs(refs);
     Objects.requireNonNull(timeout, "timeout");
     if (numReturns < 0 || numReturns > refs.size()) {
       throw new IllegalArgumentException("numReturns is " + numReturns + " for " + refs.size()
           + " refs; give 0 to " + refs.size());
     }
     return CoreWorker.current().wait(refs, numReturns, timeout);
+  }
+
+  /** Refuses a null list of refs or a null ref in it, naming its index. */
+  private static void checkRefs(List<? extends ObjectRef<?>> refs) {
+    if (refs == null) {
+      throw new IllegalArgumentException("the list of refs is null");
+    }
+    int i = 0;
+    for (ObjectRef<?> ref : refs) {
+      if (ref == null) {
+        throw new IllegalArgumentException("ref " + i + " of " + refs.size() + " is null");
+      }
+      i++;
+    }
   }
 
   /**

@@ -121,10 +121,13 @@ public final class TaskCaller<R> {
    *
    * @return the result's ref, owned by the caller
    * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
+   *     only through raw types or unchecked casts)
    * @throws PrismException if Prism is not initialized
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
+    ArgumentCheck.check(function, args);
     return (ObjectRef<R>) CoreWorker.current().submitTask(function, args,
         new TaskOptions(resources.toProto(), maxRetries, retryExceptions, name,
             strategy.toProto()));

@@ -47,7 +47,14 @@ final class DriverWatcher implements AutoCloseable {
             + " has not answered for " + timeout.toSeconds() + " s");
         continue;
       }
-      CoreWorkerServiceGrpc.newStub(channels.get(job.driver()))
+      io.grpc.Channel channel;
+      try {
+        channel = channels.get(job.driver());
+      } catch (IllegalArgumentException e) {
+        // an address no channel can be made to (RegisterJob checks them): it never answers
+        continue;
+      }
+      CoreWorkerServiceGrpc.newStub(channel)
           .withDeadlineAfter(2, TimeUnit.SECONDS)
           .getObject(GetObjectRequest.newBuilder().setObjectId(PROBE).setTimeoutMs(0).build(),
               new StreamObserver<>() {

@@ -92,6 +92,7 @@ public final class GcsServer implements AutoCloseable {
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
+        .intercept(new StatusDescriptionLimit())
         .build();
     try {
       server.start();

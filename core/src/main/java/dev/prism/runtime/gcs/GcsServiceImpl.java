@@ -132,6 +132,12 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
           .withDescription("RegisterNode without a node id; set node.node_id").asRuntimeException());
       return;
     }
+    String badAddress = badAddress(node.getAddress());
+    if (badAddress != null) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterNode of node "
+          + node.getNodeId() + ": " + badAddress).asRuntimeException());
+      return;
+    }
     NodeInfo registered = nodes.register(node);
     LOG.debug("node {} registered at {}:{} with {}", registered.getNodeId(),
         registered.getAddress().getHost(), registered.getAddress().getPort(),
@@ -139,6 +145,15 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
     fireAdded(registered);
     out.onNext(RegisterNodeReply.getDefaultInstance());
     out.onCompleted();
+  }
+
+  /** Why a process's address cannot be called back (host and port 1 to 65535), or null. */
+  static String badAddress(dev.prism.runtime.rpc.Address a) {
+    if (a.getHost().isBlank() || a.getPort() < 1 || a.getPort() > 65535) {
+      return "address '" + a.getHost() + ":" + a.getPort() + "' is not a host and a port of 1"
+          + " to 65535";
+    }
+    return null;
   }
 
   @Override
@@ -175,6 +190,12 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
 
   @Override
   public void registerJob(RegisterJobRequest request, StreamObserver<RegisterJobReply> out) {
+    String badAddress = badAddress(request.getDriver());
+    if (badAddress != null) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterJob: the driver's "
+          + badAddress).asRuntimeException());
+      return;
+    }
     JobTable.Job job = jobs.register(request.getDriver());
     LOG.debug("job {} registered by driver at {}:{}", job.id(), request.getDriver().getHost(),
         request.getDriver().getPort());

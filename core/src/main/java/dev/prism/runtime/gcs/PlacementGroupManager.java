@@ -144,6 +144,12 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
             r.getBundles(i)) + " is empty or negative; give each bundle positive amounts")
             .asRuntimeException();
       }
+      try {
+        dev.prism.scheduler.ResourceRequest.of(PlacementGroupReserver.set(r.getBundles(i)));
+      } catch (dev.prism.scheduler.SchedulerException bad) {
+        throw Status.INVALID_ARGUMENT.withDescription("bundle " + i + ": " + bad.getMessage())
+            .asRuntimeException();
+      }
     }
     byte[] raw = new byte[16];
     random.nextBytes(raw);

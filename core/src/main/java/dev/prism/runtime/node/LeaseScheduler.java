@@ -92,6 +92,7 @@ final class LeaseScheduler {
     ResourceRequest demand;
     try {
       demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
+      LeaseDecider.strategyOf(request.getStrategy()); // a malformed strategy is refused here
     } catch (SchedulerException e) {
       Lease.send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
       return;

@@ -202,6 +202,7 @@ public final class NodeManager implements AutoCloseable {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply))
         .addService(objects)
+        .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
         .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
         .build();
     try {

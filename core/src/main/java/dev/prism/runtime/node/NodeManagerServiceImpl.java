@@ -88,6 +88,9 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   @Override
   public void prepareBundles(PrepareBundlesRequest request,
       StreamObserver<PrepareBundlesReply> out) {
+    if (refuseBadBundles(request.getBundlesList(), out)) {
+      return;
+    }
     String error = scheduler.prepareBundles(request.getBundlesList());
     if (error == null && request.getCommit()) {
       error = scheduler.commitBundles(request.getBundlesList());
@@ -99,6 +102,9 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
 
   @Override
   public void commitBundles(CommitBundlesRequest request, StreamObserver<CommitBundlesReply> out) {
+    if (refuseBadBundles(request.getBundlesList(), out)) {
+      return;
+    }
     String error = scheduler.commitBundles(request.getBundlesList());
     if (error != null) {
       out.onError(Status.FAILED_PRECONDITION.withDescription(error).asRuntimeException());
@@ -110,6 +116,9 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
 
   @Override
   public void returnBundles(ReturnBundlesRequest request, StreamObserver<ReturnBundlesReply> out) {
+    if (refuseBadBundles(request.getBundlesList(), out)) {
+      return;
+    }
     scheduler.returnBundles(request.getBundlesList(), request.getReason());
     out.onNext(ReturnBundlesReply.getDefaultInstance());
     out.onCompleted();
@@ -119,5 +128,24 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   public void getNodeInfo(GetNodeInfoRequest request, StreamObserver<GetNodeInfoReply> out) {
     out.onNext(nodeInfo.get());
     out.onCompleted();
+  }
+
+  /**
+   * Answers INVALID_ARGUMENT, before anything is reserved or returned, when a bundle has no
+   * group id or a negative index (a reserved bundle is always one index of its group).
+   */
+  private static boolean refuseBadBundles(
+      java.util.List<dev.prism.runtime.rpc.BundleProto> bundles, StreamObserver<?> out) {
+    for (dev.prism.runtime.rpc.BundleProto b : bundles) {
+      if (b.getPlacementGroupId().isEmpty() || b.getBundleIndex() < 0) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription("bundle " + b.getBundleIndex()
+            + " of placement group " + java.util.HexFormat.of().formatHex(
+                b.getPlacementGroupId().toByteArray())
+            + ": a bundle needs a placement group id and an index of 0 or more")
+            .asRuntimeException());
+        return true;
+      }
+    }
+    return false;
   }
 }

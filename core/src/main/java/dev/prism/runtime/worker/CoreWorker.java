@@ -183,6 +183,7 @@ public final class CoreWorker implements AutoCloseable {
           .directExecutor()
           .maxInboundMessageSize(Integer.MAX_VALUE)
           .addService(new Service(w))
+          .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
           .build()
           .start();
       if (w.mode == Mode.WORKER) {

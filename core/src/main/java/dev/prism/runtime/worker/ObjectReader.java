@@ -76,7 +76,9 @@ final class ObjectReader {
     worker.checkAlive();
     List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());
     for (ObjectRef<T> r : refs) {
-      futures.add(futureOf(CoreWorker.asImpl(r)));
+      ObjectRefImpl<T> impl = CoreWorker.asImpl(r);
+      impl.checkSession();
+      futures.add(futureOf(impl));
     }
     if (countDone(futures) < numReturns) {
       long deadline = System.nanoTime() + timeout.toNanos();

@@ -46,12 +46,29 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   @Override
   public T get() {
+    checkSession();
     return worker.get(this, null);
   }
 
   @Override
   public T get(Duration timeout) {
-    return worker.get(this, Objects.requireNonNull(timeout, "timeout"));
+    Objects.requireNonNull(timeout, "timeout");
+    checkSession();
+    return worker.get(this, timeout);
+  }
+
+  /**
+   * Refuses a ref made by a Prism session of this process that has been shut down: its owner is
+   * gone, so neither a get nor a task of a later session can ever read it.
+   *
+   * @throws dev.prism.PrismException naming the ref
+   */
+  void checkSession() {
+    if (worker.isShutdown()) {
+      throw new dev.prism.PrismException(this + " belongs to a Prism session that was shut down:"
+          + " refs do not outlive Prism.shutdown(); put or compute the value again in the"
+          + " current session");
+    }
   }
 
   @Override

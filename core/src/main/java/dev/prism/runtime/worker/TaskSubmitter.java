@@ -99,6 +99,7 @@ final class TaskSubmitter {
   TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
       List<ObjectRefImpl<?>> keepAlive) {
     if (arg instanceof ObjectRefImpl<?> ref) {
+      ref.checkSession();
       ObjectRefProto proto = Ids.toProto(ref);
       held.add(ref.objectId());
       keepAlive.add(ref);

@@ -1,0 +1,115 @@
+package dev.prism;
+
+import dev.prism.runtime.function.FunctionDescriptor;
+import java.lang.invoke.MethodType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Checks a call's argument values against the remote method's parameter types at submit time.
+ * The typed {@code task(...)} overloads make a mismatch a compile error; raw types and unchecked
+ * casts get past the compiler, and without this check the mistake would only show as an
+ * "argument type mismatch" inside the remote process. Refs are not checked (their values are
+ * not known here).
+ */
+final class ArgumentCheck {
+
+  /** Parameter types per method; an empty entry when they cannot be loaded here. */
+  private static final Map<FunctionDescriptor, Class<?>[]> PARAMETERS = new ConcurrentHashMap<>();
+  private static final Class<?>[] UNKNOWN = new Class<?>[0];
+
+  private ArgumentCheck() {}
+
+  /**
+   * Throws if a value cannot be passed to its parameter.
+   *
+   * @throws IllegalArgumentException naming the method, the argument, its type and the
+   *     parameter's type
+   */
+  static void check(FunctionDescriptor function, Object[] args) {
+    Class<?>[] params = PARAMETERS.computeIfAbsent(function, ArgumentCheck::load);
+    if (params == UNKNOWN) {
+      return;
+    }
+    if (params.length != args.length) {
+      throw new IllegalArgumentException(function.displayName() + " takes " + params.length
+          + " argument(s) but was given " + args.length);
+    }
+    for (int i = 0; i < args.length; i++) {
+      Object arg = args[i];
+      Class<?> param = params[i];
+      if (arg instanceof ObjectRef<?>) {
+        continue;
+      }
+      if (arg == null) {
+        if (param.isPrimitive()) {
+          throw new IllegalArgumentException("argument " + i + " of "
+              + function.displayName() + " is null, but its parameter is a " + param.getName()
+              + ": give a value");
+        }
+      } else if (!accepts(param, arg.getClass())) {
+        throw new IllegalArgumentException("argument " + i + " of " + function.displayName()
+            + " is a " + arg.getClass().getName() + ", but its parameter is a "
+            + param.getName() + " (raw types or an unchecked cast hid the mismatch)");
+      }
+    }
+  }
+
+  private static Class<?>[] load(FunctionDescriptor function) {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = ArgumentCheck.class.getClassLoader();
+    }
+    try {
+      return MethodType.fromMethodDescriptorString(function.signature(), loader)
+          .parameterArray();
+    } catch (TypeNotPresentException | IllegalArgumentException e) {
+      return UNKNOWN; // the remote side reports it
+    }
+  }
+
+  private static boolean accepts(Class<?> param, Class<?> value) {
+    if (!param.isPrimitive()) {
+      return param.isAssignableFrom(value);
+    }
+    Class<?> from = unboxed(value);
+    if (from == null) {
+      return false;
+    }
+    if (from == param) {
+      return true;
+    }
+    // the primitive widening conversions the invocation applies
+    return switch (from.getName()) {
+      case "byte" -> param == short.class || param == int.class || param == long.class
+          || param == float.class || param == double.class;
+      case "short", "char" -> param == int.class || param == long.class
+          || param == float.class || param == double.class;
+      case "int" -> param == long.class || param == float.class || param == double.class;
+      case "long" -> param == float.class || param == double.class;
+      case "float" -> param == double.class;
+      default -> false;
+    };
+  }
+
+  private static Class<?> unboxed(Class<?> c) {
+    if (c == Integer.class) {
+      return int.class;
+    } else if (c == Long.class) {
+      return long.class;
+    } else if (c == Double.class) {
+      return double.class;
+    } else if (c == Boolean.class) {
+      return boolean.class;
+    } else if (c == Float.class) {
+      return float.class;
+    } else if (c == Short.class) {
+      return short.class;
+    } else if (c == Byte.class) {
+      return byte.class;
+    } else if (c == Character.class) {
+      return char.class;
+    }
+    return null;
+  }
+}
