@@ -94,7 +94,11 @@ final class ObjectScaling {
     if (kind.equals(BYTES)) {
       byte[] value = new byte[(int) size];
       java.util.Arrays.fill(value, (byte) 7);
-      once(value, null, null, 0); // warm-up
+      // Warm-up: several gets, so that the driver's heap has grown to hold copies of this
+      // size (committing and first touching new heap regions is not what is measured).
+      for (int w = 0; w < 3; w++) {
+        once(value, null, null, 0);
+      }
       for (int r = 0; r < reps; r++) {
         once(value, put, get, r);
         if (CoreWorker.current().storeBytesInUse() + size > halfStore) {
