@@ -16,7 +16,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The guided tour that the README's first command runs: an embedded local cluster (workers are
- * separate JVMs), the seed's programs on it, and what each step shows.
+ * separate JVMs), the seed's programs on it, and what each step shows; last, tasks spreading over
+ * two nodes of this machine ({@link TwoNodes}).
  */
 public final class Tour {
 
@@ -120,6 +121,12 @@ public final class Tour {
     } finally {
       Prism.shutdown();
     }
+
+    TwoNodes.Outcome spread = TwoNodes.run(6);
+    step("8. Two nodes on this machine: an embedded cluster and a second node manager started"
+        + " next to it (own port, store and worker JVMs; on another machine that is"
+        + " 'prism start --address HOST:PORT'). 6 tasks submitted with"
+        + " SchedulingStrategy.spread(), each reporting its node:%n%s", TwoNodes.describe(spread));
     step("Done: every worker process and the shared memory are gone.");
   }
 
