@@ -1,9 +1,12 @@
 package dev.prism;
 
+import dev.prism.runtime.cli.ClusterTokens;
+import dev.prism.runtime.cli.SessionDir;
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
 import java.nio.file.Files;
@@ -78,7 +81,7 @@ public final class Prism extends PrismCalls {
       CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null,
           started.nodeId(), started.nodeManagerAddress(), Path.of(started.storeSocket()),
           "127.0.0.1", null, List.of(), TaskSubmitterDefaults.PIPELINE_DEPTH,
-          started.gcsAddress(), config.namespace()));
+          started.gcsAddress(), config.namespace(), started.token()));
     } catch (RuntimeException e) {
       started.close();
       throw e;
@@ -91,10 +94,17 @@ public final class Prism extends PrismCalls {
    * (the driver maps that node's shared-memory store).
    */
   private static void connect(String address, PrismConfig config) {
+    ClusterTokens.Found token = ClusterTokens.require(Optional.empty(), System.getenv(),
+        SessionDir.defaultRoot(), address);
     List<NodeInfo> nodes;
-    try (GcsClient gcs = GcsClient.connect(address)) {
+    try (GcsClient gcs = GcsClient.connect(address, GcsClient.DEFAULT_RPC_TIMEOUT,
+        token.token())) {
       nodes = gcs.getAllNodes();
     } catch (RuntimeException e) {
+      if (TokenAuth.isRefusal(e)) {
+        throw new PrismException(ClusterTokens.refusedMessage("this driver's", address, token),
+            e);
+      }
       throw new PrismException("cannot reach the cluster at " + address + ": " + e.getMessage()
           + "; check the address (host:port of the head's GCS) and that the head runs", e);
     }
@@ -113,7 +123,7 @@ public final class Prism extends PrismCalls {
     CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, local.getNodeId(),
         local.getAddress().getHost() + ":" + local.getAddress().getPort(),
         Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
-        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace()));
+        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(), token.token()));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.prism.runtime.gcs;
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * spillback), then calls {@code CreateActor} on the granted worker. It restarts actors whose
  * process died (up to their {@code max_restarts}), and destroys actors whose owner or job ended
  * unless they are detached.
+ *
+ * <p>Security: every call must carry the cluster token of {@link GcsConfig#token()}; calls
+ * without it are refused (UNAUTHENTICATED) and logged before any of their messages is handled.
  *
  * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode},
  * or until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked
@@ -85,13 +89,15 @@ public final class GcsServer implements AutoCloseable {
   public static GcsServer start(GcsConfig config) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
     ActorManager actors = new ActorManager(nodes, config);
-    PlacementGroupManager groups = new PlacementGroupManager(nodes);
+    PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
-    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout());
+    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout(),
+        config.token());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
+        .intercept(TokenAuth.serverInterceptor(config.token(), "GCS"))
         .build();
     try {
       server.start();
