@@ -6,7 +6,7 @@ import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.node.NodeConfig;
-import dev.prism.runtime.security.TokenAuth;
+import dev.prism.runtime.security.SecurityConfigException;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
 import java.nio.file.Files;
@@ -94,17 +94,16 @@ public final class Prism extends PrismCalls {
    * (the driver maps that node's shared-memory store).
    */
   private static void connect(String address, PrismConfig config) {
-    ClusterTokens.Found token = ClusterTokens.require(Optional.empty(), System.getenv(),
-        SessionDir.defaultRoot(), address);
+    Path root = SessionDir.defaultRoot();
+    Optional<ClusterTokens.Found> token =
+        ClusterTokens.find(Optional.empty(), System.getenv(), root, address);
     List<NodeInfo> nodes;
-    try (GcsClient gcs = GcsClient.connect(address, GcsClient.DEFAULT_RPC_TIMEOUT,
-        token.token())) {
+    try (GcsClient gcs = ClusterTokens.connectChecked(address, token, root, "this driver's",
+        GcsClient.DEFAULT_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
+    } catch (SecurityConfigException e) {
+      throw e;
     } catch (RuntimeException e) {
-      if (TokenAuth.isRefusal(e)) {
-        throw new PrismException(ClusterTokens.refusedMessage("this driver's", address, token),
-            e);
-      }
       throw new PrismException("cannot reach the cluster at " + address + ": " + e.getMessage()
           + "; check the address (host:port of the head's GCS) and that the head runs", e);
     }
@@ -123,7 +122,8 @@ public final class Prism extends PrismCalls {
     CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, local.getNodeId(),
         local.getAddress().getHost() + ":" + local.getAddress().getPort(),
         Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
-        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(), token.token()));
+        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(),
+        token.orElseThrow().token()));
   }
 
   /**

@@ -4,7 +4,6 @@ import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.SecurityConfigException;
-import dev.prism.runtime.security.TokenAuth;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,24 +158,19 @@ public final class Cli {
     if (address == null) {
       address = resolveAddress(env, SessionDir.root(tempDir));
     }
-    ClusterTokens.Found token;
-    try {
-      token = ClusterTokens.require(tokenFile, env, SessionDir.root(tempDir), address);
-    } catch (SecurityConfigException e) {
-      throw CliException.failure(e.getMessage());
-    }
+    Path root = SessionDir.root(tempDir);
     List<NodeInfo> nodes;
     List<ActorInfo> actors;
     List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;
-    try (GcsClient gcs = GcsClient.connect(address, STATUS_RPC_TIMEOUT, token.token())) {
+    try (GcsClient gcs = ClusterTokens.connectChecked(address,
+        ClusterTokens.find(tokenFile, env, root, address), root, "this command's",
+        STATUS_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
       actors = gcs.listActors();
       groups = gcs.listPlacementGroups();
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
-      if (TokenAuth.isRefusal(e)) {
-        throw CliException.failure(ClusterTokens.refusedMessage("this command's", address,
-            token));
-      }
       throw CliException.failure("no Prism cluster answers at " + address + " ("
           + e.getMessage() + "); is its head running? start one with 'prism start --head'");
     }

@@ -1,6 +1,9 @@
 package dev.prism.runtime.cli;
 
+import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.security.SecurityConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.util.Optional;
  *   <li>the file given explicitly ({@code --token-file FILE});
  *   <li>the environment variable {@value ClusterToken#ENV} (the token itself);
  *   <li>the environment variable {@value ClusterToken#ENV_FILE} (a file holding it);
+ *   <li>the token of a GCS that this JVM itself serves at that address (an embedded cluster);
  *   <li>the {@code cluster_token} file of the newest session directory on this machine whose
  *       GCS address is the cluster's (the head's session, or that of a node that joined it);
  *   <li>the {@code cluster_token} file of the latest session.
@@ -60,6 +64,10 @@ public final class ClusterTokens {
       return Optional.of(new Found(ClusterToken.readFrom(p),
           ClusterToken.ENV_FILE + "=" + p));
     }
+    Optional<ClusterToken> own = GcsServer.tokenServedAt(address);
+    if (own.isPresent()) {
+      return Optional.of(new Found(own.get(), "the GCS this process runs at " + address));
+    }
     List<SessionDir> sessions = SessionDir.all(root);
     for (SessionDir s : sessions.reversed()) {
       if (s.gcsAddress().map(address::equals).orElse(false)
@@ -84,12 +92,53 @@ public final class ClusterTokens {
    */
   public static Found require(Optional<Path> tokenFile, Map<String, String> env, Path root,
       String address) {
-    return find(tokenFile, env, root, address).orElseThrow(() -> new SecurityConfigException(
-        "no cluster token for the cluster at " + address + ": none was given and no session"
-            + " under " + root + " has one; copy the head's " + ClusterToken.FILE_NAME
-            + " file (in its session directory) to this machine and give it with --token-file"
-            + " FILE or " + ClusterToken.ENV_FILE + "=FILE (or the token itself in "
-            + ClusterToken.ENV + ")"));
+    return find(tokenFile, env, root, address).orElseThrow(() -> missing(root, address));
+  }
+
+  /**
+   * The failure for a cluster whose token was found nowhere.
+   *
+   * @param root the root of session directories that was searched
+   * @param address the cluster's GCS address
+   * @return the exception, saying where to get the token and how to give it
+   */
+  public static SecurityConfigException missing(Path root, String address) {
+    return new SecurityConfigException("no cluster token for the cluster at " + address
+        + ": none was given and no session under " + root + " has one; copy the head's "
+        + ClusterToken.FILE_NAME + " file (in its session directory) to this machine and give"
+        + " it with --token-file FILE or " + ClusterToken.ENV_FILE + "=FILE (or the token"
+        + " itself in " + ClusterToken.ENV + ")");
+  }
+
+  /**
+   * Connects to the GCS at {@code address} with the token found (or, when none was, a random
+   * one, so that an unreachable cluster is told apart from a missing token) and checks that it
+   * answers.
+   *
+   * @param address the cluster's GCS address
+   * @param token the token found, if any
+   * @param root the root of session directories that was searched
+   * @param who "this node's", "this driver's", ... for the refusal message
+   * @param timeout the call's deadline
+   * @return a connected client; close it
+   * @throws SecurityConfigException if the cluster refuses the token (or none was found)
+   * @throws dev.prism.runtime.gcs.GcsException if the cluster does not answer
+   */
+  public static GcsClient connectChecked(String address, Optional<Found> token, Path root,
+      String who, java.time.Duration timeout) {
+    GcsClient client = GcsClient.connect(address, timeout,
+        token.map(Found::token).orElseGet(ClusterToken::generate));
+    try {
+      client.getAllNodes();
+      return client;
+    } catch (RuntimeException e) {
+      client.close();
+      if (TokenAuth.isRefusal(e)) {
+        throw token.isEmpty() ? missing(root, address)
+            : new SecurityConfigException(refusedMessage(who, address, token.get()), e);
+      }
+      throw e;
+    }
   }
 
   /**

@@ -64,9 +64,8 @@ public final class NodeLauncher {
         token.writeTo(session.tokenFile());
       } else {
         String address = options.address().orElseThrow();
-        ClusterTokens.Found token =
-            ClusterTokens.require(options.tokenFile(), System.getenv(), root, address);
-        PrismNode.checkReachable(address, token);
+        ClusterTokens.Found token = PrismNode.checkReachable(address,
+            ClusterTokens.find(options.tokenFile(), System.getenv(), root, address), root);
         session = SessionDir.latest(root)
             .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
             .orElseGet(() -> SessionDir.create(root, address));

@@ -8,7 +8,6 @@ import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
-import dev.prism.runtime.security.TokenAuth;
 import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -74,7 +73,7 @@ public final class PrismNode implements AutoCloseable {
       gcsAddress = gcs.address();
     } else {
       gcsAddress = options.address().orElseThrow();
-      checkReachable(gcsAddress, token);
+      checkReachable(gcsAddress, Optional.of(token), session.path().getParent());
       host = options.host().orElseGet(() -> localAddressFor(gcsAddress));
     }
     try {
@@ -114,19 +113,21 @@ public final class PrismNode implements AutoCloseable {
    * Fails unless a GCS answers at the address and accepts the token.
    *
    * @param gcsAddress {@code host:port}
-   * @param token the token to present, and where it came from
-   * @throws CliException naming the address and what to do: "the cluster refused this node's
-   *     token" when it answers UNAUTHENTICATED
+   * @param token the token to present and where it came from, or empty when none was found
+   * @param root the root of session directories that was searched, for the message
+   * @return the token
+   * @throws CliException naming the address and what to do: "the cluster at ... refused this
+   *     node's token" when it answers UNAUTHENTICATED, "no cluster token" when none was found
+   *     and the cluster answers, "no Prism head answers" when nothing does
    */
-  static void checkReachable(String gcsAddress, ClusterTokens.Found token) {
-    try (GcsClient client = GcsClient.connect(gcsAddress, Duration.ofSeconds(5),
-        token.token())) {
-      client.getAllNodes();
+  static ClusterTokens.Found checkReachable(String gcsAddress,
+      Optional<ClusterTokens.Found> token, Path root) {
+    try (GcsClient client = ClusterTokens.connectChecked(gcsAddress, token, root,
+        "this node's", Duration.ofSeconds(5))) {
+      return token.orElseThrow();
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
-      if (TokenAuth.isRefusal(e)) {
-        throw CliException.failure(ClusterTokens.refusedMessage("this node's", gcsAddress,
-            token));
-      }
       throw CliException.failure("no Prism head answers at " + gcsAddress + " ("
           + e.getMessage() + "); start one with 'prism start --head', or check the address");
     }

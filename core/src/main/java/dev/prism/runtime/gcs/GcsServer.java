@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class GcsServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(GcsServer.class);
+  private static final java.util.Map<String, GcsServer> RUNNING =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final GcsConfig config;
   private final NodeTable nodes;
@@ -117,8 +119,21 @@ public final class GcsServer implements AutoCloseable {
     gcs.drivers = drivers;
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
+    RUNNING.put(gcs.address(), gcs);
     LOG.debug("GCS listening on {}", gcs.address());
     return gcs;
+  }
+
+  /**
+   * Returns the cluster token of the GCS that this JVM runs at an address (an embedded cluster
+   * that a driver or a node of the same JVM joins by address).
+   *
+   * @param address {@code host:port} as {@link #address()} gives it
+   * @return its token, or empty when no GCS of this JVM serves that address
+   */
+  public static java.util.Optional<dev.prism.runtime.security.ClusterToken> tokenServedAt(
+      String address) {
+    return java.util.Optional.ofNullable(RUNNING.get(address)).map(g -> g.config.token());
   }
 
   private void checkQuietly() {
@@ -246,6 +261,7 @@ public final class GcsServer implements AutoCloseable {
       return;
     }
     closed = true;
+    RUNNING.remove(address(), this);
     healthChecker.shutdownNow();
     if (drivers != null) {
       drivers.close();
