@@ -94,7 +94,12 @@ public record SessionDir(Path path) {
         // not a POSIX file system: keep the default permissions
       }
       for (Path sub : List.of(s.nodes(), s.logs(), s.sockets(), s.spill())) {
-        Files.createDirectories(sub);
+        try {
+          Files.createDirectories(sub, PosixFilePermissions.asFileAttribute(
+              PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+          Files.createDirectories(sub); // not a POSIX file system
+        }
       }
       if (gcsAddress != null) {
         s.setGcsAddress(gcsAddress);
