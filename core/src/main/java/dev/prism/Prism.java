@@ -53,8 +53,15 @@ public final class Prism extends PrismCalls {
   /**
    * Starts or joins a cluster as configured.
    *
+   * <p>An embedded cluster listens on loopback only and uses a random cluster token that lives
+   * in this JVM's memory (its workers get it through their environment). Joining a cluster
+   * needs its token: {@code PRISM_CLUSTER_TOKEN} (the token) or {@code PRISM_CLUSTER_TOKEN_FILE}
+   * (a copy of the head's {@code cluster_token} file), else the {@code cluster_token} file of
+   * this machine's session of that cluster under {@code ${TMPDIR:-/tmp}/prism-$USER}.
+   *
    * @param config the configuration
-   * @throws PrismException if Prism is already initialized or the cluster cannot start
+   * @throws PrismException if Prism is already initialized, the cluster cannot start, or the
+   *     cluster refuses this driver's token (the message says where to get the right one)
    */
   public static synchronized void init(PrismConfig config) {
     Objects.requireNonNull(config, "config");
