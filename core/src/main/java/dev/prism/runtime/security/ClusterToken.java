@@ -134,12 +134,21 @@ public final class ClusterToken {
    * @throws SecurityConfigException if the environment names an invalid token or file
    */
   public static ClusterToken processDefault() {
-    return ProcessDefault.TOKEN;
+    ClusterToken t = processDefault;
+    if (t == null) {
+      synchronized (ClusterToken.class) {
+        t = processDefault;
+        if (t == null) {
+          // an invalid variable throws here, on every call, with its message
+          t = fromEnvironment().orElseGet(ClusterToken::generate);
+          processDefault = t;
+        }
+      }
+    }
+    return t;
   }
 
-  private static final class ProcessDefault {
-    static final ClusterToken TOKEN = fromEnvironment().orElseGet(ClusterToken::generate);
-  }
+  private static volatile ClusterToken processDefault;
 
   /**
    * The token the environment gives: {@value #ENV}, else the file named by {@value #ENV_FILE}.
