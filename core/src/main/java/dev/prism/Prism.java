@@ -1,9 +1,12 @@
 package dev.prism;
 
+import dev.prism.runtime.cli.ClusterTokens;
+import dev.prism.runtime.cli.SessionDir;
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.security.SecurityConfigException;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
 import java.nio.file.Files;
@@ -50,8 +53,15 @@ public final class Prism extends PrismCalls {
   /**
    * Starts or joins a cluster as configured.
    *
+   * <p>An embedded cluster listens on loopback only and uses a random cluster token that lives
+   * in this JVM's memory (its workers get it through their environment). Joining a cluster
+   * needs its token: {@code PRISM_CLUSTER_TOKEN} (the token) or {@code PRISM_CLUSTER_TOKEN_FILE}
+   * (a copy of the head's {@code cluster_token} file), else the {@code cluster_token} file of
+   * this machine's session of that cluster under {@code ${TMPDIR:-/tmp}/prism-$USER}.
+   *
    * @param config the configuration
-   * @throws PrismException if Prism is already initialized or the cluster cannot start
+   * @throws PrismException if Prism is already initialized, the cluster cannot start, or the
+   *     cluster refuses this driver's token (the message says where to get the right one)
    */
   public static synchronized void init(PrismConfig config) {
     Objects.requireNonNull(config, "config");
@@ -78,7 +88,7 @@ public final class Prism extends PrismCalls {
       CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null,
           started.nodeId(), started.nodeManagerAddress(), Path.of(started.storeSocket()),
           "127.0.0.1", null, List.of(), TaskSubmitterDefaults.PIPELINE_DEPTH,
-          started.gcsAddress(), config.namespace()));
+          started.gcsAddress(), config.namespace(), started.token()));
     } catch (RuntimeException e) {
       started.close();
       throw e;
@@ -91,9 +101,15 @@ public final class Prism extends PrismCalls {
    * (the driver maps that node's shared-memory store).
    */
   private static void connect(String address, PrismConfig config) {
+    Path root = SessionDir.defaultRoot();
+    Optional<ClusterTokens.Found> token =
+        ClusterTokens.find(Optional.empty(), System.getenv(), root, address);
     List<NodeInfo> nodes;
-    try (GcsClient gcs = GcsClient.connect(address)) {
+    try (GcsClient gcs = ClusterTokens.connectChecked(address, token, root, "this driver's",
+        GcsClient.DEFAULT_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
+    } catch (SecurityConfigException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new PrismException("cannot reach the cluster at " + address + ": " + e.getMessage()
           + "; check the address (host:port of the head's GCS) and that the head runs", e);
@@ -113,7 +129,8 @@ public final class Prism extends PrismCalls {
     CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, local.getNodeId(),
         local.getAddress().getHost() + ":" + local.getAddress().getPort(),
         Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
-        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace()));
+        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(),
+        token.orElseThrow().token()));
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.security.ClusterToken;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,9 +65,12 @@ class ActorLifetimeTest {
     Process driver = null;
     try {
       Path log = dir.resolve("doomed.log");
-      driver = new ProcessBuilder(ClusterFixture.javaCommand(DoomedDriver.class,
+      ProcessBuilder doomed = new ProcessBuilder(ClusterFixture.javaCommand(DoomedDriver.class,
           cluster.gcsAddress()))
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+          .redirectErrorStream(true).redirectOutput(log.toFile());
+      // A driver in another process joins with the cluster's token.
+      doomed.environment().put(ClusterToken.ENV, cluster.token().secret());
+      driver = doomed.start();
       Awaitility.await("the driver's actor is up").atMost(WAIT)
           .until(() -> Files.readString(log).contains("actor-pid "));
       long actorPid = Long.parseLong(Files.readString(log).lines()
@@ -95,8 +99,10 @@ class ActorLifetimeTest {
       Path log = dir.resolve("driver.log");
       List<String> command = ClusterFixture.javaCommand(FirstDriver.class,
           cluster.gcsAddress());
-      Process driver = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
+      ProcessBuilder first = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(log.toFile());
+      first.environment().put(ClusterToken.ENV, cluster.token().secret());
+      Process driver = first.start();
       assertThat(driver.waitFor(120, TimeUnit.SECONDS)).as("the first driver ends").isTrue();
       String output = Files.readString(log);
       assertThat(output).as("first driver's output").contains("done");

@@ -1,5 +1,6 @@
 package dev.prism;
 
+import dev.prism.runtime.security.ClusterToken;
 import dev.prism.store.internal.Protocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,9 +14,11 @@ final class FuzzSockets {
 
   private FuzzSockets() {}
 
+  /** A data-port request: the handshake (with this JVM's cluster token) and the request. */
   static byte[] dataRequest(int magic, byte version, byte[] id, long offset) {
-    return ByteBuffer.allocate(4 + 1 + id.length + 8).putInt(magic).put(version).put(id)
-        .putLong(offset).array();
+    byte[] digest = ClusterToken.processDefault().digest();
+    return ByteBuffer.allocate(4 + 1 + digest.length + id.length + 8).putInt(magic).put(version)
+        .put(digest).put(id).putLong(offset).array();
   }
 
   /** Reads once with the call deadline; -1 at the end of the stream. */

@@ -1,5 +1,7 @@
 package dev.prism;
 
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -24,6 +26,7 @@ final class FuzzWire {
             Integer.parseInt(hostPort.substring(colon + 1)))
         .usePlaintext()
         .maxInboundMessageSize(Integer.MAX_VALUE)
+        .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault()))
         .build();
   }
 

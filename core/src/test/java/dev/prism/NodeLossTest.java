@@ -67,7 +67,10 @@ class NodeLossTest {
         // A late report that the old copy is lost (a slow borrower) does not rebuild the new one.
         dev.prism.runtime.worker.CoreWorker me = dev.prism.runtime.worker.CoreWorker.current();
         io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-            .forAddress(me.address().getHost(), me.address().getPort()).usePlaintext().build();
+            .forAddress(me.address().getHost(), me.address().getPort()).usePlaintext()
+            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
+                dev.prism.runtime.security.ClusterToken.processDefault()))
+            .build();
         try {
           var reply = dev.prism.runtime.rpc.CoreWorkerServiceGrpc.newBlockingStub(channel)
               .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)

@@ -388,12 +388,12 @@ class WireFuzzTest {
     byte[] realId = largeId().toByteArray();
     // garbage, a bad version, unknown ids, offsets out of range: a status byte, then the end
     List<byte[]> requests = new ArrayList<>();
-    requests.add(FuzzMessages.bytes(r, 4 + 1 + ObjectId.SIZE + 8));
+    requests.add(FuzzMessages.bytes(r, 4 + 1 + 32 + ObjectId.SIZE + 8));
     requests.add(dataRequest(0x50525846, (byte) 99, realId, 0));
-    requests.add(dataRequest(0x50525846, (byte) 1, FuzzMessages.bytes(r, ObjectId.SIZE), 0));
-    requests.add(dataRequest(0x50525846, (byte) 1, realId, -1));
-    requests.add(dataRequest(0x50525846, (byte) 1, realId, Long.MAX_VALUE));
-    requests.add(dataRequest(0x50525846, (byte) 1, realId, open.getTotalSize() + 1));
+    requests.add(dataRequest(0x50525846, (byte) 2, FuzzMessages.bytes(r, ObjectId.SIZE), 0));
+    requests.add(dataRequest(0x50525846, (byte) 2, realId, -1));
+    requests.add(dataRequest(0x50525846, (byte) 2, realId, Long.MAX_VALUE));
+    requests.add(dataRequest(0x50525846, (byte) 2, realId, open.getTotalSize() + 1));
     for (byte[] request : requests) {
       try (SocketChannel ch = FuzzWire.tcp(host, port)) {
         ch.write(ByteBuffer.wrap(request));
@@ -407,16 +407,16 @@ class WireFuzzTest {
     // truncated requests and a reader that goes away mid-object
     for (int cut : new int[] {0, 1, 5, 20}) {
       try (SocketChannel ch = FuzzWire.tcp(host, port)) {
-        ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 1, realId, 0), 0, cut));
+        ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 2, realId, 0), 0, cut));
       }
     }
     try (SocketChannel ch = FuzzWire.tcp(host, port)) {
-      ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 1, realId, 0)));
+      ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 2, realId, 0)));
       readWithin(ch, ByteBuffer.allocate(1 << 16));
     }
     // a valid request still streams the whole object
     try (SocketChannel ch = FuzzWire.tcp(host, port)) {
-      ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 1, realId, 0)));
+      ch.write(ByteBuffer.wrap(dataRequest(0x50525846, (byte) 2, realId, 0)));
       long total = 0;
       ByteBuffer in = ByteBuffer.allocate(1 << 20);
       int n;

@@ -1,5 +1,6 @@
 package dev.prism.store;
 
+import dev.prism.store.internal.PrivateFiles;
 import dev.prism.store.internal.SharedMemory;
 import dev.prism.store.internal.SocketServer;
 import dev.prism.store.internal.Spiller;
@@ -65,7 +66,8 @@ public final class StoreServer implements AutoCloseable {
       throw e;
     }
     try {
-      SocketServer socket = new SocketServer(config.socketDirectory().resolve(name + ".sock"),
+      SocketServer socket = new SocketServer(
+          PrivateFiles.socketDirectory(config.socketDirectory()).resolve(name + ".sock"),
           core, config.defaultTimeout().toNanos());
       LOG.debug("store {} started: {} bytes at {}", name, config.capacity(), memory.path());
       return new StoreServer(name, core, socket, config);

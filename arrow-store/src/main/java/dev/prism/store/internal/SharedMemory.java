@@ -37,9 +37,9 @@ public final class SharedMemory implements AutoCloseable {
    * @return the mapping
    */
   public static SharedMemory create(Path path, long size) {
-    try (FileChannel ch =
-        FileChannel.open(
-            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    // Readable by its owner only: it holds every object's bytes.
+    try (FileChannel ch = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.READ, StandardOpenOption.WRITE), PrivateFiles.ownerOnlyFile(path))) {
       try {
         // Extend sparsely: writing one byte at the end sets the size without touching pages.
         ch.write(java.nio.ByteBuffer.allocate(1), size - 1);

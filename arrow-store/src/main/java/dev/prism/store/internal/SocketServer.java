@@ -48,6 +48,7 @@ public final class SocketServer implements AutoCloseable {
     try {
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.bind(UnixDomainSocketAddress.of(socketPath));
+      PrivateFiles.restrict(socketPath);
     } catch (IOException e) {
       throw new StoreException("cannot listen on Unix socket " + socketPath + ": " + e.getMessage()
           + " (paths are limited to 107 bytes; pick a shorter socketDirectory)", e);

@@ -31,7 +31,8 @@ public final class Spiller implements AutoCloseable {
     this.dir = dir;
     this.createdParent = dir.getParent() != null && !Files.exists(dir.getParent());
     try {
-      Files.createDirectories(dir);
+      // Only its owner can enter it: spill files hold objects' bytes.
+      Files.createDirectories(dir, PrivateFiles.ownerOnlyDirectory(dir));
     } catch (IOException e) {
       throw new StoreException("cannot create spill directory " + dir + ": " + e.getMessage()
           + "; configure a writable spillDirectory", e);

@@ -11,6 +11,7 @@ import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -90,7 +91,8 @@ public final class TransferBenchmark {
       List<StoreClient> stores = new ArrayList<>();
       try (StoreClient storeA = StoreClient.connect(a0.storeSocketPath())) {
         for (NodeManager n : others) {
-          channels.add(NettyChannelBuilder.forTarget(n.address()).usePlaintext().build());
+          channels.add(NettyChannelBuilder.forTarget(n.address()).usePlaintext()
+              .intercept(TokenAuth.clientInterceptor(cluster.token())).build());
           stores.add(StoreClient.connect(n.storeSocketPath()));
         }
         ObjectId id = ObjectId.random();

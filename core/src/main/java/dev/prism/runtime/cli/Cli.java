@@ -3,6 +3,7 @@ package dev.prism.runtime.cli;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.security.SecurityConfigException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,11 +33,13 @@ public final class Cli {
 
   /** The help text of {@code prism status}. */
   static final String STATUS_HELP = """
-      usage: prism status [--address HOST:PORT] [--temp-dir DIR]
+      usage: prism status [--address HOST:PORT] [--temp-dir DIR] [--token-file FILE]
         prints the cluster's nodes, resources (used / total) and actors
         --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
                              latest session started on this machine)
         --temp-dir DIR       root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
+        --token-file FILE    the cluster token (default: $PRISM_CLUSTER_TOKEN,
+                             $PRISM_CLUSTER_TOKEN_FILE, else that cluster's session here)
       """;
 
   private static final String HELP = """
@@ -114,13 +117,16 @@ public final class Cli {
       out.println("Started the Prism head: GCS at " + a + ", node " + r.nodeId() + " at "
           + r.nodeAddress() + " (pid " + r.pid() + ").");
       out.println("Session: " + started.session().path() + "   log: " + started.log());
+      out.println("Cluster token: " + started.session().tokenFile() + " (only you can read"
+          + " it; every process of the cluster needs it)");
       out.println();
       out.println("To connect a driver on this machine:");
       out.println("  PRISM_ADDRESS=" + a + " java ... YourMain      (Prism.init() reads it)");
       out.println("  or Prism.init(PrismConfig.builder().address(\"" + a + "\").build());");
       out.println("  (workers load tasks' and actors' classes from the node's class path:"
           + " add yours with --code-search-path)");
-      out.println("To add a node:  prism start --address " + a);
+      out.println("To add a node:  prism start --address " + a + "   (from another machine:"
+          + " add --token-file FILE, a copy of the token file)");
       out.println("To see it:      prism status");
       out.println("To stop it:     prism stop");
     } else {
@@ -135,11 +141,13 @@ public final class Cli {
     Args a = new Args("status", args);
     String address = null;
     Optional<Path> tempDir = Optional.empty();
+    Optional<Path> tokenFile = Optional.empty();
     while (a.hasNext()) {
       String opt = a.nextOption();
       switch (opt) {
         case "--address" -> address = StartOptions.checkAddress(a.value(opt));
         case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
+        case "--token-file" -> tokenFile = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
         case "--help", "-h" -> {
           out.print(STATUS_HELP);
           return 0;
@@ -150,13 +158,18 @@ public final class Cli {
     if (address == null) {
       address = resolveAddress(env, SessionDir.root(tempDir));
     }
+    Path root = SessionDir.root(tempDir);
     List<NodeInfo> nodes;
     List<ActorInfo> actors;
     List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;
-    try (GcsClient gcs = GcsClient.connect(address, STATUS_RPC_TIMEOUT)) {
+    try (GcsClient gcs = ClusterTokens.connectChecked(address,
+        ClusterTokens.find(tokenFile, env, root, address), root, "this command's",
+        STATUS_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
       actors = gcs.listActors();
       groups = gcs.listPlacementGroups();
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
       throw CliException.failure("no Prism cluster answers at " + address + " ("
           + e.getMessage() + "); is its head running? start one with 'prism start --head'");

@@ -22,6 +22,7 @@ final class GcsWatch implements AutoCloseable {
   private static final Duration PERIOD = Duration.ofSeconds(1);
 
   private final String gcsAddress;
+  private final dev.prism.runtime.security.ClusterToken token;
   private final String nodeId;
   private final Runnable stop;
   private final ScheduledExecutorService timer;
@@ -33,11 +34,14 @@ final class GcsWatch implements AutoCloseable {
    * Starts watching.
    *
    * @param gcsAddress the GCS's {@code host:port}
+   * @param token the cluster token
    * @param nodeId this node's id
    * @param stop what stops this node (called once, with the reason printed first)
    */
-  GcsWatch(String gcsAddress, String nodeId, Runnable stop) {
+  GcsWatch(String gcsAddress, dev.prism.runtime.security.ClusterToken token, String nodeId,
+      Runnable stop) {
     this.gcsAddress = gcsAddress;
+    this.token = token;
     this.nodeId = nodeId;
     this.stop = stop;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -55,7 +59,7 @@ final class GcsWatch implements AutoCloseable {
     }
     try {
       if (client == null) {
-        client = GcsClient.connect(gcsAddress, Duration.ofSeconds(2));
+        client = GcsClient.connect(gcsAddress, Duration.ofSeconds(2), token);
       }
       List<NodeInfo> nodes = client.getAllNodes();
       lastAnswerNanos = System.nanoTime();

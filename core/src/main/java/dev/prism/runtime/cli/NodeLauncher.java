@@ -1,6 +1,8 @@
 package dev.prism.runtime.cli;
 
 import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.SecurityConfigException;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,15 +55,27 @@ public final class NodeLauncher {
   public static Started launch(StartOptions options) {
     Path root = SessionDir.root(options.tempDir());
     SessionDir session;
-    if (options.head()) {
-      checkPortFree(options.host().orElse("127.0.0.1"), options.port());
-      session = SessionDir.create(root, null);
-    } else {
-      String address = options.address().orElseThrow();
-      PrismNode.checkReachable(address);
-      session = SessionDir.latest(root)
-          .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
-          .orElseGet(() -> SessionDir.create(root, address));
+    try {
+      if (options.head()) {
+        checkPortFree(options.host().orElse("127.0.0.1"), options.port());
+        ClusterToken token = options.tokenFile().map(ClusterToken::readFrom)
+            .orElseGet(ClusterToken::generate);
+        session = SessionDir.create(root, null);
+        token.writeTo(session.tokenFile());
+      } else {
+        String address = options.address().orElseThrow();
+        ClusterTokens.Found token = PrismNode.checkReachable(address,
+            ClusterTokens.find(options.tokenFile(), System.getenv(), root, address), root);
+        session = SessionDir.latest(root)
+            .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
+            .orElseGet(() -> SessionDir.create(root, address));
+        Path file = session.tokenFile();
+        if (!Files.exists(file) || !ClusterToken.readFrom(file).equals(token.token())) {
+          token.token().writeTo(file); // drivers and nodes started here later find it
+        }
+      }
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
     }
     String nodeId = NodeConfig.randomNodeId();
     String name = NodeRecord.nameOf(options.head(), nodeId);

@@ -75,7 +75,7 @@ public final class NodeMain {
     session.write(ready);
     if (!options.head()) {
       // Stops through the shutdown hook above, like a SIGTERM.
-      new GcsWatch(node.gcsAddress(), nodeId, () -> System.exit(0));
+      new GcsWatch(node.gcsAddress(), node.token(), nodeId, () -> System.exit(0));
     }
     System.out.println("prism node: ready: " + (options.head() ? "head, GCS at "
         + node.gcsAddress() + ", " : "joined " + node.gcsAddress() + ", ") + "node " + nodeId

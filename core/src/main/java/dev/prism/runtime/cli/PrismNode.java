@@ -6,6 +6,8 @@ import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.SecurityConfigException;
 import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -32,10 +34,12 @@ public final class PrismNode implements AutoCloseable {
 
   private final GcsServer gcs;
   private final NodeManager node;
+  private final ClusterToken token;
 
-  private PrismNode(GcsServer gcs, NodeManager node) {
+  private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token) {
     this.gcs = gcs;
     this.node = node;
+    this.token = token;
   }
 
   /**
@@ -43,28 +47,39 @@ public final class PrismNode implements AutoCloseable {
    * the GCS; for a non-head node, this returns once the GCS lists the node as alive.
    *
    * @param options the options ({@link StartOptions#head()} decides the role)
-   * @param session the session directory (its {@code sockets/} and {@code spill/} are used)
+   * @param session the session directory (its {@code sockets/} and {@code spill/} are used,
+   *     and its {@code cluster_token} is the cluster's token)
    * @param nodeId the node id
    * @return the running node
-   * @throws CliException if the GCS is unreachable, a port is taken, or the node does not
-   *     register in time
+   * @throws CliException if the token file is missing, the GCS is unreachable or refuses the
+   *     token, a port is taken, or the node does not register in time
    */
   public static PrismNode start(StartOptions options, SessionDir session, String nodeId) {
+    ClusterTokens.Found token;
+    try {
+      token = new ClusterTokens.Found(ClusterToken.readFrom(session.tokenFile()),
+          "the session file " + session.tokenFile());
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage() + " (prism start writes it before it starts"
+          + " the node)");
+    }
     GcsServer gcs = null;
     String gcsAddress;
     String host;
     if (options.head()) {
       host = options.host().orElse("127.0.0.1");
-      gcs = GcsServer.start(GcsConfig.builder().host(host).port(options.port()).build());
+      gcs = GcsServer.start(GcsConfig.builder().host(host).port(options.port())
+          .token(token.token()).build());
       gcsAddress = gcs.address();
     } else {
       gcsAddress = options.address().orElseThrow();
-      checkReachable(gcsAddress);
+      checkReachable(gcsAddress, Optional.of(token), session.path().getParent());
       host = options.host().orElseGet(() -> localAddressFor(gcsAddress));
     }
     try {
       NodeConfig.Builder b = NodeConfig.builder()
           .nodeId(nodeId)
+          .token(token.token())
           .host(host)
           .port(options.nodeManagerPort())
           .gcsAddress(gcsAddress)
@@ -76,7 +91,7 @@ public final class PrismNode implements AutoCloseable {
       options.numGpus().ifPresent(b::numGpus);
       options.objectStoreMemory().ifPresent(b::objectStoreCapacity);
       NodeManager nm = NodeManager.start(b.build());
-      PrismNode started = new PrismNode(gcs, nm);
+      PrismNode started = new PrismNode(gcs, nm, token.token());
       if (!options.head()) {
         try {
           started.awaitRegistered(REGISTER_WAIT);
@@ -95,14 +110,23 @@ public final class PrismNode implements AutoCloseable {
   }
 
   /**
-   * Fails unless a GCS answers at the address.
+   * Fails unless a GCS answers at the address and accepts the token.
    *
    * @param gcsAddress {@code host:port}
-   * @throws CliException naming the address and what to do
+   * @param token the token to present and where it came from, or empty when none was found
+   * @param root the root of session directories that was searched, for the message
+   * @return the token
+   * @throws CliException naming the address and what to do: "the cluster at ... refused this
+   *     node's token" when it answers UNAUTHENTICATED, "no cluster token" when none was found
+   *     and the cluster answers, "no Prism head answers" when nothing does
    */
-  static void checkReachable(String gcsAddress) {
-    try (GcsClient client = GcsClient.connect(gcsAddress, Duration.ofSeconds(5))) {
-      client.getAllNodes();
+  static ClusterTokens.Found checkReachable(String gcsAddress,
+      Optional<ClusterTokens.Found> token, Path root) {
+    try (GcsClient client = ClusterTokens.connectChecked(gcsAddress, token, root,
+        "this node's", Duration.ofSeconds(5))) {
+      return token.orElseThrow();
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
       throw CliException.failure("no Prism head answers at " + gcsAddress + " ("
           + e.getMessage() + "); start one with 'prism start --head', or check the address");
@@ -155,7 +179,7 @@ public final class PrismNode implements AutoCloseable {
   private void awaitRegistered(Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     String last = "no answer yet";
-    try (GcsClient client = GcsClient.connect(gcsAddress(), Duration.ofSeconds(5))) {
+    try (GcsClient client = GcsClient.connect(gcsAddress(), Duration.ofSeconds(5), token)) {
       while (System.nanoTime() < deadline) {
         try {
           for (NodeInfo n : client.getAllNodes()) {
@@ -192,6 +216,15 @@ public final class PrismNode implements AutoCloseable {
    */
   public String gcsAddress() {
     return gcs != null ? gcs.address() : node.gcsAddress().orElseThrow();
+  }
+
+  /**
+   * Returns the cluster token.
+   *
+   * @return the token this node's servers require
+   */
+  public ClusterToken token() {
+    return token;
   }
 
   /**

@@ -28,6 +28,7 @@ import java.util.Properties;
  *   latest -> session_2025-01-31_12-00-00_123_4567   (the newest session)
  *   session_2025-01-31_12-00-00_123_4567/
  *     session.properties        gcs.address=HOST:PORT
+ *     cluster_token             the cluster's token (mode 0600), see {@link ClusterTokens}
  *     nodes/head-1a2b3c4d.properties   one {@link NodeRecord} per node process
  *     logs/head-1a2b3c4d.log    the node process's stdout and stderr (workers' lines included)
  *     sockets/                  the object stores' Unix sockets
@@ -93,7 +94,12 @@ public record SessionDir(Path path) {
         // not a POSIX file system: keep the default permissions
       }
       for (Path sub : List.of(s.nodes(), s.logs(), s.sockets(), s.spill())) {
-        Files.createDirectories(sub);
+        try {
+          Files.createDirectories(sub, PosixFilePermissions.asFileAttribute(
+              PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+          Files.createDirectories(sub); // not a POSIX file system
+        }
       }
       if (gcsAddress != null) {
         s.setGcsAddress(gcsAddress);
@@ -110,14 +116,35 @@ public record SessionDir(Path path) {
     }
   }
 
-  private static void createPrivate(Path dir) throws IOException {
+  /**
+   * Creates the root readable by this user only, or checks that an existing one is this user's
+   * and closed to others: a root made by someone else (say, another user who created
+   * {@code /tmp/prism-$USER} first) could let them read tokens or replace sockets.
+   */
+  static void createPrivate(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
       try {
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } catch (UnsupportedOperationException e) {
-        // not a POSIX file system: keep the default permissions
+        Files.createDirectories(dir); // not a POSIX file system
       }
+      return;
+    }
+    try {
+      String owner = Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+      String me = System.getProperty("user.name");
+      if (me != null && !owner.equals(me)) {
+        throw new IOException(dir + " belongs to " + owner + ", not to " + me
+            + "; remove it, or give another root with --temp-dir");
+      }
+      var perms = Files.getPosixFilePermissions(dir);
+      if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP")
+          || p.name().startsWith("OTHERS"))) {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      }
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: nothing to check
     }
   }
 
@@ -178,6 +205,15 @@ public record SessionDir(Path path) {
    */
   public Path logs() {
     return path.resolve("logs");
+  }
+
+  /**
+   * Returns the file of the cluster token.
+   *
+   * @return {@code cluster_token}
+   */
+  public Path tokenFile() {
+    return path.resolve(dev.prism.runtime.security.ClusterToken.FILE_NAME);
   }
 
   /** The object stores' socket directory. */

@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
  * @param timeout how long {@code start} waits for the node to come up ({@code --timeout})
  * @param nodeId the node id (set by the command for the node process; empty: random)
  * @param sessionDir the session directory (set by the command for the node process)
+ * @param tokenFile the cluster token's file ({@code --token-file}): for a joining node the
+ *     head's token (else found as {@link ClusterTokens} says), for a head the token to use
+ *     instead of a fresh random one
  */
 public record StartOptions(
     boolean head,
@@ -50,7 +53,8 @@ public record StartOptions(
     Optional<Path> tempDir,
     Duration timeout,
     Optional<String> nodeId,
-    Optional<Path> sessionDir) {
+    Optional<Path> sessionDir,
+    Optional<Path> tokenFile) {
 
   /** The head's default GCS port, Ray's. */
   public static final int DEFAULT_PORT = 6379;
@@ -79,6 +83,11 @@ public record StartOptions(
                                 your drivers' task and actor classes are found
         --temp-dir DIR          root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
         --timeout SECONDS       how long to wait for the node to come up (default 60)
+        --token-file FILE       the cluster token: for a joining node, a copy of the head's
+                                session file cluster_token (default: $PRISM_CLUSTER_TOKEN,
+                                $PRISM_CLUSTER_TOKEN_FILE, else the session of that cluster
+                                on this machine); for a head, a token to use instead of a
+                                new random one
       """;
 
   /** Validates and copies. */
@@ -130,6 +139,7 @@ public record StartOptions(
     Duration timeout = DEFAULT_TIMEOUT;
     String nodeId = null;
     Path sessionDir = null;
+    Path tokenFile = null;
     while (args.hasNext()) {
       String opt = args.nextOption();
       switch (opt) {
@@ -147,6 +157,7 @@ public record StartOptions(
         case "--object-store-memory" -> storeBytes = parseBytes(opt, args.value(opt));
         case "--code-search-path" -> codePath = args.value(opt);
         case "--temp-dir" -> tempDir = Path.of(args.value(opt)).toAbsolutePath();
+        case "--token-file" -> tokenFile = Path.of(args.value(opt)).toAbsolutePath();
         case "--timeout" -> timeout = Duration.ofSeconds(args.intValue(opt, 1, 3600));
         case "--node-id" -> {
           if (!node) {
@@ -178,7 +189,8 @@ public record StartOptions(
         port < 0 ? DEFAULT_PORT : port, nmPort, Optional.ofNullable(cpus),
         Optional.ofNullable(gpus), resources, Optional.ofNullable(storeBytes),
         Optional.ofNullable(codePath), Optional.ofNullable(tempDir), timeout,
-        Optional.ofNullable(nodeId), Optional.ofNullable(sessionDir));
+        Optional.ofNullable(nodeId), Optional.ofNullable(sessionDir),
+        Optional.ofNullable(tokenFile));
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
+import dev.prism.runtime.security.ClusterToken;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,9 +16,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A cluster inside this JVM: a {@link GcsServer} and a head {@link NodeManager} on
- * {@code 127.0.0.1} with ephemeral ports (loopback only), the node registered with the GCS, its
- * workers child JVMs. Extra node managers can join the same GCS with {@link #addNode}, each with
- * its own port, object store and resources.
+ * {@code 127.0.0.1} with ephemeral ports (loopback only, whatever the configurations say: every
+ * server of the cluster, the workers' included, binds loopback), the node registered with the
+ * GCS, its workers child JVMs. Extra node managers can join the same GCS with {@link #addNode},
+ * each with its own port, object store and resources.
+ *
+ * <p>Its cluster token is the GCS configuration's ({@link GcsConfig#token()}; by default
+ * {@link ClusterToken#processDefault()}, a random token that lives in this JVM's memory only and
+ * reaches the workers through their environment); every node of the cluster gets it.
  *
  * <pre>{@code
  * try (EmbeddedCluster cluster = EmbeddedCluster.start(NodeConfig.builder().numCpus(4).build())) {
@@ -62,15 +68,14 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param gcsConfig the GCS configuration; its host and port are replaced by loopback and an
    *     ephemeral port
-   * @param head the head node's configuration (host, port and GCS address are replaced)
+   * @param head the head node's configuration (host, port, GCS address and token are replaced)
    * @return the running cluster
    * @throws PrismException if a server, the store or the registration fails
    */
   public static EmbeddedCluster start(GcsConfig gcsConfig, NodeConfig head) {
-    GcsServer gcs = GcsServer.start(new GcsConfig(LOOPBACK, 0, gcsConfig.nodeTimeout(),
-        gcsConfig.healthCheckPeriod(), gcsConfig.clock()));
+    GcsServer gcs = GcsServer.start(gcsConfig.toBuilder().host(LOOPBACK).port(0).build());
     try {
-      NodeManager nm = NodeManager.start(onLoopback(head, gcs.address()));
+      NodeManager nm = NodeManager.start(onLoopback(head, gcs));
       LOG.info("embedded cluster: GCS {}, head node {} at {}", gcs.address(), nm.nodeId(),
           nm.address());
       return new EmbeddedCluster(gcs, nm);
@@ -80,15 +85,16 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
   }
 
-  private static NodeConfig onLoopback(NodeConfig config, String gcsAddress) {
-    return config.toBuilder().host(LOOPBACK).port(0).gcsAddress(gcsAddress).build();
+  private static NodeConfig onLoopback(NodeConfig config, GcsServer gcs) {
+    return config.toBuilder().host(LOOPBACK).port(0).gcsAddress(gcs.address())
+        .token(gcs.config().token()).build();
   }
 
   /**
    * Starts another node manager against this cluster's GCS (loopback, ephemeral port). It is
    * closed with the cluster, or earlier with {@link #removeNode}.
    *
-   * @param config the node's configuration (host, port and GCS address are replaced); give it
+   * @param config the node's configuration (host, port, GCS address and token are replaced); give it
    *     its own node id, or leave the default random one
    * @return the running node manager
    * @throws PrismException if the cluster is closed
@@ -97,7 +103,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     if (closed) {
       throw new PrismException("the embedded cluster is closed; start a new one");
     }
-    NodeManager nm = NodeManager.start(onLoopback(config, gcs.address()));
+    NodeManager nm = NodeManager.start(onLoopback(config, gcs));
     nodes.add(nm);
     return nm;
   }
@@ -132,6 +138,15 @@ public final class EmbeddedCluster implements AutoCloseable {
    */
   public String gcsAddress() {
     return gcs.address();
+  }
+
+  /**
+   * Returns the cluster token, which every call to this cluster must carry.
+   *
+   * @return the token
+   */
+  public ClusterToken token() {
+    return gcs.config().token();
   }
 
   /**

@@ -108,7 +108,7 @@ final class ActorManager implements NodeListener, AutoCloseable {
 
   ActorManager(NodeTable nodes, GcsConfig config, int maxDead) {
     this.maxDead = maxDead;
-    this.scheduler = new ActorScheduler(config.actorCreationTimeout());
+    this.scheduler = new ActorScheduler(config.actorCreationTimeout(), config.token());
     this.placement = new ActorPlacement(this, nodes, scheduler, config.actorRetryPeriod());
     scheduler.callbacks(placement);
   }

@@ -55,15 +55,16 @@ final class ActorScheduler implements AutoCloseable {
     void createFailed(ByteString actorId, long attempt, ActorEntry.Lease lease, Status status);
   }
 
-  private final RpcChannels channels = new RpcChannels();
+  private final RpcChannels channels;
   private final SecureRandom random = new SecureRandom();
   private final ScheduledExecutorService timer;
   private final Duration creationTimeout;
   private volatile Callbacks callbacks;
   private volatile Address submitter = Address.newBuilder().setWorkerId(SUBMITTER_ID).build();
 
-  ActorScheduler(Duration creationTimeout) {
+  ActorScheduler(Duration creationTimeout, dev.prism.runtime.security.ClusterToken token) {
     this.creationTimeout = creationTimeout;
+    this.channels = new RpcChannels(token);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "prism-gcs-actors");
       t.setDaemon(true);

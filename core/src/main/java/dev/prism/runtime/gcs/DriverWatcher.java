@@ -27,11 +27,12 @@ final class DriverWatcher implements AutoCloseable {
   private final JobTable jobs;
   private final java.util.function.Consumer<ByteString> jobFinished;
   private final Duration timeout;
-  private final RpcChannels channels = new RpcChannels();
+  private final RpcChannels channels;
   private final Map<Integer, Long> lastAnswer = new ConcurrentHashMap<>();
 
   DriverWatcher(JobTable jobs, java.util.function.Consumer<ByteString> jobFinished,
-      Duration timeout) {
+      Duration timeout, dev.prism.runtime.security.ClusterToken token) {
+    this.channels = new RpcChannels(token);
     this.jobs = jobs;
     this.jobFinished = jobFinished;
     this.timeout = timeout;

@@ -24,6 +24,8 @@ import dev.prism.runtime.rpc.RegisterNodeRequest;
 import dev.prism.runtime.rpc.ReportResourcesRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.UnregisterNodeRequest;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -79,7 +81,8 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
-   * Connects to a GCS.
+   * Connects to a GCS with this process's default cluster token
+   * ({@link ClusterToken#processDefault()}).
    *
    * @param address {@code host:port}
    * @param rpcTimeout the deadline of each call, positive
@@ -87,6 +90,22 @@ public final class GcsClient implements AutoCloseable {
    * @throws GcsException if the address is not {@code host:port} or the timeout not positive
    */
   public static GcsClient connect(String address, Duration rpcTimeout) {
+    return connect(address, rpcTimeout, ClusterToken.processDefault());
+  }
+
+  /**
+   * Connects to a GCS. Every call carries the token; a GCS that refuses it fails each call with
+   * a {@link GcsException} whose cause has the status UNAUTHENTICATED
+   * ({@link TokenAuth#isRefusal}).
+   *
+   * @param address {@code host:port}
+   * @param rpcTimeout the deadline of each call, positive
+   * @param token the cluster's token
+   * @return the client
+   * @throws GcsException if the address is not {@code host:port} or the timeout not positive
+   */
+  public static GcsClient connect(String address, Duration rpcTimeout, ClusterToken token) {
+    Objects.requireNonNull(token, "token");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(rpcTimeout, "rpcTimeout");
     checkHostPort(address);
@@ -94,7 +113,9 @@ public final class GcsClient implements AutoCloseable {
       throw new GcsException("GCS rpcTimeout " + rpcTimeout + " must be positive, e.g. PT10S");
     }
     ManagedChannel channel =
-        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+            .intercept(TokenAuth.clientInterceptor(token))
+            .build();
     return new GcsClient(address, rpcTimeout, channel);
   }
 

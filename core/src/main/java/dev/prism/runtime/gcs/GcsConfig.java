@@ -1,5 +1,6 @@
 package dev.prism.runtime.gcs;
 
+import dev.prism.runtime.security.ClusterToken;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -17,10 +18,12 @@ import java.util.Objects;
  *     whose lease request was infeasible, rejected or failed
  * @param actorCreationTimeout how long an actor's constructor may run on its worker before the
  *     creation counts as failed (the worker is then treated as dead)
+ * @param token the cluster token every call to the GCS must carry, and which the GCS sends on
+ *     its own calls to nodes and workers
  */
 public record GcsConfig(
     String host, int port, Duration nodeTimeout, Duration healthCheckPeriod, InstantSource clock,
-    Duration actorRetryPeriod, Duration actorCreationTimeout) {
+    Duration actorRetryPeriod, Duration actorCreationTimeout, ClusterToken token) {
 
   /** The default node timeout: 10 seconds. */
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(10);
@@ -33,7 +36,8 @@ public record GcsConfig(
 
   /**
    * Creates a configuration with the default actor settings ({@link #DEFAULT_ACTOR_RETRY_PERIOD},
-   * {@link #DEFAULT_ACTOR_CREATION_TIMEOUT}).
+   * {@link #DEFAULT_ACTOR_CREATION_TIMEOUT}) and this process's default token
+   * ({@link ClusterToken#processDefault()}).
    *
    * @param host the address to bind
    * @param port the port to bind; 0 picks a free ephemeral port
@@ -45,7 +49,7 @@ public record GcsConfig(
   public GcsConfig(String host, int port, Duration nodeTimeout, Duration healthCheckPeriod,
       InstantSource clock) {
     this(host, port, nodeTimeout, healthCheckPeriod, clock, DEFAULT_ACTOR_RETRY_PERIOD,
-        DEFAULT_ACTOR_CREATION_TIMEOUT);
+        DEFAULT_ACTOR_CREATION_TIMEOUT, ClusterToken.processDefault());
   }
 
   /**
@@ -60,6 +64,7 @@ public record GcsConfig(
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(actorRetryPeriod, "actorRetryPeriod");
     Objects.requireNonNull(actorCreationTimeout, "actorCreationTimeout");
+    Objects.requireNonNull(token, "token");
     if (host.isBlank()) {
       throw new GcsException("GCS host is blank; give an address such as 127.0.0.1");
     }
@@ -93,13 +98,13 @@ public record GcsConfig(
   public Builder toBuilder() {
     return new Builder().host(host).port(port).nodeTimeout(nodeTimeout)
         .healthCheckPeriod(healthCheckPeriod).clock(clock).actorRetryPeriod(actorRetryPeriod)
-        .actorCreationTimeout(actorCreationTimeout);
+        .actorCreationTimeout(actorCreationTimeout).token(token);
   }
 
   /**
    * Returns a builder with the defaults: {@code 127.0.0.1}, an ephemeral port, a 10 s node
    * timeout checked every second, the system clock, actor lease retries every second and a
-   * 10 minute actor creation timeout.
+   * 10 minute actor creation timeout, and this process's default cluster token.
    *
    * @return a new builder
    */
@@ -116,6 +121,7 @@ public record GcsConfig(
     private InstantSource clock = InstantSource.system();
     private Duration actorRetryPeriod = DEFAULT_ACTOR_RETRY_PERIOD;
     private Duration actorCreationTimeout = DEFAULT_ACTOR_CREATION_TIMEOUT;
+    private ClusterToken token;
 
     private Builder() {}
 
@@ -198,6 +204,17 @@ public record GcsConfig(
     }
 
     /**
+     * Sets the cluster token (default: {@link ClusterToken#processDefault()}).
+     *
+     * @param token the token every call must carry
+     * @return this builder
+     */
+    public Builder token(ClusterToken token) {
+      this.token = token;
+      return this;
+    }
+
+    /**
      * Builds the configuration.
      *
      * @return the configuration
@@ -205,7 +222,7 @@ public record GcsConfig(
      */
     public GcsConfig build() {
       return new GcsConfig(host, port, nodeTimeout, healthCheckPeriod, clock, actorRetryPeriod,
-          actorCreationTimeout);
+          actorCreationTimeout, token == null ? ClusterToken.processDefault() : token);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.prism.runtime.gcs;
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * process died (up to their {@code max_restarts}), and destroys actors whose owner or job ended
  * unless they are detached.
  *
+ * <p>Security: every call must carry the cluster token of {@link GcsConfig#token()}; calls
+ * without it are refused (UNAUTHENTICATED) and logged before any of their messages is handled.
+ *
  * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode},
  * or until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked
  * every {@link GcsConfig#healthCheckPeriod()}, or on demand with {@link #checkNodeHealth()}).
@@ -40,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class GcsServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(GcsServer.class);
+  private static final java.util.Map<String, GcsServer> RUNNING =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final GcsConfig config;
   private final NodeTable nodes;
@@ -85,14 +91,16 @@ public final class GcsServer implements AutoCloseable {
   public static GcsServer start(GcsConfig config) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
     ActorManager actors = new ActorManager(nodes, config);
-    PlacementGroupManager groups = new PlacementGroupManager(nodes);
+    PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
-    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout());
+    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout(),
+        config.token());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
         .intercept(new StatusDescriptionLimit())
+        .intercept(TokenAuth.serverInterceptor(config.token(), "GCS"))
         .build();
     try {
       server.start();
@@ -112,8 +120,21 @@ public final class GcsServer implements AutoCloseable {
     gcs.drivers = drivers;
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
+    RUNNING.put(gcs.address(), gcs);
     LOG.debug("GCS listening on {}", gcs.address());
     return gcs;
+  }
+
+  /**
+   * Returns the cluster token of the GCS that this JVM runs at an address (an embedded cluster
+   * that a driver or a node of the same JVM joins by address).
+   *
+   * @param address {@code host:port} as {@link #address()} gives it
+   * @return its token, or empty when no GCS of this JVM serves that address
+   */
+  public static java.util.Optional<dev.prism.runtime.security.ClusterToken> tokenServedAt(
+      String address) {
+    return java.util.Optional.ofNullable(RUNNING.get(address)).map(g -> g.config.token());
   }
 
   private void checkQuietly() {
@@ -241,6 +262,7 @@ public final class GcsServer implements AutoCloseable {
       return;
     }
     closed = true;
+    RUNNING.remove(address(), this);
     healthChecker.shutdownNow();
     if (drivers != null) {
       drivers.close();

@@ -109,9 +109,9 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   private boolean retryQueued;
   private boolean closed;
 
-  PlacementGroupManager(NodeTable nodeTable) {
+  PlacementGroupManager(NodeTable nodeTable, dev.prism.runtime.security.ClusterToken token) {
     this.nodeTable = nodeTable;
-    this.reserver = new PlacementGroupReserver();
+    this.reserver = new PlacementGroupReserver(token);
     this.rounds = Executors.newSingleThreadExecutor(daemon("prism-gcs-pgs"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("prism-gcs-pg-timer"));
   }

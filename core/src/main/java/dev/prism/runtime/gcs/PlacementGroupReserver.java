@@ -58,7 +58,11 @@ final class PlacementGroupReserver implements AutoCloseable {
   /** A reservation's outcome: the node per bundle, or null and why not. */
   record Outcome(List<String> nodes, String reason) {}
 
-  private final RpcChannels channels = new RpcChannels();
+  private final RpcChannels channels;
+
+  PlacementGroupReserver(dev.prism.runtime.security.ClusterToken token) {
+    this.channels = new RpcChannels(token);
+  }
 
   View view(List<NodeInfo> nodes) {
     ClusterResourceView c = new ClusterResourceView();

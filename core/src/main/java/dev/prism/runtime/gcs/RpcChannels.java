@@ -1,6 +1,8 @@
 package dev.prism.runtime.gcs;
 
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -12,12 +14,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The GCS's outgoing channels (to node managers and workers), one per {@code host:port}. Thread
- * safe; channels are created lazily and shut down by {@link #close()} or {@link #drop}.
+ * safe; channels are created lazily and shut down by {@link #close()} or {@link #drop}. Every
+ * call carries the cluster token.
  */
 final class RpcChannels implements AutoCloseable {
 
   private final Map<String, ManagedChannel> channels = new HashMap<>();
+  private final ClusterToken token;
   private boolean closed;
+
+  RpcChannels(ClusterToken token) {
+    this.token = token;
+  }
 
   static String key(Address address) {
     return address.getHost() + ":" + address.getPort();
@@ -33,7 +41,9 @@ final class RpcChannels implements AutoCloseable {
       throw new IllegalStateException("the GCS is shutting down");
     }
     return channels.computeIfAbsent(key(address),
-        k -> Grpc.newChannelBuilder(k, InsecureChannelCredentials.create()).build());
+        k -> Grpc.newChannelBuilder(k, InsecureChannelCredentials.create())
+            .intercept(TokenAuth.clientInterceptor(token))
+            .build());
   }
 
   /** Shuts the channel to an address down (its calls fail), e.g. once its process is gone. */

@@ -1,5 +1,6 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.security.ClusterToken;
 import dev.prism.scheduler.GpuInventory;
 import dev.prism.store.StoreConfig;
 import java.nio.file.Path;
@@ -57,6 +58,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param reportDelay how long a change of available resources waits to be reported with others
  * @param logSink where worker output goes
  * @param schedulerSeed the seed of the scheduling policy's random choices
+ * @param token the cluster token: every call to this node manager and its object data port must
+ *     carry it, it goes with this node's own calls, and its workers get it in their environment
  */
 public record NodeConfig(
     String nodeId,
@@ -85,7 +88,8 @@ public record NodeConfig(
     Duration reportPeriod,
     Duration reportDelay,
     WorkerLogSink logSink,
-    long schedulerSeed) {
+    long schedulerSeed,
+    ClusterToken token) {
 
   /** The main class of worker JVMs unless configured otherwise. */
   public static final String DEFAULT_WORKER_MAIN_CLASS = "dev.prism.runtime.worker.WorkerMain";
@@ -183,6 +187,7 @@ public record NodeConfig(
       throw new NodeManagerException("reportDelay " + reportDelay + " is negative; give 0 or more");
     }
     Objects.requireNonNull(logSink, "logSink");
+    Objects.requireNonNull(token, "token");
   }
 
   private static void positive(String name, Duration d) {
@@ -261,6 +266,7 @@ public record NodeConfig(
     private Duration reportDelay = Duration.ofMillis(20);
     private WorkerLogSink logSink = WorkerLogSink.console();
     private long schedulerSeed = ThreadLocalRandom.current().nextLong();
+    private ClusterToken token;
 
     private Builder() {}
 
@@ -292,6 +298,7 @@ public record NodeConfig(
       reportDelay = c.reportDelay();
       logSink = c.logSink();
       schedulerSeed = c.schedulerSeed();
+      token = c.token();
     }
 
     private static List<String> defaultJvmFlags() {
@@ -648,6 +655,17 @@ public record NodeConfig(
     }
 
     /**
+     * Sets the cluster token (default {@link ClusterToken#processDefault()}).
+     *
+     * @param token the token
+     * @return this builder
+     */
+    public Builder token(ClusterToken token) {
+      this.token = token;
+      return this;
+    }
+
+    /**
      * Sets where worker output goes (default {@link WorkerLogSink#console()}).
      *
      * @param sink the sink
@@ -683,7 +701,8 @@ public record NodeConfig(
           prestartWorkers < 0 ? numCpus : prestartWorkers,
           maxConcurrentWorkerStarts < 0 ? Math.max(2, numCpus) : maxConcurrentWorkerStarts,
           workerStartTimeout, workerIdleTimeout,
-          workerExitGrace, reportPeriod, reportDelay, logSink, schedulerSeed);
+          workerExitGrace, reportPeriod, reportDelay, logSink, schedulerSeed,
+          token == null ? ClusterToken.processDefault() : token);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.scheduler.GpuDiscovery;
 import dev.prism.scheduler.GpuInventory;
 import dev.prism.scheduler.NodeSpec;
@@ -42,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * objects from this node's store, and this node's workers ask it to fetch objects that live on
  * other nodes into this store as secondary copies (see {@link ObjectManager}).
  *
+ * <h2>Security</h2>
+ * Every call to the node manager's gRPC port, and every connection to its object data port,
+ * must carry the cluster token of {@link NodeConfig#token()}; others are refused (gRPC
+ * UNAUTHENTICATED; the data port closes the connection) and logged, before any of their data is
+ * handled. Workers get the token in {@code PRISM_CLUSTER_TOKEN}.
+ *
  * <h2>Worker launch contract</h2>
  * A worker is started as {@code <java> <jvmFlags> <workerJvmOptions> -cp <classpath>
  * <workerMainClass>} with this process's environment plus
@@ -60,7 +67,9 @@ import org.slf4j.LoggerFactory;
  *       indexes unless this node manager itself runs under a device mask); empty for a CPU-only
  *       worker, so it sees no GPU;
  *   <li>{@code PRISM_BIND_HOST}: the host to serve the CoreWorkerService on (this node manager's
- *       host).
+ *       host);
+ *   <li>{@code PRISM_CLUSTER_TOKEN}: the cluster token, which the worker's server requires and
+ *       its calls carry (in the environment, not on the command line, which other users see).
  * </ul>
  * The worker serves its CoreWorkerService, then calls {@code RegisterWorker} with its worker
  * id, pid and address; only then is it ready. One that does not register within
@@ -132,7 +141,8 @@ public final class NodeManager implements AutoCloseable {
     this.stopper = new WorkerStopper(config.workerExitGrace(), timer);
     WorkerLauncher launcher =
         new WorkerLauncher(config, this::address, store.socketPath().toString());
-    this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress());
+    this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress(),
+        config.token());
     this.scheduler = new LeaseScheduler(config, spec, launcher, stopper, timer, events,
         failures, this::resourcesChanged);
     this.directory = new NodeDirectory(() -> {
@@ -140,7 +150,7 @@ public final class NodeManager implements AutoCloseable {
       return g == null ? List.of() : g.getAllNodes();
     });
     this.objects = new ObjectManager(config.nodeId(), StoreClient.connect(store.socketPath()),
-        directory, ObjectManager.DEFAULT_CHUNK_SIZE);
+        directory, ObjectManager.DEFAULT_CHUNK_SIZE, config.token());
   }
 
   /**
@@ -204,6 +214,8 @@ public final class NodeManager implements AutoCloseable {
         .addService(objects)
         .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
         .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
+        .intercept(TokenAuth.serverInterceptor(config.token(), "node manager "
+            + config.nodeId().substring(0, Math.min(8, config.nodeId().length()))))
         .build();
     try {
       server.start();
@@ -219,7 +231,8 @@ public final class NodeManager implements AutoCloseable {
           + config.nodeId() + " on " + config.host() + ": " + e.getMessage(), e);
     }
     if (config.gcsAddress().isPresent()) {
-      gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5));
+      gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5),
+          config.token());
       reporter = new ResourceReporter(gcs, config.nodeId(), this::nodeInfo,
           () -> Protos.toProto(scheduler.available()), this::clusterViewChanged,
           config.reportPeriod(), config.reportDelay());

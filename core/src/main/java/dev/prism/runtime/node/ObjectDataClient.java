@@ -3,6 +3,7 @@ package dev.prism.runtime.node;
 import static dev.prism.runtime.node.ObjectDataServer.readFully;
 import static dev.prism.runtime.node.ObjectDataServer.writeFully;
 
+import dev.prism.runtime.security.ClusterToken;
 import dev.prism.store.CopyKind;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectWriter;
@@ -30,7 +31,8 @@ import java.time.Duration;
  * <p>Runs on the calling thread, which owns the store writer. Every failure aborts the object
  * being written and throws a {@link StatusRuntimeException}: UNAVAILABLE when the source cannot
  * be reached, closes the connection early or sends nothing for the watchdog's idle timeout;
- * NOT_FOUND, OUT_OF_RANGE or INVALID_ARGUMENT when the source says so. An interrupt closes the
+ * NOT_FOUND, OUT_OF_RANGE, INVALID_ARGUMENT or UNAUTHENTICATED (the source refused this node's
+ * cluster token) when the source says so. An interrupt closes the
  * connection (cancellation).
  */
 final class ObjectDataClient {
@@ -41,13 +43,17 @@ final class ObjectDataClient {
   private final StoreClient store;
   private final TransferWatchdog watchdog;
   private final Duration createTimeout;
+  private final byte[] tokenDigest;
 
   /**
    * @param store this node's store
    * @param watchdog cuts connections that stall
    * @param createTimeout how long to wait for room in this node's store
+   * @param token the cluster token, whose digest starts every connection
    */
-  ObjectDataClient(StoreClient store, TransferWatchdog watchdog, Duration createTimeout) {
+  ObjectDataClient(StoreClient store, TransferWatchdog watchdog, Duration createTimeout,
+      ClusterToken token) {
+    this.tokenDigest = token.digest();
     this.store = store;
     this.watchdog = watchdog;
     this.createTimeout = createTimeout;
@@ -83,9 +89,10 @@ final class ObjectDataClient {
                 + " s" : e.getMessage()) + ")", e);
       }
       watch = watchdog.watch(ch);
-      ByteBuffer request = ByteBuffer.allocate(ObjectDataServer.REQUEST_BYTES)
-          .putInt(ObjectDataServer.MAGIC).put(ObjectDataServer.VERSION).put(id.toBytes())
-          .putLong(0).flip();
+      ByteBuffer request = ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES
+              + ObjectDataServer.REQUEST_BYTES)
+          .putInt(ObjectDataServer.MAGIC).put(ObjectDataServer.VERSION).put(tokenDigest)
+          .put(id.toBytes()).putLong(0).flip();
       writeFully(ch, request, watch);
       ByteBuffer header = ByteBuffer.allocate(ObjectDataServer.REPLY_HEADER_BYTES);
       readFully(ch, header, watch);
@@ -149,6 +156,7 @@ final class ObjectDataClient {
       case ObjectDataServer.NOT_FOUND -> Status.NOT_FOUND;
       case ObjectDataServer.OUT_OF_RANGE -> Status.OUT_OF_RANGE;
       case ObjectDataServer.INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case ObjectDataServer.UNAUTHENTICATED -> Status.UNAUTHENTICATED;
       default -> Status.UNAVAILABLE;
     };
     return new StatusRuntimeException(code.withDescription(message));

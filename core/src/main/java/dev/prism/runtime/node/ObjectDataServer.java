@@ -1,5 +1,7 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.RefusalLog;
 import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectNotFoundException;
@@ -31,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * the connection ends, however it ends. A peer that stops reading is cut off by the
  * {@link TransferWatchdog}.
  *
- * <p>There is no authentication yet: anyone who can reach the port can read any object whose id
- * they know (issue 8 adds a cluster token).
+ * <p>Authentication: a connection starts with a handshake (magic, version, the SHA-256 digest of
+ * the cluster token), which must arrive within {@link #HANDSHAKE_TIMEOUT}; the server reads
+ * only those bytes, compares the digest in constant time, and on a mismatch answers
+ * UNAUTHENTICATED, logs the peer (rate-limited) and closes the connection without reading the
+ * request that follows (its bytes are discarded unread): no object is looked up or pinned for
+ * an unauthenticated peer. The handshake is once per connection, so it costs nothing per byte.
  */
 final class ObjectDataServer implements AutoCloseable {
 
@@ -40,10 +46,14 @@ final class ObjectDataServer implements AutoCloseable {
 
   /** First bytes of every request: "PRXF". */
   static final int MAGIC = 0x50525846;
-  /** The protocol's version. */
-  static final byte VERSION = 1;
-  /** Bytes in a request: magic, version, object id, offset. */
-  static final int REQUEST_BYTES = 4 + 1 + ObjectId.SIZE + 8;
+  /** The protocol's version (2: the handshake carries the cluster token's digest). */
+  static final byte VERSION = 2;
+  /** Bytes in the handshake: magic, version, the cluster token's SHA-256 digest. */
+  static final int HANDSHAKE_BYTES = 4 + 1 + 32;
+  /** Bytes in the request after the handshake: object id, offset. */
+  static final int REQUEST_BYTES = ObjectId.SIZE + 8;
+  /** How long a peer has to send the handshake after connecting. */
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   /** Bytes in a reply's header: status and total size. */
   static final int REPLY_HEADER_BYTES = 1 + 8;
   /** Reply status: the object's bytes follow. */
@@ -56,6 +66,8 @@ final class ObjectDataServer implements AutoCloseable {
   static final byte UNAVAILABLE = 3;
   /** Reply status: the request is malformed. */
   static final byte INVALID_ARGUMENT = 4;
+  /** Reply status: the handshake did not carry the cluster token. */
+  static final byte UNAUTHENTICATED = 5;
   /**
    * The largest ByteBuffer view of an object written or read at once (one system call): the
    * system property {@code prism.objectDataIoBytes}, by default 4 MiB (at most 1 GiB, at least
@@ -79,11 +91,16 @@ final class ObjectDataServer implements AutoCloseable {
   private final Thread acceptor;
   private final Map<SocketChannel, Thread> connections = new ConcurrentHashMap<>();
   private final AtomicLong served = new AtomicLong();
+  private final ClusterToken token;
+  private final RefusalLog refusals;
   private volatile boolean closed;
 
   private ObjectDataServer(String nodeId, StoreClient store, TransferWatchdog watchdog,
-      Duration getTimeout, ServerSocketChannel server) {
+      Duration getTimeout, ServerSocketChannel server, ClusterToken token) {
     this.nodeId = nodeId;
+    this.token = token;
+    this.refusals = new RefusalLog("object data port of node "
+        + nodeId.substring(0, Math.min(8, nodeId.length())));
     this.store = store;
     this.watchdog = watchdog;
     this.getTimeout = getTimeout;
@@ -98,10 +115,11 @@ final class ObjectDataServer implements AutoCloseable {
    *
    * @param port the port, or 0 for any free one
    * @param getTimeout how long to wait for an object that is not sealed yet or must be restored
+   * @param token the cluster token every connection must present
    * @throws IOException if the port cannot be bound
    */
   static ObjectDataServer start(String nodeId, StoreClient store, TransferWatchdog watchdog,
-      String host, int port, Duration getTimeout) throws IOException {
+      String host, int port, Duration getTimeout, ClusterToken token) throws IOException {
     ServerSocketChannel ch = ServerSocketChannel.open();
     try {
       if (SOCKET_BUFFER > 0) {
@@ -112,7 +130,7 @@ final class ObjectDataServer implements AutoCloseable {
       ch.close();
       throw e;
     }
-    ObjectDataServer s = new ObjectDataServer(nodeId, store, watchdog, getTimeout, ch);
+    ObjectDataServer s = new ObjectDataServer(nodeId, store, watchdog, getTimeout, ch, token);
     s.acceptor.start();
     return s;
   }
@@ -158,14 +176,12 @@ final class ObjectDataServer implements AutoCloseable {
       if (SOCKET_BUFFER > 0) {
         ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
       }
+      if (!authenticated(ch)) {
+        return;
+      }
       ByteBuffer request = ByteBuffer.allocate(REQUEST_BYTES);
       readFully(ch, request, watch);
       request.flip();
-      if (request.getInt() != MAGIC || request.get() != VERSION) {
-        reply(ch, INVALID_ARGUMENT, 0, "not an object data request of protocol version "
-            + VERSION);
-        return;
-      }
       byte[] idBytes = new byte[ObjectId.SIZE];
       request.get(idBytes);
       ObjectId id = ObjectId.of(idBytes);
@@ -205,6 +221,73 @@ final class ObjectDataServer implements AutoCloseable {
         pinned.close();
       }
       connections.remove(ch);
+    }
+  }
+
+  /**
+   * Reads the handshake (bounded by {@link #HANDSHAKE_TIMEOUT}) and checks it; on failure
+   * answers, logs and lets the client close first (discarding whatever it sent after the
+   * handshake, unread, so the answer is not lost to a reset).
+   */
+  private boolean authenticated(SocketChannel ch) throws IOException {
+    byte[] hello = new byte[HANDSHAKE_BYTES];
+    long deadline = System.nanoTime() + HANDSHAKE_TIMEOUT.toNanos();
+    java.net.Socket socket = ch.socket();
+    java.io.InputStream in = socket.getInputStream();
+    String peer = String.valueOf(ch.getRemoteAddress());
+    for (int at = 0; at < hello.length; ) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        refusals.refused(peer, "a data connection", "no handshake within "
+            + HANDSHAKE_TIMEOUT.toSeconds() + " s");
+        return false;
+      }
+      socket.setSoTimeout((int) Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS
+          .toMillis(left)));
+      int n;
+      try {
+        n = in.read(hello, at, hello.length - at);
+      } catch (java.net.SocketTimeoutException e) {
+        continue;
+      }
+      if (n < 0) {
+        refusals.refused(peer, "a data connection", "it closed before its handshake");
+        return false;
+      }
+      at += n;
+    }
+    socket.setSoTimeout(0);
+    ByteBuffer b = ByteBuffer.wrap(hello);
+    if (b.getInt() != MAGIC || b.get() != VERSION) {
+      refusals.refused(peer, "a data connection", "not a handshake of protocol version "
+          + VERSION);
+      refuse(ch, INVALID_ARGUMENT, "not an object data handshake of protocol version " + VERSION);
+      return false;
+    }
+    byte[] digest = new byte[32];
+    b.get(digest);
+    if (!token.matchesDigest(digest)) {
+      refusals.refused(peer, "a data connection", "wrong cluster token");
+      refuse(ch, UNAUTHENTICATED, "node " + nodeId + " refused this data connection: the"
+          + " cluster token is wrong");
+      return false;
+    }
+    return true;
+  }
+
+  private static void refuse(SocketChannel ch, byte status, String message) throws IOException {
+    reply(ch, status, 0, message);
+    ch.shutdownOutput();
+    java.net.Socket socket = ch.socket();
+    socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
+    byte[] discard = new byte[256];
+    try {
+      java.io.InputStream in = socket.getInputStream();
+      for (int i = 0; i < 64 && in.read(discard) >= 0; i++) {
+        // unread: waiting for the client to close after reading the answer
+      }
+    } catch (java.net.SocketTimeoutException e) {
+      // the client did not close: closing now
     }
   }
 

@@ -10,6 +10,8 @@ import dev.prism.runtime.rpc.OpenPullReply;
 import dev.prism.runtime.rpc.OpenPullRequest;
 import dev.prism.runtime.rpc.PullChunk;
 import dev.prism.runtime.rpc.PullRequest;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.store.CopyKind;
 import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectExistsException;
@@ -107,15 +109,18 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private volatile String dataHost = "";
   private volatile int advertisedDataPort = -1;
   private volatile boolean closed;
+  private final ClusterToken token;
 
-  ObjectManager(String nodeId, StoreClient store, NodeDirectory directory, int chunkSize) {
+  ObjectManager(String nodeId, StoreClient store, NodeDirectory directory, int chunkSize,
+      ClusterToken token) {
     this.nodeId = nodeId;
+    this.token = token;
     this.store = store;
     this.directory = directory;
     this.chunkSize = chunkSize;
     this.watchdog = new TransferWatchdog("prism-data-watchdog-"
         + nodeId.substring(0, Math.min(8, nodeId.length())), TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
-    this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT);
+    this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT, token);
     this.streamPuller = new StreamPuller(store, chunkSize, CREATE_TIMEOUT);
   }
 
@@ -127,7 +132,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
    */
   void listen(String host) throws IOException {
     if (DATA_CHANNEL && dataServer == null) {
-      dataServer = ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT);
+      dataServer = ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT,
+          token);
       dataHost = host;
     }
   }
@@ -413,6 +419,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
         .usePlaintext()
         .flowControlWindow(FLOW_CONTROL_WINDOW)
         .maxInboundMessageSize(MAX_CHUNK_SIZE + (1 << 10))
+        .intercept(TokenAuth.clientInterceptor(token))
         .build());
   }
 

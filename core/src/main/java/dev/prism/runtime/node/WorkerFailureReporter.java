@@ -36,10 +36,13 @@ final class WorkerFailureReporter implements AutoCloseable {
   private final GcsServiceGrpc.GcsServiceStub stub;
   private volatile boolean closed;
 
-  WorkerFailureReporter(String nodeId, Optional<String> gcsAddress) {
+  WorkerFailureReporter(String nodeId, Optional<String> gcsAddress,
+      dev.prism.runtime.security.ClusterToken token) {
     this.nodeId = nodeId;
     this.channel = gcsAddress
-        .map(a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create()).build())
+        .map(a -> Grpc.newChannelBuilder(a, InsecureChannelCredentials.create())
+            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token))
+            .build())
         .orElse(null);
     this.stub = channel == null ? null : GcsServiceGrpc.newStub(channel);
   }

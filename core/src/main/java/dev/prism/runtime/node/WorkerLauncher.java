@@ -38,6 +38,8 @@ final class WorkerLauncher {
   static final String ENV_GPU_IDS = "PRISM_GPU_IDS";
   /** The host the worker serves its CoreWorkerService on: the node manager's host. */
   static final String ENV_BIND_HOST = "PRISM_BIND_HOST";
+  /** The cluster token (never on the command line: other users can read that). */
+  static final String ENV_CLUSTER_TOKEN = dev.prism.runtime.security.ClusterToken.ENV;
   /** CUDA's device mask: the worker's devices' CUDA tokens (empty: no GPU visible). */
   static final String ENV_CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
 
@@ -84,6 +86,7 @@ final class WorkerLauncher {
     env.put(ENV_GPU_IDS, worker.gpus.indexList());
     env.put(ENV_CUDA_VISIBLE_DEVICES, worker.gpus.cudaVisibleDevices());
     env.put(ENV_BIND_HOST, config.host());
+    env.put(ENV_CLUSTER_TOKEN, config.token().secret());
     return env;
   }
 

@@ -13,6 +13,12 @@ import java.util.function.Function;
  * Serializes Java values for the wire and the object store with Apache Fory (Java native mode,
  * reference tracking on, so shared and cyclic graphs round-trip). Thread-safe; one instance per
  * process is enough. Failures become {@link PrismSerializationException}s that name the type.
+ *
+ * <p>Security: any class may be (de)serialized (no registration), so bytes must come only from
+ * processes of the cluster: every endpoint that hands bytes to this serializer sits behind the
+ * cluster token ({@code dev.prism.runtime.security.TokenAuth}), checked before any message is
+ * handled. Fory's own deny list of known deserialization gadgets (e.g.
+ * {@code java.beans.EventHandler}, {@code ProcessBuilder}) stays on as a second line.
  */
 public final class ObjectSerializer {
 

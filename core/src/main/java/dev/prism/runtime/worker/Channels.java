@@ -1,17 +1,24 @@
 package dev.prism.runtime.worker;
 
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The gRPC channels of one process to other processes (node managers, the GCS, workers), one per
- * {@code host:port}, created on first use and shared.
+ * {@code host:port}, created on first use and shared. Every call carries the cluster token.
  */
 final class Channels {
 
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ClusterToken token;
+
+  Channels(ClusterToken token) {
+    this.token = token;
+  }
 
   /** The channel to a process, created once and shared. */
   ManagedChannel to(Address a) {
@@ -31,6 +38,7 @@ final class Channels {
           .usePlaintext()
           .directExecutor()
           .maxInboundMessageSize(Integer.MAX_VALUE)
+          .intercept(TokenAuth.clientInterceptor(token))
           .build();
     });
   }

@@ -18,6 +18,8 @@ import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.serialization.ObjectSerializer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.StoreClient;
@@ -79,10 +81,34 @@ public final class CoreWorker implements AutoCloseable {
    * @param gcsAddress {@code host:port} of the cluster's GCS, or null when there is none (then
    *     actors cannot be used)
    * @param namespace the namespace of named actors this process creates and looks up
+   * @param token the cluster token: this process's server requires it and its calls carry it
    */
   public record Settings(Mode mode, String workerId, String nodeId, String nodeManager,
       Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth,
-      String gcsAddress, String namespace) {}
+      String gcsAddress, String namespace, ClusterToken token) {
+
+    /**
+     * Settings with this process's default token ({@link ClusterToken#processDefault()}).
+     *
+     * @param mode driver or worker
+     * @param workerId this process's worker id, or null for a fresh one
+     * @param nodeId the id of the node it runs on
+     * @param nodeManager {@code host:port} of the node's node manager
+     * @param storeSocket the node's object store socket
+     * @param bindHost the host this process's RPC server listens on
+     * @param jobId the job id (hex) for a driver, or null for a worker
+     * @param gpuIds the GPU ids assigned to this process
+     * @param pipelineDepth how many tasks a submitter pushes to one worker ahead of replies
+     * @param gcsAddress {@code host:port} of the GCS, or null
+     * @param namespace the namespace of named actors
+     */
+    public Settings(Mode mode, String workerId, String nodeId, String nodeManager,
+        Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth,
+        String gcsAddress, String namespace) {
+      this(mode, workerId, nodeId, nodeManager, storeSocket, bindHost, jobId, gpuIds,
+          pipelineDepth, gcsAddress, namespace, ClusterToken.processDefault());
+    }
+  }
 
   private final Mode mode;
   private final String workerId;
@@ -102,7 +128,8 @@ public final class CoreWorker implements AutoCloseable {
   private final MemoryStore memory = new MemoryStore();
   private final TaskSubmitter submitter;
   private final FunctionInvoker invoker;
-  private final Channels channels = new Channels();
+  private final Channels channels;
+  private final ClusterToken token;
   private final Results results;
   private final ScheduledExecutorService timer;
   private final ExecutorService releaser;
@@ -122,6 +149,8 @@ public final class CoreWorker implements AutoCloseable {
 
   private CoreWorker(Settings s) {
     this.mode = s.mode();
+    this.token = java.util.Objects.requireNonNull(s.token(), "token");
+    this.channels = new Channels(token);
     this.workerLong = s.workerId() != null ? Long.parseUnsignedLong(s.workerId(), 16)
         : ThreadLocalRandom.current().nextLong();
     this.workerId = String.format("%016x", workerLong);
@@ -184,6 +213,8 @@ public final class CoreWorker implements AutoCloseable {
           .maxInboundMessageSize(Integer.MAX_VALUE)
           .addService(new Service(w))
           .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
+          .intercept(TokenAuth.serverInterceptor(w.token, (w.mode == Mode.DRIVER ? "driver "
+              : "worker ") + w.workerId))
           .build()
           .start();
       if (w.mode == Mode.WORKER) {

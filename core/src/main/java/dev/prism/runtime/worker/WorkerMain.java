@@ -2,6 +2,8 @@ package dev.prism.runtime.worker;
 
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.RegisterWorkerRequest;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code PRISM_GPU_IDS}: comma-separated GPU ids of this worker (optional)
  *   <li>{@code PRISM_BIND_HOST}: the host to serve on (optional, default 127.0.0.1)
  *   <li>{@code PRISM_GCS_ADDRESS}: host:port of the cluster's GCS (optional; actors need it)
+ *   <li>{@code PRISM_CLUSTER_TOKEN}: the cluster token (required): this worker's server refuses
+ *       calls without it, and its own calls carry it
  * </ul>
  */
 public final class WorkerMain {
@@ -39,6 +43,8 @@ public final class WorkerMain {
     String workerId = required("PRISM_WORKER_ID");
     String storeSocket = required("PRISM_STORE_SOCKET");
     String parent = System.getenv("PRISM_PARENT_PID");
+    required(ClusterToken.ENV);
+    ClusterToken token = ClusterToken.processDefault();
     String bindHost = System.getenv().getOrDefault("PRISM_BIND_HOST", "127.0.0.1");
     List<Integer> gpus = new ArrayList<>();
     String gpuIds = System.getenv("PRISM_GPU_IDS");
@@ -49,7 +55,7 @@ public final class WorkerMain {
     }
     CoreWorker worker = CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.WORKER,
         workerId, nodeId, nodeManager, Path.of(storeSocket), bindHost, null, gpus,
-        TaskSubmitterDefaults.PIPELINE_DEPTH, System.getenv("PRISM_GCS_ADDRESS"), null));
+        TaskSubmitterDefaults.PIPELINE_DEPTH, System.getenv("PRISM_GCS_ADDRESS"), null, token));
     if (parent != null && !parent.isBlank()) {
       // The node manager (in an embedded cluster: the driver) is gone, maybe killed: nothing
       // can use this worker any more. The node's shared memory dies with it: remove its file
@@ -69,7 +75,8 @@ public final class WorkerMain {
     }
     int colon = nodeManager.lastIndexOf(':');
     ManagedChannel channel = NettyChannelBuilder.forAddress(nodeManager.substring(0, colon),
-        Integer.parseInt(nodeManager.substring(colon + 1))).usePlaintext().build();
+        Integer.parseInt(nodeManager.substring(colon + 1))).usePlaintext()
+        .intercept(TokenAuth.clientInterceptor(token)).build();
     try {
       NodeManagerServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(60, TimeUnit.SECONDS)

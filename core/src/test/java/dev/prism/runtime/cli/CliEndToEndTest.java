@@ -7,14 +7,17 @@ import dev.prism.ActorLifetime;
 import dev.prism.ObjectRef;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
+import dev.prism.runtime.security.ClusterToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +29,10 @@ import org.junit.jupiter.api.Timeout;
  * The command line end to end, with real processes: {@code start --head}, {@code start
  * --address} with a custom resource, a driver JVM that runs a task needing that resource and
  * creates an actor, {@code status}, {@code stop}; then no process of the session and no
- * shared-memory file of theirs may be left. The CLI runs as {@link Cli#main} in child JVMs (not
+ * shared-memory file of theirs may be left. On the way, the cluster token: {@code start --head}
+ * writes it readable by its user only, a node joining with a wrong token and a driver with a
+ * wrong token are refused with a clear error (and the head logs the refusals), and the driver
+ * with the token's file works. The CLI runs as {@link Cli#main} in child JVMs (not
  * through the bash launcher) on this test's class path, with its own session root and
  * ephemeral ports.
  */
@@ -126,7 +132,29 @@ class CliEndToEndTest {
         .contains("prism start --address");
     SessionDir session = SessionDir.latest(root).orElseThrow();
     String address = session.gcsAddress().orElseThrow();
-    assertThat(head.text).contains("GCS at " + address);
+    assertThat(head.text).contains("GCS at " + address)
+        .contains("Cluster token: " + session.tokenFile());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(session.tokenFile())))
+        .as("the token file's permissions").isEqualTo("rw-------");
+    Path tokenFile = session.tokenFile();
+
+    // A node with a wrong token is refused at once, with a message that says what to do.
+    Path wrong = root.resolve("wrong_token");
+    ClusterToken.generate().writeTo(wrong);
+    Out refused = cli("start", "--address", address, "--token-file", wrong.toString(),
+        "--temp-dir", dir);
+    assertThat(refused.code).as(refused.text).isEqualTo(1);
+    assertThat(refused.text).contains("the cluster at " + address + " refused this node's token")
+        .contains("--token-file");
+    assertThat(session.records()).as("no node process was started for it").hasSize(1);
+    // So is a driver.
+    Out badDriver = run(List.of(Driver.class.getName(), address), STEP,
+        Map.of(ClusterToken.ENV, ClusterToken.generate().secret()));
+    assertThat(badDriver.code).as(badDriver.text).isNotZero();
+    assertThat(badDriver.text).contains("refused this driver's token");
+    NodeRecord headRecord = session.records().getFirst();
+    assertThat(Files.readString(session.logOf(headRecord.name())))
+        .as("the head's log").contains("GCS refused").contains("wrong cluster token");
 
     Out node = cli("start", "--address", address, "--num-cpus", "1", "--resources",
         "{\"special\": 1}", "--object-store-memory", "64m", "--temp-dir", dir);
@@ -139,7 +167,8 @@ class CliEndToEndTest {
       seen.add(r.liveProcess().orElseThrow());
     }
 
-    Out driver = run(List.of(Driver.class.getName(), address), STEP);
+    Out driver = run(List.of(Driver.class.getName(), address), STEP,
+        Map.of(ClusterToken.ENV_FILE, tokenFile.toString()));
     assertThat(driver.code).as(driver.text).isZero();
     assertThat(driver.text).contains("task-node " + second.nodeId())
         .contains("actor hello cli").contains("driver done");
@@ -200,6 +229,12 @@ class CliEndToEndTest {
 
   /** Runs a main class in a child JVM on this class path; output and exit code. */
   private Out run(List<String> mainAndArgs, Duration timeout) throws Exception {
+    return run(mainAndArgs, timeout, Map.of());
+  }
+
+  /** Runs a main class in a child JVM with extra environment variables. */
+  private Out run(List<String> mainAndArgs, Duration timeout, Map<String, String> env)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.add("-Xmx256m");
@@ -213,8 +248,10 @@ class CliEndToEndTest {
     command.add(System.getProperty("java.class.path"));
     command.addAll(mainAndArgs);
     Path log = Files.createTempFile(root, "child", ".log");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     seen.add(p.toHandle());
     boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
     if (!done) {

@@ -80,7 +80,10 @@ public final class FixtureWorkerMain {
         .start();
     if (!mode.equals("never-register")) {
       ManagedChannel nm = Grpc.newChannelBuilder(System.getenv("PRISM_NODE_MANAGER_ADDRESS"),
-          InsecureChannelCredentials.create()).build();
+          InsecureChannelCredentials.create())
+          .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
+              dev.prism.runtime.security.ClusterToken.processDefault()))
+          .build();
       RegisterWorkerReply reply = NodeManagerServiceGrpc.newBlockingStub(nm)
           .withDeadlineAfter(20, TimeUnit.SECONDS)
           .registerWorker(RegisterWorkerRequest.newBuilder()

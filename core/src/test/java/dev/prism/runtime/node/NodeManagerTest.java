@@ -109,7 +109,10 @@ class NodeManagerTest {
     assertThat(nm.totalResources().get("CPU")).isEqualTo(2.0);
 
     ManagedChannel channel =
-        Grpc.newChannelBuilder(nm.address(), InsecureChannelCredentials.create()).build();
+        Grpc.newChannelBuilder(nm.address(), InsecureChannelCredentials.create())
+            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
+              dev.prism.runtime.security.ClusterToken.processDefault()))
+            .build();
     try {
       GetNodeInfoReply info = NodeManagerServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(10, TimeUnit.SECONDS).getNodeInfo(GetNodeInfoRequest.getDefaultInstance());

@@ -97,7 +97,10 @@ public final class NodeTestSupport {
      * @param address its {@code host:port}
      */
     public Leases(String address) {
-      channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+      channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+          .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
+              dev.prism.runtime.security.ClusterToken.processDefault()))
+          .build();
       stub = NodeManagerServiceGrpc.newFutureStub(channel);
     }
 

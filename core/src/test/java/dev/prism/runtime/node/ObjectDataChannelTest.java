@@ -16,6 +16,8 @@ import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -62,7 +64,8 @@ class ObjectDataChannelTest {
     nodeB = cluster.addNode(node.build());
     storeA = StoreClient.connect(nodeA.storeSocketPath());
     storeB = StoreClient.connect(nodeB.storeSocketPath());
-    channelB = NettyChannelBuilder.forTarget(nodeB.address()).usePlaintext().build();
+    channelB = NettyChannelBuilder.forTarget(nodeB.address()).usePlaintext()
+        .intercept(TokenAuth.clientInterceptor(cluster.token())).build();
   }
 
   @AfterAll
@@ -185,7 +188,75 @@ class ObjectDataChannelTest {
     assertThat(storeB.contains(id)).isFalse();
   }
 
+  @Test
+  void aDataConnectionWithAWrongTokenIsRefusedBeforeAnyObjectIsTouched() throws Exception {
+    ObjectId id = putPattern(storeA, 8 * MIB);
+    int port = nodeA.objectManager().dataPort();
+    // A wrong token, then a valid request: one refusal, no object bytes, the connection closed.
+    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(EmbeddedCluster.LOOPBACK,
+        port))) {
+      ch.write(ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES
+              + ObjectDataServer.REQUEST_BYTES)
+          .putInt(ObjectDataServer.MAGIC).put(ObjectDataServer.VERSION)
+          .put(ClusterToken.generate().digest()).put(id.toBytes()).putLong(0).flip());
+      byte[] answer = CompletableFuture.supplyAsync(() -> readAll(ch)).get(30, TimeUnit.SECONDS);
+      ByteBuffer b = ByteBuffer.wrap(answer);
+      assertThat(b.get()).as("status").isEqualTo(ObjectDataServer.UNAUTHENTICATED);
+      assertThat(b.getLong()).as("size").isZero();
+      int length = b.getShort() & 0xffff;
+      assertThat(b.remaining()).as("nothing but the refusal").isEqualTo(length);
+      assertThat(new String(answer, b.position(), length, java.nio.charset.StandardCharsets.UTF_8))
+          .contains("refused this data connection").contains("cluster token is wrong");
+    }
+    assertThat(pinCount(storeA, id)).as("the refused connection never pinned it").isZero();
+
+    // A node with a wrong token pulling: UNAUTHENTICATED, and nothing half-written on B.
+    try (TransferWatchdog watchdog = new TransferWatchdog("test-watchdog", Duration.ofSeconds(30))) {
+      ObjectDataClient wrong = new ObjectDataClient(storeB, watchdog, Duration.ofSeconds(10),
+          ClusterToken.generate());
+      assertThatThrownBy(() -> wrong.pull(id, new InetSocketAddress(EmbeddedCluster.LOOPBACK,
+          port), "pull of " + id, () -> { }))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(e.getStatus().getDescription()).contains("cluster token is wrong");
+          });
+    }
+    assertNothingLeft(id);
+
+    // The data port listens on loopback only.
+    for (java.net.NetworkInterface ni : java.util.Collections.list(
+        java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (java.net.InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+        if (ni.isUp() && !a.isLoopbackAddress() && a instanceof java.net.Inet4Address) {
+          assertThatThrownBy(() -> {
+            try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(a, port))) {
+              ch.isConnected();
+            }
+          }).as("the data port on %s", a).isInstanceOf(IOException.class);
+        }
+      }
+    }
+
+    // The cluster's own pull still works.
+    assertThat(fetchOnB(id, nodeA.nodeId()).getPulled()).isTrue();
+    assertSameBytes(id);
+    storeA.delete(id);
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private static byte[] readAll(SocketChannel ch) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteBuffer b = ByteBuffer.allocate(64 << 10);
+    try {
+      for (int n; (n = ch.read(b.clear())) >= 0; ) {
+        out.write(b.array(), 0, n);
+      }
+    } catch (IOException e) {
+      // reset: the end
+    }
+    return out.toByteArray();
+  }
 
   /**
    * A data port that answers one request with OK and {@code size}, sends {@code send} bytes,
@@ -200,7 +271,11 @@ class ObjectDataChannelTest {
       server.bind(new InetSocketAddress(EmbeddedCluster.LOOPBACK, 0));
       thread = Thread.ofPlatform().daemon().start(() -> {
         try (SocketChannel ch = server.accept()) {
-          ch.read(ByteBuffer.allocate(ObjectDataServer.REQUEST_BYTES));
+          ByteBuffer request = ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES
+              + ObjectDataServer.REQUEST_BYTES);
+          while (request.hasRemaining() && ch.read(request) >= 0) {
+            // the whole request
+          }
           ch.write(ByteBuffer.allocate(9).put(ObjectDataServer.OK).putLong(size).flip());
           ByteBuffer data = ByteBuffer.allocateDirect((int) send);
           while (data.hasRemaining()) {
@@ -229,8 +304,9 @@ class ObjectDataChannelTest {
 
   private static SocketChannel request(int port, ObjectId id) throws IOException {
     SocketChannel ch = SocketChannel.open(new InetSocketAddress(EmbeddedCluster.LOOPBACK, port));
-    ch.write(ByteBuffer.allocate(ObjectDataServer.REQUEST_BYTES).putInt(ObjectDataServer.MAGIC)
-        .put(ObjectDataServer.VERSION).put(id.toBytes()).putLong(0).flip());
+    ch.write(ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES + ObjectDataServer.REQUEST_BYTES)
+        .putInt(ObjectDataServer.MAGIC).put(ObjectDataServer.VERSION)
+        .put(cluster.token().digest()).put(id.toBytes()).putLong(0).flip());
     ByteBuffer header = ByteBuffer.allocate(ObjectDataServer.REPLY_HEADER_BYTES);
     while (header.hasRemaining()) {
       if (ch.read(header) < 0) {

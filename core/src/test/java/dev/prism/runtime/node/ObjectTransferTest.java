@@ -22,6 +22,8 @@ import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -80,7 +82,8 @@ class ObjectTransferTest {
         nodeA.address(), nodeA.storeSocketPath(), EmbeddedCluster.LOOPBACK, null, List.of(),
         TaskSubmitterDefaults.PIPELINE_DEPTH, cluster.gcsAddress(), null));
     storeA = StoreClient.connect(nodeA.storeSocketPath());
-    channelB = NettyChannelBuilder.forTarget(nodeB.address()).usePlaintext().build();
+    channelB = NettyChannelBuilder.forTarget(nodeB.address()).usePlaintext()
+        .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault())).build();
   }
 
   @AfterAll
@@ -278,7 +281,7 @@ class ObjectTransferTest {
         .prestartWorkers(0).objectStoreCapacity(160 * MIB).reportPeriod(Duration.ofMillis(200))
         .build());
     ManagedChannel channelC = NettyChannelBuilder.forTarget(nodeC.address()).usePlaintext()
-        .build();
+        .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault())).build();
     try (StoreClient storeC = StoreClient.connect(nodeC.storeSocketPath())) {
       ObjectManagerServiceGrpc.ObjectManagerServiceBlockingStub c =
           ObjectManagerServiceGrpc.newBlockingStub(channelC).withDeadlineAfter(60, TimeUnit.SECONDS);
