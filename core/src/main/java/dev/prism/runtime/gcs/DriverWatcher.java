@@ -1,9 +1,13 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.CleanUpDeadDriverReply;
+import dev.prism.runtime.rpc.CleanUpDeadDriverRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.GetObjectReply;
 import dev.prism.runtime.rpc.GetObjectRequest;
+import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -17,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * Watches the drivers of live jobs: a driver that stops answering for the node timeout (killed
  * rather than shut down) ends its job, as its {@code Prism.shutdown()} would have, so the job's
  * actors that are not detached (and its placement groups) are destroyed instead of staying.
+ * Every live node is then told to clean up after the dead driver (as Ray's job-finished
+ * broadcast does): the leases it held end and their workers are killed, and the objects it owned
+ * are deleted from the node's store.
  */
 final class DriverWatcher implements AutoCloseable {
 
@@ -26,14 +33,16 @@ final class DriverWatcher implements AutoCloseable {
 
   private final JobTable jobs;
   private final java.util.function.Consumer<ByteString> jobFinished;
+  private final NodeTable nodes;
   private final Duration timeout;
   private final RpcChannels channels = new RpcChannels();
   private final Map<Integer, Long> lastAnswer = new ConcurrentHashMap<>();
 
   DriverWatcher(JobTable jobs, java.util.function.Consumer<ByteString> jobFinished,
-      Duration timeout) {
+      NodeTable nodes, Duration timeout) {
     this.jobs = jobs;
     this.jobFinished = jobFinished;
+    this.nodes = nodes;
     this.timeout = timeout;
   }
 
@@ -75,9 +84,44 @@ final class DriverWatcher implements AutoCloseable {
       LOG.warn("job {} ended: {}; destroying its actors that are not detached and its"
           + " placement groups", job.id(), why);
       jobFinished.accept(JobTable.encode(job.id()));
+      cleanUpNodes(job, why);
     }
     lastAnswer.remove(job.id());
     channels.drop(job.driver());
+  }
+
+  /**
+   * Tells every live node that the job's driver died (best effort: a node that does not answer
+   * is logged; one that is dead has nothing of the driver's left to clean up).
+   */
+  private void cleanUpNodes(JobTable.Job job, String why) {
+    String driver = job.driver().getWorkerId();
+    if (driver.isEmpty()) {
+      return;
+    }
+    CleanUpDeadDriverRequest request = CleanUpDeadDriverRequest.newBuilder()
+        .setJobId(JobTable.encode(job.id())).setDriverWorkerId(driver)
+        .setReason("job " + job.id() + " ended: " + why).build();
+    for (NodeInfo node : nodes.all()) {
+      if (!node.getAlive()) {
+        continue;
+      }
+      NodeManagerServiceGrpc.newStub(channels.get(node.getAddress()))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .cleanUpDeadDriver(request, new StreamObserver<>() {
+            @Override
+            public void onNext(CleanUpDeadDriverReply reply) {}
+
+            @Override
+            public void onError(Throwable t) {
+              LOG.warn("node {} could not clean up after the dead driver of job {}: {}",
+                  node.getNodeId(), job.id(), t.toString());
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+    }
   }
 
   @Override

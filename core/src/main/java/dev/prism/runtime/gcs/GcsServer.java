@@ -88,7 +88,8 @@ public final class GcsServer implements AutoCloseable {
     PlacementGroupManager groups = new PlacementGroupManager(nodes);
     JobTable jobs = new JobTable(config.clock());
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
-    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout());
+    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, nodes,
+        config.nodeTimeout());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)

@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -622,8 +623,12 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** The submitter of some leases died: the leases end and their workers are killed. */
-  private void revokeLeasesOf(String submitterWorkerId, List<Runnable> after) {
+  /**
+   * The submitter of some leases died: the leases end and their workers are killed. Returns the
+   * workers killed (those whose processes were started).
+   */
+  private List<WorkerHandle> revokeLeasesOf(String submitterWorkerId, List<Runnable> after) {
+    List<WorkerHandle> killed = new ArrayList<>();
     for (Lease l : new ArrayList<>(leases.values())) {
       if (!l.submitterWorkerId().equals(submitterWorkerId)) {
         continue;
@@ -634,10 +639,35 @@ final class LeaseScheduler {
         forget(l);
         LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
         retire(w, after, WorkerFailureReporter.killedSubmitterDied(submitterWorkerId));
+        killed.add(w);
       } else if (abandon(l)) {
         after.add(() -> l.reject("its submitter " + submitterWorkerId + " died"));
       }
     }
+    return killed;
+  }
+
+  /**
+   * A submitter that is not one of this node's workers died (the GCS found a driver dead): its
+   * leases here end as a dead local worker's do. Returns the exits of the workers killed, so
+   * that what they stored can be cleaned up once they are gone.
+   */
+  List<CompletableFuture<Process>> revokeLeasesOfDeadSubmitter(String submitterWorkerId) {
+    List<Runnable> after = new ArrayList<>();
+    List<CompletableFuture<Process>> exits = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return exits;
+      }
+      for (WorkerHandle w : revokeLeasesOf(submitterWorkerId, after)) {
+        if (w.process != null) {
+          exits.add(w.process.onExit());
+        }
+      }
+      dispatch(after);
+    }
+    run(after);
+    return exits;
   }
 
   /** Stops idle workers beyond the prestarted ones that have been idle too long. */

@@ -1,5 +1,7 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.rpc.CleanUpDeadDriverReply;
+import dev.prism.runtime.rpc.CleanUpDeadDriverRequest;
 import dev.prism.runtime.rpc.CommitBundlesReply;
 import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
@@ -28,10 +30,13 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
 
   private final LeaseScheduler scheduler;
   private final Supplier<GetNodeInfoReply> nodeInfo;
+  private final DeadDriverCleanup deadDrivers;
 
-  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo) {
+  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo,
+      DeadDriverCleanup deadDrivers) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
+    this.deadDrivers = deadDrivers;
   }
 
   @Override
@@ -112,6 +117,19 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   public void returnBundles(ReturnBundlesRequest request, StreamObserver<ReturnBundlesReply> out) {
     scheduler.returnBundles(request.getBundlesList(), request.getReason());
     out.onNext(ReturnBundlesReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void cleanUpDeadDriver(CleanUpDeadDriverRequest request,
+      StreamObserver<CleanUpDeadDriverReply> out) {
+    try {
+      deadDrivers.driverDied(request.getDriverWorkerId(), request.getReason());
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(CleanUpDeadDriverReply.getDefaultInstance());
     out.onCompleted();
   }
 
