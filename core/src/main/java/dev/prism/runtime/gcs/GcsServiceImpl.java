@@ -151,7 +151,8 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   @Override
   public void reportResources(
       ReportResourcesRequest request, StreamObserver<ReportResourcesReply> out) {
-    switch (nodes.report(request.getNodeId(), request.getAvailable())) {
+    switch (nodes.report(request.getNodeId(), request.getAvailable(),
+        request.getInfeasibleDemandsList())) {
       case OK -> {
         out.onNext(ReportResourcesReply.newBuilder().addAllNodes(nodes.all()).build());
         out.onCompleted();

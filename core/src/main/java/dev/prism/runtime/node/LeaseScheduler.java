@@ -58,6 +58,7 @@ final class LeaseScheduler {
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
   private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
   private final BundleReservations bundleReservations = new BundleReservations(this);
+  private final InfeasibleDemands infeasible = new InfeasibleDemands();
   private boolean closed;
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
@@ -110,13 +111,25 @@ final class LeaseScheduler {
             + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
             + "; give each lease request a fresh id"));
       } else {
-        switch (decider.decide(lease, queuedSameShape(demand))) {
+        LeaseDecider.Decision decision = decider.decide(lease, queuedSameShape(demand));
+        if (!(decision instanceof LeaseDecider.Decision.Infeasible)
+            && infeasible.clear(request.getResources())) {
+          resourcesChanged.run();
+        }
+        switch (decision) {
           case LeaseDecider.Decision.Local l -> grantLocal(lease, tryAllocate(lease).orElseThrow(), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
           case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
-          case LeaseDecider.Decision.Infeasible i -> after.add(() -> Lease.send(reply,
-              LeaseReply.newBuilder().setInfeasible(i.reason()).build()));
+          case LeaseDecider.Decision.Infeasible i -> {
+            String why = i.reason() + "; " + decider.offers();
+            if (lease.bundle == null
+                && infeasible.record(request, why, System.nanoTime())) {
+              resourcesChanged.run();
+            }
+            after.add(() -> Lease.send(reply,
+                LeaseReply.newBuilder().setInfeasible(why).build()));
+          }
         }
       }
     }
@@ -691,6 +704,11 @@ final class LeaseScheduler {
   /** Folds the GCS's view of the cluster into the remote part of the local view. */
   synchronized void updateClusterView(List<NodeInfo> nodes) {
     decider.update(nodes);
+  }
+
+  /** The resource shapes answered infeasible recently (see {@link InfeasibleDemands}). */
+  List<dev.prism.runtime.rpc.InfeasibleDemand> infeasibleDemands() {
+    return infeasible.current(System.nanoTime());
   }
 
   synchronized int knownNodes() {

@@ -268,6 +268,7 @@ public final class NodeManager implements AutoCloseable {
         .setAvailable(Protos.toProto(scheduler.available()))
         .putAllLabels(spec.labels())
         .setAlive(true)
+        .addAllInfeasibleDemands(scheduler.infeasibleDemands())
         .build();
   }
 
