@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A driver in its own JVM, attached to a two-node cluster, is killed with kill -9 while its tasks
- * run on both nodes: the cluster cleans up after it (its leased workers and its owned actor are
- * gone, every lease is returned, the objects it owned are deleted from both stores) and its
- * detached actor still answers.
+ * run on both nodes (one of them holding a lease of its own on the other node): the cluster
+ * cleans up after it (its leased workers, the nested task's and its owned actor are gone, every
+ * lease is returned, the objects it owned are deleted from both stores) and its detached actor
+ * still answers.
  */
 @Timeout(300)
 class DriverDeathTest {
@@ -38,6 +39,12 @@ class DriverDeathTest {
     Files.writeString(Path.of(dir, "sleeper-" + ProcessHandle.current().pid()), "");
     Thread.sleep(600_000);
     return 0;
+  }
+
+  /** Runs a sleeper on {@code node} (so its lease is held by this worker) and waits for it. */
+  static int nested(String node, String dir) {
+    return Prism.get(Prism.task(DriverDeathTest::sleepUntilKilled, dir).setResource("CPU", 1.0)
+        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(node, false)).remote());
   }
 
   static byte[] bytes(int size) {
@@ -73,18 +80,27 @@ class DriverDeathTest {
           detached.task(ActorTest.Counter::pid).remote(), WAIT));
       System.out.println("owned-pid " + Prism.get(owned.task(ActorTest.Counter::pid).remote(),
           WAIT));
+      // A task on the head that leases a worker on the other node itself (nested), waiting on
+      // it (its CPU is lent meanwhile), then one sleeper leased by this driver on each node.
       List<ObjectRef<Integer>> sleepers = new ArrayList<>();
+      sleepers.add(Prism.task(DriverDeathTest::nested, other, dir).setResource("CPU", 1.0)
+          .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(head, false)).remote());
+      awaitSleepers(dir, 1);
       for (String node : List.of(head, other)) {
         sleepers.add(Prism.task(DriverDeathTest::sleepUntilKilled, dir).setResource("CPU", 1.0)
             .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(node, false)).remote());
       }
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (sleeperPids(Path.of(dir)).size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      awaitSleepers(dir, 3);
       System.out.println("ready " + held.size() + " " + sleepers.size());
       System.out.flush();
       Thread.sleep(600_000);
+    }
+  }
+
+  private static void awaitSleepers(String dir, int count) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (sleeperPids(Path.of(dir)).size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(100);
     }
   }
 
@@ -113,7 +129,7 @@ class DriverDeathTest {
     Process driver = null;
     try {
       NodeManager head = cluster.headNode();
-      NodeManager other = cluster.addNode(ClusterFixture.smallNode().build());
+      NodeManager other = cluster.addNode(ClusterFixture.smallNode().numCpus(3).build());
       List<NodeManager> nodes = List.of(head, other);
       Awaitility.await("each node knows the other").atMost(WAIT)
           .until(() -> head.knownNodes() == 2 && other.knownNodes() == 2);
@@ -133,7 +149,7 @@ class DriverDeathTest {
       long detachedPid = pidFrom(output, "detached-pid");
       long ownedPid = pidFrom(output, "owned-pid");
       List<Long> sleepers = sleeperPids(marks);
-      assertThat(sleepers).hasSize(2);
+      assertThat(sleepers).as("sleepers running").hasSize(3);
       for (NodeManager n : nodes) {
         assertThat(n.availableResources().get("CPU")).as("CPUs in use on %s", n.nodeId())
             .isZero();

@@ -1,13 +1,14 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
-import dev.prism.runtime.rpc.CleanUpDeadDriverReply;
-import dev.prism.runtime.rpc.CleanUpDeadDriverRequest;
+import dev.prism.runtime.rpc.CleanUpDeadOwnerReply;
+import dev.prism.runtime.rpc.CleanUpDeadOwnerRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.GetObjectReply;
 import dev.prism.runtime.rpc.GetObjectRequest;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * actors that are not detached (and its placement groups) are destroyed instead of staying.
  * Every live node is then told to clean up after the dead driver (as Ray's job-finished
  * broadcast does): the leases it held end and their workers are killed, and the objects it owned
- * are deleted from the node's store.
+ * are deleted from the node's store. Likewise, when a node reports a dead worker, the other nodes
+ * end the leases that worker held there (a task's nested tasks on other nodes), as Ray's
+ * worker-failure broadcast does; the worker's own node already did so for its leases there.
  */
 final class DriverWatcher implements AutoCloseable {
 
@@ -84,38 +87,50 @@ final class DriverWatcher implements AutoCloseable {
       LOG.warn("job {} ended: {}; destroying its actors that are not detached and its"
           + " placement groups", job.id(), why);
       jobFinished.accept(JobTable.encode(job.id()));
-      cleanUpNodes(job, why);
+      cleanUpNodes(job.driver().getWorkerId(), true, "job " + job.id() + " ended: " + why,
+          "");
     }
     lastAnswer.remove(job.id());
     channels.drop(job.driver());
   }
 
+  /** A node reported a dead worker: the other nodes end the leases it held there. */
+  void workerDied(ReportWorkerFailureRequest failure) {
+    // Outside the report's call context: the calls must outlive the report's answer.
+    io.grpc.Context.ROOT.run(() -> cleanUpNodes(failure.getWorkerId(), false, "worker "
+        + failure.getWorkerId() + " of node " + failure.getNodeId() + " died: "
+        + failure.getReason(), failure.getNodeId()));
+  }
+
   /**
-   * Tells every live node that the job's driver died (best effort: a node that does not answer
-   * is logged; one that is dead has nothing of the driver's left to clean up).
+   * Tells every live node (but {@code skipNode}) that a process died (best effort: a node that
+   * does not answer is logged; one that is dead has nothing of the process's left to clean up).
    */
-  private void cleanUpNodes(JobTable.Job job, String why) {
-    String driver = job.driver().getWorkerId();
-    if (driver.isEmpty()) {
+  private void cleanUpNodes(String workerId, boolean freeObjects, String why, String skipNode) {
+    if (workerId.isEmpty()) {
       return;
     }
-    CleanUpDeadDriverRequest request = CleanUpDeadDriverRequest.newBuilder()
-        .setJobId(JobTable.encode(job.id())).setDriverWorkerId(driver)
-        .setReason("job " + job.id() + " ended: " + why).build();
+    CleanUpDeadOwnerRequest request = CleanUpDeadOwnerRequest.newBuilder()
+        .setWorkerId(workerId).setFreeObjects(freeObjects).setReason(why).build();
     for (NodeInfo node : nodes.all()) {
-      if (!node.getAlive()) {
+      if (!node.getAlive() || node.getNodeId().equals(skipNode)) {
         continue;
       }
-      NodeManagerServiceGrpc.newStub(channels.get(node.getAddress()))
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .cleanUpDeadDriver(request, new StreamObserver<>() {
+      NodeManagerServiceGrpc.NodeManagerServiceStub stub;
+      try {
+        stub = NodeManagerServiceGrpc.newStub(channels.get(node.getAddress()));
+      } catch (IllegalStateException e) {
+        return; // the GCS is shutting down
+      }
+      stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .cleanUpDeadOwner(request, new StreamObserver<>() {
             @Override
-            public void onNext(CleanUpDeadDriverReply reply) {}
+            public void onNext(CleanUpDeadOwnerReply reply) {}
 
             @Override
             public void onError(Throwable t) {
-              LOG.warn("node {} could not clean up after the dead driver of job {}: {}",
-                  node.getNodeId(), job.id(), t.toString());
+              LOG.warn("node {} could not clean up after {} ({}): {}", node.getNodeId(),
+                  workerId, why, t.toString());
             }
 
             @Override

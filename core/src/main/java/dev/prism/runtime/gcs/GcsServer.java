@@ -110,6 +110,7 @@ public final class GcsServer implements AutoCloseable {
     actors.serveAt(config.host(), server.getPort());
     GcsServer gcs = new GcsServer(config, nodes, service, actors, groups, server, checker);
     gcs.drivers = drivers;
+    service.onWorkerFailure(drivers::workerDied);
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
     LOG.debug("GCS listening on {}", gcs.address());

@@ -111,7 +111,7 @@ public final class NodeManager implements AutoCloseable {
   private final WorkerFailureReporter failures;
   private final NodeDirectory directory;
   private final ObjectManager objects;
-  private final DeadDriverCleanup deadDrivers;
+  private final DeadOwnerCleanup deadOwners;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Server server;
   private int port;
@@ -142,7 +142,7 @@ public final class NodeManager implements AutoCloseable {
     });
     this.objects = new ObjectManager(config.nodeId(), StoreClient.connect(store.socketPath()),
         directory, ObjectManager.DEFAULT_CHUNK_SIZE);
-    this.deadDrivers = new DeadDriverCleanup(config.nodeId(), scheduler, store, timer);
+    this.deadOwners = new DeadOwnerCleanup(config.nodeId(), scheduler, store, timer);
   }
 
   /**
@@ -202,7 +202,7 @@ public final class NodeManager implements AutoCloseable {
 
   private void startServices() {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-        .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadDrivers))
+        .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
         .addService(objects)
         .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
         .build();

@@ -1,7 +1,7 @@
 package dev.prism.runtime.node;
 
-import dev.prism.runtime.rpc.CleanUpDeadDriverReply;
-import dev.prism.runtime.rpc.CleanUpDeadDriverRequest;
+import dev.prism.runtime.rpc.CleanUpDeadOwnerReply;
+import dev.prism.runtime.rpc.CleanUpDeadOwnerRequest;
 import dev.prism.runtime.rpc.CommitBundlesReply;
 import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
@@ -30,13 +30,13 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
 
   private final LeaseScheduler scheduler;
   private final Supplier<GetNodeInfoReply> nodeInfo;
-  private final DeadDriverCleanup deadDrivers;
+  private final DeadOwnerCleanup deadOwners;
 
   NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo,
-      DeadDriverCleanup deadDrivers) {
+      DeadOwnerCleanup deadOwners) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
-    this.deadDrivers = deadDrivers;
+    this.deadOwners = deadOwners;
   }
 
   @Override
@@ -121,15 +121,15 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   }
 
   @Override
-  public void cleanUpDeadDriver(CleanUpDeadDriverRequest request,
-      StreamObserver<CleanUpDeadDriverReply> out) {
+  public void cleanUpDeadOwner(CleanUpDeadOwnerRequest request,
+      StreamObserver<CleanUpDeadOwnerReply> out) {
     try {
-      deadDrivers.driverDied(request.getDriverWorkerId(), request.getReason());
+      deadOwners.ownerDied(request.getWorkerId(), request.getFreeObjects(), request.getReason());
     } catch (IllegalArgumentException e) {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    out.onNext(CleanUpDeadDriverReply.getDefaultInstance());
+    out.onNext(CleanUpDeadOwnerReply.getDefaultInstance());
     out.onCompleted();
   }
 

@@ -9,7 +9,7 @@ import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import org.junit.jupiter.api.Test;
 
-/** The node's record of infeasible demands, and parsing a dead driver's id. */
+/** The node's record of infeasible demands, and parsing a dead owner's id. */
 class InfeasibleDemandsTest {
 
   private static final long SECOND = 1_000_000_000L;
@@ -44,11 +44,11 @@ class InfeasibleDemandsTest {
   }
 
   @Test
-  void aDeadDriversIdMustBeAWorkerId() {
-    assertThat(DeadDriverCleanup.ownerOf("00000000000000ff")).isEqualTo(255L);
-    assertThat(DeadDriverCleanup.ownerOf("ffffffffffffffff")).isEqualTo(-1L);
+  void aDeadOwnersIdMustBeAWorkerId() {
+    assertThat(DeadOwnerCleanup.ownerOf("00000000000000ff")).isEqualTo(255L);
+    assertThat(DeadOwnerCleanup.ownerOf("ffffffffffffffff")).isEqualTo(-1L);
     for (String bad : new String[] {"", "abc", "00000000000000fg", "00000000000000000"}) {
-      assertThatThrownBy(() -> DeadDriverCleanup.ownerOf(bad))
+      assertThatThrownBy(() -> DeadOwnerCleanup.ownerOf(bad))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'")
           .hasMessageContaining("16 hex digits");
     }

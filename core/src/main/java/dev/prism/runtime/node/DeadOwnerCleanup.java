@@ -13,15 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a node does when the GCS says a driver died (killed rather than shut down): the leases
- * the driver holds here end and their workers are killed ({@link LeaseScheduler}), and once those
- * workers have exited (so none can still seal a result for it) the objects the driver owned are
- * deleted from this node's store. Ownership is read from the object id: its first 8 bytes are
- * the owner's worker id.
+ * What a node does when the GCS says a process that submitted tasks died elsewhere: a driver
+ * (killed rather than shut down), or a worker of another node (whose own node already ended its
+ * leases there). The leases it holds here end and their workers are killed
+ * ({@link LeaseScheduler}); for a driver, once those workers have exited (so none can still seal
+ * a result for it), the objects it owned are deleted from this node's store as well. Ownership is
+ * read from the object id: its first 8 bytes are the owner's worker id.
  */
-final class DeadDriverCleanup {
+final class DeadOwnerCleanup {
 
-  private static final Logger LOG = LoggerFactory.getLogger(DeadDriverCleanup.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DeadOwnerCleanup.class);
   /** How long to wait for the killed workers to exit before deleting the objects anyway. */
   static final Duration EXIT_WAIT = Duration.ofSeconds(30);
 
@@ -30,7 +31,7 @@ final class DeadDriverCleanup {
   private final StoreServer store;
   private final Executor executor;
 
-  DeadDriverCleanup(String nodeId, LeaseScheduler scheduler, StoreServer store,
+  DeadOwnerCleanup(String nodeId, LeaseScheduler scheduler, StoreServer store,
       Executor executor) {
     this.nodeId = nodeId;
     this.scheduler = scheduler;
@@ -46,30 +47,37 @@ final class DeadDriverCleanup {
   static long ownerOf(String workerId) {
     if (workerId == null || workerId.length() != 16 || !workerId.chars().allMatch(
         c -> Character.digit(c, 16) >= 0)) {
-      throw new IllegalArgumentException("driver worker id '" + workerId
+      throw new IllegalArgumentException("worker id '" + workerId
           + "' is not a worker id (16 hex digits)");
     }
     return HexFormat.fromHexDigitsToLong(workerId);
   }
 
   /**
-   * Revokes the dead driver's leases now and deletes its objects once the killed workers exited.
+   * Revokes the dead process's leases now and, with {@code freeObjects}, deletes the objects it
+   * owned once the workers killed for it exited.
    *
    * @return the future of the object deletion, with how many objects were deleted
    * @throws IllegalArgumentException if the worker id is malformed
    */
-  CompletableFuture<Integer> driverDied(String driverWorkerId, String reason) {
-    long owner = ownerOf(driverWorkerId);
-    List<CompletableFuture<Process>> exits =
-        scheduler.revokeLeasesOfDeadSubmitter(driverWorkerId);
-    LOG.info("driver {} died ({}): {} of its leased workers on node {} killed; its objects here"
-        + " are deleted once they exited", driverWorkerId, reason, exits.size(), nodeId);
+  CompletableFuture<Integer> ownerDied(String workerId, boolean freeObjects, String reason) {
+    long owner = ownerOf(workerId);
+    List<CompletableFuture<Process>> exits = scheduler.revokeLeasesOfDeadSubmitter(workerId);
+    if (!freeObjects) {
+      if (!exits.isEmpty()) {
+        LOG.info("{} died ({}): {} workers it leased on node {} killed", workerId, reason,
+            exits.size(), nodeId);
+      }
+      return CompletableFuture.completedFuture(0);
+    }
+    LOG.info("{} died ({}): {} workers it leased on node {} killed; its objects here are"
+        + " deleted once they exited", workerId, reason, exits.size(), nodeId);
     return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
         .completeOnTimeout(null, EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApplyAsync(done -> deleteOwnedBy(owner, driverWorkerId), executor);
+        .thenApplyAsync(done -> deleteOwnedBy(owner, workerId), executor);
   }
 
-  private int deleteOwnedBy(long owner, String driverWorkerId) {
+  private int deleteOwnedBy(long owner, String ownerWorkerId) {
     int deleted = 0;
     List<ObjectInfo> objects;
     try {
@@ -86,14 +94,14 @@ final class DeadDriverCleanup {
         store.delete(info.id());
         deleted++;
       } catch (StoreException e) {
-        // Gone meanwhile, or still being created by a process that is not the driver's.
-        LOG.debug("object {} of dead driver {} not deleted: {}", info.id(), driverWorkerId,
+        // Gone meanwhile, or still being created by a process that is not the owner's.
+        LOG.debug("object {} of dead owner {} not deleted: {}", info.id(), ownerWorkerId,
             e.toString());
       }
     }
     if (deleted > 0) {
-      LOG.info("deleted {} objects of dead driver {} from the store of node {}", deleted,
-          driverWorkerId, nodeId);
+      LOG.info("deleted {} objects of dead owner {} from the store of node {}", deleted,
+          ownerWorkerId, nodeId);
     }
     return deleted;
   }
