@@ -2,6 +2,7 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.ActorState;
+import dev.prism.runtime.rpc.InfeasibleDemand;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.PlacementGroupInfo;
 import dev.prism.runtime.rpc.PlacementGroupState;
@@ -20,7 +21,9 @@ import java.util.TreeSet;
 /**
  * What {@code prism status} prints, from the GCS's tables: the nodes (id, address, alive or dead
  * with the reason, resources used / total), the cluster's resources (used / total over alive
- * nodes), and the actors (id, class, name, state, node, restarts, death cause). A pure function
+ * nodes), the infeasible demands (resource shapes that tasks or actors wait for and no node can
+ * ever fit, as the nodes reported them), and the actors (id, class, name, state, node, restarts,
+ * death cause). A pure function
  * of the tables, so it is tested without a cluster.
  */
 final class StatusReport {
@@ -44,10 +47,47 @@ final class StatusReport {
     out.append('\n');
     resourcesSection(out, nodes);
     out.append('\n');
+    infeasibleSection(out, nodes);
+    out.append('\n');
     actorsSection(out, actors);
     out.append('\n');
     placementGroupsSection(out, groups);
     return out.toString();
+  }
+
+  /**
+   * The resource shapes that tasks or actors wait for and no node can ever fit, as the alive
+   * nodes reported them (a shape asked of several nodes is one row).
+   */
+  private static void infeasibleSection(StringBuilder out, List<NodeInfo> nodes) {
+    Map<ResourceAmounts, List<InfeasibleDemand>> byShape = new java.util.LinkedHashMap<>();
+    Map<ResourceAmounts, List<String>> askedOf = new java.util.LinkedHashMap<>();
+    for (NodeInfo n : nodes) {
+      if (!n.getAlive()) {
+        continue;
+      }
+      for (InfeasibleDemand d : n.getInfeasibleDemandsList()) {
+        byShape.computeIfAbsent(d.getResources(), k -> new ArrayList<>()).add(d);
+        askedOf.computeIfAbsent(d.getResources(), k -> new ArrayList<>()).add(n.getNodeId());
+      }
+    }
+    out.append("Infeasible demands (no node can run them; they wait for one that can): ")
+        .append(byShape.size()).append('\n');
+    if (byShape.isEmpty()) {
+      out.append("  (none)\n");
+      return;
+    }
+    Table t = new Table("RESOURCES", "SUBMITTERS", "ASKED OF NODE", "REASON");
+    byShape.forEach((shape, demands) -> {
+      List<String> parts = new ArrayList<>();
+      for (String name : ordered(shape.getAmountsMap().keySet())) {
+        parts.add(name + " " + amount(name, shape.getAmountsMap().get(name)));
+      }
+      int submitters = demands.stream().mapToInt(InfeasibleDemand::getSubmitters).sum();
+      t.row("{" + String.join(", ", parts) + "}", Integer.toString(submitters),
+          String.join(", ", askedOf.get(shape)), oneLine(demands.getLast().getReason()));
+    });
+    t.appendTo(out);
   }
 
   private static void nodesSection(StringBuilder out, List<NodeInfo> nodes) {

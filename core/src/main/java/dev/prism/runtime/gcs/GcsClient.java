@@ -204,8 +204,24 @@ public final class GcsClient implements AutoCloseable {
    *     {@code FAILED_PRECONDITION} if it was declared dead
    */
   public List<NodeInfo> reportResources(String nodeId, ResourceAmounts available) {
+    return reportResources(nodeId, available, List.of());
+  }
+
+  /**
+   * Reports a node's available resources and the resource shapes it answered infeasible
+   * recently (they replace what it reported before), and returns the cluster view.
+   *
+   * @param nodeId the reporting node
+   * @param available what it has available now
+   * @param infeasible the shapes no node of the cluster can fit that it was asked for recently
+   * @return every node, alive and dead
+   * @throws GcsException if the call fails (NOT_FOUND: the node is not registered)
+   */
+  public List<NodeInfo> reportResources(String nodeId, ResourceAmounts available,
+      List<dev.prism.runtime.rpc.InfeasibleDemand> infeasible) {
     return call("ReportResources", s -> s.reportResources(ReportResourcesRequest.newBuilder()
-        .setNodeId(nodeId).setAvailable(available).build()).getNodesList());
+        .setNodeId(nodeId).setAvailable(available).addAllInfeasibleDemands(infeasible).build())
+        .getNodesList());
   }
 
   /**

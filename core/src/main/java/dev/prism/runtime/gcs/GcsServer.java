@@ -94,8 +94,8 @@ public final class GcsServer implements AutoCloseable {
     PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
-    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, config.nodeTimeout(),
-        config.token());
+    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, nodes,
+        config.nodeTimeout(), config.token());
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.host(), config.port()))
         .addService(service)
@@ -118,6 +118,7 @@ public final class GcsServer implements AutoCloseable {
     actors.serveAt(config.host(), server.getPort());
     GcsServer gcs = new GcsServer(config, nodes, service, actors, groups, server, checker);
     gcs.drivers = drivers;
+    service.onWorkerFailure(drivers::workerDied);
     long period = config.healthCheckPeriod().toNanos();
     checker.scheduleWithFixedDelay(gcs::checkQuietly, period, period, TimeUnit.NANOSECONDS);
     RUNNING.put(gcs.address(), gcs);

@@ -67,6 +67,9 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final PlacementGroupManager groups;
   private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
 
+  private volatile java.util.function.Consumer<ReportWorkerFailureRequest> workerFailureListener =
+      failure -> {};
+
   GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors,
       PlacementGroupManager groups) {
     this.nodes = nodes;
@@ -76,6 +79,11 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
     this.groups = groups;
     listeners.add(actors);
     listeners.add(groups);
+  }
+
+  /** Also tells {@code listener} of every worker failure a node reports (after the actors). */
+  void onWorkerFailure(java.util.function.Consumer<ReportWorkerFailureRequest> listener) {
+    workerFailureListener = listener;
   }
 
   void addListener(NodeListener listener) {
@@ -166,7 +174,8 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   @Override
   public void reportResources(
       ReportResourcesRequest request, StreamObserver<ReportResourcesReply> out) {
-    switch (nodes.report(request.getNodeId(), request.getAvailable())) {
+    switch (nodes.report(request.getNodeId(), request.getAvailable(),
+        request.getInfeasibleDemandsList())) {
       case OK -> {
         out.onNext(ReportResourcesReply.newBuilder().addAllNodes(nodes.all()).build());
         out.onCompleted();
@@ -285,6 +294,7 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   public void reportWorkerFailure(ReportWorkerFailureRequest request,
       StreamObserver<ReportWorkerFailureReply> out) {
     actors.workerFailed(request);
+    workerFailureListener.accept(request);
     out.onNext(ReportWorkerFailureReply.getDefaultInstance());
     out.onCompleted();
   }

@@ -71,6 +71,15 @@ final class NodeTable {
 
   /** Records what a node has available, and that it is alive now. */
   synchronized ReportOutcome report(String nodeId, ResourceAmounts available) {
+    return report(nodeId, available, List.of());
+  }
+
+  /**
+   * Records what a node has available and the infeasible demands it saw lately (replacing those
+   * it reported before), and that it is alive now.
+   */
+  synchronized ReportOutcome report(String nodeId, ResourceAmounts available,
+      List<dev.prism.runtime.rpc.InfeasibleDemand> infeasible) {
     Entry e = nodes.get(nodeId);
     if (e == null) {
       return ReportOutcome.UNKNOWN;
@@ -78,7 +87,8 @@ final class NodeTable {
     if (!e.info.getAlive()) {
       return ReportOutcome.DEAD;
     }
-    e.info = e.info.toBuilder().setAvailable(available).build();
+    e.info = e.info.toBuilder().setAvailable(available).clearInfeasibleDemands()
+        .addAllInfeasibleDemands(infeasible).build();
     e.lastSeen = clock.instant();
     return ReportOutcome.OK;
   }

@@ -18,6 +18,7 @@ import dev.prism.scheduler.SchedulingDecision;
 import dev.prism.scheduler.SchedulingPolicy;
 import dev.prism.scheduler.SchedulingRequest;
 import dev.prism.scheduler.SchedulingStrategy;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -249,6 +250,20 @@ final class LeaseDecider {
       }
     }
     return new Decision.Infeasible(reason);
+  }
+
+  /** What each node of the view offers in total, for messages about infeasible requests. */
+  String offers() {
+    List<String> parts = new ArrayList<>();
+    for (NodeResources n : view.nodes()) {
+      if (parts.size() == 8) {
+        parts.add("...");
+        break;
+      }
+      String id = n.id().value();
+      parts.add("node " + id.substring(0, Math.min(8, id.length())) + " " + n.total());
+    }
+    return "the cluster's nodes offer " + String.join("; ", parts);
   }
 
   /** Folds the GCS's view of the cluster into the remote part of the view. */

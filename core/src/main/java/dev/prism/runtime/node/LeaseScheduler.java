@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -57,6 +58,7 @@ final class LeaseScheduler {
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
   private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
   private final BundleReservations bundleReservations = new BundleReservations(this);
+  private final InfeasibleDemands infeasible = new InfeasibleDemands();
   private boolean closed;
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
@@ -110,13 +112,25 @@ final class LeaseScheduler {
             + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
             + "; give each lease request a fresh id"));
       } else {
-        switch (decider.decide(lease, queuedSameShape(demand))) {
+        LeaseDecider.Decision decision = decider.decide(lease, queuedSameShape(demand));
+        if (!(decision instanceof LeaseDecider.Decision.Infeasible)
+            && infeasible.clear(request.getResources())) {
+          resourcesChanged.run();
+        }
+        switch (decision) {
           case LeaseDecider.Decision.Local l -> grantLocal(lease, tryAllocate(lease).orElseThrow(), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
           case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
               LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
-          case LeaseDecider.Decision.Infeasible i -> after.add(() -> Lease.send(reply,
-              LeaseReply.newBuilder().setInfeasible(i.reason()).build()));
+          case LeaseDecider.Decision.Infeasible i -> {
+            String why = i.reason() + "; " + decider.offers();
+            if (lease.bundle == null
+                && infeasible.record(request, why, System.nanoTime())) {
+              resourcesChanged.run();
+            }
+            after.add(() -> Lease.send(reply,
+                LeaseReply.newBuilder().setInfeasible(why).build()));
+          }
         }
       }
     }
@@ -623,8 +637,12 @@ final class LeaseScheduler {
     run(after);
   }
 
-  /** The submitter of some leases died: the leases end and their workers are killed. */
-  private void revokeLeasesOf(String submitterWorkerId, List<Runnable> after) {
+  /**
+   * The submitter of some leases died: the leases end and their workers are killed. Returns the
+   * workers killed (those whose processes were started).
+   */
+  private List<WorkerHandle> revokeLeasesOf(String submitterWorkerId, List<Runnable> after) {
+    List<WorkerHandle> killed = new ArrayList<>();
     for (Lease l : new ArrayList<>(leases.values())) {
       if (!l.submitterWorkerId().equals(submitterWorkerId)) {
         continue;
@@ -635,10 +653,35 @@ final class LeaseScheduler {
         forget(l);
         LOG.info("the submitter of lease {} died; killing its {}", l.hexId(), w);
         retire(w, after, WorkerFailureReporter.killedSubmitterDied(submitterWorkerId));
+        killed.add(w);
       } else if (abandon(l)) {
         after.add(() -> l.reject("its submitter " + submitterWorkerId + " died"));
       }
     }
+    return killed;
+  }
+
+  /**
+   * A submitter that is not one of this node's workers died (the GCS found a driver dead): its
+   * leases here end as a dead local worker's do. Returns the exits of the workers killed, so
+   * that what they stored can be cleaned up once they are gone.
+   */
+  List<CompletableFuture<Process>> revokeLeasesOfDeadSubmitter(String submitterWorkerId) {
+    List<Runnable> after = new ArrayList<>();
+    List<CompletableFuture<Process>> exits = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return exits;
+      }
+      for (WorkerHandle w : revokeLeasesOf(submitterWorkerId, after)) {
+        if (w.process != null) {
+          exits.add(w.process.onExit());
+        }
+      }
+      dispatch(after);
+    }
+    run(after);
+    return exits;
   }
 
   /** Stops idle workers beyond the prestarted ones that have been idle too long. */
@@ -662,6 +705,11 @@ final class LeaseScheduler {
   /** Folds the GCS's view of the cluster into the remote part of the local view. */
   synchronized void updateClusterView(List<NodeInfo> nodes) {
     decider.update(nodes);
+  }
+
+  /** The resource shapes answered infeasible recently (see {@link InfeasibleDemands}). */
+  List<dev.prism.runtime.rpc.InfeasibleDemand> infeasibleDemands() {
+    return infeasible.current(System.nanoTime());
   }
 
   synchronized int knownNodes() {

@@ -120,6 +120,7 @@ public final class NodeManager implements AutoCloseable {
   private final WorkerFailureReporter failures;
   private final NodeDirectory directory;
   private final ObjectManager objects;
+  private final DeadOwnerCleanup deadOwners;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Server server;
   private int port;
@@ -138,7 +139,7 @@ public final class NodeManager implements AutoCloseable {
       return t;
     });
     this.events = new WorkerEvents();
-    this.stopper = new WorkerStopper(config.workerExitGrace(), timer);
+    this.stopper = new WorkerStopper(config.workerExitGrace(), timer, config.token());
     WorkerLauncher launcher =
         new WorkerLauncher(config, this::address, store.socketPath().toString());
     this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress(),
@@ -151,6 +152,7 @@ public final class NodeManager implements AutoCloseable {
     });
     this.objects = new ObjectManager(config.nodeId(), StoreClient.connect(store.socketPath()),
         directory, ObjectManager.DEFAULT_CHUNK_SIZE, config.token());
+    this.deadOwners = new DeadOwnerCleanup(config.nodeId(), scheduler, store, timer);
   }
 
   /**
@@ -210,7 +212,7 @@ public final class NodeManager implements AutoCloseable {
 
   private void startServices() {
     server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-        .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply))
+        .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
         .addService(objects)
         .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
         .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
@@ -280,6 +282,7 @@ public final class NodeManager implements AutoCloseable {
         .setAvailable(Protos.toProto(scheduler.available()))
         .putAllLabels(spec.labels())
         .setAlive(true)
+        .addAllInfeasibleDemands(scheduler.infeasibleDemands())
         .build();
   }
 

@@ -1,5 +1,7 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.rpc.CleanUpDeadOwnerReply;
+import dev.prism.runtime.rpc.CleanUpDeadOwnerRequest;
 import dev.prism.runtime.rpc.CommitBundlesReply;
 import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
@@ -28,10 +30,13 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
 
   private final LeaseScheduler scheduler;
   private final Supplier<GetNodeInfoReply> nodeInfo;
+  private final DeadOwnerCleanup deadOwners;
 
-  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo) {
+  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo,
+      DeadOwnerCleanup deadOwners) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
+    this.deadOwners = deadOwners;
   }
 
   @Override
@@ -121,6 +126,19 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
     }
     scheduler.returnBundles(request.getBundlesList(), request.getReason());
     out.onNext(ReturnBundlesReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void cleanUpDeadOwner(CleanUpDeadOwnerRequest request,
+      StreamObserver<CleanUpDeadOwnerReply> out) {
+    try {
+      deadOwners.ownerDied(request.getWorkerId(), request.getFreeObjects(), request.getReason());
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(CleanUpDeadOwnerReply.getDefaultInstance());
     out.onCompleted();
   }
 

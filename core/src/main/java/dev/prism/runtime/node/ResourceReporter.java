@@ -78,7 +78,8 @@ final class ResourceReporter {
     pending.set(false);
     NodeInfo node = self.get();
     try {
-      viewSink.accept(gcs.reportResources(node.getNodeId(), available.get()));
+      viewSink.accept(gcs.reportResources(node.getNodeId(), available.get(),
+          node.getInfeasibleDemandsList()));
       if (failures > 0) {
         LOG.info("resource reports to the GCS at {} work again", gcs.address());
       }

@@ -29,10 +29,13 @@ final class WorkerStopper {
 
   private final Duration grace;
   private final ScheduledExecutorService timer;
+  private final dev.prism.runtime.security.ClusterToken token;
   /** Workers being stopped or killed whose process has not ended yet. */
   private final Set<WorkerHandle> stopping = ConcurrentHashMap.newKeySet();
 
-  WorkerStopper(Duration grace, ScheduledExecutorService timer) {
+  WorkerStopper(Duration grace, ScheduledExecutorService timer,
+      dev.prism.runtime.security.ClusterToken token) {
+    this.token = token;
     this.grace = grace;
     this.timer = timer;
   }
@@ -157,7 +160,8 @@ final class WorkerStopper {
     synchronized (w) {
       if (w.channel == null) {
         w.channel = Grpc.newChannelBuilderForAddress(w.address.getHost(), w.address.getPort(),
-            InsecureChannelCredentials.create()).build();
+            InsecureChannelCredentials.create())
+            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token)).build();
       }
       channel = w.channel;
     }

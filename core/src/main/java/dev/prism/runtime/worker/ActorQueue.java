@@ -34,6 +34,11 @@ final class ActorQueue {
   private static final Logger LOG = LoggerFactory.getLogger(ActorQueue.class);
   /** How long one long poll of the GCS waits for an actor that is being (re)created. */
   static final long POLL_MILLIS = Long.getLong("prism.actor.pollMs", 30_000);
+  /**
+   * The long poll while the actor waits to be created and no reason was seen yet: short, so an
+   * actor that cannot be placed anywhere is told to the user soon (see {@link #warnIfInfeasible}).
+   */
+  static final long PENDING_POLL_MILLIS = 2_000;
 
   private final ActorSubmitter submitter;
   final ByteString actorId;
@@ -71,6 +76,8 @@ final class ActorQueue {
    * retries) or fail, and with what cause, is settled once the GCS says what happened.
    */
   private final List<PendingTask> limbo = new ArrayList<>();
+  /** Whether the GCS said the actor is infeasible (the user was warned). */
+  private boolean infeasibleSeen;
 
   ActorQueue(ActorSubmitter submitter, ByteString actorId, String display, int maxTaskRetries,
       int maxPendingCalls) {
@@ -143,7 +150,7 @@ final class ActorQueue {
       return;
     }
     if (!polling && !reconnecting && (!unsent.isEmpty() || !limbo.isEmpty())) {
-      poll(POLL_MILLIS);
+      poll(pollMillis());
     }
   }
 
@@ -173,6 +180,25 @@ final class ActorQueue {
       for (Runnable r : after) {
         submitter.later(r);
       }
+    }
+  }
+
+  private long pollMillis() {
+    boolean waitingForCreation = info == null
+        || info.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION;
+    return waitingForCreation && !infeasibleSeen ? Math.min(POLL_MILLIS, PENDING_POLL_MILLIS)
+        : POLL_MILLIS;
+  }
+
+  /** The GCS says the actor cannot be placed on any node: the user is told (once per shape). */
+  private void warnIfInfeasible(ActorInfo actor) {
+    if (actor.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION
+        && actor.getPendingReason().startsWith("infeasible")) {
+      infeasibleSeen = true;
+      String reason = actor.getPendingReason().substring("infeasible".length())
+          .replaceFirst("^:\\s*", "");
+      submitter.tasks().warnInfeasible(actor.getSpec().getResources(), "actor " + display,
+          reason);
     }
   }
 
@@ -221,6 +247,7 @@ final class ActorQueue {
             + " belonged to is gone)", null, after);
       } else {
         ActorInfo n = reply.getActor();
+        warnIfInfeasible(n);
         boolean newer = info == null || n.getVersion() > info.getVersion();
         if (newer) {
           info = n.toBuilder().clearSpec().build();

@@ -404,6 +404,10 @@ public final class ActorSubmitter {
     worker.cancelRemote(target, taskId, false);
   }
 
+  TaskSubmitter tasks() {
+    return tasks;
+  }
+
   GcsServiceGrpc.GcsServiceStub gcs() {
     return GcsServiceGrpc.newStub(gcsChannel);
   }

@@ -59,7 +59,6 @@ final class SchedulingQueue {
   private final List<Lease> leases = new ArrayList<>();
   private int pendingLeaseRequests;
   private boolean lingerCheckScheduled;
-  private boolean infeasibleReported;
 
   SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, int pipelineDepth) {
     this.submitter = submitter;
@@ -236,21 +235,13 @@ final class SchedulingQueue {
           }
           openStream(lease);
           leases.add(lease);
-          infeasibleReported = false;
           pump();
         }
         case SPILLBACK -> {
           requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
         }
         case INFEASIBLE -> {
-          if (!infeasibleReported) {
-            infeasibleReported = true;
-            String message = "tasks needing " + TaskSubmitter.describe(resources)
-                + " cannot be scheduled: " + reply.getInfeasible() + ". They stay pending"
-                + " until a node that can run them joins the cluster.";
-            LOG.warn(message);
-            System.err.println("prism: warning: " + message);
-          }
+          submitter.warnInfeasible(resources, "tasks", reply.getInfeasible());
           retryLater();
         }
         case REJECTED, RESULT_NOT_SET -> {

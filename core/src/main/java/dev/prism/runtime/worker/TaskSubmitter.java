@@ -43,6 +43,9 @@ final class TaskSubmitter {
    */
   private final ConcurrentHashMap<ObjectId, PendingTask> lineage = new ConcurrentHashMap<>();
 
+  /** The resource shapes the user was already warned cannot be scheduled anywhere. */
+  private final java.util.Set<ResourceAmounts> infeasibleWarned = ConcurrentHashMap.newKeySet();
+
   TaskSubmitter(CoreWorker worker, int pipelineDepth) {
     this.worker = worker;
     this.pipelineDepth = pipelineDepth;
@@ -414,6 +417,25 @@ final class TaskSubmitter {
 
   int pendingCount() {
     return pending.size();
+  }
+
+  /**
+   * Warns the user, once per resource shape in this process (in the log and on standard error,
+   * so it is seen), that tasks or actors needing it cannot be scheduled on any node of the
+   * cluster; they keep waiting for a node that can run them.
+   *
+   * @param resources the shape asked for
+   * @param what what waits, e.g. {@code tasks} or {@code actor Counter}
+   * @param reason the node manager's answer: why no node fits, and what the nodes offer
+   */
+  void warnInfeasible(ResourceAmounts resources, String what, String reason) {
+    if (!infeasibleWarned.add(resources)) {
+      return;
+    }
+    String message = what + " needing " + describe(resources) + " cannot be scheduled: "
+        + reason + ". Pending until a node that can run it joins the cluster.";
+    org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class).warn(message);
+    System.err.println("prism: warning: " + message);
   }
 
   // --- what the scheduling queues need from the process ---

@@ -97,4 +97,30 @@ class CliStatusReportTest {
         .contains("trainers").contains("SPREAD").contains("CPU 1").contains("node-a")
         .contains("(pending: infeasible: needs 3 nodes)");
   }
+
+  @Test
+  void infeasibleDemandsAreListedOncePerShapeFromAliveNodes() {
+    dev.prism.runtime.rpc.InfeasibleDemand gpus = dev.prism.runtime.rpc.InfeasibleDemand
+        .newBuilder().setResources(amounts(Map.of("GPU", 8.0))).setSubmitters(1)
+        .setReason("{GPU=8} is infeasible on 2 node(s): GPU needs 8 but the largest node total"
+            + " is 0; the cluster's nodes offer node aaaa {CPU=2}")
+        .build();
+    NodeInfo a = node("aaaa", 1001, true, "", Map.of("CPU", 2.0), Map.of("CPU", 2.0)).toBuilder()
+        .addInfeasibleDemands(gpus).build();
+    NodeInfo b = node("bbbb", 1002, true, "", Map.of("CPU", 2.0), Map.of("CPU", 2.0)).toBuilder()
+        .addInfeasibleDemands(gpus.toBuilder().setSubmitters(2)).build();
+    NodeInfo dead = node("cccc", 1003, false, "gone", Map.of("CPU", 2.0), Map.of("CPU", 2.0))
+        .toBuilder().addInfeasibleDemands(gpus.toBuilder()
+            .setResources(amounts(Map.of("special", 1.0)))).build();
+    String text = StatusReport.render("h:1", List.of(a, b, dead), List.of(), List.of());
+    List<String> rows = text.lines().filter(l -> l.trim().startsWith("{")).toList();
+    assertThat(rows).as("one row per shape, dead nodes left out").hasSize(1);
+    assertThat(rows.getFirst()).contains("{GPU 8}").contains("3").contains("aaaa, bbbb")
+        .contains("GPU needs 8 but the largest node total is 0")
+        .contains("the cluster's nodes offer node aaaa {CPU=2}");
+    assertThat(text).contains("Infeasible demands (no node can run them; they wait for one that"
+        + " can): 1");
+    assertThat(StatusReport.render("h:1", List.of(), List.of(), List.of()))
+        .contains("Infeasible demands (no node can run them; they wait for one that can): 0");
+  }
 }

@@ -1,0 +1,76 @@
+package dev.prism.runtime.node;
+
+import dev.prism.runtime.rpc.InfeasibleDemand;
+import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The lease requests this node answered infeasible recently, by resource shape, for the GCS (and
+ * so {@code prism status}) to show what waits for a node that can run it. Submitters retry an
+ * infeasible request every second or so while their tasks or actors wait, so a shape is listed
+ * while some submitter asked for it within the {@link #WINDOW}, and dropped at once when a
+ * request of that shape is no longer infeasible (a node that fits it joined). Thread safe.
+ */
+final class InfeasibleDemands {
+
+  /** How long a submitter's infeasible request counts after it was answered. */
+  static final Duration WINDOW = Duration.ofSeconds(10);
+
+  private static final class Shape {
+    final Map<String, Long> lastAsked = new HashMap<>();
+    String reason;
+  }
+
+  private final Map<ResourceAmounts, Shape> shapes = new LinkedHashMap<>();
+
+  /**
+   * Records an infeasible answer.
+   *
+   * @return true when the shape was not listed before (worth reporting soon)
+   */
+  synchronized boolean record(LeaseRequest request, String reason, long nowNanos) {
+    Shape s = shapes.get(request.getResources());
+    boolean added = s == null;
+    if (added) {
+      s = new Shape();
+      shapes.put(request.getResources(), s);
+    }
+    s.reason = reason;
+    var submitter = request.getSubmitter();
+    s.lastAsked.put(submitter.getHost() + ":" + submitter.getPort() + "/"
+        + submitter.getWorkerId(), nowNanos);
+    return added;
+  }
+
+  /**
+   * A request of this shape was decided otherwise (granted, queued or spilled): it is feasible.
+   *
+   * @return true when the shape was listed
+   */
+  synchronized boolean clear(ResourceAmounts resources) {
+    return !shapes.isEmpty() && shapes.remove(resources) != null;
+  }
+
+  /** The shapes asked for within the window, oldest shape first. */
+  synchronized List<InfeasibleDemand> current(long nowNanos) {
+    List<InfeasibleDemand> out = new ArrayList<>();
+    var it = shapes.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      e.getValue().lastAsked.values().removeIf(t -> nowNanos - t > WINDOW.toNanos());
+      if (e.getValue().lastAsked.isEmpty()) {
+        it.remove();
+        continue;
+      }
+      out.add(InfeasibleDemand.newBuilder().setResources(e.getKey())
+          .setSubmitters(e.getValue().lastAsked.size()).setReason(e.getValue().reason).build());
+    }
+    return out;
+  }
+}
