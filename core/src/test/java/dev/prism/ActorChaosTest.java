@@ -217,4 +217,92 @@ class ActorChaosTest {
       s.handle().kill();
     }
   }
+
+  @Test
+  void killsThatAlsoHitRestartingProcessesNeverHangACall() throws Exception {
+    long started = System.nanoTime();
+    List<ActorHandle<Identity>> actors = new ArrayList<>();
+    for (int a = 0; a < 3; a++) {
+      actors.add(Prism.actor(Identity::new, "r" + a).setMaxRestarts(100).setMaxTaskRetries(-1)
+          .remote());
+    }
+    for (ActorHandle<Identity> h : actors) {
+      Prism.get(h.task(Identity::call, 0, 0).remote(), WAIT);
+    }
+    int calls = 0;
+    int kills;
+    try (Chaos.Monkey monkey = new Chaos.Monkey("any-worker", 8, 100, 400,
+        () -> Chaos.any(Chaos.aliveWorkers()))) {
+      while (!monkey.done()) {
+        List<ObjectRef<String>> refs = new ArrayList<>();
+        for (int a = 0; a < actors.size(); a++) {
+          refs.add(actors.get(a).task(Identity::call, 0, calls).remote());
+        }
+        List<String> got = Prism.get(refs, WAIT);
+        for (int a = 0; a < actors.size(); a++) {
+          assertThat(Reply.parse(got.get(a)).actor()).isEqualTo("r" + a);
+        }
+        calls++;
+      }
+      kills = monkey.kills();
+    }
+    System.out.printf("actor chaos, any worker: %d kills, %d rounds, %d ms%n", kills, calls,
+        (System.nanoTime() - started) / 1_000_000);
+    for (ActorHandle<Identity> h : actors) {
+      assertThat(Reply.parse(Prism.get(h.task(Identity::call, 0, -1).remote(), WAIT)).actor())
+          .isNotNull();
+      h.kill();
+    }
+  }
+
+  /**
+   * A driver in its own JVM whose actor long polls end after 20 ms (as if the GCS heard of a
+   * death late, so the caller first waits for the old instance's channel): kills its actor with kill -9, calls it, prints what came back.
+   */
+  public static final class LateNewsDriver {
+    public static void main(String[] args) throws Exception {
+      Prism.init(ClusterFixture.small().build());
+      try {
+        ActorHandle<Identity> h = Prism.actor(Identity::new, "late").setMaxRestarts(3)
+            .setMaxTaskRetries(-1).remote();
+        for (int round = 0; round < 3; round++) {
+          Reply before = Reply.parse(Prism.get(h.task(Identity::call, 0, 2 * round).remote(),
+              WAIT));
+          Chaos.kill9(before.pid());
+          Reply after = Reply.parse(Prism.get(h.task(Identity::call, 0, 2 * round + 1)
+              .remote(), Duration.ofSeconds(60)));
+          System.out.println("restarted " + before.pid() + " -> " + after.pid());
+        }
+        System.out.println("late news: ok");
+      } catch (RuntimeException e) {
+        System.out.println("late news: " + e);
+      } finally {
+        ClusterFixture.shutdownAndCheck();
+      }
+      System.exit(0);
+    }
+  }
+
+  /**
+   * The caller learns of the death only after it started waiting for the dead instance's
+   * channel to come back: once the GCS reports the restarted instance, its calls go there
+   * (they used to wait forever for the old channel).
+   */
+  @Test
+  void aCallerThatHearsOfARestartLateStillReachesTheNewInstance(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    List<String> command = new ArrayList<>(ClusterFixture.javaCommand(LateNewsDriver.class));
+    command.add(1, "-Dprism.actor.pollMs=20");
+    command.add(1, "-Dorg.slf4j.simpleLogger.log.dev.prism.runtime.worker.ActorQueue=debug");
+    java.nio.file.Path log = dir.resolve("driver.log");
+    Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try {
+      assertThat(driver.waitFor(200, TimeUnit.SECONDS)).as("the driver finished").isTrue();
+    } finally {
+      driver.destroyForcibly();
+    }
+    String out = java.nio.file.Files.readString(log);
+    assertThat(out).as(out).contains("late news: ok");
+  }
 }
