@@ -27,9 +27,7 @@ class ActorRestartTest {
   }
 
   static void kill9(long pid) {
-    ProcessHandle p = ProcessHandle.of(pid).orElseThrow();
-    p.destroyForcibly();
-    Awaitility.await("process " + pid + " dies").atMost(WAIT).until(() -> !p.isAlive());
+    Chaos.kill9(pid);
   }
 
   @Test

@@ -49,6 +49,24 @@ final class ClusterFixture {
         .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
   }
 
+  /** A GCS that declares a silent node dead within seconds (for node-loss tests). */
+  static dev.prism.runtime.gcs.GcsConfig quickNodeLoss() {
+    return dev.prism.runtime.gcs.GcsConfig.builder().nodeTimeout(Duration.ofSeconds(3))
+        .healthCheckPeriod(Duration.ofMillis(500)).build();
+  }
+
+  /**
+   * Starts a node process joining the cluster at {@code gcsAddress} the way
+   * {@code prism start --address} does (2 CPUs, a 128 MiB store, its session under
+   * {@code tempDir}), and waits until it is ready.
+   */
+  static dev.prism.runtime.cli.NodeLauncher.Started launchNode(String gcsAddress,
+      Path tempDir) {
+    return dev.prism.runtime.cli.NodeLauncher.launch(dev.prism.runtime.cli.StartOptions.parse(
+        List.of("--address", gcsAddress, "--num-cpus", "2", "--object-store-memory", "128m",
+            "--temp-dir", tempDir.toString())));
+  }
+
   /** The command line of a child JVM running {@code main} on this JVM's class path and flags. */
   static List<String> javaCommand(Class<?> main, String... args) {
     List<String> command = new java.util.ArrayList<>();

@@ -3,10 +3,7 @@ package dev.prism;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.prism.runtime.cli.NodeLauncher;
-import dev.prism.runtime.cli.StartOptions;
 import dev.prism.runtime.cluster.EmbeddedCluster;
-import dev.prism.runtime.gcs.GcsConfig;
-import dev.prism.runtime.node.NodeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,17 +30,11 @@ class NodeKillTest {
 
   @Test
   void tasksAndActorsSurviveTheKillOfTheirNode(@TempDir Path dir) throws Exception {
-    EmbeddedCluster cluster = EmbeddedCluster.start(
-        GcsConfig.builder().nodeTimeout(Duration.ofSeconds(3))
-            .healthCheckPeriod(Duration.ofMillis(500)).build(),
-        NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20).prestartWorkers(1)
-            .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1")).build());
+    EmbeddedCluster cluster = EmbeddedCluster.start(ClusterFixture.quickNodeLoss(),
+        ClusterFixture.smallNode().build());
     long victimPid = -1;
     try {
-      NodeLauncher.Started victim = NodeLauncher.launch(StartOptions.parse(List.of(
-          "--address", cluster.gcsAddress(), "--num-cpus", "2", "--object-store-memory", "128m",
-          "--temp-dir", dir.toString())));
+      NodeLauncher.Started victim = ClusterFixture.launchNode(cluster.gcsAddress(), dir);
       victimPid = victim.record().pid();
       String victimNode = victim.record().nodeId();
       Awaitility.await("the head knows the new node").atMost(WAIT)

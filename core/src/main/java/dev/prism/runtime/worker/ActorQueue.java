@@ -63,6 +63,8 @@ final class ActorQueue {
   private boolean polling;
   /** Waiting for the channel to the same instance to be ready again after a break. */
   private boolean reconnecting;
+  /** Which wait for a channel is current; a wait that was given up ignores its wake-up. */
+  private long reconnectEpoch;
   private boolean waitingOnHead;
   private long nextSequence;
   private boolean dead;
@@ -251,6 +253,9 @@ final class ActorQueue {
         boolean newer = info == null || n.getVersion() > info.getVersion();
         if (newer) {
           info = n.toBuilder().clearSpec().build();
+          // Whatever happened to the instance being waited for, it is news: stop waiting for
+          // its channel (a restarted actor is connected to at once, a restarting one polled).
+          reconnecting = false;
         }
         switch (info.getState()) {
           case ALIVE -> {
@@ -305,13 +310,18 @@ final class ActorQueue {
       }, 200);
       return;
     }
+    long epoch = ++reconnectEpoch;
     channel.notifyWhenStateChanged(state, () -> submitter.later(() -> {
       synchronized (this) {
+        if (!reconnecting || epoch != reconnectEpoch) {
+          return;  // given up: the GCS reported a newer instance meanwhile
+        }
         reconnecting = false;
         if (!dead && conn == null && info != null && info.getAddress().equals(address)) {
           reconnectWhenReady(address);
-          pump();
         }
+        // Otherwise the actor moved on: pump connects to it or asks the GCS again.
+        pump();
       }
     }));
     if (!polling) {

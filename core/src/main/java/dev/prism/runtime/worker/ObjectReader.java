@@ -124,8 +124,23 @@ final class ObjectReader {
     return done;
   }
 
-  /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
+  /**
+   * Gets the value of a task argument passed by reference (no timeout: the task waits). A wait
+   * that lasts (a borrowed value, one rebuilt from lineage) lends the task's CPU like a get
+   * inside the task: the tasks that rebuild it may need that CPU.
+   */
   Object getForArgument(ObjectRefProto proto) {
+    boolean blocking = notices.enterBlocking();
+    try {
+      return readArgument(proto);
+    } finally {
+      if (blocking) {
+        notices.exitBlocking();
+      }
+    }
+  }
+
+  private Object readArgument(ObjectRefProto proto) {
     ObjectId id = Ids.objectId(proto);
     CompletableFuture<StoredValue> slot = worker.memory().find(id);
     StoredValue value;
