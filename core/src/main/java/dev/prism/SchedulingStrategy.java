@@ -54,8 +54,10 @@ public final class SchedulingStrategy {
 
   /**
    * Runs on one node (Ray's {@code NodeAffinitySchedulingStrategy}). Hard affinity waits for
-   * that node (and fails at once if it is unknown or dead); soft affinity runs elsewhere when it
-   * cannot.
+   * that node; while it is unknown or dead, or can never fit the request, the request is
+   * infeasible: the driver warns once, {@code prism status} lists it, and the task stays pending
+   * until the node is there or the task is cancelled (unlike Ray, which fails it). Soft affinity
+   * runs elsewhere when that node cannot.
    *
    * @param nodeId the node's id (see {@link RuntimeContext#nodeId()})
    * @param soft whether another node may be used when that one cannot run it
