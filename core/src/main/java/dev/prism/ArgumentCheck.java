@@ -14,8 +14,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ArgumentCheck {
 
-  /** Parameter types per method; an empty entry when they cannot be loaded here. */
-  private static final Map<FunctionDescriptor, Class<?>[]> PARAMETERS = new ConcurrentHashMap<>();
+  /**
+   * Parameter types per method and class loader (classes of one name from two loaders are
+   * different types); an empty entry when they cannot be loaded here.
+   */
+  private static final Map<Key, Class<?>[]> PARAMETERS = new ConcurrentHashMap<>();
+
+  private record Key(FunctionDescriptor function, ClassLoader loader) {}
   private static final Class<?>[] UNKNOWN = new Class<?>[0];
 
   private ArgumentCheck() {}
@@ -27,7 +32,11 @@ final class ArgumentCheck {
    *     parameter's type
    */
   static void check(FunctionDescriptor function, Object[] args) {
-    Class<?>[] params = PARAMETERS.computeIfAbsent(function, ArgumentCheck::load);
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = ArgumentCheck.class.getClassLoader();
+    }
+    Class<?>[] params = PARAMETERS.computeIfAbsent(new Key(function, loader), ArgumentCheck::load);
     if (params == UNKNOWN) {
       return;
     }
@@ -47,7 +56,7 @@ final class ArgumentCheck {
               + function.displayName() + " is null, but its parameter is a " + param.getName()
               + ": give a value");
         }
-      } else if (!accepts(param, arg.getClass())) {
+      } else if (!accepts(param, arg.getClass()) && sameType(param, arg.getClass())) {
         throw new IllegalArgumentException("argument " + i + " of " + function.displayName()
             + " is a " + arg.getClass().getName() + ", but its parameter is a "
             + param.getName() + " (raw types or an unchecked cast hid the mismatch)");
@@ -55,16 +64,28 @@ final class ArgumentCheck {
     }
   }
 
-  private static Class<?>[] load(FunctionDescriptor function) {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    if (loader == null) {
-      loader = ArgumentCheck.class.getClassLoader();
-    }
+  private static Class<?>[] load(Key key) {
     try {
-      return MethodType.fromMethodDescriptorString(function.signature(), loader)
+      return MethodType.fromMethodDescriptorString(key.function().signature(), key.loader())
           .parameterArray();
     } catch (TypeNotPresentException | IllegalArgumentException e) {
       return UNKNOWN; // the remote side reports it
+    }
+  }
+
+  /**
+   * Whether the value's own class loader sees the parameter's type as the same class, so that a
+   * mismatch is real and not two loaders' copies of one type (then the remote side decides).
+   */
+  private static boolean sameType(Class<?> param, Class<?> value) {
+    if (param.isPrimitive() || param.getClassLoader() == null
+        || value.getClassLoader() == null) {
+      return true; // a JDK type on either side: no second copy of it can exist
+    }
+    try {
+      return Class.forName(param.getName(), false, value.getClassLoader()) == param;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
   }
 

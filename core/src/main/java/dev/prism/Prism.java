@@ -130,7 +130,7 @@ public final class Prism extends PrismCalls {
         local.getAddress().getHost() + ":" + local.getAddress().getPort(),
         Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
         TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(),
-        token.orElseThrow().token()));
+        token.orElseThrow(() -> ClusterTokens.missing(root, address)).token()));
   }
 
   /**

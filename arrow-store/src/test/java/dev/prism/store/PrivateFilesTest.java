@@ -52,4 +52,18 @@ class PrivateFilesTest {
   private static String mode(Path p) throws Exception {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
   }
+
+  @Test
+  void aUserWithoutANameStillOwnsItsFiles(@TempDir Path dir) throws Exception {
+    // a container run with an arbitrary uid: the JDK's user.name is "?", the owner's name a number
+    String name = System.getProperty("user.name");
+    System.setProperty("user.name", "?");
+    try {
+      assertThat(dev.prism.store.internal.PrivateFiles.ownedByMe(dir)).isTrue();
+      assertThat(dev.prism.store.internal.PrivateFiles.ownedByMe(Path.of("/"))).as("root's /")
+          .isEqualTo(Files.getAttribute(dir, "unix:uid").equals(0));
+    } finally {
+      System.setProperty("user.name", name);
+    }
+  }
 }

@@ -92,9 +92,41 @@ public final class PrivateFiles {
         .stream().noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
   }
 
-  private static boolean ownedByMe(Path p) throws IOException {
+  /**
+   * Whether this process's user owns a file. Compares numeric user ids where the file system has
+   * them, so it also holds for a user without a name (a container run with an arbitrary uid,
+   * where the JDK's {@code user.name} is "?").
+   *
+   * @param p the file, not followed if a link
+   * @return whether it is ours
+   * @throws IOException if its owner cannot be read
+   */
+  public static boolean ownedByMe(Path p) throws IOException {
+    if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+      Object uid = Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return uid instanceof Integer i && i == MyUid.UID;
+    }
     String me = System.getProperty("user.name");
     return me == null || Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName().equals(me);
+  }
+
+  /** This process's user id, read once (from a file it creates, which it owns). */
+  private static final class MyUid {
+    static final long UID = read();
+
+    private static long read() {
+      try {
+        Path probe = Files.createTempFile("prism-uid-", ".probe");
+        try {
+          return ((Integer) Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+              .longValue();
+        } finally {
+          Files.deleteIfExists(probe);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot find this process's user id", e);
+      }
+    }
   }
 
   private static boolean posix(Path p) {

@@ -22,8 +22,12 @@ import java.util.Optional;
  *   <li>the token of a GCS that this JVM itself serves at that address (an embedded cluster);
  *   <li>the {@code cluster_token} file of the newest session directory on this machine whose
  *       GCS address is the cluster's (the head's session, or that of a node that joined it);
- *   <li>the {@code cluster_token} file of the latest session.
+ *   <li>the {@code cluster_token} file of the newest session whose GCS is the same port on this
+ *       machine under another local name ({@code localhost} for {@code 127.0.0.1}).
  * </ol>
+ *
+ * <p>A token is never sent to an address that no session names as its own cluster: that would
+ * hand this machine's cluster to whoever listens there.
  */
 public final class ClusterTokens {
 
@@ -76,8 +80,41 @@ public final class ClusterTokens {
             "the session file " + s.tokenFile()));
       }
     }
-    return SessionDir.latest(root).map(SessionDir::tokenFile).filter(Files::exists)
-        .map(f -> new Found(ClusterToken.readFrom(f), "the latest session's file " + f));
+    // The same cluster named another way on this machine (localhost vs 127.0.0.1): same port,
+    // both addresses local. A token is never sent to a cluster that is not known to be its own.
+    for (SessionDir s : sessions.reversed()) {
+      if (s.gcsAddress().map(a -> sameLocalCluster(address, a)).orElse(false)
+          && Files.exists(s.tokenFile())) {
+        return Optional.of(new Found(ClusterToken.readFrom(s.tokenFile()),
+            "the session file " + s.tokenFile()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Whether two GCS addresses name the same port on this machine (loopback or own names). */
+  static boolean sameLocalCluster(String a, String b) {
+    int ca = a.lastIndexOf(':');
+    int cb = b.lastIndexOf(':');
+    if (ca <= 0 || cb <= 0 || !a.substring(ca + 1).equals(b.substring(cb + 1))) {
+      return false;
+    }
+    return isLocal(a.substring(0, ca)) && isLocal(b.substring(0, cb));
+  }
+
+  private static boolean isLocal(String host) {
+    String h = host.startsWith("[") && host.endsWith("]")
+        ? host.substring(1, host.length() - 1) : host;
+    if (h.equals("localhost") || h.equals("127.0.0.1") || h.equals("::1")) {
+      return true;
+    }
+    try {
+      java.net.InetAddress address = java.net.InetAddress.getByName(h);
+      return address.isLoopbackAddress()
+          || java.net.NetworkInterface.getByInetAddress(address) != null;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /**

@@ -58,8 +58,10 @@ public final class NodeLauncher {
     try {
       if (options.head()) {
         checkPortFree(options.host().orElse("127.0.0.1"), options.port());
+        // A token given (--token-file, else PRISM_CLUSTER_TOKEN(_FILE), which drivers and
+        // status in this shell would present too), else a new one.
         ClusterToken token = options.tokenFile().map(ClusterToken::readFrom)
-            .orElseGet(ClusterToken::generate);
+            .or(ClusterToken::fromEnvironment).orElseGet(ClusterToken::generate);
         session = SessionDir.create(root, null);
         token.writeTo(session.tokenFile());
       } else {

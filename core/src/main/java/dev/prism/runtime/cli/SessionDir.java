@@ -132,11 +132,11 @@ public record SessionDir(Path path) {
       return;
     }
     try {
-      String owner = Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
-      String me = System.getProperty("user.name");
-      if (me != null && !owner.equals(me)) {
-        throw new IOException(dir + " belongs to " + owner + ", not to " + me
-            + "; remove it, or give another root with --temp-dir");
+      if (!dev.prism.store.internal.PrivateFiles.ownedByMe(dir)) {
+        String owner = Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+        throw new IOException(dir + " belongs to " + owner + ", not to this user ("
+            + System.getProperty("user.name") + "); remove it, or give another root with"
+            + " --temp-dir");
       }
       var perms = Files.getPosixFilePermissions(dir);
       if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP")

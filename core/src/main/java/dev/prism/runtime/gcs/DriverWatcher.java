@@ -121,7 +121,11 @@ final class DriverWatcher implements AutoCloseable {
     CleanUpDeadOwnerRequest request = CleanUpDeadOwnerRequest.newBuilder()
         .setWorkerId(workerId).setFreeObjects(freeObjects).setReason(why).build();
     for (NodeInfo node : nodes.all()) {
-      if (!node.getAlive() || node.getNodeId().equals(skipNode)) {
+      if (!node.getAlive()) {
+        channels.drop(node.getAddress()); // opened for an earlier clean-up; never needed again
+        continue;
+      }
+      if (node.getNodeId().equals(skipNode)) {
         continue;
       }
       NodeManagerServiceGrpc.NodeManagerServiceStub stub;

@@ -74,8 +74,23 @@ final class DeadOwnerCleanup {
         + " deleted once they exited", workerId, reason, exits.size(), nodeId);
     return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
         .completeOnTimeout(null, EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApplyAsync(done -> deleteOwnedBy(owner, workerId), executor);
+        .thenApplyAsync(done -> {
+          // Processes it did not lease can still seal objects in its name after this sweep
+          // (its actors being destroyed, calls in flight, pulls finishing): sweep once more.
+          CompletableFuture.runAsync(() -> {
+            int late = deleteOwnedBy(owner, workerId);
+            if (late > 0) {
+              LOG.info("{} objects of dead owner {} sealed after the first sweep deleted on"
+                  + " node {}", late, workerId, nodeId);
+            }
+          }, CompletableFuture.delayedExecutor(LATE_SWEEP.toMillis(), TimeUnit.MILLISECONDS,
+              executor));
+          return deleteOwnedBy(owner, workerId);
+        }, executor);
   }
+
+  /** When objects of a dead owner are looked for once more, after the first sweep. */
+  static final java.time.Duration LATE_SWEEP = java.time.Duration.ofSeconds(15);
 
   private int deleteOwnedBy(long owner, String ownerWorkerId) {
     int deleted = 0;

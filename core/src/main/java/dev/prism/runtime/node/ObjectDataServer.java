@@ -53,7 +53,13 @@ final class ObjectDataServer implements AutoCloseable {
   /** Bytes in the request after the handshake: object id, offset. */
   static final int REQUEST_BYTES = ObjectId.SIZE + 8;
   /** How long a peer has to send the handshake after connecting. */
-  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * Connections served at once (each holds a thread); more are closed at once, so that peers
+   * without the token cannot exhaust threads by opening idle connections. A node pulls an
+   * object over one connection, so legitimate use stays far below.
+   */
+  static final int MAX_CONNECTIONS = 256;
   /** Bytes in a reply's header: status and total size. */
   static final int REPLY_HEADER_BYTES = 1 + 8;
   /** Reply status: the object's bytes follow. */
@@ -90,6 +96,8 @@ final class ObjectDataServer implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Thread acceptor;
   private final Map<SocketChannel, Thread> connections = new ConcurrentHashMap<>();
+  private final java.util.concurrent.Semaphore slots =
+      new java.util.concurrent.Semaphore(MAX_CONNECTIONS);
   private final AtomicLong served = new AtomicLong();
   private final ClusterToken token;
   private final RefusalLog refusals;
@@ -158,15 +166,44 @@ final class ObjectDataServer implements AutoCloseable {
         }
         continue;
       }
-      Thread t = Thread.ofPlatform().daemon().name("prism-data-send-", served.get())
-          .unstarted(() -> serve(ch));
-      connections.put(ch, t);
-      if (closed) {
+      if (!slots.tryAcquire()) {
+        refusals.refused(peerOf(ch), "a data connection", "already " + MAX_CONNECTIONS
+            + " connections open");
         closeQuietly(ch);
-        connections.remove(ch);
-        return;
+        continue;
       }
-      t.start();
+      try {
+        Thread t = Thread.ofPlatform().daemon().name("prism-data-send-", served.get())
+            .unstarted(() -> {
+              try {
+                serve(ch);
+              } finally {
+                slots.release();
+              }
+            });
+        connections.put(ch, t);
+        if (closed) {
+          closeQuietly(ch);
+          connections.remove(ch);
+          slots.release();
+          return;
+        }
+        t.start();
+      } catch (Throwable e) {
+        // e.g. no thread can be created: drop this connection, keep accepting
+        connections.remove(ch);
+        closeQuietly(ch);
+        slots.release();
+        LOG.warn("node {}: cannot serve an object data connection: {}", nodeId, e.toString());
+      }
+    }
+  }
+
+  private static String peerOf(SocketChannel ch) {
+    try {
+      return String.valueOf(ch.getRemoteAddress());
+    } catch (IOException e) {
+      return "an unknown peer";
     }
   }
 
@@ -279,12 +316,21 @@ final class ObjectDataServer implements AutoCloseable {
     reply(ch, status, 0, message);
     ch.shutdownOutput();
     java.net.Socket socket = ch.socket();
-    socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
+    long deadline = System.nanoTime() + HANDSHAKE_TIMEOUT.toNanos();
     byte[] discard = new byte[256];
     try {
       java.io.InputStream in = socket.getInputStream();
-      for (int i = 0; i < 64 && in.read(discard) >= 0; i++) {
-        // unread: waiting for the client to close after reading the answer
+      for (int i = 0; i < 64; i++) {
+        // unread: waiting (within one deadline) for the client to close after the answer
+        long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+            deadline - System.nanoTime());
+        if (left <= 0) {
+          break;
+        }
+        socket.setSoTimeout((int) left);
+        if (in.read(discard) < 0) {
+          break;
+        }
       }
     } catch (java.net.SocketTimeoutException e) {
       // the client did not close: closing now

@@ -39,6 +39,9 @@ final class ActorQueue {
    * actor that cannot be placed anywhere is told to the user soon (see {@link #warnIfInfeasible}).
    */
   static final long PENDING_POLL_MILLIS = 2_000;
+  /** How many short polls one queue makes while its actor waits for creation. */
+  static final int PENDING_SHORT_POLLS = 15;
+  private int shortPolls;
 
   private final ActorSubmitter submitter;
   final ByteString actorId;
@@ -188,8 +191,13 @@ final class ActorQueue {
   private long pollMillis() {
     boolean waitingForCreation = info == null
         || info.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION;
-    return waitingForCreation && !infeasibleSeen ? Math.min(POLL_MILLIS, PENDING_POLL_MILLIS)
-        : POLL_MILLIS;
+    // Short polls only for the first half minute of a wait: enough to see an infeasible reason
+    // soon, without every actor that waits long for busy resources asking the GCS every 2 s.
+    if (waitingForCreation && !infeasibleSeen && shortPolls < PENDING_SHORT_POLLS) {
+      shortPolls++;
+      return Math.min(POLL_MILLIS, PENDING_POLL_MILLIS);
+    }
+    return POLL_MILLIS;
   }
 
   /** The GCS says the actor cannot be placed on any node: the user is told (once per shape). */

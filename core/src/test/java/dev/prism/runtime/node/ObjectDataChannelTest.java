@@ -24,6 +24,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -239,6 +241,35 @@ class ObjectDataChannelTest {
 
     // The cluster's own pull still works.
     assertThat(fetchOnB(id, nodeA.nodeId()).getPulled()).isTrue();
+    assertSameBytes(id);
+    storeA.delete(id);
+  }
+
+  @Test
+  void idleConnectionsWithoutAHandshakeCannotExhaustTheDataPort() throws Exception {
+    ObjectId id = putPattern(storeA, MIB);
+    int port = nodeA.objectManager().dataPort();
+    List<SocketChannel> idle = new ArrayList<>();
+    try {
+      // Peers without the token holding connections open: each holds a thread, up to the cap.
+      for (int i = 0; i < ObjectDataServer.MAX_CONNECTIONS; i++) {
+        idle.add(SocketChannel.open(new InetSocketAddress(EmbeddedCluster.LOOPBACK, port)));
+      }
+      // One more is closed at once (not queued behind them, no thread made for it).
+      try (SocketChannel extra = SocketChannel.open(
+          new InetSocketAddress(EmbeddedCluster.LOOPBACK, port))) {
+        Awaitility.await("the connection over the cap is closed").atMost(Duration.ofSeconds(30))
+            .until(() -> CompletableFuture.supplyAsync(() -> readAll(extra))
+                .get(30, TimeUnit.SECONDS).length == 0);
+      }
+    } finally {
+      for (SocketChannel ch : idle) {
+        ch.close();
+      }
+    }
+    // Once they are gone, the cluster's own pull works again.
+    Awaitility.await("the node pulls again").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> fetchOnB(id, nodeA.nodeId()).getPulled());
     assertSameBytes(id);
     storeA.delete(id);
   }
