@@ -484,10 +484,12 @@ class WireFuzzTest {
     }
     Awaitility.await("the store forgets dropped clients").atMost(WAIT).untilAsserted(() -> {
       StoreStats now = node().store().stats();
-      assertThat(now.clients()).isEqualTo(before.clients());
+      // Not more clients than before the fuzzing (idle workers may exit meanwhile, taking their
+      // store connections with them), and a connection thread for each of those left only.
+      assertThat(now.clients()).isLessThanOrEqualTo(before.clients());
       assertThat(now.pinnedCount()).isEqualTo(before.pinnedCount());
       assertThat(now.objectCount()).isEqualTo(before.objectCount());
-      assertThat(storeConnectionThreads()).isEqualTo(before.clients());
+      assertThat(storeConnectionThreads()).isEqualTo(now.clients());
     });
     assertThat(node().store().contains(ObjectId.of(fresh))).isFalse();
     checkHealthyAndNothingLeft();
