@@ -11,10 +11,15 @@ import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import dev.prism.store.ObjectId;
+import dev.prism.store.ObjectWriter;
+import dev.prism.store.StoreClient;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -197,5 +202,24 @@ public final class NodeTestSupport {
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     assertThat(ownShmFiles()).as("shared-memory files of this JVM").isEmpty();
     assertThat(ownTmpFiles()).as("store sockets and spill directories of this JVM").isEmpty();
+  }
+
+  /**
+   * Writes a raw object of {@code size} bytes with a position-dependent pattern.
+   *
+   * @param store where to write it
+   * @param size its size in bytes
+   * @return its id
+   */
+  public static ObjectId putPattern(StoreClient store, long size) {
+    ObjectId id = ObjectId.random();
+    try (ObjectWriter w = store.create(id, size)) {
+      MemorySegment s = w.segment();
+      for (long i = 0; i + 8 <= size; i += 8) {
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 0x9E3779B97F4A7C15L);
+      }
+      w.seal();
+    }
+    return id;
   }
 }

@@ -1,5 +1,6 @@
 package dev.prism.runtime.node;
 
+import static dev.prism.runtime.node.NodeTestSupport.putPattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,6 @@ import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
 import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectInfo;
-import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -20,8 +20,6 @@ import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -399,17 +397,5 @@ class ObjectDataChannelTest {
       assertThat(a.segment().mismatch(b.segment())).isEqualTo(-1);
     }
     storeB.delete(id);
-  }
-
-  private static ObjectId putPattern(StoreClient store, long size) {
-    ObjectId id = ObjectId.random();
-    try (ObjectWriter w = store.create(id, size)) {
-      MemorySegment s = w.segment();
-      for (long i = 0; i + 8 <= size; i += 8) {
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 0x9E3779B97F4A7C15L);
-      }
-      w.seal();
-    }
-    return id;
   }
 }

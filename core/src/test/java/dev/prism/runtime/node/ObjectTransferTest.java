@@ -1,5 +1,6 @@
 package dev.prism.runtime.node;
 
+import static dev.prism.runtime.node.NodeTestSupport.putPattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +18,6 @@ import dev.prism.store.CopyKind;
 import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectInfo;
-import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -25,8 +25,6 @@ import io.grpc.StatusRuntimeException;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -315,19 +313,6 @@ class ObjectTransferTest {
   private static FetchObjectReply fetchOnB(ObjectId id, String source) {
     return ObjectManagerServiceGrpc.newBlockingStub(channelB)
         .withDeadlineAfter(60, TimeUnit.SECONDS).fetchObject(request(id, source));
-  }
-
-  /** Writes a raw object of {@code size} bytes with a position-dependent pattern. */
-  private static ObjectId putPattern(StoreClient store, long size) {
-    ObjectId id = ObjectId.random();
-    try (ObjectWriter w = store.create(id, size)) {
-      MemorySegment s = w.segment();
-      for (long i = 0; i + 8 <= size; i += 8) {
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 0x9E3779B97F4A7C15L);
-      }
-      w.seal();
-    }
-    return id;
   }
 
   private static CopyKind copyIn(NodeManager node, ObjectId id) {
