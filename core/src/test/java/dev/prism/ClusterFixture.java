@@ -69,9 +69,15 @@ final class ClusterFixture {
 
   /** The command line of a child JVM running {@code main} on this JVM's class path and flags. */
   static List<String> javaCommand(Class<?> main, String... args) {
+    return javaCommand(List.of(), main, args);
+  }
+
+  /** As {@link #javaCommand(Class, String...)}, with more JVM options for the child. */
+  static List<String> javaCommand(List<String> jvmOptions, Class<?> main, String... args) {
     List<String> command = new java.util.ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.add("-Xmx256m");
+    command.addAll(jvmOptions);
     for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
       if (!flag.isBlank()) {
         command.add(flag);

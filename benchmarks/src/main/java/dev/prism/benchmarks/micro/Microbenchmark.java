@@ -85,12 +85,7 @@ public final class Microbenchmark {
     Prism.init(PrismConfig.builder().objectStoreMemory(4L << 30).build());
     try {
       run(t);
-      // The actor metrics run on a fresh cluster: after the object and task metrics, the first
-      // actor metric hangs in the same cluster (an open lease-accounting defect, see
-      // benchmarks/README.md). Ray's ray_perf runs them in one cluster.
-      Prism.shutdown();
-      Prism.init(PrismConfig.builder().objectStoreMemory(4L << 30).build());
-      ActorMetrics.run(t);
+      ActorMetrics.run(t); // in the same cluster, as Ray's ray_perf does
       PlacementGroupMetrics.run(t, PrismConfig.builder().objectStoreMemory(4L << 30));
     } finally {
       Prism.shutdown();

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs worker launches in parallel (one virtual thread each, tracked so shutdown can wait for
+ * Runs worker launches in parallel (one thread each, tracked so shutdown can wait for
  * them) and delivers worker events to the {@link WorkerListener}s.
  */
 final class WorkerEvents {
@@ -23,10 +23,12 @@ final class WorkerEvents {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerEvents.class);
 
   private final List<WorkerListener> listeners = new CopyOnWriteArrayList<>();
+  // Platform threads: the node's own work must not depend on free virtual-thread carriers,
+  // which code in the same JVM (an embedded cluster's driver) may pin.
   private final ExecutorService launches = Executors.newThreadPerTaskExecutor(
-      Thread.ofVirtual().name("prism-worker-launch-", 0).factory());
+      Thread.ofPlatform().daemon().name("prism-worker-launch-", 0).factory());
   private final ExecutorService exits = Executors.newThreadPerTaskExecutor(
-      Thread.ofVirtual().name("prism-worker-exit-", 0).factory());
+      Thread.ofPlatform().daemon().name("prism-worker-exit-", 0).factory());
   private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
 
   /** Where process exits are handled (they wait briefly for the last output). */

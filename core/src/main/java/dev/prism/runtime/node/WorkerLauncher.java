@@ -22,6 +22,9 @@ final class WorkerLauncher {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
 
+  /** The stack of an output reader: it only reads lines and hands them to the log sink. */
+  private static final long READER_STACK_BYTES = 256 * 1024;
+
   /** The node manager's {@code host:port}. */
   static final String ENV_NODE_MANAGER_ADDRESS = "PRISM_NODE_MANAGER_ADDRESS";
   /** The GCS {@code host:port}; empty for a node without a GCS. */
@@ -110,7 +113,11 @@ final class WorkerLauncher {
   private Thread pump(WorkerHandle worker, long pid, InputStream in, WorkerLogSink.Stream stream) {
     WorkerLogSink sink = config.logSink();
     String name = "prism-worker-" + pid + "-" + stream.name().toLowerCase(Locale.ROOT);
-    return Thread.ofVirtual().name(name).start(() -> {
+    // A platform thread, not a virtual one: a blocking read of a pipe pins its carrier, and with
+    // two readers per worker the virtual-thread scheduler's few carriers (one per core) were all
+    // pinned by idle workers' readers, so worker launches, which run on virtual threads too,
+    // never ran and leases waited for workers forever.
+    return Thread.ofPlatform().daemon().stackSize(READER_STACK_BYTES).name(name).start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
