@@ -59,6 +59,7 @@ final class LeaseScheduler {
   private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
   private final BundleReservations bundleReservations = new BundleReservations(this);
   private final InfeasibleDemands infeasible = new InfeasibleDemands();
+  private long leasesGranted;
   private boolean closed;
 
   LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
@@ -191,6 +192,7 @@ final class LeaseScheduler {
       return;
     }
     lease.state = Lease.State.GRANTED;
+    leasesGranted++;
     lease.worker = w;
     w.state = WorkerInfo.State.LEASED;
     w.lease = lease;
@@ -710,6 +712,10 @@ final class LeaseScheduler {
   /** The resource shapes answered infeasible recently (see {@link InfeasibleDemands}). */
   List<dev.prism.runtime.rpc.InfeasibleDemand> infeasibleDemands() {
     return infeasible.current(System.nanoTime());
+  }
+
+  synchronized long leasesGranted() {
+    return leasesGranted;
   }
 
   synchronized int knownNodes() {

@@ -411,6 +411,15 @@ public final class NodeManager implements AutoCloseable {
   }
 
   /**
+   * How many leases this node has granted since it started (a worker handed to a request).
+   *
+   * @return the count
+   */
+  public long leasesGranted() {
+    return scheduler.leasesGranted();
+  }
+
+  /**
    * How many live nodes this node's scheduler knows (itself included), from its last report to
    * the GCS: a node that just joined is known to the others after their next report.
    *

@@ -15,8 +15,13 @@ import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -58,6 +63,13 @@ final class SchedulingQueue {
   private final ArrayDeque<PendingTask> queue = new ArrayDeque<>();
   private final List<Lease> leases = new ArrayList<>();
   private int pendingLeaseRequests;
+  /** Lease requests sent and not answered yet: lease id to the node manager asked. */
+  private final Map<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> outstanding =
+      new HashMap<>();
+  /** Requests withdrawn because no task needed them any more, whose answer has not come. */
+  private final Set<ByteString> withdrawn = new HashSet<>();
+  /** When the queue was last seen empty with requests outstanding (0: not empty). */
+  private long queueEmptySinceNanos;
   private boolean lingerCheckScheduled;
 
   SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, int pipelineDepth) {
@@ -128,6 +140,21 @@ final class SchedulingQueue {
 
   private void returnIdleLeases(long now) {
     boolean anyLingering = false;
+    if (!queue.isEmpty()) {
+      queueEmptySinceNanos = 0;
+    } else if (!outstanding.isEmpty()) {
+      // Withdrawn once the queue stayed empty a linger long (a submitter adding tasks about as
+      // fast as its workers take them empties the queue between two tasks: no churn of
+      // requests then), or at once when a lease goes back for want of tasks (below).
+      if (queueEmptySinceNanos == 0) {
+        queueEmptySinceNanos = now;
+      }
+      if (now - queueEmptySinceNanos >= LINGER_NANOS) {
+        withdrawOutstanding();
+      } else {
+        anyLingering = true;
+      }
+    }
     for (Iterator<Lease> it = leases.iterator(); it.hasNext(); ) {
       Lease lease = it.next();
       if (!lease.inflight.isEmpty()) {
@@ -136,6 +163,9 @@ final class SchedulingQueue {
       boolean expired = now - lease.grantedAtNanos > MAX_HOLD_NANOS;
       if (queue.isEmpty() || expired) {
         if (expired || now - lease.idleSinceNanos >= LINGER_NANOS) {
+          if (queue.isEmpty()) {
+            withdrawOutstanding();
+          }
           it.remove();
           close(lease, false);
         } else {
@@ -166,8 +196,17 @@ final class SchedulingQueue {
         LOG.debug("closing the push stream of {} failed", lease, e);
       }
     }
-    lease.grantor.returnWorkerLease(ReturnLeaseRequest.newBuilder()
-        .setLeaseId(lease.leaseId).setWorkerFailed(workerFailed).build(),
+    giveBack(lease.grantor, lease.leaseId, workerFailed);
+  }
+
+  /**
+   * Sends {@code ReturnWorkerLease}: gives a granted worker back, or, for a request not granted
+   * yet, cancels it (the node manager answers that request "rejected"). Idempotent there.
+   */
+  private void giveBack(NodeManagerServiceGrpc.NodeManagerServiceStub grantor, ByteString leaseId,
+      boolean workerFailed) {
+    grantor.returnWorkerLease(ReturnLeaseRequest.newBuilder()
+        .setLeaseId(leaseId).setWorkerFailed(workerFailed).build(),
         new StreamObserver<>() {
           @Override
           public void onNext(ReturnLeaseReply value) {}
@@ -175,7 +214,8 @@ final class SchedulingQueue {
           @Override
           public void onError(Throwable t) {
             if (!submitter.isShutdown()) {
-              LOG.debug("returning {} failed", lease, t);
+              LOG.debug("returning lease {} failed", HexFormat.of().formatHex(
+                  leaseId.toByteArray()), t);
             }
           }
 
@@ -184,10 +224,32 @@ final class SchedulingQueue {
         });
   }
 
+  /**
+   * Withdraws the lease requests not answered yet once no task waits for a lease (every queued
+   * task went to a worker already held). Left queued at a node manager, such a request would be
+   * granted later for nobody: resources taken, perhaps a worker JVM started for it, until the
+   * lease lingered and came back. A request still queued or waiting for its worker is cancelled
+   * by returning it; one granted meanwhile is taken back by that return, and its late grant is
+   * ignored here.
+   */
+  private void withdrawOutstanding() {
+    if (outstanding.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> e
+        : outstanding.entrySet()) {
+      withdrawn.add(e.getKey());
+      pendingLeaseRequests--;
+      giveBack(e.getValue(), e.getKey(), false);
+    }
+    outstanding.clear();
+  }
+
   private void requestLease(NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager,
       boolean grantOrQueue) {
     pendingLeaseRequests++;
     ByteString leaseId = randomId();
+    outstanding.put(leaseId, nodeManager);
     LeaseRequest request = LeaseRequest.newBuilder()
         .setLeaseId(leaseId)
         .setResources(resources)
@@ -205,6 +267,10 @@ final class SchedulingQueue {
       @Override
       public void onError(Throwable t) {
         synchronized (SchedulingQueue.this) {
+          if (withdrawn.remove(leaseId)) {
+            return;
+          }
+          outstanding.remove(leaseId);
           pendingLeaseRequests--;
           if (submitter.isShutdown()) {
             return;
@@ -222,6 +288,15 @@ final class SchedulingQueue {
   private void onLeaseReply(NodeManagerServiceGrpc.NodeManagerServiceStub grantor,
       ByteString leaseId, LeaseReply reply) {
     synchronized (this) {
+      if (withdrawn.remove(leaseId)) {
+        if (reply.hasGranted()) {
+          // Granted before the return arrived (the return gave it back then; this one is
+          // ignored there), or the return overtook the request: this one gives it back.
+          giveBack(grantor, leaseId, false);
+        }
+        return;
+      }
+      outstanding.remove(leaseId);
       pendingLeaseRequests--;
       switch (reply.getResultCase()) {
         case GRANTED -> {
