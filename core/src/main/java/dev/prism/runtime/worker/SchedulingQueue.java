@@ -37,6 +37,8 @@ final class SchedulingQueue {
 
   private static final Logger LOG = LoggerFactory.getLogger(SchedulingQueue.class);
 
+  /** Retries of lease requests are logged at WARN at most this often per class. */
+  static final long RETRY_WARN_NANOS = TimeUnit.SECONDS.toNanos(10);
   /** At most this many lease requests are outstanding per class. */
   static final int MAX_PENDING_LEASE_REQUESTS = 10;
   /** An idle lease is kept this long for the next task before it is returned. */
@@ -68,6 +70,7 @@ final class SchedulingQueue {
       new HashMap<>();
   /** Requests withdrawn because no task needed them any more, whose answer has not come. */
   private final Set<ByteString> withdrawn = new HashSet<>();
+  private long lastRetryWarnNanos;
   /** When the queue was last seen empty with requests outstanding (0: not empty). */
   private long queueEmptySinceNanos;
   private boolean lingerCheckScheduled;
@@ -275,7 +278,7 @@ final class SchedulingQueue {
           if (submitter.isShutdown()) {
             return;
           }
-          LOG.warn("a worker lease request failed ({}); retrying", t.toString());
+          warnRetry("a worker lease request failed (" + t + "); retrying");
           retryLater();
         }
       }
@@ -321,11 +324,26 @@ final class SchedulingQueue {
         }
         case REJECTED, RESULT_NOT_SET -> {
           if (!submitter.isShutdown()) {
-            LOG.warn("a worker lease was rejected ({}); retrying", reply.getRejected());
+            warnRetry("a worker lease was rejected (" + reply.getRejected() + "); retrying");
             retryLater();
           }
         }
       }
+    }
+  }
+
+  /**
+   * Logs why a lease request is retried: at WARN once per {@link #RETRY_WARN_NANOS} per queue,
+   * at DEBUG otherwise (a node shutting down rejects every request of a busy submitter, each
+   * once a second).
+   */
+  private void warnRetry(String message) {
+    long now = System.nanoTime();
+    if (lastRetryWarnNanos == 0 || now - lastRetryWarnNanos >= RETRY_WARN_NANOS) {
+      lastRetryWarnNanos = now;
+      LOG.warn(message);
+    } else {
+      LOG.debug(message);
     }
   }
 
