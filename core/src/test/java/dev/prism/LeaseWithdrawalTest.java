@@ -62,11 +62,12 @@ class LeaseWithdrawalTest {
       Thread.sleep(300);
       assertThat(node.availableResources()).isEqualTo(node.totalResources());
       // Without the withdrawal, the 8 to 10 requests still queued when the last task went out
-      // were all granted here. One may be, rarely: the withdrawal and the return of an idle
-      // lease are separate calls, and the node may handle the return first.
+      // were all granted here. With it, rarely one or two may be: the withdrawals and the
+      // return of an idle lease (a linger later) are separate calls, and a slow node may
+      // handle the return first and grant a withdrawn request before its withdrawal arrives.
       assertThat(node.leasesGranted() - done)
           .as("leases granted after the 500 results were in, round %d", round)
-          .isLessThanOrEqualTo(1L);
+          .isLessThanOrEqualTo(2L);
     }
   }
 }

@@ -22,8 +22,6 @@ final class WorkerLauncher {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
 
-  /** The stack of an output reader: it only reads lines and hands them to the log sink. */
-  private static final long READER_STACK_BYTES = 256 * 1024;
 
   /** The node manager's {@code host:port}. */
   static final String ENV_NODE_MANAGER_ADDRESS = "PRISM_NODE_MANAGER_ADDRESS";
@@ -102,29 +100,37 @@ final class WorkerLauncher {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(environment(worker));
     Process process = pb.start();
-    process.getOutputStream().close();
     long pid = process.pid();
-    worker.outputReaders = List.of(
-        pump(worker, pid, process.getInputStream(), WorkerLogSink.Stream.STDOUT),
-        pump(worker, pid, process.getErrorStream(), WorkerLogSink.Stream.STDERR));
+    try {
+      process.getOutputStream().close();
+      worker.outputReaders = List.of(
+          pump(worker, pid, process.getInputStream(), WorkerLogSink.Stream.STDOUT),
+          pump(worker, pid, process.getErrorStream(), WorkerLogSink.Stream.STDERR));
+    } catch (IOException | RuntimeException | OutOfMemoryError e) {
+      // e.g. "unable to create native thread": a worker whose output nobody reads would block
+      // once the pipe is full, so it does not run at all
+      process.destroyForcibly();
+      throw new IOException("could not start the output readers of pid " + pid + ": " + e, e);
+    }
     return process;
   }
 
   private Thread pump(WorkerHandle worker, long pid, InputStream in, WorkerLogSink.Stream stream) {
     WorkerLogSink sink = config.logSink();
     String name = "prism-worker-" + pid + "-" + stream.name().toLowerCase(Locale.ROOT);
-    // A platform thread, not a virtual one: a blocking read of a pipe pins its carrier, and with
-    // two readers per worker the virtual-thread scheduler's few carriers (one per core) were all
-    // pinned by idle workers' readers, so worker launches, which run on virtual threads too,
-    // never ran and leases waited for workers forever.
-    return Thread.ofPlatform().daemon().stackSize(READER_STACK_BYTES).name(name).start(() -> {
+    // A platform thread, not a virtual one: a read blocked on a pipe holds its carrier, and a
+    // thread dump of a node that stopped starting workers (2 cores, after a benchmark's task
+    // metrics) showed every carrier held by idle workers' readers while the worker launches,
+    // virtual threads too, waited for one: leases waited for their workers forever.
+    return Thread.ofPlatform().daemon().name(name).start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
           worker.recordOutput(line);
           try {
             sink.line(pid, stream, line);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | StackOverflowError e) {
+            // keep reading: a worker whose output is not read blocks once the pipe is full
             LOG.warn("worker log sink failed on a line of pid {}", pid, e);
           }
         }

@@ -93,7 +93,8 @@ final class SchedulingQueue {
   }
 
   synchronized boolean isIdle() {
-    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests == 0;
+    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests == 0
+        && withdrawn.isEmpty();
   }
 
   /** Pushes queued tasks to leased workers and asks for more leases when needed. */
@@ -143,17 +144,19 @@ final class SchedulingQueue {
 
   private void returnIdleLeases(long now) {
     boolean anyLingering = false;
+    boolean withdrewNow = false;
     if (!queue.isEmpty()) {
       queueEmptySinceNanos = 0;
     } else if (!outstanding.isEmpty()) {
       // Withdrawn once the queue stayed empty a linger long (a submitter adding tasks about as
       // fast as its workers take them empties the queue between two tasks: no churn of
-      // requests then), or at once when a lease goes back for want of tasks (below).
+      // requests then), or when an idle lease is due to go back for want of tasks.
       if (queueEmptySinceNanos == 0) {
         queueEmptySinceNanos = now;
       }
-      if (now - queueEmptySinceNanos >= LINGER_NANOS) {
+      if (now - queueEmptySinceNanos >= LINGER_NANOS || anyIdleLeaseDue(now)) {
         withdrawOutstanding();
+        withdrewNow = true;
       } else {
         anyLingering = true;
       }
@@ -165,10 +168,9 @@ final class SchedulingQueue {
       }
       boolean expired = now - lease.grantedAtNanos > MAX_HOLD_NANOS;
       if (queue.isEmpty() || expired) {
-        if (expired || now - lease.idleSinceNanos >= LINGER_NANOS) {
-          if (queue.isEmpty()) {
-            withdrawOutstanding();
-          }
+        // Right after a withdrawal an idle lease lingers one more tick, so the node cancels
+        // the withdrawn requests before this lease's resources come back to grant them.
+        if (expired || (!withdrewNow && now - lease.idleSinceNanos >= LINGER_NANOS)) {
           it.remove();
           close(lease, false);
         } else {
@@ -185,6 +187,15 @@ final class SchedulingQueue {
         }
       }, LINGER_NANOS, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private boolean anyIdleLeaseDue(long now) {
+    for (Lease lease : leases) {
+      if (lease.inflight.isEmpty() && now - lease.idleSinceNanos >= LINGER_NANOS) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void close(Lease lease, boolean workerFailed) {
@@ -270,10 +281,9 @@ final class SchedulingQueue {
       @Override
       public void onError(Throwable t) {
         synchronized (SchedulingQueue.this) {
-          if (withdrawn.remove(leaseId)) {
-            return;
+          if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
+            return; // withdrawn, or answered already (a reply, then an error status)
           }
-          outstanding.remove(leaseId);
           pendingLeaseRequests--;
           if (submitter.isShutdown()) {
             return;
@@ -299,7 +309,9 @@ final class SchedulingQueue {
         }
         return;
       }
-      outstanding.remove(leaseId);
+      if (outstanding.remove(leaseId) == null) {
+        return;
+      }
       pendingLeaseRequests--;
       switch (reply.getResultCase()) {
         case GRANTED -> {
@@ -316,7 +328,9 @@ final class SchedulingQueue {
           pump();
         }
         case SPILLBACK -> {
-          requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
+          if (!queue.isEmpty()) {
+            requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
+          }
         }
         case INFEASIBLE -> {
           submitter.warnInfeasible(resources, "tasks", reply.getInfeasible());
@@ -446,6 +460,7 @@ final class SchedulingQueue {
   synchronized List<PendingTask> drain() {
     List<PendingTask> out = new ArrayList<>(queue);
     queue.clear();
+    withdrawOutstanding();
     for (Lease lease : leases) {
       out.addAll(lease.inflight.values());
       lease.inflight.clear();
