@@ -48,7 +48,7 @@ class LeaseWithdrawalTest {
   @Test
   void requestsNoTaskNeedsAnyMoreAreWithdrawnNotGrantedLater() throws Exception {
     NodeManager node = cluster.headNode();
-    Awaitility.await().atMost(WAIT).until(() -> node.awaitRegisteredWorkers(2, WAIT));
+    assertThat(node.awaitRegisteredWorkers(2, WAIT)).as("both prestarted workers").isTrue();
     for (int round = 0; round < 3; round++) {
       List<ObjectRef<Integer>> refs = new ArrayList<>();
       for (int i = 0; i < 500; i++) {

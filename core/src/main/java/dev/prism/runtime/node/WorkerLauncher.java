@@ -22,7 +22,6 @@ final class WorkerLauncher {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLauncher.class);
 
-
   /** The node manager's {@code host:port}. */
   static final String ENV_NODE_MANAGER_ADDRESS = "PRISM_NODE_MANAGER_ADDRESS";
   /** The GCS {@code host:port}; empty for a node without a GCS. */

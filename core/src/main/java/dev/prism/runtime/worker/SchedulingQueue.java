@@ -64,7 +64,8 @@ final class SchedulingQueue {
   private int measuredTasks;
   private final ArrayDeque<PendingTask> queue = new ArrayDeque<>();
   private final List<Lease> leases = new ArrayList<>();
-  private int pendingLeaseRequests;
+  /** Retries of lease requests waiting on the timer (each counts as a pending request). */
+  private int retriesScheduled;
   /** Lease requests sent and not answered yet: lease id to the node manager asked. */
   private final Map<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> outstanding =
       new HashMap<>();
@@ -93,7 +94,7 @@ final class SchedulingQueue {
   }
 
   synchronized boolean isIdle() {
-    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests == 0
+    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests() == 0
         && withdrawn.isEmpty();
   }
 
@@ -124,7 +125,7 @@ final class SchedulingQueue {
       push(best, queue.poll());
     }
     int wanted = Math.min(queue.size(), MAX_PENDING_LEASE_REQUESTS);
-    while (pendingLeaseRequests < wanted) {
+    while (pendingLeaseRequests() < wanted) {
       requestLease(submitter.localNodeManager(), false);
     }
     returnIdleLeases(now);
@@ -247,21 +248,21 @@ final class SchedulingQueue {
    * ignored here.
    */
   private void withdrawOutstanding() {
-    if (outstanding.isEmpty()) {
-      return;
-    }
     for (Map.Entry<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> e
         : outstanding.entrySet()) {
       withdrawn.add(e.getKey());
-      pendingLeaseRequests--;
       giveBack(e.getValue(), e.getKey(), false);
     }
     outstanding.clear();
   }
 
+  /** Lease requests sent and unanswered, plus retries waiting to be sent. */
+  private int pendingLeaseRequests() {
+    return outstanding.size() + retriesScheduled;
+  }
+
   private void requestLease(NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager,
       boolean grantOrQueue) {
-    pendingLeaseRequests++;
     ByteString leaseId = randomId();
     outstanding.put(leaseId, nodeManager);
     LeaseRequest request = LeaseRequest.newBuilder()
@@ -284,7 +285,6 @@ final class SchedulingQueue {
           if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
             return; // withdrawn, or answered already (a reply, then an error status)
           }
-          pendingLeaseRequests--;
           if (submitter.isShutdown()) {
             return;
           }
@@ -312,7 +312,6 @@ final class SchedulingQueue {
       if (outstanding.remove(leaseId) == null) {
         return;
       }
-      pendingLeaseRequests--;
       switch (reply.getResultCase()) {
         case GRANTED -> {
           LeaseReply.Granted g = reply.getGranted();
@@ -367,16 +366,16 @@ final class SchedulingQueue {
     }
     // Counted as pending meanwhile, so pump() does not flood the node manager; one timer task
     // both uncounts it and pumps, so the wake-up cannot be lost.
-    pendingLeaseRequests++;
+    retriesScheduled++;
     try {
       submitter.timer().schedule(() -> {
         synchronized (this) {
-          pendingLeaseRequests--;
+          retriesScheduled--;
           pump();
         }
       }, 1, TimeUnit.SECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      pendingLeaseRequests--;
+      retriesScheduled--;
     }
   }
 

@@ -203,8 +203,34 @@ class NodeManagerTest {
     awaitAllCpusFree();
   }
 
+  /** What a submitter withdrawing a request it no longer needs relies on. */
   @Test
   @Order(5)
+  void returningARequestNotGrantedYetCancelsItAndAnUnknownIdIsIgnored() throws Exception {
+    LeaseRequest.Builder both = NodeTestSupport.Leases.request(Map.of("CPU", 2.0));
+    assertThat(leases.call(both).hasGranted()).isTrue();
+    LeaseRequest.Builder queued = NodeTestSupport.Leases.request(ONE_CPU);
+    ListenableFuture<LeaseReply> pending = leases.send(queued);
+    Thread.sleep(300);
+    assertThat(pending).isNotDone();
+
+    leases.giveBack(queued.getLeaseId(), false);
+    LeaseReply cancelled = pending.get(20, TimeUnit.SECONDS);
+    assertThat(cancelled.getResultCase()).isEqualTo(LeaseReply.ResultCase.REJECTED);
+    assertThat(cancelled.getRejected()).contains("returned before it was granted");
+    leases.giveBack(queued.getLeaseId(), false); // again: unknown now, ignored
+
+    long granted = nm.leasesGranted();
+    leases.giveBack(both.getLeaseId(), false);
+    awaitAllCpusFree();
+    Thread.sleep(300);
+    assertThat(nm.leasesGranted()).as("the cancelled request is not granted once CPUs free up")
+        .isEqualTo(granted);
+    assertThat(nm.availableResources().get("CPU")).isEqualTo(2.0);
+  }
+
+  @Test
+  @Order(6)
   void rejectsAQueuedRequestAfterItsTimeout() throws Exception {
     LeaseRequest.Builder a = NodeTestSupport.Leases.request(Map.of("CPU", 2.0));
     assertThat(leases.call(a).hasGranted()).isTrue();
@@ -216,7 +242,7 @@ class NodeManagerTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void answersInfeasibleWithTheReason() throws Exception {
     LeaseReply tooMany = leases.call(NodeTestSupport.Leases.request(Map.of("CPU", 8.0)));
     assertThat(tooMany.getResultCase()).isEqualTo(LeaseReply.ResultCase.INFEASIBLE);
@@ -231,7 +257,7 @@ class NodeManagerTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aWorkerKilledWithSigkillIsDetectedAndItsResourcesFreed() throws Exception {
     LeaseRequest.Builder req = NodeTestSupport.Leases.request(ONE_CPU);
     LeaseReply reply = leases.call(req);
@@ -254,7 +280,7 @@ class NodeManagerTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aWorkerReturnedAsFailedIsKilled() throws Exception {
     LeaseRequest.Builder req = NodeTestSupport.Leases.request(ONE_CPU);
     long pid = leases.call(req).getGranted().getWorkerPid();
@@ -266,7 +292,7 @@ class NodeManagerTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void theLeasesOfASubmitterThatDiesEndAndTheirWorkersAreKilled() throws Exception {
     LeaseRequest.Builder first = NodeTestSupport.Leases.request(ONE_CPU);
     LeaseReply submitter = leases.call(first);
@@ -286,7 +312,7 @@ class NodeManagerTest {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void closeStopsEveryWorkerAndRemovesTheStoreFiles() throws Exception {
     List<Long> pids = nm.workers().stream().map(WorkerInfo::pid).toList();
     Path shm = nm.storeShmPath();
