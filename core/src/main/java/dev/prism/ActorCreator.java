@@ -6,13 +6,13 @@ import dev.prism.runtime.worker.CoreWorker;
 import java.util.Map;
 
 /**
- * An actor being prepared: set options, then {@link #remote()} creates it. Made by
- * {@code Prism.actor(MyActor::new, args...)}; not thread-safe, use each creator once.
+ * An actor being prepared: set options, then {@link #remote()} creates it. Made by {@code
+ * Prism.actor(MyActor::new, args...)}; not thread-safe, use each creator once.
  *
- * <p>Defaults: no resources held (like Ray's actors, which hold no CPU while they run), no
- * name, owned by its creator, no restarts, no retries of calls, one call at a time (or up to
- * 1,000 concurrent calls when the class has methods returning a {@code CompletionStage}), no
- * limit on pending calls.
+ * <p>Defaults: no resources held (like Ray's actors, which hold no CPU while they run), no name,
+ * owned by its creator, no restarts, no retries of calls, one call at a time (or up to 1,000
+ * concurrent calls when the class has methods returning a {@code CompletionStage}), no limit on
+ * pending calls.
  *
  * @param <A> the actor's class
  */
@@ -36,8 +36,8 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Names the actor, so any process of the cluster can find it with
-   * {@link Prism#getActor(String)}. Names are unique per namespace among live actors.
+   * Names the actor, so any process of the cluster can find it with {@link Prism#getActor(String)}.
+   * Names are unique per namespace among live actors.
    *
    * @param name the name
    * @return this creator
@@ -52,8 +52,8 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Sets the namespace of the actor's name (default: the creating job's namespace, see
-   * {@link PrismConfig.Builder#namespace(String)}).
+   * Sets the namespace of the actor's name (default: the creating job's namespace, see {@link
+   * PrismConfig.Builder#namespace(String)}).
    *
    * @param namespace the namespace
    * @return this creator
@@ -82,9 +82,9 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Sets the amount of a resource the actor holds for its whole life (default: none).
-   * {@code "GPU"} gives its process devices of its own ({@code CUDA_VISIBLE_DEVICES} and
-   * {@link RuntimeContext#gpuIds()}); fractions of a GPU share one device.
+   * Sets the amount of a resource the actor holds for its whole life (default: none). {@code "GPU"}
+   * gives its process devices of its own ({@code CUDA_VISIBLE_DEVICES} and {@link
+   * RuntimeContext#gpuIds()}); fractions of a GPU share one device.
    *
    * @param resource the resource's name
    * @param amount how much; 0 removes the demand
@@ -108,8 +108,8 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Sets how often the actor is restarted when its process dies (default 0; -1 without limit).
-   * A restart runs the constructor again: state kept in fields starts over.
+   * Sets how often the actor is restarted when its process dies (default 0; -1 without limit). A
+   * restart runs the constructor again: state kept in fields starts over.
    *
    * @param restarts -1 or more
    * @return this creator
@@ -132,9 +132,9 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Sets how many calls may run at once (default 1: one at a time, in order). Above 1, calls run
-   * on virtual threads and their order is not kept. Methods that return a
-   * {@code CompletionStage} hold no thread while they wait; each counts until it completes.
+   * Sets how many calls may run at once (default 1: one at a time, in order). Above 1, calls run on
+   * virtual threads and their order is not kept. Methods that return a {@code CompletionStage} hold
+   * no thread while they wait; each counts until it completes.
    *
    * @param concurrency 1 or more
    * @return this creator
@@ -148,17 +148,16 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Sets how many calls each process may have pending on the actor (submitted, not finished)
-   * before {@code remote()} throws {@link PendingCallsLimitExceededException} (default -1:
-   * without limit).
+   * Sets how many calls each process may have pending on the actor (submitted, not finished) before
+   * {@code remote()} throws {@link PendingCallsLimitExceededException} (default -1: without limit).
    *
    * @param calls -1, or 1 or more
    * @return this creator
    */
   public ActorCreator<A> setMaxPendingCalls(int calls) {
     if (calls == 0 || calls < -1) {
-      throw new IllegalArgumentException("max pending calls is " + calls
-          + "; give 1 or more, or -1 for no limit");
+      throw new IllegalArgumentException(
+          "max pending calls is " + calls + "; give 1 or more, or -1 for no limit");
     }
     this.maxPendingCalls = calls;
     return this;
@@ -206,16 +205,28 @@ public final class ActorCreator<A> {
   @SuppressWarnings("unchecked")
   public ActorHandle<A> remote() {
     ArgumentCheck.check(factory, args);
-    return (ActorHandle<A>) CoreWorker.current().actors().create(factory, args,
-        new ActorOptions(resources.toProto(), name, namespace,
-            lifetime == ActorLifetime.DETACHED, maxRestarts, maxTaskRetries, maxConcurrency,
-            maxPendingCalls, strategy.toProto()));
+    return (ActorHandle<A>)
+        CoreWorker.current()
+            .actors()
+            .create(
+                factory,
+                args,
+                new ActorOptions(
+                    resources.toProto(),
+                    name,
+                    namespace,
+                    lifetime == ActorLifetime.DETACHED,
+                    maxRestarts,
+                    maxTaskRetries,
+                    maxConcurrency,
+                    maxPendingCalls,
+                    strategy.toProto()));
   }
 
   private static int atLeastMinusOne(String what, int value) {
     if (value < -1) {
-      throw new IllegalArgumentException(what + " is " + value + "; give 0 or more, or -1 for"
-          + " no limit");
+      throw new IllegalArgumentException(
+          what + " is " + value + "; give 0 or more, or -1 for" + " no limit");
     }
     return value;
   }

@@ -1,6 +1,9 @@
 package dev.prism;
 
-/** The actor a call was made on is dead (killed, out of restarts, or its process died) and the call cannot run; the message says why. */
+/**
+ * The actor a call was made on is dead (killed, out of restarts, or its process died) and the call
+ * cannot run; the message says why.
+ */
 public class ActorDiedException extends PrismException {
   private static final long serialVersionUID = 1L;
 

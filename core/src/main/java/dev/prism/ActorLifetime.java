@@ -3,8 +3,8 @@ package dev.prism;
 /** How long an actor lives when nobody kills it. */
 public enum ActorLifetime {
   /**
-   * The default: the actor is destroyed when its creator's job ends, when the process that
-   * created it dies, or when no handle to it from its creation is left.
+   * The default: the actor is destroyed when its creator's job ends, when the process that created
+   * it dies, or when no handle to it from its creation is left.
    */
   OWNED,
   /**

@@ -4,8 +4,8 @@ import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.worker.CoreWorker;
 
 /**
- * A call of an actor method being prepared: set options, then {@link #remote()} submits it.
- * Made by {@code handle.task(...)}; not thread-safe, use each caller once.
+ * A call of an actor method being prepared: set options, then {@link #remote()} submits it. Made by
+ * {@code handle.task(...)}; not thread-safe, use each caller once.
  *
  * @param <R> the result type ({@link Void} for void methods)
  */
@@ -16,11 +16,13 @@ public final class ActorTaskCaller<R> {
   private final Object[] args;
   private String name;
 
-  ActorTaskCaller(ActorHandle<?> handle, FunctionDescriptor function, Object[] args,
-      boolean async) {
+  ActorTaskCaller(
+      ActorHandle<?> handle, FunctionDescriptor function, Object[] args, boolean async) {
     if (!async && returnsStage(function)) {
-      throw new PrismException(function.displayName() + " returns a CompletionStage: call it"
-          + " with handle.taskAsync(...), whose result ref holds the stage's value");
+      throw new PrismException(
+          function.displayName()
+              + " returns a CompletionStage: call it"
+              + " with handle.taskAsync(...), whose result ref holds the stage's value");
     }
     this.handle = handle;
     this.function = function;
@@ -45,17 +47,17 @@ public final class ActorTaskCaller<R> {
   }
 
   /**
-   * Submits the call. Returns at once with the ref of its future result; the call runs after
-   * the calls this process made to the actor before it. If the actor is dead, getting the
-   * result throws {@link ActorDiedException} saying why.
+   * Submits the call. Returns at once with the ref of its future result; the call runs after the
+   * calls this process made to the actor before it. If the actor is dead, getting the result throws
+   * {@link ActorDiedException} saying why.
    *
    * @return the result's ref, owned by the caller
    * @throws PendingCallsLimitExceededException if the actor's max pending calls are reached
    * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
    * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
    *     only through raw types or unchecked casts)
-   * @throws PrismException if Prism is not initialized, or the method is not one of the
-   *     actor's class
+   * @throws PrismException if Prism is not initialized, or the method is not one of the actor's
+   *     class
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {

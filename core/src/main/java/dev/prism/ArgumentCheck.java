@@ -6,21 +6,21 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Checks a call's argument values against the remote method's parameter types at submit time.
- * The typed {@code task(...)} overloads make a mismatch a compile error; raw types and unchecked
- * casts get past the compiler, and without this check the mistake would only show as an
- * "argument type mismatch" inside the remote process. Refs are not checked (their values are
- * not known here).
+ * Checks a call's argument values against the remote method's parameter types at submit time. The
+ * typed {@code task(...)} overloads make a mismatch a compile error; raw types and unchecked casts
+ * get past the compiler, and without this check the mistake would only show as an "argument type
+ * mismatch" inside the remote process. Refs are not checked (their values are not known here).
  */
 final class ArgumentCheck {
 
   /**
-   * Parameter types per method and class loader (classes of one name from two loaders are
-   * different types); an empty entry when they cannot be loaded here.
+   * Parameter types per method and class loader (classes of one name from two loaders are different
+   * types); an empty entry when they cannot be loaded here.
    */
   private static final Map<Key, Class<?>[]> PARAMETERS = new ConcurrentHashMap<>();
 
   private record Key(FunctionDescriptor function, ClassLoader loader) {}
+
   private static final Class<?>[] UNKNOWN = new Class<?>[0];
 
   private ArgumentCheck() {}
@@ -28,8 +28,8 @@ final class ArgumentCheck {
   /**
    * Throws if a value cannot be passed to its parameter.
    *
-   * @throws IllegalArgumentException naming the method, the argument, its type and the
-   *     parameter's type
+   * @throws IllegalArgumentException naming the method, the argument, its type and the parameter's
+   *     type
    */
   static void check(FunctionDescriptor function, Object[] args) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -41,8 +41,12 @@ final class ArgumentCheck {
       return;
     }
     if (params.length != args.length) {
-      throw new IllegalArgumentException(function.displayName() + " takes " + params.length
-          + " argument(s) but was given " + args.length);
+      throw new IllegalArgumentException(
+          function.displayName()
+              + " takes "
+              + params.length
+              + " argument(s) but was given "
+              + args.length);
     }
     for (int i = 0; i < args.length; i++) {
       Object arg = args[i];
@@ -52,14 +56,26 @@ final class ArgumentCheck {
       }
       if (arg == null) {
         if (param.isPrimitive()) {
-          throw new IllegalArgumentException("argument " + i + " of "
-              + function.displayName() + " is null, but its parameter is a " + param.getName()
-              + ": give a value");
+          throw new IllegalArgumentException(
+              "argument "
+                  + i
+                  + " of "
+                  + function.displayName()
+                  + " is null, but its parameter is a "
+                  + param.getName()
+                  + ": give a value");
         }
       } else if (!accepts(param, arg.getClass()) && sameType(param, arg.getClass())) {
-        throw new IllegalArgumentException("argument " + i + " of " + function.displayName()
-            + " is a " + arg.getClass().getName() + ", but its parameter is a "
-            + param.getName() + " (raw types or an unchecked cast hid the mismatch)");
+        throw new IllegalArgumentException(
+            "argument "
+                + i
+                + " of "
+                + function.displayName()
+                + " is a "
+                + arg.getClass().getName()
+                + ", but its parameter is a "
+                + param.getName()
+                + " (raw types or an unchecked cast hid the mismatch)");
       }
     }
   }
@@ -78,8 +94,7 @@ final class ArgumentCheck {
    * mismatch is real and not two loaders' copies of one type (then the remote side decides).
    */
   private static boolean sameType(Class<?> param, Class<?> value) {
-    if (param.isPrimitive() || param.getClassLoader() == null
-        || value.getClassLoader() == null) {
+    if (param.isPrimitive() || param.getClassLoader() == null || value.getClassLoader() == null) {
       return true; // a JDK type on either side: no second copy of it can exist
     }
     try {
@@ -102,10 +117,17 @@ final class ArgumentCheck {
     }
     // the primitive widening conversions the invocation applies
     return switch (from.getName()) {
-      case "byte" -> param == short.class || param == int.class || param == long.class
-          || param == float.class || param == double.class;
-      case "short", "char" -> param == int.class || param == long.class
-          || param == float.class || param == double.class;
+      case "byte" ->
+          param == short.class
+              || param == int.class
+              || param == long.class
+              || param == float.class
+              || param == double.class;
+      case "short", "char" ->
+          param == int.class
+              || param == long.class
+              || param == float.class
+              || param == double.class;
       case "int" -> param == long.class || param == float.class || param == double.class;
       case "long" -> param == float.class || param == double.class;
       case "float" -> param == double.class;

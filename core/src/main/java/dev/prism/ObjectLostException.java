@@ -1,6 +1,9 @@
 package dev.prism;
 
-/** An object's every copy is gone and it cannot be rebuilt (a {@code put} object, or a task whose lineage is unavailable). */
+/**
+ * An object's every copy is gone and it cannot be rebuilt (a {@code put} object, or a task whose
+ * lineage is unavailable).
+ */
 public class ObjectLostException extends PrismException {
   private static final long serialVersionUID = 1L;
 

@@ -3,11 +3,11 @@ package dev.prism;
 import java.time.Duration;
 
 /**
- * A future for an immutable object in the cluster: the result of a task or a value given to
- * {@link Prism#put(Object)}. Refs are cheap to pass around: give them to other tasks as
- * arguments (the task then receives the value), nest them inside other values, or call
- * {@link #get()} to wait for the value. The process that created a ref owns the object; the
- * object is freed once no ref to it is left anywhere in the cluster.
+ * A future for an immutable object in the cluster: the result of a task or a value given to {@link
+ * Prism#put(Object)}. Refs are cheap to pass around: give them to other tasks as arguments (the
+ * task then receives the value), nest them inside other values, or call {@link #get()} to wait for
+ * the value. The process that created a ref owns the object; the object is freed once no ref to it
+ * is left anywhere in the cluster.
  *
  * @param <T> the type of the value
  */

@@ -11,11 +11,11 @@ import java.util.Map;
 
 /**
  * A placement group: bundles of resources reserved together across the cluster's nodes,
- * all-or-nothing, by a {@link PlacementStrategy}. Tasks and actors run inside a bundle with
- * {@link TaskCaller#setPlacementGroup} / {@link ActorCreator#setPlacementGroup} and use the
- * bundle's resources, not the node's. Created with {@link PlacementGroups#create}; removed with
- * {@link PlacementGroups#remove}. A handle is a snapshot plus its id: {@link #state()} and
- * {@link #waitUntilReady} ask the cluster.
+ * all-or-nothing, by a {@link PlacementStrategy}. Tasks and actors run inside a bundle with {@link
+ * TaskCaller#setPlacementGroup} / {@link ActorCreator#setPlacementGroup} and use the bundle's
+ * resources, not the node's. Created with {@link PlacementGroups#create}; removed with {@link
+ * PlacementGroups#remove}. A handle is a snapshot plus its id: {@link #state()} and {@link
+ * #waitUntilReady} ask the cluster.
  *
  * <pre>{@code
  * PlacementGroup pg = PlacementGroups.create(
@@ -152,8 +152,11 @@ public final class PlacementGroup {
     if (now.getState() == PlacementGroupState.PG_PENDING) {
       now = refresh(0);
     }
-    return dev.prism.runtime.rpc.BundleRefProto.newBuilder().setPlacementGroupId(id)
-        .setBundleIndex(index).addAllBundleNodeIds(now.getBundleNodeIdsList()).build();
+    return dev.prism.runtime.rpc.BundleRefProto.newBuilder()
+        .setPlacementGroupId(id)
+        .setBundleIndex(index)
+        .addAllBundleNodeIds(now.getBundleNodeIdsList())
+        .build();
   }
 
   ByteString rawId() {
@@ -161,10 +164,20 @@ public final class PlacementGroup {
   }
 
   private PlacementGroupInfo refresh(long waitMs) {
-    var reply = PlacementGroups.stub(waitMs).getPlacementGroup(GetPlacementGroupRequest
-        .newBuilder().setPlacementGroupId(id).setWaitUntilReadyMs(waitMs).build());
-    PlacementGroupInfo now = reply.getFound() ? reply.getGroup()
-        : info.toBuilder().setState(PlacementGroupState.PG_REMOVED).clearBundleNodeIds().build();
+    var reply =
+        PlacementGroups.stub(waitMs)
+            .getPlacementGroup(
+                GetPlacementGroupRequest.newBuilder()
+                    .setPlacementGroupId(id)
+                    .setWaitUntilReadyMs(waitMs)
+                    .build());
+    PlacementGroupInfo now =
+        reply.getFound()
+            ? reply.getGroup()
+            : info.toBuilder()
+                .setState(PlacementGroupState.PG_REMOVED)
+                .clearBundleNodeIds()
+                .build();
     info = now;
     return now;
   }
@@ -189,7 +202,13 @@ public final class PlacementGroup {
 
   @Override
   public String toString() {
-    return "PlacementGroup(" + id() + (name.isEmpty() ? "" : ", " + name) + ", " + strategy
-        + ", " + bundles + ")";
+    return "PlacementGroup("
+        + id()
+        + (name.isEmpty() ? "" : ", " + name)
+        + ", "
+        + strategy
+        + ", "
+        + bundles
+        + ")";
   }
 }

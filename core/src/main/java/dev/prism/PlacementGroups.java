@@ -22,12 +22,11 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Creates, finds and removes {@link PlacementGroup}s (Ray's {@code placement_group} API).
- * Creation returns at once with a PENDING group; the cluster reserves its bundles in the
- * background (prepared on every chosen node, then committed) and retries while resources are
- * short. A group no cluster node can hold (e.g. STRICT_SPREAD over more bundles than nodes) stays
- * PENDING with the reason until nodes that fit it join. Groups a driver created are removed when
- * it shuts down.
+ * Creates, finds and removes {@link PlacementGroup}s (Ray's {@code placement_group} API). Creation
+ * returns at once with a PENDING group; the cluster reserves its bundles in the background
+ * (prepared on every chosen node, then committed) and retries while resources are short. A group no
+ * cluster node can hold (e.g. STRICT_SPREAD over more bundles than nodes) stays PENDING with the
+ * reason until nodes that fit it join. Groups a driver created are removed when it shuts down.
  */
 public final class PlacementGroups {
 
@@ -43,8 +42,8 @@ public final class PlacementGroups {
    *     negative or not finite, or the strategy is null
    * @throws PrismException if Prism is not initialized
    */
-  public static PlacementGroup create(List<Map<String, Double>> bundles,
-      PlacementStrategy strategy) {
+  public static PlacementGroup create(
+      List<Map<String, Double>> bundles, PlacementStrategy strategy) {
     return create("", bundles, strategy);
   }
 
@@ -59,34 +58,49 @@ public final class PlacementGroups {
    * @throws IllegalArgumentException on bad bundles or strategy, or when the name is taken
    * @throws PrismException if Prism is not initialized
    */
-  public static PlacementGroup create(String name, List<Map<String, Double>> bundles,
-      PlacementStrategy strategy) {
+  public static PlacementGroup create(
+      String name, List<Map<String, Double>> bundles, PlacementStrategy strategy) {
     if (strategy == null) {
-      throw new IllegalArgumentException("the placement strategy is null; give PACK, SPREAD,"
-          + " STRICT_PACK or STRICT_SPREAD");
+      throw new IllegalArgumentException(
+          "the placement strategy is null; give PACK, SPREAD," + " STRICT_PACK or STRICT_SPREAD");
     }
     if (bundles == null || bundles.isEmpty()) {
-      throw new IllegalArgumentException("a placement group needs at least one bundle, e.g."
-          + " List.of(Map.of(\"CPU\", 1.0))");
+      throw new IllegalArgumentException(
+          "a placement group needs at least one bundle, e.g." + " List.of(Map.of(\"CPU\", 1.0))");
     }
     CoreWorker w = CoreWorker.current();
-    CreatePlacementGroupRequest.Builder r = CreatePlacementGroupRequest.newBuilder()
-        .setStrategy(PlacementStrategyProto.valueOf(strategy.name()))
-        .setName(name == null ? "" : name).setNamespace(w.namespace()).setCreatorJobId(w.jobId());
+    CreatePlacementGroupRequest.Builder r =
+        CreatePlacementGroupRequest.newBuilder()
+            .setStrategy(PlacementStrategyProto.valueOf(strategy.name()))
+            .setName(name == null ? "" : name)
+            .setNamespace(w.namespace())
+            .setCreatorJobId(w.jobId());
     List<Map<String, Double>> copies = new ArrayList<>();
     for (int i = 0; i < bundles.size(); i++) {
       Map<String, Double> b = bundles.get(i);
       if (b == null || b.isEmpty()) {
-        throw new IllegalArgumentException("bundle " + i + " is empty; give every bundle at least"
-            + " one resource, e.g. Map.of(\"CPU\", 1.0)");
+        throw new IllegalArgumentException(
+            "bundle "
+                + i
+                + " is empty; give every bundle at least"
+                + " one resource, e.g. Map.of(\"CPU\", 1.0)");
       }
       ResourceAmounts.Builder amounts = ResourceAmounts.newBuilder();
       for (Map.Entry<String, Double> e : new TreeMap<>(b).entrySet()) {
         Double v = e.getValue();
-        if (e.getKey() == null || e.getKey().isBlank() || v == null || !Double.isFinite(v)
+        if (e.getKey() == null
+            || e.getKey().isBlank()
+            || v == null
+            || !Double.isFinite(v)
             || v < 0) {
-          throw new IllegalArgumentException("bundle " + i + " asks for " + e.getKey() + "="
-              + v + "; give a resource name and a finite amount of 0 or more");
+          throw new IllegalArgumentException(
+              "bundle "
+                  + i
+                  + " asks for "
+                  + e.getKey()
+                  + "="
+                  + v
+                  + "; give a resource name and a finite amount of 0 or more");
         }
         try {
           dev.prism.scheduler.ResourceSet.of(e.getKey(), v);
@@ -98,8 +112,13 @@ public final class PlacementGroups {
         }
       }
       if (amounts.getAmountsCount() == 0) {
-        throw new IllegalArgumentException("bundle " + i + " " + b + " asks for nothing; give"
-            + " every bundle a positive amount of some resource");
+        throw new IllegalArgumentException(
+            "bundle "
+                + i
+                + " "
+                + b
+                + " asks for nothing; give"
+                + " every bundle a positive amount of some resource");
       }
       copies.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b)));
       r.addBundles(amounts);
@@ -128,11 +147,12 @@ public final class PlacementGroups {
       throw new IllegalArgumentException("the placement group is null");
     }
     try {
-      stub(0).removePlacementGroup(RemovePlacementGroupRequest.newBuilder()
-          .setPlacementGroupId(group.rawId()).build());
+      stub(0)
+          .removePlacementGroup(
+              RemovePlacementGroupRequest.newBuilder().setPlacementGroupId(group.rawId()).build());
     } catch (StatusRuntimeException e) {
-      throw new PrismException("could not remove placement group " + group.id() + ": "
-          + e.getStatus(), e);
+      throw new PrismException(
+          "could not remove placement group " + group.id() + ": " + e.getStatus(), e);
     }
   }
 
@@ -149,8 +169,10 @@ public final class PlacementGroups {
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException("placement group id '" + id + "' is not hex", e);
     }
-    return found(stub(0).getPlacementGroup(GetPlacementGroupRequest.newBuilder()
-        .setPlacementGroupId(raw).build()));
+    return found(
+        stub(0)
+            .getPlacementGroup(
+                GetPlacementGroupRequest.newBuilder().setPlacementGroupId(raw).build()));
   }
 
   /**
@@ -163,8 +185,13 @@ public final class PlacementGroups {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("the placement group name is null or blank");
     }
-    return found(stub(0).getPlacementGroup(GetPlacementGroupRequest.newBuilder().setName(name)
-        .setNamespace(CoreWorker.current().namespace()).build()));
+    return found(
+        stub(0)
+            .getPlacementGroup(
+                GetPlacementGroupRequest.newBuilder()
+                    .setName(name)
+                    .setNamespace(CoreWorker.current().namespace())
+                    .build()));
   }
 
   private static Optional<PlacementGroup> found(GetPlacementGroupReply reply) {

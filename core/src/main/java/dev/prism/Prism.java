@@ -4,8 +4,8 @@ import dev.prism.runtime.cli.ClusterTokens;
 import dev.prism.runtime.cli.SessionDir;
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.gcs.GcsClient;
-import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.node.NodeConfig;
+import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.SecurityConfigException;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
@@ -29,10 +29,10 @@ import java.util.Optional;
  * Prism.shutdown();
  * }</pre>
  *
- * <p>{@code Prism.task(...)} takes a method reference to a static method and its arguments
- * (values, or refs to values of the parameter's type) and returns a {@link TaskCaller}; its
- * {@code remote()} submits the task and returns a {@link ObjectRef} at once. All methods are
- * thread-safe. Inside a task, the same API submits nested tasks.
+ * <p>{@code Prism.task(...)} takes a method reference to a static method and its arguments (values,
+ * or refs to values of the parameter's type) and returns a {@link TaskCaller}; its {@code remote()}
+ * submits the task and returns a {@link ObjectRef} at once. All methods are thread-safe. Inside a
+ * task, the same API submits nested tasks.
  */
 public final class Prism extends PrismCalls {
 
@@ -53,11 +53,11 @@ public final class Prism extends PrismCalls {
   /**
    * Starts or joins a cluster as configured.
    *
-   * <p>An embedded cluster listens on loopback only and uses a random cluster token that lives
-   * in this JVM's memory (its workers get it through their environment). Joining a cluster
-   * needs its token: {@code PRISM_CLUSTER_TOKEN} (the token) or {@code PRISM_CLUSTER_TOKEN_FILE}
-   * (a copy of the head's {@code cluster_token} file), else the {@code cluster_token} file of
-   * this machine's session of that cluster under {@code ${TMPDIR:-/tmp}/prism-$USER}.
+   * <p>An embedded cluster listens on loopback only and uses a random cluster token that lives in
+   * this JVM's memory (its workers get it through their environment). Joining a cluster needs its
+   * token: {@code PRISM_CLUSTER_TOKEN} (the token) or {@code PRISM_CLUSTER_TOKEN_FILE} (a copy of
+   * the head's {@code cluster_token} file), else the {@code cluster_token} file of this machine's
+   * session of that cluster under {@code ${TMPDIR:-/tmp}/prism-$USER}.
    *
    * @param config the configuration
    * @throws PrismException if Prism is already initialized, the cluster cannot start, or the
@@ -66,18 +66,20 @@ public final class Prism extends PrismCalls {
   public static synchronized void init(PrismConfig config) {
     Objects.requireNonNull(config, "config");
     if (CoreWorker.currentOrNull() != null) {
-      throw new PrismException("Prism is already initialized in this process: call"
-          + " Prism.shutdown() before init() again");
+      throw new PrismException(
+          "Prism is already initialized in this process: call"
+              + " Prism.shutdown() before init() again");
     }
     String address = config.address().orElse(System.getenv("PRISM_ADDRESS"));
     if (address != null && !address.isBlank()) {
       connect(address.trim(), config);
       return;
     }
-    NodeConfig.Builder node = NodeConfig.builder()
-        .numCpus(config.numCpus())
-        .objectStoreCapacity(config.objectStoreMemory())
-        .prestartWorkers(config.prestartWorkers());
+    NodeConfig.Builder node =
+        NodeConfig.builder()
+            .numCpus(config.numCpus())
+            .objectStoreCapacity(config.objectStoreMemory())
+            .prestartWorkers(config.prestartWorkers());
     config.numGpus().ifPresent(g -> node.numGpus((int) Math.round(g)));
     config.resources().forEach(node::resource);
     if (!config.workerJvmOptions().isEmpty()) {
@@ -85,10 +87,20 @@ public final class Prism extends PrismCalls {
     }
     EmbeddedCluster started = EmbeddedCluster.start(node.build());
     try {
-      CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null,
-          started.nodeId(), started.nodeManagerAddress(), Path.of(started.storeSocket()),
-          "127.0.0.1", null, List.of(), TaskSubmitterDefaults.PIPELINE_DEPTH,
-          started.gcsAddress(), config.namespace(), started.token()));
+      CoreWorker.start(
+          new CoreWorker.Settings(
+              CoreWorker.Mode.DRIVER,
+              null,
+              started.nodeId(),
+              started.nodeManagerAddress(),
+              Path.of(started.storeSocket()),
+              "127.0.0.1",
+              null,
+              List.of(),
+              TaskSubmitterDefaults.PIPELINE_DEPTH,
+              started.gcsAddress(),
+              config.namespace(),
+              started.token()));
     } catch (RuntimeException e) {
       started.close();
       throw e;
@@ -97,22 +109,28 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Joins a running cluster as a driver, through a node manager of the cluster on this machine
-   * (the driver maps that node's shared-memory store).
+   * Joins a running cluster as a driver, through a node manager of the cluster on this machine (the
+   * driver maps that node's shared-memory store).
    */
   private static void connect(String address, PrismConfig config) {
     Path root = SessionDir.defaultRoot();
     Optional<ClusterTokens.Found> token =
         ClusterTokens.find(Optional.empty(), System.getenv(), root, address);
     List<NodeInfo> nodes;
-    try (GcsClient gcs = ClusterTokens.connectChecked(address, token, root, "this driver's",
-        GcsClient.DEFAULT_RPC_TIMEOUT)) {
+    try (GcsClient gcs =
+        ClusterTokens.connectChecked(
+            address, token, root, "this driver's", GcsClient.DEFAULT_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
     } catch (SecurityConfigException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new PrismException("cannot reach the cluster at " + address + ": " + e.getMessage()
-          + "; check the address (host:port of the head's GCS) and that the head runs", e);
+      throw new PrismException(
+          "cannot reach the cluster at "
+              + address
+              + ": "
+              + e.getMessage()
+              + "; check the address (host:port of the head's GCS) and that the head runs",
+          e);
     }
     NodeInfo local = null;
     for (NodeInfo n : nodes) {
@@ -122,20 +140,33 @@ public final class Prism extends PrismCalls {
       }
     }
     if (local == null) {
-      throw new PrismException("the cluster at " + address + " has " + nodes.size()
-          + " node(s), none of them on this machine: a driver joins through a node on its own"
-          + " machine; start one here first");
+      throw new PrismException(
+          "the cluster at "
+              + address
+              + " has "
+              + nodes.size()
+              + " node(s), none of them on this machine: a driver joins through a node on its own"
+              + " machine; start one here first");
     }
-    CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, local.getNodeId(),
-        local.getAddress().getHost() + ":" + local.getAddress().getPort(),
-        Path.of(local.getStoreSocket()), local.getAddress().getHost(), null, List.of(),
-        TaskSubmitterDefaults.PIPELINE_DEPTH, address, config.namespace(),
-        token.orElseThrow(() -> ClusterTokens.missing(root, address)).token()));
+    CoreWorker.start(
+        new CoreWorker.Settings(
+            CoreWorker.Mode.DRIVER,
+            null,
+            local.getNodeId(),
+            local.getAddress().getHost() + ":" + local.getAddress().getPort(),
+            Path.of(local.getStoreSocket()),
+            local.getAddress().getHost(),
+            null,
+            List.of(),
+            TaskSubmitterDefaults.PIPELINE_DEPTH,
+            address,
+            config.namespace(),
+            token.orElseThrow(() -> ClusterTokens.missing(root, address)).token()));
   }
 
   /**
-   * Stops this process's Prism: pending tasks fail, and an embedded cluster stops with every
-   * worker process and its shared memory. Does nothing if Prism is not initialized.
+   * Stops this process's Prism: pending tasks fail, and an embedded cluster stops with every worker
+   * process and its shared memory. Does nothing if Prism is not initialized.
    */
   public static synchronized void shutdown() {
     CoreWorker worker = CoreWorker.currentOrNull();
@@ -161,9 +192,9 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Stores a value in the cluster. Small values stay in this process; large ones (over
-   * 100 KiB) go to the node's shared-memory store, Arrow {@code VectorSchemaRoot}s as Arrow
-   * data that any process on the node reads without copying.
+   * Stores a value in the cluster. Small values stay in this process; large ones (over 100 KiB) go
+   * to the node's shared-memory store, Arrow {@code VectorSchemaRoot}s as Arrow data that any
+   * process on the node reads without copying.
    *
    * @param value the value
    * @param <T> its type
@@ -233,7 +264,8 @@ public final class Prism extends PrismCalls {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      out.add(CoreWorker.asImpl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+      out.add(
+          CoreWorker.asImpl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
     }
     return out;
   }
@@ -248,13 +280,17 @@ public final class Prism extends PrismCalls {
    * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
    * @throws IllegalArgumentException if {@code numReturns} is out of range
    */
-  public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns,
-      Duration timeout) {
+  public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
     checkRefs(refs);
     Objects.requireNonNull(timeout, "timeout");
     if (numReturns < 0 || numReturns > refs.size()) {
-      throw new IllegalArgumentException("numReturns is " + numReturns + " for " + refs.size()
-          + " refs; give 0 to " + refs.size());
+      throw new IllegalArgumentException(
+          "numReturns is "
+              + numReturns
+              + " for "
+              + refs.size()
+              + " refs; give 0 to "
+              + refs.size());
     }
     return CoreWorker.current().wait(refs, numReturns, timeout);
   }
@@ -346,8 +382,8 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Kills an actor at once, without restarting it: its process is killed, calls in flight and
-   * later calls fail with {@link ActorDiedException}.
+   * Kills an actor at once, without restarting it: its process is killed, calls in flight and later
+   * calls fail with {@link ActorDiedException}.
    *
    * @param actor the actor
    * @throws PrismException if Prism is not initialized or the GCS cannot be reached
@@ -360,8 +396,8 @@ public final class Prism extends PrismCalls {
    * Kills an actor at once.
    *
    * @param actor the actor
-   * @param noRestart true to end it for good; false to restart it (running its constructor
-   *     again) if it has restarts left
+   * @param noRestart true to end it for good; false to restart it (running its constructor again)
+   *     if it has restarts left
    * @throws PrismException if Prism is not initialized or the GCS cannot be reached
    */
   public static void kill(ActorHandle<?> actor, boolean noRestart) {
@@ -369,8 +405,8 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Ends the actor whose method calls this, for good: it is not restarted, calls still pending
-   * on it fail with {@link ActorDiedException}, and its process exits. Does not return.
+   * Ends the actor whose method calls this, for good: it is not restarted, calls still pending on
+   * it fail with {@link ActorDiedException}, and its process exits. Does not return.
    *
    * @throws PrismException if called outside an actor
    */

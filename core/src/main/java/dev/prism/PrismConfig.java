@@ -6,25 +6,31 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How {@link Prism#init(PrismConfig)} starts or joins a cluster. Immutable; build it with
- * {@link #builder()}. Without an {@link Builder#address(String) address} (and without the
- * {@code PRISM_ADDRESS} environment variable) Prism starts an embedded local cluster: the
- * control store and one node manager inside this JVM, workers as child JVMs.
+ * How {@link Prism#init(PrismConfig)} starts or joins a cluster. Immutable; build it with {@link
+ * #builder()}. Without an {@link Builder#address(String) address} (and without the {@code
+ * PRISM_ADDRESS} environment variable) Prism starts an embedded local cluster: the control store
+ * and one node manager inside this JVM, workers as child JVMs.
  *
  * @param address {@code host:port} of a running cluster's GCS to join, or empty to start an
  *     embedded one
  * @param numCpus CPUs the embedded node offers (default: this machine's processors)
- * @param numGpus GPUs the embedded node offers (default: those CUDA finds, else none); on a
- *     machine without GPUs this declares logical GPUs, which is how tests run GPU code paths
+ * @param numGpus GPUs the embedded node offers (default: those CUDA finds, else none); on a machine
+ *     without GPUs this declares logical GPUs, which is how tests run GPU code paths
  * @param resources custom resources the embedded node offers
  * @param objectStoreMemory bytes of the embedded node's shared-memory object store
  * @param namespace the namespace for named actors and the KV store
  * @param workerJvmOptions JVM options for worker processes (heap, GC); empty for the defaults
  * @param prestartWorkers workers the embedded node starts at once (default: {@code numCpus})
  */
-public record PrismConfig(Optional<String> address, int numCpus, Optional<Double> numGpus,
-    Map<String, Double> resources, long objectStoreMemory, String namespace,
-    List<String> workerJvmOptions, int prestartWorkers) {
+public record PrismConfig(
+    Optional<String> address,
+    int numCpus,
+    Optional<Double> numGpus,
+    Map<String, Double> resources,
+    long objectStoreMemory,
+    String namespace,
+    List<String> workerJvmOptions,
+    int prestartWorkers) {
 
   /** The default object store size of an embedded node when none is given: 2 GiB. */
   public static final long DEFAULT_OBJECT_STORE_MEMORY = 2L << 30;
@@ -44,52 +50,59 @@ public record PrismConfig(Optional<String> address, int numCpus, Optional<Double
    */
   public PrismConfig {
     address = address == null ? Optional.empty() : address;
-    address.ifPresent(a -> {
-      int colon = a.lastIndexOf(':');
-      if (colon <= 0 || colon == a.length() - 1) {
-        throw new IllegalArgumentException("address '" + a + "' is not host:port");
-      }
-      try {
-        int port = Integer.parseInt(a.substring(colon + 1));
-        if (port <= 0 || port > 65_535) {
-          throw new IllegalArgumentException("address '" + a + "' has port " + port
-              + ", outside 1..65535");
-        }
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("address '" + a + "' has no numeric port", e);
-      }
-    });
+    address.ifPresent(
+        a -> {
+          int colon = a.lastIndexOf(':');
+          if (colon <= 0 || colon == a.length() - 1) {
+            throw new IllegalArgumentException("address '" + a + "' is not host:port");
+          }
+          try {
+            int port = Integer.parseInt(a.substring(colon + 1));
+            if (port <= 0 || port > 65_535) {
+              throw new IllegalArgumentException(
+                  "address '" + a + "' has port " + port + ", outside 1..65535");
+            }
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address '" + a + "' has no numeric port", e);
+          }
+        });
     if (numCpus < 0) {
       throw new IllegalArgumentException("numCpus is " + numCpus + "; give 0 or more");
     }
     numGpus = numGpus == null ? Optional.empty() : numGpus;
-    numGpus.ifPresent(g -> {
-      if (!(g >= 0) || g != Math.rint(g) || g > 1024) {
-        throw new IllegalArgumentException("numGpus is " + g
-            + "; a node has a whole number of GPUs (0 to 1024)");
-      }
-    });
+    numGpus.ifPresent(
+        g -> {
+          if (!(g >= 0) || g != Math.rint(g) || g > 1024) {
+            throw new IllegalArgumentException(
+                "numGpus is " + g + "; a node has a whole number of GPUs (0 to 1024)");
+          }
+        });
     resources = Map.copyOf(resources);
-    resources.forEach((name, amount) -> {
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("a custom resource has a blank name");
-      }
-      if (amount == null || !(amount >= 0) || amount.isInfinite()) {
-        throw new IllegalArgumentException("custom resource '" + name + "' has amount " + amount
-            + "; give a finite amount of 0 or more");
-      }
-    });
+    resources.forEach(
+        (name, amount) -> {
+          if (name.isBlank()) {
+            throw new IllegalArgumentException("a custom resource has a blank name");
+          }
+          if (amount == null || !(amount >= 0) || amount.isInfinite()) {
+            throw new IllegalArgumentException(
+                "custom resource '"
+                    + name
+                    + "' has amount "
+                    + amount
+                    + "; give a finite amount of 0 or more");
+          }
+        });
     if (objectStoreMemory < (1L << 20)) {
-      throw new IllegalArgumentException("objectStoreMemory is " + objectStoreMemory
-          + " bytes; give at least 1 MiB");
+      throw new IllegalArgumentException(
+          "objectStoreMemory is " + objectStoreMemory + " bytes; give at least 1 MiB");
     }
     if (namespace == null || namespace.isBlank()) {
       throw new IllegalArgumentException("namespace is blank; give a name or leave the default");
     }
     workerJvmOptions = List.copyOf(workerJvmOptions);
     if (prestartWorkers < 0) {
-      throw new IllegalArgumentException("prestartWorkers is " + prestartWorkers
-          + "; give 0 or more");
+      throw new IllegalArgumentException(
+          "prestartWorkers is " + prestartWorkers + "; give 0 or more");
     }
   }
 
@@ -214,8 +227,14 @@ public record PrismConfig(Optional<String> address, int numCpus, Optional<Double
      * @throws IllegalArgumentException naming the bad value
      */
     public PrismConfig build() {
-      return new PrismConfig(Optional.ofNullable(address), numCpus, Optional.ofNullable(numGpus),
-          resources, objectStoreMemory, namespace, workerJvmOptions,
+      return new PrismConfig(
+          Optional.ofNullable(address),
+          numCpus,
+          Optional.ofNullable(numGpus),
+          resources,
+          objectStoreMemory,
+          namespace,
+          workerJvmOptions,
           prestartWorkers == null ? numCpus : prestartWorkers);
     }
   }

@@ -33,13 +33,17 @@ final class ResourceDemand {
     if (all == null) {
       throw new IllegalArgumentException("the resource map is null");
     }
-    all.forEach((resource, amount) -> {
-      if (amount == null) {
-        throw new IllegalArgumentException("resource " + resource + " has a null amount; give a"
-            + " number, or 0 to remove the demand");
-      }
-      set(resource, amount);
-    });
+    all.forEach(
+        (resource, amount) -> {
+          if (amount == null) {
+            throw new IllegalArgumentException(
+                "resource "
+                    + resource
+                    + " has a null amount; give a"
+                    + " number, or 0 to remove the demand");
+          }
+          set(resource, amount);
+        });
   }
 
   ResourceAmounts toProto() {

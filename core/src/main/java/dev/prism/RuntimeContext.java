@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where the calling code runs: the job, node and worker, the GPUs it may use, and whether it is
- * the driver or an actor. Get it with {@link Prism#runtimeContext()}.
+ * Where the calling code runs: the job, node and worker, the GPUs it may use, and whether it is the
+ * driver or an actor. Get it with {@link Prism#runtimeContext()}.
  *
  * @param jobId the job's id in hex
  * @param nodeId the node's id
@@ -14,11 +14,16 @@ import java.util.Optional;
  * @param gpuIds the GPU ids assigned to this worker (as in {@code CUDA_VISIBLE_DEVICES}); empty
  *     when it has none
  * @param isDriver whether this is the driver (the user's program) rather than a worker
- * @param actorId the id of the actor this worker hosts (as {@link ActorHandle#actorId()}), or
- *     empty when it hosts none
+ * @param actorId the id of the actor this worker hosts (as {@link ActorHandle#actorId()}), or empty
+ *     when it hosts none
  */
-public record RuntimeContext(String jobId, String nodeId, String workerId, List<Integer> gpuIds,
-    boolean isDriver, Optional<String> actorId) {
+public record RuntimeContext(
+    String jobId,
+    String nodeId,
+    String workerId,
+    List<Integer> gpuIds,
+    boolean isDriver,
+    Optional<String> actorId) {
 
   /**
    * Copies the GPU list, so the context is immutable.

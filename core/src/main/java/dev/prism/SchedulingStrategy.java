@@ -6,16 +6,17 @@ import java.util.Objects;
 
 /**
  * Where a task or an actor should run, as Ray's scheduling strategies: the default policy (pack
- * onto the caller's node, then spread to the least loaded, preferring the node that holds most
- * of the arguments' bytes), spread over the nodes, a given node, or a placement group's bundle. Set it with
- * {@link TaskCaller#setSchedulingStrategy} or {@link ActorCreator#setSchedulingStrategy}.
+ * onto the caller's node, then spread to the least loaded, preferring the node that holds most of
+ * the arguments' bytes), spread over the nodes, a given node, or a placement group's bundle. Set it
+ * with {@link TaskCaller#setSchedulingStrategy} or {@link ActorCreator#setSchedulingStrategy}.
  */
 public final class SchedulingStrategy {
 
   private static final SchedulingStrategy DEFAULT =
       new SchedulingStrategy(SchedulingStrategyProto.getDefaultInstance(), "default");
-  private static final SchedulingStrategy SPREAD = new SchedulingStrategy(
-      SchedulingStrategyProto.newBuilder().setSpread(true).build(), "spread");
+  private static final SchedulingStrategy SPREAD =
+      new SchedulingStrategy(
+          SchedulingStrategyProto.newBuilder().setSpread(true).build(), "spread");
 
   private final SchedulingStrategyProto proto;
   private final String description;
@@ -26,8 +27,8 @@ public final class SchedulingStrategy {
     this(proto, description, null, -1);
   }
 
-  private SchedulingStrategy(SchedulingStrategyProto proto, String description,
-      PlacementGroup group, int bundleIndex) {
+  private SchedulingStrategy(
+      SchedulingStrategyProto proto, String description, PlacementGroup group, int bundleIndex) {
     this.proto = proto;
     this.description = description;
     this.group = group;
@@ -53,11 +54,11 @@ public final class SchedulingStrategy {
   }
 
   /**
-   * Runs on one node (Ray's {@code NodeAffinitySchedulingStrategy}). Hard affinity waits for
-   * that node; while it is unknown or dead, or can never fit the request, the request is
-   * infeasible: the driver warns once, {@code prism status} lists it, and the task stays pending
-   * until the node is there or the task is cancelled (unlike Ray, which fails it). Soft affinity
-   * runs elsewhere when that node cannot.
+   * Runs on one node (Ray's {@code NodeAffinitySchedulingStrategy}). Hard affinity waits for that
+   * node; while it is unknown or dead, or can never fit the request, the request is infeasible: the
+   * driver warns once, {@code prism status} lists it, and the task stays pending until the node is
+   * there or the task is cancelled (unlike Ray, which fails it). Soft affinity runs elsewhere when
+   * that node cannot.
    *
    * @param nodeId the node's id (see {@link RuntimeContext#nodeId()})
    * @param soft whether another node may be used when that one cannot run it
@@ -68,16 +69,18 @@ public final class SchedulingStrategy {
     if (nodeId == null || nodeId.isBlank()) {
       throw new IllegalArgumentException("the node id is null or blank");
     }
-    return new SchedulingStrategy(SchedulingStrategyProto.newBuilder()
-        .setNodeAffinity(NodeAffinityProto.newBuilder().setNodeId(nodeId).setSoft(soft))
-        .build(), "node affinity to " + nodeId + (soft ? " (soft)" : ""));
+    return new SchedulingStrategy(
+        SchedulingStrategyProto.newBuilder()
+            .setNodeAffinity(NodeAffinityProto.newBuilder().setNodeId(nodeId).setSoft(soft))
+            .build(),
+        "node affinity to " + nodeId + (soft ? " (soft)" : ""));
   }
 
   /**
-   * Runs in a placement group's bundle, on that bundle's node, using the bundle's resources
-   * (Ray's {@code PlacementGroupSchedulingStrategy}). Submit once the group is ready (see
-   * {@link PlacementGroup#waitUntilReady}); until then the node managers refuse the lease and the
-   * task or actor stays pending.
+   * Runs in a placement group's bundle, on that bundle's node, using the bundle's resources (Ray's
+   * {@code PlacementGroupSchedulingStrategy}). Submit once the group is ready (see {@link
+   * PlacementGroup#waitUntilReady}); until then the node managers refuse the lease and the task or
+   * actor stays pending.
    *
    * @param group the group
    * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
@@ -89,13 +92,26 @@ public final class SchedulingStrategy {
       throw new IllegalArgumentException("the placement group is null");
     }
     if (bundleIndex < -1 || bundleIndex >= group.bundleCount()) {
-      throw new IllegalArgumentException("bundle index " + bundleIndex + " is out of range for"
-          + " placement group " + group.id() + " with " + group.bundleCount() + " bundle(s); give"
-          + " 0.." + (group.bundleCount() - 1) + ", or -1 for any bundle");
+      throw new IllegalArgumentException(
+          "bundle index "
+              + bundleIndex
+              + " is out of range for"
+              + " placement group "
+              + group.id()
+              + " with "
+              + group.bundleCount()
+              + " bundle(s); give"
+              + " 0.."
+              + (group.bundleCount() - 1)
+              + ", or -1 for any bundle");
     }
-    return new SchedulingStrategy(SchedulingStrategyProto.getDefaultInstance(),
-        "placement group " + group.id() + (bundleIndex < 0 ? " (any bundle)"
-            : " bundle " + bundleIndex), group, bundleIndex);
+    return new SchedulingStrategy(
+        SchedulingStrategyProto.getDefaultInstance(),
+        "placement group "
+            + group.id()
+            + (bundleIndex < 0 ? " (any bundle)" : " bundle " + bundleIndex),
+        group,
+        bundleIndex);
   }
 
   /**
@@ -113,7 +129,8 @@ public final class SchedulingStrategy {
   SchedulingStrategyProto toProto() {
     if (group != null) {
       return SchedulingStrategyProto.newBuilder()
-          .setPlacementGroup(group.bundleRef(bundleIndex)).build();
+          .setPlacementGroup(group.bundleRef(bundleIndex))
+          .build();
     }
     return proto;
   }
@@ -125,8 +142,10 @@ public final class SchedulingStrategy {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SchedulingStrategy s && s.proto.equals(proto)
-        && java.util.Objects.equals(s.group, group) && s.bundleIndex == bundleIndex;
+    return o instanceof SchedulingStrategy s
+        && s.proto.equals(proto)
+        && java.util.Objects.equals(s.group, group)
+        && s.bundleIndex == bundleIndex;
   }
 
   @Override

@@ -6,8 +6,8 @@ import dev.prism.runtime.worker.TaskOptions;
 import java.util.Map;
 
 /**
- * A remote call being prepared: set options, then {@link #remote()} submits it. Made by
- * {@code Prism.task(...)}; not thread-safe, use each caller once.
+ * A remote call being prepared: set options, then {@link #remote()} submits it. Made by {@code
+ * Prism.task(...)}; not thread-safe, use each caller once.
  *
  * @param <R> the result type ({@link Void} for void methods)
  */
@@ -28,8 +28,8 @@ public final class TaskCaller<R> {
   }
 
   /**
-   * Sets the amount of a resource the task needs (default: 1 CPU). {@code "CPU"},
-   * {@code "GPU"}, {@code "memory"} or a custom resource; fractions of a GPU share one device.
+   * Sets the amount of a resource the task needs (default: 1 CPU). {@code "CPU"}, {@code "GPU"},
+   * {@code "memory"} or a custom resource; fractions of a GPU share one device.
    *
    * @param resource the resource's name
    * @param amount how much; 0 removes the demand
@@ -53,8 +53,8 @@ public final class TaskCaller<R> {
   }
 
   /**
-   * Sets how often the task is retried when its worker dies (default 3). With
-   * {@link #setRetryExceptions(boolean)} exceptions it throws are retried too.
+   * Sets how often the task is retried when its worker dies (default 3). With {@link
+   * #setRetryExceptions(boolean)} exceptions it throws are retried too.
    *
    * @param retries 0 or more
    * @return this caller
@@ -128,8 +128,12 @@ public final class TaskCaller<R> {
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
     ArgumentCheck.check(function, args);
-    return (ObjectRef<R>) CoreWorker.current().submitTask(function, args,
-        new TaskOptions(resources.toProto(), maxRetries, retryExceptions, name,
-            strategy.toProto()));
+    return (ObjectRef<R>)
+        CoreWorker.current()
+            .submitTask(
+                function,
+                args,
+                new TaskOptions(
+                    resources.toProto(), maxRetries, retryExceptions, name, strategy.toProto()));
   }
 }

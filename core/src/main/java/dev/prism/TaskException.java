@@ -1,6 +1,9 @@
 package dev.prism;
 
-/** A remote task or actor method threw. The remote exception is the {@link #getCause() cause}, and the message carries the remote stack trace. */
+/**
+ * A remote task or actor method threw. The remote exception is the {@link #getCause() cause}, and
+ * the message carries the remote stack trace.
+ */
 public class TaskException extends PrismException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,9 @@
 package dev.prism;
 
-/** The worker process running a task died (exited, halted or was killed) more times than the task's retries allow. */
+/**
+ * The worker process running a task died (exited, halted or was killed) more times than the task's
+ * retries allow.
+ */
 public class WorkerCrashedException extends PrismException {
   private static final long serialVersionUID = 1L;
 

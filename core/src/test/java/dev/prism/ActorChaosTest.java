@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Actor chaos: several actors under a steady call load from several threads while their
- * processes are killed with kill -9. Every call succeeds or fails with
- * {@link ActorDiedException} in bounded time, never answers with another actor's (or another
- * call's) state, and the calls one caller sees succeed on one instance come in its order.
+ * Actor chaos: several actors under a steady call load from several threads while their processes
+ * are killed with kill -9. Every call succeeds or fails with {@link ActorDiedException} in bounded
+ * time, never answers with another actor's (or another call's) state, and the calls one caller sees
+ * succeed on one instance come in its order.
  */
 @Timeout(240)
 class ActorChaosTest {
@@ -66,8 +66,13 @@ class ActorChaosTest {
   record Reply(String actor, String instance, long pid, int count, int caller, int seq) {
     static Reply parse(String s) {
       String[] f = s.split("\\|");
-      return new Reply(f[0], f[1], Long.parseLong(f[1].substring(0, f[1].indexOf('-'))),
-          Integer.parseInt(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]));
+      return new Reply(
+          f[0],
+          f[1],
+          Long.parseLong(f[1].substring(0, f[1].indexOf('-'))),
+          Integer.parseInt(f[2]),
+          Integer.parseInt(f[3]),
+          Integer.parseInt(f[4]));
     }
   }
 
@@ -75,8 +80,7 @@ class ActorChaosTest {
   record Outcome(int seq, Reply reply, ActorDiedException died) {}
 
   /** An actor under test and how it is allowed to fail. */
-  record Subject(String name, int maxRestarts, int maxTaskRetries,
-      ActorHandle<Identity> handle) {}
+  record Subject(String name, int maxRestarts, int maxTaskRetries, ActorHandle<Identity> handle) {}
 
   @Test
   void everyCallSucceedsOrFailsWithActorDiedAndNeverSeesAnotherState() throws Exception {
@@ -85,8 +89,15 @@ class ActorChaosTest {
     for (String name : List.of("retry-a", "retry-b", "once-a", "once-b", "mortal")) {
       int restarts = name.equals("mortal") ? 1 : 100;
       int retries = name.startsWith("retry") ? -1 : 0;
-      subjects.add(new Subject(name, restarts, retries, Prism.actor(Identity::new, name)
-          .setMaxRestarts(restarts).setMaxTaskRetries(retries).remote()));
+      subjects.add(
+          new Subject(
+              name,
+              restarts,
+              retries,
+              Prism.actor(Identity::new, name)
+                  .setMaxRestarts(restarts)
+                  .setMaxTaskRetries(retries)
+                  .remote()));
     }
     // The newest pid seen answering, per actor: what the chaos thread kills.
     Map<String, Long> latestPid = new ConcurrentHashMap<>();
@@ -104,52 +115,60 @@ class ActorChaosTest {
     }
     int kills;
     ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
-    try (Chaos.Monkey monkey = new Chaos.Monkey("actors", order.size(), 300, 600, () -> {
-      // The next actor in the order, once a process of it that was not killed yet answers.
-      Long pid = latestPid.get(order.get(next.get()));
-      if (pid == null || killed.contains(pid)) {
-        return null;
-      }
-      ProcessHandle p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
-      if (p != null) {
-        killed.add(pid);
-        next.incrementAndGet();
-      }
-      return p;
-    })) {
+    try (Chaos.Monkey monkey =
+        new Chaos.Monkey(
+            "actors",
+            order.size(),
+            300,
+            600,
+            () -> {
+              // The next actor in the order, once a process of it that was not killed yet answers.
+              Long pid = latestPid.get(order.get(next.get()));
+              if (pid == null || killed.contains(pid)) {
+                return null;
+              }
+              ProcessHandle p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+              if (p != null) {
+                killed.add(pid);
+                next.incrementAndGet();
+              }
+              return p;
+            })) {
       List<Future<?>> running = new ArrayList<>();
       for (int c = 0; c < CALLERS; c++) {
         int caller = c;
-        running.add(callers.submit(() -> {
-          int[] seq = new int[subjects.size()];
-          boolean last = false;
-          while (!last) {
-            last = monkey.done();  // one more round after the last kill
-            for (int a = 0; a < subjects.size(); a++) {
-              Subject s = subjects.get(a);
-              List<ObjectRef<String>> refs = new ArrayList<>();
-              int first = seq[a];
-              for (int k = 0; k < BATCH; k++) {
-                refs.add(s.handle().task(Identity::call, caller, seq[a]++).remote());
-              }
-              List<Outcome> mine = outcomes.get(caller)
-                  .computeIfAbsent(s.name(), n -> new ArrayList<>());
-              for (int k = 0; k < BATCH; k++) {
-                try {
-                  Reply r = Reply.parse(Prism.get(refs.get(k), WAIT));
-                  latestPid.put(r.actor(), r.pid());
-                  mine.add(new Outcome(first + k, r, null));
-                } catch (ActorDiedException e) {
-                  mine.add(new Outcome(first + k, null, e));
-                }
-              }
-            }
-          }
-          return null;
-        }));
+        running.add(
+            callers.submit(
+                () -> {
+                  int[] seq = new int[subjects.size()];
+                  boolean last = false;
+                  while (!last) {
+                    last = monkey.done(); // one more round after the last kill
+                    for (int a = 0; a < subjects.size(); a++) {
+                      Subject s = subjects.get(a);
+                      List<ObjectRef<String>> refs = new ArrayList<>();
+                      int first = seq[a];
+                      for (int k = 0; k < BATCH; k++) {
+                        refs.add(s.handle().task(Identity::call, caller, seq[a]++).remote());
+                      }
+                      List<Outcome> mine =
+                          outcomes.get(caller).computeIfAbsent(s.name(), n -> new ArrayList<>());
+                      for (int k = 0; k < BATCH; k++) {
+                        try {
+                          Reply r = Reply.parse(Prism.get(refs.get(k), WAIT));
+                          latestPid.put(r.actor(), r.pid());
+                          mine.add(new Outcome(first + k, r, null));
+                        } catch (ActorDiedException e) {
+                          mine.add(new Outcome(first + k, null, e));
+                        }
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : running) {
-        f.get(180, TimeUnit.SECONDS);  // a call that hangs fails the test here (or in get)
+        f.get(180, TimeUnit.SECONDS); // a call that hangs fails the test here (or in get)
       }
       kills = monkey.kills();
     } finally {
@@ -171,8 +190,11 @@ class ActorChaosTest {
         for (Outcome o : mine) {
           if (o.died() != null) {
             died++;
-            assertThat(s.maxTaskRetries()).as("%s: a call failed although calls are retried"
-                + " (%s)", s.name(), o.died().getMessage()).isZero();
+            assertThat(s.maxTaskRetries())
+                .as(
+                    "%s: a call failed although calls are retried" + " (%s)",
+                    s.name(), o.died().getMessage())
+                .isZero();
             continue;
           }
           ok++;
@@ -181,15 +203,19 @@ class ActorChaosTest {
           assertThat(r.caller()).as("caller of %s's reply", s.name()).isEqualTo(caller);
           assertThat(r.seq()).as("the call %s answered", s.name()).isEqualTo(o.seq());
           assertThat(countsSeen.add(r.instance() + "#" + r.count()))
-              .as("%s instance %s answered two calls with count %d", s.name(), r.instance(),
-                  r.count()).isTrue();
+              .as(
+                  "%s instance %s answered two calls with count %d",
+                  s.name(), r.instance(), r.count())
+              .isTrue();
           instanceOrder.putIfAbsent(r.instance(), instanceOrder.size());
           if (r.instance().equals(lastInstance)) {
-            assertThat(r.count()).as("%s: order of caller %d's calls on one instance",
-                s.name(), caller).isGreaterThan(lastCount);
+            assertThat(r.count())
+                .as("%s: order of caller %d's calls on one instance", s.name(), caller)
+                .isGreaterThan(lastCount);
           } else {
-            assertThat(left).as("%s: caller %d went back to an instance it had left",
-                s.name(), caller).doesNotContain(r.instance());
+            assertThat(left)
+                .as("%s: caller %d went back to an instance it had left", s.name(), caller)
+                .doesNotContain(r.instance());
             if (lastInstance != null) {
               left.add(lastInstance);
             }
@@ -201,7 +227,8 @@ class ActorChaosTest {
       // After the chaos: the mortal actor is dead for good, the others answer again.
       ObjectRef<String> after = s.handle().task(Identity::call, -1, -1).remote();
       if (s.name().equals("mortal")) {
-        assertThatThrownBy(() -> Prism.get(after, WAIT)).isInstanceOf(ActorDiedException.class)
+        assertThatThrownBy(() -> Prism.get(after, WAIT))
+            .isInstanceOf(ActorDiedException.class)
             .hasMessageContaining("no restarts left");
       } else {
         assertThat(Reply.parse(Prism.get(after, WAIT)).actor()).isEqualTo(s.name());
@@ -210,9 +237,10 @@ class ActorChaosTest {
         assertThat(instanceOrder).as("%s's instances (killed twice)", s.name()).hasSize(3);
       }
     }
-    System.out.printf("actor chaos: %d actors, %d callers, %d kills, %d calls succeeded, %d"
-        + " failed with ActorDiedException, %d ms%n", subjects.size(), CALLERS, kills, ok, died,
-        wallMillis);
+    System.out.printf(
+        "actor chaos: %d actors, %d callers, %d kills, %d calls succeeded, %d"
+            + " failed with ActorDiedException, %d ms%n",
+        subjects.size(), CALLERS, kills, ok, died, wallMillis);
     for (Subject s : subjects) {
       s.handle().kill();
     }
@@ -223,16 +251,16 @@ class ActorChaosTest {
     long started = System.nanoTime();
     List<ActorHandle<Identity>> actors = new ArrayList<>();
     for (int a = 0; a < 3; a++) {
-      actors.add(Prism.actor(Identity::new, "r" + a).setMaxRestarts(100).setMaxTaskRetries(-1)
-          .remote());
+      actors.add(
+          Prism.actor(Identity::new, "r" + a).setMaxRestarts(100).setMaxTaskRetries(-1).remote());
     }
     for (ActorHandle<Identity> h : actors) {
       Prism.get(h.task(Identity::call, 0, 0).remote(), WAIT);
     }
     int calls = 0;
     int kills;
-    try (Chaos.Monkey monkey = new Chaos.Monkey("any-worker", 8, 100, 400,
-        () -> Chaos.any(Chaos.aliveWorkers()))) {
+    try (Chaos.Monkey monkey =
+        new Chaos.Monkey("any-worker", 8, 100, 400, () -> Chaos.any(Chaos.aliveWorkers()))) {
       while (!monkey.done()) {
         List<ObjectRef<String>> refs = new ArrayList<>();
         for (int a = 0; a < actors.size(); a++) {
@@ -246,8 +274,9 @@ class ActorChaosTest {
       }
       kills = monkey.kills();
     }
-    System.out.printf("actor chaos, any worker: %d kills, %d rounds, %d ms%n", kills, calls,
-        (System.nanoTime() - started) / 1_000_000);
+    System.out.printf(
+        "actor chaos, any worker: %d kills, %d rounds, %d ms%n",
+        kills, calls, (System.nanoTime() - started) / 1_000_000);
     for (ActorHandle<Identity> h : actors) {
       assertThat(Reply.parse(Prism.get(h.task(Identity::call, 0, -1).remote(), WAIT)).actor())
           .isNotNull();
@@ -256,21 +285,24 @@ class ActorChaosTest {
   }
 
   /**
-   * A driver in its own JVM whose actor long polls end after 20 ms (as if the GCS heard of a
-   * death late, so the caller first waits for the old instance's channel): kills its actor with kill -9, calls it, prints what came back.
+   * A driver in its own JVM whose actor long polls end after 20 ms (as if the GCS heard of a death
+   * late, so the caller first waits for the old instance's channel): kills its actor with kill -9,
+   * calls it, prints what came back.
    */
   public static final class LateNewsDriver {
     public static void main(String[] args) throws Exception {
       Prism.init(ClusterFixture.small().build());
       try {
-        ActorHandle<Identity> h = Prism.actor(Identity::new, "late").setMaxRestarts(3)
-            .setMaxTaskRetries(-1).remote();
+        ActorHandle<Identity> h =
+            Prism.actor(Identity::new, "late").setMaxRestarts(3).setMaxTaskRetries(-1).remote();
         for (int round = 0; round < 3; round++) {
-          Reply before = Reply.parse(Prism.get(h.task(Identity::call, 0, 2 * round).remote(),
-              WAIT));
+          Reply before =
+              Reply.parse(Prism.get(h.task(Identity::call, 0, 2 * round).remote(), WAIT));
           Chaos.kill9(before.pid());
-          Reply after = Reply.parse(Prism.get(h.task(Identity::call, 0, 2 * round + 1)
-              .remote(), Duration.ofSeconds(60)));
+          Reply after =
+              Reply.parse(
+                  Prism.get(
+                      h.task(Identity::call, 0, 2 * round + 1).remote(), Duration.ofSeconds(60)));
           System.out.println("restarted " + before.pid() + " -> " + after.pid());
         }
         System.out.println("late news: ok");
@@ -284,9 +316,9 @@ class ActorChaosTest {
   }
 
   /**
-   * The caller learns of the death only after it started waiting for the dead instance's
-   * channel to come back: once the GCS reports the restarted instance, its calls go there
-   * (they used to wait forever for the old channel).
+   * The caller learns of the death only after it started waiting for the dead instance's channel to
+   * come back: once the GCS reports the restarted instance, its calls go there (they used to wait
+   * forever for the old channel).
    */
   @Test
   void aCallerThatHearsOfARestartLateStillReachesTheNewInstance(
@@ -295,8 +327,8 @@ class ActorChaosTest {
     command.add(1, "-Dprism.actor.pollMs=20");
     command.add(1, "-Dorg.slf4j.simpleLogger.log.dev.prism.runtime.worker.ActorQueue=debug");
     java.nio.file.Path log = dir.resolve("driver.log");
-    Process driver = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process driver =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       assertThat(driver.waitFor(200, TimeUnit.SECONDS)).as("the driver finished").isTrue();
     } finally {

@@ -47,8 +47,7 @@ class ActorGpuTest {
     assertThat(idsA).hasSize(1);
     assertThat(idsB).hasSize(1);
     assertThat(idsA).doesNotContainAnyElementsOf(idsB);
-    assertThat(Prism.get(a.task(GpuUser::gpus).remote(), WAIT))
-        .isEqualTo(idsA + " " + idsA.get(0));
+    assertThat(Prism.get(a.task(GpuUser::gpus).remote(), WAIT)).isEqualTo(idsA + " " + idsA.get(0));
     a.kill();
     b.kill();
 

@@ -32,8 +32,8 @@ class ActorRestartTest {
 
   @Test
   void restartsAfterKill9WithFreshStateUpToMaxRestartsThenDies() {
-    ActorHandle<ActorTest.Counter> counter = Prism.actor(ActorTest.Counter::new)
-        .setMaxRestarts(1).setMaxTaskRetries(1).remote();
+    ActorHandle<ActorTest.Counter> counter =
+        Prism.actor(ActorTest.Counter::new).setMaxRestarts(1).setMaxTaskRetries(1).remote();
     assertThat(Prism.get(counter.task(ActorTest.Counter::inc).remote(), WAIT)).isEqualTo(1);
     assertThat(Prism.get(counter.task(ActorTest.Counter::inc).remote(), WAIT)).isEqualTo(2);
     long first = Prism.get(counter.task(ActorTest.Counter::pid).remote(), WAIT);
@@ -50,8 +50,8 @@ class ActorRestartTest {
 
   @Test
   void aCallRunningWhenTheProcessDiesFailsWithoutRetriesAndRunsAgainWithThem() {
-    ActorHandle<ActorTest.Sleeper> noRetry = Prism.actor(ActorTest.Sleeper::new)
-        .setMaxRestarts(1).remote();
+    ActorHandle<ActorTest.Sleeper> noRetry =
+        Prism.actor(ActorTest.Sleeper::new).setMaxRestarts(1).remote();
     long pid = Prism.get(noRetry.task(ActorTest.Sleeper::pid).remote(), WAIT);
     ObjectRef<String> running = noRetry.task(ActorTest.Sleeper::sleep, 60_000L).remote();
     sleepQuietly(500);
@@ -61,8 +61,8 @@ class ActorRestartTest {
         .hasMessageContaining("did not finish the call");
     assertThat(Prism.get(noRetry.task(ActorTest.Sleeper::pid).remote(), WAIT)).isNotEqualTo(pid);
 
-    ActorHandle<ActorTest.Sleeper> retried = Prism.actor(ActorTest.Sleeper::new)
-        .setMaxRestarts(1).setMaxTaskRetries(1).remote();
+    ActorHandle<ActorTest.Sleeper> retried =
+        Prism.actor(ActorTest.Sleeper::new).setMaxRestarts(1).setMaxTaskRetries(1).remote();
     long before = Prism.get(retried.task(ActorTest.Sleeper::pid).remote(), WAIT);
     ObjectRef<String> again = retried.task(ActorTest.Sleeper::sleep, 2_000L).remote();
     sleepQuietly(500);
@@ -94,8 +94,8 @@ class ActorRestartTest {
 
   @Test
   void callsRetriedAcrossARestartKeepTheirOrder() throws Exception {
-    ActorHandle<SlowRecorder> recorder = Prism.actor(SlowRecorder::new).setMaxRestarts(1)
-        .setMaxTaskRetries(-1).remote();
+    ActorHandle<SlowRecorder> recorder =
+        Prism.actor(SlowRecorder::new).setMaxRestarts(1).setMaxTaskRetries(-1).remote();
     long pid = Prism.get(recorder.task(SlowRecorder::pid).remote(), WAIT);
     java.util.List<ObjectRef<Void>> calls = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -105,24 +105,29 @@ class ActorRestartTest {
     kill9(pid);
     Prism.get(calls, WAIT);
     java.util.List<Integer> seen = Prism.get(recorder.task(SlowRecorder::seen).remote(), WAIT);
-    assertThat(seen).as("the new instance ran a gapless, ordered tail of the calls")
-        .isNotEmpty().endsWith(99);
+    assertThat(seen)
+        .as("the new instance ran a gapless, ordered tail of the calls")
+        .isNotEmpty()
+        .endsWith(99);
     for (int i = 1; i < seen.size(); i++) {
       assertThat(seen.get(i)).isEqualTo(seen.get(i - 1) + 1);
     }
-    assertThat(seen.get(0)).as("the restart happened while calls were running").isLessThan(99)
+    assertThat(seen.get(0))
+        .as("the restart happened while calls were running")
+        .isLessThan(99)
         .isGreaterThan(0);
     recorder.kill();
   }
 
   @Test
   void killWithRestartRunsTheConstructorAgain() {
-    ActorHandle<ActorTest.Counter> counter = Prism.actor(ActorTest.Counter::new)
-        .setMaxRestarts(2).remote();
+    ActorHandle<ActorTest.Counter> counter =
+        Prism.actor(ActorTest.Counter::new).setMaxRestarts(2).remote();
     assertThat(Prism.get(counter.task(ActorTest.Counter::add, 41).remote(), WAIT)).isEqualTo(41);
     long pid = Prism.get(counter.task(ActorTest.Counter::pid).remote(), WAIT);
     Prism.kill(counter, false);
-    Awaitility.await().atMost(WAIT)
+    Awaitility.await()
+        .atMost(WAIT)
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     assertThat(Prism.get(counter.task(ActorTest.Counter::inc).remote(), WAIT)).isEqualTo(1);
     counter.kill();

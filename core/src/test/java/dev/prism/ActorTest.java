@@ -160,8 +160,7 @@ class ActorTest {
       if (waiting.size() == parties) {
         int n = waiting.size();
         for (CompletableFuture<Integer> w : waiting) {
-          CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS).execute(() ->
-              w.complete(n));
+          CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS).execute(() -> w.complete(n));
         }
       }
       return f;
@@ -252,13 +251,15 @@ class ActorTest {
       List<Future<List<ObjectRef<Void>>>> submitted = new ArrayList<>();
       for (int c = 0; c < callers; c++) {
         int caller = c;
-        submitted.add(pool.submit(() -> {
-          List<ObjectRef<Void>> refs = new ArrayList<>();
-          for (int i = 0; i < calls; i++) {
-            refs.add(recorder.task(Recorder::record, caller, i).remote());
-          }
-          return refs;
-        }));
+        submitted.add(
+            pool.submit(
+                () -> {
+                  List<ObjectRef<Void>> refs = new ArrayList<>();
+                  for (int i = 0; i < calls; i++) {
+                    refs.add(recorder.task(Recorder::record, caller, i).remote());
+                  }
+                  return refs;
+                }));
       }
       for (Future<List<ObjectRef<Void>>> f : submitted) {
         Prism.get(f.get(60, TimeUnit.SECONDS), WAIT);
@@ -272,8 +273,8 @@ class ActorTest {
       expected.add(i);
     }
     assertThat(seen).hasSize(callers);
-    seen.forEach((caller, order) ->
-        assertThat(order).as("calls of caller %d", caller).isEqualTo(expected));
+    seen.forEach(
+        (caller, order) -> assertThat(order).as("calls of caller %d", caller).isEqualTo(expected));
   }
 
   static int incrementThrough(ActorHandle<Counter> counter, int times) {
@@ -300,8 +301,9 @@ class ActorTest {
     ActorHandle<Forwarder> forwarder = Prism.actor(Forwarder::new, counter).remote();
     assertThat(Prism.get(forwarder.task(Forwarder::forward, 3).remote(), WAIT)).isEqualTo(8);
     ActorHandle<Counter> other = Prism.actor(Counter::new).remote();
-    assertThat(Prism.get(Prism.task(ActorTest::incrementAll, List.of(counter, other)).remote(),
-        WAIT)).isEqualTo(9 + 1);
+    assertThat(
+            Prism.get(Prism.task(ActorTest::incrementAll, List.of(counter, other)).remote(), WAIT))
+        .isEqualTo(9 + 1);
     assertThat(Prism.get(counter.task(Counter::get).remote(), WAIT)).isEqualTo(9);
     ActorHandle<Counter> roundTrip = Prism.get(Prism.put(counter), WAIT);
     assertThat(roundTrip).isEqualTo(counter);
@@ -319,13 +321,14 @@ class ActorTest {
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("shared-counter")
         .hasMessageContaining("already exists");
-    ActorHandle<Counter> elsewhere = Prism.actor(Counter::new).setName("shared-counter")
-        .setNamespace("other").remote();
+    ActorHandle<Counter> elsewhere =
+        Prism.actor(Counter::new).setName("shared-counter").setNamespace("other").remote();
     assertThat(Prism.<Counter>getActor("shared-counter", "other").orElseThrow().actorId())
         .isEqualTo(elsewhere.actorId());
     assertThat(Prism.getActor("no-such-actor")).isEmpty();
     named.kill();
-    Awaitility.await("a killed actor's name is free").atMost(WAIT)
+    Awaitility.await("a killed actor's name is free")
+        .atMost(WAIT)
         .until(() -> Prism.getActor("shared-counter").isEmpty());
     ActorHandle<Counter> again = Prism.actor(Counter::new).setName("shared-counter").remote();
     assertThat(Prism.get(again.task(Counter::inc).remote(), WAIT)).isEqualTo(1);
@@ -390,7 +393,8 @@ class ActorTest {
     assertThatThrownBy(() -> Prism.get(counter.task(Counter::inc).remote(), WAIT))
         .isInstanceOf(ActorDiedException.class)
         .hasMessageContaining("killed with Prism.kill");
-    Awaitility.await("the killed actor's process exits").atMost(WAIT)
+    Awaitility.await("the killed actor's process exits")
+        .atMost(WAIT)
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
   }
 
@@ -399,24 +403,28 @@ class ActorTest {
     ActorHandle<Sleeper> sleeper = Prism.actor(Sleeper::new).setMaxRestarts(3).remote();
     long pid = Prism.get(sleeper.task(Sleeper::pid).remote(), WAIT);
     ObjectRef<Void> exit = sleeper.task(Sleeper::exit).remote();
-    assertThatThrownBy(() -> Prism.get(exit, WAIT)).isInstanceOf(ActorDiedException.class)
+    assertThatThrownBy(() -> Prism.get(exit, WAIT))
+        .isInstanceOf(ActorDiedException.class)
         .hasMessageContaining("exited itself");
     assertThatThrownBy(() -> Prism.get(sleeper.task(Sleeper::pid).remote(), WAIT))
         .isInstanceOf(ActorDiedException.class)
         .hasMessageContaining("exited itself");
-    Awaitility.await().atMost(WAIT)
+    Awaitility.await()
+        .atMost(WAIT)
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
   }
 
   @Test
   void anActorWithNoHandleLeftIsDestroyed() {
     long pid = anonymousCounterPid();
-    Awaitility.await("the actor's process exits once its handle is collected").atMost(WAIT)
+    Awaitility.await("the actor's process exits once its handle is collected")
+        .atMost(WAIT)
         .pollInterval(Duration.ofMillis(300))
-        .until(() -> {
-          System.gc();
-          return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
-        });
+        .until(
+            () -> {
+              System.gc();
+              return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+            });
   }
 
   private static long anonymousCounterPid() {
@@ -443,7 +451,8 @@ class ActorTest {
     assertThat(Prism.get(after, WAIT)).as("the call behind waited for the one before").isEqualTo(6);
     ObjectRef<Integer> bad = Prism.task(ActorTest::failing).remote();
     assertThatThrownBy(() -> Prism.get(counter.task(Counter::add, bad).remote(), WAIT))
-        .isInstanceOf(TaskException.class).hasMessageContaining("bad input");
+        .isInstanceOf(TaskException.class)
+        .hasMessageContaining("bad input");
     assertThat(Prism.get(counter.task(Counter::get).remote(), WAIT)).isEqualTo(6);
     counter.kill();
   }
@@ -464,47 +473,56 @@ class ActorTest {
 
   @Test
   void aHandleHeldElsewhereKeepsTheActorAliveAfterTheCreatorDropsItsOwn() throws Exception {
-    ActorHandle<Holder> holder = Prism.actor(Holder::new, Prism.actor(Counter::new).remote())
-        .remote();
+    ActorHandle<Holder> holder =
+        Prism.actor(Holder::new, Prism.actor(Counter::new).remote()).remote();
     assertThat(Prism.get(holder.task(Holder::incHeld).remote(), WAIT)).isEqualTo(1);
     for (int i = 0; i < 5; i++) {
       System.gc();
       Thread.sleep(200);
     }
     assertThat(Prism.get(holder.task(Holder::incHeld).remote(), WAIT))
-        .as("the counter lives while the holder has its handle").isEqualTo(2);
+        .as("the counter lives while the holder has its handle")
+        .isEqualTo(2);
     holder.kill();
   }
 
   @Test
   void misuseIsRefusedWithAClearMessage() {
     assertThatThrownBy(() -> Prism.actor(Counter::new).setMaxConcurrency(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max concurrency");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("max concurrency");
     assertThatThrownBy(() -> Prism.actor(Counter::new).setMaxPendingCalls(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max pending calls");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("max pending calls");
     assertThatThrownBy(() -> Prism.actor(Counter::new).setMaxRestarts(-2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max restarts");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("max restarts");
     assertThatThrownBy(() -> Prism.actor(Counter::new).setResource("GPU", 1.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GPU");
-    assertThatThrownBy(() -> Prism.getActor(" "))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(Prism::exitActor).isInstanceOf(PrismException.class)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU");
+    assertThatThrownBy(() -> Prism.getActor(" ")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(Prism::exitActor)
+        .isInstanceOf(PrismException.class)
         .hasMessageContaining("outside an actor");
     ActorHandle<Counter> counter = Prism.actor(Counter::new).remote();
     // A static method is not an actor method.
     assertThatThrownBy(() -> counter.task(ActorTest::staticHelper))
-        .isInstanceOf(PrismException.class).hasMessageContaining("instance method");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("instance method");
     assertThatThrownBy(() -> Prism.task(Counter::inc, new Counter()))
-        .isInstanceOf(PrismException.class).hasMessageContaining("actor");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("actor");
     ActorHandle<Gathering> gathering = Prism.actor(Gathering::new, 1).remote();
     assertThatThrownBy(() -> gathering.task(Gathering::arrive))
-        .isInstanceOf(PrismException.class).hasMessageContaining("taskAsync");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("taskAsync");
     gathering.kill();
     counter.kill();
     ActorHandle<Sleeper> sleeper = Prism.actor(Sleeper::new).remote();
     ObjectRef<String> slow = sleeper.task(Sleeper::sleep, 3_000L).remote();
     assertThatThrownBy(() -> Prism.cancel(slow, true))
-        .isInstanceOf(PrismException.class).hasMessageContaining("force");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("force");
     assertThat(Prism.cancel(slow)).isTrue();
     assertThatThrownBy(() -> Prism.get(slow, WAIT)).isInstanceOf(TaskCancelledException.class);
     sleeper.kill();

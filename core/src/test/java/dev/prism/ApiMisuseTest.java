@@ -24,9 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Misuse of the public API: values that cannot be serialized, invalid resources, run-time arity
- * and type mistakes, nulls, refs used after their session, calls on killed actors. Each must
- * fail at once with an exception whose message names what was wrong.
+ * Misuse of the public API: values that cannot be serialized, invalid resources, run-time arity and
+ * type mistakes, nulls, refs used after their session, calls on killed actors. Each must fail at
+ * once with an exception whose message names what was wrong.
  */
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,7 +59,7 @@ class ApiMisuseTest {
   }
 
   public static Object makeThread() {
-    return new Thread(() -> { });
+    return new Thread(() -> {});
   }
 
   public static Object makeSocketHolder() throws IOException {
@@ -112,13 +112,15 @@ class ApiMisuseTest {
         .hasMessageContaining("Thread");
     Path file = Files.createTempFile("prism-misuse", ".bin");
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      assertThatThrownBy(() -> Prism.task(ApiMisuseTest::identity, (Object) new Holder(channel))
-          .remote())
+      assertThatThrownBy(
+              () -> Prism.task(ApiMisuseTest::identity, (Object) new Holder(channel)).remote())
           .isInstanceOf(PrismSerializationException.class)
-          .hasMessageContaining(Holder.class.getName()).hasMessageContaining("FileDescriptor");
+          .hasMessageContaining(Holder.class.getName())
+          .hasMessageContaining("FileDescriptor");
       assertThatThrownBy(() -> Prism.put(new Holder(channel)))
           .isInstanceOf(PrismSerializationException.class)
-          .hasMessageContaining(Holder.class.getName()).hasMessageContaining("FileDescriptor");
+          .hasMessageContaining(Holder.class.getName())
+          .hasMessageContaining("FileDescriptor");
     } finally {
       Files.deleteIfExists(file);
     }
@@ -135,8 +137,7 @@ class ApiMisuseTest {
     assertThatThrownBy(() -> Prism.get(Prism.task(ApiMisuseTest::makeThread).remote(), WAIT))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("Thread");
-    assertThatThrownBy(() -> Prism.get(Prism.task(ApiMisuseTest::makeSocketHolder).remote(),
-        WAIT))
+    assertThatThrownBy(() -> Prism.get(Prism.task(ApiMisuseTest::makeSocketHolder).remote(), WAIT))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("ServerSocket");
     ActorHandle<Counter> counter = Prism.actor(Counter::new).remote();
@@ -155,59 +156,79 @@ class ApiMisuseTest {
   void invalidResourceAmountsAndNamesAreRefusedNamingThem() {
     TaskCaller<Integer> task = Prism.task(ApiMisuseTest::length, "x");
     ActorCreator<Counter> actor = Prism.actor(Counter::new);
-    for (double bad : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY,
-        Double.NEGATIVE_INFINITY, 1e300}) {
+    for (double bad :
+        new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e300}) {
       assertThatThrownBy(() -> task.setResource("CPU", bad))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("CPU");
       assertThatThrownBy(() -> actor.setResource("custom", bad))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("custom");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("custom");
     }
     assertThatThrownBy(() -> task.setResource("GPU", 1.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GPU")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU")
         .hasMessageContaining("1.5");
     assertThatThrownBy(() -> actor.setResource("GPU", 2.25))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GPU");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU");
     for (String name : new String[] {null, "", "   "}) {
       assertThatThrownBy(() -> task.setResource(name, 1))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("name");
       assertThatThrownBy(() -> actor.setResource(name, 1))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("name");
     }
     Map<String, Double> nullAmount = new HashMap<>();
     nullAmount.put("CPU", null);
     assertThatThrownBy(() -> task.setResources(nullAmount))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CPU");
     assertThatThrownBy(() -> actor.setResources(nullAmount))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CPU");
     assertThatThrownBy(() -> task.setResources(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("null");
     // whole GPUs, fractions below 1 and zero are fine
     task.setResource("GPU", 0.5).setResource("GPU", 2).setResource("GPU", 0);
     assertThat(Prism.get(task.remote(), WAIT)).isEqualTo(1);
 
     assertThatThrownBy(() -> PrismConfig.builder().numCpus(-1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numCpus");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("numCpus");
     assertThatThrownBy(() -> PrismConfig.builder().numGpus(Double.NaN).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numGpus");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("numGpus");
     assertThatThrownBy(() -> PrismConfig.builder().resource(" ", 1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("name");
     assertThatThrownBy(() -> PrismConfig.builder().resource("r", -2).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("r");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("r");
     assertThatThrownBy(() -> PrismConfig.builder().objectStoreMemory(-1).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("objectStoreMemory");
-    assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("CPU", -1.0)),
-        PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU");
-    assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("CPU", Double.NaN)),
-        PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU");
-    assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("GPU", 1.5)),
-        PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GPU");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("objectStoreMemory");
+    assertThatThrownBy(
+            () -> PlacementGroups.create(List.of(Map.of("CPU", -1.0)), PlacementStrategy.PACK))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CPU");
+    assertThatThrownBy(
+            () ->
+                PlacementGroups.create(List.of(Map.of("CPU", Double.NaN)), PlacementStrategy.PACK))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CPU");
+    assertThatThrownBy(
+            () -> PlacementGroups.create(List.of(Map.of("GPU", 1.5)), PlacementStrategy.PACK))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU");
     assertThatThrownBy(() -> PlacementGroups.create(List.of(), PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bundle");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bundle");
     assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("CPU", 1.0)), null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strategy");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("strategy");
   }
 
   // --- run-time arity and type mistakes ---
@@ -220,7 +241,8 @@ class ApiMisuseTest {
     try {
       // a static method that takes the actor as its first parameter is not an actor method
       assertThatThrownBy(() -> counter.task(Counter::helper))
-          .isInstanceOf(PrismException.class).hasMessageContaining("helper");
+          .isInstanceOf(PrismException.class)
+          .hasMessageContaining("helper");
       // another class's method through a raw handle
       ActorHandle<Other> wrong = (ActorHandle) counter;
       assertThatThrownBy(() -> wrong.task(Other::other).remote())
@@ -229,7 +251,8 @@ class ApiMisuseTest {
           .hasMessageContaining(Counter.class.getName());
       // an instance method as a task, a constructor as a task
       assertThatThrownBy(() -> Prism.task(Counter::inc, new Counter()))
-          .isInstanceOf(PrismException.class).hasMessageContaining("inc");
+          .isInstanceOf(PrismException.class)
+          .hasMessageContaining("inc");
       assertThat(Prism.get(counter.task(Counter::inc).remote(), WAIT)).isEqualTo(1);
     } finally {
       counter.kill();
@@ -264,44 +287,62 @@ class ApiMisuseTest {
   @Order(6)
   void nullsWhereNotAllowedAreRefusedNamingThem() {
     assertThatThrownBy(() -> Prism.task((PrismFunc1<String, Integer>) null, "x"))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.actor((dev.prism.function.PrismFunc0<Counter>) null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.get((ObjectRef<Object>) null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.get((List<ObjectRef<Object>>) null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("null");
     List<ObjectRef<Integer>> withNull = new ArrayList<>();
     withNull.add(Prism.put(1));
     withNull.add(null);
     assertThatThrownBy(() -> Prism.get(withNull))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1");
     assertThatThrownBy(() -> Prism.get(withNull, WAIT))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1");
     assertThatThrownBy(() -> Prism.get(withNull.get(0), null))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("timeout");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
     assertThatThrownBy(() -> Prism.get(List.of(withNull.get(0)), null))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("timeout");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("timeout");
     assertThatThrownBy(() -> Prism.wait(null, 0, WAIT))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.wait(withNull, 1, WAIT))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1");
     assertThatThrownBy(() -> Prism.cancel(null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.kill(null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
     assertThatThrownBy(() -> Prism.getActor(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("name");
     assertThatThrownBy(() -> Prism.task(ApiMisuseTest::length, "x").setSchedulingStrategy(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strategy");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("strategy");
     assertThatThrownBy(() -> Prism.actor(Counter::new).setSchedulingStrategy(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strategy");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("strategy");
     assertThatThrownBy(() -> Prism.actor(Counter::new).setName(null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("name");
     assertThatThrownBy(() -> SchedulingStrategy.placementGroup(null, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("placement group");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("placement group");
     assertThatThrownBy(() -> Prism.init(null))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("config");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("config");
     // null as an argument value is allowed: the method receives null
     assertThat(Prism.get(Prism.task(ApiMisuseTest::describe, (String) null).remote(), WAIT))
         .isEqualTo("got null");
@@ -340,13 +381,16 @@ class ApiMisuseTest {
     for (ObjectRef<?> ref : List.of(small, large, task)) {
       assertThatThrownBy(() -> Prism.get(ref, WAIT))
           .isInstanceOf(PrismException.class)
-          .hasMessageContaining(ref.id()).hasMessageContaining("shut down");
+          .hasMessageContaining(ref.id())
+          .hasMessageContaining("shut down");
       assertThatThrownBy(ref::get)
           .isInstanceOf(PrismException.class)
-          .hasMessageContaining(ref.id()).hasMessageContaining("shut down");
+          .hasMessageContaining(ref.id())
+          .hasMessageContaining("shut down");
     }
     assertThatThrownBy(() -> Prism.put(1))
-        .isInstanceOf(PrismException.class).hasMessageContaining("not initialized");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("not initialized");
     Prism.init(ClusterFixture.small().prestartWorkers(0).build());
     for (ObjectRef<?> ref : List.of(small, large, task)) {
       assertThatThrownBy(() -> Prism.get(ref, WAIT))

@@ -20,51 +20,65 @@ final class ClusterFixture {
     return PrismConfig.builder()
         .numCpus(2)
         .objectStoreMemory(256L << 20)
-        .workerJvmOptions(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xss512k",
-            "-XX:TieredStopAtLevel=1"));
+        .workerJvmOptions(
+            List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"));
   }
 
   /** Shuts Prism down and checks that no worker process and no shared-memory file is left. */
   static void shutdownAndCheck() {
     List<String> before = shmFiles();
     Prism.shutdown();
-    Awaitility.await("worker processes exit").atMost(Duration.ofSeconds(30))
+    Awaitility.await("worker processes exit")
+        .atMost(Duration.ofSeconds(30))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     List<String> after = shmFiles();
-    assertThat(after).as("prism shared-memory files left after shutdown (before: %s)", before)
+    assertThat(after)
+        .as("prism shared-memory files left after shutdown (before: %s)", before)
         .isEmpty();
   }
 
   /** Waits until no process this JVM started is alive, then checks no shared memory is left. */
   static void awaitNothingLeft() {
-    Awaitility.await("no worker or node process is left").atMost(Duration.ofSeconds(60))
+    Awaitility.await("no worker or node process is left")
+        .atMost(Duration.ofSeconds(60))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     assertThat(shmFiles()).as("prism shared-memory files left").isEmpty();
   }
 
   /** A small node for multi-node tests: 2 CPUs, a 128 MiB store, one prestarted small worker. */
   static dev.prism.runtime.node.NodeConfig.Builder smallNode() {
-    return dev.prism.runtime.node.NodeConfig.builder().numCpus(2)
-        .objectStoreCapacity(128L << 20).prestartWorkers(1)
+    return dev.prism.runtime.node.NodeConfig.builder()
+        .numCpus(2)
+        .objectStoreCapacity(128L << 20)
+        .prestartWorkers(1)
         .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
   }
 
   /** A GCS that declares a silent node dead within seconds (for node-loss tests). */
   static dev.prism.runtime.gcs.GcsConfig quickNodeLoss() {
-    return dev.prism.runtime.gcs.GcsConfig.builder().nodeTimeout(Duration.ofSeconds(3))
-        .healthCheckPeriod(Duration.ofMillis(500)).build();
+    return dev.prism.runtime.gcs.GcsConfig.builder()
+        .nodeTimeout(Duration.ofSeconds(3))
+        .healthCheckPeriod(Duration.ofMillis(500))
+        .build();
   }
 
   /**
-   * Starts a node process joining the cluster at {@code gcsAddress} the way
-   * {@code prism start --address} does (2 CPUs, a 128 MiB store, its session under
-   * {@code tempDir}), and waits until it is ready.
+   * Starts a node process joining the cluster at {@code gcsAddress} the way {@code prism start
+   * --address} does (2 CPUs, a 128 MiB store, its session under {@code tempDir}), and waits until
+   * it is ready.
    */
-  static dev.prism.runtime.cli.NodeLauncher.Started launchNode(String gcsAddress,
-      Path tempDir) {
-    return dev.prism.runtime.cli.NodeLauncher.launch(dev.prism.runtime.cli.StartOptions.parse(
-        List.of("--address", gcsAddress, "--num-cpus", "2", "--object-store-memory", "128m",
-            "--temp-dir", tempDir.toString())));
+  static dev.prism.runtime.cli.NodeLauncher.Started launchNode(String gcsAddress, Path tempDir) {
+    return dev.prism.runtime.cli.NodeLauncher.launch(
+        dev.prism.runtime.cli.StartOptions.parse(
+            List.of(
+                "--address",
+                gcsAddress,
+                "--num-cpus",
+                "2",
+                "--object-store-memory",
+                "128m",
+                "--temp-dir",
+                tempDir.toString())));
   }
 
   /** The command line of a child JVM running {@code main} on this JVM's class path and flags. */
@@ -96,7 +110,8 @@ final class ClusterFixture {
       return List.of();
     }
     try (Stream<Path> files = Files.list(shm)) {
-      return files.map(p -> p.getFileName().toString())
+      return files
+          .map(p -> p.getFileName().toString())
           .filter(n -> n.startsWith("prism-" + ProcessHandle.current().pid() + "-"))
           .toList();
     } catch (IOException e) {

@@ -84,22 +84,23 @@ final class FuzzMessages {
   }
 
   /**
-   * A random message; {@code small} inside a long repeated field, so that a message stays
-   * around a few MiB at most (oversized ones are sent on purpose elsewhere).
+   * A random message; {@code small} inside a long repeated field, so that a message stays around a
+   * few MiB at most (oversized ones are sent on purpose elsewhere).
    */
-  private static DynamicMessage random(Descriptor type, Random r, Hints hints, int depth,
-      boolean small) {
+  private static DynamicMessage random(
+      Descriptor type, Random r, Hints hints, int depth, boolean small) {
     DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
     for (FieldDescriptor f : type.getFields()) {
       if (r.nextInt(4) == 0) {
         continue; // left at its default
       }
       if (f.isRepeated()) {
-        int n = switch (r.nextInt(10)) {
-          case 0 -> depth == 0 && !small ? 2_000 + r.nextInt(2_000) : 3;
-          case 1, 2 -> 0;
-          default -> 1 + r.nextInt(3);
-        };
+        int n =
+            switch (r.nextInt(10)) {
+              case 0 -> depth == 0 && !small ? 2_000 + r.nextInt(2_000) : 3;
+              case 1, 2 -> 0;
+              default -> 1 + r.nextInt(3);
+            };
         for (int i = 0; i < n; i++) {
           Object v = value(f, r, hints, depth, small || n > 100);
           if (v != null) {
@@ -116,8 +117,7 @@ final class FuzzMessages {
     return b.build();
   }
 
-  private static Object value(FieldDescriptor f, Random r, Hints hints, int depth,
-      boolean small) {
+  private static Object value(FieldDescriptor f, Random r, Hints hints, int depth, boolean small) {
     String name = f.getName();
     boolean waits = name.contains("timeout") || name.contains("wait");
     return switch (f.getJavaType()) {
@@ -238,19 +238,19 @@ final class FuzzMessages {
    * Sends {@code requests} (several only on a client-streaming method) and collects the replies
    * until the call ends or the deadline passes (a DEADLINE_EXCEEDED outcome).
    */
-  static Outcome call(Channel channel, MethodDescriptor<?, ?> method, List<byte[]> requests,
-      Duration deadline) {
+  static Outcome call(
+      Channel channel, MethodDescriptor<?, ?> method, List<byte[]> requests, Duration deadline) {
     MethodDescriptor<byte[], byte[]> m = raw(method);
-    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(),
-        TimeUnit.MILLISECONDS);
+    CallOptions options =
+        CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     List<byte[]> replies = new ArrayList<>();
     try {
       switch (m.getType()) {
-        case UNARY -> replies.add(ClientCalls.blockingUnaryCall(channel, m, options,
-            requests.get(0)));
+        case UNARY ->
+            replies.add(ClientCalls.blockingUnaryCall(channel, m, options, requests.get(0)));
         case SERVER_STREAMING -> {
-          Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(channel, m, options,
-              requests.get(0));
+          Iterator<byte[]> it =
+              ClientCalls.blockingServerStreamingCall(channel, m, options, requests.get(0));
           while (it.hasNext()) {
             replies.add(it.next());
           }
@@ -259,26 +259,28 @@ final class FuzzMessages {
           CountDownLatch done = new CountDownLatch(1);
           AtomicReference<Throwable> error = new AtomicReference<>();
           ClientCall<byte[], byte[]> call = channel.newCall(m, options);
-          StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(call,
-              new StreamObserver<>() {
-                @Override
-                public void onNext(byte[] value) {
-                  synchronized (replies) {
-                    replies.add(value);
-                  }
-                }
+          StreamObserver<byte[]> out =
+              ClientCalls.asyncBidiStreamingCall(
+                  call,
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(byte[] value) {
+                      synchronized (replies) {
+                        replies.add(value);
+                      }
+                    }
 
-                @Override
-                public void onError(Throwable t) {
-                  error.set(t);
-                  done.countDown();
-                }
+                    @Override
+                    public void onError(Throwable t) {
+                      error.set(t);
+                      done.countDown();
+                    }
 
-                @Override
-                public void onCompleted() {
-                  done.countDown();
-                }
-              });
+                    @Override
+                    public void onCompleted() {
+                      done.countDown();
+                    }
+                  });
           for (byte[] request : requests) {
             out.onNext(request);
           }

@@ -17,8 +17,13 @@ final class FuzzSockets {
   /** A data-port request: the handshake (with this JVM's cluster token) and the request. */
   static byte[] dataRequest(int magic, byte version, byte[] id, long offset) {
     byte[] digest = ClusterToken.processDefault().digest();
-    return ByteBuffer.allocate(4 + 1 + digest.length + id.length + 8).putInt(magic).put(version)
-        .put(digest).put(id).putLong(offset).array();
+    return ByteBuffer.allocate(4 + 1 + digest.length + id.length + 8)
+        .putInt(magic)
+        .put(version)
+        .put(digest)
+        .put(id)
+        .putLong(offset)
+        .array();
   }
 
   /** Reads once with the call deadline; -1 at the end of the stream. */
@@ -36,18 +41,29 @@ final class FuzzSockets {
 
   static long storeConnectionThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("prism-store-conn-") && t.isAlive()).count();
+        .filter(t -> t.getName().startsWith("prism-store-conn-") && t.isAlive())
+        .count();
   }
 
   static byte[] hello() {
-    return frame(Protocol.HELLO, ByteBuffer.allocate(24).order(Protocol.ORDER)
-        .putInt(Protocol.MAGIC).putInt(Protocol.VERSION).putLong(424242)
-        .putLong(0x5eed_f00dL).array());
+    return frame(
+        Protocol.HELLO,
+        ByteBuffer.allocate(24)
+            .order(Protocol.ORDER)
+            .putInt(Protocol.MAGIC)
+            .putInt(Protocol.VERSION)
+            .putLong(424242)
+            .putLong(0x5eed_f00dL)
+            .array());
   }
 
   static byte[] frame(byte op, byte... body) {
-    return ByteBuffer.allocate(5 + body.length).order(Protocol.ORDER).putInt(1 + body.length)
-        .put(op).put(body).array();
+    return ByteBuffer.allocate(5 + body.length)
+        .order(Protocol.ORDER)
+        .putInt(1 + body.length)
+        .put(op)
+        .put(body)
+        .array();
   }
 
   static byte[] frameLength(int length) {

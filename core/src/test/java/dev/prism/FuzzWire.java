@@ -12,8 +12,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * Every connection the wire fuzzer opens is made here, so credentials a cluster may require
- * (a token on every RPC, a handshake on raw sockets) are added in one place.
+ * Every connection the wire fuzzer opens is made here, so credentials a cluster may require (a
+ * token on every RPC, a handshake on raw sockets) are added in one place.
  */
 final class FuzzWire {
 
@@ -22,8 +22,8 @@ final class FuzzWire {
   /** A gRPC channel to {@code host:port} that accepts replies of any size. */
   static ManagedChannel grpc(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
-    return NettyChannelBuilder.forAddress(hostPort.substring(0, colon),
-            Integer.parseInt(hostPort.substring(colon + 1)))
+    return NettyChannelBuilder.forAddress(
+            hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)))
         .usePlaintext()
         .maxInboundMessageSize(Integer.MAX_VALUE)
         .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault()))

@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Hand-made HTTP/2 bytes for the wire fuzzer: a gRPC request whose frames the client library
- * would never send (a message length prefix beyond any limit, truncated frames), and a reader
- * that says how the server reacted.
+ * Hand-made HTTP/2 bytes for the wire fuzzer: a gRPC request whose frames the client library would
+ * never send (a message length prefix beyond any limit, truncated frames), and a reader that says
+ * how the server reacted.
  */
 final class Http2Probe {
 
@@ -29,8 +29,12 @@ final class Http2Probe {
   /** One frame: 24-bit length, type, flags, stream id, payload. */
   static byte[] frame(int type, int flags, int stream, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
-    b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8))
-        .put((byte) payload.length).put((byte) type).put((byte) flags).putInt(stream)
+    b.put((byte) (payload.length >>> 16))
+        .put((byte) (payload.length >>> 8))
+        .put((byte) payload.length)
+        .put((byte) type)
+        .put((byte) flags)
+        .putInt(stream)
         .put(payload);
     return b.array();
   }
@@ -69,11 +73,11 @@ final class Http2Probe {
   }
 
   /**
-   * Reads the server's frames until it ends stream 1 (RST_STREAM or a HEADERS frame: the
-   * trailers of a failed call), sends GOAWAY, or closes the connection.
+   * Reads the server's frames until it ends stream 1 (RST_STREAM or a HEADERS frame: the trailers
+   * of a failed call), sends GOAWAY, or closes the connection.
    *
-   * @return what ended the wait ("rst", "headers", "goaway", "closed"), or "silent" if nothing
-   *     did within {@code wait}
+   * @return what ended the wait ("rst", "headers", "goaway", "closed"), or "silent" if nothing did
+   *     within {@code wait}
    */
   static String reaction(SocketChannel ch, Duration wait) throws IOException {
     ch.configureBlocking(false);
@@ -95,8 +99,10 @@ final class Http2Probe {
         }
         in.flip();
         while (in.remaining() >= 9) {
-          int len = ((in.get(in.position()) & 0xff) << 16)
-              | ((in.get(in.position() + 1) & 0xff) << 8) | (in.get(in.position() + 2) & 0xff);
+          int len =
+              ((in.get(in.position()) & 0xff) << 16)
+                  | ((in.get(in.position() + 1) & 0xff) << 8)
+                  | (in.get(in.position() + 2) & 0xff);
           int type = in.get(in.position() + 3);
           int stream = in.getInt(in.position() + 5) & 0x7fffffff;
           if (in.remaining() < 9 + len) {

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A driver asks for up to 10 leases while tasks wait; once every task went to a worker it holds,
- * the requests still queued at the node are withdrawn rather than granted later for nobody (a
- * grant for nobody takes the node's CPUs and may start a worker JVM, as the benchmark saw when
- * actors came right after a burst of tasks).
+ * the requests still queued at the node are withdrawn rather than granted later for nobody (a grant
+ * for nobody takes the node's CPUs and may start a worker JVM, as the benchmark saw when actors
+ * came right after a burst of tasks).
  */
 @Timeout(120)
 class LeaseWithdrawalTest {
@@ -56,8 +56,9 @@ class LeaseWithdrawalTest {
       }
       assertThat(Prism.get(refs, WAIT)).hasSize(500).element(499).isEqualTo(998);
       long done = node.leasesGranted();
-      Awaitility.await("the driver's leases are back").atMost(WAIT).until(() ->
-          node.availableResources().equals(node.totalResources()));
+      Awaitility.await("the driver's leases are back")
+          .atMost(WAIT)
+          .until(() -> node.availableResources().equals(node.totalResources()));
       // Settle: a request left queued at the node is granted now that the CPUs are free.
       Thread.sleep(300);
       assertThat(node.availableResources()).isEqualTo(node.totalResources());

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ten times the store's capacity in large objects, every ref held: the store spills primary
- * copies to disk and restores them on demand, so every object reads back intact (checked by
- * CRC in the driver and inside tasks), the driver's heap does not hold the objects, and no
- * spill file is left after shutdown.
+ * Ten times the store's capacity in large objects, every ref held: the store spills primary copies
+ * to disk and restores them on demand, so every object reads back intact (checked by CRC in the
+ * driver and inside tasks), the driver's heap does not hold the objects, and no spill file is left
+ * after shutdown.
  */
 @Timeout(300)
 class MemoryPressureTest {
@@ -57,10 +57,13 @@ class MemoryPressureTest {
   }
 
   @Test
-  void tenTimesTheStoreCapacityIsSpilledAndReadBackIntact(@TempDir Path spillDir)
-      throws Exception {
-    EmbeddedCluster cluster = EmbeddedCluster.start(ClusterFixture.smallNode()
-        .objectStoreCapacity(CAPACITY).spillDirectory(spillDir).build());
+  void tenTimesTheStoreCapacityIsSpilledAndReadBackIntact(@TempDir Path spillDir) throws Exception {
+    EmbeddedCluster cluster =
+        EmbeddedCluster.start(
+            ClusterFixture.smallNode()
+                .objectStoreCapacity(CAPACITY)
+                .spillDirectory(spillDir)
+                .build());
     try {
       Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
       try {
@@ -104,7 +107,8 @@ class MemoryPressureTest {
 
         // Every object reads back intact, in the driver...
         for (int k = 0; k < refs.size(); k++) {
-          assertThat(crc(Prism.get(refs.get(k), WAIT))).as("object %d read by the driver", k)
+          assertThat(crc(Prism.get(refs.get(k), WAIT)))
+              .as("object %d read by the driver", k)
               .isEqualTo(crcs.get(k));
         }
         // ...and inside tasks on the workers, given the refs as arguments.
@@ -117,8 +121,9 @@ class MemoryPressureTest {
         StoreStats after = cluster.headNode().store().stats();
         assertThat(after.restores()).as("objects restored from disk (%s)", after).isPositive();
         assertThat(after.spills()).isGreaterThanOrEqualTo(spilled.spills());
-        System.out.printf("memory pressure: %d objects, %d MiB (store %d MiB), heap after puts"
-            + " %d MiB; %s%n", refs.size(), total >> 20, CAPACITY >> 20, heap >> 20, after);
+        System.out.printf(
+            "memory pressure: %d objects, %d MiB (store %d MiB), heap after puts" + " %d MiB; %s%n",
+            refs.size(), total >> 20, CAPACITY >> 20, heap >> 20, after);
       } finally {
         Prism.shutdown();
       }

@@ -38,10 +38,12 @@ class MultiNodeSchedulingTest {
     NodeManager b = cluster.addNode(node().resource("only-b", 4).build());
     nodeA = cluster.nodeId();
     nodeB = b.nodeId();
-    Awaitility.await("both nodes registered").atMost(WAIT).until(() ->
-        cluster.gcs().nodes().stream().filter(n -> n.getAlive()).count() == 2);
-    Awaitility.await("each node knows the other").atMost(WAIT).until(() ->
-        cluster.headNode().knownNodes() == 2 && b.knownNodes() == 2);
+    Awaitility.await("both nodes registered")
+        .atMost(WAIT)
+        .until(() -> cluster.gcs().nodes().stream().filter(n -> n.getAlive()).count() == 2);
+    Awaitility.await("each node knows the other")
+        .atMost(WAIT)
+        .until(() -> cluster.headNode().knownNodes() == 2 && b.knownNodes() == 2);
     Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
   }
 
@@ -78,8 +80,10 @@ class MultiNodeSchedulingTest {
     for (String target : List.of(nodeA, nodeB)) {
       List<ObjectRef<String>> refs = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        refs.add(Prism.task(MultiNodeSchedulingTest::whereAmI)
-            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(target, false)).remote());
+        refs.add(
+            Prism.task(MultiNodeSchedulingTest::whereAmI)
+                .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(target, false))
+                .remote());
       }
       assertThat(Prism.get(refs, WAIT)).containsOnly(target);
     }
@@ -91,8 +95,10 @@ class MultiNodeSchedulingTest {
 
   @Test
   void hardAffinityToAnUnknownNodeIsReportedNotRunElsewhere() {
-    ObjectRef<String> ref = Prism.task(MultiNodeSchedulingTest::never)
-        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity("no-such-node", false)).remote();
+    ObjectRef<String> ref =
+        Prism.task(MultiNodeSchedulingTest::never)
+            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity("no-such-node", false))
+            .remote();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Prism.get(ref, Duration.ofSeconds(3)))
         .isInstanceOf(GetTimeoutException.class);
     Prism.cancel(ref);
@@ -100,9 +106,12 @@ class MultiNodeSchedulingTest {
 
   @Test
   void softAffinityToAnUnknownNodeRunsElsewhere() {
-    String where = Prism.get(Prism.task(MultiNodeSchedulingTest::whereAmI)
-        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity("no-such-node", true)).remote(),
-        WAIT);
+    String where =
+        Prism.get(
+            Prism.task(MultiNodeSchedulingTest::whereAmI)
+                .setSchedulingStrategy(SchedulingStrategy.nodeAffinity("no-such-node", true))
+                .remote(),
+            WAIT);
     assertThat(where).isIn(nodeA, nodeB);
   }
 
@@ -111,15 +120,23 @@ class MultiNodeSchedulingTest {
     // Node managers see each other's free resources as of their last report (every second):
     // wait until the GCS sees both nodes idle after the other tests' work, then one more
     // report period so each node manager's own view has it too.
-    Awaitility.await("both nodes idle").atMost(WAIT).until(() -> cluster.gcs().nodes().stream()
-        .filter(n -> n.getAlive())
-        .allMatch(n -> n.getAvailable().getAmountsOrDefault("CPU", 0)
-            == n.getTotal().getAmountsOrDefault("CPU", -1)));
+    Awaitility.await("both nodes idle")
+        .atMost(WAIT)
+        .until(
+            () ->
+                cluster.gcs().nodes().stream()
+                    .filter(n -> n.getAlive())
+                    .allMatch(
+                        n ->
+                            n.getAvailable().getAmountsOrDefault("CPU", 0)
+                                == n.getTotal().getAmountsOrDefault("CPU", -1)));
     Thread.sleep(1_500);
     List<ObjectRef<String>> refs = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      refs.add(Prism.task(MultiNodeSchedulingTest::slowWhere)
-          .setSchedulingStrategy(SchedulingStrategy.spread()).remote());
+      refs.add(
+          Prism.task(MultiNodeSchedulingTest::slowWhere)
+              .setSchedulingStrategy(SchedulingStrategy.spread())
+              .remote());
     }
     List<String> got = Prism.get(refs, WAIT);
     Set<String> nodes = new HashSet<>(got);
@@ -130,18 +147,21 @@ class MultiNodeSchedulingTest {
   void aResourceOnlyOneNodeHasSpillsTheTaskThere() {
     List<ObjectRef<String>> refs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      refs.add(Prism.task(MultiNodeSchedulingTest::whereAmI).setResource("only-b", 1)
-          .remote());
+      refs.add(Prism.task(MultiNodeSchedulingTest::whereAmI).setResource("only-b", 1).remote());
     }
     assertThat(Prism.get(refs, WAIT)).containsOnly(nodeB);
   }
 
   @Test
   void actorsArePlacedByStrategyAndResources() {
-    ActorHandle<Locator> onB = Prism.actor(Locator::new)
-        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nodeB, false)).remote();
-    ActorHandle<Locator> onA = Prism.actor(Locator::new)
-        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nodeA, false)).remote();
+    ActorHandle<Locator> onB =
+        Prism.actor(Locator::new)
+            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nodeB, false))
+            .remote();
+    ActorHandle<Locator> onA =
+        Prism.actor(Locator::new)
+            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nodeA, false))
+            .remote();
     ActorHandle<Locator> needsB = Prism.actor(Locator::new).setResource("only-b", 1).remote();
     assertThat(Prism.get(onB.task(Locator::node).remote(), WAIT)).isEqualTo(nodeB);
     assertThat(Prism.get(onA.task(Locator::node).remote(), WAIT)).isEqualTo(nodeA);

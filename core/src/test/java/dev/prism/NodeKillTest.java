@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node process started like {@code prism start --address} is killed with kill -9 while tasks
- * and an actor run on it: every task result still arrives and is correct (retried on the
- * survivor), and the actor is restarted on the surviving node.
+ * A node process started like {@code prism start --address} is killed with kill -9 while tasks and
+ * an actor run on it: every task result still arrives and is correct (retried on the survivor), and
+ * the actor is restarted on the surviving node.
  */
 @Timeout(240)
 class NodeKillTest {
@@ -30,33 +30,39 @@ class NodeKillTest {
 
   @Test
   void tasksAndActorsSurviveTheKillOfTheirNode(@TempDir Path dir) throws Exception {
-    EmbeddedCluster cluster = EmbeddedCluster.start(ClusterFixture.quickNodeLoss(),
-        ClusterFixture.smallNode().build());
+    EmbeddedCluster cluster =
+        EmbeddedCluster.start(ClusterFixture.quickNodeLoss(), ClusterFixture.smallNode().build());
     long victimPid = -1;
     try {
       NodeLauncher.Started victim = ClusterFixture.launchNode(cluster.gcsAddress(), dir);
       victimPid = victim.record().pid();
       String victimNode = victim.record().nodeId();
-      Awaitility.await("the head knows the new node").atMost(WAIT)
+      Awaitility.await("the head knows the new node")
+          .atMost(WAIT)
           .until(() -> cluster.headNode().knownNodes() == 2);
       Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
       try {
         String survivor = Prism.runtimeContext().nodeId();
         assertThat(survivor).isNotEqualTo(victimNode);
         SchedulingStrategy onVictim = SchedulingStrategy.nodeAffinity(victimNode, true);
-        ActorHandle<ActorTest.Counter> counter = Prism.actor(ActorTest.Counter::new)
-            .setMaxRestarts(2).setSchedulingStrategy(onVictim).remote();
+        ActorHandle<ActorTest.Counter> counter =
+            Prism.actor(ActorTest.Counter::new)
+                .setMaxRestarts(2)
+                .setSchedulingStrategy(onVictim)
+                .remote();
         ActorHandle<MultiNodeSchedulingTest.Locator> locator =
-            Prism.actor(MultiNodeSchedulingTest.Locator::new).setMaxRestarts(2)
-                .setSchedulingStrategy(onVictim).remote();
+            Prism.actor(MultiNodeSchedulingTest.Locator::new)
+                .setMaxRestarts(2)
+                .setSchedulingStrategy(onVictim)
+                .remote();
         assertThat(Prism.get(locator.task(MultiNodeSchedulingTest.Locator::node).remote(), WAIT))
             .isEqualTo(victimNode);
         assertThat(Prism.get(counter.task(ActorTest.Counter::add, 10).remote(), WAIT))
             .isEqualTo(10);
         List<ObjectRef<String>> results = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-          results.add(Prism.task(NodeKillTest::slowSquare, i).setSchedulingStrategy(onVictim)
-              .remote());
+          results.add(
+              Prism.task(NodeKillTest::slowSquare, i).setSchedulingStrategy(onVictim).remote());
         }
         Thread.sleep(1_000);
         ProcessHandle.of(victimPid).orElseThrow().destroyForcibly();
@@ -64,11 +70,17 @@ class NodeKillTest {
         for (int i = 0; i < 20; i++) {
           assertThat(got.get(i)).startsWith(i * i + "@");
         }
-        assertThat(got).as("some ran on the survivor after the kill")
+        assertThat(got)
+            .as("some ran on the survivor after the kill")
             .anyMatch(s -> s.endsWith("@" + survivor));
-        Awaitility.await("the actor is restarted on the survivor").atMost(WAIT)
-            .ignoreExceptions().until(() -> survivor.equals(Prism.get(
-                locator.task(MultiNodeSchedulingTest.Locator::node).remote(), WAIT)));
+        Awaitility.await("the actor is restarted on the survivor")
+            .atMost(WAIT)
+            .ignoreExceptions()
+            .until(
+                () ->
+                    survivor.equals(
+                        Prism.get(
+                            locator.task(MultiNodeSchedulingTest.Locator::node).remote(), WAIT)));
         // Restarted: its constructor ran again, state started over.
         assertThat(Prism.get(counter.task(ActorTest.Counter::inc).remote(), WAIT)).isEqualTo(1);
         counter.kill();

@@ -18,8 +18,10 @@ class NodeLossTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   static long[] makeArray(int n, long seed, String log) throws java.io.IOException {
-    java.nio.file.Files.writeString(java.nio.file.Path.of(log),
-        Prism.runtimeContext().nodeId() + "\n", java.nio.file.StandardOpenOption.CREATE,
+    java.nio.file.Files.writeString(
+        java.nio.file.Path.of(log),
+        Prism.runtimeContext().nodeId() + "\n",
+        java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     long[] out = new long[n];
     for (int i = 0; i < n; i++) {
@@ -40,20 +42,23 @@ class NodeLossTest {
     EmbeddedCluster cluster = EmbeddedCluster.start(node.build());
     try {
       NodeManager second = cluster.addNode(node.build());
-      Awaitility.await("the nodes know each other").atMost(WAIT).until(() ->
-          cluster.headNode().knownNodes() == 2 && second.knownNodes() == 2);
+      Awaitility.await("the nodes know each other")
+          .atMost(WAIT)
+          .until(() -> cluster.headNode().knownNodes() == 2 && second.knownNodes() == 2);
       Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
       try {
         String driverNode = Prism.runtimeContext().nodeId();
         NodeManager doomed = driverNode.equals(second.nodeId()) ? cluster.headNode() : second;
         // 1.6 MB: stored in the store of the node that ran the task.
-        ObjectRef<long[]> ref = Prism.task(NodeLossTest::makeArray, 200_000, 7L, log)
-            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(doomed.nodeId(), true))
-            .remote();
+        ObjectRef<long[]> ref =
+            Prism.task(NodeLossTest::makeArray, 200_000, 7L, log)
+                .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(doomed.nodeId(), true))
+                .remote();
         assertThat(Prism.wait(List.of(ref), 1, WAIT).ready()).hasSize(1);
         assertThat(cluster.removeNode(doomed)).isTrue();
-        Awaitility.await("the GCS sees the node gone").atMost(WAIT).until(() ->
-            cluster.gcs().node(doomed.nodeId()).map(n -> !n.getAlive()).orElse(true));
+        Awaitility.await("the GCS sees the node gone")
+            .atMost(WAIT)
+            .until(() -> cluster.gcs().node(doomed.nodeId()).map(n -> !n.getAlive()).orElse(true));
         // A task on the survivor that takes the lost result: its worker asks the owner to
         // rebuild it.
         ObjectRef<Long> last = Prism.task(NodeLossTest::lastOf, ref).remote();
@@ -66,18 +71,29 @@ class NodeLossTest {
             .containsExactly(doomed.nodeId(), driverNode);
         // A late report that the old copy is lost (a slow borrower) does not rebuild the new one.
         dev.prism.runtime.worker.CoreWorker me = dev.prism.runtime.worker.CoreWorker.current();
-        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-            .forAddress(me.address().getHost(), me.address().getPort()).usePlaintext()
-            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
-                dev.prism.runtime.security.ClusterToken.processDefault()))
-            .build();
+        io.grpc.ManagedChannel channel =
+            io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                    me.address().getHost(), me.address().getPort())
+                .usePlaintext()
+                .intercept(
+                    dev.prism.runtime.security.TokenAuth.clientInterceptor(
+                        dev.prism.runtime.security.ClusterToken.processDefault()))
+                .build();
         try {
-          var reply = dev.prism.runtime.rpc.CoreWorkerServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-              .getObject(dev.prism.runtime.rpc.GetObjectRequest.newBuilder()
-                  .setObjectId(com.google.protobuf.ByteString.copyFrom(
-                      dev.prism.runtime.worker.CoreWorker.asImpl(ref).objectId().toBytes()))
-                  .setTimeoutMs(10_000).setLost(true).setLostNodeId(doomed.nodeId()).build());
+          var reply =
+              dev.prism.runtime.rpc.CoreWorkerServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                  .getObject(
+                      dev.prism.runtime.rpc.GetObjectRequest.newBuilder()
+                          .setObjectId(
+                              com.google.protobuf.ByteString.copyFrom(
+                                  dev.prism.runtime.worker.CoreWorker.asImpl(ref)
+                                      .objectId()
+                                      .toBytes()))
+                          .setTimeoutMs(10_000)
+                          .setLost(true)
+                          .setLostNodeId(doomed.nodeId())
+                          .build());
           assertThat(reply.getStatus())
               .isEqualTo(dev.prism.runtime.rpc.GetObjectReply.Status.READY);
           assertThat(reply.getObject().getStoredOnNode()).isEqualTo(driverNode);

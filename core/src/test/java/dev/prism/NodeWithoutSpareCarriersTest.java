@@ -19,14 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node manager must start workers however busy the JVM's virtual-thread carriers are: an
- * embedded cluster shares its JVM with the driver's code. The defect this guards against: each
- * worker's two output readers were virtual threads blocked in pipe reads, which pin their
- * carriers; once every carrier was pinned by idle workers' readers, worker launches (virtual
- * threads as well) never ran, leases granted resources waited for a worker forever, and the
- * node looked full while nothing ran (found by the benchmark's actor metrics after its task
- * metrics, on 2 cores). Here the child JVM gets a single carrier, so the first pinned reader
- * would stop every later launch.
+ * A node manager must start workers however busy the JVM's virtual-thread carriers are: an embedded
+ * cluster shares its JVM with the driver's code. The defect this guards against: each worker's two
+ * output readers were virtual threads blocked in pipe reads, which pin their carriers; once every
+ * carrier was pinned by idle workers' readers, worker launches (virtual threads as well) never ran,
+ * leases granted resources waited for a worker forever, and the node looked full while nothing ran
+ * (found by the benchmark's actor metrics after its task metrics, on 2 cores). Here the child JVM
+ * gets a single carrier, so the first pinned reader would stop every later launch.
  */
 class NodeWithoutSpareCarriersTest {
 
@@ -38,10 +37,16 @@ class NodeWithoutSpareCarriersTest {
   @Test
   void workersStartWhenTheOnlyVirtualThreadCarrierIsTaken(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("node.log");
-    Process p = new ProcessBuilder(ClusterFixture.javaCommand(List.of(
-        "-Djdk.virtualThreadScheduler.parallelism=1",
-        "-Djdk.virtualThreadScheduler.maxPoolSize=1"), OneCarrierNode.class))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                ClusterFixture.javaCommand(
+                    List.of(
+                        "-Djdk.virtualThreadScheduler.parallelism=1",
+                        "-Djdk.virtualThreadScheduler.maxPoolSize=1"),
+                    OneCarrierNode.class))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     try {
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the node JVM ends").isTrue();
       String output = Files.readString(log);
@@ -53,22 +58,27 @@ class NodeWithoutSpareCarriersTest {
   }
 
   /**
-   * A node manager in its own JVM: two prestarted workers, a carrier taken by a virtual thread
-   * that blocks in a pipe read as a reader did, then four zero-CPU leases, two of which need new
+   * A node manager in its own JVM: two prestarted workers, a carrier taken by a virtual thread that
+   * blocks in a pipe read as a reader did, then four zero-CPU leases, two of which need new
    * workers. Prints what it got; exits 1 when a lease is not granted in time.
    */
   public static final class OneCarrierNode {
     public static void main(String[] args) throws Exception {
-      NodeConfig config = NodeTestSupport.fixtureConfig(new NodeTestSupport.LogCollector())
-          .prestartWorkers(2).build();
+      NodeConfig config =
+          NodeTestSupport.fixtureConfig(new NodeTestSupport.LogCollector())
+              .prestartWorkers(2)
+              .build();
       Process cat = new ProcessBuilder("cat").start(); // never written to: its reader blocks
-      Thread pinned = Thread.ofVirtual().start(() -> {
-        try {
-          cat.getInputStream().read();
-        } catch (java.io.IOException e) {
-          // the process ended
-        }
-      });
+      Thread pinned =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      cat.getInputStream().read();
+                    } catch (java.io.IOException e) {
+                      // the process ended
+                    }
+                  });
       int status = 1;
       try (NodeManager nm = NodeManager.start(config);
           NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {

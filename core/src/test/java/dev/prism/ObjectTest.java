@@ -25,10 +25,11 @@ class ObjectTest {
 
   @BeforeAll
   static void start() {
-    Prism.init(ClusterFixture.small()
-        .objectStoreMemory(3L << 30)
-        .workerJvmOptions(List.of("-Xmx2500m", "-XX:+UseSerialGC"))
-        .build());
+    Prism.init(
+        ClusterFixture.small()
+            .objectStoreMemory(3L << 30)
+            .workerJvmOptions(List.of("-Xmx2500m", "-XX:+UseSerialGC"))
+            .build());
   }
 
   @AfterAll
@@ -66,8 +67,7 @@ class ObjectTest {
     long expected = (long) big.length * (big.length - 1) / 2;
     ObjectRef<long[]> ref = Prism.put(big);
     big = null;
-    assertThat(Prism.get(Prism.task(ObjectTest::sumLongs, ref).remote(), WAIT))
-        .isEqualTo(expected);
+    assertThat(Prism.get(Prism.task(ObjectTest::sumLongs, ref).remote(), WAIT)).isEqualTo(expected);
     long[] back = Prism.get(ref, WAIT);
     assertThat(back.length).isEqualTo((1 << 30) / 8);
     assertThat(back[back.length - 1]).isEqualTo(back.length - 1);
@@ -102,7 +102,8 @@ class ObjectTest {
         assertThat(back.getRowCount()).isEqualTo(n);
         long address = back.getVector("v").getDataBuffer().memoryAddress();
         assertThat(CoreWorker.current().isInSharedMemory(address))
-            .as("the driver reads the Arrow buffers inside the node's shared mapping").isTrue();
+            .as("the driver reads the Arrow buffers inside the node's shared mapping")
+            .isTrue();
       }
     }
   }
@@ -122,7 +123,8 @@ class ObjectTest {
     WaitResult<Integer> timedOut = Prism.wait(List.of(slow, fast), 2, Duration.ofMillis(50));
     assertThat(timedOut.ready()).containsExactly(fast);
     assertThatThrownBy(() -> Prism.wait(List.of(fast), 2, WAIT))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numReturns is 2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("numReturns is 2");
     assertThat(Prism.wait(List.of(slow, fast), 2, WAIT).ready()).hasSize(2);
   }
 
@@ -139,17 +141,21 @@ class ObjectTest {
       seen.add(Prism.get(w.ready().getFirst()));
       pending = w.unready();
     }
-    assertThat(seen).hasSize(40).containsExactlyInAnyOrderElementsOf(
-        java.util.stream.IntStream.range(0, 40).map(i -> (i * 37) % 120).boxed().toList());
+    assertThat(seen)
+        .hasSize(40)
+        .containsExactlyInAnyOrderElementsOf(
+            java.util.stream.IntStream.range(0, 40).map(i -> (i * 37) % 120).boxed().toList());
   }
 
   @Test
   void putOfARefAndGetOfANullRefAreClearErrors() {
     ObjectRef<Integer> ref = Prism.put(1);
-    assertThatThrownBy(() -> Prism.put(ref)).isInstanceOf(PrismException.class)
+    assertThatThrownBy(() -> Prism.put(ref))
+        .isInstanceOf(PrismException.class)
         .hasMessageContaining("already an object");
     assertThatThrownBy(() -> Prism.get((ObjectRef<Integer>) null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
   }
 
   @Test
@@ -165,8 +171,7 @@ class ObjectTest {
       }
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline
-        && CoreWorker.current().storeBytesInUse() > baseline) {
+    while (System.nanoTime() < deadline && CoreWorker.current().storeBytesInUse() > baseline) {
       System.gc();
       Thread.sleep(200);
     }

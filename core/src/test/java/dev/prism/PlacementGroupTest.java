@@ -40,8 +40,9 @@ class PlacementGroupTest {
   static void start() {
     cluster = EmbeddedCluster.start(node().build());
     b = cluster.addNode(node().build());
-    Awaitility.await("each node knows the other").atMost(WAIT).until(() ->
-        cluster.headNode().knownNodes() == 2 && b.knownNodes() == 2);
+    Awaitility.await("each node knows the other")
+        .atMost(WAIT)
+        .until(() -> cluster.headNode().knownNodes() == 2 && b.knownNodes() == 2);
     Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
   }
 
@@ -79,9 +80,12 @@ class PlacementGroupTest {
   private static void removeAndAwaitFree(PlacementGroup pg) {
     PlacementGroups.remove(pg);
     assertThat(pg.state()).isEqualTo(PlacementGroup.State.REMOVED);
-    Awaitility.await("resources come back").atMost(WAIT).until(() ->
-        cluster.headNode().availableResources().get("CPU") == 2.0
-            && b.availableResources().get("CPU") == 2.0);
+    Awaitility.await("resources come back")
+        .atMost(WAIT)
+        .until(
+            () ->
+                cluster.headNode().availableResources().get("CPU") == 2.0
+                    && b.availableResources().get("CPU") == 2.0);
   }
 
   @Test
@@ -107,8 +111,9 @@ class PlacementGroupTest {
     String n = pg.bundleNodeIds().get(0);
     assertThat(pg.bundleNodeIds()).containsOnly(n);
     NodeManager holder = n.equals(b.nodeId()) ? b : cluster.headNode();
-    Awaitility.await("the node reports the reservation").atMost(WAIT).until(() ->
-        holder.availableResources().get("CPU") == 0.0);
+    Awaitility.await("the node reports the reservation")
+        .atMost(WAIT)
+        .until(() -> holder.availableResources().get("CPU") == 0.0);
     removeAndAwaitFree(pg);
   }
 
@@ -119,16 +124,22 @@ class PlacementGroupTest {
     try {
       assertThat(new HashSet<>(pg.bundleNodeIds())).hasSize(2);
       for (int i = 0; i < 2; i++) {
-        String where = Prism.get(Prism.task(PlacementGroupTest::whereAmI)
-            .setPlacementGroup(pg, i).remote(), WAIT);
+        String where =
+            Prism.get(
+                Prism.task(PlacementGroupTest::whereAmI).setPlacementGroup(pg, i).remote(), WAIT);
         assertThat(where).as("task in bundle %d", i).isEqualTo(pg.bundleNodeIds().get(i));
         ActorHandle<Locator> a = Prism.actor(Locator::new).setPlacementGroup(pg, i).remote();
         assertThat(Prism.get(a.task(Locator::node).remote(), WAIT))
-            .as("actor in bundle %d", i).isEqualTo(pg.bundleNodeIds().get(i));
+            .as("actor in bundle %d", i)
+            .isEqualTo(pg.bundleNodeIds().get(i));
         Prism.kill(a);
       }
-      String any = Prism.get(Prism.task(PlacementGroupTest::whereAmI)
-          .setSchedulingStrategy(SchedulingStrategy.placementGroup(pg)).remote(), WAIT);
+      String any =
+          Prism.get(
+              Prism.task(PlacementGroupTest::whereAmI)
+                  .setSchedulingStrategy(SchedulingStrategy.placementGroup(pg))
+                  .remote(),
+              WAIT);
       assertThat(pg.bundleNodeIds()).contains(any);
     } finally {
       removeAndAwaitFree(pg);
@@ -139,14 +150,18 @@ class PlacementGroupTest {
   @Order(5)
   void badInputIsRefused() {
     assertThatThrownBy(() -> PlacementGroups.create(List.of(), PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one bundle");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one bundle");
     assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of()), PlacementStrategy.PACK))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bundle 0 is empty");
-    assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("CPU", -1.0)),
-        PlacementStrategy.PACK)).isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bundle 0 is empty");
+    assertThatThrownBy(
+            () -> PlacementGroups.create(List.of(Map.of("CPU", -1.0)), PlacementStrategy.PACK))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CPU=-1.0");
     assertThatThrownBy(() -> PlacementGroups.create(List.of(ONE_CPU), null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strategy");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("strategy");
     PlacementGroup pg = ready(List.of(ONE_CPU), PlacementStrategy.PACK);
     try {
       assertThatThrownBy(() -> Prism.task(PlacementGroupTest::whereAmI).setPlacementGroup(pg, 1))
@@ -162,12 +177,13 @@ class PlacementGroupTest {
   @Test
   @Order(6)
   void namedGroupsAreFoundByName() {
-    PlacementGroup pg = PlacementGroups.create("trainers", List.of(ONE_CPU),
-        PlacementStrategy.PACK);
+    PlacementGroup pg =
+        PlacementGroups.create("trainers", List.of(ONE_CPU), PlacementStrategy.PACK);
     try {
       assertThat(PlacementGroups.getByName("trainers")).contains(pg);
-      assertThatThrownBy(() -> PlacementGroups.create("trainers", List.of(ONE_CPU),
-          PlacementStrategy.PACK)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(
+              () -> PlacementGroups.create("trainers", List.of(ONE_CPU), PlacementStrategy.PACK))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("already exists");
       assertThat(pg.waitUntilReady(WAIT)).isTrue();
     } finally {
@@ -179,8 +195,8 @@ class PlacementGroupTest {
   @Test
   @Order(10)
   void infeasibleStrictSpreadStaysPendingUntilANodeJoins() {
-    PlacementGroup pg = PlacementGroups.create(List.of(ONE_CPU, ONE_CPU, ONE_CPU),
-        PlacementStrategy.STRICT_SPREAD);
+    PlacementGroup pg =
+        PlacementGroups.create(List.of(ONE_CPU, ONE_CPU, ONE_CPU), PlacementStrategy.STRICT_SPREAD);
     assertThat(pg.waitUntilReady(Duration.ofMillis(500))).isFalse();
     assertThat(pg.state()).isEqualTo(PlacementGroup.State.PENDING);
     assertThat(pg.pendingReason()).contains("infeasible").contains("STRICT_SPREAD");
@@ -189,7 +205,8 @@ class PlacementGroupTest {
     assertThat(new HashSet<>(pg.bundleNodeIds()))
         .containsExactlyInAnyOrder(cluster.nodeId(), b.nodeId(), c.nodeId());
     PlacementGroups.remove(pg);
-    Awaitility.await("resources come back on the new node").atMost(WAIT).until(() ->
-        c.availableResources().get("CPU") == 2.0);
+    Awaitility.await("resources come back on the new node")
+        .atMost(WAIT)
+        .until(() -> c.availableResources().get("CPU") == 2.0);
   }
 }

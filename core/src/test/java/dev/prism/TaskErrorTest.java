@@ -22,8 +22,7 @@ class TaskErrorTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void start() {
@@ -47,7 +46,9 @@ class TaskErrorTest {
         .hasMessageContaining("TaskErrorTest.fails failed with java.io.IOException: disk on fire")
         .hasMessageContaining("Remote stack trace")
         .hasMessageContaining("at dev.prism.TaskErrorTest.fails")
-        .cause().isInstanceOf(IOException.class).hasMessage("disk on fire");
+        .cause()
+        .isInstanceOf(IOException.class)
+        .hasMessage("disk on fire");
   }
 
   @Test
@@ -55,7 +56,8 @@ class TaskErrorTest {
     ObjectRef<Integer> bad = Prism.task(TaskErrorTest::fails, "upstream").remote();
     ObjectRef<Integer> downstream = Prism.task(TaskErrorTest::plusOne, bad).remote();
     assertThatThrownBy(() -> Prism.get(downstream, WAIT))
-        .isInstanceOf(TaskException.class).hasMessageContaining("upstream");
+        .isInstanceOf(TaskException.class)
+        .hasMessageContaining("upstream");
   }
 
   static int plusOne(int x) {
@@ -74,8 +76,8 @@ class TaskErrorTest {
       switch (how) {
         case "exit" -> System.exit(3);
         case "halt" -> Runtime.getRuntime().halt(4);
-        case "kill" -> new ProcessBuilder("kill", "-9",
-            String.valueOf(ProcessHandle.current().pid())).start();
+        case "kill" ->
+            new ProcessBuilder("kill", "-9", String.valueOf(ProcessHandle.current().pid())).start();
         default -> throw new IllegalArgumentException(how);
       }
       try {
@@ -89,8 +91,9 @@ class TaskErrorTest {
 
   static long attempts(Path marker) {
     try (var files = Files.list(marker.getParent())) {
-      return files.filter(p -> p.getFileName().toString().startsWith(
-          marker.getFileName() + ".")).count();
+      return files
+          .filter(p -> p.getFileName().toString().startsWith(marker.getFileName() + "."))
+          .count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -100,8 +103,8 @@ class TaskErrorTest {
   void aWorkerThatDiesIsRetriedUntilTheTaskSucceeds() {
     for (String how : List.of("exit", "halt", "kill")) {
       Path marker = dir.resolve("retry-" + how);
-      ObjectRef<Integer> ref = Prism.task(TaskErrorTest::dieThenSucceed, marker.toString(), 2,
-          how).remote();
+      ObjectRef<Integer> ref =
+          Prism.task(TaskErrorTest::dieThenSucceed, marker.toString(), 2, how).remote();
       assertThat(Prism.get(ref, WAIT)).as(how).isEqualTo(42);
       assertThat(attempts(marker)).as(how).isEqualTo(3);
     }
@@ -110,8 +113,10 @@ class TaskErrorTest {
   @Test
   void aWorkerThatKeepsDyingEndsInWorkerCrashedException() {
     Path marker = dir.resolve("crash");
-    ObjectRef<Integer> ref = Prism.task(TaskErrorTest::dieThenSucceed, marker.toString(), 10,
-        "halt").setMaxRetries(1).remote();
+    ObjectRef<Integer> ref =
+        Prism.task(TaskErrorTest::dieThenSucceed, marker.toString(), 10, "halt")
+            .setMaxRetries(1)
+            .remote();
     assertThatThrownBy(() -> Prism.get(ref, WAIT))
         .isInstanceOf(WorkerCrashedException.class)
         .hasMessageContaining("no retries left");
@@ -134,13 +139,21 @@ class TaskErrorTest {
   @Test
   void exceptionsAreRetriedOnlyWhenAskedTo() {
     Path once = dir.resolve("no-retry");
-    assertThatThrownBy(() -> Prism.get(Prism.task(TaskErrorTest::throwUntilThird,
-        once.toString()).remote(), WAIT)).isInstanceOf(TaskException.class)
+    assertThatThrownBy(
+            () ->
+                Prism.get(
+                    Prism.task(TaskErrorTest::throwUntilThird, once.toString()).remote(), WAIT))
+        .isInstanceOf(TaskException.class)
         .hasMessageContaining("attempt 0");
     assertThat(attempts(once)).isEqualTo(1);
     Path retried = dir.resolve("retry-exceptions");
-    assertThat(Prism.get(Prism.task(TaskErrorTest::throwUntilThird, retried.toString())
-        .setRetryExceptions(true).remote(), WAIT)).isEqualTo(2);
+    assertThat(
+            Prism.get(
+                Prism.task(TaskErrorTest::throwUntilThird, retried.toString())
+                    .setRetryExceptions(true)
+                    .remote(),
+                WAIT))
+        .isEqualTo(2);
   }
 
   static int sleepMillis(long ms) throws InterruptedException {
@@ -152,7 +165,8 @@ class TaskErrorTest {
   void getWithATimeoutThrowsGetTimeoutException() {
     ObjectRef<Integer> slow = Prism.task(TaskErrorTest::sleepMillis, 3_000L).remote();
     assertThatThrownBy(() -> Prism.get(slow, Duration.ofMillis(100)))
-        .isInstanceOf(GetTimeoutException.class).hasMessageContaining("PT0.1S");
+        .isInstanceOf(GetTimeoutException.class)
+        .hasMessageContaining("PT0.1S");
     assertThat(Prism.get(slow, WAIT)).isEqualTo(1);
   }
 
@@ -168,7 +182,8 @@ class TaskErrorTest {
     assertThat(Prism.cancel(running2)).isTrue();
     for (ObjectRef<Integer> ref : List.of(queued, running, running2)) {
       assertThatThrownBy(() -> Prism.get(ref, Duration.ofSeconds(20)))
-          .isInstanceOf(TaskCancelledException.class).hasMessageContaining("cancelled");
+          .isInstanceOf(TaskCancelledException.class)
+          .hasMessageContaining("cancelled");
     }
     // The workers are free again.
     assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, 1).remote(), WAIT)).isEqualTo(2);
@@ -191,8 +206,7 @@ class TaskErrorTest {
         .hasMessageContaining("BrokenOnLoad.run could not run")
         .hasMessageContaining("ExceptionInInitializerError");
     for (int i = 0; i < 4; i++) {
-      assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, i).remote(), WAIT))
-          .isEqualTo(i + 1);
+      assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, i).remote(), WAIT)).isEqualTo(i + 1);
     }
   }
 
@@ -205,8 +219,10 @@ class TaskErrorTest {
 
   @Test
   void anUnserializableArgumentFailsAtRemoteNamingTheType() {
-    assertThatThrownBy(() -> Prism.task(TaskErrorTest::takesAnything,
-        new HoldsAThread(new Thread(() -> {}))).remote())
+    assertThatThrownBy(
+            () ->
+                Prism.task(TaskErrorTest::takesAnything, new HoldsAThread(new Thread(() -> {})))
+                    .remote())
         .isInstanceOf(PrismSerializationException.class)
         .hasMessageContaining("HoldsAThread");
     assertThatThrownBy(() -> Prism.put(new HoldsAThread(new Thread(() -> {}))))
@@ -230,28 +246,37 @@ class TaskErrorTest {
   void lambdasOverloadsAndInstanceMethodsAreRefusedAtSubmit() {
     int captured = 3;
     assertThatThrownBy(() -> Prism.task((PrismFunc0<Integer>) () -> captured).remote())
-        .isInstanceOf(PrismException.class).hasMessageContaining("lambda");
-    assertThatThrownBy(() -> Prism.task((dev.prism.function.PrismFunc1<Integer, Integer>)
-        TaskErrorTest::overloaded, 1).remote())
-        .isInstanceOf(PrismException.class).hasMessageContaining("overloaded");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("lambda");
+    assertThatThrownBy(
+            () ->
+                Prism.task(
+                        (dev.prism.function.PrismFunc1<Integer, Integer>) TaskErrorTest::overloaded,
+                        1)
+                    .remote())
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("overloaded");
     assertThatThrownBy(() -> Prism.task(TaskErrorTest::instanceMethod, this).remote())
-        .isInstanceOf(PrismException.class).hasMessageContaining("instance method");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("instance method");
   }
 
   @Test
   void badResourceAmountsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> Prism.task(TaskErrorTest::plusOne, 1).setResource("GPU", 1.5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1.5");
     assertThatThrownBy(() -> Prism.task(TaskErrorTest::plusOne, 1).setResource("CPU", -1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> Prism.task(TaskErrorTest::plusOne, 1).setMaxRetries(-2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-2");
   }
 
   @Test
   void anInfeasibleTaskStaysPendingWithAWarningInsteadOfFailing() {
-    ObjectRef<Integer> ref = Prism.task(TaskErrorTest::plusOne, 1)
-        .setResource("CPU", 64).remote();
+    ObjectRef<Integer> ref = Prism.task(TaskErrorTest::plusOne, 1).setResource("CPU", 64).remote();
     assertThatThrownBy(() -> Prism.get(ref, Duration.ofSeconds(2)))
         .isInstanceOf(GetTimeoutException.class);
     assertThat(Prism.cancel(ref)).isTrue();

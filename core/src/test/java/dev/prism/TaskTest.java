@@ -73,8 +73,8 @@ class TaskTest {
       refs.add(Prism.task(TaskTest::twice, i).remote());
     }
     List<Integer> results = Prism.get(refs, WAIT);
-    assertThat(results).containsExactlyElementsOf(
-        IntStream.range(0, 10_000).map(i -> 2 * i).boxed().toList());
+    assertThat(results)
+        .containsExactlyElementsOf(IntStream.range(0, 10_000).map(i -> 2 * i).boxed().toList());
   }
 
   @Test
@@ -125,12 +125,13 @@ class TaskTest {
     String expected = "1|2|c|4.5|[5, 5]|f";
     assertThat(Prism.get(Prism.task(TaskTest::six, 1, b, "c", 4.5, e, 'f').remote(), WAIT))
         .isEqualTo(expected);
-    assertThat(Prism.get(Prism.task(TaskTest::six, 1, 2L, "c", 4.5, List.of(5, 5), 'f')
-        .remote(), WAIT)).isEqualTo(expected);
+    assertThat(
+            Prism.get(
+                Prism.task(TaskTest::six, 1, 2L, "c", 4.5, List.of(5, 5), 'f').remote(), WAIT))
+        .isEqualTo(expected);
     ObjectRef<Integer> one = Prism.task(TaskTest::twice, 0).remote();
     ObjectRef<Integer> four = Prism.task(TaskTest::twice, 2).remote();
-    assertThat(Prism.get(Prism.task(TaskTest::three, one, 2, four).remote(), WAIT))
-        .isEqualTo(24);
+    assertThat(Prism.get(Prism.task(TaskTest::three, one, 2, four).remote(), WAIT)).isEqualTo(24);
   }
 
   @Test
@@ -151,8 +152,8 @@ class TaskTest {
   @Test
   void tasksSubmitTasks() {
     ObjectRef<Long> total = Prism.task(TaskTest::fanOut, 20).remote();
-    assertThat(Prism.get(total, WAIT)).isEqualTo(IntStream.range(0, 20).mapToLong(i -> i + 1)
-        .sum());
+    assertThat(Prism.get(total, WAIT))
+        .isEqualTo(IntStream.range(0, 20).mapToLong(i -> i + 1).sum());
   }
 
   @Test

@@ -42,7 +42,6 @@ import dev.prism.store.internal.Protocol;
 import io.grpc.ManagedChannel;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -64,43 +63,51 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A deterministic wire fuzzer against every listening endpoint of a running embedded cluster:
- * the GCS, the node manager (node manager and object manager services), an actor's worker
- * process, the node's object data port and its object store socket. Each gets garbage bytes,
- * truncated frames, oversized messages, and (over gRPC) nonsensical requests to every RPC built
- * from the service descriptors. Every call has a deadline; a call that runs into it is a hang.
- * Afterwards the servers must still be up, a normal workload must run, and nothing may be left
- * behind (leases, bundles, pins, connections, sender threads).
+ * A deterministic wire fuzzer against every listening endpoint of a running embedded cluster: the
+ * GCS, the node manager (node manager and object manager services), an actor's worker process, the
+ * node's object data port and its object store socket. Each gets garbage bytes, truncated frames,
+ * oversized messages, and (over gRPC) nonsensical requests to every RPC built from the service
+ * descriptors. Every call has a deadline; a call that runs into it is a hang. Afterwards the
+ * servers must still be up, a normal workload must run, and nothing may be left behind (leases,
+ * bundles, pins, connections, sender threads).
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WireFuzzTest {
 
   static final Duration WAIT = Duration.ofSeconds(60);
+
   /** The deadline of every fuzzed call: generous, the machine is shared. */
   static final Duration CALL = Duration.ofSeconds(15);
+
   /** Random requests per RPC. */
   static final int ROUNDS = 25;
 
   /**
-   * RPCs left out of the random requests, and why: each does by design what its name says to
-   * the process it is sent to, whatever the ids. RPCs that act on the ids they are given get
-   * random ids, which match nothing; those that register or reserve something are undone after
-   * each request that succeeded (see {@link #undo}).
+   * RPCs left out of the random requests, and why: each does by design what its name says to the
+   * process it is sent to, whatever the ids. RPCs that act on the ids they are given get random
+   * ids, which match nothing; those that register or reserve something are undone after each
+   * request that succeeded (see {@link #undo}).
    */
-  static final Map<String, String> EXCLUDED = Map.of(
-      "prism.rpc.CoreWorkerService/Exit",
-      "asks the worker to exit: it does, by design",
-      "prism.rpc.CoreWorkerService/CreateActor",
-      "makes the process host a new actor: the fuzzed actor's process would by design");
+  static final Map<String, String> EXCLUDED =
+      Map.of(
+          "prism.rpc.CoreWorkerService/Exit",
+          "asks the worker to exit: it does, by design",
+          "prism.rpc.CoreWorkerService/CreateActor",
+          "makes the process host a new actor: the fuzzed actor's process would by design");
 
   /**
-   * Outcomes that fail the test: a hang (the deadline passed), an exception that escaped a
-   * handler (UNKNOWN), a dropped server (UNAVAILABLE, CANCELLED), or a reply the client could not
-   * read (INTERNAL).
+   * Outcomes that fail the test: a hang (the deadline passed), an exception that escaped a handler
+   * (UNKNOWN), a dropped server (UNAVAILABLE, CANCELLED), or a reply the client could not read
+   * (INTERNAL).
    */
-  static final Set<Status.Code> BAD = Set.of(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNKNOWN,
-      Status.Code.UNAVAILABLE, Status.Code.CANCELLED, Status.Code.INTERNAL);
+  static final Set<Status.Code> BAD =
+      Set.of(
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.UNKNOWN,
+          Status.Code.UNAVAILABLE,
+          Status.Code.CANCELLED,
+          Status.Code.INTERNAL);
 
   static EmbeddedCluster cluster;
   static ActorHandle<Echo> actor;
@@ -139,8 +146,8 @@ class WireFuzzTest {
     Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
     actor = Prism.actor(Echo::new).remote();
     long pid = Prism.get(actor.task(Echo::pid).remote(), WAIT);
-    actorWorker = cluster.headNode().workers().stream().filter(w -> w.pid() == pid)
-        .findFirst().orElseThrow();
+    actorWorker =
+        cluster.headNode().workers().stream().filter(w -> w.pid() == pid).findFirst().orElseThrow();
     byte[] data = new byte[8 << 20];
     data[5] = 3;
     large = Prism.put(data);
@@ -186,28 +193,31 @@ class WireFuzzTest {
   @Test
   @Order(1)
   void everyRpcAnswersNonsensicalRequestsWithoutHangingOrCrashing() throws Exception {
-    Map<String, ServiceDescriptor> gcs = Map.of(cluster.gcsAddress(),
-        GcsServiceGrpc.getServiceDescriptor());
+    Map<String, ServiceDescriptor> gcs =
+        Map.of(cluster.gcsAddress(), GcsServiceGrpc.getServiceDescriptor());
     List<String> problems = new ArrayList<>();
     Map<String, Map<Status.Code, Integer>> seen = new TreeMap<>();
     FuzzMessages.Hints hints = new FuzzMessages.Hints();
     hints.objectIds.add(largeId());
-    fuzzService(cluster.gcsAddress(), GcsServiceGrpc.getServiceDescriptor(), hints, problems,
-        seen);
-    fuzzService(node().address(), NodeManagerServiceGrpc.getServiceDescriptor(), hints,
-        problems, seen);
-    fuzzService(node().address(), ObjectManagerServiceGrpc.getServiceDescriptor(), hints,
-        problems, seen);
-    fuzzService(actorWorker.address(), CoreWorkerServiceGrpc.getServiceDescriptor(), hints,
-        problems, seen);
+    fuzzService(cluster.gcsAddress(), GcsServiceGrpc.getServiceDescriptor(), hints, problems, seen);
+    fuzzService(
+        node().address(), NodeManagerServiceGrpc.getServiceDescriptor(), hints, problems, seen);
+    fuzzService(
+        node().address(), ObjectManagerServiceGrpc.getServiceDescriptor(), hints, problems, seen);
+    fuzzService(
+        actorWorker.address(), CoreWorkerServiceGrpc.getServiceDescriptor(), hints, problems, seen);
     seen.forEach((m, codes) -> System.out.println("fuzz " + m + " " + codes));
     assertThat(problems).as("hangs and handler crashes").isEmpty();
     assertThat(gcs).isNotEmpty();
     checkHealthyAndNothingLeft();
   }
 
-  private static void fuzzService(String address, ServiceDescriptor service,
-      FuzzMessages.Hints hints, List<String> problems, Map<String, Map<Status.Code, Integer>> seen)
+  private static void fuzzService(
+      String address,
+      ServiceDescriptor service,
+      FuzzMessages.Hints hints,
+      List<String> problems,
+      Map<String, Map<Status.Code, Integer>> seen)
       throws Exception {
     ManagedChannel ch = FuzzWire.grpc(address);
     try {
@@ -229,12 +239,24 @@ class WireFuzzTest {
           seen.computeIfAbsent(rpc.name(), k -> new TreeMap<>())
               .merge(outcome.code(), 1, Integer::sum);
           if (!outcome.ok()) {
-            System.out.println("fuzz-outcome " + rpc.name() + " " + outcome + " "
-                + requests.stream().mapToInt(b -> b.length).sum() + " bytes");
+            System.out.println(
+                "fuzz-outcome "
+                    + rpc.name()
+                    + " "
+                    + outcome
+                    + " "
+                    + requests.stream().mapToInt(b -> b.length).sum()
+                    + " bytes");
           }
           if (BAD.contains(outcome.code())) {
-            problems.add(rpc.name() + " round " + round + ": " + outcome + " for "
-                + abbreviate(messages.get(0)));
+            problems.add(
+                rpc.name()
+                    + " round "
+                    + round
+                    + ": "
+                    + outcome
+                    + " for "
+                    + abbreviate(messages.get(0)));
           }
           undo(ch, rpc.name(), messages.get(0), outcome);
         }
@@ -250,46 +272,63 @@ class WireFuzzTest {
   }
 
   /** Undoes what a request did by design: registered nodes, reserved resources, leases. */
-  private static void undo(ManagedChannel ch, String rpc, DynamicMessage request,
-      FuzzMessages.Outcome outcome) throws InvalidProtocolBufferException {
+  private static void undo(
+      ManagedChannel ch, String rpc, DynamicMessage request, FuzzMessages.Outcome outcome)
+      throws InvalidProtocolBufferException {
     if (!outcome.ok()) {
       return;
     }
     switch (rpc) {
       case "prism.rpc.GcsService/RegisterActor" -> {
-        ByteString id = dev.prism.runtime.rpc.RegisterActorReply.parseFrom(
-            outcome.replies().get(0)).getActor().getActorId();
-        GcsServiceGrpc.newBlockingStub(ch).withDeadlineAfter(CALL).killActor(
-            dev.prism.runtime.rpc.KillActorRequest.newBuilder().setActorId(id)
-                .setNoRestart(true).build());
+        ByteString id =
+            dev.prism.runtime.rpc.RegisterActorReply.parseFrom(outcome.replies().get(0))
+                .getActor()
+                .getActorId();
+        GcsServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(CALL)
+            .killActor(
+                dev.prism.runtime.rpc.KillActorRequest.newBuilder()
+                    .setActorId(id)
+                    .setNoRestart(true)
+                    .build());
       }
       case "prism.rpc.GcsService/RegisterNode" -> {
         String id = RegisterNodeRequest.parseFrom(request.toByteArray()).getNode().getNodeId();
-        GcsServiceGrpc.newBlockingStub(ch).withDeadlineAfter(CALL)
+        GcsServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(CALL)
             .unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(id).build());
       }
       case "prism.rpc.GcsService/CreatePlacementGroup" -> {
-        ByteString id = CreatePlacementGroupReply.parseFrom(outcome.replies().get(0)).getGroup()
-            .getPlacementGroupId();
-        GcsServiceGrpc.newBlockingStub(ch).withDeadlineAfter(CALL).removePlacementGroup(
-            RemovePlacementGroupRequest.newBuilder().setPlacementGroupId(id).build());
+        ByteString id =
+            CreatePlacementGroupReply.parseFrom(outcome.replies().get(0))
+                .getGroup()
+                .getPlacementGroupId();
+        GcsServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(CALL)
+            .removePlacementGroup(
+                RemovePlacementGroupRequest.newBuilder().setPlacementGroupId(id).build());
       }
       case "prism.rpc.NodeManagerService/RequestWorkerLease" -> {
         LeaseReply reply = LeaseReply.parseFrom(outcome.replies().get(0));
         if (reply.hasGranted()) {
           ByteString lease = LeaseRequest.parseFrom(request.toByteArray()).getLeaseId();
-          NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(CALL).returnWorkerLease(
-              ReturnLeaseRequest.newBuilder().setLeaseId(lease).build());
+          NodeManagerServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(CALL)
+              .returnWorkerLease(ReturnLeaseRequest.newBuilder().setLeaseId(lease).build());
         }
       }
       case "prism.rpc.NodeManagerService/PrepareBundles",
           "prism.rpc.NodeManagerService/CommitBundles" -> {
         PrepareBundlesRequest bundles = PrepareBundlesRequest.parseFrom(request.toByteArray());
-        NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(CALL).returnBundles(
-            ReturnBundlesRequest.newBuilder().addAllBundles(bundles.getBundlesList())
-                .setReason("fuzz").build());
+        NodeManagerServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(CALL)
+            .returnBundles(
+                ReturnBundlesRequest.newBuilder()
+                    .addAllBundles(bundles.getBundlesList())
+                    .setReason("fuzz")
+                    .build());
       }
-      default -> { }
+      default -> {}
     }
   }
 
@@ -320,8 +359,13 @@ class WireFuzzTest {
         ch.write(ByteBuffer.wrap(FuzzMessages.bytes(r, 100)));
         // the call itself (no token) may be refused before the bad frame is read: an answer
         // with an error status ("headers") is as good as a dropped connection
-        expect(problems, hp + " oversized frame", Http2Probe.reaction(ch, CALL), "closed",
-            "goaway", "headers");
+        expect(
+            problems,
+            hp + " oversized frame",
+            Http2Probe.reaction(ch, CALL),
+            "closed",
+            "goaway",
+            "headers");
       }
       // gRPC message length prefixes of 2^31 (negative as an int) and 2^31 - 1
       for (int length : new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE}) {
@@ -329,14 +373,22 @@ class WireFuzzTest {
           continue; // workers accept messages of any size by design (CoreWorker's server)
         }
         try (SocketChannel ch = FuzzWire.tcp(host, port)) {
-          String path = hp.equals(actorWorker.address())
-              ? "/dev.prism.rpc.CoreWorkerService/GetObject"
-              : hp.equals(cluster.gcsAddress()) ? "/dev.prism.rpc.GcsService/GetAllNodes"
-              : "/dev.prism.rpc.NodeManagerService/GetNodeInfo";
+          String path =
+              hp.equals(actorWorker.address())
+                  ? "/dev.prism.rpc.CoreWorkerService/GetObject"
+                  : hp.equals(cluster.gcsAddress())
+                      ? "/dev.prism.rpc.GcsService/GetAllNodes"
+                      : "/dev.prism.rpc.NodeManagerService/GetNodeInfo";
           ch.write(ByteBuffer.wrap(Http2Probe.openCall(path)));
           ch.write(ByteBuffer.wrap(Http2Probe.messagePrefix(length, FuzzMessages.bytes(r, 64))));
-          expect(problems, hp + " length prefix " + Integer.toUnsignedString(length),
-              Http2Probe.reaction(ch, CALL), "rst", "headers", "goaway", "closed");
+          expect(
+              problems,
+              hp + " length prefix " + Integer.toUnsignedString(length),
+              Http2Probe.reaction(ch, CALL),
+              "rst",
+              "headers",
+              "goaway",
+              "closed");
         }
       }
       // a truncated message: the prefix says 100 bytes, 10 come, the connection ends
@@ -349,12 +401,19 @@ class WireFuzzTest {
     for (String hp : List.of(cluster.gcsAddress(), node().address())) {
       ManagedChannel ch = FuzzWire.grpc(hp);
       try {
-        var method = hp.equals(cluster.gcsAddress())
-            ? GcsServiceGrpc.getKvPutMethod() : NodeManagerServiceGrpc.getGetNodeInfoMethod();
-        byte[] big = dev.prism.runtime.rpc.KvPutRequest.newBuilder()
-            .setKey("k").setValue(ByteString.copyFrom(new byte[5 << 20])).build().toByteArray();
+        var method =
+            hp.equals(cluster.gcsAddress())
+                ? GcsServiceGrpc.getKvPutMethod()
+                : NodeManagerServiceGrpc.getGetNodeInfoMethod();
+        byte[] big =
+            dev.prism.runtime.rpc.KvPutRequest.newBuilder()
+                .setKey("k")
+                .setValue(ByteString.copyFrom(new byte[5 << 20]))
+                .build()
+                .toByteArray();
         FuzzMessages.Outcome o = FuzzMessages.call(ch, method, List.of(big), CALL);
-        assertThat(o.code()).as("%s: a 5 MiB message", hp)
+        assertThat(o.code())
+            .as("%s: a 5 MiB message", hp)
             .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
       } finally {
         ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -364,8 +423,8 @@ class WireFuzzTest {
     checkHealthyAndNothingLeft();
   }
 
-  private static void expect(List<String> problems, String what, String reaction,
-      String... allowed) {
+  private static void expect(
+      List<String> problems, String what, String reaction, String... allowed) {
     if (!Set.of(allowed).contains(reaction)) {
       problems.add(what + ": " + reaction + ", expected one of " + List.of(allowed));
     }
@@ -379,8 +438,10 @@ class WireFuzzTest {
     ManagedChannel grpc = FuzzWire.grpc(node().address());
     OpenPullReply open;
     try {
-      open = ObjectManagerServiceGrpc.newBlockingStub(grpc).withDeadlineAfter(CALL)
-          .openPull(OpenPullRequest.newBuilder().setObjectId(largeId()).build());
+      open =
+          ObjectManagerServiceGrpc.newBlockingStub(grpc)
+              .withDeadlineAfter(CALL)
+              .openPull(OpenPullRequest.newBuilder().setObjectId(largeId()).build());
     } finally {
       grpc.shutdownNow();
     }
@@ -443,22 +504,32 @@ class WireFuzzTest {
     int largePins = pinCount(large);
     Random r = new Random(4);
     // garbage, a negative and an oversized length prefix, a frame before HELLO
-    for (byte[] bytes : List.of(FuzzMessages.bytes(r, 512),
-        frameLength(Integer.MIN_VALUE), frameLength(Integer.MAX_VALUE),
-        frameLength(Protocol.MAX_REQUEST + 1), frame(Protocol.STATS))) {
+    for (byte[] bytes :
+        List.of(
+            FuzzMessages.bytes(r, 512),
+            frameLength(Integer.MIN_VALUE),
+            frameLength(Integer.MAX_VALUE),
+            frameLength(Protocol.MAX_REQUEST + 1),
+            frame(Protocol.STATS))) {
       try (SocketChannel ch = FuzzWire.unix(socket)) {
         ch.write(ByteBuffer.wrap(bytes));
-        assertThat(drainUntilClosed(ch)).as("the store closes a connection sending garbage")
+        assertThat(drainUntilClosed(ch))
+            .as("the store closes a connection sending garbage")
             .isTrue();
       }
     }
     // after HELLO: unknown ops, truncated bodies, trailing bytes
-    for (byte[] bytes : List.of(frame((byte) 99), frame(Protocol.GET, new byte[3]),
-        frame(Protocol.CONTAINS, new byte[ObjectId.SIZE + 5]), frame(Protocol.HELLO))) {
+    for (byte[] bytes :
+        List.of(
+            frame((byte) 99),
+            frame(Protocol.GET, new byte[3]),
+            frame(Protocol.CONTAINS, new byte[ObjectId.SIZE + 5]),
+            frame(Protocol.HELLO))) {
       try (SocketChannel ch = FuzzWire.unix(socket)) {
         ch.write(ByteBuffer.wrap(hello()));
         ch.write(ByteBuffer.wrap(bytes));
-        assertThat(drainUntilClosed(ch)).as("the store closes a connection after a bad frame")
+        assertThat(drainUntilClosed(ch))
+            .as("the store closes a connection after a bad frame")
             .isTrue();
       }
     }
@@ -468,49 +539,94 @@ class WireFuzzTest {
     byte[] negative = FuzzMessages.bytes(r, ObjectId.SIZE);
     try (SocketChannel ch = FuzzWire.unix(socket)) {
       ch.write(ByteBuffer.wrap(hello()));
-      ch.write(ByteBuffer.wrap(frame(Protocol.CREATE, ByteBuffer.allocate(ObjectId.SIZE + 17)
-          .order(Protocol.ORDER).put(fresh).putLong(1 << 20).put((byte) 0).putLong(1_000_000_000L)
-          .array())));
-      ch.write(ByteBuffer.wrap(frame(Protocol.GET, ByteBuffer.allocate(ObjectId.SIZE + 8)
-          .order(Protocol.ORDER).put(large.toBytes()).putLong(1_000_000_000L).array())));
-      ch.write(ByteBuffer.wrap(frame(Protocol.CREATE, ByteBuffer.allocate(ObjectId.SIZE + 17)
-          .order(Protocol.ORDER).put(huge).putLong(Long.MAX_VALUE)
-          .put((byte) 0).putLong(0).array())));
-      ch.write(ByteBuffer.wrap(frame(Protocol.CREATE, ByteBuffer.allocate(ObjectId.SIZE + 17)
-          .order(Protocol.ORDER).put(negative).putLong(-5)
-          .put((byte) 0).putLong(0).array())));
+      ch.write(
+          ByteBuffer.wrap(
+              frame(
+                  Protocol.CREATE,
+                  ByteBuffer.allocate(ObjectId.SIZE + 17)
+                      .order(Protocol.ORDER)
+                      .put(fresh)
+                      .putLong(1 << 20)
+                      .put((byte) 0)
+                      .putLong(1_000_000_000L)
+                      .array())));
+      ch.write(
+          ByteBuffer.wrap(
+              frame(
+                  Protocol.GET,
+                  ByteBuffer.allocate(ObjectId.SIZE + 8)
+                      .order(Protocol.ORDER)
+                      .put(large.toBytes())
+                      .putLong(1_000_000_000L)
+                      .array())));
+      ch.write(
+          ByteBuffer.wrap(
+              frame(
+                  Protocol.CREATE,
+                  ByteBuffer.allocate(ObjectId.SIZE + 17)
+                      .order(Protocol.ORDER)
+                      .put(huge)
+                      .putLong(Long.MAX_VALUE)
+                      .put((byte) 0)
+                      .putLong(0)
+                      .array())));
+      ch.write(
+          ByteBuffer.wrap(
+              frame(
+                  Protocol.CREATE,
+                  ByteBuffer.allocate(ObjectId.SIZE + 17)
+                      .order(Protocol.ORDER)
+                      .put(negative)
+                      .putLong(-5)
+                      .put((byte) 0)
+                      .putLong(0)
+                      .array())));
       readSome(ch);
     }
     try (SocketChannel ch = FuzzWire.unix(socket)) {
       ch.write(ByteBuffer.wrap(hello()));
       // waits (the object never comes) for an hour, then the client goes away
-      ch.write(ByteBuffer.wrap(frame(Protocol.GET, ByteBuffer.allocate(ObjectId.SIZE + 8)
-          .order(Protocol.ORDER).put(FuzzMessages.bytes(r, ObjectId.SIZE))
-          .putLong(TimeUnit.HOURS.toNanos(1)).array())));
+      ch.write(
+          ByteBuffer.wrap(
+              frame(
+                  Protocol.GET,
+                  ByteBuffer.allocate(ObjectId.SIZE + 8)
+                      .order(Protocol.ORDER)
+                      .put(FuzzMessages.bytes(r, ObjectId.SIZE))
+                      .putLong(TimeUnit.HOURS.toNanos(1))
+                      .array())));
       Thread.sleep(200);
     }
-    Awaitility.await("the store forgets dropped clients").atMost(WAIT).untilAsserted(() -> {
-      StoreStats now = node().store().stats();
-      // Counts may only fall meanwhile: idle workers exit with their store connections, and
-      // the objects of the previous test's workload are freed once the driver drops the refs.
-      // What the dropped clients pinned or created is checked by id.
-      assertThat(now.clients()).isLessThanOrEqualTo(before.clients());
-      assertThat(now.pinnedCount()).isLessThanOrEqualTo(before.pinnedCount());
-      assertThat(now.objectCount()).isLessThanOrEqualTo(before.objectCount());
-      assertThat(pinCount(large)).as("pins on the object the dropped client got")
-          .isEqualTo(largePins);
-      assertThat(storeConnectionThreads()).isEqualTo(now.clients());
-    });
+    Awaitility.await("the store forgets dropped clients")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              StoreStats now = node().store().stats();
+              // Counts may only fall meanwhile: idle workers exit with their store connections, and
+              // the objects of the previous test's workload are freed once the driver drops the
+              // refs.
+              // What the dropped clients pinned or created is checked by id.
+              assertThat(now.clients()).isLessThanOrEqualTo(before.clients());
+              assertThat(now.pinnedCount()).isLessThanOrEqualTo(before.pinnedCount());
+              assertThat(now.objectCount()).isLessThanOrEqualTo(before.objectCount());
+              assertThat(pinCount(large))
+                  .as("pins on the object the dropped client got")
+                  .isEqualTo(largePins);
+              assertThat(storeConnectionThreads()).isEqualTo(now.clients());
+            });
     for (byte[] id : List.of(fresh, huge, negative)) {
       assertThat(node().store().contains(ObjectId.of(id)))
-          .as("an object a dropped client created").isFalse();
+          .as("an object a dropped client created")
+          .isFalse();
     }
     checkHealthyAndNothingLeft();
   }
 
   private static int pinCount(ObjectId id) {
-    return node().store().list().stream().filter(o -> o.id().equals(id))
-        .mapToInt(ObjectInfo::pinCount).findFirst()
+    return node().store().list().stream()
+        .filter(o -> o.id().equals(id))
+        .mapToInt(ObjectInfo::pinCount)
+        .findFirst()
         .orElseThrow(() -> new AssertionError("the store lost " + id));
   }
 
@@ -525,45 +641,88 @@ class WireFuzzTest {
     try {
       var gcs = GcsServiceGrpc.newBlockingStub(gcsChannel);
       var nm = NodeManagerServiceGrpc.newBlockingStub(nodeChannel);
-      var badBundle = dev.prism.runtime.rpc.BundleProto.newBuilder()
-          .setPlacementGroupId(ByteString.copyFrom(new byte[16])).setBundleIndex(-7).build();
+      var badBundle =
+          dev.prism.runtime.rpc.BundleProto.newBuilder()
+              .setPlacementGroupId(ByteString.copyFrom(new byte[16]))
+              .setBundleIndex(-7)
+              .build();
       // a negative bundle index escaped the handlers (UNKNOWN)
-      assertStatus(() -> nm.withDeadlineAfter(CALL).commitBundles(
-          dev.prism.runtime.rpc.CommitBundlesRequest.newBuilder().addBundles(badBundle).build()),
-          Status.Code.INVALID_ARGUMENT, "-7");
-      assertStatus(() -> nm.withDeadlineAfter(CALL).returnBundles(
-          ReturnBundlesRequest.newBuilder().addBundles(badBundle).build()),
-          Status.Code.INVALID_ARGUMENT, "-7");
+      assertStatus(
+          () ->
+              nm.withDeadlineAfter(CALL)
+                  .commitBundles(
+                      dev.prism.runtime.rpc.CommitBundlesRequest.newBuilder()
+                          .addBundles(badBundle)
+                          .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "-7");
+      assertStatus(
+          () ->
+              nm.withDeadlineAfter(CALL)
+                  .returnBundles(ReturnBundlesRequest.newBuilder().addBundles(badBundle).build()),
+          Status.Code.INVALID_ARGUMENT,
+          "-7");
       // node affinity to a blank node id escaped the lease handler (UNKNOWN)
-      LeaseReply lease = nm.withDeadlineAfter(CALL).requestWorkerLease(LeaseRequest.newBuilder()
-          .setLeaseId(ByteString.copyFrom(FuzzMessages.bytes(new Random(5), 16)))
-          .setStrategy(dev.prism.runtime.rpc.SchedulingStrategyProto.newBuilder()
-              .setNodeAffinity(dev.prism.runtime.rpc.NodeAffinityProto.newBuilder()
-                  .setNodeId("")))
-          .build());
+      LeaseReply lease =
+          nm.withDeadlineAfter(CALL)
+              .requestWorkerLease(
+                  LeaseRequest.newBuilder()
+                      .setLeaseId(ByteString.copyFrom(FuzzMessages.bytes(new Random(5), 16)))
+                      .setStrategy(
+                          dev.prism.runtime.rpc.SchedulingStrategyProto.newBuilder()
+                              .setNodeAffinity(
+                                  dev.prism.runtime.rpc.NodeAffinityProto.newBuilder()
+                                      .setNodeId("")))
+                      .build());
       assertThat(lease.getInfeasible()).contains("blank");
       // a driver or node address nothing can call back was registered (the GCS's driver
       // watcher then threw on every round)
-      dev.prism.runtime.rpc.Address noPort = dev.prism.runtime.rpc.Address.newBuilder()
-          .setHost("127.0.0.1").setPort(0).build();
-      assertStatus(() -> gcs.withDeadlineAfter(CALL).registerJob(
-          dev.prism.runtime.rpc.RegisterJobRequest.newBuilder().setDriver(noPort).build()),
-          Status.Code.INVALID_ARGUMENT, "127.0.0.1:0");
-      assertStatus(() -> gcs.withDeadlineAfter(CALL).registerNode(RegisterNodeRequest.newBuilder()
-          .setNode(dev.prism.runtime.rpc.NodeInfo.newBuilder().setNodeId("fuzz-node")
-              .setAddress(noPort)).build()),
-          Status.Code.INVALID_ARGUMENT, "127.0.0.1:0");
+      dev.prism.runtime.rpc.Address noPort =
+          dev.prism.runtime.rpc.Address.newBuilder().setHost("127.0.0.1").setPort(0).build();
+      assertStatus(
+          () ->
+              gcs.withDeadlineAfter(CALL)
+                  .registerJob(
+                      dev.prism.runtime.rpc.RegisterJobRequest.newBuilder()
+                          .setDriver(noPort)
+                          .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "127.0.0.1:0");
+      assertStatus(
+          () ->
+              gcs.withDeadlineAfter(CALL)
+                  .registerNode(
+                      RegisterNodeRequest.newBuilder()
+                          .setNode(
+                              dev.prism.runtime.rpc.NodeInfo.newBuilder()
+                                  .setNodeId("fuzz-node")
+                                  .setAddress(noPort))
+                          .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "127.0.0.1:0");
       // a bundle no scheduler can represent was accepted, and stayed pending forever
-      assertStatus(() -> gcs.withDeadlineAfter(CALL).createPlacementGroup(
-          dev.prism.runtime.rpc.CreatePlacementGroupRequest.newBuilder().addBundles(
-              dev.prism.runtime.rpc.ResourceAmounts.newBuilder()
-                  .putAmounts("CPU", Long.MAX_VALUE)).build()),
-          Status.Code.INVALID_ARGUMENT, "CPU");
+      assertStatus(
+          () ->
+              gcs.withDeadlineAfter(CALL)
+                  .createPlacementGroup(
+                      dev.prism.runtime.rpc.CreatePlacementGroupRequest.newBuilder()
+                          .addBundles(
+                              dev.prism.runtime.rpc.ResourceAmounts.newBuilder()
+                                  .putAmounts("CPU", Long.MAX_VALUE))
+                          .build()),
+          Status.Code.INVALID_ARGUMENT,
+          "CPU");
       // an error naming a huge value overflowed the client's trailer limit (INTERNAL)
       String huge = "n".repeat(70_000);
-      assertStatus(() -> gcs.withDeadlineAfter(CALL).reportResources(
-          dev.prism.runtime.rpc.ReportResourcesRequest.newBuilder().setNodeId(huge).build()),
-          Status.Code.NOT_FOUND, "characters in all");
+      assertStatus(
+          () ->
+              gcs.withDeadlineAfter(CALL)
+                  .reportResources(
+                      dev.prism.runtime.rpc.ReportResourcesRequest.newBuilder()
+                          .setNodeId(huge)
+                          .build()),
+          Status.Code.NOT_FOUND,
+          "characters in all");
     } finally {
       gcsChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       nodeChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -585,29 +744,41 @@ class WireFuzzTest {
   // ------------------------------------------------------------ health and leaks
 
   /**
-   * The servers answer, the actor's process is the same one, a normal workload runs, and no
-   * lease, bundle, placement group, pin or sender thread is left.
+   * The servers answer, the actor's process is the same one, a normal workload runs, and no lease,
+   * bundle, placement group, pin or sender thread is left.
    */
   static void checkHealthyAndNothingLeft() throws InterruptedException {
     ManagedChannel gcs = FuzzWire.grpc(cluster.gcsAddress());
     try {
-      assertThat(GcsServiceGrpc.newBlockingStub(gcs).withDeadlineAfter(CALL)
-          .getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList())
+      assertThat(
+              GcsServiceGrpc.newBlockingStub(gcs)
+                  .withDeadlineAfter(CALL)
+                  .getAllNodes(GetAllNodesRequest.getDefaultInstance())
+                  .getNodesList())
           .anyMatch(n -> n.getNodeId().equals(node().nodeId()) && n.getAlive());
-      assertThat(GcsServiceGrpc.newBlockingStub(gcs).withDeadlineAfter(CALL)
-          .listPlacementGroups(ListPlacementGroupsRequest.getDefaultInstance()).getGroupsList())
+      assertThat(
+              GcsServiceGrpc.newBlockingStub(gcs)
+                  .withDeadlineAfter(CALL)
+                  .listPlacementGroups(ListPlacementGroupsRequest.getDefaultInstance())
+                  .getGroupsList())
           .allMatch(g -> g.getState() == PlacementGroupState.PG_REMOVED);
     } finally {
       gcs.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
     assertThat(ProcessHandle.of(actorWorker.pid()).map(ProcessHandle::isAlive))
-        .as("the fuzzed worker process is alive").contains(true);
+        .as("the fuzzed worker process is alive")
+        .contains(true);
     workload();
-    Awaitility.await("every lease and bundle is back").atMost(WAIT).untilAsserted(() ->
-        assertThat(node().availableResources()).isEqualTo(node().totalResources()));
-    Awaitility.await("no object data sender is left").atMost(WAIT).until(() ->
-        Thread.getAllStackTraces().keySet().stream()
-            .noneMatch(t -> t.getName().startsWith("prism-data-send-") && t.isAlive()));
+    Awaitility.await("every lease and bundle is back")
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(node().availableResources()).isEqualTo(node().totalResources()));
+    Awaitility.await("no object data sender is left")
+        .atMost(WAIT)
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("prism-data-send-") && t.isAlive()));
     assertThat(cluster.gcs().nodes()).filteredOn(n -> n.getAlive()).hasSize(1);
   }
 }

@@ -21,10 +21,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Worker chaos: thousands of short tasks while a chaos thread kills worker processes with
- * kill -9. Every result arrives and is right; side effects (marker files written by each run)
- * prove that tasks without retries ran to completion at most once, and retried ones at least
- * once.
+ * Worker chaos: thousands of short tasks while a chaos thread kills worker processes with kill -9.
+ * Every result arrives and is right; side effects (marker files written by each run) prove that
+ * tasks without retries ran to completion at most once, and retried ones at least once.
  */
 @Timeout(240)
 class WorkerChaosTest {
@@ -34,11 +33,13 @@ class WorkerChaosTest {
   private static final int WAVES = 200;
   private static final long WAVE_MILLIS = 25;
   private static final int KILLS = 10;
+
   /** More than any number of lease losses the kills can cause to one task. */
   private static final int RETRIES = 100;
 
   /** Names each run's marker files uniquely within a worker process. */
   private static final AtomicLong RUNS = new AtomicLong();
+
   /** Whether this worker process has said (with a file) that it runs tasks. */
   private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -79,17 +80,27 @@ class WorkerChaosTest {
     long started = System.nanoTime();
     List<ObjectRef<Long>> refs = new ArrayList<>(TASKS);
     int kills;
-    try (Chaos.Monkey monkey = new Chaos.Monkey("workers", KILLS, 200, 500,
-        () -> Chaos.any(Chaos.aliveWorkers().stream()
-            .filter(p -> Files.exists(dir.resolve("w-" + p.pid()))).toList()))) {
+    try (Chaos.Monkey monkey =
+        new Chaos.Monkey(
+            "workers",
+            KILLS,
+            200,
+            500,
+            () ->
+                Chaos.any(
+                    Chaos.aliveWorkers().stream()
+                        .filter(p -> Files.exists(dir.resolve("w-" + p.pid())))
+                        .toList()))) {
       // Only workers that run tasks are killed (not ones still starting up), so each kill
       // takes tasks in flight with it.
       // Submitted at a steady pace (a wave every few milliseconds), so tasks are queued and
       // running on the workers all through the kills.
       for (int wave = 0; wave < WAVES; wave++) {
         for (int i = wave * (TASKS / WAVES); i < (wave + 1) * (TASKS / WAVES); i++) {
-          refs.add(Prism.task(WorkerChaosTest::work, i, dir.toString())
-              .setMaxRetries(retriable(i) ? RETRIES : 0).remote());
+          refs.add(
+              Prism.task(WorkerChaosTest::work, i, dir.toString())
+                  .setMaxRetries(retriable(i) ? RETRIES : 0)
+                  .remote());
         }
         Thread.sleep(WAVE_MILLIS);
       }
@@ -132,10 +143,11 @@ class WorkerChaosTest {
         fail("task %d has no retries but was started %d times", i, starts.get(i));
       }
     }
-    System.out.printf("worker chaos: %d tasks, %d kills, %d re-runs started, %d duplicate"
-        + " completions, %d tasks without retries failed with the crash (%d of them had"
-        + " completed), %d ms%n", TASKS, kills, reruns, duplicates, crashed, returnedAfterCrash,
-        wallMillis);
+    System.out.printf(
+        "worker chaos: %d tasks, %d kills, %d re-runs started, %d duplicate"
+            + " completions, %d tasks without retries failed with the crash (%d of them had"
+            + " completed), %d ms%n",
+        TASKS, kills, reruns, duplicates, crashed, returnedAfterCrash, wallMillis);
     assertThat(kills).as("the chaos thread made its kills").isEqualTo(KILLS);
     assertThat(reruns + crashed).as("the kills hit running tasks").isPositive();
     // The cluster still works after the chaos.
@@ -147,11 +159,14 @@ class WorkerChaosTest {
   private static Map<Integer, Integer> count(Path dir, String prefix) throws IOException {
     Map<Integer, Integer> counts = new HashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix))
-          .forEach(n -> {
-            int end = n.indexOf('-', prefix.length());
-            counts.merge(Integer.parseInt(n.substring(prefix.length(), end)), 1, Integer::sum);
-          });
+      files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(prefix))
+          .forEach(
+              n -> {
+                int end = n.indexOf('-', prefix.length());
+                counts.merge(Integer.parseInt(n.substring(prefix.length(), end)), 1, Integer::sum);
+              });
     }
     return counts;
   }

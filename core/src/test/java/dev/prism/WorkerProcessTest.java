@@ -45,8 +45,9 @@ class WorkerProcessTest {
       String line = "hello from a task " + UUID.randomUUID();
       long pid = Prism.get(Prism.task(WorkerProcessTest::pid).remote(), Duration.ofSeconds(60));
       Prism.get(Prism.task(WorkerProcessTest::shout, line).remote(), Duration.ofSeconds(60));
-      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-          captured.toString(StandardCharsets.UTF_8).contains(line + " on stderr"));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> captured.toString(StandardCharsets.UTF_8).contains(line + " on stderr"));
       String out = captured.toString(StandardCharsets.UTF_8);
       assertThat(out).contains("(pid=" + pid + ") " + line);
       assertThat(out).contains("(pid=" + pid + ") " + line + " on stderr");
@@ -71,19 +72,22 @@ class WorkerProcessTest {
     try {
       // No prestarted workers: every worker may be stopped once idle for a second.
       Prism.init(ClusterFixture.small().prestartWorkers(0).build());
-      List<ObjectRef<String>> made = Prism.get(
-          Prism.task(WorkerProcessTest::putAndReturnRefs, 3).remote(), Duration.ofSeconds(60));
+      List<ObjectRef<String>> made =
+          Prism.get(
+              Prism.task(WorkerProcessTest::putAndReturnRefs, 3).remote(), Duration.ofSeconds(60));
       Thread.sleep(3_000);
       assertThat(Prism.get(made, Duration.ofSeconds(30)))
           .as("the objects a worker owns outlive its idle timeout while the driver holds them")
           .containsExactly("value 0", "value 1", "value 2");
       made = null;
       Awaitility.await("the worker is stopped once nobody holds its objects")
-          .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-          .until(() -> {
-            System.gc();
-            return ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive);
-          });
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                System.gc();
+                return ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive);
+              });
     } finally {
       if (previous == null) {
         System.clearProperty("prism.worker.idleTimeoutMs");
@@ -111,11 +115,12 @@ class WorkerProcessTest {
   void workersExitWhenTheirDriverIsKilled(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("driver.log");
     List<String> command = ClusterFixture.javaCommand(Driver.class);
-    Process driver = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process driver =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
-          Files.readString(log).contains("workers:"));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Files.readString(log).contains("workers:"));
       List<ProcessHandle> workers = new ArrayList<>();
       for (String line : Files.readAllLines(log)) {
         if (line.startsWith("workers:")) {
@@ -126,10 +131,12 @@ class WorkerProcessTest {
       }
       assertThat(workers).isNotEmpty();
       driver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      Awaitility.await("workers exit after their driver died").atMost(Duration.ofSeconds(20))
+      Awaitility.await("workers exit after their driver died")
+          .atMost(Duration.ofSeconds(20))
           .until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
       Awaitility.await("the dead driver's shared memory is removed")
-          .atMost(Duration.ofSeconds(20)).until(() -> noShmOf(driver.pid()));
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> noShmOf(driver.pid()));
     } finally {
       driver.destroyForcibly();
     }

@@ -4,8 +4,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * A {@link VectorSchemaRoot} read zero-copy from the store: its buffers lie inside the shared
- * mapping. The object stays pinned until the root is closed and no buffer of it is referenced
- * any more (vectors transferred out of the root keep the pin until they are closed too).
+ * mapping. The object stays pinned until the root is closed and no buffer of it is referenced any
+ * more (vectors transferred out of the root keep the pin until they are closed too).
  */
 public final class ArrowObject implements AutoCloseable {
 

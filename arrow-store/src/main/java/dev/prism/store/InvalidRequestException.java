@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * A request was malformed: a negative or absurd size, a bad argument, or an operation that
- * makes no sense in the object's current state.
+ * A request was malformed: a negative or absurd size, a bad argument, or an operation that makes no
+ * sense in the object's current state.
  */
 public class InvalidRequestException extends StoreException {
   private static final long serialVersionUID = 1L;

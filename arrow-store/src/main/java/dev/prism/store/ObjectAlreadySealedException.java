@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * The object is already sealed and therefore immutable: it cannot be sealed, aborted or
- * written again.
+ * The object is already sealed and therefore immutable: it cannot be sealed, aborted or written
+ * again.
  */
 public class ObjectAlreadySealedException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -5,9 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A pinned, sealed object: its bytes, read-only and zero-copy, inside the shared mapping.
- * While the handle is open the store neither evicts nor spills the object. Close it to release
- * the pin; after close the segment must not be read (its memory may be reused). Thread-safe.
+ * A pinned, sealed object: its bytes, read-only and zero-copy, inside the shared mapping. While the
+ * handle is open the store neither evicts nor spills the object. Close it to release the pin; after
+ * close the segment must not be read (its memory may be reused). Thread-safe.
  */
 public final class ObjectBuffer implements AutoCloseable {
 

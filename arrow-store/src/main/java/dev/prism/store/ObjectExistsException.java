@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * An object with this id already exists in the store (created or sealed). Ids are unique:
- * use a fresh {@link ObjectId}, or delete the old object first.
+ * An object with this id already exists in the store (created or sealed). Ids are unique: use a
+ * fresh {@link ObjectId}, or delete the old object first.
  */
 public class ObjectExistsException extends StoreException {
   private static final long serialVersionUID = 1L;

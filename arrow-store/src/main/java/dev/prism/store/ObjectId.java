@@ -8,8 +8,8 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The 20-byte binary id of an object in the store (the size of Ray's {@code ObjectID} before
- * its owner suffix). A value: two ids are equal when their bytes are equal.
+ * The 20-byte binary id of an object in the store (the size of Ray's {@code ObjectID} before its
+ * owner suffix). A value: two ids are equal when their bytes are equal.
  *
  * <p>Create ids with {@link #random()}, from bytes with {@link #of(byte[])}, or from the
  * 40-character hex text that {@link #toString()} prints with {@link #fromHex(String)}.
@@ -50,7 +50,9 @@ public record ObjectId(long high, long mid, int low) {
   public static ObjectId of(byte[] bytes) {
     if (bytes == null || bytes.length != SIZE) {
       throw new InvalidRequestException(
-          "an ObjectId has exactly " + SIZE + " bytes, got "
+          "an ObjectId has exactly "
+              + SIZE
+              + " bytes, got "
               + (bytes == null ? "null" : bytes.length + " bytes"));
     }
     return read(MemorySegment.ofArray(bytes), 0);
@@ -81,7 +83,8 @@ public record ObjectId(long high, long mid, int low) {
    */
   public static ObjectId read(MemorySegment segment, long offset) {
     return new ObjectId(
-        segment.get(LONG_BE, offset), segment.get(LONG_BE, offset + 8),
+        segment.get(LONG_BE, offset),
+        segment.get(LONG_BE, offset + 8),
         segment.get(INT_BE, offset + 16));
   }
 

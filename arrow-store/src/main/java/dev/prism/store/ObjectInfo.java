@@ -3,8 +3,8 @@ package dev.prism.store;
 import java.time.Instant;
 
 /**
- * A snapshot of one object-table entry, as {@link StoreClient#list()} and
- * {@link StoreServer#list()} report it.
+ * A snapshot of one object-table entry, as {@link StoreClient#list()} and {@link
+ * StoreServer#list()} report it.
  *
  * @param id the object id
  * @param size the object's size in bytes (the whole Arrow IPC stream)

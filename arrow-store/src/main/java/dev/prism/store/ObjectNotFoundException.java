@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * The object id is not in the store: it was never created, was deleted, or (for a secondary
- * copy) was evicted. Create it first, or fetch it again from a node that holds it.
+ * The object id is not in the store: it was never created, was deleted, or (for a secondary copy)
+ * was evicted. Create it first, or fetch it again from a node that holds it.
  */
 public class ObjectNotFoundException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * The object exists but is still being created: the operation needs a sealed object
- * (for example delete of an object another client is still writing).
+ * The object exists but is still being created: the operation needs a sealed object (for example
+ * delete of an object another client is still writing).
  */
 public class ObjectNotSealedException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -9,9 +9,8 @@ import java.lang.foreign.MemorySegment;
  * {@linkplain #seal() seals}. After seal (or abort) the segment is unusable: any access throws
  * {@link IllegalStateException}, so a sealed object cannot be changed through this handle.
  *
- * <p>The segment is confined to the thread that called create: write, seal, abort and close
- * from that thread. Closing a writer that was neither sealed nor aborted aborts it. Not
- * thread-safe.
+ * <p>The segment is confined to the thread that called create: write, seal, abort and close from
+ * that thread. Closing a writer that was neither sealed nor aborted aborts it. Not thread-safe.
  */
 public final class ObjectWriter implements AutoCloseable {
 
@@ -59,9 +58,9 @@ public final class ObjectWriter implements AutoCloseable {
   }
 
   /**
-   * Seals the object: it becomes immutable and visible to every client. One-way: the call
-   * does not wait for the server; a failure is reported by the client's next synchronous call
-   * (or {@link StoreClient#sync()}).
+   * Seals the object: it becomes immutable and visible to every client. One-way: the call does not
+   * wait for the server; a failure is reported by the client's next synchronous call (or {@link
+   * StoreClient#sync()}).
    *
    * @throws ObjectAlreadySealedException if sealed already
    * @throws InvalidRequestException if it was aborted
@@ -103,8 +102,8 @@ public final class ObjectWriter implements AutoCloseable {
   }
 
   /**
-   * Aborts the object unless it was sealed or aborted already. If the connection is gone there
-   * is nothing to do: the server aborts a lost client's unsealed objects itself.
+   * Aborts the object unless it was sealed or aborted already. If the connection is gone there is
+   * nothing to do: the server aborts a lost client's unsealed objects itself.
    */
   @Override
   public void close() {
@@ -119,8 +118,12 @@ public final class ObjectWriter implements AutoCloseable {
 
   private void checkOpen(String what) {
     if (done) {
-      throw new ObjectAlreadySealedException("cannot " + what + " object " + id
-          + ": it was already sealed or aborted through this writer");
+      throw new ObjectAlreadySealedException(
+          "cannot "
+              + what
+              + " object "
+              + id
+              + ": it was already sealed or aborted through this writer");
     }
   }
 }

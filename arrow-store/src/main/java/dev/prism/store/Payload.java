@@ -3,9 +3,9 @@ package dev.prism.store;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A raw payload read zero-copy from the store: the bytes of the object's one-row binary column
- * and the object's user metadata. Close it to release the pin; after close the segment must
- * not be read. Thread-safe.
+ * A raw payload read zero-copy from the store: the bytes of the object's one-row binary column and
+ * the object's user metadata. Close it to release the pin; after close the segment must not be
+ * read. Thread-safe.
  */
 public final class Payload implements AutoCloseable {
 

@@ -3,9 +3,9 @@ package dev.prism.store;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A raw payload being written in place: fill {@link #data()} (exactly the size given at
- * create), then {@link #seal()}. The Arrow framing around the payload is already written.
- * Like {@link ObjectWriter}, confined to the creating thread; closing without sealing aborts.
+ * A raw payload being written in place: fill {@link #data()} (exactly the size given at create),
+ * then {@link #seal()}. The Arrow framing around the payload is already written. Like {@link
+ * ObjectWriter}, confined to the creating thread; closing without sealing aborts.
  */
 public final class PayloadWriter implements AutoCloseable {
 

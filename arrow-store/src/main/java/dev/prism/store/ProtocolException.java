@@ -1,9 +1,8 @@
 package dev.prism.store;
 
 /**
- * The wire protocol between a client and the server was violated (garbage on the socket, an
- * unknown message, a truncated frame). The server drops such a connection and keeps serving
- * the others.
+ * The wire protocol between a client and the server was violated (garbage on the socket, an unknown
+ * message, a truncated frame). The server drops such a connection and keeps serving the others.
  */
 public class ProtocolException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -24,20 +24,22 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * shared-memory file, so objects are written and read in place (zero-copy).
  *
  * <p>Two levels of API:
+ *
  * <ul>
  *   <li>bytes: {@link #create} returns an {@link ObjectWriter} to fill and seal; {@link #get}
  *       returns a pinned, read-only {@link ObjectBuffer};
- *   <li>Arrow: {@link #putRoot}/{@link #getRoot} for a {@link VectorSchemaRoot};
- *       {@link #putBytes}, {@link #putPayload}, {@link #createPayload} and {@link #getPayload}
- *       for raw payloads wrapped as a one-row binary column with user metadata.
+ *   <li>Arrow: {@link #putRoot}/{@link #getRoot} for a {@link VectorSchemaRoot}; {@link #putBytes},
+ *       {@link #putPayload}, {@link #createPayload} and {@link #getPayload} for raw payloads
+ *       wrapped as a one-row binary column with user metadata.
  * </ul>
+ *
  * Every object is an Arrow IPC stream, whichever way it was written.
  *
- * <p>Thread-safe. Quick requests are serialised over one socket (use one client per thread for
- * the highest throughput); a get that must wait for a seal, or a create that must wait for
- * space, waits on an extra connection of the same client, so it does not hold up the client's
- * other threads. Closing the client releases, on the server, every pin it still holds and
- * aborts every object it created but did not seal; the same happens when its process dies.
+ * <p>Thread-safe. Quick requests are serialised over one socket (use one client per thread for the
+ * highest throughput); a get that must wait for a seal, or a create that must wait for space, waits
+ * on an extra connection of the same client, so it does not hold up the client's other threads.
+ * Closing the client releases, on the server, every pin it still holds and aborts every object it
+ * created but did not seal; the same happens when its process dies.
  */
 public final class StoreClient implements AutoCloseable {
 
@@ -46,15 +48,20 @@ public final class StoreClient implements AutoCloseable {
   private final ClientChannel channel;
   private final Path socketPath;
   private final long group;
+
   /** Idle extra connections for requests that may block (waits for a seal or for space). */
   private final ConcurrentLinkedDeque<ClientChannel> waiters = new ConcurrentLinkedDeque<>();
+
   /** Every extra connection, idle or in use, so that close() can end waits in progress. */
   private final Set<ClientChannel> allWaiters = ConcurrentHashMap.newKeySet();
+
   private final SharedMemory memory;
   private final Duration defaultTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+
   /** The client itself plus every open writer and buffer: the mapping lives while any does. */
   private final AtomicInteger mappingUsers = new AtomicInteger(1);
+
   private volatile RootAllocator allocator;
 
   private StoreClient(ClientChannel channel, Path socketPath, long group, SharedMemory memory) {
@@ -86,8 +93,8 @@ public final class StoreClient implements AutoCloseable {
   // ------------------------------------------------------------------ bytes
 
   /**
-   * Creates a primary object of {@code size} bytes, waiting up to the server's default timeout
-   * for space.
+   * Creates a primary object of {@code size} bytes, waiting up to the server's default timeout for
+   * space.
    *
    * @param id a fresh id
    * @param size bytes, from 0 to the store's capacity
@@ -116,12 +123,18 @@ public final class StoreClient implements AutoCloseable {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(copy, "copy");
     if (size < 0) {
-      throw new InvalidRequestException("object size must not be negative, got " + size
-          + " for object " + id);
+      throw new InvalidRequestException(
+          "object size must not be negative, got " + size + " for object " + id);
     }
     if (size > channel.capacity()) {
-      throw new InvalidRequestException("object " + id + " of " + size
-          + " bytes is larger than the store's capacity of " + channel.capacity() + " bytes");
+      throw new InvalidRequestException(
+          "object "
+              + id
+              + " of "
+              + size
+              + " bytes is larger than the store's capacity of "
+              + channel.capacity()
+              + " bytes");
     }
     long nanos = nanos(timeout);
     long offset;
@@ -225,8 +238,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Waits until the server has processed every earlier request of this client and throws the
-   * first failure of an earlier one-way seal or release, if any.
+   * Waits until the server has processed every earlier request of this client and throws the first
+   * failure of an earlier one-way seal or release, if any.
    */
   public void sync() {
     channel.sync();
@@ -243,7 +256,7 @@ public final class StoreClient implements AutoCloseable {
    */
   public void putRoot(ObjectId id, VectorSchemaRoot root) {
     try (ArrowIpc.EncodedRoot encoded = ArrowIpc.encode(root);
-         ObjectWriter w = create(id, encoded.totalSize())) {
+        ObjectWriter w = create(id, encoded.totalSize())) {
       encoded.writeTo(w.segment());
       w.seal();
     }
@@ -261,8 +274,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Gets a root backed by shared memory (zero-copy): every buffer lies inside the mapping.
-   * The wrapped bytes count against {@code allocator}'s limit.
+   * Gets a root backed by shared memory (zero-copy): every buffer lies inside the mapping. The
+   * wrapped bytes count against {@code allocator}'s limit.
    *
    * @param id the id
    * @param allocator the allocator that accounts for the root's buffers
@@ -292,8 +305,7 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Stores the contents of a segment (heap or native, any size) as a payload object and seals
-   * it.
+   * Stores the contents of a segment (heap or native, any size) as a payload object and seals it.
    *
    * @param id a fresh id
    * @param data the payload
@@ -307,8 +319,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Creates a payload object to be written in place: fill {@link PayloadWriter#data()}, then
-   * seal. Payloads may exceed 2 GiB (the column is {@code LargeBinary}, 64-bit offsets).
+   * Creates a payload object to be written in place: fill {@link PayloadWriter#data()}, then seal.
+   * Payloads may exceed 2 GiB (the column is {@code LargeBinary}, 64-bit offsets).
    *
    * @param id a fresh id
    * @param size payload bytes
@@ -369,8 +381,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Returns whether a native address lies inside this client's shared mapping (the proof that
-   * a buffer is zero-copy).
+   * Returns whether a native address lies inside this client's shared mapping (the proof that a
+   * buffer is zero-copy).
    *
    * @param address a native address, e.g. {@code ArrowBuf.memoryAddress()}
    * @return true if inside
@@ -407,10 +419,10 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Closes the connection (the server releases this client's pins and aborts its unsealed
-   * objects) and the client's own allocator (roots obtained with it must be closed first). The
-   * mapping is unmapped once every writer, buffer and root of this client is closed too, so a
-   * handle that outlives the client never reads unmapped memory.
+   * Closes the connection (the server releases this client's pins and aborts its unsealed objects)
+   * and the client's own allocator (roots obtained with it must be closed first). The mapping is
+   * unmapped once every writer, buffer and root of this client is closed too, so a handle that
+   * outlives the client never reads unmapped memory.
    */
   @Override
   public void close() {

@@ -1,8 +1,7 @@
 package dev.prism.store;
 
 /**
- * The client or the server was closed, or the connection between them dropped; open a new
- * client.
+ * The client or the server was closed, or the connection between them dropped; open a new client.
  */
 public class StoreClosedException extends StoreException {
   private static final long serialVersionUID = 1L;

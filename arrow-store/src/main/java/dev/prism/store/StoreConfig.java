@@ -10,10 +10,10 @@ import java.util.Objects;
  * @param capacity bytes of shared memory (the size of the file under {@link #shmDirectory()})
  * @param shmDirectory where the shared-memory file is created (a RAM-backed file system)
  * @param socketDirectory where the server's Unix domain socket is created: in this directory when
- *     only its owner, this user, can enter it, else in its sub-directory {@code prism-<user>}
- *     (made with mode 0700), so no other user can reach the socket
- * @param spillDirectory where primary copies are spilled when memory runs out; the server makes
- *     its own sub-directory there ({@code prism-<pid>-<random>.spill}) and removes it on close
+ *     only its owner, this user, can enter it, else in its sub-directory {@code prism-<user>} (made
+ *     with mode 0700), so no other user can reach the socket
+ * @param spillDirectory where primary copies are spilled when memory runs out; the server makes its
+ *     own sub-directory there ({@code prism-<pid>-<random>.spill}) and removes it on close
  * @param defaultTimeout how long a create waits for space, and a get for a seal, when the caller
  *     gives no timeout
  */
@@ -42,7 +42,8 @@ public record StoreConfig(
     Objects.requireNonNull(spillDirectory, "spillDirectory");
     Objects.requireNonNull(defaultTimeout, "defaultTimeout");
     if (defaultTimeout.isNegative()) {
-      throw new InvalidRequestException("defaultTimeout must not be negative, got " + defaultTimeout);
+      throw new InvalidRequestException(
+          "defaultTimeout must not be negative, got " + defaultTimeout);
     }
   }
 
@@ -128,7 +129,8 @@ public record StoreConfig(
      * @throws InvalidRequestException if a value is out of range
      */
     public StoreConfig build() {
-      return new StoreConfig(capacity, shmDirectory, socketDirectory, spillDirectory, defaultTimeout);
+      return new StoreConfig(
+          capacity, shmDirectory, socketDirectory, spillDirectory, defaultTimeout);
     }
   }
 }

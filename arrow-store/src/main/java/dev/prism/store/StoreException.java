@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * Base of every error the object store reports. Unchecked; the message names the bad value
- * and what to do about it. Subclasses tell the cases apart.
+ * Base of every error the object store reports. Unchecked; the message names the bad value and what
+ * to do about it. Subclasses tell the cases apart.
  */
 public class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -1,9 +1,9 @@
 package dev.prism.store;
 
 /**
- * The store has no room for the requested object even after evicting every unpinned secondary
- * copy and spilling every unpinned primary copy, and no space was freed within the timeout.
- * Release pinned objects, delete objects, or give the store more capacity.
+ * The store has no room for the requested object even after evicting every unpinned secondary copy
+ * and spilling every unpinned primary copy, and no space was freed within the timeout. Release
+ * pinned objects, delete objects, or give the store more capacity.
  */
 public class StoreFullException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's object store server: owns the shared-memory file
- * ({@code <shmDirectory>/prism-<pid>-<random>.store}), the object table, the allocator and the
- * spill directory, and serves {@link StoreClient}s over a Unix domain socket. Usable standalone
- * or embedded (the node manager embeds it).
+ * The node's object store server: owns the shared-memory file ({@code
+ * <shmDirectory>/prism-<pid>-<random>.store}), the object table, the allocator and the spill
+ * directory, and serves {@link StoreClient}s over a Unix domain socket. Usable standalone or
+ * embedded (the node manager embeds it).
  *
  * <pre>{@code
  * try (StoreServer server = StoreServer.start(StoreConfig.builder().capacity(1L << 30).build());
@@ -54,8 +54,11 @@ public final class StoreServer implements AutoCloseable {
    * @throws StoreException if a file or the socket cannot be created
    */
   public static StoreServer start(StoreConfig config) {
-    String name = "prism-" + ProcessHandle.current().pid() + "-"
-        + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    String name =
+        "prism-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     SharedMemory memory =
         SharedMemory.create(config.shmDirectory().resolve(name + ".store"), config.capacity());
     StoreCore core;
@@ -66,9 +69,11 @@ public final class StoreServer implements AutoCloseable {
       throw e;
     }
     try {
-      SocketServer socket = new SocketServer(
-          PrivateFiles.socketDirectory(config.socketDirectory()).resolve(name + ".sock"),
-          core, config.defaultTimeout().toNanos());
+      SocketServer socket =
+          new SocketServer(
+              PrivateFiles.socketDirectory(config.socketDirectory()).resolve(name + ".sock"),
+              core,
+              config.defaultTimeout().toNanos());
       LOG.debug("store {} started: {} bytes at {}", name, config.capacity(), memory.path());
       return new StoreServer(name, core, socket, config);
     } catch (RuntimeException e) {
@@ -162,8 +167,8 @@ public final class StoreServer implements AutoCloseable {
   }
 
   /**
-   * Stops serving, disconnects every client, and removes the shared-memory, socket and spill
-   * files. Idempotent.
+   * Stops serving, disconnects every client, and removes the shared-memory, socket and spill files.
+   * Idempotent.
    */
   @Override
   public void close() {

@@ -1,8 +1,8 @@
 package dev.prism.store;
 
 /**
- * An operation did not complete within its timeout (for example a get of an object that was
- * not sealed in time).
+ * An operation did not complete within its timeout (for example a get of an object that was not
+ * sealed in time).
  */
 public class StoreTimeoutException extends StoreException {
   private static final long serialVersionUID = 1L;

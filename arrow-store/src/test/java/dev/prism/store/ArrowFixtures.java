@@ -18,10 +18,13 @@ final class ArrowFixtures {
   private ArrowFixtures() {}
 
   static VectorSchemaRoot table(BufferAllocator allocator, int rows) {
-    Schema schema = new Schema(List.of(
-        Field.notNullable("id", new ArrowType.Int(64, true)),
-        Field.nullable("name", ArrowType.Utf8.INSTANCE),
-        Field.nullable("value", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+    Schema schema =
+        new Schema(
+            List.of(
+                Field.notNullable("id", new ArrowType.Int(64, true)),
+                Field.nullable("name", ArrowType.Utf8.INSTANCE),
+                Field.nullable(
+                    "value", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
     VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
     root.allocateNew();
     BigIntVector id = (BigIntVector) root.getVector(0);

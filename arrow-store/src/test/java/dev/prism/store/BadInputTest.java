@@ -48,8 +48,10 @@ class BadInputTest {
   void unknownId() {
     ObjectId id = ObjectId.random();
     assertThatThrownBy(() -> client.get(id, Duration.ofMillis(100)))
-        .isInstanceOf(ObjectNotFoundException.class).hasMessageContaining(id.toString());
-    assertThatThrownBy(() -> client.delete(id)).isInstanceOf(ObjectNotFoundException.class)
+        .isInstanceOf(ObjectNotFoundException.class)
+        .hasMessageContaining(id.toString());
+    assertThatThrownBy(() -> client.delete(id))
+        .isInstanceOf(ObjectNotFoundException.class)
         .hasMessageContaining(id.toString());
     assertThat(client.contains(id)).isFalse();
   }
@@ -59,7 +61,8 @@ class BadInputTest {
     ObjectId id = ObjectId.random();
     ObjectWriter w = client.create(id, 16);
     w.seal();
-    assertThatThrownBy(w::seal).isInstanceOf(ObjectAlreadySealedException.class)
+    assertThatThrownBy(w::seal)
+        .isInstanceOf(ObjectAlreadySealedException.class)
         .hasMessageContaining(id.toString());
     assertThatThrownBy(w::abort).isInstanceOf(ObjectAlreadySealedException.class);
     w.close(); // no-op after seal
@@ -77,7 +80,8 @@ class BadInputTest {
     try (ObjectBuffer b = client.get(id, Duration.ofSeconds(1))) {
       assertThat(b.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
       assertThatThrownBy(() -> b.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 3))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("read-only");
     }
   }
 
@@ -99,13 +103,16 @@ class BadInputTest {
   @Test
   void createExistingIdAndTimeouts() {
     ObjectId id = sealed(8);
-    assertThatThrownBy(() -> client.create(id, 8)).isInstanceOf(ObjectExistsException.class)
+    assertThatThrownBy(() -> client.create(id, 8))
+        .isInstanceOf(ObjectExistsException.class)
         .hasMessageContaining(id.toString());
     ObjectId unsealed = ObjectId.random();
     try (ObjectWriter w = client.create(unsealed, 8)) {
       assertThatThrownBy(() -> client.get(unsealed, Duration.ofMillis(50)))
-          .isInstanceOf(StoreTimeoutException.class).hasMessageContaining(unsealed.toString());
-      assertThatThrownBy(() -> client.delete(unsealed)).isInstanceOf(ObjectNotSealedException.class);
+          .isInstanceOf(StoreTimeoutException.class)
+          .hasMessageContaining(unsealed.toString());
+      assertThatThrownBy(() -> client.delete(unsealed))
+          .isInstanceOf(ObjectNotSealedException.class);
     } // closing without seal aborts
     assertThat(client.list()).extracting(ObjectInfo::id).containsExactly(id);
   }
@@ -113,29 +120,37 @@ class BadInputTest {
   @Test
   void negativeAndAbsurdSizes() {
     assertThatThrownBy(() -> client.create(ObjectId.random(), -1))
-        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("-1");
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> client.create(ObjectId.random(), Long.MAX_VALUE))
-        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("capacity");
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("capacity");
     assertThatThrownBy(() -> client.create(ObjectId.random(), (8L << 20) + 1))
-        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("capacity");
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("capacity");
     assertThatThrownBy(() -> client.createPayload(ObjectId.random(), -5, new byte[0]))
         .isInstanceOf(InvalidRequestException.class);
     assertThatThrownBy(() -> client.get(ObjectId.random(), Duration.ofSeconds(-1)))
         .isInstanceOf(InvalidRequestException.class);
     assertThatThrownBy(() -> StoreConfig.builder().capacity(10).build())
-        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("10");
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("10");
   }
 
   @Test
   void fullStoreOfPinnedObjectsFailsAfterTheTimeoutAndThenRecovers() {
     ObjectId big = sealed(6 << 20);
     ObjectBuffer pin = client.get(big, Duration.ofSeconds(1));
-    assertThatThrownBy(() -> client.create(ObjectId.random(), 4 << 20, CopyKind.PRIMARY,
-        Duration.ofMillis(200))).isInstanceOf(StoreFullException.class)
+    assertThatThrownBy(
+            () ->
+                client.create(ObjectId.random(), 4 << 20, CopyKind.PRIMARY, Duration.ofMillis(200)))
+        .isInstanceOf(StoreFullException.class)
         .hasMessageContaining("release or delete");
     ObjectWriter unsealed = client.create(ObjectId.random(), 1 << 20);
-    assertThatThrownBy(() -> client.create(ObjectId.random(), 2 << 20, CopyKind.PRIMARY,
-        Duration.ofMillis(100))).isInstanceOf(StoreFullException.class);
+    assertThatThrownBy(
+            () ->
+                client.create(ObjectId.random(), 2 << 20, CopyKind.PRIMARY, Duration.ofMillis(100)))
+        .isInstanceOf(StoreFullException.class);
     unsealed.abort();
     pin.close();
     // now the big object can be spilled to make room
@@ -150,16 +165,19 @@ class BadInputTest {
     ObjectId big = sealed(6 << 20);
     try (StoreClient other = server.connect()) {
       ObjectBuffer pin = other.get(big, Duration.ofSeconds(1));
-      Thread releaser = Thread.ofPlatform().start(() -> {
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        pin.close();
-      });
-      try (ObjectWriter w = client.create(ObjectId.random(), 4 << 20, CopyKind.PRIMARY,
-          Duration.ofSeconds(10))) {
+      Thread releaser =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    pin.close();
+                  });
+      try (ObjectWriter w =
+          client.create(ObjectId.random(), 4 << 20, CopyKind.PRIMARY, Duration.ofSeconds(10))) {
         w.seal();
       }
       releaser.join();
@@ -175,7 +193,10 @@ class BadInputTest {
         byte[] junk = new byte[256];
         r.nextBytes(junk);
         if (attempt == 1) { // a plausible length, then an unknown op before HELLO
-          ByteBuffer.wrap(junk).order(java.nio.ByteOrder.nativeOrder()).putInt(0, 8).put(4, (byte) 99);
+          ByteBuffer.wrap(junk)
+              .order(java.nio.ByteOrder.nativeOrder())
+              .putInt(0, 8)
+              .put(4, (byte) 99);
         }
         raw.write(ByteBuffer.wrap(junk));
         ByteBuffer in = ByteBuffer.allocate(4096);
@@ -220,7 +241,8 @@ class BadInputTest {
       ObjectId foreign = ObjectId.random();
       try (ObjectWriter w = client.create(foreign, 8)) {
         other.channel().oneWay(dev.prism.store.internal.Protocol.SEAL, foreign);
-        assertThatThrownBy(other::sync).isInstanceOf(StoreException.class)
+        assertThatThrownBy(other::sync)
+            .isInstanceOf(StoreException.class)
             .hasMessageContaining("only its creator may seal");
         w.seal();
       }
@@ -231,7 +253,8 @@ class BadInputTest {
   void closedClientAndServer() {
     StoreClient c = server.connect();
     c.close();
-    assertThatThrownBy(() -> c.create(ObjectId.random(), 8)).isInstanceOf(StoreClosedException.class)
+    assertThatThrownBy(() -> c.create(ObjectId.random(), 8))
+        .isInstanceOf(StoreClosedException.class)
         .hasMessageContaining("closed");
   }
 }

@@ -46,7 +46,8 @@ class BlockAllocatorTest {
         assertThat(off).isNotNegative();
         for (long[] other : live) {
           assertThat(off + size <= other[0] || other[0] + other[1] <= off)
-              .as("blocks overlap").isTrue();
+              .as("blocks overlap")
+              .isTrue();
         }
         live.add(new long[] {off, size});
       }

@@ -35,8 +35,8 @@ public final class ChildClient {
 
   private static void readRoot(Path socket, ObjectId id) {
     try (StoreClient c = StoreClient.connect(socket);
-         BufferAllocator a = new RootAllocator();
-         ArrowObject o = c.getRoot(id, a, Duration.ofSeconds(10))) {
+        BufferAllocator a = new RootAllocator();
+        ArrowObject o = c.getRoot(id, a, Duration.ofSeconds(10))) {
       VectorSchemaRoot root = o.root();
       boolean inside = true;
       for (FieldVector v : root.getFieldVectors()) {
@@ -54,17 +54,18 @@ public final class ChildClient {
 
   private static void readPayload(Path socket, ObjectId id) {
     try (StoreClient c = StoreClient.connect(socket);
-         Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
+        Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
       System.out.println("CHECKSUM " + StoreTestSupport.checksum(p.data()));
-      System.out.println("META " + new String(p.metadata(), java.nio.charset.StandardCharsets.UTF_8));
+      System.out.println(
+          "META " + new String(p.metadata(), java.nio.charset.StandardCharsets.UTF_8));
       System.out.println("ZEROCOPY " + c.isInMapping(p.data().address()));
     }
   }
 
   private static void writeRoot(Path socket, ObjectId id) {
     try (StoreClient c = StoreClient.connect(socket);
-         BufferAllocator a = new RootAllocator();
-         VectorSchemaRoot root = ArrowFixtures.table(a, 1000)) {
+        BufferAllocator a = new RootAllocator();
+        VectorSchemaRoot root = ArrowFixtures.table(a, 1000)) {
       c.putRoot(id, root);
       c.sync();
       System.out.println("WROTE");
@@ -94,28 +95,32 @@ public final class ChildClient {
     List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < 2; t++) {
       int ts = seed * 10 + t;
-      threads.add(Thread.ofPlatform().start(() -> {
-        try (StoreClient c = StoreClient.connect(socket)) {
-          for (int i = 0; i < count; i++) {
-            byte[] data = StoreTestSupport.pattern(ts * 100_000L + i, 100 + (i * 7919) % 20_000);
-            ObjectId id = ObjectId.random();
-            c.putBytes(id, data, new byte[] {(byte) i});
-            try (Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
-              if (StoreTestSupport.checksum(p.data())
-                  != StoreTestSupport.checksum(MemorySegment.ofArray(data))
-                  || p.metadata()[0] != (byte) i) {
-                throw new AssertionError("checksum mismatch for " + id);
-              }
-            }
-            if (i % 2 == 0) {
-              c.delete(id);
-            }
-          }
-          c.sync();
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (StoreClient c = StoreClient.connect(socket)) {
+                      for (int i = 0; i < count; i++) {
+                        byte[] data =
+                            StoreTestSupport.pattern(ts * 100_000L + i, 100 + (i * 7919) % 20_000);
+                        ObjectId id = ObjectId.random();
+                        c.putBytes(id, data, new byte[] {(byte) i});
+                        try (Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
+                          if (StoreTestSupport.checksum(p.data())
+                                  != StoreTestSupport.checksum(MemorySegment.ofArray(data))
+                              || p.metadata()[0] != (byte) i) {
+                            throw new AssertionError("checksum mismatch for " + id);
+                          }
+                        }
+                        if (i % 2 == 0) {
+                          c.delete(id);
+                        }
+                      }
+                      c.sync();
+                    } catch (Throwable e) {
+                      errors.add(e);
+                    }
+                  }));
     }
     for (Thread t : threads) {
       t.join();

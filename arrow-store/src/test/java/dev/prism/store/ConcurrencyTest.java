@@ -2,7 +2,6 @@ package dev.prism.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,24 +28,27 @@ class ConcurrencyTest {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int seed = 1000 + t;
-        fs.add(pool.submit(() -> {
-          try (StoreClient c = server.connect()) {
-            for (int i = 0; i < perThread; i++) {
-              byte[] data = StoreTestSupport.pattern(seed * 100_000L + i, 64 + (i * 31) % 9000);
-              ObjectId id = ObjectId.random();
-              c.putBytes(id, data, new byte[0]);
-              try (Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
-                assertThat(StoreTestSupport.checksum(p.data()))
-                    .isEqualTo(StoreTestSupport.checksum(MemorySegment.ofArray(data)));
-              }
-              if (i % 2 == 0) {
-                c.delete(id);
-              }
-            }
-            c.sync();
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  try (StoreClient c = server.connect()) {
+                    for (int i = 0; i < perThread; i++) {
+                      byte[] data =
+                          StoreTestSupport.pattern(seed * 100_000L + i, 64 + (i * 31) % 9000);
+                      ObjectId id = ObjectId.random();
+                      c.putBytes(id, data, new byte[0]);
+                      try (Payload p = c.getPayload(id, Duration.ofSeconds(10))) {
+                        assertThat(StoreTestSupport.checksum(p.data()))
+                            .isEqualTo(StoreTestSupport.checksum(MemorySegment.ofArray(data)));
+                      }
+                      if (i % 2 == 0) {
+                        c.delete(id);
+                      }
+                    }
+                    c.sync();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get(120, TimeUnit.SECONDS);
@@ -70,7 +72,7 @@ class ConcurrencyTest {
   @Test
   void manyThreadsSharingOneClientAndReadingEachOthersObjects() throws Exception {
     try (StoreServer server = StoreTestSupport.server(tmp, 32L << 20);
-         StoreClient shared = server.connect()) {
+        StoreClient shared = server.connect()) {
       ConcurrentHashMap<ObjectId, Long> sums = new ConcurrentHashMap<>();
       List<ObjectId> ids = Collections.synchronizedList(new ArrayList<>());
       ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -78,20 +80,22 @@ class ConcurrencyTest {
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
           int seed = t;
-          fs.add(pool.submit(() -> {
-            for (int i = 0; i < 200; i++) {
-              byte[] data = StoreTestSupport.pattern(seed * 1000L + i, 1 + i * 13);
-              ObjectId id = ObjectId.random();
-              shared.putBytes(id, data, new byte[0]);
-              sums.put(id, StoreTestSupport.checksum(MemorySegment.ofArray(data)));
-              ids.add(id);
-              ObjectId other = ids.get((int) ((seed * 7L + i) % ids.size()));
-              try (Payload p = shared.getPayload(other, Duration.ofSeconds(10))) {
-                assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(other));
-              }
-            }
-            return null;
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 200; i++) {
+                      byte[] data = StoreTestSupport.pattern(seed * 1000L + i, 1 + i * 13);
+                      ObjectId id = ObjectId.random();
+                      shared.putBytes(id, data, new byte[0]);
+                      sums.put(id, StoreTestSupport.checksum(MemorySegment.ofArray(data)));
+                      ids.add(id);
+                      ObjectId other = ids.get((int) ((seed * 7L + i) % ids.size()));
+                      try (Payload p = shared.getPayload(other, Duration.ofSeconds(10))) {
+                        assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(other));
+                      }
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get(120, TimeUnit.SECONDS);

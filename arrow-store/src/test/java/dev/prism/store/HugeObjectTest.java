@@ -19,8 +19,8 @@ class HugeObjectTest {
   void payloadLargerThanTwoGibRoundTripsAcrossClients() throws IOException {
     long size = (2L << 30) + 12345;
     try (StoreServer server = StoreTestSupport.server(tmp, 3L << 30);
-         StoreClient writer = server.connect();
-         StoreClient reader = server.connect()) {
+        StoreClient writer = server.connect();
+        StoreClient reader = server.connect()) {
       ObjectId id = ObjectId.random();
       try (PayloadWriter w = writer.createPayload(id, size, "big".getBytes())) {
         MemorySegment d = w.data();

@@ -30,14 +30,15 @@ class MemoryPressureTest {
     List<Long> sums = new ArrayList<>();
     Path spillRoot = tmp.resolve("spill");
     try (StoreServer server = StoreTestSupport.server(tmp, 64L << 20);
-         StoreClient client = server.connect()) {
+        StoreClient client = server.connect()) {
       long secondaries = 0;
       for (int i = 0; i < objects; i++) {
         int size = (1 << 20) + (i * 104_729) % (4 << 20); // 1..5 MiB
         byte[] data = StoreTestSupport.pattern(i, size);
         ObjectId id = ObjectId.random();
         if (i % 5 == 4) { // every fifth object is a secondary copy
-          try (ObjectWriter w = client.create(id, size, CopyKind.SECONDARY, Duration.ofSeconds(5))) {
+          try (ObjectWriter w =
+              client.create(id, size, CopyKind.SECONDARY, Duration.ofSeconds(5))) {
             MemorySegment.copy(MemorySegment.ofArray(data), 0, w.segment(), 0, size);
             w.seal();
           }
@@ -50,7 +51,10 @@ class MemoryPressureTest {
       }
       client.sync();
       StoreStats s = server.stats();
-      assertThat(s.evictions()).as("secondaries evicted").isPositive().isLessThanOrEqualTo(secondaries);
+      assertThat(s.evictions())
+          .as("secondaries evicted")
+          .isPositive()
+          .isLessThanOrEqualTo(secondaries);
       assertThat(s.spills()).as("primaries spilled").isPositive();
       assertThat(s.spilledCount()).isPositive();
       // every primary is still there, byte for byte (in memory, or restored from disk)
@@ -80,35 +84,39 @@ class MemoryPressureTest {
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
           int seed = t;
-          fs.add(pool.submit(() -> {
-            Random r = new Random(seed);
-            List<ObjectId> mine = new ArrayList<>();
-            List<Long> sums = new ArrayList<>();
-            try (StoreClient c = server.connect()) {
-              for (int i = 0; i < 40; i++) {
-                byte[] data = StoreTestSupport.pattern(seed * 1000L + i, (1 << 20) + r.nextInt(1 << 20));
-                ObjectId id = ObjectId.random();
-                c.putBytes(id, data, new byte[0]);
-                mine.add(id);
-                sums.add(StoreTestSupport.checksum(MemorySegment.ofArray(data)));
-                int k = r.nextInt(mine.size());
-                try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
-                  assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
-                }
-                if (r.nextInt(4) == 0) {
-                  int d = r.nextInt(mine.size());
-                  c.delete(mine.remove(d));
-                  sums.remove(d);
-                }
-              }
-              for (int k = 0; k < mine.size(); k++) {
-                try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
-                  assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
-                }
-              }
-            }
-            return null;
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    Random r = new Random(seed);
+                    List<ObjectId> mine = new ArrayList<>();
+                    List<Long> sums = new ArrayList<>();
+                    try (StoreClient c = server.connect()) {
+                      for (int i = 0; i < 40; i++) {
+                        byte[] data =
+                            StoreTestSupport.pattern(
+                                seed * 1000L + i, (1 << 20) + r.nextInt(1 << 20));
+                        ObjectId id = ObjectId.random();
+                        c.putBytes(id, data, new byte[0]);
+                        mine.add(id);
+                        sums.add(StoreTestSupport.checksum(MemorySegment.ofArray(data)));
+                        int k = r.nextInt(mine.size());
+                        try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
+                          assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
+                        }
+                        if (r.nextInt(4) == 0) {
+                          int d = r.nextInt(mine.size());
+                          c.delete(mine.remove(d));
+                          sums.remove(d);
+                        }
+                      }
+                      for (int k = 0; k < mine.size(); k++) {
+                        try (Payload p = c.getPayload(mine.get(k), Duration.ofSeconds(30))) {
+                          assertThat(StoreTestSupport.checksum(p.data())).isEqualTo(sums.get(k));
+                        }
+                      }
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get(120, TimeUnit.SECONDS);

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Other users of the machine cannot reach the store: its shared-memory file is readable by its
- * owner only, its spill directory can be entered by its owner only, and its socket is bound in
- * a directory only its owner can enter even when the configured one is open to all (as
- * {@code /tmp} is).
+ * owner only, its spill directory can be entered by its owner only, and its socket is bound in a
+ * directory only its owner can enter even when the configured one is open to all (as {@code /tmp}
+ * is).
  */
 class PrivateFilesTest {
 
@@ -24,17 +24,25 @@ class PrivateFilesTest {
     Path open = Files.createDirectory(tmp.resolve("open"));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path shm = Files.createDirectory(tmp.resolve("shm"));
-    try (StoreServer server = StoreServer.start(StoreConfig.builder().capacity(4L << 20)
-        .shmDirectory(shm).socketDirectory(open).spillDirectory(open).build())) {
+    try (StoreServer server =
+        StoreServer.start(
+            StoreConfig.builder()
+                .capacity(4L << 20)
+                .shmDirectory(shm)
+                .socketDirectory(open)
+                .spillDirectory(open)
+                .build())) {
       Path socketDir = server.socketPath().getParent();
-      assertThat(socketDir).isEqualTo(open.resolve("prism-"
-          + System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_")));
+      assertThat(socketDir)
+          .isEqualTo(
+              open.resolve(
+                  "prism-" + System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_")));
       assertThat(mode(socketDir)).isEqualTo("rwx------");
       assertThat(mode(server.socketPath())).isEqualTo("rw-------");
       assertThat(mode(server.shmPath())).isEqualTo("rw-------");
       try (Stream<Path> spill = Files.list(open)) {
-        Path spillDir = spill.filter(p -> p.toString().endsWith(".spill")).findFirst()
-            .orElseThrow();
+        Path spillDir =
+            spill.filter(p -> p.toString().endsWith(".spill")).findFirst().orElseThrow();
         assertThat(mode(spillDir)).isEqualTo("rwx------");
       }
       try (StoreClient client = server.connect()) {
@@ -42,8 +50,14 @@ class PrivateFilesTest {
       }
     }
     // A private directory is used as it is (a session's sockets directory).
-    try (StoreServer server = StoreServer.start(StoreConfig.builder().capacity(4L << 20)
-        .shmDirectory(shm).socketDirectory(tmp).spillDirectory(tmp).build())) {
+    try (StoreServer server =
+        StoreServer.start(
+            StoreConfig.builder()
+                .capacity(4L << 20)
+                .shmDirectory(shm)
+                .socketDirectory(tmp)
+                .spillDirectory(tmp)
+                .build())) {
       assertThat(server.socketPath().getParent()).isEqualTo(tmp);
     }
     StoreTestSupport.assertNoShmLeak();
@@ -60,7 +74,8 @@ class PrivateFilesTest {
     System.setProperty("user.name", "?");
     try {
       assertThat(dev.prism.store.internal.PrivateFiles.ownedByMe(dir)).isTrue();
-      assertThat(dev.prism.store.internal.PrivateFiles.ownedByMe(Path.of("/"))).as("root's /")
+      assertThat(dev.prism.store.internal.PrivateFiles.ownedByMe(Path.of("/")))
+          .as("root's /")
           .isEqualTo(Files.getAttribute(dir, "unix:uid").equals(0));
     } finally {
       System.setProperty("user.name", name);

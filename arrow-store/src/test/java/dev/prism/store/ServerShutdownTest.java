@@ -25,18 +25,22 @@ class ServerShutdownTest {
     StoreClient idle = server.connect();
     ObjectId id = ObjectId.random();
     ObjectWriter w = creator.create(id, 16);
-    CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
-      try (ObjectBuffer b = waiter.get(id, Duration.ofSeconds(60))) {
-        throw new AssertionError("got an object that was never sealed: " + b.size());
-      }
-    });
+    CompletableFuture<Void> blocked =
+        CompletableFuture.runAsync(
+            () -> {
+              try (ObjectBuffer b = waiter.get(id, Duration.ofSeconds(60))) {
+                throw new AssertionError("got an object that was never sealed: " + b.size());
+              }
+            });
     Thread.sleep(200);
     long t = System.nanoTime();
     Path shm = server.shmPath();
     server.close();
     assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofSeconds(5));
     assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class).cause().isInstanceOf(StoreClosedException.class);
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(StoreClosedException.class);
     assertThatThrownBy(() -> idle.contains(id)).isInstanceOf(StoreClosedException.class);
     assertThat(shm).doesNotExist();
     assertThat(server.socketPath()).doesNotExist();
@@ -52,7 +56,8 @@ class ServerShutdownTest {
   @Test
   void connectingToNoServerFailsClearly() throws IOException {
     assertThatThrownBy(() -> StoreClient.connect(tmp.resolve("nothing.sock")))
-        .isInstanceOf(StoreClosedException.class).hasMessageContaining("nothing.sock")
+        .isInstanceOf(StoreClosedException.class)
+        .hasMessageContaining("nothing.sock")
         .hasMessageContaining("running");
   }
 }

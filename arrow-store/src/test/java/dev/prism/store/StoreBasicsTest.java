@@ -81,11 +81,13 @@ class StoreBasicsTest {
     ObjectId id = ObjectId.random();
     ObjectWriter w = client.create(id, 8);
     try (StoreClient other = server.connect()) {
-      CompletableFuture<Long> got = CompletableFuture.supplyAsync(() -> {
-        try (ObjectBuffer b = other.get(id, Duration.ofSeconds(10))) {
-          return b.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-        }
-      });
+      CompletableFuture<Long> got =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (ObjectBuffer b = other.get(id, Duration.ofSeconds(10))) {
+                  return b.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                }
+              });
       Thread.sleep(100);
       assertThat(got).isNotDone();
       w.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1234L);
@@ -98,11 +100,13 @@ class StoreBasicsTest {
   void aBlockedGetDoesNotHoldUpOtherThreadsOfTheSameClient() throws Exception {
     ObjectId later = ObjectId.random();
     ObjectWriter w = client.create(later, 8);
-    CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> {
-      try (ObjectBuffer b = client.get(later, Duration.ofSeconds(20))) {
-        return b.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-      }
-    });
+    CompletableFuture<Long> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (ObjectBuffer b = client.get(later, Duration.ofSeconds(20))) {
+                return b.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+              }
+            });
     Thread.sleep(100);
     // meanwhile the same client serves this thread at once
     for (int i = 0; i < 100; i++) {
@@ -172,8 +176,9 @@ class StoreBasicsTest {
       assertThat(client.isInMapping(p.data().address())).isTrue();
       // a plain Arrow stream reader opens the object
       byte[] stream = p.object().segment().toArray(ValueLayout.JAVA_BYTE);
-      try (ArrowStreamReader r = new ArrowStreamReader(
-          Channels.newChannel(new java.io.ByteArrayInputStream(stream)), allocator)) {
+      try (ArrowStreamReader r =
+          new ArrowStreamReader(
+              Channels.newChannel(new java.io.ByteArrayInputStream(stream)), allocator)) {
         assertThat(r.loadNextBatch()).isTrue();
         VectorSchemaRoot root = r.getVectorSchemaRoot();
         assertThat(root.getRowCount()).isEqualTo(1);
@@ -208,7 +213,7 @@ class StoreBasicsTest {
       expected = root.contentToTSVString();
     }
     try (BufferAllocator reader = allocator.newChildAllocator("reader", 0, Long.MAX_VALUE);
-         ArrowObject o = client.getRoot(id, reader, Duration.ofSeconds(1))) {
+        ArrowObject o = client.getRoot(id, reader, Duration.ofSeconds(1))) {
       assertThat(o.root().contentToTSVString()).isEqualTo(expected);
       for (FieldVector v : o.root().getFieldVectors()) {
         assertThat(client.isInMapping(v.getDataBuffer().memoryAddress())).isTrue();
@@ -219,15 +224,16 @@ class StoreBasicsTest {
     client.sync();
     assertThat(server.stats().pinnedCount()).isZero();
     assertThatThrownBy(() -> client.getPayload(id, Duration.ofSeconds(1)))
-        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("getRoot");
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("getRoot");
   }
 
   @Test
   void secondaryCopiesAreEvictedFirstAndPrimariesSpilled() {
     byte[] four = StoreTestSupport.pattern(1, 4 << 20);
     ObjectId secondary = ObjectId.random();
-    try (ObjectWriter w = client.create(secondary, four.length, CopyKind.SECONDARY,
-        Duration.ofSeconds(1))) {
+    try (ObjectWriter w =
+        client.create(secondary, four.length, CopyKind.SECONDARY, Duration.ofSeconds(1))) {
       MemorySegment.copy(MemorySegment.ofArray(four), 0, w.segment(), 0, four.length);
       w.seal();
     }
@@ -263,9 +269,11 @@ class StoreBasicsTest {
     assertThat(ObjectId.of(id.toBytes())).isEqualTo(id);
     assertThat(ObjectId.fromHex(id.toString())).isEqualTo(id).hasSameHashCodeAs(id);
     assertThat(id.toString()).hasSize(40);
-    assertThatThrownBy(() -> ObjectId.of(new byte[3])).isInstanceOf(InvalidRequestException.class)
+    assertThatThrownBy(() -> ObjectId.of(new byte[3]))
+        .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("3 bytes");
-    assertThatThrownBy(() -> ObjectId.fromHex("xyz")).isInstanceOf(InvalidRequestException.class)
+    assertThatThrownBy(() -> ObjectId.fromHex("xyz"))
+        .isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("'xyz'");
   }
 }

@@ -23,9 +23,13 @@ final class StoreTestSupport {
   private StoreTestSupport() {}
 
   static StoreServer server(Path tmp, long capacity) {
-    return StoreServer.start(StoreConfig.builder().capacity(capacity)
-        .socketDirectory(tmp).spillDirectory(tmp.resolve("spill"))
-        .defaultTimeout(Duration.ofSeconds(10)).build());
+    return StoreServer.start(
+        StoreConfig.builder()
+            .capacity(capacity)
+            .socketDirectory(tmp)
+            .spillDirectory(tmp.resolve("spill"))
+            .defaultTimeout(Duration.ofSeconds(10))
+            .build());
   }
 
   /** Files under /dev/shm that belong to stores started by this JVM. */
@@ -70,11 +74,19 @@ final class StoreTestSupport {
       List<String> cmd = new ArrayList<>();
       cmd.add(ProcessHandle.current().info().command().orElseThrow());
       cmd.addAll(Arrays.asList(System.getProperty("prism.jvm.flags", "").trim().split("\\s+")));
-      cmd.addAll(List.of("-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-          System.getProperty("java.class.path"), ChildClient.class.getName()));
+      cmd.addAll(
+          List.of(
+              "-Xmx192m",
+              "-XX:TieredStopAtLevel=1",
+              "-XX:+UseSerialGC",
+              "-cp",
+              System.getProperty("java.class.path"),
+              ChildClient.class.getName()));
       cmd.addAll(Arrays.asList(args));
       process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
     /** Reads lines until one starts with {@code prefix}; fails if the child exits first. */
@@ -94,7 +106,8 @@ final class StoreTestSupport {
         lines.add(line);
       }
       assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-          .as("child exited in time").isTrue();
+          .as("child exited in time")
+          .isTrue();
       return process.exitValue();
     }
 

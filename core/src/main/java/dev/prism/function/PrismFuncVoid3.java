@@ -1,10 +1,9 @@
 package dev.prism.function;
 
 /**
- * A remote function of 3 arguments that returns nothing: the target of a method
- * reference passed to Prism to run remotely. Serializable, so Prism can read which method the
- * reference names; only references to named methods are accepted, never lambdas that capture
- * values.
+ * A remote function of 3 arguments that returns nothing: the target of a method reference passed to
+ * Prism to run remotely. Serializable, so Prism can read which method the reference names; only
+ * references to named methods are accepted, never lambdas that capture values.
  *
  * @param <T0> the type of argument 0
  * @param <T1> the type of argument 1

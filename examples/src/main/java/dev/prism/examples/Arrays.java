@@ -1,8 +1,8 @@
 package dev.prism.examples;
 
 /**
- * The seed's first program: two arrays read by two tasks in parallel, added by a third task
- * that receives them through refs. In Ray's Python:
+ * The seed's first program: two arrays read by two tasks in parallel, added by a third task that
+ * receives them through refs. In Ray's Python:
  *
  * <pre>
  * a = read_array.remote(file1); b = read_array.remote(file2)

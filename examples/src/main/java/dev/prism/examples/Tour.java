@@ -46,35 +46,39 @@ public final class Tour {
     long start = System.nanoTime();
     // Logical GPUs when CUDA finds none, so the GPU actor step runs on any machine.
     boolean realGpus = !GpuDiscovery.discover().isEmpty();
-    Prism.init(realGpus ? PrismConfig.builder().build()
-        : PrismConfig.builder().numGpus(2).build());
+    Prism.init(realGpus ? PrismConfig.builder().build() : PrismConfig.builder().numGpus(2).build());
     try {
       RuntimeContext driver = Prism.runtimeContext();
       RuntimeContext worker = Prism.get(Prism.task(Tour::where).remote(), wait);
-      step("1. An embedded cluster in %.0f ms: this driver is worker %s; tasks run in separate"
-          + " JVMs (this one: worker %s).", (System.nanoTime() - start) / 1e6, driver.workerId(),
-          worker.workerId());
+      step(
+          "1. An embedded cluster in %.0f ms: this driver is worker %s; tasks run in separate"
+              + " JVMs (this one: worker %s).",
+          (System.nanoTime() - start) / 1e6, driver.workerId(), worker.workerId());
 
       long t = System.nanoTime();
       ObjectRef<long[]> a = Prism.task(Arrays::readArray, "a").remote();
       ObjectRef<long[]> b = Prism.task(Arrays::readArray, "b").remote();
       ObjectRef<long[]> sum = Prism.task(Arrays::add, a, b).remote();
       long total = Prism.get(Prism.task(Arrays::sum, sum).remote(), wait);
-      step("2. read_array twice in parallel, add through refs (8 MB arrays never pass through"
-          + " the driver: they stay in shared memory): sum = %d, %.0f ms.", total,
-          (System.nanoTime() - t) / 1e6);
+      step(
+          "2. read_array twice in parallel, add through refs (8 MB arrays never pass through"
+              + " the driver: they stay in shared memory): sum = %d, %.0f ms.",
+          total, (System.nanoTime() - t) / 1e6);
 
       t = System.nanoTime();
       List<Integer> doubled = Prism.get(Prism.task(Graphs::doubleAll, 10_000).remote(), wait);
-      step("3. double() over 10,000 futures, submitted and collected by a task: last = %d,"
-          + " %.0f ms.",
+      step(
+          "3. double() over 10,000 futures, submitted and collected by a task: last = %d,"
+              + " %.0f ms.",
           doubled.get(doubled.size() - 1), (System.nanoTime() - t) / 1e6);
 
       t = System.nanoTime();
       long graph = Prism.get(Prism.task(Graphs::sumRange, 0L, 100_000L).remote(), wait);
-      step("4. A task graph that unfolds while it runs (tasks splitting work into tasks that"
-          + " wait for their halves; a waiting task lends its CPU, so new workers start):"
-          + " sum of 0..99,999 = %d, %.0f ms.", graph, (System.nanoTime() - t) / 1e6);
+      step(
+          "4. A task graph that unfolds while it runs (tasks splitting work into tasks that"
+              + " wait for their halves; a waiting task lends its CPU, so new workers start):"
+              + " sum of 0..99,999 = %d, %.0f ms.",
+          graph, (System.nanoTime() - t) / 1e6);
 
       try (BufferAllocator allocator = new RootAllocator();
           Float8Vector x = new Float8Vector("x", allocator)) {
@@ -90,10 +94,12 @@ public final class Tour {
         }
         double mean = Prism.get(Prism.task(Tour::meanOf, table).remote(), wait);
         try (VectorSchemaRoot back = Prism.get(table, wait)) {
-          boolean shared = CoreWorker.current().isInSharedMemory(
-              back.getVector("x").getDataBuffer().memoryAddress());
-          step("5. Arrow data in the shared-memory object store: a worker computed mean = %.1f"
-              + " over 1M rows; read back here zero-copy (buffer inside the shared mapping: %s).",
+          boolean shared =
+              CoreWorker.current()
+                  .isInSharedMemory(back.getVector("x").getDataBuffer().memoryAddress());
+          step(
+              "5. Arrow data in the shared-memory object store: a worker computed mean = %.1f"
+                  + " over 1M rows; read back here zero-copy (buffer inside the shared mapping: %s).",
               mean, shared);
         }
       }
@@ -105,15 +111,18 @@ public final class Tour {
       int first = Prism.get(one, wait);
       int second = Prism.get(two, wait);
       int afterTask = Prism.get(Prism.task(Actors::incrementMany, counter, 10).remote(), wait);
-      step("6. The Counter actor (its own JVM): inc, inc -> %d, %d; a task given the handle"
-          + " called inc 10 more times -> %d. %.0f ms.", first, second, afterTask,
-          (System.nanoTime() - t) / 1e6);
+      step(
+          "6. The Counter actor (its own JVM): inc, inc -> %d, %d; a task given the handle"
+              + " called inc 10 more times -> %d. %.0f ms.",
+          first, second, afterTask, (System.nanoTime() - t) / 1e6);
 
-      ActorHandle<Actors.GpuWorker> gpuA = Prism.actor(Actors.GpuWorker::new)
-          .setResource("GPU", 1).remote();
-      ActorHandle<Actors.GpuWorker> gpuB = Prism.actor(Actors.GpuWorker::new)
-          .setResource("GPU", 1).remote();
-      step("7. Two actors holding one %s GPU each: %s | %s.", realGpus ? "CUDA" : "logical",
+      ActorHandle<Actors.GpuWorker> gpuA =
+          Prism.actor(Actors.GpuWorker::new).setResource("GPU", 1).remote();
+      ActorHandle<Actors.GpuWorker> gpuB =
+          Prism.actor(Actors.GpuWorker::new).setResource("GPU", 1).remote();
+      step(
+          "7. Two actors holding one %s GPU each: %s | %s.",
+          realGpus ? "CUDA" : "logical",
           Prism.get(gpuA.task(Actors.GpuWorker::devices).remote(), wait),
           Prism.get(gpuB.task(Actors.GpuWorker::devices).remote(), wait));
       gpuA.kill();
@@ -123,10 +132,12 @@ public final class Tour {
     }
 
     TwoNodes.Outcome spread = TwoNodes.run(6);
-    step("8. Two nodes on this machine: an embedded cluster and a second node manager started"
-        + " next to it (own port, store and worker JVMs; on another machine that is"
-        + " 'prism start --address HOST:PORT'). 6 tasks submitted with"
-        + " SchedulingStrategy.spread(), each reporting its node:%n%s", TwoNodes.describe(spread));
+    step(
+        "8. Two nodes on this machine: an embedded cluster and a second node manager started"
+            + " next to it (own port, store and worker JVMs; on another machine that is"
+            + " 'prism start --address HOST:PORT'). 6 tasks submitted with"
+            + " SchedulingStrategy.spread(), each reporting its node:%n%s",
+        TwoNodes.describe(spread));
     step("Done: every worker process and the shared memory are gone.");
   }
 

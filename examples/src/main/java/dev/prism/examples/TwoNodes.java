@@ -15,12 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tasks spreading over two nodes on one machine: an embedded cluster (GCS and a head node
- * manager in this JVM), a second node manager started next to it (own port, own shared-memory
- * store, own worker JVMs; what {@code prism start --address} does on another machine), a driver
- * that joins the cluster, and tasks submitted with {@link SchedulingStrategy#spread()} landing on
- * both nodes. Run it alone with
- * {@code java -cp examples/target/classes:$(cat examples/target/classpath.txt)
+ * Tasks spreading over two nodes on one machine: an embedded cluster (GCS and a head node manager
+ * in this JVM), a second node manager started next to it (own port, own shared-memory store, own
+ * worker JVMs; what {@code prism start --address} does on another machine), a driver that joins the
+ * cluster, and tasks submitted with {@link SchedulingStrategy#spread()} landing on both nodes. Run
+ * it alone with {@code java -cp examples/target/classes:$(cat examples/target/classpath.txt)
  * dev.prism.examples.TwoNodes [TASKS]}; the guided tour runs it as its last step.
  */
 public final class TwoNodes {
@@ -30,8 +29,8 @@ public final class TwoNodes {
   private TwoNodes() {}
 
   /**
-   * A task that reports the node it ran on, after holding its CPU a moment (so the tasks of a
-   * batch overlap and need more than one node's CPUs).
+   * A task that reports the node it ran on, after holding its CPU a moment (so the tasks of a batch
+   * overlap and need more than one node's CPUs).
    *
    * @return the node's id
    * @throws InterruptedException if interrupted
@@ -42,8 +41,8 @@ public final class TwoNodes {
   }
 
   /** The outcome: each node's id, and which node each task ran on. */
-  record Outcome(String head, String second, List<String> taskNodes, long startMillis,
-      long millis) {
+  record Outcome(
+      String head, String second, List<String> taskNodes, long startMillis, long millis) {
 
     /** How many tasks ran on each node, head first. */
     Map<String, Integer> perNode() {
@@ -63,13 +62,16 @@ public final class TwoNodes {
    * @return its configuration
    */
   static NodeConfig.Builder smallNode() {
-    return NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20).prestartWorkers(1)
+    return NodeConfig.builder()
+        .numCpus(2)
+        .objectStoreCapacity(128L << 20)
+        .prestartWorkers(1)
         .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
   }
 
   /**
-   * Starts the two nodes, joins them as a driver, spreads {@code tasks} tasks over them, and
-   * stops everything again.
+   * Starts the two nodes, joins them as a driver, spreads {@code tasks} tasks over them, and stops
+   * everything again.
    *
    * @param tasks how many tasks
    * @return where they ran
@@ -86,11 +88,17 @@ public final class TwoNodes {
         long start = System.nanoTime();
         List<ObjectRef<String>> refs = new ArrayList<>(tasks);
         for (int i = 0; i < tasks; i++) {
-          refs.add(Prism.task(TwoNodes::whereAmI)
-              .setSchedulingStrategy(SchedulingStrategy.spread()).remote());
+          refs.add(
+              Prism.task(TwoNodes::whereAmI)
+                  .setSchedulingStrategy(SchedulingStrategy.spread())
+                  .remote());
         }
         List<String> nodes = Prism.get(refs, WAIT);
-        return new Outcome(cluster.nodeId(), second.nodeId(), nodes, startMillis,
+        return new Outcome(
+            cluster.nodeId(),
+            second.nodeId(),
+            nodes,
+            startMillis,
             (System.nanoTime() - start) / 1_000_000);
       } finally {
         Prism.shutdown();
@@ -99,8 +107,8 @@ public final class TwoNodes {
   }
 
   /**
-   * Waits until each node manager knows the other and has its prestarted worker, so the tasks
-   * find both nodes ready.
+   * Waits until each node manager knows the other and has its prestarted worker, so the tasks find
+   * both nodes ready.
    */
   private static void awaitBothNodes(EmbeddedCluster cluster, NodeManager second) {
     long deadline = System.nanoTime() + WAIT.toNanos();
@@ -111,9 +119,13 @@ public final class TwoNodes {
     }
     while (cluster.headNode().knownNodes() < 2 || second.knownNodes() < 2) {
       if (System.nanoTime() > deadline) {
-        throw new PrismException("the second node did not join the cluster within " + WAIT
-            + ": the head knows " + cluster.headNode().knownNodes() + " node(s), the second "
-            + second.knownNodes());
+        throw new PrismException(
+            "the second node did not join the cluster within "
+                + WAIT
+                + ": the head knows "
+                + cluster.headNode().knownNodes()
+                + " node(s), the second "
+                + second.knownNodes());
       }
       try {
         Thread.sleep(50);
@@ -137,13 +149,16 @@ public final class TwoNodes {
     sb.append("   task -> node:");
     for (int i = 0; i < o.taskNodes().size(); i++) {
       String n = o.taskNodes().get(i);
-      sb.append(String.format(" %d->%s", i, n.equals(o.head()) ? "A" : n.equals(o.second()) ? "B"
-          : shortId(n)));
+      sb.append(
+          String.format(
+              " %d->%s", i, n.equals(o.head()) ? "A" : n.equals(o.second()) ? "B" : shortId(n)));
     }
     Map<String, Integer> per = o.perNode();
-    sb.append(String.format("%n   %d task(s) on A, %d on B; the two nodes were up in %d ms, the"
-        + " tasks took %d ms.", per.get(o.head()), per.get(o.second()), o.startMillis(),
-        o.millis()));
+    sb.append(
+        String.format(
+            "%n   %d task(s) on A, %d on B; the two nodes were up in %d ms, the"
+                + " tasks took %d ms.",
+            per.get(o.head()), per.get(o.second()), o.startMillis(), o.millis()));
     return sb.toString();
   }
 
@@ -165,8 +180,8 @@ public final class TwoNodes {
         tasks = -1;
       }
       if (tasks < 1) {
-        System.err.println("usage: TwoNodes [TASKS]: TASKS is a positive whole number, got '"
-            + args[0] + "'");
+        System.err.println(
+            "usage: TwoNodes [TASKS]: TASKS is a positive whole number, got '" + args[0] + "'");
         System.exit(2);
       }
     }

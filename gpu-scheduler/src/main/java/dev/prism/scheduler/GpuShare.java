@@ -9,12 +9,12 @@ package dev.prism.scheduler;
  * @param memoryBytes the device memory charged to the holder
  */
 public record GpuShare(int deviceIndex, String visibleId, long fractionFixed, long memoryBytes) {
-    /**
-     * Returns the fraction of the device.
-     *
-     * @return e.g. 0.25 or 1.0
-     */
-    public double fraction() {
-        return FixedPoint.toDouble(fractionFixed);
-    }
+  /**
+   * Returns the fraction of the device.
+   *
+   * @return e.g. 0.25 or 1.0
+   */
+  public double fraction() {
+    return FixedPoint.toDouble(fractionFixed);
+  }
 }

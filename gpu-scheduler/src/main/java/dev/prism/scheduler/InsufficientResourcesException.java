@@ -5,14 +5,14 @@ package dev.prism.scheduler;
  * (allocate, prepare). Use the {@code try...} variants, or schedule first, to avoid it.
  */
 public final class InsufficientResourcesException extends SchedulerException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    /**
-     * Creates the exception.
-     *
-     * @param message what was asked, where, and what was available
-     */
-    public InsufficientResourcesException(String message) {
-        super(message);
-    }
+  /**
+   * Creates the exception.
+   *
+   * @param message what was asked, where, and what was available
+   */
+  public InsufficientResourcesException(String message) {
+    super(message);
+  }
 }

@@ -6,14 +6,14 @@ package dev.prism.scheduler;
  * similar. The message names the resource and the bad value.
  */
 public final class InvalidResourceException extends SchedulerException {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    /**
-     * Creates the exception.
-     *
-     * @param message what is invalid and what to do
-     */
-    public InvalidResourceException(String message) {
-        super(message);
-    }
+  /**
+   * Creates the exception.
+   *
+   * @param message what is invalid and what to do
+   */
+  public InvalidResourceException(String message) {
+    super(message);
+  }
 }

@@ -13,203 +13,206 @@ import java.util.Set;
  * @param constraints the constraints, all of which must hold
  */
 public record LabelSelector(List<Constraint> constraints) {
-    private static final LabelSelector ANY = new LabelSelector(List.of());
+  private static final LabelSelector ANY = new LabelSelector(List.of());
 
-    /** Copies the constraints. */
-    public LabelSelector {
-        constraints = List.copyOf(constraints);
+  /** Copies the constraints. */
+  public LabelSelector {
+    constraints = List.copyOf(constraints);
+  }
+
+  /**
+   * Returns the selector that matches every node.
+   *
+   * @return the empty selector
+   */
+  public static LabelSelector any() {
+    return ANY;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns whether the selector has no constraints.
+   *
+   * @return true when it matches every node
+   */
+  public boolean isEmpty() {
+    return constraints.isEmpty();
+  }
+
+  /**
+   * Tests a node's labels.
+   *
+   * @param labels the node's labels
+   * @return true when every constraint holds
+   */
+  public boolean matches(Map<String, String> labels) {
+    for (Constraint c : constraints) {
+      if (!c.matches(labels)) {
+        return false;
+      }
     }
+    return true;
+  }
 
-    /**
-     * Returns the selector that matches every node.
-     *
-     * @return the empty selector
-     */
-    public static LabelSelector any() {
-        return ANY;
-    }
+  @Override
+  public String toString() {
+    return constraints.toString();
+  }
 
-    /**
-     * Starts a builder.
-     *
-     * @return a builder
-     */
-    public static Builder builder() {
-        return new Builder();
-    }
+  /** How a constraint compares a label. */
+  public enum Operator {
+    /** The label equals the single value. */
+    EQUALS,
+    /** The label is one of the values. */
+    IN,
+    /** The label is absent or none of the values. */
+    NOT_IN,
+    /** The label is present, any value. */
+    EXISTS,
+    /** The label is absent. */
+    DOES_NOT_EXIST
+  }
 
+  /**
+   * One label constraint.
+   *
+   * @param key the label key
+   * @param operator the comparison
+   * @param values the values compared with (one for EQUALS, none for EXISTS/DOES_NOT_EXIST)
+   */
+  public record Constraint(String key, Operator operator, Set<String> values) {
     /**
-     * Returns whether the selector has no constraints.
+     * Validates the constraint.
      *
-     * @return true when it matches every node
+     * @throws InvalidResourceException if the key is blank or the values do not suit the operator
      */
-    public boolean isEmpty() {
-        return constraints.isEmpty();
-    }
-
-    /**
-     * Tests a node's labels.
-     *
-     * @param labels the node's labels
-     * @return true when every constraint holds
-     */
-    public boolean matches(Map<String, String> labels) {
-        for (Constraint c : constraints) {
-            if (!c.matches(labels)) {
-                return false;
-            }
+    public Constraint {
+      if (key == null || key.isBlank()) {
+        throw new InvalidResourceException("label key '" + key + "' is blank; give a label name");
+      }
+      Objects.requireNonNull(operator, "operator");
+      values = Set.copyOf(values);
+      switch (operator) {
+        case EQUALS -> {
+          if (values.size() != 1) {
+            throw new InvalidResourceException(
+                "label constraint " + key + " EQUALS needs exactly one value, got " + values);
+          }
         }
-        return true;
+        case IN, NOT_IN -> {
+          if (values.isEmpty()) {
+            throw new InvalidResourceException(
+                "label constraint "
+                    + key
+                    + " "
+                    + operator
+                    + " needs at least one value; use EXISTS/DOES_NOT_EXIST to test presence");
+          }
+        }
+        case EXISTS, DOES_NOT_EXIST -> {
+          if (!values.isEmpty()) {
+            throw new InvalidResourceException(
+                "label constraint " + key + " " + operator + " takes no values, got " + values);
+          }
+        }
+      }
+    }
+
+    boolean matches(Map<String, String> labels) {
+      String v = labels.get(key);
+      return switch (operator) {
+        case EQUALS, IN -> v != null && values.contains(v);
+        case NOT_IN -> v == null || !values.contains(v);
+        case EXISTS -> v != null;
+        case DOES_NOT_EXIST -> v == null;
+      };
     }
 
     @Override
     public String toString() {
-        return constraints.toString();
+      return key + " " + operator + (values.isEmpty() ? "" : " " + values);
     }
+  }
 
-    /** How a constraint compares a label. */
-    public enum Operator {
-        /** The label equals the single value. */
-        EQUALS,
-        /** The label is one of the values. */
-        IN,
-        /** The label is absent or none of the values. */
-        NOT_IN,
-        /** The label is present, any value. */
-        EXISTS,
-        /** The label is absent. */
-        DOES_NOT_EXIST
+  /** Builder of a {@link LabelSelector}. */
+  public static final class Builder {
+    private final List<Constraint> constraints = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Requires {@code key == value}.
+     *
+     * @param key the label key
+     * @param value the value
+     * @return this builder
+     */
+    public Builder equals(String key, String value) {
+      constraints.add(new Constraint(key, Operator.EQUALS, Set.of(value)));
+      return this;
     }
 
     /**
-     * One label constraint.
+     * Requires the label to be one of the values.
      *
      * @param key the label key
-     * @param operator the comparison
-     * @param values the values compared with (one for EQUALS, none for EXISTS/DOES_NOT_EXIST)
+     * @param values the accepted values
+     * @return this builder
      */
-    public record Constraint(String key, Operator operator, Set<String> values) {
-        /**
-         * Validates the constraint.
-         *
-         * @throws InvalidResourceException if the key is blank or the values do not suit the
-         *     operator
-         */
-        public Constraint {
-            if (key == null || key.isBlank()) {
-                throw new InvalidResourceException("label key '" + key + "' is blank; give a label name");
-            }
-            Objects.requireNonNull(operator, "operator");
-            values = Set.copyOf(values);
-            switch (operator) {
-                case EQUALS -> {
-                    if (values.size() != 1) {
-                        throw new InvalidResourceException("label constraint " + key
-                                + " EQUALS needs exactly one value, got " + values);
-                    }
-                }
-                case IN, NOT_IN -> {
-                    if (values.isEmpty()) {
-                        throw new InvalidResourceException("label constraint " + key + " " + operator
-                                + " needs at least one value; use EXISTS/DOES_NOT_EXIST to test presence");
-                    }
-                }
-                case EXISTS, DOES_NOT_EXIST -> {
-                    if (!values.isEmpty()) {
-                        throw new InvalidResourceException("label constraint " + key + " " + operator
-                                + " takes no values, got " + values);
-                    }
-                }
-            }
-        }
-
-        boolean matches(Map<String, String> labels) {
-            String v = labels.get(key);
-            return switch (operator) {
-                case EQUALS, IN -> v != null && values.contains(v);
-                case NOT_IN -> v == null || !values.contains(v);
-                case EXISTS -> v != null;
-                case DOES_NOT_EXIST -> v == null;
-            };
-        }
-
-        @Override
-        public String toString() {
-            return key + " " + operator + (values.isEmpty() ? "" : " " + values);
-        }
+    public Builder in(String key, String... values) {
+      constraints.add(new Constraint(key, Operator.IN, Set.of(values)));
+      return this;
     }
 
-    /** Builder of a {@link LabelSelector}. */
-    public static final class Builder {
-        private final List<Constraint> constraints = new ArrayList<>();
-
-        private Builder() {}
-
-        /**
-         * Requires {@code key == value}.
-         *
-         * @param key the label key
-         * @param value the value
-         * @return this builder
-         */
-        public Builder equals(String key, String value) {
-            constraints.add(new Constraint(key, Operator.EQUALS, Set.of(value)));
-            return this;
-        }
-
-        /**
-         * Requires the label to be one of the values.
-         *
-         * @param key the label key
-         * @param values the accepted values
-         * @return this builder
-         */
-        public Builder in(String key, String... values) {
-            constraints.add(new Constraint(key, Operator.IN, Set.of(values)));
-            return this;
-        }
-
-        /**
-         * Requires the label to be absent or none of the values.
-         *
-         * @param key the label key
-         * @param values the rejected values
-         * @return this builder
-         */
-        public Builder notIn(String key, String... values) {
-            constraints.add(new Constraint(key, Operator.NOT_IN, Set.of(values)));
-            return this;
-        }
-
-        /**
-         * Requires the label to be present.
-         *
-         * @param key the label key
-         * @return this builder
-         */
-        public Builder exists(String key) {
-            constraints.add(new Constraint(key, Operator.EXISTS, Set.of()));
-            return this;
-        }
-
-        /**
-         * Requires the label to be absent.
-         *
-         * @param key the label key
-         * @return this builder
-         */
-        public Builder doesNotExist(String key) {
-            constraints.add(new Constraint(key, Operator.DOES_NOT_EXIST, Set.of()));
-            return this;
-        }
-
-        /**
-         * Builds the selector.
-         *
-         * @return the selector
-         */
-        public LabelSelector build() {
-            return new LabelSelector(constraints);
-        }
+    /**
+     * Requires the label to be absent or none of the values.
+     *
+     * @param key the label key
+     * @param values the rejected values
+     * @return this builder
+     */
+    public Builder notIn(String key, String... values) {
+      constraints.add(new Constraint(key, Operator.NOT_IN, Set.of(values)));
+      return this;
     }
+
+    /**
+     * Requires the label to be present.
+     *
+     * @param key the label key
+     * @return this builder
+     */
+    public Builder exists(String key) {
+      constraints.add(new Constraint(key, Operator.EXISTS, Set.of()));
+      return this;
+    }
+
+    /**
+     * Requires the label to be absent.
+     *
+     * @param key the label key
+     * @return this builder
+     */
+    public Builder doesNotExist(String key) {
+      constraints.add(new Constraint(key, Operator.DOES_NOT_EXIST, Set.of()));
+      return this;
+    }
+
+    /**
+     * Builds the selector.
+     *
+     * @return the selector
+     */
+    public LabelSelector build() {
+      return new LabelSelector(constraints);
+    }
+  }
 }

@@ -36,27 +36,33 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Lays objects out as Arrow IPC streams (schema message, one record batch, end-of-stream
- * marker) and reads them back zero-copy. Raw payloads are a one-row, non-nullable
- * {@code LargeBinary} column named {@code data} (64-bit offsets, so payloads may exceed 2 GiB);
- * the schema's custom metadata carries {@code prism.kind=payload} and the user metadata,
- * base64-encoded, under {@code prism.metadata}. Internal: not part of the API.
+ * Lays objects out as Arrow IPC streams (schema message, one record batch, end-of-stream marker)
+ * and reads them back zero-copy. Raw payloads are a one-row, non-nullable {@code LargeBinary}
+ * column named {@code data} (64-bit offsets, so payloads may exceed 2 GiB); the schema's custom
+ * metadata carries {@code prism.kind=payload} and the user metadata, base64-encoded, under {@code
+ * prism.metadata}. Internal: not part of the API.
  */
 public final class ArrowIpc {
 
   /** Schema metadata key naming the kind of object. */
   public static final String KIND_KEY = "prism.kind";
+
   /** Value of {@link #KIND_KEY} for raw payloads. */
   public static final String KIND_PAYLOAD = "payload";
+
   /** Schema metadata key of the user metadata (base64). */
   public static final String METADATA_KEY = "prism.metadata";
+
   /** Name of the payload column. */
   public static final String PAYLOAD_COLUMN = "data";
 
   private static final int CONTINUATION = 0xFFFFFFFF;
-  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt INT =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfLong LONG =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final byte[] EMPTY_SCHEMA = payloadSchema(new byte[0]);
+
   /** Size of the end-of-stream marker. */
   public static final int EOS_BYTES = 8;
 
@@ -73,8 +79,8 @@ public final class ArrowIpc {
    * @param dataLength the payload's size
    * @param totalSize the object's size
    */
-  public record PayloadLayout(byte[] schema, byte[] batch, long dataOffset, long dataLength,
-      long totalSize) {}
+  public record PayloadLayout(
+      byte[] schema, byte[] batch, long dataOffset, long dataLength, long totalSize) {}
 
   /**
    * Computes the layout of a payload object.
@@ -103,10 +109,14 @@ public final class ArrowIpc {
     RecordBatch.addNodes(b, nodes);
     RecordBatch.addBuffers(b, buffers);
     int rb = RecordBatch.endRecordBatch(b);
-    byte[] batch = frame(MessageSerializer.serializeMessage(b, MessageHeader.RecordBatch, rb,
-        bodyLength));
+    byte[] batch =
+        frame(MessageSerializer.serializeMessage(b, MessageHeader.RecordBatch, rb, bodyLength));
     long dataOffset = schema.length + batch.length + 16L;
-    return new PayloadLayout(schema, batch, dataOffset, dataLength,
+    return new PayloadLayout(
+        schema,
+        batch,
+        dataOffset,
+        dataLength,
         schema.length + batch.length + bodyLength + EOS_BYTES);
   }
 
@@ -118,8 +128,8 @@ public final class ArrowIpc {
    */
   public static void writePayloadFraming(MemorySegment obj, PayloadLayout layout) {
     MemorySegment.copy(layout.schema, 0, obj, ValueLayout.JAVA_BYTE, 0, layout.schema.length);
-    MemorySegment.copy(layout.batch, 0, obj, ValueLayout.JAVA_BYTE, layout.schema.length,
-        layout.batch.length);
+    MemorySegment.copy(
+        layout.batch, 0, obj, ValueLayout.JAVA_BYTE, layout.schema.length, layout.batch.length);
     long offsets = layout.dataOffset - 16;
     obj.set(LONG, offsets, 0L);
     obj.set(LONG, offsets + 8, layout.dataLength);
@@ -168,8 +178,12 @@ public final class ArrowIpc {
         }
       }
       if (!isPayload) {
-        throw notPayload("its schema has no " + KIND_KEY + "=" + KIND_PAYLOAD
-            + " entry (it holds a VectorSchemaRoot; use getRoot)");
+        throw notPayload(
+            "its schema has no "
+                + KIND_KEY
+                + "="
+                + KIND_PAYLOAD
+                + " entry (it holds a VectorSchemaRoot; use getRoot)");
       }
       long batchAt = 8L + schemaLen;
       int batchLen = messageLength(obj, batchAt);
@@ -197,11 +211,17 @@ public final class ArrowIpc {
   }
 
   private static byte[] payloadSchema(byte[] metadata) {
-    Map<String, String> md = metadata.length == 0
-        ? Map.of(KIND_KEY, KIND_PAYLOAD)
-        : Map.of(KIND_KEY, KIND_PAYLOAD, METADATA_KEY, Base64.getEncoder().encodeToString(metadata));
-    Schema schema = new Schema(List.of(new Field(PAYLOAD_COLUMN,
-        FieldType.notNullable(ArrowType.LargeBinary.INSTANCE), null)), md);
+    Map<String, String> md =
+        metadata.length == 0
+            ? Map.of(KIND_KEY, KIND_PAYLOAD)
+            : Map.of(
+                KIND_KEY, KIND_PAYLOAD, METADATA_KEY, Base64.getEncoder().encodeToString(metadata));
+    Schema schema =
+        new Schema(
+            List.of(
+                new Field(
+                    PAYLOAD_COLUMN, FieldType.notNullable(ArrowType.LargeBinary.INSTANCE), null)),
+            md);
     return serializeSchema(schema);
   }
 
@@ -214,7 +234,8 @@ public final class ArrowIpc {
     private final ArrowRecordBatch batch;
     private final long bodyLength;
 
-    private EncodedRoot(byte[] schema, byte[] batchMessage, ArrowRecordBatch batch, long bodyLength) {
+    private EncodedRoot(
+        byte[] schema, byte[] batchMessage, ArrowRecordBatch batch, long bodyLength) {
       this.schema = schema;
       this.batchMessage = batchMessage;
       this.batch = batch;
@@ -237,8 +258,8 @@ public final class ArrowIpc {
      */
     public void writeTo(MemorySegment obj) {
       MemorySegment.copy(schema, 0, obj, ValueLayout.JAVA_BYTE, 0, schema.length);
-      MemorySegment.copy(batchMessage, 0, obj, ValueLayout.JAVA_BYTE, schema.length,
-          batchMessage.length);
+      MemorySegment.copy(
+          batchMessage, 0, obj, ValueLayout.JAVA_BYTE, schema.length, batchMessage.length);
       long body = (long) schema.length + batchMessage.length;
       List<ArrowBuffer> layout = batch.getBuffersLayout();
       List<ArrowBuf> bufs = batch.getBuffers();
@@ -248,7 +269,8 @@ public final class ArrowIpc {
         long size = Math.min(where.getSize(), bufs.get(i).readableBytes());
         obj.asSlice(body + written, where.getOffset() - written).fill((byte) 0);
         if (size > 0) {
-          MemorySegment src = MemorySegment.ofAddress(bufs.get(i).memoryAddress()).reinterpret(size);
+          MemorySegment src =
+              MemorySegment.ofAddress(bufs.get(i).memoryAddress()).reinterpret(size);
           MemorySegment.copy(src, 0, obj, body + where.getOffset(), size);
         }
         written = where.getOffset() + size;
@@ -287,8 +309,11 @@ public final class ArrowIpc {
 
   private static void checkNoDictionary(Field f) {
     if (f.getDictionary() != null) {
-      throw new InvalidRequestException("field '" + f.getName() + "' is dictionary-encoded;"
-          + " the store keeps one record batch per object: decode it before putting the root");
+      throw new InvalidRequestException(
+          "field '"
+              + f.getName()
+              + "' is dictionary-encoded;"
+              + " the store keeps one record batch per object: decode it before putting the root");
     }
     for (Field c : f.getChildren()) {
       checkNoDictionary(c);
@@ -296,16 +321,16 @@ public final class ArrowIpc {
   }
 
   /**
-   * Loads the root stored in an object without copying: every buffer of the returned root
-   * points into {@code obj}.
+   * Loads the root stored in an object without copying: every buffer of the returned root points
+   * into {@code obj}.
    *
    * @param obj the object's bytes (in the shared mapping)
    * @param allocator the allocator that accounts for the wrapped memory
    * @param onRelease run once when the last buffer of the root is released
    * @return the root; closing it (and every vector transferred out of it) releases the memory
    */
-  public static VectorSchemaRoot readRoot(MemorySegment obj, BufferAllocator allocator,
-      Runnable onRelease) {
+  public static VectorSchemaRoot readRoot(
+      MemorySegment obj, BufferAllocator allocator, Runnable onRelease) {
     Schema schema;
     Message bm;
     long bodyAt;
@@ -320,26 +345,31 @@ public final class ArrowIpc {
       int batchLen = messageLength(obj, batchAt);
       bm = message(obj, batchAt, batchLen);
       if (bm.headerType() != MessageHeader.RecordBatch) {
-        throw new InvalidRequestException("object's second Arrow message is of type "
-            + MessageHeader.name(bm.headerType()) + ", expected a RecordBatch"
-            + " (dictionary batches are not supported)");
+        throw new InvalidRequestException(
+            "object's second Arrow message is of type "
+                + MessageHeader.name(bm.headerType())
+                + ", expected a RecordBatch"
+                + " (dictionary batches are not supported)");
       }
       bodyAt = batchAt + 8 + batchLen;
       if (bodyAt + bm.bodyLength() > obj.byteSize()) {
-        throw new InvalidRequestException("object's record batch body of " + bm.bodyLength()
-            + " bytes runs past the object's end");
+        throw new InvalidRequestException(
+            "object's record batch body of "
+                + bm.bodyLength()
+                + " bytes runs past the object's end");
       }
     } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-      throw new InvalidRequestException("object is not a well-formed Arrow IPC stream ("
-          + e.getMessage() + ")", e);
+      throw new InvalidRequestException(
+          "object is not a well-formed Arrow IPC stream (" + e.getMessage() + ")", e);
     }
-    ArrowBuf body = allocator.wrapForeignAllocation(
-        new ForeignAllocation(bm.bodyLength(), obj.address() + bodyAt) {
-          @Override
-          protected void release0() {
-            onRelease.run();
-          }
-        });
+    ArrowBuf body =
+        allocator.wrapForeignAllocation(
+            new ForeignAllocation(bm.bodyLength(), obj.address() + bodyAt) {
+              @Override
+              protected void release0() {
+                onRelease.run();
+              }
+            });
     body.getReferenceManager().retain(); // deserializeRecordBatch releases one reference
     VectorSchemaRoot root = null;
     try (ArrowRecordBatch batch = MessageSerializer.deserializeRecordBatch(bm, body)) {

@@ -6,9 +6,9 @@ import java.util.TreeSet;
 
 /**
  * Best-fit allocator of byte ranges in a region, with 64-byte alignment and coalescing of
- * neighbouring free blocks. Free blocks are indexed twice: by offset (to coalesce on free) and
- * by (size, offset) (to find the smallest block that fits). Not thread-safe: the store core
- * calls it under its lock. Internal: not part of the API.
+ * neighbouring free blocks. Free blocks are indexed twice: by offset (to coalesce on free) and by
+ * (size, offset) (to find the smallest block that fits). Not thread-safe: the store core calls it
+ * under its lock. Internal: not part of the API.
  */
 public final class BlockAllocator {
 

@@ -24,9 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The client end of the wire protocol: one socket, preallocated direct buffers, one request in
- * flight at a time (a lock serialises threads). Seal and release are one-way; their failures
- * arrive as {@code ASYNC_ERROR} frames and are thrown by the next synchronous call.
- * Internal: not part of the API.
+ * flight at a time (a lock serialises threads). Seal and release are one-way; their failures arrive
+ * as {@code ASYNC_ERROR} frames and are thrown by the next synchronous call. Internal: not part of
+ * the API.
  */
 public final class ClientChannel implements AutoCloseable {
 
@@ -51,12 +51,19 @@ public final class ClientChannel implements AutoCloseable {
       channel.connect(UnixDomainSocketAddress.of(socketPath));
       poller = new Poller(channel, SPIN_NANOS);
     } catch (IOException e) {
-      throw new StoreClosedException("cannot connect to the object store at " + socketPath + ": "
-          + e.getMessage() + " (is the store server running on this node?)", e);
+      throw new StoreClosedException(
+          "cannot connect to the object store at "
+              + socketPath
+              + ": "
+              + e.getMessage()
+              + " (is the store server running on this node?)",
+          e);
     }
     try {
       begin(Protocol.HELLO);
-      out.putInt(Protocol.MAGIC).putInt(Protocol.VERSION).putLong(ProcessHandle.current().pid())
+      out.putInt(Protocol.MAGIC)
+          .putInt(Protocol.VERSION)
+          .putLong(ProcessHandle.current().pid())
           .putLong(group);
       send();
       ByteBuffer r = reply();
@@ -221,9 +228,19 @@ public final class ClientChannel implements AutoCloseable {
       beginSync(Protocol.STATS);
       send();
       ByteBuffer r = reply();
-      StoreStats s = new StoreStats(r.getLong(), r.getLong(), r.getLong(), r.getLong(),
-          r.getLong(), r.getLong(), r.getLong(), r.getLong(), r.getLong(), r.getLong(),
-          r.getInt());
+      StoreStats s =
+          new StoreStats(
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getLong(),
+              r.getInt());
       end();
       return s;
     } finally {
@@ -248,9 +265,16 @@ public final class ClientChannel implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         r.get(idBytes);
         ObjectId id = ObjectId.of(idBytes);
-        all.add(new ObjectInfo(id, r.getLong(), ObjectState.values()[r.get()],
-            CopyKind.values()[r.get()], r.getInt(), r.get() != 0,
-            Instant.ofEpochMilli(r.getLong()), Instant.ofEpochMilli(r.getLong())));
+        all.add(
+            new ObjectInfo(
+                id,
+                r.getLong(),
+                ObjectState.values()[r.get()],
+                CopyKind.values()[r.get()],
+                r.getInt(),
+                r.get() != 0,
+                Instant.ofEpochMilli(r.getLong()),
+                Instant.ofEpochMilli(r.getLong())));
       }
       end();
       return all;
@@ -319,8 +343,10 @@ public final class ClientChannel implements AutoCloseable {
         int len = in.getInt();
         if (len <= 0 || len > Protocol.MAX_REPLY) {
           closeQuietly();
-          throw new ProtocolException("bad reply frame length " + len
-              + " from the store server; this client is now closed");
+          throw new ProtocolException(
+              "bad reply frame length "
+                  + len
+                  + " from the store server; this client is now closed");
         }
         fill(len);
         int end = in.position() + len;
@@ -372,8 +398,8 @@ public final class ClientChannel implements AutoCloseable {
 
   private StoreClosedException broken(IOException e) {
     closeQuietly();
-    return new StoreClosedException("lost the connection to the object store: " + e.getMessage()
-        + "; connect a new client", e);
+    return new StoreClosedException(
+        "lost the connection to the object store: " + e.getMessage() + "; connect a new client", e);
   }
 
   private void closeQuietly() {

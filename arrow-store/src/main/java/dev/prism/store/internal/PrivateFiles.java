@@ -11,10 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Keeps the store's files away from other users of the machine: the shared-memory file and
- * spill files hold every object's bytes, and whoever connects to the socket can read and delete
- * objects. Files are created readable by their owner only, and the socket is bound only in a
- * directory no other user can enter.
+ * Keeps the store's files away from other users of the machine: the shared-memory file and spill
+ * files hold every object's bytes, and whoever connects to the socket can read and delete objects.
+ * Files are created readable by their owner only, and the socket is bound only in a directory no
+ * other user can enter.
  */
 public final class PrivateFiles {
 
@@ -40,10 +40,10 @@ public final class PrivateFiles {
   }
 
   /**
-   * Returns a directory for the socket that only this user can enter: {@code dir} itself when
-   * it is this user's and closed to others (a session directory), else its sub-directory
-   * {@code prism-<user>}, created with mode 0700 (or checked to be this user's and closed to
-   * others when it exists). Kept: the stores of this user share it.
+   * Returns a directory for the socket that only this user can enter: {@code dir} itself when it is
+   * this user's and closed to others (a session directory), else its sub-directory {@code
+   * prism-<user>}, created with mode 0700 (or checked to be this user's and closed to others when
+   * it exists). Kept: the stores of this user share it.
    *
    * @param dir the configured socket directory (e.g. {@code /tmp})
    * @return the directory to bind in
@@ -67,16 +67,20 @@ public final class PrivateFiles {
         }
       }
       if (!Files.isDirectory(own, LinkOption.NOFOLLOW_LINKS) || !ownedByMe(own)) {
-        throw new StoreException(own + " is not a directory of user " + user + "; remove it,"
-            + " or configure a socketDirectory that only you can enter");
+        throw new StoreException(
+            own
+                + " is not a directory of user "
+                + user
+                + "; remove it,"
+                + " or configure a socketDirectory that only you can enter");
       }
       if (!isPrivate(own)) {
         Files.setPosixFilePermissions(own, OWNER_ONLY_DIR);
       }
       return own;
     } catch (IOException e) {
-      throw new StoreException("cannot prepare a private socket directory in " + dir + ": "
-          + e.getMessage(), e);
+      throw new StoreException(
+          "cannot prepare a private socket directory in " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -88,14 +92,15 @@ public final class PrivateFiles {
   }
 
   private static boolean isPrivate(Path dir) throws IOException {
-    return ownedByMe(dir) && Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS)
-        .stream().noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+    return ownedByMe(dir)
+        && Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).stream()
+            .noneMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
   }
 
   /**
    * Whether this process's user owns a file. Compares numeric user ids where the file system has
-   * them, so it also holds for a user without a name (a container run with an arbitrary uid,
-   * where the JDK's {@code user.name} is "?").
+   * them, so it also holds for a user without a name (a container run with an arbitrary uid, where
+   * the JDK's {@code user.name} is "?").
    *
    * @param p the file, not followed if a link
    * @return whether it is ours

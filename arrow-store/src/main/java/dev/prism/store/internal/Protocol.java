@@ -15,59 +15,74 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The client-server wire protocol over a Unix domain socket, in native byte order (both ends
- * are on one node).
+ * The client-server wire protocol over a Unix domain socket, in native byte order (both ends are on
+ * one node).
  *
  * <p>Every frame is {@code int32 length} (of what follows) then the body. A request body starts
- * with an {@code op} byte; a reply body starts with a status byte. Requests: {@code HELLO magic version pid clientGroup}
- * (connections with the same client group share pins and creations),
- * {@code CREATE id size copy timeoutNanos -> offset}, {@code SEAL id} (one-way),
- * {@code ABORT id}, {@code GET id timeoutNanos -> offset size}, {@code RELEASE id} (one-way),
- * {@code DELETE id}, {@code CONTAINS id -> byte}, {@code STATS -> counters},
- * {@code LIST -> entries}, {@code SYNC}. A one-way request that fails produces an
- * {@code ASYNC_ERROR} frame, sent before the next reply. Ids are 20 bytes. Internal: not part of
- * the API.
+ * with an {@code op} byte; a reply body starts with a status byte. Requests: {@code HELLO magic
+ * version pid clientGroup} (connections with the same client group share pins and creations),
+ * {@code CREATE id size copy timeoutNanos -> offset}, {@code SEAL id} (one-way), {@code ABORT id},
+ * {@code GET id timeoutNanos -> offset size}, {@code RELEASE id} (one-way), {@code DELETE id},
+ * {@code CONTAINS id -> byte}, {@code STATS -> counters}, {@code LIST -> entries}, {@code SYNC}. A
+ * one-way request that fails produces an {@code ASYNC_ERROR} frame, sent before the next reply. Ids
+ * are 20 bytes. Internal: not part of the API.
  */
 public final class Protocol {
 
   /** Byte order of every number on the wire. */
   public static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
   /** Largest request frame the server accepts. */
   public static final int MAX_REQUEST = 1 << 16;
+
   /** Largest reply frame a client accepts. */
   public static final int MAX_REPLY = 1 << 30;
+
   /** Magic number in HELLO, so a stray peer is recognised at once. */
   public static final int MAGIC = 0x50524953; // "PRIS"
+
   /** Protocol version in HELLO. */
   public static final int VERSION = 1;
 
   /** Request op codes. */
   public static final byte HELLO = 1;
+
   /** Create: id, size, copy kind, timeout; replies with the offset. */
   public static final byte CREATE = 2;
+
   /** Seal (one-way). */
   public static final byte SEAL = 3;
+
   /** Abort. */
   public static final byte ABORT = 4;
+
   /** Get: id, timeout; replies with offset and size. */
   public static final byte GET = 5;
+
   /** Release (one-way). */
   public static final byte RELEASE = 6;
+
   /** Delete. */
   public static final byte DELETE = 7;
+
   /** Contains. */
   public static final byte CONTAINS = 8;
+
   /** Stats. */
   public static final byte STATS = 9;
+
   /** List. */
   public static final byte LIST = 10;
+
   /** Sync: replies once every earlier request was processed. */
   public static final byte SYNC = 11;
 
   /** Reply status: success. */
   public static final byte OK = 0;
+
   /** Reply status: the request failed. */
   public static final byte ERROR = 1;
+
   /** Reply status: an earlier one-way request failed; the real reply follows. */
   public static final byte ASYNC_ERROR = 2;
 

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one client connection on its own thread: reads request frames, applies them to the
- * store core, writes replies (batched: one write per read). Garbage on the socket ends this
- * connection with a logged error; the client's pins and creations are then cleaned up.
- * Internal: not part of the API.
+ * Serves one client connection on its own thread: reads request frames, applies them to the store
+ * core, writes replies (batched: one write per read). Garbage on the socket ends this connection
+ * with a logged error; the client's pins and creations are then cleaned up. Internal: not part of
+ * the API.
  */
 final class ServerConnection implements Runnable {
 
@@ -44,7 +44,11 @@ final class ServerConnection implements Runnable {
   private String name = "unidentified client";
   private volatile Poller poller;
 
-  ServerConnection(SocketChannel channel, StoreCore core, String shmPath, long defaultTimeoutNanos,
+  ServerConnection(
+      SocketChannel channel,
+      StoreCore core,
+      String shmPath,
+      long defaultTimeoutNanos,
       Runnable onClose) {
     this.channel = channel;
     this.core = core;
@@ -80,8 +84,12 @@ final class ServerConnection implements Runnable {
         while (in.remaining() >= 4) {
           int len = in.getInt(in.position());
           if (len <= 0 || len > Protocol.MAX_REQUEST) {
-            throw new ProtocolException("frame length " + len + " is outside 1.."
-                + Protocol.MAX_REQUEST + " (garbage on the socket?)");
+            throw new ProtocolException(
+                "frame length "
+                    + len
+                    + " is outside 1.."
+                    + Protocol.MAX_REQUEST
+                    + " (garbage on the socket?)");
           }
           if (in.remaining() < 4 + len) {
             break;
@@ -92,7 +100,8 @@ final class ServerConnection implements Runnable {
           try {
             handle();
             if (in.hasRemaining()) {
-              throw new ProtocolException(in.remaining() + " unexpected bytes at the end of a frame");
+              throw new ProtocolException(
+                  in.remaining() + " unexpected bytes at the end of a frame");
             }
           } catch (BufferUnderflowException e) {
             throw new ProtocolException("truncated request frame of " + len + " bytes", e);
@@ -153,19 +162,21 @@ final class ServerConnection implements Runnable {
       }
       case Protocol.ABORT -> {
         ObjectId id = readId();
-        sync(() -> {
-          core.abort(session, id);
-          ok(0);
-        });
+        sync(
+            () -> {
+              core.abort(session, id);
+              ok(0);
+            });
       }
       case Protocol.GET -> {
         ObjectId id = readId();
         long timeout = timeout(in.getLong());
-        sync(() -> {
-          long[] r = core.get(session, id, timeout);
-          ok(16);
-          out.putLong(r[0]).putLong(r[1]);
-        });
+        sync(
+            () -> {
+              long[] r = core.get(session, id, timeout);
+              ok(16);
+              out.putLong(r[0]).putLong(r[1]);
+            });
       }
       case Protocol.RELEASE -> {
         ObjectId id = readId();
@@ -173,18 +184,20 @@ final class ServerConnection implements Runnable {
       }
       case Protocol.DELETE -> {
         ObjectId id = readId();
-        sync(() -> {
-          core.delete(id);
-          ok(0);
-        });
+        sync(
+            () -> {
+              core.delete(id);
+              ok(0);
+            });
       }
       case Protocol.CONTAINS -> {
         ObjectId id = readId();
-        sync(() -> {
-          boolean c = core.contains(id);
-          ok(1);
-          out.put((byte) (c ? 1 : 0));
-        });
+        sync(
+            () -> {
+              boolean c = core.contains(id);
+              ok(1);
+              out.put((byte) (c ? 1 : 0));
+            });
       }
       case Protocol.STATS -> sync(this::stats);
       case Protocol.LIST -> sync(this::list);
@@ -202,12 +215,16 @@ final class ServerConnection implements Runnable {
     long pid = in.getLong();
     long group = in.getLong();
     if (magic != Protocol.MAGIC) {
-      throw new ProtocolException("bad magic 0x" + Integer.toHexString(magic)
-          + " in HELLO: not a Prism store client");
+      throw new ProtocolException(
+          "bad magic 0x" + Integer.toHexString(magic) + " in HELLO: not a Prism store client");
     }
     if (version != Protocol.VERSION) {
-      throw new ProtocolException("client speaks protocol version " + version + ", server "
-          + Protocol.VERSION + "; use the same Prism version on both sides");
+      throw new ProtocolException(
+          "client speaks protocol version "
+              + version
+              + ", server "
+              + Protocol.VERSION
+              + "; use the same Prism version on both sides");
     }
     name = "pid " + pid;
     StoreCore.Opened opened = core.openSession(group, name);
@@ -270,10 +287,17 @@ final class ServerConnection implements Runnable {
   private void stats() {
     StoreStats s = core.stats();
     ok(10 * 8 + 4);
-    out.putLong(s.capacity()).putLong(s.usedBytes()).putLong(s.objectCount())
-        .putLong(s.sealedCount()).putLong(s.pinnedCount()).putLong(s.spilledCount())
-        .putLong(s.spilledBytes()).putLong(s.evictions()).putLong(s.spills())
-        .putLong(s.restores()).putInt(s.clients());
+    out.putLong(s.capacity())
+        .putLong(s.usedBytes())
+        .putLong(s.objectCount())
+        .putLong(s.sealedCount())
+        .putLong(s.pinnedCount())
+        .putLong(s.spilledCount())
+        .putLong(s.spilledBytes())
+        .putLong(s.evictions())
+        .putLong(s.spills())
+        .putLong(s.restores())
+        .putInt(s.clients());
   }
 
   private void list() {
@@ -283,9 +307,13 @@ final class ServerConnection implements Runnable {
     out.putInt(all.size());
     for (ObjectInfo i : all) {
       out.put(i.id().toBytes());
-      out.putLong(i.size()).put((byte) i.state().ordinal()).put((byte) i.copy().ordinal())
-          .putInt(i.pinCount()).put((byte) (i.spilled() ? 1 : 0))
-          .putLong(i.createdAt().toEpochMilli()).putLong(i.lastAccess().toEpochMilli());
+      out.putLong(i.size())
+          .put((byte) i.state().ordinal())
+          .put((byte) i.copy().ordinal())
+          .putInt(i.pinCount())
+          .put((byte) (i.spilled() ? 1 : 0))
+          .putLong(i.createdAt().toEpochMilli())
+          .putLong(i.lastAccess().toEpochMilli());
     }
   }
 

@@ -5,10 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What one client holds in the store: its pins (with counts) and the objects it created but has
- * not sealed yet. A client may use several connections (one for quick requests, others for
- * blocking waits); they share one session, which the server releases and aborts when the last
- * of them drops. Guarded by the store core's lock. Internal: not part of the API.
+ * What one client holds in the store: its pins (with counts) and the objects it created but has not
+ * sealed yet. A client may use several connections (one for quick requests, others for blocking
+ * waits); they share one session, which the server releases and aborts when the last of them drops.
+ * Guarded by the store core's lock. Internal: not part of the API.
  */
 public final class Session {
 

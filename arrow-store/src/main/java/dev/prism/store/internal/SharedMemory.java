@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A shared-memory file mapped read-write into this process. The server creates the file (sparse:
- * no page is touched until written) and deletes it on close; clients map the existing file.
- * Internal: not part of the API.
+ * A shared-memory file mapped read-write into this process. The server creates the file (sparse: no
+ * page is touched until written) and deletes it on close; clients map the existing file. Internal:
+ * not part of the API.
  */
 public final class SharedMemory implements AutoCloseable {
 
@@ -38,8 +38,12 @@ public final class SharedMemory implements AutoCloseable {
    */
   public static SharedMemory create(Path path, long size) {
     // Readable by its owner only: it holds every object's bytes.
-    try (FileChannel ch = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE), PrivateFiles.ownerOnlyFile(path))) {
+    try (FileChannel ch =
+        FileChannel.open(
+            path,
+            java.util.Set.of(
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            PrivateFiles.ownerOnlyFile(path))) {
       try {
         // Extend sparsely: writing one byte at the end sets the size without touching pages.
         ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
@@ -51,8 +55,15 @@ public final class SharedMemory implements AutoCloseable {
         throw e;
       }
     } catch (IOException e) {
-      throw new StoreException("cannot create shared-memory file " + path + " of " + size
-          + " bytes: " + e.getMessage() + " (is the directory on tmpfs and large enough?)", e);
+      throw new StoreException(
+          "cannot create shared-memory file "
+              + path
+              + " of "
+              + size
+              + " bytes: "
+              + e.getMessage()
+              + " (is the directory on tmpfs and large enough?)",
+          e);
     }
   }
 
@@ -64,13 +75,19 @@ public final class SharedMemory implements AutoCloseable {
    * @return the mapping; closing it unmaps but keeps the file
    */
   public static SharedMemory open(Path path, long size) {
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       Arena arena = Arena.ofShared();
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
       return new SharedMemory(path, arena, seg, false);
     } catch (IOException e) {
-      throw new StoreException("cannot map the store's shared-memory file " + path + ": "
-          + e.getMessage() + " (is the server on this node still running?)", e);
+      throw new StoreException(
+          "cannot map the store's shared-memory file "
+              + path
+              + ": "
+              + e.getMessage()
+              + " (is the server on this node still running?)",
+          e);
     }
   }
 

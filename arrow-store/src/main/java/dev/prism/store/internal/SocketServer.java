@@ -50,8 +50,13 @@ public final class SocketServer implements AutoCloseable {
       server.bind(UnixDomainSocketAddress.of(socketPath));
       PrivateFiles.restrict(socketPath);
     } catch (IOException e) {
-      throw new StoreException("cannot listen on Unix socket " + socketPath + ": " + e.getMessage()
-          + " (paths are limited to 107 bytes; pick a shorter socketDirectory)", e);
+      throw new StoreException(
+          "cannot listen on Unix socket "
+              + socketPath
+              + ": "
+              + e.getMessage()
+              + " (paths are limited to 107 bytes; pick a shorter socketDirectory)",
+          e);
     }
     acceptor = Thread.ofPlatform().daemon().name("prism-store-accept").start(this::acceptLoop);
   }
@@ -62,14 +67,22 @@ public final class SocketServer implements AutoCloseable {
         SocketChannel ch = server.accept();
         ServerConnection[] holder = new ServerConnection[1];
         Thread[] t = new Thread[1];
-        holder[0] = new ServerConnection(ch, core, core.memory().path().toString(),
-            defaultTimeoutNanos, () -> {
-              connections.remove(holder[0]);
-              threads.remove(t[0]);
-            });
+        holder[0] =
+            new ServerConnection(
+                ch,
+                core,
+                core.memory().path().toString(),
+                defaultTimeoutNanos,
+                () -> {
+                  connections.remove(holder[0]);
+                  threads.remove(t[0]);
+                });
         connections.add(holder[0]);
-        t[0] = Thread.ofPlatform().daemon().name("prism-store-conn-" + counter.incrementAndGet())
-            .unstarted(holder[0]);
+        t[0] =
+            Thread.ofPlatform()
+                .daemon()
+                .name("prism-store-conn-" + counter.incrementAndGet())
+                .unstarted(holder[0]);
         threads.add(t[0]);
         t[0].start();
       } catch (AsynchronousCloseException e) {

@@ -34,8 +34,13 @@ public final class Spiller implements AutoCloseable {
       // Only its owner can enter it: spill files hold objects' bytes.
       Files.createDirectories(dir, PrivateFiles.ownerOnlyDirectory(dir));
     } catch (IOException e) {
-      throw new StoreException("cannot create spill directory " + dir + ": " + e.getMessage()
-          + "; configure a writable spillDirectory", e);
+      throw new StoreException(
+          "cannot create spill directory "
+              + dir
+              + ": "
+              + e.getMessage()
+              + "; configure a writable spillDirectory",
+          e);
     }
   }
 
@@ -56,8 +61,12 @@ public final class Spiller implements AutoCloseable {
    */
   public void write(ObjectId id, MemorySegment bytes) {
     Path file = file(id);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       for (long pos = 0; pos < bytes.byteSize(); ) {
         ByteBuffer buf = bytes.asSlice(pos, Math.min(CHUNK, bytes.byteSize() - pos)).asByteBuffer();
         while (buf.hasRemaining()) {
@@ -65,9 +74,18 @@ public final class Spiller implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      throw new StoreException("cannot spill object " + id + " (" + bytes.byteSize()
-          + " bytes) to " + file + ": " + e.getMessage() + "; free disk space in the spill"
-          + " directory", e);
+      throw new StoreException(
+          "cannot spill object "
+              + id
+              + " ("
+              + bytes.byteSize()
+              + " bytes) to "
+              + file
+              + ": "
+              + e.getMessage()
+              + "; free disk space in the spill"
+              + " directory",
+          e);
     }
   }
 
@@ -81,8 +99,14 @@ public final class Spiller implements AutoCloseable {
     Path file = file(id);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       if (ch.size() != into.byteSize()) {
-        throw new StoreException("spill file " + file + " has " + ch.size()
-            + " bytes, expected " + into.byteSize() + "; the spill directory was modified");
+        throw new StoreException(
+            "spill file "
+                + file
+                + " has "
+                + ch.size()
+                + " bytes, expected "
+                + into.byteSize()
+                + "; the spill directory was modified");
       }
       for (long pos = 0; pos < into.byteSize(); ) {
         ByteBuffer buf = into.asSlice(pos, Math.min(CHUNK, into.byteSize() - pos)).asByteBuffer();
@@ -95,8 +119,8 @@ public final class Spiller implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      throw new StoreException("cannot restore object " + id + " from " + file + ": "
-          + e.getMessage(), e);
+      throw new StoreException(
+          "cannot restore object " + id + " from " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -10,11 +10,9 @@ import dev.prism.store.ObjectNotFoundException;
 import dev.prism.store.ObjectNotSealedException;
 import dev.prism.store.ObjectState;
 import dev.prism.store.StoreClosedException;
-import dev.prism.store.StoreException;
 import dev.prism.store.StoreFullException;
 import dev.prism.store.StoreStats;
 import dev.prism.store.StoreTimeoutException;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,10 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server side of the store: the object table, the allocator, pins, LRU eviction of
- * secondary copies, spilling and restoring of primary copies. Thread-safe: one lock guards the
- * table; a condition wakes getters waiting for a seal and creators waiting for space.
- * Internal: not part of the API.
+ * The server side of the store: the object table, the allocator, pins, LRU eviction of secondary
+ * copies, spilling and restoring of primary copies. Thread-safe: one lock guards the table; a
+ * condition wakes getters waiting for a seal and creators waiting for space. Internal: not part of
+ * the API.
  */
 public final class StoreCore implements AutoCloseable {
 
@@ -45,8 +43,10 @@ public final class StoreCore implements AutoCloseable {
   private final Spiller spiller;
   private final Map<ObjectId, ObjectEntry> table = new HashMap<>();
   private final Map<Long, Session> sessions = new HashMap<>();
+
   /** Sealed, unpinned, in-memory, non-empty entries in least-recently-used-first order. */
   private final LinkedHashMap<ObjectId, ObjectEntry> lru = new LinkedHashMap<>();
+
   private int ioInFlight;
   private long sealedCount;
   private long spilledCount;
@@ -123,28 +123,39 @@ public final class StoreCore implements AutoCloseable {
    */
   public long create(Session s, ObjectId id, long size, CopyKind copy, long timeoutNanos) {
     if (size < 0) {
-      throw new InvalidRequestException("object size must not be negative, got " + size
-          + " for object " + id);
+      throw new InvalidRequestException(
+          "object size must not be negative, got " + size + " for object " + id);
     }
     if (BlockAllocator.align(size) > allocator.capacity()) {
-      throw new InvalidRequestException("object " + id + " of " + size
-          + " bytes is larger than the store's capacity of " + allocator.capacity()
-          + " bytes; give the store more capacity or split the object");
+      throw new InvalidRequestException(
+          "object "
+              + id
+              + " of "
+              + size
+              + " bytes is larger than the store's capacity of "
+              + allocator.capacity()
+              + " bytes; give the store more capacity or split the object");
     }
     lock.lock();
     try {
       checkOpen();
       if (table.containsKey(id)) {
-        throw new ObjectExistsException("object " + id + " already exists ("
-            + (table.get(id).sealed ? "sealed" : "being created")
-            + "); use a fresh ObjectId or delete the old object first");
+        throw new ObjectExistsException(
+            "object "
+                + id
+                + " already exists ("
+                + (table.get(id).sealed ? "sealed" : "being created")
+                + "); use a fresh ObjectId or delete the old object first");
       }
       long offset = size == 0 ? 0 : allocate(s, id, size, timeoutNanos);
       if (table.containsKey(id)) { // created by another client while we waited for space
         allocator.free(offset, size);
         changed.signalAll();
-        throw new ObjectExistsException("object " + id + " was created by another client while"
-            + " this create waited for space; use a fresh ObjectId");
+        throw new ObjectExistsException(
+            "object "
+                + id
+                + " was created by another client while"
+                + " this create waited for space; use a fresh ObjectId");
       }
       ObjectEntry e = new ObjectEntry(id, size, copy, s, System.currentTimeMillis());
       e.offset = offset;
@@ -169,15 +180,15 @@ public final class StoreCore implements AutoCloseable {
       checkOpen();
       ObjectEntry e = table.get(id);
       if (e == null) {
-        throw new ObjectNotFoundException("cannot seal object " + id
-            + ": it does not exist (was it aborted or never created?)");
+        throw new ObjectNotFoundException(
+            "cannot seal object " + id + ": it does not exist (was it aborted or never created?)");
       }
       if (e.sealed) {
         throw new ObjectAlreadySealedException("object " + id + " is already sealed");
       }
       if (e.creator != s) {
-        throw new InvalidRequestException("object " + id
-            + " was created by another client; only its creator may seal it");
+        throw new InvalidRequestException(
+            "object " + id + " was created by another client; only its creator may seal it");
       }
       e.sealed = true;
       e.lastAccess = System.currentTimeMillis();
@@ -205,12 +216,12 @@ public final class StoreCore implements AutoCloseable {
         throw new ObjectNotFoundException("cannot abort object " + id + ": it does not exist");
       }
       if (e.sealed) {
-        throw new ObjectAlreadySealedException("cannot abort object " + id
-            + ": it is already sealed; delete it instead");
+        throw new ObjectAlreadySealedException(
+            "cannot abort object " + id + ": it is already sealed; delete it instead");
       }
       if (e.creator != s) {
-        throw new InvalidRequestException("object " + id
-            + " was created by another client; only its creator may abort it");
+        throw new InvalidRequestException(
+            "object " + id + " was created by another client; only its creator may abort it");
       }
       s.creations.remove(id);
       removeAndFree(e);
@@ -235,16 +246,20 @@ public final class StoreCore implements AutoCloseable {
       ObjectEntry e = table.get(id);
       while (true) {
         if (e == null || e.deleted) {
-          throw new ObjectNotFoundException("object " + id
-              + " is not in the store (never created, aborted, deleted or evicted)");
+          throw new ObjectNotFoundException(
+              "object " + id + " is not in the store (never created, aborted, deleted or evicted)");
         }
         if (e.sealed) {
           break;
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new StoreTimeoutException("object " + id + " was not sealed within "
-              + Duration.ofNanos(timeoutNanos) + "; wait longer or check its creator");
+          throw new StoreTimeoutException(
+              "object "
+                  + id
+                  + " was not sealed within "
+                  + Duration.ofNanos(timeoutNanos)
+                  + "; wait longer or check its creator");
         }
         awaitNanos(left);
         checkOpen();
@@ -272,8 +287,8 @@ public final class StoreCore implements AutoCloseable {
     try {
       Session.Pin p = s.pins.get(id);
       if (p == null) {
-        throw new InvalidRequestException("cannot release object " + id
-            + ": this client holds no pin on it (released twice?)");
+        throw new InvalidRequestException(
+            "cannot release object " + id + ": this client holds no pin on it (released twice?)");
       }
       if (--p.count == 0) {
         s.pins.remove(id);
@@ -299,8 +314,10 @@ public final class StoreCore implements AutoCloseable {
         throw new ObjectNotFoundException("cannot delete object " + id + ": it does not exist");
       }
       if (!e.sealed) {
-        throw new ObjectNotSealedException("cannot delete object " + id
-            + ": it is still being created; its creator must seal or abort it first");
+        throw new ObjectNotSealedException(
+            "cannot delete object "
+                + id
+                + ": it is still being created; its creator must seal or abort it first");
       }
       table.remove(id);
       e.deleted = true;
@@ -339,9 +356,16 @@ public final class StoreCore implements AutoCloseable {
     try {
       List<ObjectInfo> out = new ArrayList<>(table.size());
       for (ObjectEntry e : table.values()) {
-        out.add(new ObjectInfo(e.id, e.size, e.sealed ? ObjectState.SEALED : ObjectState.CREATED,
-            e.copy, e.pins, !e.inMemory, Instant.ofEpochMilli(e.createdAt),
-            Instant.ofEpochMilli(e.lastAccess)));
+        out.add(
+            new ObjectInfo(
+                e.id,
+                e.size,
+                e.sealed ? ObjectState.SEALED : ObjectState.CREATED,
+                e.copy,
+                e.pins,
+                !e.inMemory,
+                Instant.ofEpochMilli(e.createdAt),
+                Instant.ofEpochMilli(e.lastAccess)));
       }
       return out;
     } finally {
@@ -363,17 +387,27 @@ public final class StoreCore implements AutoCloseable {
           pinned++;
         }
       }
-      return new StoreStats(allocator.capacity(), allocator.used(), table.size(), sealedCount,
-          pinned, spilledCount, spilledBytes, evictions, spills, restores, clients);
+      return new StoreStats(
+          allocator.capacity(),
+          allocator.used(),
+          table.size(),
+          sealedCount,
+          pinned,
+          spilledCount,
+          spilledBytes,
+          evictions,
+          spills,
+          restores,
+          clients);
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Closes one connection of a session. When it was the client's primary connection (the
-   * client closed, or its process died) or its last one, releases every pin of the session,
-   * aborts its unsealed creations, and ends the waits of its other connections.
+   * Closes one connection of a session. When it was the client's primary connection (the client
+   * closed, or its process died) or its last one, releases every pin of the session, aborts its
+   * unsealed creations, and ends the waits of its other connections.
    *
    * @param s the session
    * @param primary whether this was the first connection the client opened
@@ -423,8 +457,8 @@ public final class StoreCore implements AutoCloseable {
   }
 
   /**
-   * Refuses every further operation and wakes every waiter (who then fails with
-   * {@link StoreClosedException}). Idempotent; {@link #close()} then frees the resources.
+   * Refuses every further operation and wakes every waiter (who then fails with {@link
+   * StoreClosedException}). Idempotent; {@link #close()} then frees the resources.
    */
   public void shutdown() {
     lock.lock();
@@ -489,11 +523,22 @@ public final class StoreCore implements AutoCloseable {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new StoreFullException("no room for object " + id + " of " + size + " bytes: "
-            + allocator.used() + " of " + allocator.capacity() + " bytes are in use by pinned or"
-            + " unsealed objects (largest free block " + allocator.largestFree() + " bytes) and"
-            + " nothing was freed within " + Duration.ofNanos(timeoutNanos)
-            + "; release or delete objects, or give the store more capacity");
+        throw new StoreFullException(
+            "no room for object "
+                + id
+                + " of "
+                + size
+                + " bytes: "
+                + allocator.used()
+                + " of "
+                + allocator.capacity()
+                + " bytes are in use by pinned or"
+                + " unsealed objects (largest free block "
+                + allocator.largestFree()
+                + " bytes) and"
+                + " nothing was freed within "
+                + Duration.ofNanos(timeoutNanos)
+                + "; release or delete objects, or give the store more capacity");
       }
       awaitNanos(left);
       checkOpen();
@@ -539,8 +584,8 @@ public final class StoreCore implements AutoCloseable {
 
   /**
    * Writes an unpinned primary copy to its spill file and frees its memory. The file is written
-   * with the lock released, so other clients keep being served; meanwhile the entry may be
-   * pinned (its memory stays valid and is then kept) or deleted (then freed here).
+   * with the lock released, so other clients keep being served; meanwhile the entry may be pinned
+   * (its memory stays valid and is then kept) or deleted (then freed here).
    *
    * @return whether memory was freed
    */
@@ -593,8 +638,8 @@ public final class StoreCore implements AutoCloseable {
       while (e.restoring) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new StoreTimeoutException("object " + e.id + " was not restored from disk in"
-              + " time; wait longer");
+          throw new StoreTimeoutException(
+              "object " + e.id + " was not restored from disk in" + " time; wait longer");
         }
         awaitNanos(left);
         checkOpen();

@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * How fast actors are created until N of them are alive (each answered one call), and the memory
- * their processes hold (resident, and proportional: shared pages divided among the processes
- * that map them). The Ray peer is {@code benchmarks/peers/ray/actor_creation.py}; run both with
- * {@code benchmarks/peers/ray/compare_actors.sh [N]}.
+ * their processes hold (resident, and proportional: shared pages divided among the processes that
+ * map them). The Ray peer is {@code benchmarks/peers/ray/actor_creation.py}; run both with {@code
+ * benchmarks/peers/ray/compare_actors.sh [N]}.
  */
 public final class ActorCreation {
 
@@ -56,8 +56,8 @@ public final class ActorCreation {
       }
       Prism.get(pings, wait);
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("actor creation (%d actors until alive) per second %.2f +- 0.0%n", n,
-          n / seconds);
+      System.out.printf(
+          "actor creation (%d actors until alive) per second %.2f +- 0.0%n", n, n / seconds);
       List<ObjectRef<Long>> pids = new ArrayList<>(n);
       for (ActorHandle<Pinger> a : actors) {
         pids.add(a.task(Pinger::pid).remote());
@@ -70,8 +70,9 @@ public final class ActorCreation {
       }
       rss /= 1024;
       pss /= 1024;
-      System.out.printf("actor processes memory MiB: rss %.0f pss %.0f (per actor: rss %.1f pss"
-          + " %.1f)%n", rss, pss, rss / n, pss / n);
+      System.out.printf(
+          "actor processes memory MiB: rss %.0f pss %.0f (per actor: rss %.1f pss" + " %.1f)%n",
+          rss, pss, rss / n, pss / n);
     } finally {
       Prism.shutdown();
     }
@@ -79,8 +80,8 @@ public final class ActorCreation {
 
   private static long kib(long pid, String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid),
-          "smaps_rollup"))) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {
         if (line.startsWith(field + ":")) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The actor metrics of {@code ray microbenchmark} (ray_perf.py), with Ray's call shapes: the
- * same actor classes (a plain actor holding no CPU, an async actor, a client actor that calls
- * servers), the same counts and multipliers. {@code nCpu} is half the machine's CPUs, as in Ray.
+ * The actor metrics of {@code ray microbenchmark} (ray_perf.py), with Ray's call shapes: the same
+ * actor classes (a plain actor holding no CPU, an async actor, a client actor that calls servers),
+ * the same counts and multipliers. {@code nCpu} is half the machine's CPUs, as in Ray.
  */
 final class ActorMetrics {
 
@@ -121,8 +121,8 @@ final class ActorMetrics {
     return 0;
   }
 
-  private static <T> void batch(List<ObjectRef<T>> refs, int count,
-      java.util.function.IntFunction<ObjectRef<T>> call) {
+  private static <T> void batch(
+      List<ObjectRef<T>> refs, int count, java.util.function.IntFunction<ObjectRef<T>> call) {
     refs.clear();
     for (int i = 0; i < count; i++) {
       refs.add(call.apply(i));
@@ -161,13 +161,16 @@ final class ActorMetrics {
       int n = 10_000;
       int m = 4;
       List<ActorHandle<Actor>> clients = actors(m);
-      t.run("multi client tasks async", () -> {
-        List<ObjectRef<Integer>> submitted = new ArrayList<>(m);
-        for (ActorHandle<Actor> a : clients) {
-          submitted.add(a.task(Actor::smallValueBatch, n).remote());
-        }
-        Prism.get(submitted);
-      }, n * m);
+      t.run(
+          "multi client tasks async",
+          () -> {
+            List<ObjectRef<Integer>> submitted = new ArrayList<>(m);
+            for (ActorHandle<Actor> a : clients) {
+              submitted.add(a.task(Actor::smallValueBatch, n).remote());
+            }
+            Prism.get(submitted);
+          },
+          n * m);
       kill(clients);
     }
     if (t.selected("1:1 actor calls sync")) {
@@ -177,22 +180,28 @@ final class ActorMetrics {
     }
     if (t.selected("1:1 actor calls async")) {
       ActorHandle<Actor> a = Prism.actor(Actor::new).remote();
-      t.run("1:1 actor calls async", () -> batch(refs, 1000,
-          i -> a.task(Actor::smallValue).remote()), 1000);
+      t.run(
+          "1:1 actor calls async",
+          () -> batch(refs, 1000, i -> a.task(Actor::smallValue).remote()),
+          1000);
       a.kill();
     }
     if (t.selected("1:1 actor calls concurrent")) {
       ActorHandle<Actor> a = Prism.actor(Actor::new).setMaxConcurrency(16).remote();
-      t.run("1:1 actor calls concurrent", () -> batch(refs, 1000,
-          i -> a.task(Actor::smallValue).remote()), 1000);
+      t.run(
+          "1:1 actor calls concurrent",
+          () -> batch(refs, 1000, i -> a.task(Actor::smallValue).remote()),
+          1000);
       a.kill();
     }
     if (t.selected("1:n actor calls async")) {
       int n = 5000;
       List<ActorHandle<Actor>> servers = actors(nCpu);
       ActorHandle<Client> client = Prism.actor(Client::new, servers).remote();
-      t.run("1:n actor calls async", () -> Prism.get(
-          client.task(Client::smallValueBatch, n).remote()), n * servers.size());
+      t.run(
+          "1:n actor calls async",
+          () -> Prism.get(client.task(Client::smallValueBatch, n).remote()),
+          n * servers.size());
       client.kill();
       kill(servers);
     }
@@ -200,13 +209,16 @@ final class ActorMetrics {
       int n = 5000;
       int m = 4;
       List<ActorHandle<Actor>> servers = actors(nCpu);
-      t.run("n:n actor calls async", () -> {
-        List<ObjectRef<Integer>> works = new ArrayList<>(m);
-        for (int i = 0; i < m; i++) {
-          works.add(Prism.task(ActorMetrics::work, servers, n).remote());
-        }
-        Prism.get(works);
-      }, m * n);
+      t.run(
+          "n:n actor calls async",
+          () -> {
+            List<ObjectRef<Integer>> works = new ArrayList<>(m);
+            for (int i = 0; i < m; i++) {
+              works.add(Prism.task(ActorMetrics::work, servers, n).remote());
+            }
+            Prism.get(works);
+          },
+          m * n);
       kill(servers);
     }
     if (t.selected("n:n actor calls with arg async")) {
@@ -216,40 +228,50 @@ final class ActorMetrics {
       for (ActorHandle<Actor> s : servers) {
         clients.add(Prism.actor(Client::new, List.of(s)).remote());
       }
-      t.run("n:n actor calls with arg async", () -> {
-        List<ObjectRef<Integer>> done = new ArrayList<>();
-        for (ActorHandle<Client> c : clients) {
-          done.add(c.task(Client::smallValueBatchArg, n).remote());
-        }
-        Prism.get(done);
-      }, n * clients.size());
+      t.run(
+          "n:n actor calls with arg async",
+          () -> {
+            List<ObjectRef<Integer>> done = new ArrayList<>();
+            for (ActorHandle<Client> c : clients) {
+              done.add(c.task(Client::smallValueBatchArg, n).remote());
+            }
+            Prism.get(done);
+          },
+          n * clients.size());
       kill(clients);
       kill(servers);
     }
     if (t.selected("1:1 async-actor calls sync")) {
       ActorHandle<AsyncActor> a = Prism.actor(AsyncActor::new).remote();
-      t.run("1:1 async-actor calls sync", () -> Prism.get(
-          a.taskAsync(AsyncActor::smallValue).remote()));
+      t.run(
+          "1:1 async-actor calls sync",
+          () -> Prism.get(a.taskAsync(AsyncActor::smallValue).remote()));
       a.kill();
     }
     if (t.selected("1:1 async-actor calls async")) {
       ActorHandle<AsyncActor> a = Prism.actor(AsyncActor::new).remote();
-      t.run("1:1 async-actor calls async", () -> batch(refs, 1000,
-          i -> a.taskAsync(AsyncActor::smallValue).remote()), 1000);
+      t.run(
+          "1:1 async-actor calls async",
+          () -> batch(refs, 1000, i -> a.taskAsync(AsyncActor::smallValue).remote()),
+          1000);
       a.kill();
     }
     if (t.selected("1:1 async-actor calls with args async")) {
       ActorHandle<AsyncActor> a = Prism.actor(AsyncActor::new).remote();
-      t.run("1:1 async-actor calls with args async", () -> batch(refs, 1000,
-          i -> a.taskAsync(AsyncActor::smallValueWithArg, i).remote()), 1000);
+      t.run(
+          "1:1 async-actor calls with args async",
+          () -> batch(refs, 1000, i -> a.taskAsync(AsyncActor::smallValueWithArg, i).remote()),
+          1000);
       a.kill();
     }
     if (t.selected("1:n async-actor calls async")) {
       int n = 5000;
       List<ActorHandle<AsyncActor>> servers = asyncActors(nCpu);
       ActorHandle<AsyncClient> client = Prism.actor(AsyncClient::new, servers).remote();
-      t.run("1:n async-actor calls async", () -> Prism.get(
-          client.task(AsyncClient::smallValueBatch, n).remote()), n * servers.size());
+      t.run(
+          "1:n async-actor calls async",
+          () -> Prism.get(client.task(AsyncClient::smallValueBatch, n).remote()),
+          n * servers.size());
       client.kill();
       kill(servers);
     }
@@ -257,13 +279,16 @@ final class ActorMetrics {
       int n = 5000;
       int m = 4;
       List<ActorHandle<AsyncActor>> servers = asyncActors(nCpu);
-      t.run("n:n async-actor calls async", () -> {
-        List<ObjectRef<Integer>> works = new ArrayList<>(m);
-        for (int i = 0; i < m; i++) {
-          works.add(Prism.task(ActorMetrics::asyncWork, servers, n).remote());
-        }
-        Prism.get(works);
-      }, m * n);
+      t.run(
+          "n:n async-actor calls async",
+          () -> {
+            List<ObjectRef<Integer>> works = new ArrayList<>(m);
+            for (int i = 0; i < m; i++) {
+              works.add(Prism.task(ActorMetrics::asyncWork, servers, n).remote());
+            }
+            Prism.get(works);
+          },
+          m * n);
       kill(servers);
     }
   }

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * ray_perf.py's last section: a fresh cluster with {@code custom=100}, then 100 placement
- * groups of one bundle {@code {custom: 0.001}} created, each waited for (30 s at most), then
- * removed; multiplier 100.
+ * ray_perf.py's last section: a fresh cluster with {@code custom=100}, then 100 placement groups of
+ * one bundle {@code {custom: 0.001}} created, each waited for (30 s at most), then removed;
+ * multiplier 100.
  */
 final class PlacementGroupMetrics {
 

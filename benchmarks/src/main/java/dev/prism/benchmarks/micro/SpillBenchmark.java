@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * Scheduling throughput across nodes: tasks/s for small tasks that run on the driver's node, and
- * for the same tasks when each needs a resource only a second node has (every lease is spilled
- * back there), with Ray's timing protocol ({@link Timeit}). Two node managers on this machine,
- * 2 CPUs each. Run with {@code benchmarks/run spill}.
+ * for the same tasks when each needs a resource only a second node has (every lease is spilled back
+ * there), with Ray's timing protocol ({@link Timeit}). Two node managers on this machine, 2 CPUs
+ * each. Run with {@code benchmarks/run spill}.
  */
 public final class SpillBenchmark {
 
@@ -45,8 +45,9 @@ public final class SpillBenchmark {
         List<ObjectRef<byte[]>> refs = new ArrayList<>(1000);
         t.run("tasks async, local node", () -> batch(refs, false), 1000);
         t.run("tasks async, spilled to a second node", () -> batch(refs, true), 1000);
-        t.run("tasks sync, spilled to a second node", () -> Prism.get(
-            Prism.task(SpillBenchmark::small).setResource("remote", 1).remote()));
+        t.run(
+            "tasks sync, spilled to a second node",
+            () -> Prism.get(Prism.task(SpillBenchmark::small).setResource("remote", 1).remote()));
       } finally {
         Prism.shutdown();
       }
@@ -56,8 +57,10 @@ public final class SpillBenchmark {
   private static void batch(List<ObjectRef<byte[]>> refs, boolean spill) {
     refs.clear();
     for (int i = 0; i < 1000; i++) {
-      refs.add(spill ? Prism.task(SpillBenchmark::small).setResource("remote", 1).remote()
-          : Prism.task(SpillBenchmark::small).remote());
+      refs.add(
+          spill
+              ? Prism.task(SpillBenchmark::small).setResource("remote", 1).remote()
+              : Prism.task(SpillBenchmark::small).remote());
     }
     Prism.get(refs);
   }

@@ -9,10 +9,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Two costs a user feels first: how long {@code Prism.init()} takes until the first task's
- * result is back (embedded cluster, cold JVM for the first round), and how much resident memory
- * an idle worker process holds. The Ray peer measures the same with
- * {@code benchmarks/peers/ray/startup.py}.
+ * Two costs a user feels first: how long {@code Prism.init()} takes until the first task's result
+ * is back (embedded cluster, cold JVM for the first round), and how much resident memory an idle
+ * worker process holds. The Ray peer measures the same with {@code
+ * benchmarks/peers/ray/startup.py}.
  */
 public final class Startup {
 
@@ -36,17 +36,21 @@ public final class Startup {
       try {
         Prism.get(Prism.task(Startup::one).remote(), Duration.ofSeconds(120));
         double ms = (System.nanoTime() - start) / 1e6;
-        System.out.printf("init to first task result (round %d%s) ms %.1f%n", round + 1,
-            round == 0 ? ", cold JVM" : "", ms);
+        System.out.printf(
+            "init to first task result (round %d%s) ms %.1f%n",
+            round + 1, round == 0 ? ", cold JVM" : "", ms);
         if (round == 0) {
           Thread.sleep(3_000);
-          List<Long> rss = ProcessHandle.current().descendants()
-              .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
-              .map(p -> rssKib(p.pid()))
-              .filter(k -> k > 0)
-              .toList();
+          List<Long> rss =
+              ProcessHandle.current()
+                  .descendants()
+                  .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+                  .map(p -> rssKib(p.pid()))
+                  .filter(k -> k > 0)
+                  .toList();
           double mean = rss.stream().mapToLong(Long::longValue).average().orElse(0);
-          System.out.printf("idle worker resident memory MiB %.1f (%d workers: %s KiB)%n",
+          System.out.printf(
+              "idle worker resident memory MiB %.1f (%d workers: %s KiB)%n",
               mean / 1024, rss.size(), rss);
         }
       } finally {

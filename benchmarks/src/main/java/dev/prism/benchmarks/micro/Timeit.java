@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The timing protocol of Ray's {@code ray microbenchmark} (ray_microbenchmark_helpers.timeit):
- * an optional pause against noisy neighbours, a warm-up that also sizes a step, then four rounds
- * of at least two seconds each; the rate of each round times the multiplier, reported as mean and
- * standard deviation. Ray warms up for one second; a JVM compiles its hot paths (in the driver
- * and in every worker) during the first seconds of work, so the warm-up here is configurable and
+ * The timing protocol of Ray's {@code ray microbenchmark} (ray_microbenchmark_helpers.timeit): an
+ * optional pause against noisy neighbours, a warm-up that also sizes a step, then four rounds of at
+ * least two seconds each; the rate of each round times the multiplier, reported as mean and
+ * standard deviation. Ray warms up for one second; a JVM compiles its hot paths (in the driver and
+ * in every worker) during the first seconds of work, so the warm-up here is configurable and
  * defaults to five seconds: the rounds then measure the steady state, as for Ray.
  */
 final class Timeit {

@@ -22,8 +22,13 @@ final class ActorScaling {
 
   /** Worker JVMs for many actors on one machine: a small heap, the serial collector. */
   static final List<String> SMALL_WORKER_JVM =
-      List.of("-Xmx64m", "-XX:MaxNewSize=16m", "-XX:+UseSerialGC", "-Xss512k",
-          "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m");
+      List.of(
+          "-Xmx64m",
+          "-XX:MaxNewSize=16m",
+          "-XX:+UseSerialGC",
+          "-Xss512k",
+          "-XX:ReservedCodeCacheSize=32m",
+          "-XX:MaxMetaspaceSize=96m");
 
   private ActorScaling() {}
 
@@ -42,10 +47,9 @@ final class ActorScaling {
     }
   }
 
-  static List<Map<String, Object>> run(List<Integer> counts, double warmupSeconds,
-      int rounds, double roundSeconds) {
-    Prism.init(PrismConfig.builder().workerJvmOptions(SMALL_WORKER_JVM).prestartWorkers(0)
-        .build());
+  static List<Map<String, Object>> run(
+      List<Integer> counts, double warmupSeconds, int rounds, double roundSeconds) {
+    Prism.init(PrismConfig.builder().workerJvmOptions(SMALL_WORKER_JVM).prestartWorkers(0).build());
     try {
       List<ActorHandle<Actor>> actors = new ArrayList<>();
       List<Map<String, Object>> rows = new ArrayList<>();
@@ -74,8 +78,10 @@ final class ActorScaling {
         row.put("seconds_until_added_actors_answered", readySeconds);
         row.put("driver_rss_mib", Measure.rssMib());
         rows.add(row);
-        System.out.printf("actors %2d: %,.0f +- %,.0f calls/s (batches of %d; new actors answered"
-            + " after %.1f s)%n", n, ms[0], ms[1], batch, readySeconds);
+        System.out.printf(
+            "actors %2d: %,.0f +- %,.0f calls/s (batches of %d; new actors answered"
+                + " after %.1f s)%n",
+            n, ms[0], ms[1], batch, readySeconds);
       }
       for (ActorHandle<Actor> a : actors) {
         a.kill();

@@ -17,14 +17,14 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * Put and get latency and bandwidth from the driver as the object size grows, for two kinds of
  * value: a {@code byte[]} (serialized up to 100 KiB and kept in the driver's memory, copied into
  * and out of the shared-memory store above) and Arrow data (a {@link VectorSchemaRoot} of one
- * {@code float64} column, written to the store as Arrow IPC and read back zero-copy). Each put
- * and each get is timed alone; the median of the repetitions is reported, and the bandwidth is
- * the size over that median.
+ * {@code float64} column, written to the store as Arrow IPC and read back zero-copy). Each put and
+ * each get is timed alone; the median of the repetitions is reported, and the bandwidth is the size
+ * over that median.
  *
- * <p>The store's shared memory is touched once before measuring (first-touch page faults of
- * {@code /dev/shm} cost ~20× a warm copy and would otherwise be measured instead of Prism), and
- * between repetitions the driver's dropped refs are collected whenever the store is half full,
- * so that later objects reuse warm pages as they would in a long-running program.
+ * <p>The store's shared memory is touched once before measuring (first-touch page faults of {@code
+ * /dev/shm} cost ~20× a warm copy and would otherwise be measured instead of Prism), and between
+ * repetitions the driver's dropped refs are collected whenever the store is half full, so that
+ * later objects reuse warm pages as they would in a long-running program.
  */
 final class ObjectScaling {
 
@@ -32,6 +32,7 @@ final class ObjectScaling {
 
   /** The kinds of value measured, as named in the JSON. */
   static final String BYTES = "bytes";
+
   static final String ARROW = "arrow";
 
   static List<Map<String, Object>> run(List<Long> sizes, long bytesPerSize, int maxReps) {
@@ -83,8 +84,8 @@ final class ObjectScaling {
     } while (System.nanoTime() < deadline);
   }
 
-  private static Map<String, Object> measure(String kind, long size, int reps,
-      BufferAllocator allocator, long storeCapacity) {
+  private static Map<String, Object> measure(
+      String kind, long size, int reps, BufferAllocator allocator, long storeCapacity) {
     if (size > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("object size " + size + " is above what a byte[] holds");
     }
@@ -134,9 +135,16 @@ final class ObjectScaling {
     row.put("get_latency_us", getNs / 1e3);
     row.put("put_gib_per_second", size / (putNs / 1e9) / (1L << 30));
     row.put("get_gib_per_second", size / (getNs / 1e9) / (1L << 30));
-    System.out.printf("objects %-5s %10s: put %10.1f us (%7.2f GiB/s), get %10.1f us (%8.2f GiB/s),"
-        + " %d reps%n", kind, ScalingCharts.bytes(size), putNs / 1e3, row.get("put_gib_per_second"),
-        getNs / 1e3, row.get("get_gib_per_second"), reps);
+    System.out.printf(
+        "objects %-5s %10s: put %10.1f us (%7.2f GiB/s), get %10.1f us (%8.2f GiB/s),"
+            + " %d reps%n",
+        kind,
+        ScalingCharts.bytes(size),
+        putNs / 1e3,
+        row.get("put_gib_per_second"),
+        getNs / 1e3,
+        row.get("get_gib_per_second"),
+        reps);
     return row;
   }
 
@@ -163,8 +171,8 @@ final class ObjectScaling {
     try (VectorSchemaRoot back = Prism.get(ref)) {
       t2 = System.nanoTime();
       if (back.getRowCount() != root.getRowCount()) {
-        throw new IllegalStateException("got " + back.getRowCount() + " rows back, put "
-            + root.getRowCount());
+        throw new IllegalStateException(
+            "got " + back.getRowCount() + " rows back, put " + root.getRowCount());
       }
     }
     if (put != null) {

@@ -14,12 +14,12 @@ import java.util.Map;
 
 /**
  * How Prism scales with the size of the work, in three shapes: tasks/s and driver memory as the
- * number of queued tasks grows ({@link TaskScaling}), put/get latency and bandwidth as objects
- * grow ({@link ObjectScaling}), actor calls/s as the number of actors grows
- * ({@link ActorScaling}). Writes {@code prism-scaling.json} into the output directory (shapes not
- * run this time are kept from an earlier file there), then the PNG charts
- * ({@link ScalingCharts}), with Ray's series too where {@code benchmarks/peers/ray/scaling.py}
- * left {@code ray-scaling.json} in the same directory.
+ * number of queued tasks grows ({@link TaskScaling}), put/get latency and bandwidth as objects grow
+ * ({@link ObjectScaling}), actor calls/s as the number of actors grows ({@link ActorScaling}).
+ * Writes {@code prism-scaling.json} into the output directory (shapes not run this time are kept
+ * from an earlier file there), then the PNG charts ({@link ScalingCharts}), with Ray's series too
+ * where {@code benchmarks/peers/ray/scaling.py} left {@code ray-scaling.json} in the same
+ * directory.
  *
  * <p>Run: {@code benchmarks/run scaling [tasks|objects|actors|all] [--out DIR] [--quick]
  * [--max-tasks N] [--max-object-mib N] [--max-actors N]}.
@@ -32,7 +32,12 @@ public final class ScalingBenchmark {
   private ScalingBenchmark() {}
 
   /** What one run measures. */
-  record Plan(List<String> shapes, Path out, boolean quick, List<Integer> tasks, List<Long> sizes,
+  record Plan(
+      List<String> shapes,
+      Path out,
+      boolean quick,
+      List<Integer> tasks,
+      List<Long> sizes,
       List<Integer> actors) {}
 
   /**
@@ -48,8 +53,9 @@ public final class ScalingBenchmark {
       plan = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("scaling: " + e.getMessage());
-      System.err.println("usage: benchmarks/run scaling [tasks|objects|actors|all] [--out DIR]"
-          + " [--quick] [--max-tasks N] [--max-object-mib N] [--max-actors N]");
+      System.err.println(
+          "usage: benchmarks/run scaling [tasks|objects|actors|all] [--out DIR]"
+              + " [--quick] [--max-tasks N] [--max-object-mib N] [--max-actors N]");
       System.exit(2);
       return;
     }
@@ -61,14 +67,18 @@ public final class ScalingBenchmark {
     doc.put("quick", plan.quick());
     doc.put("cpus", Runtime.getRuntime().availableProcessors());
     for (String shape : plan.shapes()) {
-      List<Map<String, Object>> rows = switch (shape) {
-        case "tasks" -> TaskScaling.run(plan.tasks(), plan.quick() ? 2_000 : 20_000);
-        case "objects" -> ObjectScaling.run(plan.sizes(), plan.quick() ? 32L << 20 : 256L << 20,
-            plan.quick() ? 50 : 200);
-        case "actors" -> plan.quick() ? ActorScaling.run(plan.actors(), 0.5, 2, 1.0)
-            : ActorScaling.run(plan.actors(), 2.0, 3, 2.0);
-        default -> throw new IllegalStateException(shape);
-      };
+      List<Map<String, Object>> rows =
+          switch (shape) {
+            case "tasks" -> TaskScaling.run(plan.tasks(), plan.quick() ? 2_000 : 20_000);
+            case "objects" ->
+                ObjectScaling.run(
+                    plan.sizes(), plan.quick() ? 32L << 20 : 256L << 20, plan.quick() ? 50 : 200);
+            case "actors" ->
+                plan.quick()
+                    ? ActorScaling.run(plan.actors(), 0.5, 2, 1.0)
+                    : ActorScaling.run(plan.actors(), 2.0, 3, 2.0);
+            default -> throw new IllegalStateException(shape);
+          };
       doc.put(shape, rows);
       write(file, doc); // after each shape, so a later failure keeps what was measured
     }
@@ -105,8 +115,8 @@ public final class ScalingBenchmark {
       maxObjectMib = quick ? 16 : 1024;
     }
     if (maxObjectMib > 1024) {
-      throw new IllegalArgumentException("--max-object-mib " + maxObjectMib
-          + " is above 1024 (a byte[] holds less than 2 GiB)");
+      throw new IllegalArgumentException(
+          "--max-object-mib " + maxObjectMib + " is above 1024 (a byte[] holds less than 2 GiB)");
     }
     if (maxActors < 0) {
       maxActors = quick ? 4 : 64;
@@ -124,8 +134,8 @@ public final class ScalingBenchmark {
       actors.add((int) n);
     }
     if (tasks.isEmpty()) {
-      throw new IllegalArgumentException("--max-tasks " + maxTasks + " is below 1000, the first"
-          + " point");
+      throw new IllegalArgumentException(
+          "--max-tasks " + maxTasks + " is below 1000, the first" + " point");
     }
     return new Plan(shapes, out, quick, tasks, sizes, actors);
   }

@@ -31,9 +31,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * Renders the scaling benchmarks' JSON as PNG charts (JFreeChart, headless): Prism's series from
  * {@code prism-scaling.json} and Ray's from {@code ray-scaling.json} in the same directory, each
- * file optional. Axes are logarithmic where the values span decades. Writes
- * {@code tasks-throughput.png}, {@code tasks-memory.png}, {@code objects-latency.png},
- * {@code objects-bandwidth.png} and {@code actors-throughput.png}, for the shapes the files hold.
+ * file optional. Axes are logarithmic where the values span decades. Writes {@code
+ * tasks-throughput.png}, {@code tasks-memory.png}, {@code objects-latency.png}, {@code
+ * objects-bandwidth.png} and {@code actors-throughput.png}, for the shapes the files hold.
  *
  * <p>Run: {@code benchmarks/run charts DIR}.
  */
@@ -59,8 +59,9 @@ public final class ScalingCharts {
    */
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
-      System.err.println("usage: benchmarks/run charts DIR   (DIR holds prism-scaling.json"
-          + " and/or ray-scaling.json)");
+      System.err.println(
+          "usage: benchmarks/run charts DIR   (DIR holds prism-scaling.json"
+              + " and/or ray-scaling.json)");
       System.exit(2);
     }
     List<Path> written;
@@ -100,12 +101,20 @@ public final class ScalingCharts {
    */
   public static List<Path> render(Path dir) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    Runs runs = new Runs(read(dir.resolve(ScalingBenchmark.PRISM_FILE)),
-        read(dir.resolve(RAY_FILE)));
+    Runs runs =
+        new Runs(read(dir.resolve(ScalingBenchmark.PRISM_FILE)), read(dir.resolve(RAY_FILE)));
     if (runs.prism() == null && runs.ray() == null) {
-      throw new IllegalArgumentException("neither " + ScalingBenchmark.PRISM_FILE + " nor "
-          + RAY_FILE + " is in " + dir.toAbsolutePath() + "; run benchmarks/run scaling or"
-          + " benchmarks/peers/ray/scaling.py with --out " + dir + " first");
+      throw new IllegalArgumentException(
+          "neither "
+              + ScalingBenchmark.PRISM_FILE
+              + " nor "
+              + RAY_FILE
+              + " is in "
+              + dir.toAbsolutePath()
+              + "; run benchmarks/run scaling or"
+              + " benchmarks/peers/ray/scaling.py with --out "
+              + dir
+              + " first");
     }
     List<Path> written = new ArrayList<>();
     tasks(runs, dir, written);
@@ -133,13 +142,24 @@ public final class ScalingCharts {
     if (rate.isEmpty()) {
       return;
     }
-    written.add(save(dir.resolve("tasks-throughput.png"), chart(
-        "Tasks/s as the number of queued tasks grows", runs,
-        countAxis("tasks submitted, then all got", 10), linearAxis("tasks per second"), rate)));
-    written.add(save(dir.resolve("tasks-memory.png"), chart(
-        "Driver memory with N task results held", runs,
-        countAxis("tasks submitted, then all got", 10), logAxis("MiB", 10, 1,
-            v -> new DecimalFormat("#,##0.#").format(v)), memory)));
+    written.add(
+        save(
+            dir.resolve("tasks-throughput.png"),
+            chart(
+                "Tasks/s as the number of queued tasks grows",
+                runs,
+                countAxis("tasks submitted, then all got", 10),
+                linearAxis("tasks per second"),
+                rate)));
+    written.add(
+        save(
+            dir.resolve("tasks-memory.png"),
+            chart(
+                "Driver memory with N task results held",
+                runs,
+                countAxis("tasks submitted, then all got", 10),
+                logAxis("MiB", 10, 1, v -> new DecimalFormat("#,##0.#").format(v)),
+                memory)));
   }
 
   private static void objects(Runs runs, Path dir, List<Path> written) throws IOException {
@@ -159,29 +179,49 @@ public final class ScalingCharts {
     if (latency.isEmpty()) {
       return;
     }
-    written.add(save(dir.resolve("objects-latency.png"), chart(
-        "Put and get latency from the driver (median)", runs, sizeAxis(),
-        logAxis("microseconds", 10, 1, v -> new DecimalFormat("#,##0.##").format(v)), latency)));
-    written.add(save(dir.resolve("objects-bandwidth.png"), chart(
-        "Put and get bandwidth from the driver (size / median latency)", runs, sizeAxis(),
-        logAxis("GiB/s", 10, 1, v -> new DecimalFormat("#,##0.###").format(v)), bandwidth)));
+    written.add(
+        save(
+            dir.resolve("objects-latency.png"),
+            chart(
+                "Put and get latency from the driver (median)",
+                runs,
+                sizeAxis(),
+                logAxis("microseconds", 10, 1, v -> new DecimalFormat("#,##0.##").format(v)),
+                latency)));
+    written.add(
+        save(
+            dir.resolve("objects-bandwidth.png"),
+            chart(
+                "Put and get bandwidth from the driver (size / median latency)",
+                runs,
+                sizeAxis(),
+                logAxis("GiB/s", 10, 1, v -> new DecimalFormat("#,##0.###").format(v)),
+                bandwidth)));
   }
 
   private static void actors(Runs runs, Path dir, List<Path> written) throws IOException {
     Map<String, XYSeries> rate = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> run : runs.both()) {
       for (JsonNode row : run.getValue().path("actors")) {
-        add(rate, run.getKey(), row.path("actors").asDouble(),
+        add(
+            rate,
+            run.getKey(),
+            row.path("actors").asDouble(),
             row.path("calls_per_second").asDouble());
       }
     }
     if (rate.isEmpty()) {
       return;
     }
-    written.add(save(dir.resolve("actors-throughput.png"), chart(
-        "Actor calls/s from the driver, round-robin over N actors", runs,
-        logAxis("actors", 2, 1, v -> String.format(Locale.ROOT, "%.0f", v)),
-        linearAxis("calls per second"), rate)));
+    written.add(
+        save(
+            dir.resolve("actors-throughput.png"),
+            chart(
+                "Actor calls/s from the driver, round-robin over N actors",
+                runs,
+                logAxis("actors", 2, 1, v -> String.format(Locale.ROOT, "%.0f", v)),
+                linearAxis("calls per second"),
+                rate)));
   }
 
   private static void add(Map<String, XYSeries> series, String name, double x, double y) {
@@ -190,8 +230,8 @@ public final class ScalingCharts {
     }
   }
 
-  private static JFreeChart chart(String title, Runs runs, ValueAxis x,
-      ValueAxis y, Map<String, XYSeries> series) {
+  private static JFreeChart chart(
+      String title, Runs runs, ValueAxis x, ValueAxis y, Map<String, XYSeries> series) {
     XYSeriesCollection data = new XYSeriesCollection();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
     int prismIndex = 0;
@@ -204,9 +244,12 @@ public final class ScalingCharts {
       Color base = ray ? (k % 2 == 0 ? RAY : RAY_2) : (k % 2 == 0 ? PRISM : PRISM_2);
       renderer.setSeriesPaint(i, base);
       // the second pair of a system (e.g. Arrow after bytes) is dashed
-      renderer.setSeriesStroke(i, k / 2 % 2 == 0 ? new BasicStroke(2f)
-          : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-              new float[] {6f, 4f}, 0f));
+      renderer.setSeriesStroke(
+          i,
+          k / 2 % 2 == 0
+              ? new BasicStroke(2f)
+              : new BasicStroke(
+                  2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
       i++;
     }
     XYPlot plot = new XYPlot(data, x, y, renderer);
@@ -223,9 +266,14 @@ public final class ScalingCharts {
     List<String> parts = new ArrayList<>();
     for (Map.Entry<String, JsonNode> run : runs.both()) {
       JsonNode n = run.getValue();
-      parts.add(run.getKey().trim() + ": " + n.path("date").asText("?")
-          + (n.path("quick").asBoolean(false) ? " (quick)" : "") + ", "
-          + n.path("cpus").asText("?") + " CPUs");
+      parts.add(
+          run.getKey().trim()
+              + ": "
+              + n.path("date").asText("?")
+              + (n.path("quick").asBoolean(false) ? " (quick)" : "")
+              + ", "
+              + n.path("cpus").asText("?")
+              + " CPUs");
     }
     return String.join("   |   ", parts);
   }
@@ -251,8 +299,8 @@ public final class ScalingCharts {
   }
 
   /** A log axis with a tick every {@code step} powers of {@code base}, labelled by format. */
-  private static ValueAxis logAxis(String label, double base, double step,
-      DoubleFunction<String> format) {
+  private static ValueAxis logAxis(
+      String label, double base, double step, DoubleFunction<String> format) {
     LogAxis axis = new LogAxis(label);
     axis.setBase(base);
     axis.setSmallestValue(1e-6);
@@ -277,8 +325,11 @@ public final class ScalingCharts {
       v /= 1024;
       u++;
     }
-    return (v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v)
-        : String.format(Locale.ROOT, "%.1f", v)) + " " + units[u];
+    return (v == Math.rint(v)
+            ? String.format(Locale.ROOT, "%.0f", v)
+            : String.format(Locale.ROOT, "%.1f", v))
+        + " "
+        + units[u];
   }
 
   private static String count(double n) {

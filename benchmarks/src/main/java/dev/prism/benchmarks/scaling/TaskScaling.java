@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tasks/s and driver memory as the number of queued tasks grows: the driver submits N trivial
- * tasks (each returns two bytes, Ray's {@code small_value}) without waiting, then gets them all.
- * The rate counts both phases. Memory is read after the get, while the driver still holds the N
- * refs and their values: the heap in use after a full collection and the process's RSS.
+ * Tasks/s and driver memory as the number of queued tasks grows: the driver submits N trivial tasks
+ * (each returns two bytes, Ray's {@code small_value}) without waiting, then gets them all. The rate
+ * counts both phases. Memory is read after the get, while the driver still holds the N refs and
+ * their values: the heap in use after a full collection and the process's RSS.
  */
 final class TaskScaling {
 
@@ -49,9 +49,16 @@ final class TaskScaling {
         row.put("heap_used_after_gc_mib", heap);
         row.put("rss_mib", rss);
         rows.add(row);
-        System.out.printf("tasks %,d: %,.0f tasks/s (submit %.2f s, total %.2f s), heap after GC"
-            + " %.1f MiB, RSS %.1f MiB (%d values held)%n", n, row.get("tasks_per_second"),
-            row.get("submit_seconds"), row.get("total_seconds"), heap, rss, values.size());
+        System.out.printf(
+            "tasks %,d: %,.0f tasks/s (submit %.2f s, total %.2f s), heap after GC"
+                + " %.1f MiB, RSS %.1f MiB (%d values held)%n",
+            n,
+            row.get("tasks_per_second"),
+            row.get("submit_seconds"),
+            row.get("total_seconds"),
+            heap,
+            rss,
+            values.size());
         refs = null;
         values = null;
       }

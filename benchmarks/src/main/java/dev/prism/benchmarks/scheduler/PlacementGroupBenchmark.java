@@ -30,50 +30,54 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class PlacementGroupBenchmark {
-    private static final int GROUPS = 1_000;
+  private static final int GROUPS = 1_000;
 
-    /** The placement strategy of every group. */
-    @Param({"PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"})
-    public PlacementStrategy strategy;
+  /** The placement strategy of every group. */
+  @Param({"PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"})
+  public PlacementStrategy strategy;
 
-    private ClusterResourceView cluster;
-    private List<PlacementGroupSpec> specs;
+  private ClusterResourceView cluster;
+  private List<PlacementGroupSpec> specs;
 
-    /** Builds the cluster and the group specs. */
-    @Setup
-    public void setup() {
-        cluster = new ClusterResourceView();
-        for (int i = 0; i < 500; i++) {
-            cluster.addNode(NodeSpec.builder("node-" + i).cpu(16).gpu(4).build());
-        }
-        specs = new ArrayList<>(GROUPS);
-        List<ResourceSet> bundles = List.of(ResourceSet.of("CPU", 1, "GPU", 0.25), ResourceSet.of("CPU", 1, "GPU", 0.25),
-                ResourceSet.of("CPU", 1, "GPU", 0.25), ResourceSet.of("CPU", 1, "GPU", 0.25));
-        for (int g = 0; g < GROUPS; g++) {
-            specs.add(PlacementGroupSpec.of(PlacementGroupId.of("pg-" + g), strategy, bundles));
-        }
+  /** Builds the cluster and the group specs. */
+  @Setup
+  public void setup() {
+    cluster = new ClusterResourceView();
+    for (int i = 0; i < 500; i++) {
+      cluster.addNode(NodeSpec.builder("node-" + i).cpu(16).gpu(4).build());
     }
-
-    /**
-     * Creates 1,000 groups, then removes them.
-     *
-     * @return the number placed (consumed by JMH)
-     */
-    @Benchmark
-    @OperationsPerInvocation(GROUPS)
-    public int createAndRemoveThousandGroups() {
-        int placed = 0;
-        for (PlacementGroupSpec s : specs) {
-            if (PlacementGroups.create(cluster, s) instanceof PlacementPlan.Placed) {
-                placed++;
-            }
-        }
-        if (placed != GROUPS) {
-            throw new IllegalStateException("only " + placed + " of " + GROUPS + " groups were placed");
-        }
-        for (PlacementGroupSpec s : specs) {
-            PlacementGroups.remove(cluster, s.id());
-        }
-        return placed;
+    specs = new ArrayList<>(GROUPS);
+    List<ResourceSet> bundles =
+        List.of(
+            ResourceSet.of("CPU", 1, "GPU", 0.25),
+            ResourceSet.of("CPU", 1, "GPU", 0.25),
+            ResourceSet.of("CPU", 1, "GPU", 0.25),
+            ResourceSet.of("CPU", 1, "GPU", 0.25));
+    for (int g = 0; g < GROUPS; g++) {
+      specs.add(PlacementGroupSpec.of(PlacementGroupId.of("pg-" + g), strategy, bundles));
     }
+  }
+
+  /**
+   * Creates 1,000 groups, then removes them.
+   *
+   * @return the number placed (consumed by JMH)
+   */
+  @Benchmark
+  @OperationsPerInvocation(GROUPS)
+  public int createAndRemoveThousandGroups() {
+    int placed = 0;
+    for (PlacementGroupSpec s : specs) {
+      if (PlacementGroups.create(cluster, s) instanceof PlacementPlan.Placed) {
+        placed++;
+      }
+    }
+    if (placed != GROUPS) {
+      throw new IllegalStateException("only " + placed + " of " + GROUPS + " groups were placed");
+    }
+    for (PlacementGroupSpec s : specs) {
+      PlacementGroups.remove(cluster, s.id());
+    }
+    return placed;
+  }
 }

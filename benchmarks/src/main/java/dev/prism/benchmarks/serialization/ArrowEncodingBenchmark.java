@@ -25,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmarks of the store's Arrow encoding of a {@code VectorSchemaRoot} (what a put of Arrow
- * data does besides the socket): unload the root and write schema, record batch header and
- * buffers as one Arrow IPC stream into (here, native) memory; and the zero-copy read that loads
- * a root whose buffers point into that memory. Two columns, {@code float64} and {@code int64}.
+ * data does besides the socket): unload the root and write schema, record batch header and buffers
+ * as one Arrow IPC stream into (here, native) memory; and the zero-copy read that loads a root
+ * whose buffers point into that memory. Two columns, {@code float64} and {@code int64}.
  *
  * <p>Run: {@code benchmarks/run jmh ArrowEncodingBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s}.
  */
@@ -36,9 +36,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow"
+    })
 public class ArrowEncodingBenchmark {
 
   /** Rows of the root: 16 bytes each. */
@@ -92,7 +96,7 @@ public class ArrowEncodingBenchmark {
   /** Load a root over the stored stream without copying, then release it. */
   @Benchmark
   public int readZeroCopy() {
-    try (VectorSchemaRoot back = ArrowIpc.readRoot(stored, allocator, () -> { })) {
+    try (VectorSchemaRoot back = ArrowIpc.readRoot(stored, allocator, () -> {})) {
       return back.getRowCount();
     }
   }

@@ -20,11 +20,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH benchmarks of values that hold object refs, through the public API of a driver on an
- * embedded cluster (no worker is started): {@code Prism.put} of a list of 1,000 refs serializes
- * it while collecting the nested refs (each one tracked as contained in the new object), and
- * {@code Prism.get} deserializes it back into live refs. A list of 1,000 {@code Integer}s is the
- * baseline of the same size without refs.
+ * JMH benchmarks of values that hold object refs, through the public API of a driver on an embedded
+ * cluster (no worker is started): {@code Prism.put} of a list of 1,000 refs serializes it while
+ * collecting the nested refs (each one tracked as contained in the new object), and {@code
+ * Prism.get} deserializes it back into live refs. A list of 1,000 {@code Integer}s is the baseline
+ * of the same size without refs.
  *
  * <p>Run: {@code benchmarks/run jmh RefValueBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s}.
  */
@@ -33,10 +33,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow"
+    })
 public class RefValueBenchmark {
 
   private List<ObjectRef<Integer>> refs;
@@ -47,8 +51,8 @@ public class RefValueBenchmark {
   /** Starts an embedded cluster without workers and puts 1,000 small objects. */
   @Setup(Level.Trial)
   public void setup() {
-    Prism.init(PrismConfig.builder().numCpus(1).prestartWorkers(0)
-        .objectStoreMemory(64L << 20).build());
+    Prism.init(
+        PrismConfig.builder().numCpus(1).prestartWorkers(0).objectStoreMemory(64L << 20).build());
     refs = new ArrayList<>(1000);
     ints = new ArrayList<>(1000);
     for (int i = 0; i < 1000; i++) {

@@ -27,12 +27,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH benchmarks of how values become bytes and back, in-process: core's
- * {@link ObjectSerializer} (Apache Fory, reference tracking on, as every Prism process uses it)
- * for small values, strings, primitive arrays and a nested object graph with shared references;
- * and the store's Arrow IPC framing of those bytes into a payload object and out again (what
- * {@code StoreClient.putBytes}/{@code getPayload} do around the socket). Values that hold object
- * refs are measured through the public API in {@link RefValueBenchmark}.
+ * JMH benchmarks of how values become bytes and back, in-process: core's {@link ObjectSerializer}
+ * (Apache Fory, reference tracking on, as every Prism process uses it) for small values, strings,
+ * primitive arrays and a nested object graph with shared references; and the store's Arrow IPC
+ * framing of those bytes into a payload object and out again (what {@code
+ * StoreClient.putBytes}/{@code getPayload} do around the socket). Values that hold object refs are
+ * measured through the public API in {@link RefValueBenchmark}.
  *
  * <p>Run: {@code benchmarks/run jmh SerializationBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s}.
  */
@@ -41,10 +41,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow"
+    })
 public class SerializationBenchmark {
 
   private static final byte[] META_FORY = "prism:fory".getBytes(StandardCharsets.US_ASCII);
@@ -54,9 +58,9 @@ public class SerializationBenchmark {
 
   /**
    * The value serialized: {@code int} (a boxed Integer), {@code string32} and {@code string4k}
-   * (ASCII strings), {@code ints1k} ({@code int[1000]}), {@code doubles64k}
-   * ({@code double[65536]}, 512 KiB), {@code graph} (a list of 200 {@link Item}s, each with a
-   * map of 4 tags and 8 weights, all sharing one parent).
+   * (ASCII strings), {@code ints1k} ({@code int[1000]}), {@code doubles64k} ({@code double[65536]},
+   * 512 KiB), {@code graph} (a list of 200 {@link Item}s, each with a map of 4 tags and 8 weights,
+   * all sharing one parent).
    */
   @Param({"int", "string32", "string4k", "ints1k", "doubles64k", "graph"})
   public String value;
@@ -127,16 +131,16 @@ public class SerializationBenchmark {
   }
 
   /**
-   * What a put of a value too large to stay inline does besides the socket: serialize, lay out
-   * the Arrow IPC payload object (schema, record batch of one {@code LargeBinary} cell) and
-   * write it with the bytes into (here, native) memory.
+   * What a put of a value too large to stay inline does besides the socket: serialize, lay out the
+   * Arrow IPC payload object (schema, record batch of one {@code LargeBinary} cell) and write it
+   * with the bytes into (here, native) memory.
    */
   @Benchmark
   public MemorySegment serializeIntoPayload() {
     byte[] data = serializer.serialize(object);
     ArrowIpc.PayloadLayout layout = ArrowIpc.payloadLayout(data.length, META_FORY);
-    MemorySegment obj = stored.byteSize() >= layout.totalSize() ? stored
-        : arena.allocate(layout.totalSize(), 64);
+    MemorySegment obj =
+        stored.byteSize() >= layout.totalSize() ? stored : arena.allocate(layout.totalSize(), 64);
     writePayload(layout, data, obj);
     return obj;
   }
@@ -145,8 +149,8 @@ public class SerializationBenchmark {
   @Benchmark
   public Object deserializeFromPayload() {
     ArrowIpc.PayloadView view = ArrowIpc.readPayload(stored);
-    byte[] data = stored.asSlice(view.dataOffset(), view.dataLength())
-        .toArray(ValueLayout.JAVA_BYTE);
+    byte[] data =
+        stored.asSlice(view.dataOffset(), view.dataLength()).toArray(ValueLayout.JAVA_BYTE);
     return serializer.deserialize(data);
   }
 }

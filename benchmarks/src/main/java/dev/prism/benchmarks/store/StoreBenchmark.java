@@ -26,10 +26,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The object store's system benchmark, shaped like Ray's {@code ray microbenchmark}: this JVM
- * runs the store server; a separate client JVM measures, in one run, put throughput of 800 MiB
- * objects next to a plain memcpy of the same size, small-object create+seal and get+release
- * rates, and the get latency of a 1 MiB object. Prints a table and writes JSON.
+ * The object store's system benchmark, shaped like Ray's {@code ray microbenchmark}: this JVM runs
+ * the store server; a separate client JVM measures, in one run, put throughput of 800 MiB objects
+ * next to a plain memcpy of the same size, small-object create+seal and get+release rates, and the
+ * get latency of a 1 MiB object. Prints a table and writes JSON.
  *
  * <p>Usage: {@code StoreBenchmark [results.json] [--quick]}.
  */
@@ -51,27 +51,35 @@ public final class StoreBenchmark {
       return;
     }
     boolean quick = Arrays.asList(args).contains("--quick");
-    Path json = Arrays.stream(args).filter(a -> !a.startsWith("--")).findFirst().map(Path::of)
-        .orElse(null);
+    Path json =
+        Arrays.stream(args).filter(a -> !a.startsWith("--")).findFirst().map(Path::of).orElse(null);
     StoreConfig config = StoreConfig.builder().capacity(quick ? 1L << 30 : 2L << 30).build();
     try (StoreServer server = StoreServer.start(config)) {
       List<String> cmd = new ArrayList<>();
       cmd.add(ProcessHandle.current().info().command().orElse("java"));
       for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("--add-opens") || a.startsWith("--enable-native-access")
+        if (a.startsWith("--add-opens")
+            || a.startsWith("--enable-native-access")
             || a.startsWith("--sun-misc-unsafe-memory-access")) {
           cmd.add(a);
         }
       }
-      cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"),
-          StoreBenchmark.class.getName(), "--client", server.socketPath().toString()));
+      cmd.addAll(
+          List.of(
+              "-Xmx512m",
+              "-cp",
+              System.getProperty("java.class.path"),
+              StoreBenchmark.class.getName(),
+              "--client",
+              server.socketPath().toString()));
       if (quick) {
         cmd.add("--quick");
       }
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       Map<String, String> results = new LinkedHashMap<>();
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           if (line.startsWith("RESULT ")) {
             String[] kv = line.substring(7).split("=", 2);
@@ -112,10 +120,16 @@ public final class StoreBenchmark {
     row(r, "small raw create+seal (1 KiB), mean of 3", "small_create_seal_mean_ops_s", "ops/s");
     row(r, "small get+release (1 KiB), best of 3", "small_get_release_ops_s", "ops/s");
     row(r, "small get+release (1 KiB), mean of 3", "small_get_release_mean_ops_s", "ops/s");
-    row(r, "small Arrow payload put (1 KiB putBytes), best of 3", "small_put_payload_ops_s",
+    row(
+        r,
+        "small Arrow payload put (1 KiB putBytes), best of 3",
+        "small_put_payload_ops_s",
         "ops/s");
-    row(r, "small Arrow payload get+close (1 KiB getPayload), best of 3",
-        "small_get_payload_ops_s", "ops/s");
+    row(
+        r,
+        "small Arrow payload get+close (1 KiB getPayload), best of 3",
+        "small_get_payload_ops_s",
+        "ops/s");
     row(r, "get+release 1 MiB object, p50", "get_1mib_p50_us", "us");
     row(r, "get+release 1 MiB object, p99", "get_1mib_p99_us", "us");
     row(r, "get + checksum-read 1 MiB object, p50", "get_read_1mib_p50_us", "us");
@@ -182,8 +196,8 @@ public final class StoreBenchmark {
   }
 
   /**
-   * Small-object rates: three rounds of each measurement, best and mean reported (the machine
-   * may be shared; the best round shows what the store can do, the mean what it did).
+   * Small-object rates: three rounds of each measurement, best and mean reported (the machine may
+   * be shared; the best round shows what the store can do, the mean what it did).
    */
   private static void smallOps(StoreClient c, boolean quick) {
     int n = quick ? 30_000 : 100_000;
@@ -244,11 +258,17 @@ public final class StoreBenchmark {
         c.delete(id);
       }
     }
-    String[] keys = {"small_create_seal_ops_s", "small_get_release_ops_s",
-        "small_put_payload_ops_s", "small_get_payload_ops_s"};
+    String[] keys = {
+      "small_create_seal_ops_s",
+      "small_get_release_ops_s",
+      "small_put_payload_ops_s",
+      "small_get_payload_ops_s"
+    };
     for (int k = 0; k < keys.length; k++) {
       result(keys[k], Arrays.stream(rates[k]).max().orElseThrow());
-      result(keys[k].replace("_ops_s", "_mean_ops_s"), Arrays.stream(rates[k]).average().orElseThrow());
+      result(
+          keys[k].replace("_ops_s", "_mean_ops_s"),
+          Arrays.stream(rates[k]).average().orElseThrow());
     }
   }
 

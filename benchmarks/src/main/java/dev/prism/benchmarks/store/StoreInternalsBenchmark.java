@@ -3,8 +3,8 @@ package dev.prism.benchmarks.store;
 import dev.prism.store.CopyKind;
 import dev.prism.store.ObjectId;
 import dev.prism.store.internal.BlockAllocator;
-import dev.prism.store.internal.SharedMemory;
 import dev.prism.store.internal.Session;
+import dev.prism.store.internal.SharedMemory;
 import dev.prism.store.internal.Spiller;
 import dev.prism.store.internal.StoreCore;
 import java.nio.file.Files;
@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * JMH benchmarks of the store's hot internals: the best-fit allocator on a fragmented heap and
- * the object table (lookup, and a create+seal+delete cycle, in-process, no socket).
+ * JMH benchmarks of the store's hot internals: the best-fit allocator on a fragmented heap and the
+ * object table (lookup, and a create+seal+delete cycle, in-process, no socket).
  *
  * <p>Run: {@code java -cp ... org.openjdk.jmh.Main StoreInternalsBenchmark}.
  */
@@ -36,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class StoreInternalsBenchmark {
 
   private BlockAllocator allocator;
@@ -64,8 +66,10 @@ public class StoreInternalsBenchmark {
       live.add(live.poll());
     }
     spillDir = Files.createTempDirectory("prism-jmh-spill");
-    SharedMemory memory = SharedMemory.create(
-        Path.of("/dev/shm", "prism-jmh-" + ProcessHandle.current().pid() + ".store"), 64L << 20);
+    SharedMemory memory =
+        SharedMemory.create(
+            Path.of("/dev/shm", "prism-jmh-" + ProcessHandle.current().pid() + ".store"),
+            64L << 20);
     core = new StoreCore(memory, new Spiller(spillDir.resolve("s")));
     session = core.openSession(1, "jmh").session();
     ids = new ObjectId[100_000];

@@ -7,11 +7,11 @@ import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
-import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -30,25 +30,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Object transfer between nodes: four node managers in this JVM (each with its own store and
- * port, on loopback, as tests emulate a cluster), a 1 GiB object in node A's store.
+ * Object transfer between nodes: four node managers in this JVM (each with its own store and port,
+ * on loopback, as tests emulate a cluster), a 1 GiB object in node A's store.
  *
  * <ul>
- *   <li>TCP baseline: a plain {@code SocketChannel} copy of 1 GiB over loopback, from one
- *       native segment to another (sender and receiver threads), measured in the same run;
+ *   <li>TCP baseline: a plain {@code SocketChannel} copy of 1 GiB over loopback, from one native
+ *       segment to another (sender and receiver threads), measured in the same run;
  *   <li>pull: node B fetches the object from node A ({@code FetchObject}: {@code OpenPull} over
  *       gRPC, then the bytes over A's TCP data port from A's shared memory straight into B's,
- *       sealed there), timed from request to reply; the copy is deleted
- *       between rounds; the first (cold) round is reported apart, since it also pays the first
- *       touch of B's store pages;
+ *       sealed there), timed from request to reply; the copy is deleted between rounds; the first
+ *       (cold) round is reported apart, since it also pays the first touch of B's store pages;
  *   <li>broadcast: nodes B, C and D fetch the object at once (three concurrent pulls from A).
  * </ul>
+ *
  * Prints GiB/s and the ratio of pull to TCP.
  *
- * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; system properties:
- * {@code prism.objectDataChannel=false} measures the older streamed gRPC {@code Pull} instead
- * (chunk size {@code prism.objectChunkBytes}), {@code prism.objectDataIoBytes} sets the data
- * channel's bytes per read and write.
+ * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; system properties: {@code
+ * prism.objectDataChannel=false} measures the older streamed gRPC {@code Pull} instead (chunk size
+ * {@code prism.objectChunkBytes}), {@code prism.objectDataIoBytes} sets the data channel's bytes
+ * per read and write.
  */
 public final class TransferBenchmark {
 
@@ -69,8 +69,12 @@ public final class TransferBenchmark {
     int rounds = intArg(a, "--rounds", 5);
     long size = intArg(a, "--size-mib", 1024) * MIB;
     long capacity = size + size / 8 + 64 * MIB;
-    System.out.printf(Locale.ROOT, "transfer benchmark: %d MiB object, %d rounds, %d cpus,"
-        + " data channel %s, I/O %s bytes, chunk %s bytes%n", size / MIB, rounds,
+    System.out.printf(
+        Locale.ROOT,
+        "transfer benchmark: %d MiB object, %d rounds, %d cpus,"
+            + " data channel %s, I/O %s bytes, chunk %s bytes%n",
+        size / MIB,
+        rounds,
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("prism.objectDataChannel", "true"),
         System.getProperty("prism.objectDataIoBytes", "default"),
@@ -81,18 +85,29 @@ public final class TransferBenchmark {
       tcp[r] = tcpCopy(size);
     }
 
-    NodeConfig.Builder node = NodeConfig.builder().numCpus(1).numGpus(0).prestartWorkers(0)
-        .objectStoreCapacity(capacity).reportPeriod(Duration.ofMillis(200));
+    NodeConfig.Builder node =
+        NodeConfig.builder()
+            .numCpus(1)
+            .numGpus(0)
+            .prestartWorkers(0)
+            .objectStoreCapacity(capacity)
+            .reportPeriod(Duration.ofMillis(200));
     try (EmbeddedCluster cluster = EmbeddedCluster.start(node.build())) {
       NodeManager a0 = cluster.headNode();
-      List<NodeManager> others = List.of(cluster.addNode(node.build()),
-          cluster.addNode(node.build()), cluster.addNode(node.build()));
+      List<NodeManager> others =
+          List.of(
+              cluster.addNode(node.build()),
+              cluster.addNode(node.build()),
+              cluster.addNode(node.build()));
       List<ManagedChannel> channels = new ArrayList<>();
       List<StoreClient> stores = new ArrayList<>();
       try (StoreClient storeA = StoreClient.connect(a0.storeSocketPath())) {
         for (NodeManager n : others) {
-          channels.add(NettyChannelBuilder.forTarget(n.address()).usePlaintext()
-              .intercept(TokenAuth.clientInterceptor(cluster.token())).build());
+          channels.add(
+              NettyChannelBuilder.forTarget(n.address())
+                  .usePlaintext()
+                  .intercept(TokenAuth.clientInterceptor(cluster.token()))
+                  .build());
           stores.add(StoreClient.connect(n.storeSocketPath()));
         }
         ObjectId id = ObjectId.random();
@@ -103,8 +118,11 @@ public final class TransferBenchmark {
           }
           w.seal();
         }
-        FetchObjectRequest request = FetchObjectRequest.newBuilder()
-            .setObjectId(ByteString.copyFrom(id.toBytes())).setSourceNodeId(a0.nodeId()).build();
+        FetchObjectRequest request =
+            FetchObjectRequest.newBuilder()
+                .setObjectId(ByteString.copyFrom(id.toBytes()))
+                .setSourceNodeId(a0.nodeId())
+                .build();
 
         double cold = pullRound(channels.subList(0, 1), stores.subList(0, 1), request, id, size);
         double[] pull = new double[rounds];
@@ -122,15 +140,23 @@ public final class TransferBenchmark {
         System.out.println("| --- | ---: | ---: |");
         row("plain TCP loopback copy, " + size / MIB + " MiB (SocketChannel)", tcp);
         row("cross-node pull, " + size / MIB + " MiB (FetchObject B <- A)", pull);
-        System.out.printf(Locale.ROOT, "| cross-node pull, first (cold store pages on B) | %.2f GiB/s"
-            + " | |%n", cold);
-        System.out.printf(Locale.ROOT, "| pull / TCP | %.0f %% | %.0f %% |%n",
-            100 * median(pull) / median(tcp), 100 * max(pull) / max(tcp));
+        System.out.printf(
+            Locale.ROOT,
+            "| cross-node pull, first (cold store pages on B) | %.2f GiB/s" + " | |%n",
+            cold);
+        System.out.printf(
+            Locale.ROOT,
+            "| pull / TCP | %.0f %% | %.0f %% |%n",
+            100 * median(pull) / median(tcp),
+            100 * max(pull) / max(tcp));
         row("broadcast to 3 nodes (3 concurrent pulls; aggregate)", broadcast);
-        System.out.printf(Locale.ROOT, "| broadcast, first (cold store pages) | %.2f GiB/s | |%n",
-            coldBroadcast);
-        System.out.printf(Locale.ROOT, "| broadcast: time to deliver to all 3 | %.3f s | %.3f s |%n",
-            3 * size / GIB / median(broadcast), 3 * size / GIB / max(broadcast));
+        System.out.printf(
+            Locale.ROOT, "| broadcast, first (cold store pages) | %.2f GiB/s | |%n", coldBroadcast);
+        System.out.printf(
+            Locale.ROOT,
+            "| broadcast: time to deliver to all 3 | %.3f s | %.3f s |%n",
+            3 * size / GIB / median(broadcast),
+            3 * size / GIB / max(broadcast));
       } finally {
         for (ManagedChannel c : channels) {
           c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -143,13 +169,21 @@ public final class TransferBenchmark {
   }
 
   /** Fetches the object on every given node at once, deletes the copies; aggregate GiB/s. */
-  private static double pullRound(List<ManagedChannel> channels, List<StoreClient> stores,
-      FetchObjectRequest request, ObjectId id, long size) {
+  private static double pullRound(
+      List<ManagedChannel> channels,
+      List<StoreClient> stores,
+      FetchObjectRequest request,
+      ObjectId id,
+      long size) {
     long start = System.nanoTime();
     List<CompletableFuture<FetchObjectReply>> replies = new ArrayList<>();
     for (ManagedChannel c : channels) {
-      replies.add(CompletableFuture.supplyAsync(() -> ObjectManagerServiceGrpc.newBlockingStub(c)
-          .withDeadlineAfter(5, TimeUnit.MINUTES).fetchObject(request)));
+      replies.add(
+          CompletableFuture.supplyAsync(
+              () ->
+                  ObjectManagerServiceGrpc.newBlockingStub(c)
+                      .withDeadlineAfter(5, TimeUnit.MINUTES)
+                      .fetchObject(request)));
     }
     for (CompletableFuture<FetchObjectReply> r : replies) {
       if (!r.join().getPulled()) {
@@ -172,22 +206,24 @@ public final class TransferBenchmark {
       from.fill((byte) 1);
       to.fill((byte) 0);
       server.bind(new InetSocketAddress(EmbeddedCluster.LOOPBACK, 0));
-      CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
-        try (SocketChannel in = server.accept()) {
-          long got = 0;
-          while (got < size) {
-            ByteBuffer b = to.asSlice(got, Math.min(TCP_BUFFER, size - got)).asByteBuffer();
-            int n = in.read(b);
-            if (n < 0) {
-              throw new IOException("sender closed after " + got + " bytes");
-            }
-            got += n;
-          }
-          return got;
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Long> received =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (SocketChannel in = server.accept()) {
+                  long got = 0;
+                  while (got < size) {
+                    ByteBuffer b = to.asSlice(got, Math.min(TCP_BUFFER, size - got)).asByteBuffer();
+                    int n = in.read(b);
+                    if (n < 0) {
+                      throw new IOException("sender closed after " + got + " bytes");
+                    }
+                    got += n;
+                  }
+                  return got;
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       long start = System.nanoTime();
       try (SocketChannel out = SocketChannel.open(server.getLocalAddress())) {
         for (long sent = 0; sent < size; ) {
@@ -207,8 +243,8 @@ public final class TransferBenchmark {
   }
 
   private static void row(String name, double[] values) {
-    System.out.printf(Locale.ROOT, "| %s | %.2f GiB/s | %.2f GiB/s |%n", name, median(values),
-        max(values));
+    System.out.printf(
+        Locale.ROOT, "| %s | %.2f GiB/s | %.2f GiB/s |%n", name, median(values), max(values));
   }
 
   private static double median(double[] v) {

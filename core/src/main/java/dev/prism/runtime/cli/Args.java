@@ -32,8 +32,13 @@ final class Args {
     String arg = args.get(next++);
     pendingValue = null;
     if (!arg.startsWith("-")) {
-      throw CliException.usage(command + ": unexpected argument '" + arg
-          + "'; options start with --; see 'prism " + command + " --help'");
+      throw CliException.usage(
+          command
+              + ": unexpected argument '"
+              + arg
+              + "'; options start with --; see 'prism "
+              + command
+              + " --help'");
     }
     int eq = arg.indexOf('=');
     if (arg.startsWith("--") && eq > 2) {
@@ -55,8 +60,8 @@ final class Args {
       return v;
     }
     if (next >= args.size() || (args.get(next).startsWith("--") && args.get(next).length() > 2)) {
-      throw CliException.usage(command + ": " + option + " needs a value; see 'prism " + command
-          + " --help'");
+      throw CliException.usage(
+          command + ": " + option + " needs a value; see 'prism " + command + " --help'");
     }
     return args.get(next++);
   }
@@ -70,8 +75,8 @@ final class Args {
 
   /** An unknown option's error. */
   CliException unknown(String option) {
-    return CliException.usage(command + ": unknown option '" + option + "'; see 'prism "
-        + command + " --help'");
+    return CliException.usage(
+        command + ": unknown option '" + option + "'; see 'prism " + command + " --help'");
   }
 
   /** Parses a whole number within bounds. */
@@ -85,7 +90,7 @@ final class Args {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw CliException.usage(command + ": " + option + " '" + v + "' is not a whole number from "
-        + min + " to " + max);
+    throw CliException.usage(
+        command + ": " + option + " '" + v + "' is not a whole number from " + min + " to " + max);
   }
 }

@@ -13,26 +13,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code prism} command line: {@code start}, {@code status} and {@code stop} (the
- * {@code prism} launcher script runs this class for them).
+ * The {@code prism} command line: {@code start}, {@code status} and {@code stop} (the {@code prism}
+ * launcher script runs this class for them).
  *
  * <ul>
- *   <li>{@code prism start --head [options]}: starts a head (GCS and node manager) as a
- *       background process and prints how to connect; see {@link StartOptions#HELP}.
+ *   <li>{@code prism start --head [options]}: starts a head (GCS and node manager) as a background
+ *       process and prints how to connect; see {@link StartOptions#HELP}.
  *   <li>{@code prism start --address HOST:PORT [options]}: starts a node here that joins the
  *       cluster; prints its node id.
  *   <li>{@code prism status [--address HOST:PORT]}: nodes, resources and actors of a cluster.
  *   <li>{@code prism stop [--force]}: stops this machine's processes started by {@code start}.
  * </ul>
  *
- * <p>Every error prints one clear message on stderr; the exit code is 2 for a bad command line,
- * 1 for a failure (port in use, no head, a node that does not start), 0 otherwise. Every wait
- * is bounded.
+ * <p>Every error prints one clear message on stderr; the exit code is 2 for a bad command line, 1
+ * for a failure (port in use, no head, a node that does not start), 0 otherwise. Every wait is
+ * bounded.
  */
 public final class Cli {
 
   /** The help text of {@code prism status}. */
-  static final String STATUS_HELP = """
+  static final String STATUS_HELP =
+      """
       usage: prism status [--address HOST:PORT] [--temp-dir DIR] [--token-file FILE]
         prints the cluster's nodes, resources (used / total) and actors
         --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
@@ -42,7 +43,8 @@ public final class Cli {
                              $PRISM_CLUSTER_TOKEN_FILE, else that cluster's session here)
       """;
 
-  private static final String HELP = """
+  private static final String HELP =
+      """
       usage: prism <start|status|stop> [options]   ('prism <command> --help' for its options)
         start --head [options]             start a cluster's head here, in the background
         start --address HOST:PORT [opts]   start a node here that joins a cluster
@@ -74,8 +76,8 @@ public final class Cli {
    * @param env the environment ({@code PRISM_ADDRESS} is read from it)
    * @return the exit code: 0, 1 (failure) or 2 (bad command line)
    */
-  public static int run(List<String> args, PrintStream out, PrintStream err,
-      Map<String, String> env) {
+  public static int run(
+      List<String> args, PrintStream out, PrintStream err, Map<String, String> env) {
     if (args.isEmpty()) {
       err.print(HELP);
       return CliException.USAGE;
@@ -91,8 +93,9 @@ public final class Cli {
           out.print(HELP);
           yield 0;
         }
-        default -> throw CliException.usage("unknown command '" + command
-            + "'; the commands are start, status and stop");
+        default ->
+            throw CliException.usage(
+                "unknown command '" + command + "'; the commands are start, status and stop");
       };
     } catch (CliException e) {
       String m = e.getMessage();
@@ -114,24 +117,47 @@ public final class Cli {
     NodeRecord r = started.record();
     if (options.head()) {
       String a = r.gcsAddress();
-      out.println("Started the Prism head: GCS at " + a + ", node " + r.nodeId() + " at "
-          + r.nodeAddress() + " (pid " + r.pid() + ").");
+      out.println(
+          "Started the Prism head: GCS at "
+              + a
+              + ", node "
+              + r.nodeId()
+              + " at "
+              + r.nodeAddress()
+              + " (pid "
+              + r.pid()
+              + ").");
       out.println("Session: " + started.session().path() + "   log: " + started.log());
-      out.println("Cluster token: " + started.session().tokenFile() + " (only you can read"
-          + " it; every process of the cluster needs it)");
+      out.println(
+          "Cluster token: "
+              + started.session().tokenFile()
+              + " (only you can read"
+              + " it; every process of the cluster needs it)");
       out.println();
       out.println("To connect a driver on this machine:");
       out.println("  PRISM_ADDRESS=" + a + " java ... YourMain      (Prism.init() reads it)");
       out.println("  or Prism.init(PrismConfig.builder().address(\"" + a + "\").build());");
-      out.println("  (workers load tasks' and actors' classes from the node's class path:"
-          + " add yours with --code-search-path)");
-      out.println("To add a node:  prism start --address " + a + "   (from another machine:"
-          + " add --token-file FILE, a copy of the token file)");
+      out.println(
+          "  (workers load tasks' and actors' classes from the node's class path:"
+              + " add yours with --code-search-path)");
+      out.println(
+          "To add a node:  prism start --address "
+              + a
+              + "   (from another machine:"
+              + " add --token-file FILE, a copy of the token file)");
       out.println("To see it:      prism status");
       out.println("To stop it:     prism stop");
     } else {
-      out.println("Started node " + r.nodeId() + " at " + r.nodeAddress() + " (pid " + r.pid()
-          + "), joined the cluster at " + r.gcsAddress() + ".");
+      out.println(
+          "Started node "
+              + r.nodeId()
+              + " at "
+              + r.nodeAddress()
+              + " (pid "
+              + r.pid()
+              + "), joined the cluster at "
+              + r.gcsAddress()
+              + ".");
       out.println("Session: " + started.session().path() + "   log: " + started.log());
     }
     return 0;
@@ -162,34 +188,48 @@ public final class Cli {
     List<NodeInfo> nodes;
     List<ActorInfo> actors;
     List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;
-    try (GcsClient gcs = ClusterTokens.connectChecked(address,
-        ClusterTokens.find(tokenFile, env, root, address), root, "this command's",
-        STATUS_RPC_TIMEOUT)) {
+    try (GcsClient gcs =
+        ClusterTokens.connectChecked(
+            address,
+            ClusterTokens.find(tokenFile, env, root, address),
+            root,
+            "this command's",
+            STATUS_RPC_TIMEOUT)) {
       nodes = gcs.getAllNodes();
       actors = gcs.listActors();
       groups = gcs.listPlacementGroups();
     } catch (SecurityConfigException e) {
       throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
-      throw CliException.failure("no Prism cluster answers at " + address + " ("
-          + e.getMessage() + "); is its head running? start one with 'prism start --head'");
+      throw CliException.failure(
+          "no Prism cluster answers at "
+              + address
+              + " ("
+              + e.getMessage()
+              + "); is its head running? start one with 'prism start --head'");
     }
     out.print(StatusReport.render(address, nodes, actors, groups));
     return 0;
   }
 
   /**
-   * The cluster to show when no {@code --address} is given: {@code PRISM_ADDRESS}, else the
-   * latest session's GCS.
+   * The cluster to show when no {@code --address} is given: {@code PRISM_ADDRESS}, else the latest
+   * session's GCS.
    */
   static String resolveAddress(Map<String, String> env, Path root) {
     String fromEnv = env.get("PRISM_ADDRESS");
     if (fromEnv != null && !fromEnv.isBlank()) {
       return StartOptions.checkAddress(fromEnv);
     }
-    return SessionDir.latest(root).flatMap(SessionDir::gcsAddress)
-        .orElseThrow(() -> CliException.failure("no Prism cluster to show: no --address, no"
-            + " PRISM_ADDRESS, and no session under " + root + "; start one with"
-            + " 'prism start --head'"));
+    return SessionDir.latest(root)
+        .flatMap(SessionDir::gcsAddress)
+        .orElseThrow(
+            () ->
+                CliException.failure(
+                    "no Prism cluster to show: no --address, no"
+                        + " PRISM_ADDRESS, and no session under "
+                        + root
+                        + "; start one with"
+                        + " 'prism start --head'"));
   }
 }

@@ -3,8 +3,8 @@ package dev.prism.runtime.cli;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TokenAuth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,22 +12,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds the cluster token of a cluster for a process that joins it (a node started with
- * {@code prism start --address}, a driver, {@code prism status}). In order:
+ * Finds the cluster token of a cluster for a process that joins it (a node started with {@code
+ * prism start --address}, a driver, {@code prism status}). In order:
  *
  * <ol>
  *   <li>the file given explicitly ({@code --token-file FILE});
  *   <li>the environment variable {@value ClusterToken#ENV} (the token itself);
  *   <li>the environment variable {@value ClusterToken#ENV_FILE} (a file holding it);
  *   <li>the token of a GCS that this JVM itself serves at that address (an embedded cluster);
- *   <li>the {@code cluster_token} file of the newest session directory on this machine whose
- *       GCS address is the cluster's (the head's session, or that of a node that joined it);
+ *   <li>the {@code cluster_token} file of the newest session directory on this machine whose GCS
+ *       address is the cluster's (the head's session, or that of a node that joined it);
  *   <li>the {@code cluster_token} file of the newest session whose GCS is the same port on this
  *       machine under another local name ({@code localhost} for {@code 127.0.0.1}).
  * </ol>
  *
- * <p>A token is never sent to an address that no session names as its own cluster: that would
- * hand this machine's cluster to whoever listens there.
+ * <p>A token is never sent to an address that no session names as its own cluster: that would hand
+ * this machine's cluster to whoever listens there.
  */
 public final class ClusterTokens {
 
@@ -51,22 +51,23 @@ public final class ClusterTokens {
    * @return the token, or empty when none of the places has one
    * @throws SecurityConfigException if a given file or variable holds no valid token
    */
-  public static Optional<Found> find(Optional<Path> tokenFile, Map<String, String> env,
-      Path root, String address) {
+  public static Optional<Found> find(
+      Optional<Path> tokenFile, Map<String, String> env, Path root, String address) {
     if (tokenFile.isPresent()) {
-      return Optional.of(new Found(ClusterToken.readFrom(tokenFile.get()),
-          "--token-file " + tokenFile.get()));
+      return Optional.of(
+          new Found(ClusterToken.readFrom(tokenFile.get()), "--token-file " + tokenFile.get()));
     }
     String text = env.get(ClusterToken.ENV);
     if (text != null && !text.isBlank()) {
-      return Optional.of(new Found(ClusterToken.of(text, ClusterToken.ENV),
-          "the environment variable " + ClusterToken.ENV));
+      return Optional.of(
+          new Found(
+              ClusterToken.of(text, ClusterToken.ENV),
+              "the environment variable " + ClusterToken.ENV));
     }
     String file = env.get(ClusterToken.ENV_FILE);
     if (file != null && !file.isBlank()) {
       Path p = Path.of(file.strip());
-      return Optional.of(new Found(ClusterToken.readFrom(p),
-          ClusterToken.ENV_FILE + "=" + p));
+      return Optional.of(new Found(ClusterToken.readFrom(p), ClusterToken.ENV_FILE + "=" + p));
     }
     Optional<ClusterToken> own = GcsServer.tokenServedAt(address);
     if (own.isPresent()) {
@@ -74,10 +75,9 @@ public final class ClusterTokens {
     }
     List<SessionDir> sessions = SessionDir.all(root);
     for (SessionDir s : sessions.reversed()) {
-      if (s.gcsAddress().map(address::equals).orElse(false)
-          && Files.exists(s.tokenFile())) {
-        return Optional.of(new Found(ClusterToken.readFrom(s.tokenFile()),
-            "the session file " + s.tokenFile()));
+      if (s.gcsAddress().map(address::equals).orElse(false) && Files.exists(s.tokenFile())) {
+        return Optional.of(
+            new Found(ClusterToken.readFrom(s.tokenFile()), "the session file " + s.tokenFile()));
       }
     }
     // The same cluster named another way on this machine (localhost vs 127.0.0.1): same port,
@@ -85,8 +85,8 @@ public final class ClusterTokens {
     for (SessionDir s : sessions.reversed()) {
       if (s.gcsAddress().map(a -> sameLocalCluster(address, a)).orElse(false)
           && Files.exists(s.tokenFile())) {
-        return Optional.of(new Found(ClusterToken.readFrom(s.tokenFile()),
-            "the session file " + s.tokenFile()));
+        return Optional.of(
+            new Found(ClusterToken.readFrom(s.tokenFile()), "the session file " + s.tokenFile()));
       }
     }
     return Optional.empty();
@@ -103,8 +103,8 @@ public final class ClusterTokens {
   }
 
   private static boolean isLocal(String host) {
-    String h = host.startsWith("[") && host.endsWith("]")
-        ? host.substring(1, host.length() - 1) : host;
+    String h =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (h.equals("localhost") || h.equals("127.0.0.1") || h.equals("::1")) {
       return true;
     }
@@ -127,8 +127,8 @@ public final class ClusterTokens {
    * @return the token
    * @throws SecurityConfigException if there is none, or a given one is invalid
    */
-  public static Found require(Optional<Path> tokenFile, Map<String, String> env, Path root,
-      String address) {
+  public static Found require(
+      Optional<Path> tokenFile, Map<String, String> env, Path root, String address) {
     return find(tokenFile, env, root, address).orElseThrow(() -> missing(root, address));
   }
 
@@ -140,17 +140,25 @@ public final class ClusterTokens {
    * @return the exception, saying where to get the token and how to give it
    */
   public static SecurityConfigException missing(Path root, String address) {
-    return new SecurityConfigException("no cluster token for the cluster at " + address
-        + ": none was given and no session under " + root + " has one; copy the head's "
-        + ClusterToken.FILE_NAME + " file (in its session directory) to this machine and give"
-        + " it with --token-file FILE or " + ClusterToken.ENV_FILE + "=FILE (or the token"
-        + " itself in " + ClusterToken.ENV + ")");
+    return new SecurityConfigException(
+        "no cluster token for the cluster at "
+            + address
+            + ": none was given and no session under "
+            + root
+            + " has one; copy the head's "
+            + ClusterToken.FILE_NAME
+            + " file (in its session directory) to this machine and give"
+            + " it with --token-file FILE or "
+            + ClusterToken.ENV_FILE
+            + "=FILE (or the token"
+            + " itself in "
+            + ClusterToken.ENV
+            + ")");
   }
 
   /**
-   * Connects to the GCS at {@code address} with the token found (or, when none was, a random
-   * one, so that an unreachable cluster is told apart from a missing token) and checks that it
-   * answers.
+   * Connects to the GCS at {@code address} with the token found (or, when none was, a random one,
+   * so that an unreachable cluster is told apart from a missing token) and checks that it answers.
    *
    * @param address the cluster's GCS address
    * @param token the token found, if any
@@ -161,17 +169,19 @@ public final class ClusterTokens {
    * @throws SecurityConfigException if the cluster refuses the token (or none was found)
    * @throws dev.prism.runtime.gcs.GcsException if the cluster does not answer
    */
-  public static GcsClient connectChecked(String address, Optional<Found> token, Path root,
-      String who, java.time.Duration timeout) {
-    GcsClient client = GcsClient.connect(address, timeout,
-        token.map(Found::token).orElseGet(ClusterToken::generate));
+  public static GcsClient connectChecked(
+      String address, Optional<Found> token, Path root, String who, java.time.Duration timeout) {
+    GcsClient client =
+        GcsClient.connect(
+            address, timeout, token.map(Found::token).orElseGet(ClusterToken::generate));
     try {
       client.getAllNodes();
       return client;
     } catch (RuntimeException e) {
       client.close();
       if (TokenAuth.isRefusal(e)) {
-        throw token.isEmpty() ? missing(root, address)
+        throw token.isEmpty()
+            ? missing(root, address)
             : new SecurityConfigException(refusedMessage(who, address, token.get()), e);
       }
       throw e;
@@ -187,9 +197,16 @@ public final class ClusterTokens {
    * @return the message
    */
   public static String refusedMessage(String who, String address, Found found) {
-    return "the cluster at " + address + " refused " + who + " token (from " + found.source()
-        + "): it is not the cluster's token; give the head's " + ClusterToken.FILE_NAME
+    return "the cluster at "
+        + address
+        + " refused "
+        + who
+        + " token (from "
+        + found.source()
+        + "): it is not the cluster's token; give the head's "
+        + ClusterToken.FILE_NAME
         + " file (in the head's session directory) with --token-file FILE or "
-        + ClusterToken.ENV_FILE + "=FILE";
+        + ClusterToken.ENV_FILE
+        + "=FILE";
   }
 }

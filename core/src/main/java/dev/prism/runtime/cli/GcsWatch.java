@@ -9,16 +9,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ends a joined node when its cluster is gone: the GCS has not answered for a while (the head
- * was stopped or died), or it declared this node dead (it missed its reports and the cluster
- * went on without it). Like Ray's raylet, such a node stops rather than running workers nobody
- * can reach. The wait is {@code prism.node.gcsLossTimeoutMs} (default 60 s).
+ * Ends a joined node when its cluster is gone: the GCS has not answered for a while (the head was
+ * stopped or died), or it declared this node dead (it missed its reports and the cluster went on
+ * without it). Like Ray's raylet, such a node stops rather than running workers nobody can reach.
+ * The wait is {@code prism.node.gcsLossTimeoutMs} (default 60 s).
  */
 final class GcsWatch implements AutoCloseable {
 
   /** How long the GCS may stay unreachable before the node stops. */
   static final Duration LOSS_TIMEOUT =
       Duration.ofMillis(Long.getLong("prism.node.gcsLossTimeoutMs", 60_000));
+
   private static final Duration PERIOD = Duration.ofSeconds(1);
 
   private final String gcsAddress;
@@ -38,19 +39,24 @@ final class GcsWatch implements AutoCloseable {
    * @param nodeId this node's id
    * @param stop what stops this node (called once, with the reason printed first)
    */
-  GcsWatch(String gcsAddress, dev.prism.runtime.security.ClusterToken token, String nodeId,
+  GcsWatch(
+      String gcsAddress,
+      dev.prism.runtime.security.ClusterToken token,
+      String nodeId,
       Runnable stop) {
     this.gcsAddress = gcsAddress;
     this.token = token;
     this.nodeId = nodeId;
     this.stop = stop;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prism-gcs-watch");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleWithFixedDelay(this::check, PERIOD.toMillis(), PERIOD.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prism-gcs-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleWithFixedDelay(
+        this::check, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void check() {
@@ -65,16 +71,22 @@ final class GcsWatch implements AutoCloseable {
       lastAnswerNanos = System.nanoTime();
       for (NodeInfo n : nodes) {
         if (n.getNodeId().equals(nodeId) && !n.getAlive()) {
-          giveUp("the GCS at " + gcsAddress + " declared this node dead ("
-              + n.getDeathReason() + ")");
+          giveUp(
+              "the GCS at " + gcsAddress + " declared this node dead (" + n.getDeathReason() + ")");
           return;
         }
       }
     } catch (RuntimeException e) {
       long silentNanos = System.nanoTime() - lastAnswerNanos;
       if (silentNanos > LOSS_TIMEOUT.toNanos()) {
-        giveUp("the GCS at " + gcsAddress + " has not answered for "
-            + TimeUnit.NANOSECONDS.toSeconds(silentNanos) + " s (" + e.getMessage() + ")");
+        giveUp(
+            "the GCS at "
+                + gcsAddress
+                + " has not answered for "
+                + TimeUnit.NANOSECONDS.toSeconds(silentNanos)
+                + " s ("
+                + e.getMessage()
+                + ")");
       }
     }
   }

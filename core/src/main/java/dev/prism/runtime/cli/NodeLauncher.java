@@ -19,11 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Starts a node process ({@link NodeMain}) in the background, detached from the terminal (its
- * own session through {@code setsid} where the system has it, stdin from {@code /dev/null},
- * stdout and stderr to {@code logs/<name>.log} of the session directory), and waits, bounded,
- * until it reports {@code ready}. Used by {@code prism start} and by tests that want real node
- * processes.
+ * Starts a node process ({@link NodeMain}) in the background, detached from the terminal (its own
+ * session through {@code setsid} where the system has it, stdin from {@code /dev/null}, stdout and
+ * stderr to {@code logs/<name>.log} of the session directory), and waits, bounded, until it reports
+ * {@code ready}. Used by {@code prism start} and by tests that want real node processes.
  *
  * <p>The process runs on this JVM's {@code java} and class path, with the JVM flags Prism needs
  * ({@code prism.jvm.flags}, or {@link NodeConfig#STANDARD_JVM_FLAGS}) and a 1 GiB heap; the
@@ -49,8 +48,8 @@ public final class NodeLauncher {
    *
    * @param options the options of {@code prism start}
    * @return the ready node
-   * @throws CliException if the port is in use, the head is unreachable, or the process fails
-   *     or is not ready in time (with the tail of its log)
+   * @throws CliException if the port is in use, the head is unreachable, or the process fails or is
+   *     not ready in time (with the tail of its log)
    */
   public static Started launch(StartOptions options) {
     Path root = SessionDir.root(options.tempDir());
@@ -60,17 +59,25 @@ public final class NodeLauncher {
         checkPortFree(options.host().orElse("127.0.0.1"), options.port());
         // A token given (--token-file, else PRISM_CLUSTER_TOKEN(_FILE), which drivers and
         // status in this shell would present too), else a new one.
-        ClusterToken token = options.tokenFile().map(ClusterToken::readFrom)
-            .or(ClusterToken::fromEnvironment).orElseGet(ClusterToken::generate);
+        ClusterToken token =
+            options
+                .tokenFile()
+                .map(ClusterToken::readFrom)
+                .or(ClusterToken::fromEnvironment)
+                .orElseGet(ClusterToken::generate);
         session = SessionDir.create(root, null);
         token.writeTo(session.tokenFile());
       } else {
         String address = options.address().orElseThrow();
-        ClusterTokens.Found token = PrismNode.checkReachable(address,
-            ClusterTokens.find(options.tokenFile(), System.getenv(), root, address), root);
-        session = SessionDir.latest(root)
-            .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
-            .orElseGet(() -> SessionDir.create(root, address));
+        ClusterTokens.Found token =
+            PrismNode.checkReachable(
+                address,
+                ClusterTokens.find(options.tokenFile(), System.getenv(), root, address),
+                root);
+        session =
+            SessionDir.latest(root)
+                .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
+                .orElseGet(() -> SessionDir.create(root, address));
         Path file = session.tokenFile();
         if (!Files.exists(file) || !ClusterToken.readFrom(file).equals(token.token())) {
           token.token().writeTo(file); // drivers and nodes started here later find it
@@ -85,14 +92,15 @@ public final class NodeLauncher {
     List<String> command = command(options.toArgs(nodeId, session.path()));
     Process process;
     try {
-      process = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start();
+      process =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
     } catch (IOException e) {
-      throw CliException.failure("cannot start the node process (" + command.getFirst() + "): "
-          + e.getMessage());
+      throw CliException.failure(
+          "cannot start the node process (" + command.getFirst() + "): " + e.getMessage());
     }
     // Before the process writes its own, so that 'prism stop' finds it in any case.
     if (session.record(name).isEmpty()) {
@@ -105,8 +113,8 @@ public final class NodeLauncher {
     return new Started(ready, session, log);
   }
 
-  private static NodeRecord awaitReady(SessionDir session, String name, Process process,
-      Path log, Duration timeout) {
+  private static NodeRecord awaitReady(
+      SessionDir session, String name, Process process, Path log, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       NodeRecord r = session.record(name).orElse(null);
@@ -115,12 +123,16 @@ public final class NodeLauncher {
       }
       if (r != null && NodeRecord.FAILED.equals(r.state())) {
         waitForExit(process);
-        throw CliException.failure("the node did not start: " + r.message() + "\n"
-            + tail(log));
+        throw CliException.failure("the node did not start: " + r.message() + "\n" + tail(log));
       }
       if (!process.isAlive() && (r == null || r.liveProcess().isEmpty())) {
-        throw CliException.failure("the node process exited with code " + process.exitValue()
-            + " before it was ready; its log " + log + " ends with:\n" + tail(log));
+        throw CliException.failure(
+            "the node process exited with code "
+                + process.exitValue()
+                + " before it was ready; its log "
+                + log
+                + " ends with:\n"
+                + tail(log));
       }
       if (System.nanoTime() > deadline) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -129,9 +141,13 @@ public final class NodeLauncher {
         if (r != null) {
           session.write(r.withState(NodeRecord.FAILED, "not ready in time"));
         }
-        throw CliException.failure("the node was not ready within " + timeout.toSeconds()
-            + " s and was stopped (give more with --timeout); its log " + log
-            + " ends with:\n" + tail(log));
+        throw CliException.failure(
+            "the node was not ready within "
+                + timeout.toSeconds()
+                + " s and was stopped (give more with --timeout); its log "
+                + log
+                + " ends with:\n"
+                + tail(log));
       }
       try {
         Thread.sleep(50);
@@ -165,9 +181,15 @@ public final class NodeLauncher {
       probe.setReuseAddress(true);
       probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
-      throw CliException.failure("port " + port + " on " + host + " is in use (" + e.getMessage()
-          + "): is a Prism head already running? 'prism status' shows it and 'prism stop' stops"
-          + " it; or choose another port with --port (0: any free port)");
+      throw CliException.failure(
+          "port "
+              + port
+              + " on "
+              + host
+              + " is in use ("
+              + e.getMessage()
+              + "): is a Prism head already running? 'prism status' shows it and 'prism stop' stops"
+              + " it; or choose another port with --port (0: any free port)");
     }
   }
 

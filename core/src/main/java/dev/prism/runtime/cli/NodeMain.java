@@ -5,17 +5,16 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The main class of a node process started by {@code prism start}: runs a {@link PrismNode}
- * (GCS and node manager for {@code --head}, a node manager joining {@code --address} otherwise)
- * until it gets SIGTERM (or SIGINT), then stops it: workers, shared memory and sockets go with
- * it. It keeps its {@link NodeRecord} in the session directory current ({@code starting},
- * {@code ready}, {@code failed}, {@code stopped}); the command that launched it waits for
- * {@code ready}. Its output (and its workers', prefixed with their pids) goes to the log file
- * the launcher gave it. A joined node also stops on its own when the GCS stays unreachable or
- * declares it dead ({@link GcsWatch}).
+ * The main class of a node process started by {@code prism start}: runs a {@link PrismNode} (GCS
+ * and node manager for {@code --head}, a node manager joining {@code --address} otherwise) until it
+ * gets SIGTERM (or SIGINT), then stops it: workers, shared memory and sockets go with it. It keeps
+ * its {@link NodeRecord} in the session directory current ({@code starting}, {@code ready}, {@code
+ * failed}, {@code stopped}); the command that launched it waits for {@code ready}. Its output (and
+ * its workers', prefixed with their pids) goes to the log file the launcher gave it. A joined node
+ * also stops on its own when the GCS stays unreachable or declares it dead ({@link GcsWatch}).
  *
- * <p>Arguments: those of {@code prism start}, plus {@code --node-id ID} and
- * {@code --session-dir DIR}. Exit codes: 2 for bad arguments, 1 when the node cannot start.
+ * <p>Arguments: those of {@code prism start}, plus {@code --node-id ID} and {@code --session-dir
+ * DIR}. Exit codes: 2 for bad arguments, 1 when the node cannot start.
  */
 public final class NodeMain {
 
@@ -43,9 +42,19 @@ public final class NodeMain {
     String nodeId = options.nodeId().orElseGet(NodeConfig::randomNodeId);
     ProcessHandle self = ProcessHandle.current();
     long startTime = self.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
-    NodeRecord record = new NodeRecord(NodeRecord.nameOf(options.head(), nodeId),
-        options.head(), NodeRecord.STARTING, self.pid(), startTime, nodeId, "",
-        options.address().orElse(""), "", "", "");
+    NodeRecord record =
+        new NodeRecord(
+            NodeRecord.nameOf(options.head(), nodeId),
+            options.head(),
+            NodeRecord.STARTING,
+            self.pid(),
+            startTime,
+            nodeId,
+            "",
+            options.address().orElse(""),
+            "",
+            "",
+            "");
     session.write(record);
     PrismNode node;
     try {
@@ -57,30 +66,50 @@ public final class NodeMain {
       System.exit(CliException.FAILURE);
       return;
     }
-    NodeRecord ready = new NodeRecord(record.name(), record.head(), NodeRecord.READY,
-        record.pid(), record.startTime(), nodeId, node.nodeManager().address(),
-        node.gcsAddress(), node.nodeManager().storeShmPath().toString(),
-        node.nodeManager().storeSocketPath().toString(), "");
+    NodeRecord ready =
+        new NodeRecord(
+            record.name(),
+            record.head(),
+            NodeRecord.READY,
+            record.pid(),
+            record.startTime(),
+            nodeId,
+            node.nodeManager().address(),
+            node.gcsAddress(),
+            node.nodeManager().storeShmPath().toString(),
+            node.nodeManager().storeSocketPath().toString(),
+            "");
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("prism node: stopping node " + nodeId);
-      try {
-        node.close();
-        session.write(ready.withState(NodeRecord.STOPPED, "stopped by a signal"));
-      } finally {
-        stopped.countDown();
-        System.out.println("prism node: stopped");
-      }
-    }, "prism-node-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("prism node: stopping node " + nodeId);
+                  try {
+                    node.close();
+                    session.write(ready.withState(NodeRecord.STOPPED, "stopped by a signal"));
+                  } finally {
+                    stopped.countDown();
+                    System.out.println("prism node: stopped");
+                  }
+                },
+                "prism-node-stop"));
     session.write(ready);
     if (!options.head()) {
       // Stops through the shutdown hook above, like a SIGTERM.
       new GcsWatch(node.gcsAddress(), node.token(), nodeId, () -> System.exit(0));
     }
-    System.out.println("prism node: ready: " + (options.head() ? "head, GCS at "
-        + node.gcsAddress() + ", " : "joined " + node.gcsAddress() + ", ") + "node " + nodeId
-        + " at " + node.nodeManager().address() + " with "
-        + node.nodeManager().totalResources());
+    System.out.println(
+        "prism node: ready: "
+            + (options.head()
+                ? "head, GCS at " + node.gcsAddress() + ", "
+                : "joined " + node.gcsAddress() + ", ")
+            + "node "
+            + nodeId
+            + " at "
+            + node.nodeManager().address()
+            + " with "
+            + node.nodeManager().totalResources());
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -4,17 +4,17 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * What a node process started by {@code prism start} leaves in its session directory
- * ({@code nodes/<name>.properties}): enough for {@code prism stop} to find and stop it (pid and
- * start time, so a reused pid is never taken for it) and remove its files, and for {@code prism
- * status} to find the cluster.
+ * What a node process started by {@code prism start} leaves in its session directory ({@code
+ * nodes/<name>.properties}): enough for {@code prism stop} to find and stop it (pid and start time,
+ * so a reused pid is never taken for it) and remove its files, and for {@code prism status} to find
+ * the cluster.
  *
  * @param name the record's name, {@code head-<id8>} or {@code node-<id8>}
  * @param head whether the process runs the GCS too
  * @param state {@link #STARTING}, {@link #READY}, {@link #FAILED} or {@link #STOPPED}
  * @param pid the node process's pid (0 while unknown)
- * @param startTime the process's start time as {@link ProcessHandle.Info#startInstant()} gives
- *     it (epoch milliseconds), 0 while unknown
+ * @param startTime the process's start time as {@link ProcessHandle.Info#startInstant()} gives it
+ *     (epoch milliseconds), 0 while unknown
  * @param nodeId the node id
  * @param nodeAddress the node manager's {@code host:port}, empty until ready
  * @param gcsAddress the GCS's {@code host:port}, empty until known
@@ -22,16 +22,28 @@ import java.util.Properties;
  * @param storeSocket the object store's socket, empty until ready
  * @param message why it failed, empty otherwise
  */
-public record NodeRecord(String name, boolean head, String state, long pid, long startTime,
-    String nodeId, String nodeAddress, String gcsAddress, String storeShm, String storeSocket,
+public record NodeRecord(
+    String name,
+    boolean head,
+    String state,
+    long pid,
+    long startTime,
+    String nodeId,
+    String nodeAddress,
+    String gcsAddress,
+    String storeShm,
+    String storeSocket,
     String message) {
 
   /** Launched, not yet serving. */
   public static final String STARTING = "starting";
+
   /** Serving (and, for a non-head node, registered with the GCS). */
   public static final String READY = "ready";
+
   /** Could not start; {@link #message()} says why. */
   public static final String FAILED = "failed";
+
   /** Stopped by {@code prism stop}, or exited. */
   public static final String STOPPED = "stopped";
 
@@ -44,8 +56,7 @@ public record NodeRecord(String name, boolean head, String state, long pid, long
    * @return the record, {@link #STARTING}
    */
   static NodeRecord starting(boolean head, String nodeId, long pid) {
-    return new NodeRecord(nameOf(head, nodeId), head, STARTING, pid, 0, nodeId, "", "", "", "",
-        "");
+    return new NodeRecord(nameOf(head, nodeId), head, STARTING, pid, 0, nodeId, "", "", "", "", "");
   }
 
   /** The record's file name stem for a node. */
@@ -61,13 +72,23 @@ public record NodeRecord(String name, boolean head, String state, long pid, long
    * @return the copy
    */
   NodeRecord withState(String newState, String why) {
-    return new NodeRecord(name, head, newState, pid, startTime, nodeId, nodeAddress, gcsAddress,
-        storeShm, storeSocket, why);
+    return new NodeRecord(
+        name,
+        head,
+        newState,
+        pid,
+        startTime,
+        nodeId,
+        nodeAddress,
+        gcsAddress,
+        storeShm,
+        storeSocket,
+        why);
   }
 
   /**
-   * Whether the process this record names is alive: same pid and, when known, the same start
-   * time (a pid reused by another process does not count).
+   * Whether the process this record names is alive: same pid and, when known, the same start time
+   * (a pid reused by another process does not count).
    *
    * @return the live process, or empty
    */
@@ -75,8 +96,15 @@ public record NodeRecord(String name, boolean head, String state, long pid, long
     if (pid <= 0) {
       return Optional.empty();
     }
-    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> startTime == 0
-        || p.info().startInstant().map(i -> i.toEpochMilli() == startTime).orElse(true));
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            p ->
+                startTime == 0
+                    || p.info()
+                        .startInstant()
+                        .map(i -> i.toEpochMilli() == startTime)
+                        .orElse(true));
   }
 
   Properties toProperties() {
@@ -96,11 +124,17 @@ public record NodeRecord(String name, boolean head, String state, long pid, long
   }
 
   static NodeRecord fromProperties(Properties p) {
-    return new NodeRecord(p.getProperty("name", ""), "head".equals(p.getProperty("role")),
-        p.getProperty("state", STARTING), parseLong(p.getProperty("pid")),
-        parseLong(p.getProperty("start.time")), p.getProperty("node.id", ""),
-        p.getProperty("node.address", ""), p.getProperty("gcs.address", ""),
-        p.getProperty("store.shm", ""), p.getProperty("store.socket", ""),
+    return new NodeRecord(
+        p.getProperty("name", ""),
+        "head".equals(p.getProperty("role")),
+        p.getProperty("state", STARTING),
+        parseLong(p.getProperty("pid")),
+        parseLong(p.getProperty("start.time")),
+        p.getProperty("node.id", ""),
+        p.getProperty("node.address", ""),
+        p.getProperty("gcs.address", ""),
+        p.getProperty("store.shm", ""),
+        p.getProperty("store.socket", ""),
         p.getProperty("message", ""));
   }
 

@@ -21,11 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The servers of one node process, as {@code prism start} configures them: for the head a
- * {@link GcsServer} and a {@link NodeManager} registered with it, for another node a node
- * manager that joins the GCS at {@code --address}. Its store's socket and spill files live in
- * the session directory. {@link NodeMain} runs one per process; starting several (each with its
- * own options) emulates several nodes on one machine the same way the command line does.
+ * The servers of one node process, as {@code prism start} configures them: for the head a {@link
+ * GcsServer} and a {@link NodeManager} registered with it, for another node a node manager that
+ * joins the GCS at {@code --address}. Its store's socket and spill files live in the session
+ * directory. {@link NodeMain} runs one per process; starting several (each with its own options)
+ * emulates several nodes on one machine the same way the command line does.
  */
 public final class PrismNode implements AutoCloseable {
 
@@ -43,33 +43,36 @@ public final class PrismNode implements AutoCloseable {
   }
 
   /**
-   * Starts the servers: the GCS first for a head; then the node manager, which registers with
-   * the GCS; for a non-head node, this returns once the GCS lists the node as alive.
+   * Starts the servers: the GCS first for a head; then the node manager, which registers with the
+   * GCS; for a non-head node, this returns once the GCS lists the node as alive.
    *
    * @param options the options ({@link StartOptions#head()} decides the role)
-   * @param session the session directory (its {@code sockets/} and {@code spill/} are used,
-   *     and its {@code cluster_token} is the cluster's token)
+   * @param session the session directory (its {@code sockets/} and {@code spill/} are used, and its
+   *     {@code cluster_token} is the cluster's token)
    * @param nodeId the node id
    * @return the running node
-   * @throws CliException if the token file is missing, the GCS is unreachable or refuses the
-   *     token, a port is taken, or the node does not register in time
+   * @throws CliException if the token file is missing, the GCS is unreachable or refuses the token,
+   *     a port is taken, or the node does not register in time
    */
   public static PrismNode start(StartOptions options, SessionDir session, String nodeId) {
     ClusterTokens.Found token;
     try {
-      token = new ClusterTokens.Found(ClusterToken.readFrom(session.tokenFile()),
-          "the session file " + session.tokenFile());
+      token =
+          new ClusterTokens.Found(
+              ClusterToken.readFrom(session.tokenFile()),
+              "the session file " + session.tokenFile());
     } catch (SecurityConfigException e) {
-      throw CliException.failure(e.getMessage() + " (prism start writes it before it starts"
-          + " the node)");
+      throw CliException.failure(
+          e.getMessage() + " (prism start writes it before it starts" + " the node)");
     }
     GcsServer gcs = null;
     String gcsAddress;
     String host;
     if (options.head()) {
       host = options.host().orElse("127.0.0.1");
-      gcs = GcsServer.start(GcsConfig.builder().host(host).port(options.port())
-          .token(token.token()).build());
+      gcs =
+          GcsServer.start(
+              GcsConfig.builder().host(host).port(options.port()).token(token.token()).build());
       gcsAddress = gcs.address();
     } else {
       gcsAddress = options.address().orElseThrow();
@@ -77,16 +80,17 @@ public final class PrismNode implements AutoCloseable {
       host = options.host().orElseGet(() -> localAddressFor(gcsAddress));
     }
     try {
-      NodeConfig.Builder b = NodeConfig.builder()
-          .nodeId(nodeId)
-          .token(token.token())
-          .host(host)
-          .port(options.nodeManagerPort())
-          .gcsAddress(gcsAddress)
-          .resources(options.resources())
-          .socketDirectory(socketDirectory(session))
-          .spillDirectory(session.spill())
-          .classpath(workerClasspath(options.codeSearchPath()));
+      NodeConfig.Builder b =
+          NodeConfig.builder()
+              .nodeId(nodeId)
+              .token(token.token())
+              .host(host)
+              .port(options.nodeManagerPort())
+              .gcsAddress(gcsAddress)
+              .resources(options.resources())
+              .socketDirectory(socketDirectory(session))
+              .spillDirectory(session.spill())
+              .classpath(workerClasspath(options.codeSearchPath()));
       options.numCpus().ifPresent(b::numCpus);
       options.numGpus().ifPresent(b::numGpus);
       options.objectStoreMemory().ifPresent(b::objectStoreCapacity);
@@ -116,20 +120,25 @@ public final class PrismNode implements AutoCloseable {
    * @param token the token to present and where it came from, or empty when none was found
    * @param root the root of session directories that was searched, for the message
    * @return the token
-   * @throws CliException naming the address and what to do: "the cluster at ... refused this
-   *     node's token" when it answers UNAUTHENTICATED, "no cluster token" when none was found
-   *     and the cluster answers, "no Prism head answers" when nothing does
+   * @throws CliException naming the address and what to do: "the cluster at ... refused this node's
+   *     token" when it answers UNAUTHENTICATED, "no cluster token" when none was found and the
+   *     cluster answers, "no Prism head answers" when nothing does
    */
-  static ClusterTokens.Found checkReachable(String gcsAddress,
-      Optional<ClusterTokens.Found> token, Path root) {
-    try (GcsClient client = ClusterTokens.connectChecked(gcsAddress, token, root,
-        "this node's", Duration.ofSeconds(5))) {
+  static ClusterTokens.Found checkReachable(
+      String gcsAddress, Optional<ClusterTokens.Found> token, Path root) {
+    try (GcsClient client =
+        ClusterTokens.connectChecked(
+            gcsAddress, token, root, "this node's", Duration.ofSeconds(5))) {
       return token.orElseThrow();
     } catch (SecurityConfigException e) {
       throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
-      throw CliException.failure("no Prism head answers at " + gcsAddress + " ("
-          + e.getMessage() + "); start one with 'prism start --head', or check the address");
+      throw CliException.failure(
+          "no Prism head answers at "
+              + gcsAddress
+              + " ("
+              + e.getMessage()
+              + "); start one with 'prism start --head', or check the address");
     }
   }
 
@@ -151,29 +160,36 @@ public final class PrismNode implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("cannot find the local address that reaches {}: {}", gcsHost, e.toString());
     }
-    throw CliException.failure("cannot tell which address of this machine the head at "
-        + gcsAddress + " reaches; give it with --node-ip");
+    throw CliException.failure(
+        "cannot tell which address of this machine the head at "
+            + gcsAddress
+            + " reaches; give it with --node-ip");
   }
 
   /**
-   * The session's socket directory, unless its path is too long for a Unix socket name (about
-   * 100 bytes with the store's file name): then the system's temporary directory. The record
-   * names the socket either way, so 'prism stop' finds it.
+   * The session's socket directory, unless its path is too long for a Unix socket name (about 100
+   * bytes with the store's file name): then the system's temporary directory. The record names the
+   * socket either way, so 'prism stop' finds it.
    */
   static Path socketDirectory(SessionDir session) {
     Path dir = session.sockets();
     if (dir.toString().length() <= 70) {
       return dir;
     }
-    LOG.info("the session's socket directory {} is too long for Unix socket names; the store's"
-        + " socket goes to {}", dir, System.getProperty("java.io.tmpdir"));
+    LOG.info(
+        "the session's socket directory {} is too long for Unix socket names; the store's"
+            + " socket goes to {}",
+        dir,
+        System.getProperty("java.io.tmpdir"));
     return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   private static String workerClasspath(Optional<String> codeSearchPath) {
     String own = System.getProperty("java.class.path", "");
-    return codeSearchPath.filter(c -> !c.isBlank())
-        .map(c -> own.isEmpty() ? c : own + File.pathSeparator + c).orElse(own);
+    return codeSearchPath
+        .filter(c -> !c.isBlank())
+        .map(c -> own.isEmpty() ? c : own + File.pathSeparator + c)
+        .orElse(own);
   }
 
   private void awaitRegistered(Duration wait) {
@@ -196,8 +212,15 @@ public final class PrismNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    throw CliException.failure("node " + node.nodeId() + " did not register with the GCS at "
-        + gcsAddress() + " within " + wait.toSeconds() + " s: " + last);
+    throw CliException.failure(
+        "node "
+            + node.nodeId()
+            + " did not register with the GCS at "
+            + gcsAddress()
+            + " within "
+            + wait.toSeconds()
+            + " s: "
+            + last);
   }
 
   /**
@@ -246,9 +269,9 @@ public final class PrismNode implements AutoCloseable {
   }
 
   /**
-   * Stops the node manager (its workers and store go with it), waits for its store file to be
-   * gone (the node manager's own shutdown hook may be closing it at the same time), then stops
-   * the GCS of a head. Idempotent.
+   * Stops the node manager (its workers and store go with it), waits for its store file to be gone
+   * (the node manager's own shutdown hook may be closing it at the same time), then stops the GCS
+   * of a head. Idempotent.
    */
   @Override
   public void close() {

@@ -4,10 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Parses the {@code --resources} option: a JSON object of resource names to amounts, such as
- * {@code {"accelerator": 1, "disk_ssd": 2.5}}, as Ray's {@code ray start --resources} takes it.
- * Only that shape is accepted (no nesting, no arrays, no null); CPU and GPU are refused since
- * {@code --num-cpus} and {@code --num-gpus} set them.
+ * Parses the {@code --resources} option: a JSON object of resource names to amounts, such as {@code
+ * {"accelerator": 1, "disk_ssd": 2.5}}, as Ray's {@code ray start --resources} takes it. Only that
+ * shape is accepted (no nesting, no arrays, no null); CPU and GPU are refused since {@code
+ * --num-cpus} and {@code --num-gpus} set them.
  */
 final class ResourcesJson {
 
@@ -69,7 +69,8 @@ final class ResourcesJson {
         throw bad("a resource name is blank");
       }
       if (name.equals("CPU") || name.equals("GPU")) {
-        throw bad("\"" + name + "\" is set with --num-" + name.toLowerCase() + "s, not --resources");
+        throw bad(
+            "\"" + name + "\" is set with --num-" + name.toLowerCase() + "s, not --resources");
       }
     }
     return out;
@@ -151,7 +152,12 @@ final class ResourcesJson {
   }
 
   private CliException bad(String why) {
-    return CliException.usage("--resources '" + text + "' is not a JSON object of resource"
-        + " amounts: " + why + "; give e.g. --resources '{\"accelerator\": 1, \"disk\": 2.5}'");
+    return CliException.usage(
+        "--resources '"
+            + text
+            + "' is not a JSON object of resource"
+            + " amounts: "
+            + why
+            + "; give e.g. --resources '{\"accelerator\": 1, \"disk\": 2.5}'");
   }
 }

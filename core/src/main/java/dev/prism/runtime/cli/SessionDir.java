@@ -19,9 +19,9 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * One session directory: where the processes of one {@code prism start --head} (and the nodes
- * that join it from this machine) keep their state. Layout, under a per-user root
- * ({@link #defaultRoot()}):
+ * One session directory: where the processes of one {@code prism start --head} (and the nodes that
+ * join it from this machine) keep their state. Layout, under a per-user root ({@link
+ * #defaultRoot()}):
  *
  * <pre>
  * prism-$USER/
@@ -75,8 +75,8 @@ public record SessionDir(Path path) {
   public static SessionDir create(Path root, String gcsAddress) {
     try {
       createPrivate(root);
-      String name = "session_" + LocalDateTime.now().format(STAMP) + "_"
-          + ProcessHandle.current().pid();
+      String name =
+          "session_" + LocalDateTime.now().format(STAMP) + "_" + ProcessHandle.current().pid();
       // Two sessions made in the same millisecond by one process get distinct directories.
       Path dir = root.resolve(name);
       for (int n = 2; ; n++) {
@@ -95,8 +95,9 @@ public record SessionDir(Path path) {
       }
       for (Path sub : List.of(s.nodes(), s.logs(), s.sockets(), s.spill())) {
         try {
-          Files.createDirectories(sub, PosixFilePermissions.asFileAttribute(
-              PosixFilePermissions.fromString("rwx------")));
+          Files.createDirectories(
+              sub,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
           Files.createDirectories(sub); // not a POSIX file system
         }
@@ -107,24 +108,32 @@ public record SessionDir(Path path) {
       Path link = root.resolve(LATEST + ".tmp-" + ProcessHandle.current().pid());
       Files.deleteIfExists(link);
       Files.createSymbolicLink(link, s.path.getFileName());
-      Files.move(link, root.resolve(LATEST), StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          link,
+          root.resolve(LATEST),
+          StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
       return s;
     } catch (IOException e) {
-      throw CliException.failure("cannot create a session directory under " + root + ": " + e
-          + "; give another root with --temp-dir");
+      throw CliException.failure(
+          "cannot create a session directory under "
+              + root
+              + ": "
+              + e
+              + "; give another root with --temp-dir");
     }
   }
 
   /**
-   * Creates the root readable by this user only, or checks that an existing one is this user's
-   * and closed to others: a root made by someone else (say, another user who created
-   * {@code /tmp/prism-$USER} first) could let them read tokens or replace sockets.
+   * Creates the root readable by this user only, or checks that an existing one is this user's and
+   * closed to others: a root made by someone else (say, another user who created {@code
+   * /tmp/prism-$USER} first) could let them read tokens or replace sockets.
    */
   static void createPrivate(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       try {
-        Files.createDirectories(dir,
+        Files.createDirectories(
+            dir,
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } catch (UnsupportedOperationException e) {
         Files.createDirectories(dir); // not a POSIX file system
@@ -134,13 +143,18 @@ public record SessionDir(Path path) {
     try {
       if (!dev.prism.store.internal.PrivateFiles.ownedByMe(dir)) {
         String owner = Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
-        throw new IOException(dir + " belongs to " + owner + ", not to this user ("
-            + System.getProperty("user.name") + "); remove it, or give another root with"
-            + " --temp-dir");
+        throw new IOException(
+            dir
+                + " belongs to "
+                + owner
+                + ", not to this user ("
+                + System.getProperty("user.name")
+                + "); remove it, or give another root with"
+                + " --temp-dir");
       }
       var perms = Files.getPosixFilePermissions(dir);
-      if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP")
-          || p.name().startsWith("OTHERS"))) {
+      if (perms.stream()
+          .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       }
     } catch (UnsupportedOperationException e) {
@@ -311,15 +325,19 @@ public record SessionDir(Path path) {
   }
 
   private static void write(Path file, Properties p) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid()
-        + "-" + Thread.currentThread().threadId());
+    Path tmp =
+        file.resolveSibling(
+            file.getFileName()
+                + ".tmp-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Thread.currentThread().threadId());
     try {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         p.store(out, null);
       }
       try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }

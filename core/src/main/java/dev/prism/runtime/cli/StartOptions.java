@@ -12,32 +12,32 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The options of {@code prism start}, parsed and validated. The node process ({@link NodeMain})
- * is started with the same options ({@link #toArgs()}), plus the node id and session directory
- * the command chose, so a node started by the command line and one started by a test through
- * {@link NodeLauncher} go through one code path.
+ * The options of {@code prism start}, parsed and validated. The node process ({@link NodeMain}) is
+ * started with the same options ({@link #toArgs()}), plus the node id and session directory the
+ * command chose, so a node started by the command line and one started by a test through {@link
+ * NodeLauncher} go through one code path.
  *
  * @param head whether this is the head ({@code --head}): GCS plus node manager
  * @param address the GCS to join ({@code --address HOST:PORT}), empty for the head
  * @param host the address to bind and advertise ({@code --host}/{@code --node-ip}); empty: the
  *     loopback address for the head, the local address that reaches the GCS for other nodes
- * @param port the GCS port of the head ({@code --port}, default {@value #DEFAULT_PORT}, 0 for
- *     any free port)
+ * @param port the GCS port of the head ({@code --port}, default {@value #DEFAULT_PORT}, 0 for any
+ *     free port)
  * @param nodeManagerPort the node manager's port ({@code --node-manager-port}, default 0: any)
  * @param numCpus the CPUs offered ({@code --num-cpus}); empty: this machine's processors
  * @param numGpus logical GPUs ({@code --num-gpus}); empty: discovered through CUDA
  * @param resources custom resources ({@code --resources '{"name": amount}'})
  * @param objectStoreMemory the store's bytes ({@code --object-store-memory}); empty: default
- * @param codeSearchPath class path entries added to the workers' class path
- *     ({@code --code-search-path}): where drivers' task and actor classes are found
- * @param tempDir the root of session directories ({@code --temp-dir}); empty: the default of
- *     {@link SessionDir#defaultRoot()}
+ * @param codeSearchPath class path entries added to the workers' class path ({@code
+ *     --code-search-path}): where drivers' task and actor classes are found
+ * @param tempDir the root of session directories ({@code --temp-dir}); empty: the default of {@link
+ *     SessionDir#defaultRoot()}
  * @param timeout how long {@code start} waits for the node to come up ({@code --timeout})
  * @param nodeId the node id (set by the command for the node process; empty: random)
  * @param sessionDir the session directory (set by the command for the node process)
- * @param tokenFile the cluster token's file ({@code --token-file}): for a joining node the
- *     head's token (else found as {@link ClusterTokens} says), for a head the token to use
- *     instead of a fresh random one
+ * @param tokenFile the cluster token's file ({@code --token-file}): for a joining node the head's
+ *     token (else found as {@link ClusterTokens} says), for a head the token to use instead of a
+ *     fresh random one
  */
 public record StartOptions(
     boolean head,
@@ -67,7 +67,8 @@ public record StartOptions(
       Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
 
   /** The help text of {@code prism start}. */
-  public static final String HELP = """
+  public static final String HELP =
+      """
       usage: prism start --head [options]              start a cluster's head (GCS + node) here
              prism start --address HOST:PORT [options] start a node here that joins a cluster
       options:
@@ -94,9 +95,10 @@ public record StartOptions(
   public StartOptions {
     resources = Map.copyOf(resources);
     if (head == address.isPresent()) {
-      throw CliException.usage(head
-          ? "start: give either --head or --address, not both"
-          : "start: give --head to start a cluster here, or --address HOST:PORT to join one");
+      throw CliException.usage(
+          head
+              ? "start: give either --head or --address, not both"
+              : "start: give --head to start a cluster here, or --address HOST:PORT to join one");
     }
   }
 
@@ -112,8 +114,8 @@ public record StartOptions(
   }
 
   /**
-   * Parses the node process's arguments: {@code start}'s, plus {@code --node-id} and
-   * {@code --session-dir}.
+   * Parses the node process's arguments: {@code start}'s, plus {@code --node-id} and {@code
+   * --session-dir}.
    *
    * @param args the arguments
    * @return the options
@@ -182,14 +184,25 @@ public record StartOptions(
       throw CliException.usage("start: give either --head or --address, not both");
     }
     if (!head && port >= 0) {
-      throw CliException.usage("start: --port is the head's GCS port; a node joining with"
-          + " --address takes --node-manager-port instead");
+      throw CliException.usage(
+          "start: --port is the head's GCS port; a node joining with"
+              + " --address takes --node-manager-port instead");
     }
-    return new StartOptions(head, Optional.ofNullable(address), Optional.ofNullable(host),
-        port < 0 ? DEFAULT_PORT : port, nmPort, Optional.ofNullable(cpus),
-        Optional.ofNullable(gpus), resources, Optional.ofNullable(storeBytes),
-        Optional.ofNullable(codePath), Optional.ofNullable(tempDir), timeout,
-        Optional.ofNullable(nodeId), Optional.ofNullable(sessionDir),
+    return new StartOptions(
+        head,
+        Optional.ofNullable(address),
+        Optional.ofNullable(host),
+        port < 0 ? DEFAULT_PORT : port,
+        nmPort,
+        Optional.ofNullable(cpus),
+        Optional.ofNullable(gpus),
+        resources,
+        Optional.ofNullable(storeBytes),
+        Optional.ofNullable(codePath),
+        Optional.ofNullable(tempDir),
+        timeout,
+        Optional.ofNullable(nodeId),
+        Optional.ofNullable(sessionDir),
         Optional.ofNullable(tokenFile));
   }
 
@@ -203,10 +216,15 @@ public record StartOptions(
   static String checkAddress(String address) {
     String a = address.trim();
     Matcher m = HOST_PORT.matcher(a);
-    if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535
+    if (!m.matches()
+        || Integer.parseInt(m.group(2)) < 1
+        || Integer.parseInt(m.group(2)) > 65535
         || m.group(1).isBlank()) {
-      throw CliException.usage("--address '" + address + "' is not HOST:PORT; give the head's"
-          + " address as 'prism start --head' printed it, e.g. 127.0.0.1:6379");
+      throw CliException.usage(
+          "--address '"
+              + address
+              + "' is not HOST:PORT; give the head's"
+              + " address as 'prism start --head' printed it, e.g. 127.0.0.1:6379");
     }
     return a;
   }
@@ -214,13 +232,23 @@ public record StartOptions(
   private static String checkHost(String option, String host) {
     String h = host.trim();
     if (h.isEmpty() || h.contains(" ") || h.contains(":") && !h.startsWith("[")) {
-      throw CliException.usage("start: " + option + " '" + host + "' is not an address;"
-          + " give an IP of this machine, e.g. 127.0.0.1 or 10.0.0.5");
+      throw CliException.usage(
+          "start: "
+              + option
+              + " '"
+              + host
+              + "' is not an address;"
+              + " give an IP of this machine, e.g. 127.0.0.1 or 10.0.0.5");
     }
     if (h.equals("0.0.0.0") || h.equals("[::]")) {
-      throw CliException.usage("start: " + option + " " + h + " is the wildcard address, which"
-          + " other processes cannot connect to; give this machine's IP on the network the"
-          + " nodes share");
+      throw CliException.usage(
+          "start: "
+              + option
+              + " "
+              + h
+              + " is the wildcard address, which"
+              + " other processes cannot connect to; give this machine's IP on the network the"
+              + " nodes share");
     }
     return h;
   }
@@ -235,13 +263,14 @@ public record StartOptions(
     if (m.matches()) {
       try {
         long n = Long.parseLong(m.group(1));
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-          case "k" -> 10;
-          case "m" -> 20;
-          case "g" -> 30;
-          case "t" -> 40;
-          default -> 0;
-        };
+        int shift =
+            switch (m.group(2).toLowerCase(Locale.ROOT)) {
+              case "k" -> 10;
+              case "m" -> 20;
+              case "g" -> 30;
+              case "t" -> 40;
+              default -> 0;
+            };
         if (n <= (Long.MAX_VALUE >> shift) && (n << shift) >= (1L << 20)) {
           return n << shift;
         }
@@ -249,8 +278,13 @@ public record StartOptions(
         // reported below
       }
     }
-    throw CliException.usage("start: " + option + " '" + value + "' is not a size of at least"
-        + " 1 MiB; give bytes, or a number with k, m or g, e.g. 2g");
+    throw CliException.usage(
+        "start: "
+            + option
+            + " '"
+            + value
+            + "' is not a size of at least"
+            + " 1 MiB; give bytes, or a number with k, m or g, e.g. 2g");
   }
 
   /**
@@ -274,9 +308,13 @@ public record StartOptions(
     numGpus.ifPresent(n -> out.add("--num-gpus=" + n));
     if (!resources.isEmpty()) {
       StringBuilder json = new StringBuilder("{");
-      resources.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "")
-          .append('"').append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append("\": ")
-          .append(v));
+      resources.forEach(
+          (k, v) ->
+              json.append(json.length() > 1 ? ", " : "")
+                  .append('"')
+                  .append(k.replace("\\", "\\\\").replace("\"", "\\\""))
+                  .append("\": ")
+                  .append(v));
       out.add("--resources=" + json.append('}'));
     }
     objectStoreMemory.ifPresent(b -> out.add("--object-store-memory=" + b));

@@ -23,8 +23,7 @@ import java.util.TreeSet;
  * with the reason, resources used / total), the cluster's resources (used / total over alive
  * nodes), the infeasible demands (resource shapes that tasks or actors wait for and no node can
  * ever fit, as the nodes reported them), and the actors (id, class, name, state, node, restarts,
- * death cause). A pure function
- * of the tables, so it is tested without a cluster.
+ * death cause). A pure function of the tables, so it is tested without a cluster.
  */
 final class StatusReport {
 
@@ -39,7 +38,10 @@ final class StatusReport {
    * @param groups every placement group the GCS knows
    * @return the text, ending with a newline
    */
-  static String render(String address, List<NodeInfo> nodes, List<ActorInfo> actors,
+  static String render(
+      String address,
+      List<NodeInfo> nodes,
+      List<ActorInfo> actors,
       List<PlacementGroupInfo> groups) {
     StringBuilder out = new StringBuilder();
     out.append("Prism cluster at ").append(address).append("\n\n");
@@ -56,8 +58,8 @@ final class StatusReport {
   }
 
   /**
-   * The resource shapes that tasks or actors wait for and no node can ever fit, as the alive
-   * nodes reported them (a shape asked of several nodes is one row).
+   * The resource shapes that tasks or actors wait for and no node can ever fit, as the alive nodes
+   * reported them (a shape asked of several nodes is one row).
    */
   private static void infeasibleSection(StringBuilder out, List<NodeInfo> nodes) {
     Map<ResourceAmounts, List<InfeasibleDemand>> byShape = new java.util.LinkedHashMap<>();
@@ -72,27 +74,35 @@ final class StatusReport {
       }
     }
     out.append("Infeasible demands (no node can run them; they wait for one that can): ")
-        .append(byShape.size()).append('\n');
+        .append(byShape.size())
+        .append('\n');
     if (byShape.isEmpty()) {
       out.append("  (none)\n");
       return;
     }
     Table t = new Table("RESOURCES", "SUBMITTERS", "ASKED OF NODE", "REASON");
-    byShape.forEach((shape, demands) -> {
-      List<String> parts = new ArrayList<>();
-      for (String name : ordered(shape.getAmountsMap().keySet())) {
-        parts.add(name + " " + amount(name, shape.getAmountsMap().get(name)));
-      }
-      int submitters = demands.stream().mapToInt(InfeasibleDemand::getSubmitters).sum();
-      t.row("{" + String.join(", ", parts) + "}", Integer.toString(submitters),
-          String.join(", ", askedOf.get(shape)), oneLine(demands.getLast().getReason()));
-    });
+    byShape.forEach(
+        (shape, demands) -> {
+          List<String> parts = new ArrayList<>();
+          for (String name : ordered(shape.getAmountsMap().keySet())) {
+            parts.add(name + " " + amount(name, shape.getAmountsMap().get(name)));
+          }
+          int submitters = demands.stream().mapToInt(InfeasibleDemand::getSubmitters).sum();
+          t.row(
+              "{" + String.join(", ", parts) + "}",
+              Integer.toString(submitters),
+              String.join(", ", askedOf.get(shape)),
+              oneLine(demands.getLast().getReason()));
+        });
     t.appendTo(out);
   }
 
   private static void nodesSection(StringBuilder out, List<NodeInfo> nodes) {
     long alive = nodes.stream().filter(NodeInfo::getAlive).count();
-    out.append("Nodes: ").append(alive).append(" alive, ").append(nodes.size() - alive)
+    out.append("Nodes: ")
+        .append(alive)
+        .append(" alive, ")
+        .append(nodes.size() - alive)
         .append(" dead\n");
     if (nodes.isEmpty()) {
       out.append("  (none)\n");
@@ -100,11 +110,16 @@ final class StatusReport {
     }
     Table t = new Table("NODE ID", "ADDRESS", "STATE", "RESOURCES (used / total)");
     for (NodeInfo n : nodes) {
-      String state = n.getAlive() ? "alive"
-          : "dead" + (n.getDeathReason().isEmpty() ? "" : ": " + n.getDeathReason());
-      t.row(n.getNodeId(), n.getAddress().getHost() + ":" + n.getAddress().getPort(), state,
-          String.join(", ", usage(n.getTotal().getAmountsMap(),
-              used(n.getTotal(), n.getAvailable()))));
+      String state =
+          n.getAlive()
+              ? "alive"
+              : "dead" + (n.getDeathReason().isEmpty() ? "" : ": " + n.getDeathReason());
+      t.row(
+          n.getNodeId(),
+          n.getAddress().getHost() + ":" + n.getAddress().getPort(),
+          state,
+          String.join(
+              ", ", usage(n.getTotal().getAmountsMap(), used(n.getTotal(), n.getAvailable()))));
     }
     t.appendTo(out);
   }
@@ -125,42 +140,49 @@ final class StatusReport {
     }
     Table t = new Table("RESOURCE", "USED / TOTAL");
     for (String name : ordered(total.keySet())) {
-      t.row(name, amount(name, used.getOrDefault(name, 0L)) + " / "
-          + amount(name, total.get(name)));
+      t.row(
+          name, amount(name, used.getOrDefault(name, 0L)) + " / " + amount(name, total.get(name)));
     }
     t.appendTo(out);
   }
 
   private static void actorsSection(StringBuilder out, List<ActorInfo> actors) {
     long alive = actors.stream().filter(a -> a.getState() == ActorState.ALIVE).count();
-    out.append("Actors: ").append(actors.size()).append(" (").append(alive)
-        .append(" alive)\n");
+    out.append("Actors: ").append(actors.size()).append(" (").append(alive).append(" alive)\n");
     if (actors.isEmpty()) {
       out.append("  (none)\n");
       return;
     }
-    Table t = new Table("ACTOR ID", "CLASS", "NAME", "STATE", "NODE", "RESTARTS",
-        "DEATH CAUSE");
+    Table t = new Table("ACTOR ID", "CLASS", "NAME", "STATE", "NODE", "RESTARTS", "DEATH CAUSE");
     for (ActorInfo a : actors) {
-      String name = a.getSpec().getName().isEmpty() ? "-"
-          : (a.getSpec().getNamespace().isEmpty() ? "" : a.getSpec().getNamespace() + "/")
-              + a.getSpec().getName();
+      String name =
+          a.getSpec().getName().isEmpty()
+              ? "-"
+              : (a.getSpec().getNamespace().isEmpty() ? "" : a.getSpec().getNamespace() + "/")
+                  + a.getSpec().getName();
       String cause = a.getDeathCause();
       if (a.getState() == ActorState.PENDING_CREATION && !a.getPendingReason().isEmpty()) {
         cause = "(pending: " + a.getPendingReason() + ")";
       }
-      t.row(HexFormat.of().formatHex(a.getActorId().toByteArray()),
-          a.getSpec().getClassName().isEmpty() ? "-" : a.getSpec().getClassName(), name,
-          a.getState().name(), a.getNodeId().isEmpty() ? "-" : a.getNodeId(),
-          Integer.toString(a.getNumRestarts()), cause.isEmpty() ? "-" : oneLine(cause));
+      t.row(
+          HexFormat.of().formatHex(a.getActorId().toByteArray()),
+          a.getSpec().getClassName().isEmpty() ? "-" : a.getSpec().getClassName(),
+          name,
+          a.getState().name(),
+          a.getNodeId().isEmpty() ? "-" : a.getNodeId(),
+          Integer.toString(a.getNumRestarts()),
+          cause.isEmpty() ? "-" : oneLine(cause));
     }
     t.appendTo(out);
   }
 
   private static void placementGroupsSection(StringBuilder out, List<PlacementGroupInfo> groups) {
-    long created = groups.stream()
-        .filter(g -> g.getState() == PlacementGroupState.PG_CREATED).count();
-    out.append("Placement groups: ").append(groups.size()).append(" (").append(created)
+    long created =
+        groups.stream().filter(g -> g.getState() == PlacementGroupState.PG_CREATED).count();
+    out.append("Placement groups: ")
+        .append(groups.size())
+        .append(" (")
+        .append(created)
         .append(" created)\n");
     if (groups.isEmpty()) {
       out.append("  (none)\n");
@@ -176,29 +198,41 @@ final class StatusReport {
         }
         bundles.add("{" + String.join(", ", parts) + "}");
       }
-      String where = g.getState() == PlacementGroupState.PG_PENDING
-          ? "(pending: " + g.getPendingReason() + ")"
-          : g.getBundleNodeIdsList().isEmpty() ? "-"
-              : String.join(", ", g.getBundleNodeIdsList());
-      t.row(HexFormat.of().formatHex(g.getPlacementGroupId().toByteArray()),
-          g.getName().isEmpty() ? "-" : g.getName(), g.getStrategy().name(),
-          g.getState().name().substring(3), String.join(" ", bundles), oneLine(where));
+      String where =
+          g.getState() == PlacementGroupState.PG_PENDING
+              ? "(pending: " + g.getPendingReason() + ")"
+              : g.getBundleNodeIdsList().isEmpty()
+                  ? "-"
+                  : String.join(", ", g.getBundleNodeIdsList());
+      t.row(
+          HexFormat.of().formatHex(g.getPlacementGroupId().toByteArray()),
+          g.getName().isEmpty() ? "-" : g.getName(),
+          g.getStrategy().name(),
+          g.getState().name().substring(3),
+          String.join(" ", bundles),
+          oneLine(where));
     }
     t.appendTo(out);
   }
 
   private static Map<String, Long> used(ResourceAmounts total, ResourceAmounts available) {
     Map<String, Long> used = new TreeMap<>();
-    total.getAmountsMap().forEach((k, v) ->
-        used.put(k, Math.max(0, v - available.getAmountsMap().getOrDefault(k, 0L))));
+    total
+        .getAmountsMap()
+        .forEach(
+            (k, v) -> used.put(k, Math.max(0, v - available.getAmountsMap().getOrDefault(k, 0L))));
     return used;
   }
 
   private static List<String> usage(Map<String, Long> total, Map<String, Long> used) {
     List<String> parts = new ArrayList<>();
     for (String name : ordered(total.keySet())) {
-      parts.add(name + " " + amount(name, used.getOrDefault(name, 0L)) + "/"
-          + amount(name, total.get(name)));
+      parts.add(
+          name
+              + " "
+              + amount(name, used.getOrDefault(name, 0L))
+              + "/"
+              + amount(name, total.get(name)));
     }
     return parts;
   }
@@ -206,8 +240,8 @@ final class StatusReport {
   /** CPU, GPU, memory, object store memory, then custom resources by name. */
   private static List<String> ordered(Set<String> names) {
     Set<String> out = new LinkedHashSet<>();
-    for (String first : List.of(Resources.CPU, Resources.GPU, Resources.MEMORY,
-        Resources.OBJECT_STORE_MEMORY)) {
+    for (String first :
+        List.of(Resources.CPU, Resources.GPU, Resources.MEMORY, Resources.OBJECT_STORE_MEMORY)) {
       if (names.contains(first)) {
         out.add(first);
       }
@@ -237,7 +271,10 @@ final class StatusReport {
       v /= 1024;
       u++;
     }
-    String n = v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.1f", v);
+    String n =
+        v == Math.rint(v)
+            ? Long.toString((long) v)
+            : String.format(java.util.Locale.ROOT, "%.1f", v);
     return n + " " + units[u];
   }
 

@@ -16,10 +16,10 @@ import java.util.stream.Stream;
  * {@code prism stop}: stops every node process that {@code prism start} started on this machine
  * under the session root (all sessions, other nodes before heads), then removes what they leave
  * when killed: their shared-memory store files ({@code prism-<pid>-*} in the store's directory),
- * store sockets and spill directories. A process gets SIGTERM (it then stops its workers and
- * closes its store), and SIGKILL with its remaining descendants after the grace period;
- * {@code --force} sends SIGKILL at once. Records of processes already gone are marked stopped,
- * so running it again does nothing.
+ * store sockets and spill directories. A process gets SIGTERM (it then stops its workers and closes
+ * its store), and SIGKILL with its remaining descendants after the grace period; {@code --force}
+ * sends SIGKILL at once. Records of processes already gone are marked stopped, so running it again
+ * does nothing.
  */
 final class StopCommand {
 
@@ -27,7 +27,8 @@ final class StopCommand {
   static final Duration DEFAULT_GRACE = Duration.ofSeconds(20);
 
   /** The help text. */
-  static final String HELP = """
+  static final String HELP =
+      """
       usage: prism stop [--force] [--grace SECONDS] [--temp-dir DIR]
         stops the Prism processes that 'prism start' started on this machine (all sessions
         under the root), with their workers, and removes their shared memory and sockets
@@ -76,8 +77,9 @@ final class StopCommand {
           continue;
         }
         Optional<ProcessHandle> p = r.liveProcess();
-        Stopping st = new Stopping(s, r, p.orElse(null),
-            p.map(h -> h.descendants().toList()).orElse(List.of()));
+        Stopping st =
+            new Stopping(
+                s, r, p.orElse(null), p.map(h -> h.descendants().toList()).orElse(List.of()));
         (r.head() ? heads : nodes).add(st);
       }
     }
@@ -99,38 +101,60 @@ final class StopCommand {
         if (st.process != null) {
           boolean exited = awaitExit(st.process, deadline);
           if (!exited) {
-            out.println("prism stop: " + st.record.name() + " (pid " + st.record.pid()
-                + ") did not stop within " + grace.toSeconds() + " s; killing it");
+            out.println(
+                "prism stop: "
+                    + st.record.name()
+                    + " (pid "
+                    + st.record.pid()
+                    + ") did not stop within "
+                    + grace.toSeconds()
+                    + " s; killing it");
             st.descendants.forEach(ProcessHandle::destroyForcibly);
             st.process.destroyForcibly();
             awaitExit(st.process, System.nanoTime() + Duration.ofSeconds(10).toNanos());
           }
           // Workers leave when their node manager dies; make sure of it.
-          st.descendants.stream().filter(ProcessHandle::isAlive)
+          st.descendants.stream()
+              .filter(ProcessHandle::isAlive)
               .forEach(ProcessHandle::destroyForcibly);
           stopped++;
-          out.println("Stopped " + (st.record.head() ? "head " : "node ") + st.record.nodeId()
-              + " (pid " + st.record.pid() + (st.record.nodeAddress().isEmpty() ? ""
-                  : ", " + st.record.nodeAddress()) + ")" + (st.descendants.isEmpty() ? ""
-                  : " and its " + st.descendants.size() + " worker process"
-                      + (st.descendants.size() == 1 ? "" : "es")));
+          out.println(
+              "Stopped "
+                  + (st.record.head() ? "head " : "node ")
+                  + st.record.nodeId()
+                  + " (pid "
+                  + st.record.pid()
+                  + (st.record.nodeAddress().isEmpty() ? "" : ", " + st.record.nodeAddress())
+                  + ")"
+                  + (st.descendants.isEmpty()
+                      ? ""
+                      : " and its "
+                          + st.descendants.size()
+                          + " worker process"
+                          + (st.descendants.size() == 1 ? "" : "es")));
         }
         cleanUp(st.session, st.record, st.process != null, out);
-        st.session.write(st.record.withState(NodeRecord.STOPPED,
-            st.process == null ? "gone when 'prism stop' ran" : "stopped by 'prism stop'"));
+        st.session.write(
+            st.record.withState(
+                NodeRecord.STOPPED,
+                st.process == null ? "gone when 'prism stop' ran" : "stopped by 'prism stop'"));
       }
     }
     if (stopped == 0) {
-      out.println("No Prism processes to stop" + (sessions.isEmpty() ? " (no sessions under "
-          + root + ")" : "") + ".");
+      out.println(
+          "No Prism processes to stop"
+              + (sessions.isEmpty() ? " (no sessions under " + root + ")" : "")
+              + ".");
     } else {
-      out.println("Stopped " + stopped + " Prism node process" + (stopped == 1 ? "" : "es")
-          + ".");
+      out.println("Stopped " + stopped + " Prism node process" + (stopped == 1 ? "" : "es") + ".");
     }
     return 0;
   }
 
-  private record Stopping(SessionDir session, NodeRecord record, ProcessHandle process,
+  private record Stopping(
+      SessionDir session,
+      NodeRecord record,
+      ProcessHandle process,
       List<ProcessHandle> descendants) {}
 
   private static boolean awaitExit(ProcessHandle p, long deadline) {
@@ -150,11 +174,11 @@ final class StopCommand {
 
   /**
    * Removes the store files a killed node could not: shared memory, socket, spill. Files named
-   * after its pid are looked for only when this command saw the process (else the pid may
-   * belong to another process by now).
+   * after its pid are looked for only when this command saw the process (else the pid may belong to
+   * another process by now).
    */
-  private static void cleanUp(SessionDir session, NodeRecord r, boolean sawProcess,
-      PrintStream out) {
+  private static void cleanUp(
+      SessionDir session, NodeRecord r, boolean sawProcess, PrintStream out) {
     List<Path> files = new ArrayList<>();
     if (!r.storeShm().isEmpty()) {
       files.add(Path.of(r.storeShm()));
@@ -164,8 +188,8 @@ final class StopCommand {
     }
     if (sawProcess && r.pid() > 0) {
       String prefix = "prism-" + r.pid() + "-";
-      Path shmDir = r.storeShm().isEmpty() ? Path.of("/dev/shm") : Path.of(r.storeShm())
-          .getParent();
+      Path shmDir =
+          r.storeShm().isEmpty() ? Path.of("/dev/shm") : Path.of(r.storeShm()).getParent();
       for (Path dir : List.of(shmDir, session.sockets(), session.spill())) {
         files.addAll(matching(dir, prefix));
       }

@@ -15,15 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cluster inside this JVM: a {@link GcsServer} and a head {@link NodeManager} on
- * {@code 127.0.0.1} with ephemeral ports (loopback only, whatever the configurations say: every
- * server of the cluster, the workers' included, binds loopback), the node registered with the
- * GCS, its workers child JVMs. Extra node managers can join the same GCS with {@link #addNode},
- * each with its own port, object store and resources.
+ * A cluster inside this JVM: a {@link GcsServer} and a head {@link NodeManager} on {@code
+ * 127.0.0.1} with ephemeral ports (loopback only, whatever the configurations say: every server of
+ * the cluster, the workers' included, binds loopback), the node registered with the GCS, its
+ * workers child JVMs. Extra node managers can join the same GCS with {@link #addNode}, each with
+ * its own port, object store and resources.
  *
- * <p>Its cluster token is the GCS configuration's ({@link GcsConfig#token()}; by default
- * {@link ClusterToken#processDefault()}, a random token that lives in this JVM's memory only and
- * reaches the workers through their environment); every node of the cluster gets it.
+ * <p>Its cluster token is the GCS configuration's ({@link GcsConfig#token()}; by default {@link
+ * ClusterToken#processDefault()}, a random token that lives in this JVM's memory only and reaches
+ * the workers through their environment); every node of the cluster gets it.
  *
  * <pre>{@code
  * try (EmbeddedCluster cluster = EmbeddedCluster.start(NodeConfig.builder().numCpus(4).build())) {
@@ -51,9 +51,8 @@ public final class EmbeddedCluster implements AutoCloseable {
   }
 
   /**
-   * Starts a GCS with the default configuration and a head node manager configured by
-   * {@code head}, whose host, port and GCS address are replaced by loopback, an ephemeral port
-   * and the new GCS.
+   * Starts a GCS with the default configuration and a head node manager configured by {@code head},
+   * whose host, port and GCS address are replaced by loopback, an ephemeral port and the new GCS.
    *
    * @param head the head node's configuration
    * @return the running cluster
@@ -76,8 +75,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     GcsServer gcs = GcsServer.start(gcsConfig.toBuilder().host(LOOPBACK).port(0).build());
     try {
       NodeManager nm = NodeManager.start(onLoopback(head, gcs));
-      LOG.info("embedded cluster: GCS {}, head node {} at {}", gcs.address(), nm.nodeId(),
-          nm.address());
+      LOG.info(
+          "embedded cluster: GCS {}, head node {} at {}", gcs.address(), nm.nodeId(), nm.address());
       return new EmbeddedCluster(gcs, nm);
     } catch (RuntimeException e) {
       gcs.close();
@@ -86,16 +85,20 @@ public final class EmbeddedCluster implements AutoCloseable {
   }
 
   private static NodeConfig onLoopback(NodeConfig config, GcsServer gcs) {
-    return config.toBuilder().host(LOOPBACK).port(0).gcsAddress(gcs.address())
-        .token(gcs.config().token()).build();
+    return config.toBuilder()
+        .host(LOOPBACK)
+        .port(0)
+        .gcsAddress(gcs.address())
+        .token(gcs.config().token())
+        .build();
   }
 
   /**
-   * Starts another node manager against this cluster's GCS (loopback, ephemeral port). It is
-   * closed with the cluster, or earlier with {@link #removeNode}.
+   * Starts another node manager against this cluster's GCS (loopback, ephemeral port). It is closed
+   * with the cluster, or earlier with {@link #removeNode}.
    *
-   * @param config the node's configuration (host, port, GCS address and token are replaced); give it
-   *     its own node id, or leave the default random one
+   * @param config the node's configuration (host, port, GCS address and token are replaced); give
+   *     it its own node id, or leave the default random one
    * @return the running node manager
    * @throws PrismException if the cluster is closed
    */

@@ -54,14 +54,18 @@ public final class FunctionInvoker {
         handle = MethodHandles.lookup().unreflect(method);
       }
       int arity = handle.type().parameterCount();
-      MethodHandle spread = handle.asType(handle.type().generic())
-          .asSpreader(Object[].class, arity);
+      MethodHandle spread =
+          handle.asType(handle.type().generic()).asSpreader(Object[].class, arity);
       boolean isVoid = type.returnType() == void.class;
       int argCount = d.kind() == FunctionDescriptor.Kind.INSTANCE ? arity - 1 : arity;
       return new Target(d, spread, argCount, isVoid, type.parameterArray(), owner);
     } catch (ClassNotFoundException | NoSuchMethodException | TypeNotPresentException e) {
-      throw new PrismException("cannot find " + d + " on this process's classpath: start"
-          + " workers with the same classpath as the driver", e);
+      throw new PrismException(
+          "cannot find "
+              + d
+              + " on this process's classpath: start"
+              + " workers with the same classpath as the driver",
+          e);
     } catch (IllegalAccessException | RuntimeException e) {
       throw new PrismException("cannot access " + d + ": " + e.getMessage(), e);
     }
@@ -77,8 +81,13 @@ public final class FunctionInvoker {
    * @param parameterTypes the declared parameter types, receiver not included
    * @param owner the class that declares the method
    */
-  public record Target(FunctionDescriptor descriptor, MethodHandle handle, int argumentCount,
-      boolean returnsVoid, Class<?>[] parameterTypes, Class<?> owner) {
+  public record Target(
+      FunctionDescriptor descriptor,
+      MethodHandle handle,
+      int argumentCount,
+      boolean returnsVoid,
+      Class<?>[] parameterTypes,
+      Class<?> owner) {
 
     /**
      * Calls the method. Exceptions the method throws propagate unchanged.
@@ -90,8 +99,12 @@ public final class FunctionInvoker {
      */
     public Object invoke(Object receiver, Object[] args) throws Throwable {
       if (args.length != argumentCount) {
-        throw new PrismException(descriptor.displayName() + " takes " + argumentCount
-            + " argument(s) but was given " + args.length);
+        throw new PrismException(
+            descriptor.displayName()
+                + " takes "
+                + argumentCount
+                + " argument(s) but was given "
+                + args.length);
       }
       Object[] all = args;
       if (descriptor.kind() == FunctionDescriptor.Kind.INSTANCE) {

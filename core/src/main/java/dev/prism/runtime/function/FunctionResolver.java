@@ -11,9 +11,9 @@ import java.util.Arrays;
 
 /**
  * Reads which method a remote-function reference names, on the submitting side, and refuses what
- * cannot run remotely: lambdas (with or without captured values), overloaded methods, and a
- * method of the wrong kind for the call (an instance method passed to {@code Prism.task}, say).
- * Results are cached per reference class, so a call site pays the reflection once.
+ * cannot run remotely: lambdas (with or without captured values), overloaded methods, and a method
+ * of the wrong kind for the call (an instance method passed to {@code Prism.task}, say). Results
+ * are cached per reference class, so a call site pays the reflection once.
  */
 public final class FunctionResolver {
 
@@ -57,8 +57,8 @@ public final class FunctionResolver {
 
   private static FunctionDescriptor resolve(PrismFunc function) {
     if (function == null) {
-      throw new PrismException("the remote function is null: pass a method reference such as"
-          + " MyClass::myMethod");
+      throw new PrismException(
+          "the remote function is null: pass a method reference such as" + " MyClass::myMethod");
     }
     return Cached.get(function);
   }
@@ -112,15 +112,23 @@ public final class FunctionResolver {
     String implName = lambda.getImplMethodName();
     String owner = lambda.getImplClass().replace('/', '.');
     if (implName.startsWith("lambda$")) {
-      throw new PrismException("a lambda expression was passed as a remote function (in "
-          + owner + "): Prism runs references to named methods only; move the body into a"
-          + " static method and pass MyClass::thatMethod, giving values as arguments");
+      throw new PrismException(
+          "a lambda expression was passed as a remote function (in "
+              + owner
+              + "): Prism runs references to named methods only; move the body into a"
+              + " static method and pass MyClass::thatMethod, giving values as arguments");
     }
     if (lambda.getCapturedArgCount() > 0) {
-      throw new PrismException("the method reference to " + owner + "." + implName
-          + " captures " + lambda.getCapturedArgCount() + " value(s) (a bound receiver such as"
-          + " obj::method): pass an unbound reference (MyClass::method) and give values as"
-          + " arguments");
+      throw new PrismException(
+          "the method reference to "
+              + owner
+              + "."
+              + implName
+              + " captures "
+              + lambda.getCapturedArgCount()
+              + " value(s) (a bound receiver such as"
+              + " obj::method): pass an unbound reference (MyClass::method) and give values as"
+              + " arguments");
     }
     FunctionDescriptor.Kind kind =
         switch (lambda.getImplMethodKind()) {
@@ -129,9 +137,14 @@ public final class FunctionResolver {
               FunctionDescriptor.Kind.INSTANCE;
           case MethodHandleInfo.REF_newInvokeSpecial -> FunctionDescriptor.Kind.CONSTRUCTOR;
           default ->
-              throw new PrismException("the method reference to " + owner + "." + implName
-                  + " is of an unsupported kind (" + MethodHandleInfo.referenceKindToString(
-                      lambda.getImplMethodKind()) + ")");
+              throw new PrismException(
+                  "the method reference to "
+                      + owner
+                      + "."
+                      + implName
+                      + " is of an unsupported kind ("
+                      + MethodHandleInfo.referenceKindToString(lambda.getImplMethodKind())
+                      + ")");
         };
     Class<?> ownerClass = load(owner, function.getClass().getClassLoader());
     refuseOverloads(ownerClass, implName, kind);
@@ -149,9 +162,11 @@ public final class FunctionResolver {
     } catch (ReflectiveOperationException | RuntimeException e) {
       // Falls through to the error below: not a method reference.
     }
-    throw new PrismException("the remote function of type " + function.getClass().getName()
-        + " is not a method reference: pass MyClass::myMethod rather than an instance of a"
-        + " class that implements a Prism function interface");
+    throw new PrismException(
+        "the remote function of type "
+            + function.getClass().getName()
+            + " is not a method reference: pass MyClass::myMethod rather than an instance of a"
+            + " class that implements a Prism function interface");
   }
 
   private static Class<?> load(String name, ClassLoader loader) {
@@ -170,30 +185,50 @@ public final class FunctionResolver {
                 .filter(m -> m.getName().equals(name) && !m.isBridge() && !m.isSynthetic())
                 .toArray(Executable[]::new);
     if (kind != FunctionDescriptor.Kind.CONSTRUCTOR) {
-      candidates = Arrays.stream(candidates)
-          .filter(m -> Modifier.isStatic(m.getModifiers())
-              == (kind == FunctionDescriptor.Kind.STATIC))
-          .toArray(Executable[]::new);
+      candidates =
+          Arrays.stream(candidates)
+              .filter(
+                  m ->
+                      Modifier.isStatic(m.getModifiers())
+                          == (kind == FunctionDescriptor.Kind.STATIC))
+              .toArray(Executable[]::new);
     }
     if (candidates.length > 1) {
-      String what = kind == FunctionDescriptor.Kind.CONSTRUCTOR
-          ? "constructors (" + candidates.length + ")"
-          : "methods named '" + name + "' (" + candidates.length + ")";
-      throw new PrismException(owner.getName() + " has several " + what
-          + ": a remote " + (kind == FunctionDescriptor.Kind.CONSTRUCTOR
-              ? "actor needs one constructor, or pass a static factory method (MyActor::create)"
-              : "method must not be overloaded; give each overload its own name"));
+      String what =
+          kind == FunctionDescriptor.Kind.CONSTRUCTOR
+              ? "constructors (" + candidates.length + ")"
+              : "methods named '" + name + "' (" + candidates.length + ")";
+      throw new PrismException(
+          owner.getName()
+              + " has several "
+              + what
+              + ": a remote "
+              + (kind == FunctionDescriptor.Kind.CONSTRUCTOR
+                  ? "actor needs one constructor, or pass a static factory method (MyActor::create)"
+                  : "method must not be overloaded; give each overload its own name"));
     }
   }
 
   private static String wrongKind(FunctionDescriptor d, FunctionDescriptor.Kind expected) {
     return switch (expected) {
-      case STATIC -> d.displayName() + " is " + article(d.kind()) + ": Prism.task runs static"
-          + " methods; make it static, or call it on an actor with handle.task(...)";
-      case INSTANCE -> d.displayName() + " is " + article(d.kind()) + ": an actor call needs an"
-          + " instance method of the actor's class, passed unbound (MyActor::method)";
-      case CONSTRUCTOR -> d.displayName() + " is " + article(d.kind()) + ": Prism.actor needs a"
-          + " constructor (MyActor::new) or a static factory";
+      case STATIC ->
+          d.displayName()
+              + " is "
+              + article(d.kind())
+              + ": Prism.task runs static"
+              + " methods; make it static, or call it on an actor with handle.task(...)";
+      case INSTANCE ->
+          d.displayName()
+              + " is "
+              + article(d.kind())
+              + ": an actor call needs an"
+              + " instance method of the actor's class, passed unbound (MyActor::method)";
+      case CONSTRUCTOR ->
+          d.displayName()
+              + " is "
+              + article(d.kind())
+              + ": Prism.actor needs a"
+              + " constructor (MyActor::new) or a static factory";
     };
   }
 

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One actor in the GCS table: its published {@link ActorInfo} and the scheduling state behind
- * it. Every field is guarded by the {@link ActorManager}'s monitor.
+ * One actor in the GCS table: its published {@link ActorInfo} and the scheduling state behind it.
+ * Every field is guarded by the {@link ActorManager}'s monitor.
  */
 final class ActorEntry {
 
@@ -26,7 +26,12 @@ final class ActorEntry {
     final List<Integer> gpuIds;
     private final AtomicBoolean returned = new AtomicBoolean();
 
-    Lease(ByteString leaseId, Address nodeManager, String nodeId, Address worker, int pid,
+    Lease(
+        ByteString leaseId,
+        Address nodeManager,
+        String nodeId,
+        Address worker,
+        int pid,
         List<Integer> gpuIds) {
       this.leaseId = leaseId;
       this.nodeManager = nodeManager;
@@ -57,14 +62,19 @@ final class ActorEntry {
 
   /** The current scheduling attempt; replies of other attempts are stale. */
   long attempt;
+
   /** The lease request in flight (cancel it to abandon the request), or null. */
   Context.CancellableContext leaseCall;
+
   /** The node whose node manager the request in flight went to. */
   String leaseNodeId = "";
+
   /** The lease of the current instance (being created, or alive), or null. */
   Lease lease;
+
   /** Whether an infeasible request was already logged for the current attempt. */
   boolean infeasibleWarned;
+
   /** Long polls waiting for the version to move. */
   final List<ActorManager.Waiter> waiters = new ArrayList<>();
 
@@ -72,12 +82,13 @@ final class ActorEntry {
     this.id = spec.getActorId();
     this.spec = spec;
     this.attempt = attempt;
-    this.info = ActorInfo.newBuilder()
-        .setActorId(spec.getActorId())
-        .setState(ActorState.PENDING_CREATION)
-        .setVersion(1)
-        .setSpec(spec)
-        .build();
+    this.info =
+        ActorInfo.newBuilder()
+            .setActorId(spec.getActorId())
+            .setState(ActorState.PENDING_CREATION)
+            .setVersion(1)
+            .setSpec(spec)
+            .build();
   }
 
   ActorState state() {
@@ -89,7 +100,9 @@ final class ActorEntry {
   }
 
   String nameKey() {
-    return spec.getName().isEmpty() ? null : ActorSpecs.nameKey(spec.getNamespace(), spec.getName());
+    return spec.getName().isEmpty()
+        ? null
+        : ActorSpecs.nameKey(spec.getNamespace(), spec.getName());
   }
 
   String describe() {

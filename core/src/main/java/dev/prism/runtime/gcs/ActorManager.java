@@ -32,12 +32,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The GCS actor table and the life cycle of each actor: registration, placement through worker
- * leases, creation on the granted worker, restarts after process deaths, kills, and long polls
- * on an actor's version.
+ * leases, creation on the granted worker, restarts after process deaths, kills, and long polls on
+ * an actor's version.
  *
- * <p>One monitor (this object's) guards the table, here and in {@link ActorPlacement}, which
- * places instances; RPCs (through {@link ActorScheduler}) and replies to callers happen outside
- * it: methods collect them in a list of actions that runs after the monitor is released.
+ * <p>One monitor (this object's) guards the table, here and in {@link ActorPlacement}, which places
+ * instances; RPCs (through {@link ActorScheduler}) and replies to callers happen outside it:
+ * methods collect them in a list of actions that runs after the monitor is released.
  */
 final class ActorManager implements NodeListener, AutoCloseable {
 
@@ -45,10 +45,13 @@ final class ActorManager implements NodeListener, AutoCloseable {
 
   /** The death cause of an actor killed without a reason. */
   static final String DEFAULT_KILL_REASON = "it was killed with Prism.kill";
+
   /** The death cause of an actor whose last handle went out of scope. */
   static final String OUT_OF_SCOPE_REASON = "all handles to it went out of scope";
+
   /** The default bound on DEAD actors kept for lookups and listing. */
   static final int DEFAULT_MAX_DEAD = 10_000;
+
   /** The longest a long poll waits. */
   static final Duration MAX_POLL = Duration.ofSeconds(60);
 
@@ -56,6 +59,7 @@ final class ActorManager implements NodeListener, AutoCloseable {
   static final class Waiter {
     /** The actor waited on; set (under the manager's monitor) once it is found. */
     ActorEntry entry;
+
     private final StreamObserver<GetActorReply> out;
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile ScheduledFuture<?> timer;
@@ -89,16 +93,22 @@ final class ActorManager implements NodeListener, AutoCloseable {
   private final int maxDead;
 
   private final Map<ByteString, ActorEntry> actors = new LinkedHashMap<>();
+
   /** Name key to the non-DEAD actor of that name. */
   private final Map<String, ByteString> liveNames = new HashMap<>();
+
   /** Name key to the most recent DEAD actor of that name. */
   private final Map<String, ByteString> deadNames = new HashMap<>();
+
   /** Worker id to the actor whose current instance it hosts (or is creating). */
   final Map<String, ByteString> hosts = new HashMap<>();
+
   /** Owner worker id to its non-detached, non-DEAD actors. */
   private final Map<String, Set<ByteString>> owned = new HashMap<>();
+
   /** DEAD actors, oldest death first. */
   private final ArrayDeque<ByteString> deadOrder = new ArrayDeque<>();
+
   private long nextAttempt = 1;
   boolean closed;
 
@@ -120,9 +130,10 @@ final class ActorManager implements NodeListener, AutoCloseable {
 
   private static void reply(StreamObserver<GetActorReply> out, ActorInfo info) {
     try {
-      out.onNext(info == null
-          ? GetActorReply.getDefaultInstance()
-          : GetActorReply.newBuilder().setFound(true).setActor(info).build());
+      out.onNext(
+          info == null
+              ? GetActorReply.getDefaultInstance()
+              : GetActorReply.newBuilder().setFound(true).setActor(info).build());
       out.onCompleted();
     } catch (RuntimeException e) {
       LOG.debug("a GetActor caller went away: {}", e.toString());
@@ -157,8 +168,11 @@ final class ActorManager implements NodeListener, AutoCloseable {
         throw Status.UNAVAILABLE.withDescription("the GCS is shutting down").asRuntimeException();
       }
       if (actors.containsKey(spec.getActorId())) {
-        throw Status.ALREADY_EXISTS.withDescription(ActorSpecs.describe(spec)
-            + " is already registered; give every actor a fresh random id").asRuntimeException();
+        throw Status.ALREADY_EXISTS
+            .withDescription(
+                ActorSpecs.describe(spec)
+                    + " is already registered; give every actor a fresh random id")
+            .asRuntimeException();
       }
       e = new ActorEntry(spec, nextAttempt++);
       String key = e.nameKey();
@@ -166,10 +180,19 @@ final class ActorManager implements NodeListener, AutoCloseable {
         ByteString holder = liveNames.get(key);
         if (holder != null) {
           ActorEntry other = actors.get(holder);
-          throw Status.ALREADY_EXISTS.withDescription("an actor named '" + spec.getName()
-              + "' already exists in namespace '" + spec.getNamespace() + "' ("
-              + ActorSpecs.hex(holder) + ", " + other.state() + ")"
-              + "; choose another name or look it up with Prism.getActor").asRuntimeException();
+          throw Status.ALREADY_EXISTS
+              .withDescription(
+                  "an actor named '"
+                      + spec.getName()
+                      + "' already exists in namespace '"
+                      + spec.getNamespace()
+                      + "' ("
+                      + ActorSpecs.hex(holder)
+                      + ", "
+                      + other.state()
+                      + ")"
+                      + "; choose another name or look it up with Prism.getActor")
+              .asRuntimeException();
         }
         liveNames.put(key, e.id);
       }
@@ -178,8 +201,11 @@ final class ActorManager implements NodeListener, AutoCloseable {
         owned.computeIfAbsent(spec.getOwner().getWorkerId(), w -> new LinkedHashSet<>()).add(e.id);
       }
     }
-    LOG.debug("{} registered (class {}, owner worker {}); scheduling it", e.describe(),
-        spec.getClassName(), spec.getOwner().getWorkerId());
+    LOG.debug(
+        "{} registered (class {}, owner worker {}); scheduling it",
+        e.describe(),
+        spec.getClassName(),
+        spec.getOwner().getWorkerId());
     long attempt = e.attempt;
     scheduler.now(() -> placement.schedule(e.id, attempt));
     return e.info;
@@ -188,8 +214,10 @@ final class ActorManager implements NodeListener, AutoCloseable {
   /** Answers a GetActor, at once or (long poll) when the version moves or the wait ends. */
   void get(GetActorRequest request, StreamObserver<GetActorReply> out) {
     if (request.getActorId().isEmpty() && request.getName().isEmpty()) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription(
-          "GetActor needs an actor_id or a name (with its namespace)").asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("GetActor needs an actor_id or a name (with its namespace)")
+              .asRuntimeException());
       return;
     }
     Waiter w = null;
@@ -206,8 +234,7 @@ final class ActorManager implements NodeListener, AutoCloseable {
     synchronized (this) {
       ActorEntry e = lookup(request);
       now = e == null ? null : e.info;
-      if (w != null && e != null && !closed
-          && e.info.getVersion() <= request.getAfterVersion()) {
+      if (w != null && e != null && !closed && e.info.getVersion() <= request.getAfterVersion()) {
         w.entry = e;
         e.waiters.add(w);
         waiting = true;
@@ -276,8 +303,10 @@ final class ActorManager implements NodeListener, AutoCloseable {
         LOG.debug("{} is out of scope for its owner but detached; keeping it", e.describe());
         return true;
       }
-      String reason = !request.getReason().isEmpty() ? request.getReason()
-          : request.getOutOfScope() ? OUT_OF_SCOPE_REASON : DEFAULT_KILL_REASON;
+      String reason =
+          !request.getReason().isEmpty()
+              ? request.getReason()
+              : request.getOutOfScope() ? OUT_OF_SCOPE_REASON : DEFAULT_KILL_REASON;
       if (request.getNoRestart() || request.getOutOfScope()) {
         markDead(e, reason, ByteString.EMPTY, after);
       } else if (e.lease != null) {
@@ -320,8 +349,10 @@ final class ActorManager implements NodeListener, AutoCloseable {
       ByteString hosted = hosts.get(workerId);
       ActorEntry e = hosted == null ? null : actors.get(hosted);
       if (e != null && !e.dead() && e.lease != null && e.lease.workerId().equals(workerId)) {
-        String why = request.getReason().isEmpty()
-            ? "exit code " + request.getExitCode() : request.getReason();
+        String why =
+            request.getReason().isEmpty()
+                ? "exit code " + request.getExitCode()
+                : request.getReason();
         instanceDied(e, why, true, after);
       }
       Set<ByteString> children = owned.get(workerId);
@@ -365,8 +396,11 @@ final class ActorManager implements NodeListener, AutoCloseable {
         }
         Address owner = e.spec.getOwner();
         if (!e.spec.getDetached() && owner.getNodeId().equals(nodeId)) {
-          markDead(e, "its owner (worker " + owner.getWorkerId() + ") died (" + why + ")",
-              ByteString.EMPTY, after);
+          markDead(
+              e,
+              "its owner (worker " + owner.getWorkerId() + ") died (" + why + ")",
+              ByteString.EMPTY,
+              after);
         } else if (e.lease != null && e.lease.nodeId.equals(nodeId)) {
           e.lease.claimReturn(); // nothing left there to return it to
           instanceDied(e, why, false, after);
@@ -390,7 +424,6 @@ final class ActorManager implements NodeListener, AutoCloseable {
     ActorEntry e = actors.get(id);
     return e == null || closed || e.dead() || e.attempt != attempt ? null : e;
   }
-
 
   /** Bumps the version and wakes the long polls with the new info. */
   void bump(ActorEntry e, List<Runnable> after) {
@@ -427,48 +460,61 @@ final class ActorManager implements NodeListener, AutoCloseable {
   }
 
   /**
-   * The current instance's process died (or was killed): the actor restarts when it has
-   * restarts left, else it is DEAD.
+   * The current instance's process died (or was killed): the actor restarts when it has restarts
+   * left, else it is DEAD.
    */
-  void instanceDied(ActorEntry e, String reason, boolean returnLease,
-      List<Runnable> after) {
+  void instanceDied(ActorEntry e, String reason, boolean returnLease, List<Runnable> after) {
     ActorEntry.Lease lease = e.lease;
-    String cause = (lease == null ? "the actor's process" : lease.process())
-        + " died (" + reason + ")";
+    String cause =
+        (lease == null ? "the actor's process" : lease.process()) + " died (" + reason + ")";
     dropLease(e, returnLease, after);
     cancelLeaseCall(e, after);
     int restarts = e.info.getNumRestarts();
     if (!ActorSpecs.canRestart(e.spec, restarts)) {
-      markDead(e, cause + " and it has no restarts left (max restarts "
-          + e.spec.getMaxRestarts() + ")", ByteString.EMPTY, after);
+      markDead(
+          e,
+          cause + " and it has no restarts left (max restarts " + e.spec.getMaxRestarts() + ")",
+          ByteString.EMPTY,
+          after);
       return;
     }
     e.attempt = nextAttempt++;
     e.infeasibleWarned = false;
-    e.info = e.info.toBuilder()
-        .setState(ActorState.RESTARTING)
-        .setNumRestarts(restarts + 1)
-        .setDeathCause(cause)
-        .clearAddress().clearPid().clearNodeId().clearGpuIds().clearPendingReason()
-        .build();
+    e.info =
+        e.info.toBuilder()
+            .setState(ActorState.RESTARTING)
+            .setNumRestarts(restarts + 1)
+            .setDeathCause(cause)
+            .clearAddress()
+            .clearPid()
+            .clearNodeId()
+            .clearGpuIds()
+            .clearPendingReason()
+            .build();
     bump(e, after);
-    LOG.info("{}: {}; restarting it (restart {} of {})", e.describe(), cause, restarts + 1,
+    LOG.info(
+        "{}: {}; restarting it (restart {} of {})",
+        e.describe(),
+        cause,
+        restarts + 1,
         e.spec.getMaxRestarts() == -1 ? "unlimited" : e.spec.getMaxRestarts());
     long attempt = e.attempt;
     after.add(() -> scheduler.now(() -> placement.schedule(e.id, attempt)));
   }
 
   /** The actor is DEAD for good: its lease (if any) is returned as failed, its name freed. */
-  void markDead(ActorEntry e, String cause, ByteString creationError,
-      List<Runnable> after) {
+  void markDead(ActorEntry e, String cause, ByteString creationError, List<Runnable> after) {
     cancelLeaseCall(e, after);
     dropLease(e, true, after);
-    e.info = e.info.toBuilder()
-        .setState(ActorState.DEAD)
-        .setDeathCause(cause)
-        .setCreationError(creationError)
-        .clearAddress().clearGpuIds().clearPendingReason()
-        .build();
+    e.info =
+        e.info.toBuilder()
+            .setState(ActorState.DEAD)
+            .setDeathCause(cause)
+            .setCreationError(creationError)
+            .clearAddress()
+            .clearGpuIds()
+            .clearPendingReason()
+            .build();
     bump(e, after);
     String key = e.nameKey();
     if (key != null) {

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Places actor instances: picks a node, asks its node manager for a worker lease (following
  * spillback, retrying infeasible, rejected or failed requests every retry period), then has the
- * granted worker create the instance. Works under the {@link ActorManager}'s monitor and uses
- * its transitions; replies of attempts that are no longer current are stale (a late grant is
- * returned unused).
+ * granted worker create the instance. Works under the {@link ActorManager}'s monitor and uses its
+ * transitions; replies of attempts that are no longer current are stale (a late grant is returned
+ * unused).
  */
 final class ActorPlacement implements ActorScheduler.Callbacks {
 
@@ -35,8 +35,8 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
   private final ActorScheduler scheduler;
   private final Duration retryPeriod;
 
-  ActorPlacement(ActorManager manager, NodeTable nodes, ActorScheduler scheduler,
-      Duration retryPeriod) {
+  ActorPlacement(
+      ActorManager manager, NodeTable nodes, ActorScheduler scheduler, Duration retryPeriod) {
     this.manager = manager;
     this.nodes = nodes;
     this.scheduler = scheduler;
@@ -108,8 +108,13 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
   }
 
   @Override
-  public void leaseReplied(ByteString id, long attempt, Context.CancellableContext call,
-      ByteString leaseId, Address nodeManager, LeaseReply reply) {
+  public void leaseReplied(
+      ByteString id,
+      long attempt,
+      Context.CancellableContext call,
+      ByteString leaseId,
+      Address nodeManager,
+      LeaseReply reply) {
     List<Runnable> after = new ArrayList<>();
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
@@ -119,23 +124,36 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           LeaseReply.Granted g = reply.getGranted();
           if (stale) {
             if (!manager.closed) {
-              LOG.debug("returning a late grant of {} for actor {}", RpcChannels.key(g.getWorker()),
+              LOG.debug(
+                  "returning a late grant of {} for actor {}",
+                  RpcChannels.key(g.getWorker()),
                   ActorSpecs.hex(id));
               after.add(() -> scheduler.returnLease(nodeManager, leaseId, false));
             }
             break;
           }
           e.leaseCall = null;
-          String nodeId = !g.getWorker().getNodeId().isEmpty() ? g.getWorker().getNodeId()
-              : nodeManager.getNodeId();
-          ActorEntry.Lease lease = new ActorEntry.Lease(leaseId, nodeManager, nodeId,
-              g.getWorker().toBuilder().setNodeId(nodeId).build(), g.getWorkerPid(),
-              g.getGpuIdsList());
+          String nodeId =
+              !g.getWorker().getNodeId().isEmpty()
+                  ? g.getWorker().getNodeId()
+                  : nodeManager.getNodeId();
+          ActorEntry.Lease lease =
+              new ActorEntry.Lease(
+                  leaseId,
+                  nodeManager,
+                  nodeId,
+                  g.getWorker().toBuilder().setNodeId(nodeId).build(),
+                  g.getWorkerPid(),
+                  g.getGpuIdsList());
           e.lease = lease;
           manager.hosts.put(lease.workerId(), id);
           int restarts = e.info.getNumRestarts();
-          LOG.debug("{}: worker {} (pid {}) granted on node {}; creating the instance",
-              e.describe(), lease.workerId(), lease.pid, nodeId);
+          LOG.debug(
+              "{}: worker {} (pid {}) granted on node {}; creating the instance",
+              e.describe(),
+              lease.workerId(),
+              lease.pid,
+              nodeId);
           after.add(() -> scheduler.createActor(id, attempt, lease, e.spec, restarts));
         }
         case SPILLBACK -> {
@@ -149,8 +167,8 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           ResourceAmounts resources = e.spec.getResources();
           SchedulingStrategyProto strategy = e.spec.getStrategy();
           LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
-          after.add(() -> scheduler.requestLease(id, attempt, next, target, resources, strategy,
-              true));
+          after.add(
+              () -> scheduler.requestLease(id, attempt, next, target, resources, strategy, true));
         }
         case INFEASIBLE -> {
           if (stale) {
@@ -160,8 +178,11 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           pending(e, "infeasible: " + reply.getInfeasible());
           if (!e.infeasibleWarned) {
             e.infeasibleWarned = true;
-            LOG.warn("{} cannot be placed yet: {} (it needs {}); retrying every {} ms",
-                e.describe(), reply.getInfeasible(), GcsServiceImpl.format(e.spec.getResources()),
+            LOG.warn(
+                "{} cannot be placed yet: {} (it needs {}); retrying every {} ms",
+                e.describe(),
+                reply.getInfeasible(),
+                GcsServiceImpl.format(e.spec.getResources()),
                 retryPeriod.toMillis());
           }
           retryLater(e);
@@ -171,8 +192,11 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
             break;
           }
           e.leaseCall = null;
-          LOG.debug("{}: lease request rejected by {}: {}; retrying", e.describe(),
-              RpcChannels.key(nodeManager), reply.getRejected());
+          LOG.debug(
+              "{}: lease request rejected by {}: {}; retrying",
+              e.describe(),
+              RpcChannels.key(nodeManager),
+              reply.getRejected());
           retryLater(e);
         }
       }
@@ -181,17 +205,24 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
   }
 
   @Override
-  public void leaseFailed(ByteString id, long attempt, Context.CancellableContext call,
-      Address nodeManager, Status status) {
+  public void leaseFailed(
+      ByteString id,
+      long attempt,
+      Context.CancellableContext call,
+      Address nodeManager,
+      Status status) {
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
       if (e == null || e.leaseCall != call) {
         return;
       }
       e.leaseCall = null;
-      String why = "asking the node manager at " + RpcChannels.key(nodeManager)
-          + " for a worker failed: " + status.getCode()
-          + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+      String why =
+          "asking the node manager at "
+              + RpcChannels.key(nodeManager)
+              + " for a worker failed: "
+              + status.getCode()
+              + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
       pending(e, why);
       LOG.debug("{}: {}; retrying", e.describe(), why);
       retryLater(e);
@@ -208,20 +239,30 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           after.add(() -> scheduler.returnLease(lease, true));
         }
       } else if (reply.getCreationError().isEmpty()) {
-        e.info = e.info.toBuilder()
-            .setState(ActorState.ALIVE)
-            .setAddress(lease.worker)
-            .setPid(lease.pid)
-            .setNodeId(lease.nodeId)
-            .clearGpuIds().addAllGpuIds(lease.gpuIds)
-            .clearPendingReason()
-            .build();
+        e.info =
+            e.info.toBuilder()
+                .setState(ActorState.ALIVE)
+                .setAddress(lease.worker)
+                .setPid(lease.pid)
+                .setNodeId(lease.nodeId)
+                .clearGpuIds()
+                .addAllGpuIds(lease.gpuIds)
+                .clearPendingReason()
+                .build();
         manager.bump(e, after);
-        LOG.debug("{} is alive on worker {} (pid {}, node {}, restarts {})", e.describe(),
-            lease.workerId(), lease.pid, lease.nodeId, e.info.getNumRestarts());
+        LOG.debug(
+            "{} is alive on worker {} (pid {}, node {}, restarts {})",
+            e.describe(),
+            lease.workerId(),
+            lease.pid,
+            lease.nodeId,
+            e.info.getNumRestarts());
       } else {
-        manager.markDead(e, "the actor's constructor failed: " + reply.getErrorMessage(),
-            reply.getCreationError(), after);
+        manager.markDead(
+            e,
+            "the actor's constructor failed: " + reply.getErrorMessage(),
+            reply.getCreationError(),
+            after);
       }
     }
     ActorManager.run(after);
@@ -237,10 +278,15 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           after.add(() -> scheduler.returnLease(lease, true));
         }
       } else {
-        manager.instanceDied(e, "creating the actor on worker " + lease.workerId() + " failed: "
-            + status.getCode()
-            + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"),
-            true, after);
+        manager.instanceDied(
+            e,
+            "creating the actor on worker "
+                + lease.workerId()
+                + " failed: "
+                + status.getCode()
+                + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"),
+            true,
+            after);
       }
     }
     ActorManager.run(after);

@@ -10,9 +10,9 @@ import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ResourceAmounts;
-import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -44,11 +44,20 @@ final class ActorScheduler implements AutoCloseable {
 
   /** Where replies go. Called on gRPC threads, never under a lock of this class. */
   interface Callbacks {
-    void leaseReplied(ByteString actorId, long attempt, Context.CancellableContext call,
-        ByteString leaseId, Address nodeManager, LeaseReply reply);
+    void leaseReplied(
+        ByteString actorId,
+        long attempt,
+        Context.CancellableContext call,
+        ByteString leaseId,
+        Address nodeManager,
+        LeaseReply reply);
 
-    void leaseFailed(ByteString actorId, long attempt, Context.CancellableContext call,
-        Address nodeManager, Status status);
+    void leaseFailed(
+        ByteString actorId,
+        long attempt,
+        Context.CancellableContext call,
+        Address nodeManager,
+        Status status);
 
     void created(ByteString actorId, long attempt, ActorEntry.Lease lease, CreateActorReply reply);
 
@@ -65,11 +74,13 @@ final class ActorScheduler implements AutoCloseable {
   ActorScheduler(Duration creationTimeout, dev.prism.runtime.security.ClusterToken token) {
     this.creationTimeout = creationTimeout;
     this.channels = new RpcChannels(token);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prism-gcs-actors");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prism-gcs-actors");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void callbacks(Callbacks callbacks) {
@@ -118,45 +129,56 @@ final class ActorScheduler implements AutoCloseable {
   }
 
   /**
-   * Asks a node manager for a worker for an actor, inside {@code call}: cancelling it abandons
-   * the request on the node manager.
+   * Asks a node manager for a worker for an actor, inside {@code call}: cancelling it abandons the
+   * request on the node manager.
    */
-  void requestLease(ByteString actorId, long attempt, Context.CancellableContext call,
-      Address nodeManager, ResourceAmounts resources, SchedulingStrategyProto strategy,
+  void requestLease(
+      ByteString actorId,
+      long attempt,
+      Context.CancellableContext call,
+      Address nodeManager,
+      ResourceAmounts resources,
+      SchedulingStrategyProto strategy,
       boolean grantOrQueue) {
     ByteString leaseId = newLeaseId();
-    LeaseRequest request = LeaseRequest.newBuilder()
-        .setLeaseId(leaseId)
-        .setResources(resources)
-        .setStrategy(strategy)
-        .setSubmitter(submitter)
-        .setGrantOrQueue(grantOrQueue)
-        .setTimeoutMs(0)
-        .build();
-    StreamObserver<LeaseReply> observer = new StreamObserver<>() {
-      private boolean replied;
+    LeaseRequest request =
+        LeaseRequest.newBuilder()
+            .setLeaseId(leaseId)
+            .setResources(resources)
+            .setStrategy(strategy)
+            .setSubmitter(submitter)
+            .setGrantOrQueue(grantOrQueue)
+            .setTimeoutMs(0)
+            .build();
+    StreamObserver<LeaseReply> observer =
+        new StreamObserver<>() {
+          private boolean replied;
 
-      @Override
-      public void onNext(LeaseReply reply) {
-        replied = true;
-        callbacks.leaseReplied(actorId, attempt, call, leaseId, nodeManager, reply);
-      }
+          @Override
+          public void onNext(LeaseReply reply) {
+            replied = true;
+            callbacks.leaseReplied(actorId, attempt, call, leaseId, nodeManager, reply);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        if (!replied) {
-          callbacks.leaseFailed(actorId, attempt, call, nodeManager, Status.fromThrowable(t));
-        }
-      }
+          @Override
+          public void onError(Throwable t) {
+            if (!replied) {
+              callbacks.leaseFailed(actorId, attempt, call, nodeManager, Status.fromThrowable(t));
+            }
+          }
 
-      @Override
-      public void onCompleted() {
-        if (!replied) {
-          callbacks.leaseFailed(actorId, attempt, call, nodeManager,
-              Status.INTERNAL.withDescription("the lease call completed without a reply"));
-        }
-      }
-    };
+          @Override
+          public void onCompleted() {
+            if (!replied) {
+              callbacks.leaseFailed(
+                  actorId,
+                  attempt,
+                  call,
+                  nodeManager,
+                  Status.INTERNAL.withDescription("the lease call completed without a reply"));
+            }
+          }
+        };
     try {
       NodeManagerServiceGrpc.NodeManagerServiceStub stub =
           NodeManagerServiceGrpc.newStub(channels.get(nodeManager));
@@ -167,37 +189,45 @@ final class ActorScheduler implements AutoCloseable {
   }
 
   /** Asks the granted worker to construct the actor. */
-  void createActor(ByteString actorId, long attempt, ActorEntry.Lease lease,
-      ActorCreationSpec spec, int numRestarts) {
-    CreateActorRequest request = CreateActorRequest.newBuilder()
-        .setSpec(spec).setNumRestarts(numRestarts).build();
-    StreamObserver<CreateActorReply> observer = new StreamObserver<>() {
-      private boolean replied;
+  void createActor(
+      ByteString actorId,
+      long attempt,
+      ActorEntry.Lease lease,
+      ActorCreationSpec spec,
+      int numRestarts) {
+    CreateActorRequest request =
+        CreateActorRequest.newBuilder().setSpec(spec).setNumRestarts(numRestarts).build();
+    StreamObserver<CreateActorReply> observer =
+        new StreamObserver<>() {
+          private boolean replied;
 
-      @Override
-      public void onNext(CreateActorReply reply) {
-        replied = true;
-        callbacks.created(actorId, attempt, lease, reply);
-      }
+          @Override
+          public void onNext(CreateActorReply reply) {
+            replied = true;
+            callbacks.created(actorId, attempt, lease, reply);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        channels.drop(lease.worker);
-        if (!replied) {
-          callbacks.createFailed(actorId, attempt, lease, Status.fromThrowable(t));
-        }
-      }
+          @Override
+          public void onError(Throwable t) {
+            channels.drop(lease.worker);
+            if (!replied) {
+              callbacks.createFailed(actorId, attempt, lease, Status.fromThrowable(t));
+            }
+          }
 
-      @Override
-      public void onCompleted() {
-        // The GCS calls a worker once, to create its actor: no need to keep its channel.
-        channels.drop(lease.worker);
-        if (!replied) {
-          callbacks.createFailed(actorId, attempt, lease,
-              Status.INTERNAL.withDescription("CreateActor completed without a reply"));
-        }
-      }
-    };
+          @Override
+          public void onCompleted() {
+            // The GCS calls a worker once, to create its actor: no need to keep its channel.
+            channels.drop(lease.worker);
+            if (!replied) {
+              callbacks.createFailed(
+                  actorId,
+                  attempt,
+                  lease,
+                  Status.INTERNAL.withDescription("CreateActor completed without a reply"));
+            }
+          }
+        };
     try {
       CoreWorkerServiceGrpc.CoreWorkerServiceStub stub =
           CoreWorkerServiceGrpc.newStub(channels.get(lease.worker))
@@ -205,8 +235,11 @@ final class ActorScheduler implements AutoCloseable {
       // Not in the caller's context: that may be the (cancelled) context of the lease call.
       Context.ROOT.run(() -> stub.createActor(request, observer));
     } catch (IllegalStateException e) {
-      LOG.debug("not creating {} on {}: {}", ActorSpecs.describe(spec),
-          RpcChannels.key(lease.worker), e.getMessage());
+      LOG.debug(
+          "not creating {} on {}: {}",
+          ActorSpecs.describe(spec),
+          RpcChannels.key(lease.worker),
+          e.getMessage());
     }
   }
 
@@ -219,21 +252,25 @@ final class ActorScheduler implements AutoCloseable {
 
   /** Gives a lease back to the node manager that granted it. */
   void returnLease(Address nodeManager, ByteString leaseId, boolean workerFailed) {
-    ReturnLeaseRequest request = ReturnLeaseRequest.newBuilder()
-        .setLeaseId(leaseId).setWorkerFailed(workerFailed).build();
-    StreamObserver<ReturnLeaseReply> observer = new StreamObserver<>() {
-      @Override
-      public void onNext(ReturnLeaseReply value) {}
+    ReturnLeaseRequest request =
+        ReturnLeaseRequest.newBuilder().setLeaseId(leaseId).setWorkerFailed(workerFailed).build();
+    StreamObserver<ReturnLeaseReply> observer =
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ReturnLeaseReply value) {}
 
-      @Override
-      public void onError(Throwable t) {
-        LOG.debug("returning lease {} to {} failed: {}", ActorSpecs.hex(leaseId),
-            RpcChannels.key(nodeManager), Status.fromThrowable(t));
-      }
+          @Override
+          public void onError(Throwable t) {
+            LOG.debug(
+                "returning lease {} to {} failed: {}",
+                ActorSpecs.hex(leaseId),
+                RpcChannels.key(nodeManager),
+                Status.fromThrowable(t));
+          }
 
-      @Override
-      public void onCompleted() {}
-    };
+          @Override
+          public void onCompleted() {}
+        };
     try {
       NodeManagerServiceGrpc.NodeManagerServiceStub stub =
           NodeManagerServiceGrpc.newStub(channels.get(nodeManager))

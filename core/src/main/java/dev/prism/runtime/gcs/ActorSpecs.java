@@ -31,39 +31,59 @@ final class ActorSpecs {
   }
 
   /**
-   * Returns why a spec cannot be registered (an INVALID_ARGUMENT description), or empty when it
-   * is well formed.
+   * Returns why a spec cannot be registered (an INVALID_ARGUMENT description), or empty when it is
+   * well formed.
    */
   static Optional<String> problem(ActorCreationSpec spec) {
     int idLength = spec.getActorId().size();
     if (idLength != ACTOR_ID_LENGTH) {
-      return Optional.of("actor_id has " + idLength + " bytes; an actor id must be exactly "
-          + ACTOR_ID_LENGTH + " bytes (generate a random one per actor)");
+      return Optional.of(
+          "actor_id has "
+              + idLength
+              + " bytes; an actor id must be exactly "
+              + ACTOR_ID_LENGTH
+              + " bytes (generate a random one per actor)");
     }
     String who = describe(spec);
     if (!spec.hasFunction() || spec.getFunction().getClassName().isEmpty()) {
-      return Optional.of(who + " has no function; set spec.function to the constructor or static"
-          + " factory that creates the instance");
+      return Optional.of(
+          who
+              + " has no function; set spec.function to the constructor or static"
+              + " factory that creates the instance");
     }
     if (!spec.hasOwner() || spec.getOwner().getWorkerId().isEmpty()) {
-      return Optional.of(who + " has no owner; set spec.owner to the creating core worker's"
-          + " address (with its worker_id)");
+      return Optional.of(
+          who
+              + " has no owner; set spec.owner to the creating core worker's"
+              + " address (with its worker_id)");
     }
     if (spec.getMaxConcurrency() < 1) {
-      return Optional.of(who + " has max_concurrency " + spec.getMaxConcurrency()
-          + "; it must be at least 1 (1 runs one call at a time)");
+      return Optional.of(
+          who
+              + " has max_concurrency "
+              + spec.getMaxConcurrency()
+              + "; it must be at least 1 (1 runs one call at a time)");
     }
     if (spec.getMaxRestarts() < -1) {
-      return Optional.of(who + " has max_restarts " + spec.getMaxRestarts()
-          + "; give -1 (without limit), 0 (never restart) or a positive count");
+      return Optional.of(
+          who
+              + " has max_restarts "
+              + spec.getMaxRestarts()
+              + "; give -1 (without limit), 0 (never restart) or a positive count");
     }
     if (spec.getMaxTaskRetries() < -1) {
-      return Optional.of(who + " has max_task_retries " + spec.getMaxTaskRetries()
-          + "; give -1 (without limit), 0 or a positive count");
+      return Optional.of(
+          who
+              + " has max_task_retries "
+              + spec.getMaxTaskRetries()
+              + "; give -1 (without limit), 0 or a positive count");
     }
     if (spec.getMaxPendingCalls() < -1) {
-      return Optional.of(who + " has max_pending_calls " + spec.getMaxPendingCalls()
-          + "; give -1 (without limit) or a positive count");
+      return Optional.of(
+          who
+              + " has max_pending_calls "
+              + spec.getMaxPendingCalls()
+              + "; give -1 (without limit) or a positive count");
     }
     return Optional.empty();
   }

@@ -4,24 +4,24 @@ import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ActorCreationSpec;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.Address;
+import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
-import dev.prism.runtime.rpc.KillActorRequest;
-import dev.prism.runtime.rpc.ListActorsRequest;
-import dev.prism.runtime.rpc.MarkJobFinishedRequest;
-import dev.prism.runtime.rpc.RegisterActorRequest;
-import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
-import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.GetAllNodesRequest;
+import dev.prism.runtime.rpc.KillActorRequest;
 import dev.prism.runtime.rpc.KvDeleteRequest;
 import dev.prism.runtime.rpc.KvGetReply;
 import dev.prism.runtime.rpc.KvGetRequest;
 import dev.prism.runtime.rpc.KvKeysRequest;
 import dev.prism.runtime.rpc.KvPutRequest;
+import dev.prism.runtime.rpc.ListActorsRequest;
+import dev.prism.runtime.rpc.MarkJobFinishedRequest;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.RegisterActorRequest;
 import dev.prism.runtime.rpc.RegisterJobRequest;
 import dev.prism.runtime.rpc.RegisterNodeRequest;
 import dev.prism.runtime.rpc.ReportResourcesRequest;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.UnregisterNodeRequest;
 import dev.prism.runtime.security.ClusterToken;
@@ -42,10 +42,10 @@ import java.util.function.Function;
 
 /**
  * A blocking client of the GCS. Every call has a deadline ({@link #rpcTimeout()}); a failed call
- * throws {@link GcsException} whose cause is the gRPC {@link StatusRuntimeException} (read its
- * code with {@link GcsException#statusCode()}). When the GCS refuses a request (a malformed or
- * duplicate actor, an unknown node) the exception's message is the GCS's own description, which
- * names the problem and what to do. Thread safe; close it to release the channel.
+ * throws {@link GcsException} whose cause is the gRPC {@link StatusRuntimeException} (read its code
+ * with {@link GcsException#statusCode()}). When the GCS refuses a request (a malformed or duplicate
+ * actor, an unknown node) the exception's message is the GCS's own description, which names the
+ * problem and what to do. Thread safe; close it to release the channel.
  */
 public final class GcsClient implements AutoCloseable {
 
@@ -53,8 +53,12 @@ public final class GcsClient implements AutoCloseable {
   public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(10);
 
   /** Codes the GCS answers with on purpose; their description is the whole message. */
-  private static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.INVALID_ARGUMENT,
-      Status.Code.ALREADY_EXISTS, Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION);
+  private static final Set<Status.Code> REFUSALS =
+      EnumSet.of(
+          Status.Code.INVALID_ARGUMENT,
+          Status.Code.ALREADY_EXISTS,
+          Status.Code.NOT_FOUND,
+          Status.Code.FAILED_PRECONDITION);
 
   private final String address;
   private final Duration rpcTimeout;
@@ -69,8 +73,8 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
-   * Connects to a GCS with the default call deadline. Connecting is lazy: an unreachable GCS
-   * shows on the first call.
+   * Connects to a GCS with the default call deadline. Connecting is lazy: an unreachable GCS shows
+   * on the first call.
    *
    * @param address {@code host:port}
    * @return the client
@@ -81,8 +85,8 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
-   * Connects to a GCS with this process's default cluster token
-   * ({@link ClusterToken#processDefault()}).
+   * Connects to a GCS with this process's default cluster token ({@link
+   * ClusterToken#processDefault()}).
    *
    * @param address {@code host:port}
    * @param rpcTimeout the deadline of each call, positive
@@ -94,9 +98,8 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
-   * Connects to a GCS. Every call carries the token; a GCS that refuses it fails each call with
-   * a {@link GcsException} whose cause has the status UNAUTHENTICATED
-   * ({@link TokenAuth#isRefusal}).
+   * Connects to a GCS. Every call carries the token; a GCS that refuses it fails each call with a
+   * {@link GcsException} whose cause has the status UNAUTHENTICATED ({@link TokenAuth#isRefusal}).
    *
    * @param address {@code host:port}
    * @param rpcTimeout the deadline of each call, positive
@@ -158,8 +161,8 @@ public final class GcsClient implements AutoCloseable {
     return call(what, rpcTimeout, rpc);
   }
 
-  private <T> T call(String what, Duration deadline,
-      Function<GcsServiceGrpc.GcsServiceBlockingStub, T> rpc) {
+  private <T> T call(
+      String what, Duration deadline, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> rpc) {
     try {
       return rpc.apply(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
     } catch (StatusRuntimeException e) {
@@ -167,10 +170,19 @@ public final class GcsClient implements AutoCloseable {
       if (REFUSALS.contains(s.getCode()) && s.getDescription() != null) {
         throw new GcsException(s.getDescription(), e);
       }
-      throw new GcsException("GCS call " + what + " to " + address + " failed: " + s.getCode()
-          + (s.getDescription() == null ? "" : " (" + s.getDescription() + ")")
-          + (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
-              ? "; check that the GCS is running at " + address : ""), e);
+      throw new GcsException(
+          "GCS call "
+              + what
+              + " to "
+              + address
+              + " failed: "
+              + s.getCode()
+              + (s.getDescription() == null ? "" : " (" + s.getDescription() + ")")
+              + (s.getCode() == Status.Code.UNAVAILABLE
+                      || s.getCode() == Status.Code.DEADLINE_EXCEEDED
+                  ? "; check that the GCS is running at " + address
+                  : ""),
+          e);
     }
   }
 
@@ -180,7 +192,8 @@ public final class GcsClient implements AutoCloseable {
    * @param node the node: id, node manager address, store socket, totals, labels
    */
   public void registerNode(NodeInfo node) {
-    call("RegisterNode",
+    call(
+        "RegisterNode",
         s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
   }
 
@@ -190,7 +203,8 @@ public final class GcsClient implements AutoCloseable {
    * @param nodeId the node id
    */
   public void unregisterNode(String nodeId) {
-    call("UnregisterNode",
+    call(
+        "UnregisterNode",
         s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(nodeId).build()));
   }
 
@@ -200,16 +214,16 @@ public final class GcsClient implements AutoCloseable {
    * @param nodeId the node id
    * @param available the available amounts (fixed point)
    * @return the cluster view: every node, alive and dead
-   * @throws GcsException with status {@code NOT_FOUND} if the node is not registered, or
-   *     {@code FAILED_PRECONDITION} if it was declared dead
+   * @throws GcsException with status {@code NOT_FOUND} if the node is not registered, or {@code
+   *     FAILED_PRECONDITION} if it was declared dead
    */
   public List<NodeInfo> reportResources(String nodeId, ResourceAmounts available) {
     return reportResources(nodeId, available, List.of());
   }
 
   /**
-   * Reports a node's available resources and the resource shapes it answered infeasible
-   * recently (they replace what it reported before), and returns the cluster view.
+   * Reports a node's available resources and the resource shapes it answered infeasible recently
+   * (they replace what it reported before), and returns the cluster view.
    *
    * @param nodeId the reporting node
    * @param available what it has available now
@@ -217,11 +231,20 @@ public final class GcsClient implements AutoCloseable {
    * @return every node, alive and dead
    * @throws GcsException if the call fails (NOT_FOUND: the node is not registered)
    */
-  public List<NodeInfo> reportResources(String nodeId, ResourceAmounts available,
+  public List<NodeInfo> reportResources(
+      String nodeId,
+      ResourceAmounts available,
       List<dev.prism.runtime.rpc.InfeasibleDemand> infeasible) {
-    return call("ReportResources", s -> s.reportResources(ReportResourcesRequest.newBuilder()
-        .setNodeId(nodeId).setAvailable(available).addAllInfeasibleDemands(infeasible).build())
-        .getNodesList());
+    return call(
+        "ReportResources",
+        s ->
+            s.reportResources(
+                    ReportResourcesRequest.newBuilder()
+                        .setNodeId(nodeId)
+                        .setAvailable(available)
+                        .addAllInfeasibleDemands(infeasible)
+                        .build())
+                .getNodesList());
   }
 
   /**
@@ -230,8 +253,8 @@ public final class GcsClient implements AutoCloseable {
    * @return the nodes, in registration order
    */
   public List<NodeInfo> getAllNodes() {
-    return call("GetAllNodes",
-        s -> s.getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList());
+    return call(
+        "GetAllNodes", s -> s.getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList());
   }
 
   /**
@@ -241,7 +264,8 @@ public final class GcsClient implements AutoCloseable {
    * @return the job id: 4 bytes, big-endian, handed out in order from 1
    */
   public ByteString registerJob(Address driver) {
-    return call("RegisterJob",
+    return call(
+        "RegisterJob",
         s -> s.registerJob(RegisterJobRequest.newBuilder().setDriver(driver).build()).getJobId());
   }
 
@@ -255,9 +279,17 @@ public final class GcsClient implements AutoCloseable {
    * @return true when the key was new
    */
   public boolean kvPut(String namespace, String key, byte[] value, boolean overwrite) {
-    return call("KvPut", s -> s.kvPut(KvPutRequest.newBuilder().setNamespace(namespace)
-        .setKey(key).setValue(ByteString.copyFrom(value)).setOverwrite(overwrite).build())
-        .getAdded());
+    return call(
+        "KvPut",
+        s ->
+            s.kvPut(
+                    KvPutRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setKey(key)
+                        .setValue(ByteString.copyFrom(value))
+                        .setOverwrite(overwrite)
+                        .build())
+                .getAdded());
   }
 
   /**
@@ -268,8 +300,10 @@ public final class GcsClient implements AutoCloseable {
    * @return the value, or empty when absent
    */
   public Optional<byte[]> kvGet(String namespace, String key) {
-    KvGetReply reply = call("KvGet",
-        s -> s.kvGet(KvGetRequest.newBuilder().setNamespace(namespace).setKey(key).build()));
+    KvGetReply reply =
+        call(
+            "KvGet",
+            s -> s.kvGet(KvGetRequest.newBuilder().setNamespace(namespace).setKey(key).build()));
     return reply.getFound() ? Optional.of(reply.getValue().toByteArray()) : Optional.empty();
   }
 
@@ -281,8 +315,11 @@ public final class GcsClient implements AutoCloseable {
    * @return true when it existed
    */
   public boolean kvDelete(String namespace, String key) {
-    return call("KvDelete", s -> s.kvDelete(
-        KvDeleteRequest.newBuilder().setNamespace(namespace).setKey(key).build()).getDeleted());
+    return call(
+        "KvDelete",
+        s ->
+            s.kvDelete(KvDeleteRequest.newBuilder().setNamespace(namespace).setKey(key).build())
+                .getDeleted());
   }
 
   /**
@@ -293,8 +330,11 @@ public final class GcsClient implements AutoCloseable {
    * @return the keys, sorted
    */
   public List<String> kvKeys(String namespace, String prefix) {
-    return call("KvKeys", s -> s.kvKeys(
-        KvKeysRequest.newBuilder().setNamespace(namespace).setPrefix(prefix).build()).getKeysList());
+    return call(
+        "KvKeys",
+        s ->
+            s.kvKeys(KvKeysRequest.newBuilder().setNamespace(namespace).setPrefix(prefix).build())
+                .getKeysList());
   }
 
   /**
@@ -303,23 +343,25 @@ public final class GcsClient implements AutoCloseable {
    * @param jobId the job id (as {@link #registerJob} returned it)
    */
   public void markJobFinished(ByteString jobId) {
-    call("MarkJobFinished", s -> s.markJobFinished(
-        MarkJobFinishedRequest.newBuilder().setJobId(jobId).build()));
+    call(
+        "MarkJobFinished",
+        s -> s.markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(jobId).build()));
   }
 
   /**
-   * Registers an actor; the GCS then places and creates it asynchronously (watch it with
-   * {@link #getActor(ByteString, long, Duration)}).
+   * Registers an actor; the GCS then places and creates it asynchronously (watch it with {@link
+   * #getActor(ByteString, long, Duration)}).
    *
    * @param spec the creation spec: a fresh 16-byte actor id, the function, the owner
    * @return the actor as registered: PENDING_CREATION, version 1
-   * @throws GcsException with {@link GcsException#isAlreadyExists()} when the id or the name
-   *     (in its namespace) is taken, or status {@code INVALID_ARGUMENT} for a malformed spec;
-   *     the message says what is wrong
+   * @throws GcsException with {@link GcsException#isAlreadyExists()} when the id or the name (in
+   *     its namespace) is taken, or status {@code INVALID_ARGUMENT} for a malformed spec; the
+   *     message says what is wrong
    */
   public ActorInfo registerActor(ActorCreationSpec spec) {
-    return call("RegisterActor", s -> s.registerActor(
-        RegisterActorRequest.newBuilder().setSpec(spec).build()).getActor());
+    return call(
+        "RegisterActor",
+        s -> s.registerActor(RegisterActorRequest.newBuilder().setSpec(spec).build()).getActor());
   }
 
   /**
@@ -329,37 +371,50 @@ public final class GcsClient implements AutoCloseable {
    * @return the actor, or empty when the GCS does not know it
    */
   public Optional<ActorInfo> getActor(ByteString actorId) {
-    return found(call("GetActor", s -> s.getActor(
-        GetActorRequest.newBuilder().setActorId(actorId).build())));
+    return found(
+        call(
+            "GetActor", s -> s.getActor(GetActorRequest.newBuilder().setActorId(actorId).build())));
   }
 
   /**
-   * Looks an actor up by name: the live actor of that name, or (when none is live) the last
-   * DEAD one.
+   * Looks an actor up by name: the live actor of that name, or (when none is live) the last DEAD
+   * one.
    *
    * @param name the actor's name
    * @param namespace its namespace
    * @return the actor, or empty when no actor ever had that name there
    */
   public Optional<ActorInfo> getActor(String name, String namespace) {
-    return found(call("GetActor", s -> s.getActor(
-        GetActorRequest.newBuilder().setName(name).setNamespace(namespace).build())));
+    return found(
+        call(
+            "GetActor",
+            s ->
+                s.getActor(
+                    GetActorRequest.newBuilder().setName(name).setNamespace(namespace).build())));
   }
 
   /**
-   * Waits (long poll) until an actor's version is above {@code afterVersion}, or the wait ends,
-   * and returns its info then. The GCS caps a wait at 60 seconds.
+   * Waits (long poll) until an actor's version is above {@code afterVersion}, or the wait ends, and
+   * returns its info then. The GCS caps a wait at 60 seconds.
    *
    * @param actorId the 16-byte id
    * @param afterVersion the version the caller knows; 0 answers at once
    * @param wait how long to wait at most
-   * @return the actor (with its version unchanged when the wait ended first), or empty when the
-   *     GCS does not know it
+   * @return the actor (with its version unchanged when the wait ended first), or empty when the GCS
+   *     does not know it
    */
   public Optional<ActorInfo> getActor(ByteString actorId, long afterVersion, Duration wait) {
-    return found(call("GetActor", rpcTimeout.plus(wait), s -> s.getActor(
-        GetActorRequest.newBuilder().setActorId(actorId).setAfterVersion(afterVersion)
-            .setTimeoutMs(Math.max(1, wait.toMillis())).build())));
+    return found(
+        call(
+            "GetActor",
+            rpcTimeout.plus(wait),
+            s ->
+                s.getActor(
+                    GetActorRequest.newBuilder()
+                        .setActorId(actorId)
+                        .setAfterVersion(afterVersion)
+                        .setTimeoutMs(Math.max(1, wait.toMillis()))
+                        .build())));
   }
 
   private static Optional<ActorInfo> found(GetActorReply reply) {
@@ -367,8 +422,8 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
-   * Kills an actor: its process is killed at once; it restarts (counting a restart) unless
-   * {@code noRestart}.
+   * Kills an actor: its process is killed at once; it restarts (counting a restart) unless {@code
+   * noRestart}.
    *
    * @param actorId the 16-byte id
    * @param noRestart whether it is DEAD for good
@@ -377,11 +432,19 @@ public final class GcsClient implements AutoCloseable {
    *     named actors
    * @return false when the GCS does not know the actor
    */
-  public boolean killActor(ByteString actorId, boolean noRestart, String reason,
-      boolean outOfScope) {
-    return call("KillActor", s -> s.killActor(KillActorRequest.newBuilder()
-        .setActorId(actorId).setNoRestart(noRestart).setReason(reason).setOutOfScope(outOfScope)
-        .build()).getFound());
+  public boolean killActor(
+      ByteString actorId, boolean noRestart, String reason, boolean outOfScope) {
+    return call(
+        "KillActor",
+        s ->
+            s.killActor(
+                    KillActorRequest.newBuilder()
+                        .setActorId(actorId)
+                        .setNoRestart(noRestart)
+                        .setReason(reason)
+                        .setOutOfScope(outOfScope)
+                        .build())
+                .getFound());
   }
 
   /**
@@ -390,8 +453,8 @@ public final class GcsClient implements AutoCloseable {
    * @return the actors, in registration order
    */
   public List<ActorInfo> listActors() {
-    return call("ListActors",
-        s -> s.listActors(ListActorsRequest.getDefaultInstance()).getActorsList());
+    return call(
+        "ListActors", s -> s.listActors(ListActorsRequest.getDefaultInstance()).getActorsList());
   }
 
   /**
@@ -401,8 +464,12 @@ public final class GcsClient implements AutoCloseable {
    * @throws GcsException if the GCS cannot be reached
    */
   public List<dev.prism.runtime.rpc.PlacementGroupInfo> listPlacementGroups() {
-    return call("ListPlacementGroups", s -> s.listPlacementGroups(
-        dev.prism.runtime.rpc.ListPlacementGroupsRequest.getDefaultInstance()).getGroupsList());
+    return call(
+        "ListPlacementGroups",
+        s ->
+            s.listPlacementGroups(
+                    dev.prism.runtime.rpc.ListPlacementGroupsRequest.getDefaultInstance())
+                .getGroupsList());
   }
 
   /**
@@ -415,11 +482,19 @@ public final class GcsClient implements AutoCloseable {
    * @param exitCode its exit code
    * @param reason why it died, for the actors' death causes ("" gives the exit code)
    */
-  public void reportWorkerFailure(String nodeId, String workerId, int pid, int exitCode,
-      String reason) {
-    call("ReportWorkerFailure", s -> s.reportWorkerFailure(ReportWorkerFailureRequest
-        .newBuilder().setNodeId(nodeId).setWorkerId(workerId).setPid(pid).setExitCode(exitCode)
-        .setReason(reason).build()));
+  public void reportWorkerFailure(
+      String nodeId, String workerId, int pid, int exitCode, String reason) {
+    call(
+        "ReportWorkerFailure",
+        s ->
+            s.reportWorkerFailure(
+                ReportWorkerFailureRequest.newBuilder()
+                    .setNodeId(nodeId)
+                    .setWorkerId(workerId)
+                    .setPid(pid)
+                    .setExitCode(exitCode)
+                    .setReason(reason)
+                    .build()));
   }
 
   /** Closes the channel. Idempotent. */

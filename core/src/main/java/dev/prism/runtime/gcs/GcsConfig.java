@@ -8,8 +8,8 @@ import java.util.Objects;
 /**
  * Immutable configuration of a {@link GcsServer}. Build one with {@link #builder()}.
  *
- * @param host the address to bind (an IP literal or host name; {@code 127.0.0.1} keeps the GCS
- *     on loopback)
+ * @param host the address to bind (an IP literal or host name; {@code 127.0.0.1} keeps the GCS on
+ *     loopback)
  * @param port the port to bind; 0 picks a free ephemeral port
  * @param nodeTimeout how long a node may go without a resource report before it is declared dead
  * @param healthCheckPeriod how often the GCS looks for nodes whose reports stopped
@@ -18,12 +18,18 @@ import java.util.Objects;
  *     whose lease request was infeasible, rejected or failed
  * @param actorCreationTimeout how long an actor's constructor may run on its worker before the
  *     creation counts as failed (the worker is then treated as dead)
- * @param token the cluster token every call to the GCS must carry, and which the GCS sends on
- *     its own calls to nodes and workers
+ * @param token the cluster token every call to the GCS must carry, and which the GCS sends on its
+ *     own calls to nodes and workers
  */
 public record GcsConfig(
-    String host, int port, Duration nodeTimeout, Duration healthCheckPeriod, InstantSource clock,
-    Duration actorRetryPeriod, Duration actorCreationTimeout, ClusterToken token) {
+    String host,
+    int port,
+    Duration nodeTimeout,
+    Duration healthCheckPeriod,
+    InstantSource clock,
+    Duration actorRetryPeriod,
+    Duration actorCreationTimeout,
+    ClusterToken token) {
 
   /** The default node timeout: 10 seconds. */
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(10);
@@ -36,8 +42,8 @@ public record GcsConfig(
 
   /**
    * Creates a configuration with the default actor settings ({@link #DEFAULT_ACTOR_RETRY_PERIOD},
-   * {@link #DEFAULT_ACTOR_CREATION_TIMEOUT}) and this process's default token
-   * ({@link ClusterToken#processDefault()}).
+   * {@link #DEFAULT_ACTOR_CREATION_TIMEOUT}) and this process's default token ({@link
+   * ClusterToken#processDefault()}).
    *
    * @param host the address to bind
    * @param port the port to bind; 0 picks a free ephemeral port
@@ -46,10 +52,21 @@ public record GcsConfig(
    * @param clock the time source for liveness
    * @throws GcsException if a value is out of range
    */
-  public GcsConfig(String host, int port, Duration nodeTimeout, Duration healthCheckPeriod,
+  public GcsConfig(
+      String host,
+      int port,
+      Duration nodeTimeout,
+      Duration healthCheckPeriod,
       InstantSource clock) {
-    this(host, port, nodeTimeout, healthCheckPeriod, clock, DEFAULT_ACTOR_RETRY_PERIOD,
-        DEFAULT_ACTOR_CREATION_TIMEOUT, ClusterToken.processDefault());
+    this(
+        host,
+        port,
+        nodeTimeout,
+        healthCheckPeriod,
+        clock,
+        DEFAULT_ACTOR_RETRY_PERIOD,
+        DEFAULT_ACTOR_CREATION_TIMEOUT,
+        ClusterToken.processDefault());
   }
 
   /**
@@ -81,12 +98,18 @@ public record GcsConfig(
           "healthCheckPeriod " + healthCheckPeriod + " must be positive, e.g. PT1S");
     }
     if (actorRetryPeriod.isNegative() || actorRetryPeriod.isZero()) {
-      throw new GcsException("actorRetryPeriod " + actorRetryPeriod + " must be positive, e.g. "
-          + DEFAULT_ACTOR_RETRY_PERIOD);
+      throw new GcsException(
+          "actorRetryPeriod "
+              + actorRetryPeriod
+              + " must be positive, e.g. "
+              + DEFAULT_ACTOR_RETRY_PERIOD);
     }
     if (actorCreationTimeout.isNegative() || actorCreationTimeout.isZero()) {
-      throw new GcsException("actorCreationTimeout " + actorCreationTimeout
-          + " must be positive, e.g. " + DEFAULT_ACTOR_CREATION_TIMEOUT);
+      throw new GcsException(
+          "actorCreationTimeout "
+              + actorCreationTimeout
+              + " must be positive, e.g. "
+              + DEFAULT_ACTOR_CREATION_TIMEOUT);
     }
   }
 
@@ -96,15 +119,21 @@ public record GcsConfig(
    * @return a new builder with every value of this configuration
    */
   public Builder toBuilder() {
-    return new Builder().host(host).port(port).nodeTimeout(nodeTimeout)
-        .healthCheckPeriod(healthCheckPeriod).clock(clock).actorRetryPeriod(actorRetryPeriod)
-        .actorCreationTimeout(actorCreationTimeout).token(token);
+    return new Builder()
+        .host(host)
+        .port(port)
+        .nodeTimeout(nodeTimeout)
+        .healthCheckPeriod(healthCheckPeriod)
+        .clock(clock)
+        .actorRetryPeriod(actorRetryPeriod)
+        .actorCreationTimeout(actorCreationTimeout)
+        .token(token);
   }
 
   /**
-   * Returns a builder with the defaults: {@code 127.0.0.1}, an ephemeral port, a 10 s node
-   * timeout checked every second, the system clock, actor lease retries every second and a
-   * 10 minute actor creation timeout, and this process's default cluster token.
+   * Returns a builder with the defaults: {@code 127.0.0.1}, an ephemeral port, a 10 s node timeout
+   * checked every second, the system clock, actor lease retries every second and a 10 minute actor
+   * creation timeout, and this process's default cluster token.
    *
    * @return a new builder
    */
@@ -181,8 +210,8 @@ public record GcsConfig(
     }
 
     /**
-     * Sets how long to wait before asking again for a worker for an actor that could not be
-     * placed (infeasible, rejected, or the node manager unreachable).
+     * Sets how long to wait before asking again for a worker for an actor that could not be placed
+     * (infeasible, rejected, or the node manager unreachable).
      *
      * @param period positive
      * @return this builder
@@ -221,8 +250,15 @@ public record GcsConfig(
      * @throws GcsException if a value is out of range
      */
     public GcsConfig build() {
-      return new GcsConfig(host, port, nodeTimeout, healthCheckPeriod, clock, actorRetryPeriod,
-          actorCreationTimeout, token == null ? ClusterToken.processDefault() : token);
+      return new GcsConfig(
+          host,
+          port,
+          nodeTimeout,
+          healthCheckPeriod,
+          clock,
+          actorRetryPeriod,
+          actorCreationTimeout,
+          token == null ? ClusterToken.processDefault() : token);
     }
   }
 }

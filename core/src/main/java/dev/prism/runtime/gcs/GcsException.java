@@ -4,9 +4,9 @@ import dev.prism.PrismException;
 import io.grpc.Status;
 
 /**
- * A call to the GCS failed, or the GCS could not be started. When a call failed, the gRPC
- * status is the cause, and {@link #statusCode()} tells refusals apart (for example
- * {@link Status.Code#ALREADY_EXISTS} for a taken actor name).
+ * A call to the GCS failed, or the GCS could not be started. When a call failed, the gRPC status is
+ * the cause, and {@link #statusCode()} tells refusals apart (for example {@link
+ * Status.Code#ALREADY_EXISTS} for a taken actor name).
  */
 public class GcsException extends PrismException {
   private static final long serialVersionUID = 1L;

@@ -27,12 +27,12 @@ import org.slf4j.LoggerFactory;
  * process died (up to their {@code max_restarts}), and destroys actors whose owner or job ended
  * unless they are detached.
  *
- * <p>Security: every call must carry the cluster token of {@link GcsConfig#token()}; calls
- * without it are refused (UNAUTHENTICATED) and logged before any of their messages is handled.
+ * <p>Security: every call must carry the cluster token of {@link GcsConfig#token()}; calls without
+ * it are refused (UNAUTHENTICATED) and logged before any of their messages is handled.
  *
- * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode},
- * or until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked
- * every {@link GcsConfig#healthCheckPeriod()}, or on demand with {@link #checkNodeHealth()}).
+ * <p>Liveness: a node is alive from {@code RegisterNode} until it calls {@code UnregisterNode}, or
+ * until it has sent no {@code ReportResources} for {@link GcsConfig#nodeTimeout()} (checked every
+ * {@link GcsConfig#healthCheckPeriod()}, or on demand with {@link #checkNodeHealth()}).
  *
  * <pre>{@code
  * try (GcsServer gcs = GcsServer.start(GcsConfig.builder().build());
@@ -58,8 +58,13 @@ public final class GcsServer implements AutoCloseable {
   private final int port;
   private volatile boolean closed;
 
-  private GcsServer(GcsConfig config, NodeTable nodes, GcsServiceImpl service,
-      ActorManager actors, PlacementGroupManager groups, Server server,
+  private GcsServer(
+      GcsConfig config,
+      NodeTable nodes,
+      GcsServiceImpl service,
+      ActorManager actors,
+      PlacementGroupManager groups,
+      Server server,
       ScheduledExecutorService healthChecker) {
     this.groups = groups;
     this.config = config;
@@ -94,27 +99,36 @@ public final class GcsServer implements AutoCloseable {
     PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
-    DriverWatcher drivers = new DriverWatcher(jobs, service::jobFinished, nodes,
-        config.nodeTimeout(), config.token());
-    Server server = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.host(), config.port()))
-        .addService(service)
-        .intercept(new StatusDescriptionLimit())
-        .intercept(TokenAuth.serverInterceptor(config.token(), "GCS"))
-        .build();
+    DriverWatcher drivers =
+        new DriverWatcher(jobs, service::jobFinished, nodes, config.nodeTimeout(), config.token());
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+            .addService(service)
+            .intercept(new StatusDescriptionLimit())
+            .intercept(TokenAuth.serverInterceptor(config.token(), "GCS"))
+            .build();
     try {
       server.start();
     } catch (IOException e) {
       actors.close();
       groups.close();
-      throw new GcsException("cannot start the GCS on " + config.host() + ":" + config.port()
-          + ": " + e.getMessage() + "; choose another port, or 0 for an ephemeral one", e);
+      throw new GcsException(
+          "cannot start the GCS on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getMessage()
+              + "; choose another port, or 0 for an ephemeral one",
+          e);
     }
-    ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prism-gcs-health");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService checker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prism-gcs-health");
+              t.setDaemon(true);
+              return t;
+            });
     actors.serveAt(config.host(), server.getPort());
     GcsServer gcs = new GcsServer(config, nodes, service, actors, groups, server, checker);
     gcs.drivers = drivers;
@@ -127,8 +141,8 @@ public final class GcsServer implements AutoCloseable {
   }
 
   /**
-   * Returns the cluster token of the GCS that this JVM runs at an address (an embedded cluster
-   * that a driver or a node of the same JVM joins by address).
+   * Returns the cluster token of the GCS that this JVM runs at an address (an embedded cluster that
+   * a driver or a node of the same JVM joins by address).
    *
    * @param address {@code host:port} as {@link #address()} gives it
    * @return its token, or empty when no GCS of this JVM serves that address
@@ -203,8 +217,8 @@ public final class GcsServer implements AutoCloseable {
   }
 
   /**
-   * Declares dead every alive node that has been silent for longer than the node timeout, now,
-   * and notifies the listeners. The GCS also does this every health-check period.
+   * Declares dead every alive node that has been silent for longer than the node timeout, now, and
+   * notifies the listeners. The GCS also does this every health-check period.
    *
    * @return the nodes declared dead by this call
    */
@@ -215,8 +229,8 @@ public final class GcsServer implements AutoCloseable {
   }
 
   /**
-   * Returns a snapshot of the actor table: every registered actor, including the most recent
-   * DEAD ones (at most 10,000 of those are kept).
+   * Returns a snapshot of the actor table: every registered actor, including the most recent DEAD
+   * ones (at most 10,000 of those are kept).
    *
    * @return the actors, in registration order
    */

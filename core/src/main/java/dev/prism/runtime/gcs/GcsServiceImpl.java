@@ -4,26 +4,14 @@ import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.CreatePlacementGroupReply;
 import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
-import dev.prism.runtime.rpc.GetPlacementGroupReply;
-import dev.prism.runtime.rpc.GetPlacementGroupRequest;
-import dev.prism.runtime.rpc.ListPlacementGroupsReply;
-import dev.prism.runtime.rpc.ListPlacementGroupsRequest;
-import dev.prism.runtime.rpc.RemovePlacementGroupReply;
-import dev.prism.runtime.rpc.RemovePlacementGroupRequest;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
-import dev.prism.runtime.rpc.KillActorReply;
-import dev.prism.runtime.rpc.KillActorRequest;
-import dev.prism.runtime.rpc.ListActorsReply;
-import dev.prism.runtime.rpc.ListActorsRequest;
-import dev.prism.runtime.rpc.MarkJobFinishedReply;
-import dev.prism.runtime.rpc.MarkJobFinishedRequest;
-import dev.prism.runtime.rpc.RegisterActorReply;
-import dev.prism.runtime.rpc.RegisterActorRequest;
-import dev.prism.runtime.rpc.ReportWorkerFailureReply;
-import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
 import dev.prism.runtime.rpc.GetAllNodesReply;
 import dev.prism.runtime.rpc.GetAllNodesRequest;
+import dev.prism.runtime.rpc.GetPlacementGroupReply;
+import dev.prism.runtime.rpc.GetPlacementGroupRequest;
+import dev.prism.runtime.rpc.KillActorReply;
+import dev.prism.runtime.rpc.KillActorRequest;
 import dev.prism.runtime.rpc.KvDeleteReply;
 import dev.prism.runtime.rpc.KvDeleteRequest;
 import dev.prism.runtime.rpc.KvGetReply;
@@ -32,16 +20,28 @@ import dev.prism.runtime.rpc.KvKeysReply;
 import dev.prism.runtime.rpc.KvKeysRequest;
 import dev.prism.runtime.rpc.KvPutReply;
 import dev.prism.runtime.rpc.KvPutRequest;
+import dev.prism.runtime.rpc.ListActorsReply;
+import dev.prism.runtime.rpc.ListActorsRequest;
+import dev.prism.runtime.rpc.ListPlacementGroupsReply;
+import dev.prism.runtime.rpc.ListPlacementGroupsRequest;
+import dev.prism.runtime.rpc.MarkJobFinishedReply;
+import dev.prism.runtime.rpc.MarkJobFinishedRequest;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.RegisterActorReply;
+import dev.prism.runtime.rpc.RegisterActorRequest;
 import dev.prism.runtime.rpc.RegisterJobReply;
 import dev.prism.runtime.rpc.RegisterJobRequest;
 import dev.prism.runtime.rpc.RegisterNodeReply;
 import dev.prism.runtime.rpc.RegisterNodeRequest;
+import dev.prism.runtime.rpc.RemovePlacementGroupReply;
+import dev.prism.runtime.rpc.RemovePlacementGroupRequest;
 import dev.prism.runtime.rpc.ReportResourcesReply;
 import dev.prism.runtime.rpc.ReportResourcesRequest;
+import dev.prism.runtime.rpc.ReportWorkerFailureReply;
+import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.UnregisterNodeReply;
 import dev.prism.runtime.rpc.UnregisterNodeRequest;
-import dev.prism.runtime.rpc.ResourceAmounts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -70,7 +70,11 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private volatile java.util.function.Consumer<ReportWorkerFailureRequest> workerFailureListener =
       failure -> {};
 
-  GcsServiceImpl(NodeTable nodes, JobTable jobs, KvTable kv, ActorManager actors,
+  GcsServiceImpl(
+      NodeTable nodes,
+      JobTable jobs,
+      KvTable kv,
+      ActorManager actors,
       PlacementGroupManager groups) {
     this.nodes = nodes;
     this.jobs = jobs;
@@ -93,11 +97,18 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   void fireDied(List<NodeInfo> died) {
     for (NodeInfo n : died) {
       if (n.getDeathReason().equals(UNREGISTERED)) {
-        LOG.debug("node {} at {}:{} left the cluster", n.getNodeId(), n.getAddress().getHost(),
+        LOG.debug(
+            "node {} at {}:{} left the cluster",
+            n.getNodeId(),
+            n.getAddress().getHost(),
             n.getAddress().getPort());
       } else {
-        LOG.warn("node {} at {}:{} declared dead: {}", n.getNodeId(), n.getAddress().getHost(),
-            n.getAddress().getPort(), n.getDeathReason());
+        LOG.warn(
+            "node {} at {}:{} declared dead: {}",
+            n.getNodeId(),
+            n.getAddress().getHost(),
+            n.getAddress().getPort(),
+            n.getDeathReason());
       }
       for (NodeListener l : listeners) {
         try {
@@ -122,13 +133,16 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   /** Formats fixed-point amounts (units of 1/10,000) for logs: {@code {CPU=2, GPU=0.5}}. */
   static String format(ResourceAmounts amounts) {
     StringBuilder sb = new StringBuilder("{");
-    new TreeMap<>(amounts.getAmountsMap()).forEach((name, fixed) -> {
-      if (sb.length() > 1) {
-        sb.append(", ");
-      }
-      sb.append(name).append('=').append(BigDecimal.valueOf(fixed, 4).stripTrailingZeros()
-          .toPlainString());
-    });
+    new TreeMap<>(amounts.getAmountsMap())
+        .forEach(
+            (name, fixed) -> {
+              if (sb.length() > 1) {
+                sb.append(", ");
+              }
+              sb.append(name)
+                  .append('=')
+                  .append(BigDecimal.valueOf(fixed, 4).stripTrailingZeros().toPlainString());
+            });
     return sb.append('}').toString();
   }
 
@@ -136,19 +150,26 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeReply> out) {
     NodeInfo node = request.getNode();
     if (node.getNodeId().isBlank()) {
-      out.onError(Status.INVALID_ARGUMENT
-          .withDescription("RegisterNode without a node id; set node.node_id").asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("RegisterNode without a node id; set node.node_id")
+              .asRuntimeException());
       return;
     }
     String badAddress = badAddress(node.getAddress());
     if (badAddress != null) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterNode of node "
-          + node.getNodeId() + ": " + badAddress).asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("RegisterNode of node " + node.getNodeId() + ": " + badAddress)
+              .asRuntimeException());
       return;
     }
     NodeInfo registered = nodes.register(node);
-    LOG.debug("node {} registered at {}:{} with {}", registered.getNodeId(),
-        registered.getAddress().getHost(), registered.getAddress().getPort(),
+    LOG.debug(
+        "node {} registered at {}:{} with {}",
+        registered.getNodeId(),
+        registered.getAddress().getHost(),
+        registered.getAddress().getPort(),
         format(registered.getTotal()));
     fireAdded(registered);
     out.onNext(RegisterNodeReply.getDefaultInstance());
@@ -158,14 +179,19 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   /** Why a process's address cannot be called back (host and port 1 to 65535), or null. */
   static String badAddress(dev.prism.runtime.rpc.Address a) {
     if (a.getHost().isBlank() || a.getPort() < 1 || a.getPort() > 65535) {
-      return "address '" + a.getHost() + ":" + a.getPort() + "' is not a host and a port of 1"
+      return "address '"
+          + a.getHost()
+          + ":"
+          + a.getPort()
+          + "' is not a host and a port of 1"
           + " to 65535";
     }
     return null;
   }
 
   @Override
-  public void unregisterNode(UnregisterNodeRequest request, StreamObserver<UnregisterNodeReply> out) {
+  public void unregisterNode(
+      UnregisterNodeRequest request, StreamObserver<UnregisterNodeReply> out) {
     nodes.markDead(request.getNodeId(), UNREGISTERED).ifPresent(n -> fireDied(List.of(n)));
     out.onNext(UnregisterNodeReply.getDefaultInstance());
     out.onCompleted();
@@ -174,20 +200,31 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   @Override
   public void reportResources(
       ReportResourcesRequest request, StreamObserver<ReportResourcesReply> out) {
-    switch (nodes.report(request.getNodeId(), request.getAvailable(),
-        request.getInfeasibleDemandsList())) {
+    switch (nodes.report(
+        request.getNodeId(), request.getAvailable(), request.getInfeasibleDemandsList())) {
       case OK -> {
         out.onNext(ReportResourcesReply.newBuilder().addAllNodes(nodes.all()).build());
         out.onCompleted();
       }
-      case UNKNOWN -> out.onError(Status.NOT_FOUND
-          .withDescription("node " + request.getNodeId() + " is not registered; call RegisterNode first")
-          .asRuntimeException());
-      case DEAD -> out.onError(Status.FAILED_PRECONDITION
-          .withDescription("node " + request.getNodeId() + " was declared dead ("
-              + nodes.get(request.getNodeId()).map(NodeInfo::getDeathReason).orElse("unknown")
-              + "); restart the node manager to rejoin")
-          .asRuntimeException());
+      case UNKNOWN ->
+          out.onError(
+              Status.NOT_FOUND
+                  .withDescription(
+                      "node " + request.getNodeId() + " is not registered; call RegisterNode first")
+                  .asRuntimeException());
+      case DEAD ->
+          out.onError(
+              Status.FAILED_PRECONDITION
+                  .withDescription(
+                      "node "
+                          + request.getNodeId()
+                          + " was declared dead ("
+                          + nodes
+                              .get(request.getNodeId())
+                              .map(NodeInfo::getDeathReason)
+                              .orElse("unknown")
+                          + "); restart the node manager to rejoin")
+                  .asRuntimeException());
     }
   }
 
@@ -201,12 +238,17 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   public void registerJob(RegisterJobRequest request, StreamObserver<RegisterJobReply> out) {
     String badAddress = badAddress(request.getDriver());
     if (badAddress != null) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterJob: the driver's "
-          + badAddress).asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("RegisterJob: the driver's " + badAddress)
+              .asRuntimeException());
       return;
     }
     JobTable.Job job = jobs.register(request.getDriver());
-    LOG.debug("job {} registered by driver at {}:{}", job.id(), request.getDriver().getHost(),
+    LOG.debug(
+        "job {} registered by driver at {}:{}",
+        job.id(),
+        request.getDriver().getHost(),
         request.getDriver().getPort());
     out.onNext(RegisterJobReply.newBuilder().setJobId(JobTable.encode(job.id())).build());
     out.onCompleted();
@@ -214,8 +256,9 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
 
   @Override
   public void kvPut(KvPutRequest request, StreamObserver<KvPutReply> out) {
-    boolean added = kv.put(request.getNamespace(), request.getKey(), request.getValue(),
-        request.getOverwrite());
+    boolean added =
+        kv.put(
+            request.getNamespace(), request.getKey(), request.getValue(), request.getOverwrite());
     out.onNext(KvPutReply.newBuilder().setAdded(added).build());
     out.onCompleted();
   }
@@ -238,9 +281,10 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
 
   @Override
   public void kvKeys(KvKeysRequest request, StreamObserver<KvKeysReply> out) {
-    out.onNext(KvKeysReply.newBuilder()
-        .addAllKeys(kv.keys(request.getNamespace(), request.getPrefix()))
-        .build());
+    out.onNext(
+        KvKeysReply.newBuilder()
+            .addAllKeys(kv.keys(request.getNamespace(), request.getPrefix()))
+            .build());
     out.onCompleted();
   }
 
@@ -251,8 +295,8 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   @Override
-  public void markJobFinished(MarkJobFinishedRequest request,
-      StreamObserver<MarkJobFinishedReply> out) {
+  public void markJobFinished(
+      MarkJobFinishedRequest request, StreamObserver<MarkJobFinishedReply> out) {
     LOG.debug("job {} finished", ActorSpecs.hex(request.getJobId()));
     jobs.finish(JobTable.decode(request.getJobId()));
     jobFinished(request.getJobId());
@@ -291,8 +335,8 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   @Override
-  public void reportWorkerFailure(ReportWorkerFailureRequest request,
-      StreamObserver<ReportWorkerFailureReply> out) {
+  public void reportWorkerFailure(
+      ReportWorkerFailureRequest request, StreamObserver<ReportWorkerFailureReply> out) {
     actors.workerFailed(request);
     workerFailureListener.accept(request);
     out.onNext(ReportWorkerFailureReply.getDefaultInstance());
@@ -300,8 +344,8 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   @Override
-  public void createPlacementGroup(CreatePlacementGroupRequest request,
-      StreamObserver<CreatePlacementGroupReply> out) {
+  public void createPlacementGroup(
+      CreatePlacementGroupRequest request, StreamObserver<CreatePlacementGroupReply> out) {
     CreatePlacementGroupReply reply;
     try {
       reply = CreatePlacementGroupReply.newBuilder().setGroup(groups.create(request)).build();
@@ -314,22 +358,22 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   @Override
-  public void getPlacementGroup(GetPlacementGroupRequest request,
-      StreamObserver<GetPlacementGroupReply> out) {
+  public void getPlacementGroup(
+      GetPlacementGroupRequest request, StreamObserver<GetPlacementGroupReply> out) {
     groups.get(request, out);
   }
 
   @Override
-  public void removePlacementGroup(RemovePlacementGroupRequest request,
-      StreamObserver<RemovePlacementGroupReply> out) {
+  public void removePlacementGroup(
+      RemovePlacementGroupRequest request, StreamObserver<RemovePlacementGroupReply> out) {
     boolean found = groups.remove(request.getPlacementGroupId());
     out.onNext(RemovePlacementGroupReply.newBuilder().setFound(found).build());
     out.onCompleted();
   }
 
   @Override
-  public void listPlacementGroups(ListPlacementGroupsRequest request,
-      StreamObserver<ListPlacementGroupsReply> out) {
+  public void listPlacementGroups(
+      ListPlacementGroupsRequest request, StreamObserver<ListPlacementGroupsReply> out) {
     out.onNext(ListPlacementGroupsReply.newBuilder().addAllGroups(groups.list()).build());
     out.onCompleted();
   }

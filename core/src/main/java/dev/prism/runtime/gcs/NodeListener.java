@@ -3,8 +3,8 @@ package dev.prism.runtime.gcs;
 import dev.prism.runtime.rpc.NodeInfo;
 
 /**
- * Learns about membership changes in a {@link GcsServer}. Callbacks run on a GCS thread outside
- * its locks; keep them short.
+ * Learns about membership changes in a {@link GcsServer}. Callbacks run on a GCS thread outside its
+ * locks; keep them short.
  */
 public interface NodeListener {
 

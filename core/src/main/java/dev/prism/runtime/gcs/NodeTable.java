@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The node table: every node that registered, alive or dead, with its last report time. Thread
- * safe (one monitor); callers notify listeners outside it.
+ * The node table: every node that registered, alive or dead, with its last report time. Thread safe
+ * (one monitor); callers notify listeners outside it.
  */
 final class NodeTable {
 
@@ -75,10 +75,12 @@ final class NodeTable {
   }
 
   /**
-   * Records what a node has available and the infeasible demands it saw lately (replacing those
-   * it reported before), and that it is alive now.
+   * Records what a node has available and the infeasible demands it saw lately (replacing those it
+   * reported before), and that it is alive now.
    */
-  synchronized ReportOutcome report(String nodeId, ResourceAmounts available,
+  synchronized ReportOutcome report(
+      String nodeId,
+      ResourceAmounts available,
       List<dev.prism.runtime.rpc.InfeasibleDemand> infeasible) {
     Entry e = nodes.get(nodeId);
     if (e == null) {
@@ -87,8 +89,12 @@ final class NodeTable {
     if (!e.info.getAlive()) {
       return ReportOutcome.DEAD;
     }
-    e.info = e.info.toBuilder().setAvailable(available).clearInfeasibleDemands()
-        .addAllInfeasibleDemands(infeasible).build();
+    e.info =
+        e.info.toBuilder()
+            .setAvailable(available)
+            .clearInfeasibleDemands()
+            .addAllInfeasibleDemands(infeasible)
+            .build();
     e.lastSeen = clock.instant();
     return ReportOutcome.OK;
   }
@@ -105,8 +111,10 @@ final class NodeTable {
   synchronized void removeBundles(ByteString groupId) {
     for (Entry e : nodes.values()) {
       if (e.info.getBundlesList().stream().anyMatch(b -> b.getPlacementGroupId().equals(groupId))) {
-        List<BundleProto> kept = e.info.getBundlesList().stream()
-            .filter(b -> !b.getPlacementGroupId().equals(groupId)).toList();
+        List<BundleProto> kept =
+            e.info.getBundlesList().stream()
+                .filter(b -> !b.getPlacementGroupId().equals(groupId))
+                .toList();
         e.info = e.info.toBuilder().clearBundles().addAllBundles(kept).build();
       }
     }
@@ -137,11 +145,16 @@ final class NodeTable {
       }
       Duration silent = Duration.between(e.lastSeen, now);
       if (silent.compareTo(timeout) > 0) {
-        e.info = e.info.toBuilder()
-            .setAlive(false)
-            .setDeathReason("no resource report for " + silent.toMillis() + " ms (timeout "
-                + timeout.toMillis() + " ms)")
-            .build();
+        e.info =
+            e.info.toBuilder()
+                .setAlive(false)
+                .setDeathReason(
+                    "no resource report for "
+                        + silent.toMillis()
+                        + " ms (timeout "
+                        + timeout.toMillis()
+                        + " ms)")
+                .build();
         died.add(e.info);
       }
     }

@@ -29,15 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The placement-group table and its scheduling. A group is PENDING until every bundle is
- * reserved: a scheduling round (one thread, {@link PlacementGroupReserver}) plans the pending
- * groups with gpu-scheduler over the live nodes' totals and reported availability, prepares the
- * bundles on every node of the plan, and commits them when all prepared (CREATED); on any
- * failure it cancels what it prepared and the group stays PENDING with the reason, retried every
- * {@link #RETRY} and whenever a node joins. Removal returns the bundles on every node (batched
- * over {@link #RETURN_BATCH}). A node's
- * death returns the other bundles of its groups and reschedules them. State is guarded by this
- * object's monitor; RPCs and replies happen outside it.
+ * The placement-group table and its scheduling. A group is PENDING until every bundle is reserved:
+ * a scheduling round (one thread, {@link PlacementGroupReserver}) plans the pending groups with
+ * gpu-scheduler over the live nodes' totals and reported availability, prepares the bundles on
+ * every node of the plan, and commits them when all prepared (CREATED); on any failure it cancels
+ * what it prepared and the group stays PENDING with the reason, retried every {@link #RETRY} and
+ * whenever a node joins. Removal returns the bundles on every node (batched over {@link
+ * #RETURN_BATCH}). A node's death returns the other bundles of its groups and reschedules them.
+ * State is guarded by this object's monitor; RPCs and replies happen outside it.
  */
 final class PlacementGroupManager implements NodeListener, AutoCloseable {
 
@@ -76,19 +75,29 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     }
 
     PlacementGroupInfo info() {
-      return PlacementGroupInfo.newBuilder().setPlacementGroupId(id).setName(name)
-          .setNamespace(namespace).setStrategy(strategy).addAllBundles(bundles).setState(state)
+      return PlacementGroupInfo.newBuilder()
+          .setPlacementGroupId(id)
+          .setName(name)
+          .setNamespace(namespace)
+          .setStrategy(strategy)
+          .addAllBundles(bundles)
+          .setState(state)
           .addAllBundleNodeIds(nodes)
           .setPendingReason(state == PlacementGroupState.PG_PENDING ? pendingReason : "")
-          .setVersion(version).build();
+          .setVersion(version)
+          .build();
     }
 
     List<BundleProto> bundleProtos(String node) {
       List<BundleProto> out = new ArrayList<>();
       for (int i = 0; i < nodes.size(); i++) {
         if (node == null || nodes.get(i).equals(node)) {
-          out.add(BundleProto.newBuilder().setPlacementGroupId(id).setBundleIndex(i)
-              .setResources(bundles.get(i)).build());
+          out.add(
+              BundleProto.newBuilder()
+                  .setPlacementGroupId(id)
+                  .setBundleIndex(i)
+                  .setResources(bundles.get(i))
+                  .build());
         }
       }
       return out;
@@ -102,8 +111,10 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final ExecutorService rounds;
   private final ScheduledExecutorService timer;
+
   /** Returns waiting to be sent, by reason then node (rounds thread only). */
   private final Map<String, Map<String, List<BundleProto>>> pendingReturns = new LinkedHashMap<>();
+
   private boolean returnsQueued;
   private boolean roundQueued;
   private boolean retryQueued;
@@ -133,21 +144,29 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   /** Registers a group as PENDING and starts a scheduling round. */
   PlacementGroupInfo create(CreatePlacementGroupRequest r) {
     if (r.getBundlesCount() == 0) {
-      throw Status.INVALID_ARGUMENT.withDescription("a placement group needs at least one bundle")
+      throw Status.INVALID_ARGUMENT
+          .withDescription("a placement group needs at least one bundle")
           .asRuntimeException();
     }
     for (int i = 0; i < r.getBundlesCount(); i++) {
       Map<String, Long> amounts = r.getBundles(i).getAmountsMap();
-      if (amounts.isEmpty() || amounts.values().stream().anyMatch(v -> v < 0)
+      if (amounts.isEmpty()
+          || amounts.values().stream().anyMatch(v -> v < 0)
           || amounts.values().stream().allMatch(v -> v == 0)) {
-        throw Status.INVALID_ARGUMENT.withDescription("bundle " + i + " " + GcsServiceImpl.format(
-            r.getBundles(i)) + " is empty or negative; give each bundle positive amounts")
+        throw Status.INVALID_ARGUMENT
+            .withDescription(
+                "bundle "
+                    + i
+                    + " "
+                    + GcsServiceImpl.format(r.getBundles(i))
+                    + " is empty or negative; give each bundle positive amounts")
             .asRuntimeException();
       }
       try {
         dev.prism.scheduler.ResourceRequest.of(PlacementGroupReserver.set(r.getBundles(i)));
       } catch (dev.prism.scheduler.SchedulerException bad) {
-        throw Status.INVALID_ARGUMENT.withDescription("bundle " + i + ": " + bad.getMessage())
+        throw Status.INVALID_ARGUMENT
+            .withDescription("bundle " + i + ": " + bad.getMessage())
             .asRuntimeException();
       }
     }
@@ -159,9 +178,15 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
       if (!e.name.isEmpty()) {
         Entry old = names.get(nameKey(e.namespace, e.name));
         if (old != null && old.state != PlacementGroupState.PG_REMOVED) {
-          throw Status.ALREADY_EXISTS.withDescription("a placement group named '" + e.name
-              + "' already exists in namespace '" + e.namespace + "'; remove it or pick another"
-              + " name").asRuntimeException();
+          throw Status.ALREADY_EXISTS
+              .withDescription(
+                  "a placement group named '"
+                      + e.name
+                      + "' already exists in namespace '"
+                      + e.namespace
+                      + "'; remove it or pick another"
+                      + " name")
+              .asRuntimeException();
         }
         names.put(nameKey(e.namespace, e.name), e);
       }
@@ -177,9 +202,13 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     AtomicBoolean once = new AtomicBoolean();
     Entry e;
     synchronized (this) {
-      e = r.getPlacementGroupId().isEmpty() ? names.get(nameKey(r.getNamespace(), r.getName()))
-          : groups.get(r.getPlacementGroupId());
-      if (e != null && r.getWaitUntilReadyMs() > 0 && e.state == PlacementGroupState.PG_PENDING
+      e =
+          r.getPlacementGroupId().isEmpty()
+              ? names.get(nameKey(r.getNamespace(), r.getName()))
+              : groups.get(r.getPlacementGroupId());
+      if (e != null
+          && r.getWaitUntilReadyMs() > 0
+          && e.state == PlacementGroupState.PG_PENDING
           && !closed) {
         Entry entry = e;
         Runnable answer = () -> answer(entry, once, out);
@@ -187,12 +216,15 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
         long ms = Math.min(r.getWaitUntilReadyMs(), MAX_WAIT_MS);
         try {
           // On timeout, the wait also leaves the group's waiters (no pile-up from polling).
-          timer.schedule(() -> {
-            synchronized (this) {
-              entry.waiters.remove(answer);
-            }
-            answer.run();
-          }, ms, TimeUnit.MILLISECONDS);
+          timer.schedule(
+              () -> {
+                synchronized (this) {
+                  entry.waiters.remove(answer);
+                }
+                answer.run();
+              },
+              ms,
+              TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException ex) {
           LOG.debug("GCS closing; answering a placement-group wait at once");
         }
@@ -251,8 +283,11 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   void jobFinished(ByteString jobId) {
     List<ByteString> ids;
     synchronized (this) {
-      ids = groups.values().stream().filter(e -> e.jobId.equals(jobId) && !jobId.isEmpty())
-          .map(e -> e.id).toList();
+      ids =
+          groups.values().stream()
+              .filter(e -> e.jobId.equals(jobId) && !jobId.isEmpty())
+              .map(e -> e.id)
+              .toList();
     }
     ids.forEach(this::remove);
   }
@@ -276,21 +311,27 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     }
     for (Entry e : hit) {
       LOG.info("node {} died: rescheduling placement group {}", node.getNodeId(), hex(e.id));
-      onRounds(() -> {
-        List<Runnable> wake;
-        synchronized (this) {
-          if (e.state != PlacementGroupState.PG_CREATED) {
-            return;
-          }
-          wake = setState(e, PlacementGroupState.PG_PENDING, "node " + node.getNodeId()
-              + " holding some of its bundles died; rescheduling");
-        }
-        wake.forEach(Runnable::run);
-        release(e, "node " + node.getNodeId() + " of the placement group died");
-        synchronized (this) {
-          e.nodes = List.of();
-        }
-      });
+      onRounds(
+          () -> {
+            List<Runnable> wake;
+            synchronized (this) {
+              if (e.state != PlacementGroupState.PG_CREATED) {
+                return;
+              }
+              wake =
+                  setState(
+                      e,
+                      PlacementGroupState.PG_PENDING,
+                      "node "
+                          + node.getNodeId()
+                          + " holding some of its bundles died; rescheduling");
+            }
+            wake.forEach(Runnable::run);
+            release(e, "node " + node.getNodeId() + " of the placement group died");
+            synchronized (this) {
+              e.nodes = List.of();
+            }
+          });
     }
     queueRound();
   }
@@ -299,13 +340,14 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
 
   private void onRounds(Runnable task) {
     try {
-      rounds.execute(() -> {
-        try {
-          task.run();
-        } catch (RuntimeException ex) {
-          LOG.error("placement group scheduling failed", ex);
-        }
-      });
+      rounds.execute(
+          () -> {
+            try {
+              task.run();
+            } catch (RuntimeException ex) {
+              LOG.error("placement group scheduling failed", ex);
+            }
+          });
     } catch (RejectedExecutionException ex) {
       LOG.debug("GCS closing; dropping placement-group work");
     }
@@ -326,8 +368,8 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     List<Entry> pending;
     synchronized (this) {
       roundQueued = false;
-      pending = groups.values().stream()
-          .filter(e -> e.state == PlacementGroupState.PG_PENDING).toList();
+      pending =
+          groups.values().stream().filter(e -> e.state == PlacementGroupState.PG_PENDING).toList();
     }
     if (pending.isEmpty()) {
       return;
@@ -370,12 +412,15 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
         retryQueued = true;
       }
       try {
-        timer.schedule(() -> {
-          synchronized (this) {
-            retryQueued = false;
-          }
-          queueRound();
-        }, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(
+            () -> {
+              synchronized (this) {
+                retryQueued = false;
+              }
+              queueRound();
+            },
+            RETRY.toMillis(),
+            TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException ex) {
         LOG.debug("GCS closing; not retrying placement groups");
       }
@@ -400,8 +445,8 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     if (!returnsQueued) {
       returnsQueued = true;
       try {
-        timer.schedule(() -> onRounds(this::flushReturns), RETURN_BATCH.toNanos(),
-            TimeUnit.NANOSECONDS);
+        timer.schedule(
+            () -> onRounds(this::flushReturns), RETURN_BATCH.toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException ex) {
         returnsQueued = false;
         flushReturns();

@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The two-phase reservation of one placement group over the node managers: plans with
- * gpu-scheduler's {@link PlacementGroups#plan} over a view of the live nodes, prepares the
- * bundles on every node of the plan (in parallel), commits them when all prepared, and returns
- * them everywhere on any failure. Called on the manager's rounds thread only.
+ * gpu-scheduler's {@link PlacementGroups#plan} over a view of the live nodes, prepares the bundles
+ * on every node of the plan (in parallel), commits them when all prepared, and returns them
+ * everywhere on any failure. Called on the manager's rounds thread only.
  */
 final class PlacementGroupReserver implements AutoCloseable {
 
@@ -96,15 +96,15 @@ final class PlacementGroupReserver implements AutoCloseable {
   }
 
   /**
-   * A node's reported availability as a set: its totals minus what is in use, subtracted in a
-   * whole and a fractional step (a set may not hold e.g. 99.5 of a unit resource, an
-   * availability may).
+   * A node's reported availability as a set: its totals minus what is in use, subtracted in a whole
+   * and a fractional step (a set may not hold e.g. 99.5 of a unit resource, an availability may).
    */
   static ResourceSet available(ResourceSet total, ResourceAmounts reported) {
     ResourceSet a = total;
     for (String name : total.names()) {
-      long used = total.getFixed(name) - Math.min(total.getFixed(name),
-          reported.getAmountsOrDefault(name, 0L));
+      long used =
+          total.getFixed(name)
+              - Math.min(total.getFixed(name), reported.getAmountsOrDefault(name, 0L));
       long whole = used / FixedPoint.SCALE;
       long frac = used - whole * FixedPoint.SCALE;
       if (whole > 0) {
@@ -132,8 +132,12 @@ final class PlacementGroupReserver implements AutoCloseable {
     for (ResourceAmounts a : e.bundles) {
       bundles.add(ResourceRequest.of(set(a)));
     }
-    PlacementGroupSpec spec = new PlacementGroupSpec(
-        PlacementGroupId.of(PlacementGroupManager.hex(e.id)), bundles, strategy(e.strategy), null);
+    PlacementGroupSpec spec =
+        new PlacementGroupSpec(
+            PlacementGroupId.of(PlacementGroupManager.hex(e.id)),
+            bundles,
+            strategy(e.strategy),
+            null);
     PlacementPlan plan = PlacementGroups.plan(v.cluster(), spec);
     List<String> nodes = new ArrayList<>();
     switch (plan) {
@@ -141,15 +145,21 @@ final class PlacementGroupReserver implements AutoCloseable {
         return new Outcome(null, "waiting for resources: " + u.reason());
       }
       case PlacementPlan.Infeasible i -> {
-        return new Outcome(null, "infeasible: " + i.reason()
-            + "; it stays pending until nodes that fit it join");
+        return new Outcome(
+            null, "infeasible: " + i.reason() + "; it stays pending until nodes that fit it join");
       }
       case PlacementPlan.Placed p -> p.nodes().forEach(n -> nodes.add(n.value()));
     }
     Map<String, List<BundleProto>> byNode = new LinkedHashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
-      byNode.computeIfAbsent(nodes.get(i), k -> new ArrayList<>()).add(BundleProto.newBuilder()
-          .setPlacementGroupId(e.id).setBundleIndex(i).setResources(e.bundles.get(i)).build());
+      byNode
+          .computeIfAbsent(nodes.get(i), k -> new ArrayList<>())
+          .add(
+              BundleProto.newBuilder()
+                  .setPlacementGroupId(e.id)
+                  .setBundleIndex(i)
+                  .setResources(e.bundles.get(i))
+                  .build());
     }
     boolean oneNode = byNode.size() == 1;
     String failure = prepare(v, byNode, oneNode);
@@ -176,21 +186,34 @@ final class PlacementGroupReserver implements AutoCloseable {
 
   private String prepare(View v, Map<String, List<BundleProto>> byNode, boolean commit) {
     Map<String, ListenableFuture<PrepareBundlesReply>> calls = new LinkedHashMap<>();
-    Context.ROOT.run(() -> byNode.forEach((node, bundles) -> calls.put(node,
-        stub(v.addresses().get(node)).prepareBundles(
-            PrepareBundlesRequest.newBuilder().addAllBundles(bundles).setCommit(commit)
-                .build()))));
+    Context.ROOT.run(
+        () ->
+            byNode.forEach(
+                (node, bundles) ->
+                    calls.put(
+                        node,
+                        stub(v.addresses().get(node))
+                            .prepareBundles(
+                                PrepareBundlesRequest.newBuilder()
+                                    .addAllBundles(bundles)
+                                    .setCommit(commit)
+                                    .build()))));
     String failure = null;
     for (Map.Entry<String, ListenableFuture<PrepareBundlesReply>> c : calls.entrySet()) {
       try {
-        PrepareBundlesReply r = c.getValue().get(RPC_TIMEOUT.toMillis() + 1000,
-            TimeUnit.MILLISECONDS);
+        PrepareBundlesReply r =
+            c.getValue().get(RPC_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
         if (!r.getPrepared() && failure == null) {
           failure = r.getReason();
         }
       } catch (ExecutionException | TimeoutException ex) {
-        failure = failure != null ? failure : "prepare on node " + c.getKey() + " failed: "
-            + Status.fromThrowable(ex.getCause() == null ? ex : ex.getCause());
+        failure =
+            failure != null
+                ? failure
+                : "prepare on node "
+                    + c.getKey()
+                    + " failed: "
+                    + Status.fromThrowable(ex.getCause() == null ? ex : ex.getCause());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         return "interrupted";
@@ -201,16 +224,29 @@ final class PlacementGroupReserver implements AutoCloseable {
 
   private String commit(View v, Map<String, List<BundleProto>> byNode) {
     Map<String, ListenableFuture<CommitBundlesReply>> calls = new LinkedHashMap<>();
-    Context.ROOT.run(() -> byNode.forEach((node, bundles) -> calls.put(node,
-        stub(v.addresses().get(node)).commitBundles(
-            CommitBundlesRequest.newBuilder().addAllBundles(bundles).build()))));
+    Context.ROOT.run(
+        () ->
+            byNode.forEach(
+                (node, bundles) ->
+                    calls.put(
+                        node,
+                        stub(v.addresses().get(node))
+                            .commitBundles(
+                                CommitBundlesRequest.newBuilder()
+                                    .addAllBundles(bundles)
+                                    .build()))));
     String failure = null;
     for (Map.Entry<String, ListenableFuture<CommitBundlesReply>> c : calls.entrySet()) {
       try {
         c.getValue().get(RPC_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException ex) {
-        failure = failure != null ? failure : "commit on node " + c.getKey() + " failed: "
-            + Status.fromThrowable(ex.getCause() == null ? ex : ex.getCause());
+        failure =
+            failure != null
+                ? failure
+                : "commit on node "
+                    + c.getKey()
+                    + " failed: "
+                    + Status.fromThrowable(ex.getCause() == null ? ex : ex.getCause());
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         return "interrupted";
@@ -220,8 +256,8 @@ final class PlacementGroupReserver implements AutoCloseable {
   }
 
   /**
-   * Returns bundles on the live nodes among the given ones (fire and forget): one call per node
-   * and reason.
+   * Returns bundles on the live nodes among the given ones (fire and forget): one call per node and
+   * reason.
    */
   void returnBundles(List<NodeInfo> live, Map<String, List<BundleProto>> byNode, String reason) {
     Map<String, Address> addresses = new HashMap<>();
@@ -233,35 +269,42 @@ final class PlacementGroupReserver implements AutoCloseable {
     returnBundles(addresses, byNode, reason);
   }
 
-  private void returnBundles(Map<String, Address> addresses, Map<String, List<BundleProto>> byNode,
-      String reason) {
-    byNode.forEach((node, bundles) -> {
-      Address a = addresses.get(node);
-      if (a == null || bundles.isEmpty()) {
-        return;
-      }
-      ReturnBundlesRequest r = ReturnBundlesRequest.newBuilder().addAllBundles(bundles)
-          .setReason(reason).build();
-      try {
-        Context.ROOT.run(() -> NodeManagerServiceGrpc.newStub(channels.get(a))
-            .withDeadlineAfter(RPC_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
-            .returnBundles(r, new StreamObserver<ReturnBundlesReply>() {
-              @Override
-              public void onNext(ReturnBundlesReply value) {}
+  private void returnBundles(
+      Map<String, Address> addresses, Map<String, List<BundleProto>> byNode, String reason) {
+    byNode.forEach(
+        (node, bundles) -> {
+          Address a = addresses.get(node);
+          if (a == null || bundles.isEmpty()) {
+            return;
+          }
+          ReturnBundlesRequest r =
+              ReturnBundlesRequest.newBuilder().addAllBundles(bundles).setReason(reason).build();
+          try {
+            Context.ROOT.run(
+                () ->
+                    NodeManagerServiceGrpc.newStub(channels.get(a))
+                        .withDeadlineAfter(RPC_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                        .returnBundles(
+                            r,
+                            new StreamObserver<ReturnBundlesReply>() {
+                              @Override
+                              public void onNext(ReturnBundlesReply value) {}
 
-              @Override
-              public void onError(Throwable t) {
-                LOG.warn("returning placement-group bundles on node {} failed: {}", node,
-                    Status.fromThrowable(t));
-              }
+                              @Override
+                              public void onError(Throwable t) {
+                                LOG.warn(
+                                    "returning placement-group bundles on node {} failed: {}",
+                                    node,
+                                    Status.fromThrowable(t));
+                              }
 
-              @Override
-              public void onCompleted() {}
-            }));
-      } catch (IllegalStateException ex) {
-        LOG.debug("not returning bundles on {}: {}", node, ex.getMessage());
-      }
-    });
+                              @Override
+                              public void onCompleted() {}
+                            }));
+          } catch (IllegalStateException ex) {
+            LOG.debug("not returning bundles on {}: {}", node, ex.getMessage());
+          }
+        });
   }
 
   @Override

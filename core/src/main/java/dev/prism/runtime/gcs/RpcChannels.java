@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The GCS's outgoing channels (to node managers and workers), one per {@code host:port}. Thread
- * safe; channels are created lazily and shut down by {@link #close()} or {@link #drop}. Every
- * call carries the cluster token.
+ * safe; channels are created lazily and shut down by {@link #close()} or {@link #drop}. Every call
+ * carries the cluster token.
  */
 final class RpcChannels implements AutoCloseable {
 
@@ -40,10 +40,12 @@ final class RpcChannels implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the GCS is shutting down");
     }
-    return channels.computeIfAbsent(key(address),
-        k -> Grpc.newChannelBuilder(k, InsecureChannelCredentials.create())
-            .intercept(TokenAuth.clientInterceptor(token))
-            .build());
+    return channels.computeIfAbsent(
+        key(address),
+        k ->
+            Grpc.newChannelBuilder(k, InsecureChannelCredentials.create())
+                .intercept(TokenAuth.clientInterceptor(token))
+                .build());
   }
 
   /** Shuts the channel to an address down (its calls fail), e.g. once its process is gone. */

@@ -28,8 +28,8 @@ final class BundleReservations {
   }
 
   /**
-   * Phase one: reserves the bundles here, all or none. Already prepared ones are kept
-   * (idempotent). Returns null when prepared, else why not.
+   * Phase one: reserves the bundles here, all or none. Already prepared ones are kept (idempotent).
+   * Returns null when prepared, else why not.
    */
   String prepare(List<BundleProto> bundles) {
     List<BundleId> done = new ArrayList<>();
@@ -39,16 +39,22 @@ final class BundleReservations {
       }
       try {
         for (BundleProto p : bundles) {
-          BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-              p.getBundleIndex());
+          BundleId b =
+              new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()), p.getBundleIndex());
           if (s.localResources().bundleState(b).isPresent()) {
             continue;
           }
           ResourceRequest r = ResourceRequest.of(Protos.fromProto(p.getResources()));
           if (!s.localResources().tryPrepareBundle(b, r)) {
             done.forEach(s.localResources()::returnBundle);
-            return "node " + s.localNodeId() + " cannot reserve bundle " + b + " " + r.resources()
-                + " now: available " + s.localResources().available();
+            return "node "
+                + s.localNodeId()
+                + " cannot reserve bundle "
+                + b
+                + " "
+                + r.resources()
+                + " now: available "
+                + s.localResources().available();
           }
           done.add(b);
         }
@@ -66,8 +72,8 @@ final class BundleReservations {
     List<Runnable> after = new ArrayList<>();
     synchronized (s) {
       for (BundleProto p : bundles) {
-        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-            p.getBundleIndex());
+        BundleId b =
+            new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()), p.getBundleIndex());
         Optional<NodeResources.BundleState> state = s.localResources().bundleState(b);
         if (state.isEmpty()) {
           return "bundle " + b + " is not prepared on node " + s.localNodeId();
@@ -91,8 +97,8 @@ final class BundleReservations {
     synchronized (s) {
       java.util.Set<BundleId> gone = new java.util.HashSet<>();
       for (BundleProto p : bundles) {
-        BundleId b = new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()),
-            p.getBundleIndex());
+        BundleId b =
+            new BundleId(LeaseDecider.groupId(p.getPlacementGroupId()), p.getBundleIndex());
         s.localResources().returnBundle(b);
         gone.add(b);
       }
@@ -105,10 +111,14 @@ final class BundleReservations {
         if (l.state == Lease.State.GRANTED && inside) {
           WorkerHandle w = l.worker;
           s.forgetLease(l);
-          LOG.info("placement group bundle of lease {} returned ({}); killing its {}",
-              l.hexId(), why, w);
+          LOG.info(
+              "placement group bundle of lease {} returned ({}); killing its {}",
+              l.hexId(),
+              why,
+              w);
           s.retireWorker(w, after, "killed: " + why);
-        } else if (l.state != Lease.State.GRANTED && (inside || !hasBundle(l.bundle))
+        } else if (l.state != Lease.State.GRANTED
+            && (inside || !hasBundle(l.bundle))
             && s.abandonLease(l)) {
           after.add(() -> l.reject(why));
         }

@@ -15,14 +15,15 @@ import org.slf4j.LoggerFactory;
 /**
  * What a node does when the GCS says a process that submitted tasks died elsewhere: a driver
  * (killed rather than shut down), or a worker of another node (whose own node already ended its
- * leases there). The leases it holds here end and their workers are killed
- * ({@link LeaseScheduler}); for a driver, once those workers have exited (so none can still seal
- * a result for it), the objects it owned are deleted from this node's store as well. Ownership is
- * read from the object id: its first 8 bytes are the owner's worker id.
+ * leases there). The leases it holds here end and their workers are killed ({@link
+ * LeaseScheduler}); for a driver, once those workers have exited (so none can still seal a result
+ * for it), the objects it owned are deleted from this node's store as well. Ownership is read from
+ * the object id: its first 8 bytes are the owner's worker id.
  */
 final class DeadOwnerCleanup {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadOwnerCleanup.class);
+
   /** How long to wait for the killed workers to exit before deleting the objects anyway. */
   static final Duration EXIT_WAIT = Duration.ofSeconds(30);
 
@@ -31,8 +32,7 @@ final class DeadOwnerCleanup {
   private final StoreServer store;
   private final Executor executor;
 
-  DeadOwnerCleanup(String nodeId, LeaseScheduler scheduler, StoreServer store,
-      Executor executor) {
+  DeadOwnerCleanup(String nodeId, LeaseScheduler scheduler, StoreServer store, Executor executor) {
     this.nodeId = nodeId;
     this.scheduler = scheduler;
     this.store = store;
@@ -45,10 +45,11 @@ final class DeadOwnerCleanup {
    * @throws IllegalArgumentException naming the bad id
    */
   static long ownerOf(String workerId) {
-    if (workerId == null || workerId.length() != 16 || !workerId.chars().allMatch(
-        c -> Character.digit(c, 16) >= 0)) {
-      throw new IllegalArgumentException("worker id '" + workerId
-          + "' is not a worker id (16 hex digits)");
+    if (workerId == null
+        || workerId.length() != 16
+        || !workerId.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      throw new IllegalArgumentException(
+          "worker id '" + workerId + "' is not a worker id (16 hex digits)");
     }
     return HexFormat.fromHexDigitsToLong(workerId);
   }
@@ -65,28 +66,45 @@ final class DeadOwnerCleanup {
     List<CompletableFuture<Process>> exits = scheduler.revokeLeasesOfDeadSubmitter(workerId);
     if (!freeObjects) {
       if (!exits.isEmpty()) {
-        LOG.info("{} died ({}): {} workers it leased on node {} killed", workerId, reason,
-            exits.size(), nodeId);
+        LOG.info(
+            "{} died ({}): {} workers it leased on node {} killed",
+            workerId,
+            reason,
+            exits.size(),
+            nodeId);
       }
       return CompletableFuture.completedFuture(0);
     }
-    LOG.info("{} died ({}): {} workers it leased on node {} killed; its objects here are"
-        + " deleted once they exited", workerId, reason, exits.size(), nodeId);
+    LOG.info(
+        "{} died ({}): {} workers it leased on node {} killed; its objects here are"
+            + " deleted once they exited",
+        workerId,
+        reason,
+        exits.size(),
+        nodeId);
     return CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
         .completeOnTimeout(null, EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApplyAsync(done -> {
-          // Processes it did not lease can still seal objects in its name after this sweep
-          // (its actors being destroyed, calls in flight, pulls finishing): sweep once more.
-          CompletableFuture.runAsync(() -> {
-            int late = deleteOwnedBy(owner, workerId);
-            if (late > 0) {
-              LOG.info("{} objects of dead owner {} sealed after the first sweep deleted on"
-                  + " node {}", late, workerId, nodeId);
-            }
-          }, CompletableFuture.delayedExecutor(LATE_SWEEP.toMillis(), TimeUnit.MILLISECONDS,
-              executor));
-          return deleteOwnedBy(owner, workerId);
-        }, executor);
+        .thenApplyAsync(
+            done -> {
+              // Processes it did not lease can still seal objects in its name after this sweep
+              // (its actors being destroyed, calls in flight, pulls finishing): sweep once more.
+              CompletableFuture.runAsync(
+                  () -> {
+                    int late = deleteOwnedBy(owner, workerId);
+                    if (late > 0) {
+                      LOG.info(
+                          "{} objects of dead owner {} sealed after the first sweep deleted on"
+                              + " node {}",
+                          late,
+                          workerId,
+                          nodeId);
+                    }
+                  },
+                  CompletableFuture.delayedExecutor(
+                      LATE_SWEEP.toMillis(), TimeUnit.MILLISECONDS, executor));
+              return deleteOwnedBy(owner, workerId);
+            },
+            executor);
   }
 
   /** When objects of a dead owner are looked for once more, after the first sweep. */
@@ -110,13 +128,16 @@ final class DeadOwnerCleanup {
         deleted++;
       } catch (StoreException e) {
         // Gone meanwhile, or still being created by a process that is not the owner's.
-        LOG.debug("object {} of dead owner {} not deleted: {}", info.id(), ownerWorkerId,
-            e.toString());
+        LOG.debug(
+            "object {} of dead owner {} not deleted: {}", info.id(), ownerWorkerId, e.toString());
       }
     }
     if (deleted > 0) {
-      LOG.info("deleted {} objects of dead owner {} from the store of node {}", deleted,
-          ownerWorkerId, nodeId);
+      LOG.info(
+          "deleted {} objects of dead owner {} from the store of node {}",
+          deleted,
+          ownerWorkerId,
+          nodeId);
     }
     return deleted;
   }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The GPUs a worker is started with: the node's device indexes and the matching
- * {@code CUDA_VISIBLE_DEVICES} tokens. A JVM's environment is fixed at start, so the pool keeps
- * idle workers keyed by this set; CPU-only workers have {@link #NONE}.
+ * The GPUs a worker is started with: the node's device indexes and the matching {@code
+ * CUDA_VISIBLE_DEVICES} tokens. A JVM's environment is fixed at start, so the pool keeps idle
+ * workers keyed by this set; CPU-only workers have {@link #NONE}.
  *
  * @param indexes device indexes on the node, ascending ({@code PRISM_GPU_IDS})
  * @param visibleIds the CUDA tokens of those devices, same order ({@code CUDA_VISIBLE_DEVICES})

@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The lease requests this node answered infeasible recently, by resource shape, for the GCS (and
- * so {@code prism status}) to show what waits for a node that can run it. Submitters retry an
+ * The lease requests this node answered infeasible recently, by resource shape, for the GCS (and so
+ * {@code prism status}) to show what waits for a node that can run it. Submitters retry an
  * infeasible request every second or so while their tasks or actors wait, so a shape is listed
- * while some submitter asked for it within the {@link #WINDOW}, and dropped at once when a
- * request of that shape is no longer infeasible (a node that fits it joined). Thread safe.
+ * while some submitter asked for it within the {@link #WINDOW}, and dropped at once when a request
+ * of that shape is no longer infeasible (a node that fits it joined). Thread safe.
  */
 final class InfeasibleDemands {
 
@@ -43,8 +43,8 @@ final class InfeasibleDemands {
     }
     s.reason = reason;
     var submitter = request.getSubmitter();
-    s.lastAsked.put(submitter.getHost() + ":" + submitter.getPort() + "/"
-        + submitter.getWorkerId(), nowNanos);
+    s.lastAsked.put(
+        submitter.getHost() + ":" + submitter.getPort() + "/" + submitter.getWorkerId(), nowNanos);
     return added;
   }
 
@@ -68,8 +68,12 @@ final class InfeasibleDemands {
         it.remove();
         continue;
       }
-      out.add(InfeasibleDemand.newBuilder().setResources(e.getKey())
-          .setSubmitters(e.getValue().lastAsked.size()).setReason(e.getValue().reason).build());
+      out.add(
+          InfeasibleDemand.newBuilder()
+              .setResources(e.getKey())
+              .setSubmitters(e.getValue().lastAsked.size())
+              .setReason(e.getValue().reason)
+              .build());
     }
     return out;
   }

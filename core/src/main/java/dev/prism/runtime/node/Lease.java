@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One lease request and, once granted, the lease. Mutable fields are guarded by the
- * {@link LeaseScheduler}'s monitor.
+ * One lease request and, once granted, the lease. Mutable fields are guarded by the {@link
+ * LeaseScheduler}'s monitor.
  */
 final class Lease {
 
@@ -39,12 +39,16 @@ final class Lease {
   final StreamObserver<LeaseReply> reply;
   State state = State.QUEUED;
   Grant grant;
+
   /** The placement-group bundle it draws from (index may be ANY), or null for node resources. */
   BundleId bundle;
+
   WorkerHandle worker;
   ScheduledFuture<?> timeout;
+
   /** How deep the worker is in blocking waits; its CPU grant is lent out while above zero. */
   int blockedDepth;
+
   /** Whether the grant was freed for others while the worker was blocked. */
   boolean grantLent;
 

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides where a lease request goes, with gpu-scheduler's standard policy over a cluster view
- * holding this node (whose grants it tracks) and the live remote nodes the GCS reports. Not
- * thread safe: guarded by the {@link LeaseScheduler}'s monitor.
+ * holding this node (whose grants it tracks) and the live remote nodes the GCS reports. Not thread
+ * safe: guarded by the {@link LeaseScheduler}'s monitor.
  */
 final class LeaseDecider {
 
@@ -57,6 +57,7 @@ final class LeaseDecider {
   private final NodeResources local;
   private final SchedulingPolicy policy;
   private final Map<String, Address> remoteNodeManagers = new HashMap<>();
+
   /** Committed bundles on other nodes, from the GCS's view: group -> bundle index -> node id. */
   private final Map<PlacementGroupId, Map<Integer, String>> remoteBundles = new HashMap<>();
 
@@ -79,8 +80,8 @@ final class LeaseDecider {
    * Decides a request.
    *
    * @param lease the request
-   * @param queuedSameShape whether a request of the same shape already waits here (FIFO: the
-   *     new one must not overtake it)
+   * @param queuedSameShape whether a request of the same shape already waits here (FIFO: the new
+   *     one must not overtake it)
    */
   Decision decide(Lease lease, boolean queuedSameShape) {
     ResourceRequest d = lease.demand;
@@ -96,21 +97,35 @@ final class LeaseDecider {
       if (feasibleHere) {
         return new Decision.Queue();
       }
-      return new Decision.Infeasible("node " + localId + " (total " + local.total()
-          + ") can never fit " + d + ", and the request may not be spilled back again");
+      return new Decision.Infeasible(
+          "node "
+              + localId
+              + " (total "
+              + local.total()
+              + ") can never fit "
+              + d
+              + ", and the request may not be spilled back again");
     }
     Map<NodeId, Long> locality = new HashMap<>();
-    lease.request.getLocalityBytesMap().forEach((node, bytes) -> {
-      if (!node.isBlank() && bytes > 0) {
-        locality.put(NodeId.of(node), bytes);
-      }
-    });
+    lease
+        .request
+        .getLocalityBytesMap()
+        .forEach(
+            (node, bytes) -> {
+              if (!node.isBlank() && bytes > 0) {
+                locality.put(NodeId.of(node), bytes);
+              }
+            });
     SchedulingStrategy strategy = strategyOf(lease.request.getStrategy());
     if (strategy instanceof SchedulingStrategy.NodeAffinity a && !a.soft()) {
       return hardAffinity(a.node(), d, feasibleHere, fitsNow);
     }
-    SchedulingRequest sr = SchedulingRequest.builder(d).localNode(localId)
-        .argumentBytes(locality).strategy(strategy).build();
+    SchedulingRequest sr =
+        SchedulingRequest.builder(d)
+            .localNode(localId)
+            .argumentBytes(locality)
+            .strategy(strategy)
+            .build();
     return switch (policy.schedule(view, sr)) {
       case SchedulingDecision.Scheduled s when s.node().equals(localId) ->
           fitsNow ? new Decision.Local() : new Decision.Queue();
@@ -122,31 +137,39 @@ final class LeaseDecider {
   }
 
   /**
-   * Hard node affinity: the lease runs on that node or nowhere. Here it is granted or queued;
-   * for another node the submitter is sent there (to queue if busy), never served elsewhere.
+   * Hard node affinity: the lease runs on that node or nowhere. Here it is granted or queued; for
+   * another node the submitter is sent there (to queue if busy), never served elsewhere.
    */
-  private Decision hardAffinity(NodeId target, ResourceRequest d, boolean feasibleHere,
-      boolean fitsNow) {
+  private Decision hardAffinity(
+      NodeId target, ResourceRequest d, boolean feasibleHere, boolean fitsNow) {
     if (target.equals(localId)) {
       if (feasibleHere) {
         return fitsNow ? new Decision.Local() : new Decision.Queue();
       }
-      return new Decision.Infeasible("node affinity to " + target + ": the node (total "
-          + local.total() + ") can never fit " + d);
+      return new Decision.Infeasible(
+          "node affinity to "
+              + target
+              + ": the node (total "
+              + local.total()
+              + ") can never fit "
+              + d);
     }
     Address address = remoteNodeManagers.get(target.value());
     if (address == null) {
-      return new Decision.Infeasible("node affinity to " + target + " cannot be met: no live"
-          + " node with that id is known; use soft affinity to fall back to other nodes");
+      return new Decision.Infeasible(
+          "node affinity to "
+              + target
+              + " cannot be met: no live"
+              + " node with that id is known; use soft affinity to fall back to other nodes");
     }
     return new Decision.Spill(address);
   }
 
   /**
-   * A lease into a placement-group bundle: granted or queued here when this node holds the
-   * bundle (any bundle of the group for index -1); else spilled back to the node that holds it
-   * (from the request's bundle locations, else from the GCS's view); refused when no node is
-   * known to hold it (the group is not created yet, or was removed).
+   * A lease into a placement-group bundle: granted or queued here when this node holds the bundle
+   * (any bundle of the group for index -1); else spilled back to the node that holds it (from the
+   * request's bundle locations, else from the GCS's view); refused when no node is known to hold it
+   * (the group is not created yet, or was removed).
    */
   private Decision decideBundle(Lease lease, boolean queuedSameShape) {
     BundleId b = lease.bundle;
@@ -156,21 +179,25 @@ final class LeaseDecider {
       here |= held.group().equals(b.group()) && (b.index() == BundleId.ANY || held.equals(b));
     }
     if (here) {
-      SchedulingRequest sr = SchedulingRequest.builder(d).localNode(localId)
-          .strategy(SchedulingStrategy.placementGroup(b)).build();
+      SchedulingRequest sr =
+          SchedulingRequest.builder(d)
+              .localNode(localId)
+              .strategy(SchedulingStrategy.placementGroup(b))
+              .build();
       return switch (policy.schedule(view, sr)) {
-        case SchedulingDecision.Scheduled s -> queuedSameShape ? new Decision.Queue()
-            : new Decision.Local();
+        case SchedulingDecision.Scheduled s ->
+            queuedSameShape ? new Decision.Queue() : new Decision.Local();
         case SchedulingDecision.Unavailable u -> new Decision.Queue();
         case SchedulingDecision.Infeasible i -> new Decision.Infeasible(i.reason());
       };
     }
     String target = null;
-    List<String> fromRequest = lease.request.getStrategy().getPlacementGroup()
-        .getBundleNodeIdsList();
+    List<String> fromRequest =
+        lease.request.getStrategy().getPlacementGroup().getBundleNodeIdsList();
     Map<Integer, String> fromView = remoteBundles.getOrDefault(b.group(), Map.of());
     if (b.index() != BundleId.ANY) {
-      target = b.index() < fromRequest.size() ? fromRequest.get(b.index()) : fromView.get(b.index());
+      target =
+          b.index() < fromRequest.size() ? fromRequest.get(b.index()) : fromView.get(b.index());
     } else {
       for (String n : fromRequest.isEmpty() ? fromView.values() : fromRequest) {
         if (!n.equals(localId.value()) && remoteNodeManagers.containsKey(n)) {
@@ -180,18 +207,31 @@ final class LeaseDecider {
       }
     }
     if (target == null || target.isBlank()) {
-      return new Decision.Infeasible("placement group bundle " + b + " is not reserved on any"
-          + " node known to " + localId + ": the group is not created yet or was removed"
-          + " (wait with PlacementGroup.waitUntilReady before scheduling into it)");
+      return new Decision.Infeasible(
+          "placement group bundle "
+              + b
+              + " is not reserved on any"
+              + " node known to "
+              + localId
+              + ": the group is not created yet or was removed"
+              + " (wait with PlacementGroup.waitUntilReady before scheduling into it)");
     }
     if (target.equals(localId.value()) || lease.request.getGrantOrQueue()) {
-      return new Decision.Infeasible("placement group bundle " + b + " is not reserved on node "
-          + localId + ": the placement group was removed");
+      return new Decision.Infeasible(
+          "placement group bundle "
+              + b
+              + " is not reserved on node "
+              + localId
+              + ": the placement group was removed");
     }
     Address address = remoteNodeManagers.get(target);
     if (address == null) {
-      return new Decision.Infeasible("placement group bundle " + b + " is on node " + target
-          + ", which is not alive; the group will be rescheduled");
+      return new Decision.Infeasible(
+          "placement group bundle "
+              + b
+              + " is on node "
+              + target
+              + ", which is not alive; the group will be rescheduled");
     }
     return new Decision.Spill(address);
   }
@@ -202,8 +242,8 @@ final class LeaseDecider {
       return null;
     }
     BundleRefProto ref = p.getPlacementGroup();
-    return new BundleId(groupId(ref.getPlacementGroupId()), Math.max(BundleId.ANY,
-        ref.getBundleIndex()));
+    return new BundleId(
+        groupId(ref.getPlacementGroupId()), Math.max(BundleId.ANY, ref.getBundleIndex()));
   }
 
   /** The scheduler's id of a placement group: its bytes in hex. */
@@ -220,8 +260,9 @@ final class LeaseDecider {
   static SchedulingStrategy strategyOf(SchedulingStrategyProto p) {
     return switch (p.getKindCase()) {
       case SPREAD -> p.getSpread() ? SchedulingStrategy.SPREAD : SchedulingStrategy.DEFAULT;
-      case NODE_AFFINITY -> SchedulingStrategy.nodeAffinity(
-          NodeId.of(p.getNodeAffinity().getNodeId()), p.getNodeAffinity().getSoft());
+      case NODE_AFFINITY ->
+          SchedulingStrategy.nodeAffinity(
+              NodeId.of(p.getNodeAffinity().getNodeId()), p.getNodeAffinity().getSoft());
       case PLACEMENT_GROUP -> SchedulingStrategy.placementGroup(bundleOf(p));
       case KIND_NOT_SET -> SchedulingStrategy.DEFAULT;
     };
@@ -234,11 +275,13 @@ final class LeaseDecider {
     }
     // Count the spilled demand against the remote node until its next report says otherwise, so
     // a burst of requests does not all pick the same node.
-    view.node(node).ifPresent(n -> {
-      if (d.resources().fitsIn(n.available())) {
-        view.reportAvailable(node, n.available().minus(d.resources()));
-      }
-    });
+    view.node(node)
+        .ifPresent(
+            n -> {
+              if (d.resources().fitsIn(n.available())) {
+                view.reportAvailable(node, n.available().minus(d.resources()));
+              }
+            });
     return new Decision.Spill(target);
   }
 
@@ -276,7 +319,8 @@ final class LeaseDecider {
       }
       if (n.getAlive()) {
         for (BundleProto bp : n.getBundlesList()) {
-          remoteBundles.computeIfAbsent(groupId(bp.getPlacementGroupId()), k -> new HashMap<>())
+          remoteBundles
+              .computeIfAbsent(groupId(bp.getPlacementGroupId()), k -> new HashMap<>())
               .put(bp.getBundleIndex(), n.getNodeId());
         }
       }
@@ -292,7 +336,10 @@ final class LeaseDecider {
       try {
         if (view.node(id).isEmpty()) {
           view.addNode(Protos.specOf(n));
-          LOG.debug("node {} at {}:{} joined the cluster view", id, n.getAddress().getHost(),
+          LOG.debug(
+              "node {} at {}:{} joined the cluster view",
+              id,
+              n.getAddress().getHost(),
               n.getAddress().getPort());
         }
         view.reportAvailable(id, Protos.accountedFromProto(n.getAvailable()));

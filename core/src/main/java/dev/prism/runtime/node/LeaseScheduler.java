@@ -62,9 +62,15 @@ final class LeaseScheduler {
   private long leasesGranted;
   private boolean closed;
 
-  LeaseScheduler(NodeConfig config, NodeSpec localSpec, WorkerLauncher launcher,
-      WorkerStopper stopper, ScheduledExecutorService timer, WorkerEvents events,
-      WorkerFailureReporter failures, Runnable resourcesChanged) {
+  LeaseScheduler(
+      NodeConfig config,
+      NodeSpec localSpec,
+      WorkerLauncher launcher,
+      WorkerStopper stopper,
+      ScheduledExecutorService timer,
+      WorkerEvents events,
+      WorkerFailureReporter failures,
+      Runnable resourcesChanged) {
     this.config = config;
     this.decider = new LeaseDecider(localSpec, config.schedulerSeed());
     this.localId = decider.localId();
@@ -109,9 +115,13 @@ final class LeaseScheduler {
       if (closed) {
         after.add(() -> lease.reject("node " + localId + " is shutting down"));
       } else if (request.getLeaseId().isEmpty() || leases.containsKey(lease.id)) {
-        after.add(() -> lease.reject("lease id " + lease.hexId()
-            + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
-            + "; give each lease request a fresh id"));
+        after.add(
+            () ->
+                lease.reject(
+                    "lease id "
+                        + lease.hexId()
+                        + (request.getLeaseId().isEmpty() ? " is empty" : " is already in use")
+                        + "; give each lease request a fresh id"));
       } else {
         LeaseDecider.Decision decision = decider.decide(lease, queuedSameShape(demand));
         if (!(decision instanceof LeaseDecider.Decision.Infeasible)
@@ -119,18 +129,20 @@ final class LeaseScheduler {
           resourcesChanged.run();
         }
         switch (decision) {
-          case LeaseDecider.Decision.Local l -> grantLocal(lease, tryAllocate(lease).orElseThrow(), after);
+          case LeaseDecider.Decision.Local l ->
+              grantLocal(lease, tryAllocate(lease).orElseThrow(), after);
           case LeaseDecider.Decision.Queue q -> enqueue(lease);
-          case LeaseDecider.Decision.Spill s -> after.add(() -> Lease.send(reply,
-              LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
+          case LeaseDecider.Decision.Spill s ->
+              after.add(
+                  () ->
+                      Lease.send(
+                          reply, LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
           case LeaseDecider.Decision.Infeasible i -> {
             String why = i.reason() + "; " + decider.offers();
-            if (lease.bundle == null
-                && infeasible.record(request, why, System.nanoTime())) {
+            if (lease.bundle == null && infeasible.record(request, why, System.nanoTime())) {
               resourcesChanged.run();
             }
-            after.add(() -> Lease.send(reply,
-                LeaseReply.newBuilder().setInfeasible(why).build()));
+            after.add(() -> Lease.send(reply, LeaseReply.newBuilder().setInfeasible(why).build()));
           }
         }
       }
@@ -196,11 +208,12 @@ final class LeaseScheduler {
     lease.worker = w;
     w.state = WorkerInfo.State.LEASED;
     w.lease = lease;
-    LeaseReply.Granted.Builder g = LeaseReply.Granted.newBuilder()
-        .setWorker(w.address)
-        .setWorkerPid((int) w.pid)
-        .addAllGpuIds(w.gpus.indexes())
-        .addAllVisibleGpuIds(w.gpus.visibleIds());
+    LeaseReply.Granted.Builder g =
+        LeaseReply.Granted.newBuilder()
+            .setWorker(w.address)
+            .setWorkerPid((int) w.pid)
+            .addAllGpuIds(w.gpus.indexes())
+            .addAllVisibleGpuIds(w.gpus.visibleIds());
     LeaseReply reply = LeaseReply.newBuilder().setGranted(g).build();
     LOG.debug("lease {} for {} granted with {}", lease.hexId(), lease.demand, w);
     after.add(() -> Lease.send(lease.reply, reply));
@@ -247,7 +260,8 @@ final class LeaseScheduler {
 
   /** Takes a lease's resources from its bundle, or from the node. */
   private Optional<Grant> tryAllocate(Lease lease) {
-    return lease.bundle == null ? local.tryAllocate(lease.demand)
+    return lease.bundle == null
+        ? local.tryAllocate(lease.demand)
         : local.tryAllocateInBundle(lease.bundle, lease.demand);
   }
 
@@ -351,8 +365,16 @@ final class LeaseScheduler {
       if (!abandon(lease)) {
         return;
       }
-      after.add(() -> lease.reject("no worker with " + lease.demand + " was free on node "
-          + localId + " within the lease timeout of " + lease.request.getTimeoutMs() + " ms"));
+      after.add(
+          () ->
+              lease.reject(
+                  "no worker with "
+                      + lease.demand
+                      + " was free on node "
+                      + localId
+                      + " within the lease timeout of "
+                      + lease.request.getTimeoutMs()
+                      + " ms"));
       dispatch(after);
     }
     run(after);
@@ -370,11 +392,11 @@ final class LeaseScheduler {
   }
 
   /**
-   * A leased worker started ({@code blocked}) or stopped waiting in get/wait inside a task.
-   * While it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for
-   * among them); when it resumes it takes its resources back, or runs oversubscribed until the
-   * lease ends if they are in use, as Ray does. Grants with GPUs are kept: a device is not
-   * shared behind a task's back.
+   * A leased worker started ({@code blocked}) or stopped waiting in get/wait inside a task. While
+   * it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for among
+   * them); when it resumes it takes its resources back, or runs oversubscribed until the lease ends
+   * if they are in use, as Ray does. Grants with GPUs are kept: a device is not shared behind a
+   * task's back.
    */
   void workerBlocked(String workerId, boolean blocked) {
     List<Runnable> after = new ArrayList<>();
@@ -386,7 +408,9 @@ final class LeaseScheduler {
         return;
       }
       if (blocked) {
-        if (lease.blockedDepth++ == 0 && lease.grant != null && !lease.grant.isReleased()
+        if (lease.blockedDepth++ == 0
+            && lease.grant != null
+            && !lease.grant.isReleased()
             && lease.grant.gpuIds().isEmpty()) {
           local.free(lease.grant);
           lease.grantLent = true;
@@ -441,8 +465,8 @@ final class LeaseScheduler {
   }
 
   /**
-   * Takes a worker out of the pool for good and kills it ({@code killReason}: why, reported to
-   * the GCS when it exits), or stops it for idleness ({@code killReason} null: not a failure).
+   * Takes a worker out of the pool for good and kills it ({@code killReason}: why, reported to the
+   * GCS when it exits), or stops it for idleness ({@code killReason} null: not a failure).
    */
   private void retire(WorkerHandle w, List<Runnable> after, String killReason) {
     if (w.removed) {
@@ -495,8 +519,13 @@ final class LeaseScheduler {
       List<Runnable> after = new ArrayList<>();
       synchronized (this) {
         if (!w.removed) {
-          startFailed(w, "its process could not be started: " + e.getMessage()
-              + "; check the java executable " + config.javaExecutable(), after);
+          startFailed(
+              w,
+              "its process could not be started: "
+                  + e.getMessage()
+                  + "; check the java executable "
+                  + config.javaExecutable(),
+              after);
         }
       }
       run(after);
@@ -510,8 +539,11 @@ final class LeaseScheduler {
       if (!kill && w.state == WorkerInfo.State.STARTING) {
         // From the launch, not from the time the start waited for a slot.
         w.launchedNanos = System.nanoTime();
-        w.startTimeout = timer.schedule(() -> startTimedOut(w),
-            config.workerStartTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        w.startTimeout =
+            timer.schedule(
+                () -> startTimedOut(w),
+                config.workerStartTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
       }
     }
     if (kill) {
@@ -519,10 +551,13 @@ final class LeaseScheduler {
       return;
     }
     LOG.debug("launched {}", w);
-    p.onExit().thenRunAsync(() -> {
-      w.awaitOutputDrained(1000);
-      exited(w, p.exitValue());
-    }, events.exitExecutor());
+    p.onExit()
+        .thenRunAsync(
+            () -> {
+              w.awaitOutputDrained(1000);
+              exited(w, p.exitValue());
+            },
+            events.exitExecutor());
   }
 
   private void startTimedOut(WorkerHandle w) {
@@ -531,8 +566,12 @@ final class LeaseScheduler {
       if (w.removed || w.state != WorkerInfo.State.STARTING) {
         return;
       }
-      startFailed(w, "it did not register within " + config.workerStartTimeout().toMillis()
-          + " ms and was killed; raise workerStartTimeout if the machine is slow", after);
+      startFailed(
+          w,
+          "it did not register within "
+              + config.workerStartTimeout().toMillis()
+              + " ms and was killed; raise workerStartTimeout if the machine is slow",
+          after);
       after.add(() -> stopper.kill(w));
     }
     run(after);
@@ -564,15 +603,18 @@ final class LeaseScheduler {
   }
 
   /**
-   * Handles {@code RegisterWorker}: runs {@code reply} (the answer to the worker) before the
-   * worker is handed to a waiting lease. Returns an error message, or null when registered.
+   * Handles {@code RegisterWorker}: runs {@code reply} (the answer to the worker) before the worker
+   * is handed to a waiting lease. Returns an error message, or null when registered.
    */
   String registered(String workerId, int pid, Address address, Runnable reply) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       WorkerHandle w = pool.get(workerId);
       if (w == null || w.removed) {
-        return "worker " + workerId + " is not known to node " + localId
+        return "worker "
+            + workerId
+            + " is not known to node "
+            + localId
             + ": only workers this node manager started (and has not given up on) may register";
       }
       if (w.state != WorkerInfo.State.STARTING) {
@@ -620,8 +662,8 @@ final class LeaseScheduler {
           w.removed = true;
           w.state = WorkerInfo.State.STOPPING;
           pool.remove(w);
-          failure = WorkerFailureReporter.exitReason(exitCode,
-              lease == null ? null : lease.hexId());
+          failure =
+              WorkerFailureReporter.exitReason(exitCode, lease == null ? null : lease.hexId());
           LOG.warn("{} {}", w, failure);
         }
       }
@@ -665,8 +707,8 @@ final class LeaseScheduler {
 
   /**
    * A submitter that is not one of this node's workers died (the GCS found a driver dead): its
-   * leases here end as a dead local worker's do. Returns the exits of the workers killed, so
-   * that what they stored can be cleaned up once they are gone.
+   * leases here end as a dead local worker's do. Returns the exits of the workers killed, so that
+   * what they stored can be cleaned up once they are gone.
    */
   List<CompletableFuture<Process>> revokeLeasesOfDeadSubmitter(String submitterWorkerId) {
     List<Runnable> after = new ArrayList<>();
@@ -693,8 +735,9 @@ final class LeaseScheduler {
       if (closed) {
         return;
       }
-      for (WorkerHandle w : pool.expiredIdle(System.nanoTime(), config.workerIdleTimeout(),
-          config.prestartWorkers())) {
+      for (WorkerHandle w :
+          pool.expiredIdle(
+              System.nanoTime(), config.workerIdleTimeout(), config.prestartWorkers())) {
         LOG.debug("stopping {}: idle for longer than {}", w, config.workerIdleTimeout());
         retire(w, after, null);
       }

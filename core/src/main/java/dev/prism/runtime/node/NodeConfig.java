@@ -17,8 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Immutable configuration of a {@link NodeManager}: who the node is, what it offers, where its
- * object store lives, and how its worker JVMs are started. Build one with {@link #builder()}
- * (which documents each default); derive a variant with {@link #toBuilder()}.
+ * object store lives, and how its worker JVMs are started. Build one with {@link #builder()} (which
+ * documents each default); derive a variant with {@link #toBuilder()}.
  *
  * <p>A worker is started as {@code <javaExecutable> <jvmFlags> <workerJvmOptions> -cp <classpath>
  * <workerMainClass>}; see {@link NodeManager} for the environment it gets.
@@ -49,9 +49,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *     {@code maximum_startup_concurrency}; default {@code max(2, numCpus)})
  * @param workerStartTimeout how long a worker may take from launch to {@code RegisterWorker}
  *     (waiting for a start slot does not count)
- * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it
- *     is stopped, unless it owns objects others may still read (default 60 s; the system
- *     property {@code prism.worker.idleTimeoutMs} overrides the default)
+ * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it is
+ *     stopped, unless it owns objects others may still read (default 60 s; the system property
+ *     {@code prism.worker.idleTimeoutMs} overrides the default)
  * @param workerExitGrace how long a worker asked to exit gets before it is destroyed (and as long
  *     again before it is destroyed forcibly)
  * @param reportPeriod the heartbeat: the node reports its resources to the GCS at least this often
@@ -95,20 +95,26 @@ public record NodeConfig(
   public static final String DEFAULT_WORKER_MAIN_CLASS = "dev.prism.runtime.worker.WorkerMain";
 
   /** The JVM flags every Prism JVM needs on JDK 25 (used when {@code prism.jvm.flags} is unset). */
-  public static final List<String> STANDARD_JVM_FLAGS = List.of(
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-      "--sun-misc-unsafe-memory-access=allow",
-      "--enable-native-access=ALL-UNNAMED");
+  public static final List<String> STANDARD_JVM_FLAGS =
+      List.of(
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+          "--sun-misc-unsafe-memory-access=allow",
+          "--enable-native-access=ALL-UNNAMED");
 
   /**
    * The default worker JVM options: a small heap with a small young generation, the serial
-   * collector, small thread stacks and a bounded code cache and metaspace, so an idle worker
-   * stays small in resident memory.
+   * collector, small thread stacks and a bounded code cache and metaspace, so an idle worker stays
+   * small in resident memory.
    */
   public static final List<String> DEFAULT_WORKER_JVM_OPTIONS =
-      List.of("-Xmx256m", "-XX:MaxNewSize=32m", "-XX:+UseSerialGC", "-Xss512k",
-          "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m");
+      List.of(
+          "-Xmx256m",
+          "-XX:MaxNewSize=32m",
+          "-XX:+UseSerialGC",
+          "-Xss512k",
+          "-XX:ReservedCodeCacheSize=64m",
+          "-XX:MaxMetaspaceSize=128m");
 
   /** The default object store capacity: 512 MiB (the shared-memory file is sparse). */
   public static final long DEFAULT_OBJECT_STORE_CAPACITY = 512L << 20;
@@ -120,10 +126,10 @@ public record NodeConfig(
    */
   public NodeConfig {
     Objects.requireNonNull(nodeId, "nodeId");
-    if (nodeId.isEmpty() || !nodeId.chars().allMatch(
-        c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      throw new NodeManagerException("node id '" + nodeId
-          + "' is not lower-case hex; give e.g. NodeConfig.randomNodeId()");
+    if (nodeId.isEmpty()
+        || !nodeId.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      throw new NodeManagerException(
+          "node id '" + nodeId + "' is not lower-case hex; give e.g. NodeConfig.randomNodeId()");
     }
     Objects.requireNonNull(host, "host");
     if (host.isBlank()) {
@@ -145,14 +151,18 @@ public record NodeConfig(
     resources = Map.copyOf(resources);
     for (String reserved : List.of("CPU", "GPU")) {
       if (resources.containsKey(reserved)) {
-        throw new NodeManagerException("custom resource " + reserved
-            + " is reserved; set it with numCpus/numGpus instead");
+        throw new NodeManagerException(
+            "custom resource " + reserved + " is reserved; set it with numCpus/numGpus instead");
       }
     }
     labels = Map.copyOf(labels);
     if (objectStoreCapacity < StoreConfig.MIN_CAPACITY) {
-      throw new NodeManagerException("objectStoreCapacity " + objectStoreCapacity
-          + " bytes is below the minimum " + StoreConfig.MIN_CAPACITY + "; give more");
+      throw new NodeManagerException(
+          "objectStoreCapacity "
+              + objectStoreCapacity
+              + " bytes is below the minimum "
+              + StoreConfig.MIN_CAPACITY
+              + "; give more");
     }
     Objects.requireNonNull(shmDirectory, "shmDirectory");
     Objects.requireNonNull(socketDirectory, "socketDirectory");
@@ -162,12 +172,16 @@ public record NodeConfig(
     workerJvmOptions = List.copyOf(workerJvmOptions);
     Objects.requireNonNull(workerMainClass, "workerMainClass");
     if (workerMainClass.isBlank()) {
-      throw new NodeManagerException("workerMainClass is blank; give a fully qualified class"
-          + " name such as " + DEFAULT_WORKER_MAIN_CLASS);
+      throw new NodeManagerException(
+          "workerMainClass is blank; give a fully qualified class"
+              + " name such as "
+              + DEFAULT_WORKER_MAIN_CLASS);
     }
     if (classpath == null || classpath.isBlank()) {
-      throw new NodeManagerException("the workers' class path is empty; set classpath(...)"
-          + " to the jars and directories that hold " + workerMainClass);
+      throw new NodeManagerException(
+          "the workers' class path is empty; set classpath(...)"
+              + " to the jars and directories that hold "
+              + workerMainClass);
     }
     workerEnvironment = Map.copyOf(workerEnvironment);
     if (prestartWorkers < 0) {
@@ -175,8 +189,10 @@ public record NodeConfig(
           "prestartWorkers " + prestartWorkers + " is negative; give 0 or more");
     }
     if (maxConcurrentWorkerStarts < 1) {
-      throw new NodeManagerException("maxConcurrentWorkerStarts " + maxConcurrentWorkerStarts
-          + " is below 1; give 1 or more (at least one worker must be able to start)");
+      throw new NodeManagerException(
+          "maxConcurrentWorkerStarts "
+              + maxConcurrentWorkerStarts
+              + " is below 1; give 1 or more (at least one worker must be able to start)");
     }
     positive("workerStartTimeout", workerStartTimeout);
     positive("workerIdleTimeout", workerIdleTimeout);
@@ -228,12 +244,31 @@ public record NodeConfig(
 
   @Override
   public String toString() {
-    return "NodeConfig{nodeId=" + nodeId + ", host=" + host + ", port=" + port + ", gcs="
-        + gcsAddress.orElse("none") + ", numCpus=" + numCpus + ", gpus="
-        + gpus.map(g -> Integer.toString(g.count())).orElse("discover") + ", resources="
-        + resources + ", labels=" + labels + ", objectStoreCapacity=" + objectStoreCapacity
-        + ", prestartWorkers=" + prestartWorkers + ", maxConcurrentWorkerStarts="
-        + maxConcurrentWorkerStarts + ", workerMainClass=" + workerMainClass + "}";
+    return "NodeConfig{nodeId="
+        + nodeId
+        + ", host="
+        + host
+        + ", port="
+        + port
+        + ", gcs="
+        + gcsAddress.orElse("none")
+        + ", numCpus="
+        + numCpus
+        + ", gpus="
+        + gpus.map(g -> Integer.toString(g.count())).orElse("discover")
+        + ", resources="
+        + resources
+        + ", labels="
+        + labels
+        + ", objectStoreCapacity="
+        + objectStoreCapacity
+        + ", prestartWorkers="
+        + prestartWorkers
+        + ", maxConcurrentWorkerStarts="
+        + maxConcurrentWorkerStarts
+        + ", workerMainClass="
+        + workerMainClass
+        + "}";
   }
 
   /** Builder of {@link NodeConfig}. Every setter returns this builder. */
@@ -366,8 +401,8 @@ public record NodeConfig(
     }
 
     /**
-     * Declares this many logical GPUs (ids 0..n-1, memory unknown) instead of discovering
-     * them; 0 declares none.
+     * Declares this many logical GPUs (ids 0..n-1, memory unknown) instead of discovering them; 0
+     * declares none.
      *
      * @param numGpus zero or more
      * @return this builder
@@ -378,8 +413,8 @@ public record NodeConfig(
     }
 
     /**
-     * Sets the GPUs (e.g. logical devices with memory, or a discovered inventory); null
-     * (the default) discovers them through CUDA when the node manager starts.
+     * Sets the GPUs (e.g. logical devices with memory, or a discovered inventory); null (the
+     * default) discovers them through CUDA when the node manager starts.
      *
      * @param gpus the inventory, or null to discover
      * @return this builder
@@ -458,8 +493,8 @@ public record NodeConfig(
     }
 
     /**
-     * Sets the spill directory (default {@code java.io.tmpdir}; the store makes its own
-     * {@code prism-<pid>-<random>.spill} sub-directory there and removes it on close).
+     * Sets the spill directory (default {@code java.io.tmpdir}; the store makes its own {@code
+     * prism-<pid>-<random>.spill} sub-directory there and removes it on close).
      *
      * @param dir a directory on local disk
      * @return this builder
@@ -481,8 +516,8 @@ public record NodeConfig(
     }
 
     /**
-     * Sets the JVM flags workers get first (default: the system property
-     * {@code prism.jvm.flags} split on white space, or {@link NodeConfig#STANDARD_JVM_FLAGS}).
+     * Sets the JVM flags workers get first (default: the system property {@code prism.jvm.flags}
+     * split on white space, or {@link NodeConfig#STANDARD_JVM_FLAGS}).
      *
      * @param flags the flags
      * @return this builder
@@ -555,8 +590,8 @@ public record NodeConfig(
      * @return this builder
      */
     public Builder workerEnvironment(String name, String value) {
-      workerEnvironment.put(Objects.requireNonNull(name, "name"),
-          Objects.requireNonNull(value, "value"));
+      workerEnvironment.put(
+          Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
@@ -568,21 +603,20 @@ public record NodeConfig(
      */
     public Builder prestartWorkers(int count) {
       if (count < 0) {
-        throw new NodeManagerException(
-            "prestartWorkers " + count + " is negative; give 0 or more");
+        throw new NodeManagerException("prestartWorkers " + count + " is negative; give 0 or more");
       }
       this.prestartWorkers = count;
       return this;
     }
 
     /**
-     * Sets how many worker JVMs may be starting at once (default {@code max(2, numCpus)}), as
-     * Ray's {@code maximum_startup_concurrency}. A worker counts from its launch until it
-     * registers, fails to start or times out; prestarted workers count too. Further workers
-     * wait for a slot, in order, and each lease that waits for a worker still gets one; the
-     * {@linkplain #workerStartTimeout start timeout} counts from the launch, not from the wait.
-     * Many leases at once (e.g. actors without resources, each needing its own JVM) thus start
-     * their JVMs a few at a time instead of all competing for the CPUs.
+     * Sets how many worker JVMs may be starting at once (default {@code max(2, numCpus)}), as Ray's
+     * {@code maximum_startup_concurrency}. A worker counts from its launch until it registers,
+     * fails to start or times out; prestarted workers count too. Further workers wait for a slot,
+     * in order, and each lease that waits for a worker still gets one; the {@linkplain
+     * #workerStartTimeout start timeout} counts from the launch, not from the wait. Many leases at
+     * once (e.g. actors without resources, each needing its own JVM) thus start their JVMs a few at
+     * a time instead of all competing for the CPUs.
      *
      * @param max 1 or more
      * @return this builder
@@ -590,16 +624,18 @@ public record NodeConfig(
      */
     public Builder maxConcurrentWorkerStarts(int max) {
       if (max < 1) {
-        throw new NodeManagerException("maxConcurrentWorkerStarts " + max
-            + " is below 1; give 1 or more (at least one worker must be able to start)");
+        throw new NodeManagerException(
+            "maxConcurrentWorkerStarts "
+                + max
+                + " is below 1; give 1 or more (at least one worker must be able to start)");
       }
       this.maxConcurrentWorkerStarts = max;
       return this;
     }
 
     /**
-     * Sets how long a worker may take from its launch to registering before it is killed
-     * (default 30 s); time spent waiting for a start slot does not count.
+     * Sets how long a worker may take from its launch to registering before it is killed (default
+     * 30 s); time spent waiting for a start slot does not count.
      *
      * @param timeout positive
      * @return this builder
@@ -632,8 +668,8 @@ public record NodeConfig(
     }
 
     /**
-     * Sets the heartbeat period of resource reports to the GCS (default 1 s; keep it well
-     * below the GCS node timeout).
+     * Sets the heartbeat period of resource reports to the GCS (default 1 s; keep it well below the
+     * GCS node timeout).
      *
      * @param period positive
      * @return this builder
@@ -694,14 +730,34 @@ public record NodeConfig(
      * @throws NodeManagerException if a value is out of range, naming it
      */
     public NodeConfig build() {
-      return new NodeConfig(nodeId == null ? randomNodeId() : nodeId, host, port,
-          Optional.ofNullable(gcsAddress), numCpus, Optional.ofNullable(gpus), resources, labels,
-          objectStoreCapacity, shmDirectory, socketDirectory, spillDirectory, javaExecutable,
-          jvmFlags, workerJvmOptions, classpath, workerMainClass, workerEnvironment,
+      return new NodeConfig(
+          nodeId == null ? randomNodeId() : nodeId,
+          host,
+          port,
+          Optional.ofNullable(gcsAddress),
+          numCpus,
+          Optional.ofNullable(gpus),
+          resources,
+          labels,
+          objectStoreCapacity,
+          shmDirectory,
+          socketDirectory,
+          spillDirectory,
+          javaExecutable,
+          jvmFlags,
+          workerJvmOptions,
+          classpath,
+          workerMainClass,
+          workerEnvironment,
           prestartWorkers < 0 ? numCpus : prestartWorkers,
           maxConcurrentWorkerStarts < 0 ? Math.max(2, numCpus) : maxConcurrentWorkerStarts,
-          workerStartTimeout, workerIdleTimeout,
-          workerExitGrace, reportPeriod, reportDelay, logSink, schedulerSeed,
+          workerStartTimeout,
+          workerIdleTimeout,
+          workerExitGrace,
+          reportPeriod,
+          reportDelay,
+          logSink,
+          schedulerSeed,
           token == null ? ClusterToken.processDefault() : token);
     }
   }

@@ -30,8 +30,8 @@ final class NodeDirectory {
   private final Supplier<List<NodeInfo>> refresh;
 
   /**
-   * @param refresh reads the GCS's node table now (for a node not heard of yet), or null
-   *     without a GCS
+   * @param refresh reads the GCS's node table now (for a node not heard of yet), or null without a
+   *     GCS
    */
   NodeDirectory(Supplier<List<NodeInfo>> refresh) {
     this.refresh = refresh;
@@ -59,12 +59,18 @@ final class NodeDirectory {
       n = nodes.get(nodeId);
     }
     if (n == null) {
-      return new Lookup.Unavailable("node " + nodeId + " is unknown to the cluster"
-          + (refresh == null ? " (this node has no GCS)" : " (not in the GCS's node table)"));
+      return new Lookup.Unavailable(
+          "node "
+              + nodeId
+              + " is unknown to the cluster"
+              + (refresh == null ? " (this node has no GCS)" : " (not in the GCS's node table)"));
     }
     if (!n.getAlive()) {
-      return new Lookup.Unavailable("node " + nodeId + " is dead"
-          + (n.getDeathReason().isBlank() ? "" : " (" + n.getDeathReason() + ")"));
+      return new Lookup.Unavailable(
+          "node "
+              + nodeId
+              + " is dead"
+              + (n.getDeathReason().isBlank() ? "" : " (" + n.getDeathReason() + ")"));
     }
     return new Lookup.Alive(n.getAddress());
   }

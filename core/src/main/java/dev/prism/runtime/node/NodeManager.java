@@ -30,81 +30,90 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node manager: serves {@code NodeManagerService} (see {@code node_manager.proto}), owns the
- * node's object store, runs the worker pool, grants worker leases, and reports the node's
- * resources to the GCS.
+ * node's object store, runs the worker pool, grants worker leases, and reports the node's resources
+ * to the GCS.
  *
  * <h2>Object store</h2>
+ *
  * An arrow-store {@link StoreServer} with a shared-memory file and a socket unique to this node;
  * closed (shared-memory, socket and spill files removed) when the node manager closes.
  *
  * <h2>Objects between nodes</h2>
- * The node manager also serves {@code ObjectManagerService} ({@code object_manager.proto}) on
- * the same port, and objects' bytes on a TCP data port bound to the same host: other nodes pull
- * objects from this node's store, and this node's workers ask it to fetch objects that live on
- * other nodes into this store as secondary copies (see {@link ObjectManager}).
+ *
+ * The node manager also serves {@code ObjectManagerService} ({@code object_manager.proto}) on the
+ * same port, and objects' bytes on a TCP data port bound to the same host: other nodes pull objects
+ * from this node's store, and this node's workers ask it to fetch objects that live on other nodes
+ * into this store as secondary copies (see {@link ObjectManager}).
  *
  * <h2>Security</h2>
- * Every call to the node manager's gRPC port, and every connection to its object data port,
- * must carry the cluster token of {@link NodeConfig#token()}; others are refused (gRPC
- * UNAUTHENTICATED; the data port closes the connection) and logged, before any of their data is
- * handled. Workers get the token in {@code PRISM_CLUSTER_TOKEN}.
+ *
+ * Every call to the node manager's gRPC port, and every connection to its object data port, must
+ * carry the cluster token of {@link NodeConfig#token()}; others are refused (gRPC UNAUTHENTICATED;
+ * the data port closes the connection) and logged, before any of their data is handled. Workers get
+ * the token in {@code PRISM_CLUSTER_TOKEN}.
  *
  * <h2>Worker launch contract</h2>
+ *
  * A worker is started as {@code <java> <jvmFlags> <workerJvmOptions> -cp <classpath>
- * <workerMainClass>} with this process's environment plus
- * {@link NodeConfig#workerEnvironment()} plus:
+ * <workerMainClass>} with this process's environment plus {@link NodeConfig#workerEnvironment()}
+ * plus:
+ *
  * <ul>
  *   <li>{@code PRISM_NODE_MANAGER_ADDRESS}: this node manager's {@code host:port};
  *   <li>{@code PRISM_GCS_ADDRESS}: the GCS's {@code host:port} (empty without a GCS);
  *   <li>{@code PRISM_NODE_ID}: the node id (hex);
- *   <li>{@code PRISM_WORKER_ID}: the worker's fresh id (hex), to send back in
- *       {@code RegisterWorker};
+ *   <li>{@code PRISM_WORKER_ID}: the worker's fresh id (hex), to send back in {@code
+ *       RegisterWorker};
  *   <li>{@code PRISM_STORE_SOCKET}: the object store's Unix domain socket;
  *   <li>{@code PRISM_PARENT_PID}: this process's pid; the worker must exit when it dies;
- *   <li>{@code PRISM_GPU_IDS}: the worker's GPU device indexes on this node, comma separated
- *       (the {@code gpu_ids} of its leases); empty for a CPU-only worker;
+ *   <li>{@code PRISM_GPU_IDS}: the worker's GPU device indexes on this node, comma separated (the
+ *       {@code gpu_ids} of its leases); empty for a CPU-only worker;
  *   <li>{@code CUDA_VISIBLE_DEVICES}: the CUDA tokens of those devices, same order (equal to the
  *       indexes unless this node manager itself runs under a device mask); empty for a CPU-only
  *       worker, so it sees no GPU;
  *   <li>{@code PRISM_BIND_HOST}: the host to serve the CoreWorkerService on (this node manager's
  *       host);
- *   <li>{@code PRISM_CLUSTER_TOKEN}: the cluster token, which the worker's server requires and
- *       its calls carry (in the environment, not on the command line, which other users see).
+ *   <li>{@code PRISM_CLUSTER_TOKEN}: the cluster token, which the worker's server requires and its
+ *       calls carry (in the environment, not on the command line, which other users see).
  * </ul>
- * The worker serves its CoreWorkerService, then calls {@code RegisterWorker} with its worker
- * id, pid and address; only then is it ready. One that does not register within
- * {@link NodeConfig#workerStartTimeout()} of its launch is killed and the failure reported. At
- * most {@link NodeConfig#maxConcurrentWorkerStarts()} workers are starting at once (prestarted
- * ones included); further starts wait for a slot in order. Its stdout and
- * stderr go to {@link NodeConfig#logSink()} line by line ({@code (pid=N) } prefix on the console).
+ *
+ * The worker serves its CoreWorkerService, then calls {@code RegisterWorker} with its worker id,
+ * pid and address; only then is it ready. One that does not register within {@link
+ * NodeConfig#workerStartTimeout()} of its launch is killed and the failure reported. At most {@link
+ * NodeConfig#maxConcurrentWorkerStarts()} workers are starting at once (prestarted ones included);
+ * further starts wait for a slot in order. Its stdout and stderr go to {@link NodeConfig#logSink()}
+ * line by line ({@code (pid=N) } prefix on the console).
  *
  * <h2>Leases</h2>
- * {@code RequestWorkerLease} is decided with gpu-scheduler's standard policy over this node and
- * the live nodes of the GCS's resource view: granted here when the request fits now (with an idle
- * worker of the granted GPU set, or one started for it), spilled back to another node manager
- * when the policy picks another node or only another node could ever fit it, queued here when it
- * fits this node later (granted in arrival order as resources and workers free up, or rejected
- * after {@code timeout_ms}), and infeasible when no node could ever fit it. A request marked
- * {@code grant_or_queue} is never spilled again. A worker is leased to one submitter at a time;
- * {@code ReturnWorkerLease} frees the resources and puts it back in the pool (or kills it when the
+ *
+ * {@code RequestWorkerLease} is decided with gpu-scheduler's standard policy over this node and the
+ * live nodes of the GCS's resource view: granted here when the request fits now (with an idle
+ * worker of the granted GPU set, or one started for it), spilled back to another node manager when
+ * the policy picks another node or only another node could ever fit it, queued here when it fits
+ * this node later (granted in arrival order as resources and workers free up, or rejected after
+ * {@code timeout_ms}), and infeasible when no node could ever fit it. A request marked {@code
+ * grant_or_queue} is never spilled again. A worker is leased to one submitter at a time; {@code
+ * ReturnWorkerLease} frees the resources and puts it back in the pool (or kills it when the
  * submitter saw it fail). A leased worker that dies frees its lease's resources at once; leases
  * whose submitter was a worker that died end, and their workers are killed.
  *
  * <h2>Worker failures</h2>
+ *
  * When the process of a registered worker ends for any reason but being stopped on purpose (idle
- * beyond {@link NodeConfig#workerIdleTimeout()}, or node shutdown) the node manager sends
- * {@code ReportWorkerFailure} to the GCS, once, asynchronously, with the exit code and a reason:
- * {@code "killed: its lease was returned as failed"}, {@code "killed: the submitter of its lease
- * (worker <id>) died"}, or, when the node manager did not kill it, {@code "exited with code <n>
- * [(<meaning>)] while idle"} or {@code "... while holding lease <hex id>"}. A report that
- * cannot be delivered is dropped (logged at debug). Workers that never registered are start
- * failures: they are not reported.
+ * beyond {@link NodeConfig#workerIdleTimeout()}, or node shutdown) the node manager sends {@code
+ * ReportWorkerFailure} to the GCS, once, asynchronously, with the exit code and a reason: {@code
+ * "killed: its lease was returned as failed"}, {@code "killed: the submitter of its lease (worker
+ * <id>) died"}, or, when the node manager did not kill it, {@code "exited with code <n>
+ * [(<meaning>)] while idle"} or {@code "... while holding lease <hex id>"}. A report that cannot be
+ * delivered is dropped (logged at debug). Workers that never registered are start failures: they
+ * are not reported.
  *
  * <h2>Shutdown</h2>
- * {@link #close()} rejects pending requests, unregisters from the GCS, asks every worker to
- * {@code Exit}, destroys those still alive after {@link NodeConfig#workerExitGrace()}, then
- * destroys them forcibly, and closes the store. A JVM shutdown hook does the same if the process
- * exits without closing.
+ *
+ * {@link #close()} rejects pending requests, unregisters from the GCS, asks every worker to {@code
+ * Exit}, destroys those still alive after {@link NodeConfig#workerExitGrace()}, then destroys them
+ * forcibly, and closes the store. A JVM shutdown hook does the same if the process exits without
+ * closing.
  */
 public final class NodeManager implements AutoCloseable {
 
@@ -133,32 +142,41 @@ public final class NodeManager implements AutoCloseable {
     this.spec = spec;
     this.store = store;
     String shortId = config.nodeId().substring(0, Math.min(8, config.nodeId().length()));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prism-nm-timer-" + shortId);
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prism-nm-timer-" + shortId);
+              t.setDaemon(true);
+              return t;
+            });
     this.events = new WorkerEvents();
     this.stopper = new WorkerStopper(config.workerExitGrace(), timer, config.token());
     WorkerLauncher launcher =
         new WorkerLauncher(config, this::address, store.socketPath().toString());
-    this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress(),
-        config.token());
-    this.scheduler = new LeaseScheduler(config, spec, launcher, stopper, timer, events,
-        failures, this::resourcesChanged);
-    this.directory = new NodeDirectory(() -> {
-      GcsClient g = gcs;
-      return g == null ? List.of() : g.getAllNodes();
-    });
-    this.objects = new ObjectManager(config.nodeId(), StoreClient.connect(store.socketPath()),
-        directory, ObjectManager.DEFAULT_CHUNK_SIZE, config.token());
+    this.failures = new WorkerFailureReporter(config.nodeId(), config.gcsAddress(), config.token());
+    this.scheduler =
+        new LeaseScheduler(
+            config, spec, launcher, stopper, timer, events, failures, this::resourcesChanged);
+    this.directory =
+        new NodeDirectory(
+            () -> {
+              GcsClient g = gcs;
+              return g == null ? List.of() : g.getAllNodes();
+            });
+    this.objects =
+        new ObjectManager(
+            config.nodeId(),
+            StoreClient.connect(store.socketPath()),
+            directory,
+            ObjectManager.DEFAULT_CHUNK_SIZE,
+            config.token());
     this.deadOwners = new DeadOwnerCleanup(config.nodeId(), scheduler, store, timer);
   }
 
   /**
    * Starts a node manager: its object store, its gRPC server, its registration with the GCS (when
-   * configured) and the prestart of its workers (in the background: this method does not wait
-   * for them; see {@link #awaitRegisteredWorkers}).
+   * configured) and the prestart of its workers (in the background: this method does not wait for
+   * them; see {@link #awaitRegisteredWorkers}).
    *
    * @param config the configuration
    * @return the running node manager
@@ -166,87 +184,130 @@ public final class NodeManager implements AutoCloseable {
    */
   public static NodeManager start(NodeConfig config) {
     GpuInventory gpus = config.gpus().orElseGet(GpuDiscovery::discover);
-    NodeSpec.Builder sb = NodeSpec.builder(config.nodeId())
-        .cpu(config.numCpus())
-        .gpus(gpus.devices())
-        .objectStoreMemory(config.objectStoreCapacity());
+    NodeSpec.Builder sb =
+        NodeSpec.builder(config.nodeId())
+            .cpu(config.numCpus())
+            .gpus(gpus.devices())
+            .objectStoreMemory(config.objectStoreCapacity());
     config.resources().forEach(sb::resource);
     config.labels().forEach(sb::label);
     NodeSpec spec;
     try {
       spec = sb.build();
     } catch (RuntimeException e) {
-      throw new NodeManagerException("invalid resources for node " + config.nodeId() + ": "
-          + e.getMessage(), e);
+      throw new NodeManagerException(
+          "invalid resources for node " + config.nodeId() + ": " + e.getMessage(), e);
     }
     StoreServer store;
     try {
-      store = StoreServer.start(StoreConfig.builder()
-          .capacity(config.objectStoreCapacity())
-          .shmDirectory(config.shmDirectory())
-          .socketDirectory(config.socketDirectory())
-          .spillDirectory(config.spillDirectory())
-          .build());
+      store =
+          StoreServer.start(
+              StoreConfig.builder()
+                  .capacity(config.objectStoreCapacity())
+                  .shmDirectory(config.shmDirectory())
+                  .socketDirectory(config.socketDirectory())
+                  .spillDirectory(config.spillDirectory())
+                  .build());
     } catch (RuntimeException e) {
-      throw new NodeManagerException("cannot start the object store of node " + config.nodeId()
-          + " (" + config.objectStoreCapacity() + " bytes in " + config.shmDirectory() + "): "
-          + e.getMessage(), e);
+      throw new NodeManagerException(
+          "cannot start the object store of node "
+              + config.nodeId()
+              + " ("
+              + config.objectStoreCapacity()
+              + " bytes in "
+              + config.shmDirectory()
+              + "): "
+              + e.getMessage(),
+          e);
     }
     NodeManager nm;
     try {
       nm = new NodeManager(config, spec, store);
     } catch (RuntimeException e) {
       store.close();
-      throw new NodeManagerException("cannot start the node manager of node " + config.nodeId()
-          + ": " + e.getMessage(), e);
+      throw new NodeManagerException(
+          "cannot start the node manager of node " + config.nodeId() + ": " + e.getMessage(), e);
     }
     try {
       nm.startServices();
     } catch (RuntimeException e) {
       nm.close();
-      throw e instanceof NodeManagerException ? e : new NodeManagerException(
-          "cannot start the node manager of node " + config.nodeId() + ": " + e.getMessage(), e);
+      throw e instanceof NodeManagerException
+          ? e
+          : new NodeManagerException(
+              "cannot start the node manager of node " + config.nodeId() + ": " + e.getMessage(),
+              e);
     }
     return nm;
   }
 
   private void startServices() {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-        .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
-        .addService(objects)
-        .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
-        .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
-        .intercept(TokenAuth.serverInterceptor(config.token(), "node manager "
-            + config.nodeId().substring(0, Math.min(8, config.nodeId().length()))))
-        .build();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+            .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
+            .addService(objects)
+            .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
+            .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
+            .intercept(
+                TokenAuth.serverInterceptor(
+                    config.token(),
+                    "node manager "
+                        + config.nodeId().substring(0, Math.min(8, config.nodeId().length()))))
+            .build();
     try {
       server.start();
     } catch (IOException e) {
-      throw new NodeManagerException("cannot bind the node manager to " + config.host() + ":"
-          + config.port() + ": " + e.getMessage() + "; choose another port, or 0", e);
+      throw new NodeManagerException(
+          "cannot bind the node manager to "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getMessage()
+              + "; choose another port, or 0",
+          e);
     }
     port = server.getPort();
     try {
       objects.listen(config.host());
     } catch (IOException e) {
-      throw new NodeManagerException("cannot bind the object data port of node "
-          + config.nodeId() + " on " + config.host() + ": " + e.getMessage(), e);
+      throw new NodeManagerException(
+          "cannot bind the object data port of node "
+              + config.nodeId()
+              + " on "
+              + config.host()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     if (config.gcsAddress().isPresent()) {
-      gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5),
-          config.token());
-      reporter = new ResourceReporter(gcs, config.nodeId(), this::nodeInfo,
-          () -> Protos.toProto(scheduler.available()), this::clusterViewChanged,
-          config.reportPeriod(), config.reportDelay());
+      gcs = GcsClient.connect(config.gcsAddress().get(), Duration.ofSeconds(5), config.token());
+      reporter =
+          new ResourceReporter(
+              gcs,
+              config.nodeId(),
+              this::nodeInfo,
+              () -> Protos.toProto(scheduler.available()),
+              this::clusterViewChanged,
+              config.reportPeriod(),
+              config.reportDelay());
       reporter.start();
     }
-    long sweep = Math.clamp(config.workerIdleTimeout().toNanos() / 4,
-        TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+    long sweep =
+        Math.clamp(
+            config.workerIdleTimeout().toNanos() / 4,
+            TimeUnit.MILLISECONDS.toNanos(10),
+            TimeUnit.SECONDS.toNanos(1));
     timer.scheduleWithFixedDelay(scheduler::stopIdleWorkers, sweep, sweep, TimeUnit.NANOSECONDS);
     shutdownHook = new Thread(this::closeFromHook, "prism-nm-shutdown-" + config.nodeId());
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    LOG.debug("node manager {} listening on {} with {}; store {} ({} bytes)", config.nodeId(),
-        address(), spec.resources(), store.shmPath(), config.objectStoreCapacity());
+    LOG.debug(
+        "node manager {} listening on {} with {}; store {} ({} bytes)",
+        config.nodeId(),
+        address(),
+        spec.resources(),
+        store.shmPath(),
+        config.objectStoreCapacity());
     scheduler.prestart(config.prestartWorkers());
   }
 
@@ -298,7 +359,10 @@ public final class NodeManager implements AutoCloseable {
   }
 
   private Address selfAddress() {
-    return Address.newBuilder().setHost(config.host()).setPort(port).setNodeId(config.nodeId())
+    return Address.newBuilder()
+        .setHost(config.host())
+        .setPort(port)
+        .setNodeId(config.nodeId())
         .build();
   }
 
@@ -420,8 +484,8 @@ public final class NodeManager implements AutoCloseable {
   }
 
   /**
-   * How many live nodes this node's scheduler knows (itself included), from its last report to
-   * the GCS: a node that just joined is known to the others after their next report.
+   * How many live nodes this node's scheduler knows (itself included), from its last report to the
+   * GCS: a node that just joined is known to the others after their next report.
    *
    * @return the count
    */
@@ -469,9 +533,9 @@ public final class NodeManager implements AutoCloseable {
   }
 
   /**
-   * Stops the node: pending lease requests are rejected, the node leaves the GCS, every worker
-   * is asked to exit, then destroyed, then destroyed forcibly, and the object store is closed
-   * (its shared-memory, socket and spill files removed). Idempotent; waits for the workers.
+   * Stops the node: pending lease requests are rejected, the node leaves the GCS, every worker is
+   * asked to exit, then destroyed, then destroyed forcibly, and the object store is closed (its
+   * shared-memory, socket and spill files removed). Idempotent; waits for the workers.
    */
   @Override
   public void close() {
@@ -487,23 +551,26 @@ public final class NodeManager implements AutoCloseable {
       }
     }
     List<Runnable> steps = new ArrayList<>();
-    steps.add(() -> {
-      if (reporter != null) {
-        reporter.stop(true);
-      }
-    });
-    steps.add(() -> {
-      List<WorkerHandle> workers = scheduler.shutdown();
-      events.closeLaunches(Duration.ofSeconds(5));
-      stopper.stopAll(workers, "node manager " + config.nodeId() + " is shutting down");
-      events.closeExits();
-    });
+    steps.add(
+        () -> {
+          if (reporter != null) {
+            reporter.stop(true);
+          }
+        });
+    steps.add(
+        () -> {
+          List<WorkerHandle> workers = scheduler.shutdown();
+          events.closeLaunches(Duration.ofSeconds(5));
+          stopper.stopAll(workers, "node manager " + config.nodeId() + " is shutting down");
+          events.closeExits();
+        });
     steps.add(failures::close);
-    steps.add(() -> {
-      if (gcs != null) {
-        gcs.close();
-      }
-    });
+    steps.add(
+        () -> {
+          if (gcs != null) {
+            gcs.close();
+          }
+        });
     steps.add(this::stopServer);
     steps.add(objects::close);
     steps.add(timer::shutdownNow);

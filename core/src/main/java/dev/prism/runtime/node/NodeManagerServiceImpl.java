@@ -5,16 +5,16 @@ import dev.prism.runtime.rpc.CleanUpDeadOwnerRequest;
 import dev.prism.runtime.rpc.CommitBundlesReply;
 import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
-import dev.prism.runtime.rpc.PrepareBundlesReply;
-import dev.prism.runtime.rpc.PrepareBundlesRequest;
-import dev.prism.runtime.rpc.ReturnBundlesReply;
-import dev.prism.runtime.rpc.ReturnBundlesRequest;
 import dev.prism.runtime.rpc.GetNodeInfoRequest;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.PrepareBundlesReply;
+import dev.prism.runtime.rpc.PrepareBundlesRequest;
 import dev.prism.runtime.rpc.RegisterWorkerReply;
 import dev.prism.runtime.rpc.RegisterWorkerRequest;
+import dev.prism.runtime.rpc.ReturnBundlesReply;
+import dev.prism.runtime.rpc.ReturnBundlesRequest;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import dev.prism.runtime.rpc.WorkerBlockedReply;
@@ -32,31 +32,41 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   private final Supplier<GetNodeInfoReply> nodeInfo;
   private final DeadOwnerCleanup deadOwners;
 
-  NodeManagerServiceImpl(LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo,
-      DeadOwnerCleanup deadOwners) {
+  NodeManagerServiceImpl(
+      LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo, DeadOwnerCleanup deadOwners) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
     this.deadOwners = deadOwners;
   }
 
   @Override
-  public void registerWorker(RegisterWorkerRequest request, StreamObserver<RegisterWorkerReply> out) {
+  public void registerWorker(
+      RegisterWorkerRequest request, StreamObserver<RegisterWorkerReply> out) {
     if (!request.hasAddress() || request.getAddress().getPort() <= 0) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("RegisterWorker from worker "
-          + request.getWorkerId() + " has no address; send the host:port of its CoreWorkerService")
-          .asRuntimeException());
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription(
+                  "RegisterWorker from worker "
+                      + request.getWorkerId()
+                      + " has no address; send the host:port of its CoreWorkerService")
+              .asRuntimeException());
       return;
     }
     GetNodeInfoReply node = nodeInfo.get();
-    RegisterWorkerReply reply = RegisterWorkerReply.newBuilder()
-        .setNodeId(node.getNodeId())
-        .setStoreSocket(node.getStoreSocket())
-        .build();
-    String error = scheduler.registered(request.getWorkerId(), request.getPid(),
-        request.getAddress(), () -> {
-          out.onNext(reply);
-          out.onCompleted();
-        });
+    RegisterWorkerReply reply =
+        RegisterWorkerReply.newBuilder()
+            .setNodeId(node.getNodeId())
+            .setStoreSocket(node.getStoreSocket())
+            .build();
+    String error =
+        scheduler.registered(
+            request.getWorkerId(),
+            request.getPid(),
+            request.getAddress(),
+            () -> {
+              out.onNext(reply);
+              out.onCompleted();
+            });
     if (error != null) {
       out.onError(Status.FAILED_PRECONDITION.withDescription(error).asRuntimeException());
     }
@@ -75,24 +85,24 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   }
 
   @Override
-  public void notifyWorkerBlocked(WorkerBlockedRequest request,
-      StreamObserver<WorkerBlockedReply> out) {
+  public void notifyWorkerBlocked(
+      WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> out) {
     scheduler.workerBlocked(request.getWorkerId(), request.getBlocked());
     out.onNext(WorkerBlockedReply.getDefaultInstance());
     out.onCompleted();
   }
 
   @Override
-  public void notifyWorkerOwnsObjects(WorkerOwnsObjectsRequest request,
-      StreamObserver<WorkerOwnsObjectsReply> out) {
+  public void notifyWorkerOwnsObjects(
+      WorkerOwnsObjectsRequest request, StreamObserver<WorkerOwnsObjectsReply> out) {
     scheduler.workerOwnsObjects(request.getWorkerId(), request.getOwns());
     out.onNext(WorkerOwnsObjectsReply.getDefaultInstance());
     out.onCompleted();
   }
 
   @Override
-  public void prepareBundles(PrepareBundlesRequest request,
-      StreamObserver<PrepareBundlesReply> out) {
+  public void prepareBundles(
+      PrepareBundlesRequest request, StreamObserver<PrepareBundlesReply> out) {
     if (refuseBadBundles(request.getBundlesList(), out)) {
       return;
     }
@@ -100,8 +110,11 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
     if (error == null && request.getCommit()) {
       error = scheduler.commitBundles(request.getBundlesList());
     }
-    out.onNext(PrepareBundlesReply.newBuilder().setPrepared(error == null)
-        .setReason(error == null ? "" : error).build());
+    out.onNext(
+        PrepareBundlesReply.newBuilder()
+            .setPrepared(error == null)
+            .setReason(error == null ? "" : error)
+            .build());
     out.onCompleted();
   }
 
@@ -130,8 +143,8 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   }
 
   @Override
-  public void cleanUpDeadOwner(CleanUpDeadOwnerRequest request,
-      StreamObserver<CleanUpDeadOwnerReply> out) {
+  public void cleanUpDeadOwner(
+      CleanUpDeadOwnerRequest request, StreamObserver<CleanUpDeadOwnerReply> out) {
     try {
       deadOwners.ownerDied(request.getWorkerId(), request.getFreeObjects(), request.getReason());
     } catch (IllegalArgumentException e) {
@@ -149,18 +162,22 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   }
 
   /**
-   * Answers INVALID_ARGUMENT, before anything is reserved or returned, when a bundle has no
-   * group id or a negative index (a reserved bundle is always one index of its group).
+   * Answers INVALID_ARGUMENT, before anything is reserved or returned, when a bundle has no group
+   * id or a negative index (a reserved bundle is always one index of its group).
    */
   private static boolean refuseBadBundles(
       java.util.List<dev.prism.runtime.rpc.BundleProto> bundles, StreamObserver<?> out) {
     for (dev.prism.runtime.rpc.BundleProto b : bundles) {
       if (b.getPlacementGroupId().isEmpty() || b.getBundleIndex() < 0) {
-        out.onError(Status.INVALID_ARGUMENT.withDescription("bundle " + b.getBundleIndex()
-            + " of placement group " + java.util.HexFormat.of().formatHex(
-                b.getPlacementGroupId().toByteArray())
-            + ": a bundle needs a placement group id and an index of 0 or more")
-            .asRuntimeException());
+        out.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription(
+                    "bundle "
+                        + b.getBundleIndex()
+                        + " of placement group "
+                        + java.util.HexFormat.of().formatHex(b.getPlacementGroupId().toByteArray())
+                        + ": a bundle needs a placement group id and an index of 0 or more")
+                .asRuntimeException());
         return true;
       }
     }

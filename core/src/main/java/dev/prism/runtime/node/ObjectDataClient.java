@@ -22,18 +22,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * The destination side of the object data channel: connects to a source node manager's data
- * port ({@link ObjectDataServer}), asks for one object, creates it in this node's store as a
- * {@linkplain CopyKind#SECONDARY secondary} copy once the reply gives its size, reads the bytes
- * straight into the object's shared memory (a {@link ByteBuffer} view of the created segment, at
- * most 1 GiB at a time: no copy on the heap) and seals it.
+ * The destination side of the object data channel: connects to a source node manager's data port
+ * ({@link ObjectDataServer}), asks for one object, creates it in this node's store as a {@linkplain
+ * CopyKind#SECONDARY secondary} copy once the reply gives its size, reads the bytes straight into
+ * the object's shared memory (a {@link ByteBuffer} view of the created segment, at most 1 GiB at a
+ * time: no copy on the heap) and seals it.
  *
- * <p>Runs on the calling thread, which owns the store writer. Every failure aborts the object
- * being written and throws a {@link StatusRuntimeException}: UNAVAILABLE when the source cannot
- * be reached, closes the connection early or sends nothing for the watchdog's idle timeout;
- * NOT_FOUND, OUT_OF_RANGE, INVALID_ARGUMENT or UNAUTHENTICATED (the source refused this node's
- * cluster token) when the source says so. An interrupt closes the
- * connection (cancellation).
+ * <p>Runs on the calling thread, which owns the store writer. Every failure aborts the object being
+ * written and throws a {@link StatusRuntimeException}: UNAVAILABLE when the source cannot be
+ * reached, closes the connection early or sends nothing for the watchdog's idle timeout; NOT_FOUND,
+ * OUT_OF_RANGE, INVALID_ARGUMENT or UNAUTHENTICATED (the source refused this node's cluster token)
+ * when the source says so. An interrupt closes the connection (cancellation).
  */
 final class ObjectDataClient {
 
@@ -51,8 +50,8 @@ final class ObjectDataClient {
    * @param createTimeout how long to wait for room in this node's store
    * @param token the cluster token, whose digest starts every connection
    */
-  ObjectDataClient(StoreClient store, TransferWatchdog watchdog, Duration createTimeout,
-      ClusterToken token) {
+  ObjectDataClient(
+      StoreClient store, TransferWatchdog watchdog, Duration createTimeout, ClusterToken token) {
     this.tokenDigest = token.digest();
     this.store = store;
     this.watchdog = watchdog;
@@ -84,15 +83,26 @@ final class ObjectDataClient {
         if (Thread.currentThread().isInterrupted()) {
           throw e;
         }
-        throw unavailable(what + ": cannot connect to its data port " + hostPort(source) + " ("
-            + (e instanceof SocketTimeoutException ? "no answer in " + CONNECT_TIMEOUT.toSeconds()
-                + " s" : e.getMessage()) + ")", e);
+        throw unavailable(
+            what
+                + ": cannot connect to its data port "
+                + hostPort(source)
+                + " ("
+                + (e instanceof SocketTimeoutException
+                    ? "no answer in " + CONNECT_TIMEOUT.toSeconds() + " s"
+                    : e.getMessage())
+                + ")",
+            e);
       }
       watch = watchdog.watch(ch);
-      ByteBuffer request = ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES
-              + ObjectDataServer.REQUEST_BYTES)
-          .putInt(ObjectDataServer.MAGIC).put(ObjectDataServer.VERSION).put(tokenDigest)
-          .put(id.toBytes()).putLong(0).flip();
+      ByteBuffer request =
+          ByteBuffer.allocate(ObjectDataServer.HANDSHAKE_BYTES + ObjectDataServer.REQUEST_BYTES)
+              .putInt(ObjectDataServer.MAGIC)
+              .put(ObjectDataServer.VERSION)
+              .put(tokenDigest)
+              .put(id.toBytes())
+              .putLong(0)
+              .flip();
       writeFully(ch, request, watch);
       ByteBuffer header = ByteBuffer.allocate(ObjectDataServer.REPLY_HEADER_BYTES);
       readFully(ch, header, watch);
@@ -103,21 +113,28 @@ final class ObjectDataClient {
         throw refused(ch, status, what, watch);
       }
       if (total < 0) {
-        throw new StatusRuntimeException(Status.DATA_LOSS.withDescription(what
-            + ": the source sent a negative size " + total));
+        throw new StatusRuntimeException(
+            Status.DATA_LOSS.withDescription(what + ": the source sent a negative size " + total));
       }
       try (ObjectWriter writer = store.create(id, total, CopyKind.SECONDARY, createTimeout)) {
         created.run();
         MemorySegment target = writer.segment();
         while (received < total) {
-          ByteBuffer view = target
-              .asSlice(received, Math.min(ObjectDataServer.MAX_VIEW, total - received))
-              .asByteBuffer();
+          ByteBuffer view =
+              target
+                  .asSlice(received, Math.min(ObjectDataServer.MAX_VIEW, total - received))
+                  .asByteBuffer();
           while (view.hasRemaining()) {
             int r = ch.read(view);
             if (r < 0) {
-              throw unavailable(what + ": the source closed the data connection after "
-                  + received + " of " + total + " bytes", null);
+              throw unavailable(
+                  what
+                      + ": the source closed the data connection after "
+                      + received
+                      + " of "
+                      + total
+                      + " bytes",
+                  null);
             }
             received += r;
             watch.progress();
@@ -132,12 +149,26 @@ final class ObjectDataClient {
       throw unavailable(what + ": cancelled (this node is shutting down)", e);
     } catch (IOException e) {
       if (watch != null && watch.timedOut()) {
-        throw unavailable(what + ": no data for " + watchdog.idleTimeout().toSeconds()
-            + " s (the source hangs or the network is down); got " + received + " of "
-            + total + " bytes", e);
+        throw unavailable(
+            what
+                + ": no data for "
+                + watchdog.idleTimeout().toSeconds()
+                + " s (the source hangs or the network is down); got "
+                + received
+                + " of "
+                + total
+                + " bytes",
+            e);
       }
-      throw unavailable(what + ": data connection to " + hostPort(source) + " failed"
-          + (total >= 0 ? " after " + received + " of " + total + " bytes" : "") + ": " + e, e);
+      throw unavailable(
+          what
+              + ": data connection to "
+              + hostPort(source)
+              + " failed"
+              + (total >= 0 ? " after " + received + " of " + total + " bytes" : "")
+              + ": "
+              + e,
+          e);
     } finally {
       if (watch != null) {
         watch.close();
@@ -145,26 +176,26 @@ final class ObjectDataClient {
     }
   }
 
-  private static StatusRuntimeException refused(SocketChannel ch, byte status, String what,
-      TransferWatchdog.Watch watch) throws IOException {
+  private static StatusRuntimeException refused(
+      SocketChannel ch, byte status, String what, TransferWatchdog.Watch watch) throws IOException {
     ByteBuffer length = ByteBuffer.allocate(2);
     readFully(ch, length, watch);
     ByteBuffer text = ByteBuffer.allocate(length.flip().getShort() & 0xffff);
     readFully(ch, text, watch);
     String message = new String(text.array(), StandardCharsets.UTF_8);
-    Status code = switch (status) {
-      case ObjectDataServer.NOT_FOUND -> Status.NOT_FOUND;
-      case ObjectDataServer.OUT_OF_RANGE -> Status.OUT_OF_RANGE;
-      case ObjectDataServer.INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-      case ObjectDataServer.UNAUTHENTICATED -> Status.UNAUTHENTICATED;
-      default -> Status.UNAVAILABLE;
-    };
+    Status code =
+        switch (status) {
+          case ObjectDataServer.NOT_FOUND -> Status.NOT_FOUND;
+          case ObjectDataServer.OUT_OF_RANGE -> Status.OUT_OF_RANGE;
+          case ObjectDataServer.INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+          case ObjectDataServer.UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+          default -> Status.UNAVAILABLE;
+        };
     return new StatusRuntimeException(code.withDescription(message));
   }
 
   private static StatusRuntimeException unavailable(String message, Throwable cause) {
-    return new StatusRuntimeException(Status.UNAVAILABLE.withDescription(message)
-        .withCause(cause));
+    return new StatusRuntimeException(Status.UNAVAILABLE.withDescription(message).withCause(cause));
   }
 
   private static String hostPort(InetSocketAddress a) {

@@ -26,19 +26,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The source side of the object data channel: a plain TCP port on the node manager's host that
- * sends objects' bytes straight from this node's shared-memory store to the socket (a
- * {@link ByteBuffer} view of the mapped object, written in views of at most 1 GiB: no copy on
- * the heap). The protocol is in {@code object_manager.proto}; one object per connection, each
- * served on its own thread, which pins the object while it sends it and releases the pin when
- * the connection ends, however it ends. A peer that stops reading is cut off by the
- * {@link TransferWatchdog}.
+ * sends objects' bytes straight from this node's shared-memory store to the socket (a {@link
+ * ByteBuffer} view of the mapped object, written in views of at most 1 GiB: no copy on the heap).
+ * The protocol is in {@code object_manager.proto}; one object per connection, each served on its
+ * own thread, which pins the object while it sends it and releases the pin when the connection
+ * ends, however it ends. A peer that stops reading is cut off by the {@link TransferWatchdog}.
  *
  * <p>Authentication: a connection starts with a handshake (magic, version, the SHA-256 digest of
- * the cluster token), which must arrive within {@link #HANDSHAKE_TIMEOUT}; the server reads
- * only those bytes, compares the digest in constant time, and on a mismatch answers
- * UNAUTHENTICATED, logs the peer (rate-limited) and closes the connection without reading the
- * request that follows (its bytes are discarded unread): no object is looked up or pinned for
- * an unauthenticated peer. The handshake is once per connection, so it costs nothing per byte.
+ * the cluster token), which must arrive within {@link #HANDSHAKE_TIMEOUT}; the server reads only
+ * those bytes, compares the digest in constant time, and on a mismatch answers UNAUTHENTICATED,
+ * logs the peer (rate-limited) and closes the connection without reading the request that follows
+ * (its bytes are discarded unread): no object is looked up or pinned for an unauthenticated peer.
+ * The handshake is once per connection, so it costs nothing per byte.
  */
 final class ObjectDataServer implements AutoCloseable {
 
@@ -46,46 +45,60 @@ final class ObjectDataServer implements AutoCloseable {
 
   /** First bytes of every request: "PRXF". */
   static final int MAGIC = 0x50525846;
+
   /** The protocol's version (2: the handshake carries the cluster token's digest). */
   static final byte VERSION = 2;
+
   /** Bytes in the handshake: magic, version, the cluster token's SHA-256 digest. */
   static final int HANDSHAKE_BYTES = 4 + 1 + 32;
+
   /** Bytes in the request after the handshake: object id, offset. */
   static final int REQUEST_BYTES = ObjectId.SIZE + 8;
+
   /** How long a peer has to send the handshake after connecting. */
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+
   /**
    * Connections served at once (each holds a thread); more are closed at once, so that peers
-   * without the token cannot exhaust threads by opening idle connections. A node pulls an
-   * object over one connection, so legitimate use stays far below.
+   * without the token cannot exhaust threads by opening idle connections. A node pulls an object
+   * over one connection, so legitimate use stays far below.
    */
   static final int MAX_CONNECTIONS = 256;
+
   /** Bytes in a reply's header: status and total size. */
   static final int REPLY_HEADER_BYTES = 1 + 8;
+
   /** Reply status: the object's bytes follow. */
   static final byte OK = 0;
+
   /** Reply status: the object is not in this node's store. */
   static final byte NOT_FOUND = 1;
+
   /** Reply status: the offset is past the object's end. */
   static final byte OUT_OF_RANGE = 2;
+
   /** Reply status: the store cannot serve the object now. */
   static final byte UNAVAILABLE = 3;
+
   /** Reply status: the request is malformed. */
   static final byte INVALID_ARGUMENT = 4;
+
   /** Reply status: the handshake did not carry the cluster token. */
   static final byte UNAUTHENTICATED = 5;
+
   /**
-   * The largest ByteBuffer view of an object written or read at once (one system call): the
-   * system property {@code prism.objectDataIoBytes}, by default 4 MiB (at most 1 GiB, at least
-   * 64 KiB). Views of 4 MiB, like the benchmark's TCP baseline, did a little better on loopback
-   * than 16 MiB or 1 GiB ones (the sender and the receiver overlap more).
+   * The largest ByteBuffer view of an object written or read at once (one system call): the system
+   * property {@code prism.objectDataIoBytes}, by default 4 MiB (at most 1 GiB, at least 64 KiB).
+   * Views of 4 MiB, like the benchmark's TCP baseline, did a little better on loopback than 16 MiB
+   * or 1 GiB ones (the sender and the receiver overlap more).
    */
   static final long MAX_VIEW =
       Math.clamp(Long.getLong("prism.objectDataIoBytes", 4L << 20), 64L << 10, 1L << 30);
+
   /**
-   * Socket buffer sizes of data connections: the system property
-   * {@code prism.objectDataSocketBuffer}; by default 0, which leaves them to the OS (Linux tunes
-   * them to the connection).
+   * Socket buffer sizes of data connections: the system property {@code
+   * prism.objectDataSocketBuffer}; by default 0, which leaves them to the OS (Linux tunes them to
+   * the connection).
    */
   static final int SOCKET_BUFFER = Integer.getInteger("prism.objectDataSocketBuffer", 0);
 
@@ -103,19 +116,27 @@ final class ObjectDataServer implements AutoCloseable {
   private final RefusalLog refusals;
   private volatile boolean closed;
 
-  private ObjectDataServer(String nodeId, StoreClient store, TransferWatchdog watchdog,
-      Duration getTimeout, ServerSocketChannel server, ClusterToken token) {
+  private ObjectDataServer(
+      String nodeId,
+      StoreClient store,
+      TransferWatchdog watchdog,
+      Duration getTimeout,
+      ServerSocketChannel server,
+      ClusterToken token) {
     this.nodeId = nodeId;
     this.token = token;
-    this.refusals = new RefusalLog("object data port of node "
-        + nodeId.substring(0, Math.min(8, nodeId.length())));
+    this.refusals =
+        new RefusalLog(
+            "object data port of node " + nodeId.substring(0, Math.min(8, nodeId.length())));
     this.store = store;
     this.watchdog = watchdog;
     this.getTimeout = getTimeout;
     this.server = server;
-    this.acceptor = Thread.ofPlatform().daemon()
-        .name("prism-data-accept-" + nodeId.substring(0, Math.min(8, nodeId.length())))
-        .unstarted(this::acceptLoop);
+    this.acceptor =
+        Thread.ofPlatform()
+            .daemon()
+            .name("prism-data-accept-" + nodeId.substring(0, Math.min(8, nodeId.length())))
+            .unstarted(this::acceptLoop);
   }
 
   /**
@@ -126,8 +147,15 @@ final class ObjectDataServer implements AutoCloseable {
    * @param token the cluster token every connection must present
    * @throws IOException if the port cannot be bound
    */
-  static ObjectDataServer start(String nodeId, StoreClient store, TransferWatchdog watchdog,
-      String host, int port, Duration getTimeout, ClusterToken token) throws IOException {
+  static ObjectDataServer start(
+      String nodeId,
+      StoreClient store,
+      TransferWatchdog watchdog,
+      String host,
+      int port,
+      Duration getTimeout,
+      ClusterToken token)
+      throws IOException {
     ServerSocketChannel ch = ServerSocketChannel.open();
     try {
       if (SOCKET_BUFFER > 0) {
@@ -167,20 +195,24 @@ final class ObjectDataServer implements AutoCloseable {
         continue;
       }
       if (!slots.tryAcquire()) {
-        refusals.refused(peerOf(ch), "a data connection", "already " + MAX_CONNECTIONS
-            + " connections open");
+        refusals.refused(
+            peerOf(ch), "a data connection", "already " + MAX_CONNECTIONS + " connections open");
         closeQuietly(ch);
         continue;
       }
       try {
-        Thread t = Thread.ofPlatform().daemon().name("prism-data-send-", served.get())
-            .unstarted(() -> {
-              try {
-                serve(ch);
-              } finally {
-                slots.release();
-              }
-            });
+        Thread t =
+            Thread.ofPlatform()
+                .daemon()
+                .name("prism-data-send-", served.get())
+                .unstarted(
+                    () -> {
+                      try {
+                        serve(ch);
+                      } finally {
+                        slots.release();
+                      }
+                    });
         connections.put(ch, t);
         if (closed) {
           closeQuietly(ch);
@@ -209,7 +241,8 @@ final class ObjectDataServer implements AutoCloseable {
 
   private void serve(SocketChannel ch) {
     ObjectBuffer pinned = null;
-    try (ch; TransferWatchdog.Watch watch = watchdog.watch(ch)) {
+    try (ch;
+        TransferWatchdog.Watch watch = watchdog.watch(ch)) {
       if (SOCKET_BUFFER > 0) {
         ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
       }
@@ -226,19 +259,32 @@ final class ObjectDataServer implements AutoCloseable {
       try {
         pinned = store.get(id, getTimeout);
       } catch (ObjectNotFoundException e) {
-        reply(ch, NOT_FOUND, 0, "object " + id + " is not in the store of node " + nodeId
-            + " (freed, or it never lived here)");
+        reply(
+            ch,
+            NOT_FOUND,
+            0,
+            "object "
+                + id
+                + " is not in the store of node "
+                + nodeId
+                + " (freed, or it never lived here)");
         return;
       } catch (StoreException e) {
-        reply(ch, UNAVAILABLE, 0, "cannot read object " + id + " on node " + nodeId + ": "
-            + e.getMessage());
+        reply(
+            ch,
+            UNAVAILABLE,
+            0,
+            "cannot read object " + id + " on node " + nodeId + ": " + e.getMessage());
         return;
       }
       MemorySegment bytes = pinned.segment();
       long size = bytes.byteSize();
       if (offset < 0 || offset > size) {
-        reply(ch, OUT_OF_RANGE, size, "offset " + offset + " is outside object " + id + " of "
-            + size + " bytes");
+        reply(
+            ch,
+            OUT_OF_RANGE,
+            size,
+            "offset " + offset + " is outside object " + id + " of " + size + " bytes");
         return;
       }
       ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER_BYTES).put(OK).putLong(size).flip();
@@ -262,9 +308,9 @@ final class ObjectDataServer implements AutoCloseable {
   }
 
   /**
-   * Reads the handshake (bounded by {@link #HANDSHAKE_TIMEOUT}) and checks it; on failure
-   * answers, logs and lets the client close first (discarding whatever it sent after the
-   * handshake, unread, so the answer is not lost to a reset).
+   * Reads the handshake (bounded by {@link #HANDSHAKE_TIMEOUT}) and checks it; on failure answers,
+   * logs and lets the client close first (discarding whatever it sent after the handshake, unread,
+   * so the answer is not lost to a reset).
    */
   private boolean authenticated(SocketChannel ch) throws IOException {
     byte[] hello = new byte[HANDSHAKE_BYTES];
@@ -275,12 +321,14 @@ final class ObjectDataServer implements AutoCloseable {
     for (int at = 0; at < hello.length; ) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        refusals.refused(peer, "a data connection", "no handshake within "
-            + HANDSHAKE_TIMEOUT.toSeconds() + " s");
+        refusals.refused(
+            peer,
+            "a data connection",
+            "no handshake within " + HANDSHAKE_TIMEOUT.toSeconds() + " s");
         return false;
       }
-      socket.setSoTimeout((int) Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS
-          .toMillis(left)));
+      socket.setSoTimeout(
+          (int) Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
       int n;
       try {
         n = in.read(hello, at, hello.length - at);
@@ -296,8 +344,7 @@ final class ObjectDataServer implements AutoCloseable {
     socket.setSoTimeout(0);
     ByteBuffer b = ByteBuffer.wrap(hello);
     if (b.getInt() != MAGIC || b.get() != VERSION) {
-      refusals.refused(peer, "a data connection", "not a handshake of protocol version "
-          + VERSION);
+      refusals.refused(peer, "a data connection", "not a handshake of protocol version " + VERSION);
       refuse(ch, INVALID_ARGUMENT, "not an object data handshake of protocol version " + VERSION);
       return false;
     }
@@ -305,8 +352,10 @@ final class ObjectDataServer implements AutoCloseable {
     b.get(digest);
     if (!token.matchesDigest(digest)) {
       refusals.refused(peer, "a data connection", "wrong cluster token");
-      refuse(ch, UNAUTHENTICATED, "node " + nodeId + " refused this data connection: the"
-          + " cluster token is wrong");
+      refuse(
+          ch,
+          UNAUTHENTICATED,
+          "node " + nodeId + " refused this data connection: the" + " cluster token is wrong");
       return false;
     }
     return true;
@@ -322,8 +371,8 @@ final class ObjectDataServer implements AutoCloseable {
       java.io.InputStream in = socket.getInputStream();
       for (int i = 0; i < 64; i++) {
         // unread: waiting (within one deadline) for the client to close after the answer
-        long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
-            deadline - System.nanoTime());
+        long left =
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
           break;
         }
@@ -341,8 +390,13 @@ final class ObjectDataServer implements AutoCloseable {
       throws IOException {
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
     int length = Math.min(text.length, Short.MAX_VALUE);
-    ByteBuffer b = ByteBuffer.allocate(REPLY_HEADER_BYTES + 2 + length)
-        .put(status).putLong(size).putShort((short) length).put(text, 0, length).flip();
+    ByteBuffer b =
+        ByteBuffer.allocate(REPLY_HEADER_BYTES + 2 + length)
+            .put(status)
+            .putLong(size)
+            .putShort((short) length)
+            .put(text, 0, length)
+            .flip();
     while (b.hasRemaining()) {
       ch.write(b);
     }
@@ -379,8 +433,8 @@ final class ObjectDataServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, cuts every connection (their threads release their pins) and waits a
-   * little for those threads.
+   * Stops accepting, cuts every connection (their threads release their pins) and waits a little
+   * for those threads.
    */
   @Override
   public void close() {

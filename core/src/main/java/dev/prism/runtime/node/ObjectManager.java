@@ -42,17 +42,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves objects between nodes: serves {@code ObjectManagerService} (see
- * {@code object_manager.proto}) on the node manager's port, and the object data port
- * ({@link ObjectDataServer}) on its host.
+ * Moves objects between nodes: serves {@code ObjectManagerService} (see {@code
+ * object_manager.proto}) on the node manager's port, and the object data port ({@link
+ * ObjectDataServer}) on its host.
  *
  * <p><b>FetchObject</b> (the destination side) pulls an object from the node that holds it into
- * this node's store as a {@linkplain CopyKind#SECONDARY secondary} copy, which the store may
- * evict under memory pressure (a later read pulls it again). Concurrent fetches of one object
- * share one pull; each pull runs on its own thread: {@code OpenPull} asks the source for the
- * object's size and data port over gRPC, then {@link ObjectDataClient} reads the bytes over a
- * plain TCP connection straight into the created object's shared memory and seals it. A source
- * without a data port is read over the streamed {@code Pull} RPC instead ({@link StreamPuller}).
+ * this node's store as a {@linkplain CopyKind#SECONDARY secondary} copy, which the store may evict
+ * under memory pressure (a later read pulls it again). Concurrent fetches of one object share one
+ * pull; each pull runs on its own thread: {@code OpenPull} asks the source for the object's size
+ * and data port over gRPC, then {@link ObjectDataClient} reads the bytes over a plain TCP
+ * connection straight into the created object's shared memory and seals it. A source without a data
+ * port is read over the streamed {@code Pull} RPC instead ({@link StreamPuller}).
  *
  * <p><b>OpenPull</b> and the data port (the source side) serve objects from this node's store;
  * <b>Pull</b> streams an object in chunks straight from the shared mapping (each chunk wraps the
@@ -71,21 +71,27 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
    */
   static final int DEFAULT_CHUNK_SIZE =
       Math.clamp(Integer.getInteger("prism.objectChunkBytes", 4 << 20), 64 << 10, 64 << 20);
+
   /** The largest chunk a puller may ask for. */
   static final int MAX_CHUNK_SIZE = 64 << 20;
+
   /** The HTTP/2 flow-control window of pull channels: bounds what is buffered per pull. */
   static final int FLOW_CONTROL_WINDOW = 16 << 20;
+
   /**
-   * Whether node managers serve objects on a TCP data port: the system property
-   * {@code prism.objectDataChannel}, by default true; false leaves pulls on the streamed
-   * {@code Pull} RPC (slower; for comparison).
+   * Whether node managers serve objects on a TCP data port: the system property {@code
+   * prism.objectDataChannel}, by default true; false leaves pulls on the streamed {@code Pull} RPC
+   * (slower; for comparison).
    */
   static final boolean DATA_CHANNEL =
       Boolean.parseBoolean(System.getProperty("prism.objectDataChannel", "true"));
+
   /** How long OpenPull may take (it may wait for the source to restore a spilled object). */
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
+
   /** How long a pull waits for room in this node's store. */
   private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(30);
+
   /** How long Pull waits for the source object (sealed, or restored from its spill file). */
   private static final Duration SOURCE_GET_TIMEOUT = Duration.ofSeconds(30);
 
@@ -98,8 +104,9 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   // platform threads: a pull blocks in large socket reads, which a virtual thread would turn
   // into a park and a poller wake-up each time the socket's buffer drains
-  private final ExecutorService pullers = Executors.newThreadPerTaskExecutor(
-      Thread.ofPlatform().daemon().name("prism-pull-", 0).factory());
+  private final ExecutorService pullers =
+      Executors.newThreadPerTaskExecutor(
+          Thread.ofPlatform().daemon().name("prism-pull-", 0).factory());
   private final AtomicLong pulls = new AtomicLong();
   private final AtomicLong bytesPulled = new AtomicLong();
   private final TransferWatchdog watchdog;
@@ -111,29 +118,35 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private volatile boolean closed;
   private final ClusterToken token;
 
-  ObjectManager(String nodeId, StoreClient store, NodeDirectory directory, int chunkSize,
+  ObjectManager(
+      String nodeId,
+      StoreClient store,
+      NodeDirectory directory,
+      int chunkSize,
       ClusterToken token) {
     this.nodeId = nodeId;
     this.token = token;
     this.store = store;
     this.directory = directory;
     this.chunkSize = chunkSize;
-    this.watchdog = new TransferWatchdog("prism-data-watchdog-"
-        + nodeId.substring(0, Math.min(8, nodeId.length())), TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
+    this.watchdog =
+        new TransferWatchdog(
+            "prism-data-watchdog-" + nodeId.substring(0, Math.min(8, nodeId.length())),
+            TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
     this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT, token);
     this.streamPuller = new StreamPuller(store, chunkSize, CREATE_TIMEOUT);
   }
 
   /**
-   * Starts serving objects on a TCP data port bound to {@code host} (any free port), unless
-   * {@link #DATA_CHANNEL} is off.
+   * Starts serving objects on a TCP data port bound to {@code host} (any free port), unless {@link
+   * #DATA_CHANNEL} is off.
    *
    * @throws IOException if the port cannot be bound
    */
   void listen(String host) throws IOException {
     if (DATA_CHANNEL && dataServer == null) {
-      dataServer = ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT,
-          token);
+      dataServer =
+          ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT, token);
       dataHost = host;
     }
   }
@@ -165,8 +178,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   }
 
   /** Parses a request's object id; on a malformed one answers INVALID_ARGUMENT, returns null. */
-  private static ObjectId objectIdOrRefuse(com.google.protobuf.ByteString raw,
-      StreamObserver<?> out) {
+  private static ObjectId objectIdOrRefuse(
+      com.google.protobuf.ByteString raw, StreamObserver<?> out) {
     try {
       return ObjectId.of(raw.toByteArray());
     } catch (RuntimeException e) {
@@ -190,19 +203,30 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       out.onError(notHere(id).asRuntimeException());
       return;
     } catch (StoreException e) {
-      out.onError(Status.UNAVAILABLE.withDescription("cannot read object " + id + " on node "
-          + nodeId + ": " + e.getMessage()).asRuntimeException());
+      out.onError(
+          Status.UNAVAILABLE
+              .withDescription(
+                  "cannot read object " + id + " on node " + nodeId + ": " + e.getMessage())
+              .asRuntimeException());
       return;
     }
     int port = advertisedDataPort >= 0 ? advertisedDataPort : dataPort();
-    out.onNext(OpenPullReply.newBuilder().setTotalSize(size).setDataPort(port)
-        .setDataHost(port > 0 ? dataHost : "").build());
+    out.onNext(
+        OpenPullReply.newBuilder()
+            .setTotalSize(size)
+            .setDataPort(port)
+            .setDataHost(port > 0 ? dataHost : "")
+            .build());
     out.onCompleted();
   }
 
   private Status notHere(ObjectId id) {
-    return Status.NOT_FOUND.withDescription("object " + id + " is not in the store of node "
-        + nodeId + " (freed, or it never lived here)");
+    return Status.NOT_FOUND.withDescription(
+        "object "
+            + id
+            + " is not in the store of node "
+            + nodeId
+            + " (freed, or it never lived here)");
   }
 
   @Override
@@ -219,19 +243,31 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       out.onError(notHere(id).asRuntimeException());
       return;
     } catch (StoreException e) {
-      out.onError(Status.UNAVAILABLE.withDescription("cannot read object " + id + " on node "
-          + nodeId + ": " + e.getMessage()).asRuntimeException());
+      out.onError(
+          Status.UNAVAILABLE
+              .withDescription(
+                  "cannot read object " + id + " on node " + nodeId + ": " + e.getMessage())
+              .asRuntimeException());
       return;
     }
     long size = buf.size();
     if (request.getOffset() < 0 || request.getOffset() > size) {
       buf.close();
-      out.onError(Status.OUT_OF_RANGE.withDescription("offset " + request.getOffset()
-          + " is outside object " + id + " of " + size + " bytes").asRuntimeException());
+      out.onError(
+          Status.OUT_OF_RANGE
+              .withDescription(
+                  "offset "
+                      + request.getOffset()
+                      + " is outside object "
+                      + id
+                      + " of "
+                      + size
+                      + " bytes")
+              .asRuntimeException());
       return;
     }
-    int chunk = request.getChunkSize() > 0 ? Math.min(request.getChunkSize(), MAX_CHUNK_SIZE)
-        : chunkSize;
+    int chunk =
+        request.getChunkSize() > 0 ? Math.min(request.getChunkSize(), MAX_CHUNK_SIZE) : chunkSize;
     new Sender(out, buf, request.getOffset(), chunk).start();
   }
 
@@ -269,10 +305,12 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
           int n = (int) Math.min(chunk, size - position);
           // gRPC serializes the message into its own buffers inside onNext: wrapping the
           // mapped bytes is safe while the pin is held, and saves a copy.
-          ByteString data = n == 0 ? ByteString.EMPTY
-              : UnsafeByteOperations.unsafeWrap(bytes.asSlice(position, n).asByteBuffer());
-          out.onNext(PullChunk.newBuilder().setTotalSize(size).setOffset(position).setData(data)
-              .build());
+          ByteString data =
+              n == 0
+                  ? ByteString.EMPTY
+                  : UnsafeByteOperations.unsafeWrap(bytes.asSlice(position, n).asByteBuffer());
+          out.onNext(
+              PullChunk.newBuilder().setTotalSize(size).setOffset(position).setData(data).build());
           position += n;
           sentAny = true;
           if (position >= size) {
@@ -284,7 +322,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
         // cancelled under us, or the mapping is gone (store closing)
         finish();
         try {
-          out.onError(Status.UNAVAILABLE.withDescription("pull stopped: " + e).asRuntimeException());
+          out.onError(
+              Status.UNAVAILABLE.withDescription("pull stopped: " + e).asRuntimeException());
         } catch (RuntimeException ignored) {
           // the call is already closed
         }
@@ -307,23 +346,26 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     if (id == null) {
       return;
     }
-    fetch(id, request.getSourceNodeId()).whenComplete((reply, error) -> {
-      try {
-        if (error == null) {
-          out.onNext(reply);
-          out.onCompleted();
-        } else {
-          out.onError(toStatus(id, request.getSourceNodeId(), unwrap(error)).asRuntimeException());
-        }
-      } catch (RuntimeException e) {
-        LOG.debug("answering a fetch of {}: {}", id, e.toString()); // caller gone
-      }
-    });
+    fetch(id, request.getSourceNodeId())
+        .whenComplete(
+            (reply, error) -> {
+              try {
+                if (error == null) {
+                  out.onNext(reply);
+                  out.onCompleted();
+                } else {
+                  out.onError(
+                      toStatus(id, request.getSourceNodeId(), unwrap(error)).asRuntimeException());
+                }
+              } catch (RuntimeException e) {
+                LOG.debug("answering a fetch of {}: {}", id, e.toString()); // caller gone
+              }
+            });
   }
 
   /**
-   * Makes sure an object is sealed in this node's store, pulling it from {@code sourceNode} when
-   * it is not; callers that ask while a pull of the object runs share it.
+   * Makes sure an object is sealed in this node's store, pulling it from {@code sourceNode} when it
+   * is not; callers that ask while a pull of the object runs share it.
    *
    * @return completes when the object is here, or fails with the reason it cannot be
    */
@@ -340,8 +382,13 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       return CompletableFuture.failedFuture(e);
     }
     if (sourceNode.equals(nodeId)) {
-      return CompletableFuture.failedFuture(new ObjectNotFoundException("object " + id
-          + " should be in the store of node " + nodeId + ", but it is not (freed or lost)"));
+      return CompletableFuture.failedFuture(
+          new ObjectNotFoundException(
+              "object "
+                  + id
+                  + " should be in the store of node "
+                  + nodeId
+                  + ", but it is not (freed or lost)"));
     }
     CompletableFuture<FetchObjectReply> mine = new CompletableFuture<>();
     running = inFlight.putIfAbsent(id, mine);
@@ -349,19 +396,21 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       return running;
     }
     try {
-      pullers.execute(() -> {
-        try {
-          mine.complete(pullHere(id, sourceNode));
-        } catch (Throwable t) {
-          mine.completeExceptionally(t);
-        } finally {
-          inFlight.remove(id, mine);
-        }
-      });
+      pullers.execute(
+          () -> {
+            try {
+              mine.complete(pullHere(id, sourceNode));
+            } catch (Throwable t) {
+              mine.completeExceptionally(t);
+            } finally {
+              inFlight.remove(id, mine);
+            }
+          });
     } catch (RejectedExecutionException e) {
       inFlight.remove(id, mine);
-      mine.completeExceptionally(new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
-          "node " + nodeId + " is shutting down")));
+      mine.completeExceptionally(
+          new StatusRuntimeException(
+              Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down")));
     }
     return mine;
   }
@@ -369,27 +418,32 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   /** One pull, on its own thread (the store writer is confined to the thread that created it). */
   private FetchObjectReply pullHere(ObjectId id, String sourceNode) {
     if (closed) {
-      throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
-          "node " + nodeId + " is shutting down"));
+      throw new StatusRuntimeException(
+          Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down"));
     }
-    Address source = switch (directory.find(sourceNode)) {
-      case NodeDirectory.Lookup.Alive a -> a.address();
-      case NodeDirectory.Lookup.Unavailable u -> throw new StatusRuntimeException(
-          Status.UNAVAILABLE.withDescription(u.reason()));
-    };
+    Address source =
+        switch (directory.find(sourceNode)) {
+          case NodeDirectory.Lookup.Alive a -> a.address();
+          case NodeDirectory.Lookup.Unavailable u ->
+              throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(u.reason()));
+        };
     String what = "pull of " + id + " from node " + sourceNode;
     long started = System.nanoTime();
     long size;
     try {
       ManagedChannel channel = channelTo(source);
-      OpenPullReply open = ObjectManagerServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-          .openPull(OpenPullRequest.newBuilder()
-              .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes())).build());
+      OpenPullReply open =
+          ObjectManagerServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .openPull(
+                  OpenPullRequest.newBuilder()
+                      .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes()))
+                      .build());
       if (open.getDataPort() > 0) {
         String host = open.getDataHost().isEmpty() ? source.getHost() : open.getDataHost();
-        size = dataClient.pull(id, new InetSocketAddress(host, open.getDataPort()), what,
-            pulls::incrementAndGet);
+        size =
+            dataClient.pull(
+                id, new InetSocketAddress(host, open.getDataPort()), what, pulls::incrementAndGet);
       } else {
         size = streamPuller.pull(channel, id, what, pulls::incrementAndGet);
       }
@@ -400,27 +454,34 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StatusRuntimeException(Status.UNAVAILABLE.withDescription(
-          "node " + nodeId + " is shutting down"));
+      throw new StatusRuntimeException(
+          Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down"));
     }
     bytesPulled.addAndGet(size);
     if (LOG.isDebugEnabled()) {
       double secs = (System.nanoTime() - started) / 1e9;
-      LOG.debug("pulled {} ({} bytes) from node {} in {} s ({} MiB/s)", id, size,
-          sourceNode, String.format("%.3f", secs), String.format("%.0f", size / secs / (1 << 20)));
+      LOG.debug(
+          "pulled {} ({} bytes) from node {} in {} s ({} MiB/s)",
+          id,
+          size,
+          sourceNode,
+          String.format("%.3f", secs),
+          String.format("%.0f", size / secs / (1 << 20)));
     }
     return FetchObjectReply.newBuilder().setSize(size).setPulled(true).build();
   }
 
   private ManagedChannel channelTo(Address a) {
     String hostPort = a.getHost() + ":" + a.getPort();
-    return channels.computeIfAbsent(hostPort, hp -> NettyChannelBuilder
-        .forAddress(a.getHost(), a.getPort())
-        .usePlaintext()
-        .flowControlWindow(FLOW_CONTROL_WINDOW)
-        .maxInboundMessageSize(MAX_CHUNK_SIZE + (1 << 10))
-        .intercept(TokenAuth.clientInterceptor(token))
-        .build());
+    return channels.computeIfAbsent(
+        hostPort,
+        hp ->
+            NettyChannelBuilder.forAddress(a.getHost(), a.getPort())
+                .usePlaintext()
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
+                .maxInboundMessageSize(MAX_CHUNK_SIZE + (1 << 10))
+                .intercept(TokenAuth.clientInterceptor(token))
+                .build());
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -431,14 +492,18 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   }
 
   private Status toStatus(ObjectId id, String source, Throwable t) {
-    String prefix = "cannot fetch object " + id + " from node " + source + " to node " + nodeId
-        + ": ";
+    String prefix =
+        "cannot fetch object " + id + " from node " + source + " to node " + nodeId + ": ";
     if (t instanceof StatusRuntimeException s) {
       Status st = s.getStatus();
-      Status.Code code = st.getCode() == Status.Code.UNKNOWN || st.getCode() == Status.Code.INTERNAL
-          ? Status.Code.UNAVAILABLE : st.getCode();
-      String why = st.getDescription() != null ? st.getDescription()
-          : st.getCode() + (st.getCause() != null ? " (" + st.getCause() + ")" : "");
+      Status.Code code =
+          st.getCode() == Status.Code.UNKNOWN || st.getCode() == Status.Code.INTERNAL
+              ? Status.Code.UNAVAILABLE
+              : st.getCode();
+      String why =
+          st.getDescription() != null
+              ? st.getDescription()
+              : st.getCode() + (st.getCause() != null ? " (" + st.getCause() + ")" : "");
       return Status.fromCode(code).withDescription(prefix + why);
     }
     if (t instanceof StoreFullException || t instanceof StoreTimeoutException) {

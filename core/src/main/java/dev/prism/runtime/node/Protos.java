@@ -35,8 +35,8 @@ final class Protos {
   }
 
   /**
-   * Amounts a node accounts (its total, what is available now), not a request: fractions above
-   * 1 are fine (1.5 CPUs free while a 0.5-CPU task runs on 2).
+   * Amounts a node accounts (its total, what is available now), not a request: fractions above 1
+   * are fine (1.5 CPUs free while a 0.5-CPU task runs on 2).
    */
   static ResourceSet accountedFromProto(ResourceAmounts amounts) {
     ResourceSet.Builder b = ResourceSet.builder();

@@ -16,10 +16,10 @@ import java.util.function.LongFunction;
  * object being written in the store, so a chunk's bytes go from gRPC's receive buffers to the
  * shared mapping in one copy (no protobuf {@code ByteString}, no heap buffer per chunk).
  *
- * <p>gRPC parses the responses of a blocking call on the thread that iterates them, so the
- * writes happen on the pull's own thread (which owns the store writer). The messages it returns
- * carry the total size and offset only; {@link #received()} says how many bytes were written.
- * Not thread-safe; one instance per pull.
+ * <p>gRPC parses the responses of a blocking call on the thread that iterates them, so the writes
+ * happen on the pull's own thread (which owns the store writer). The messages it returns carry the
+ * total size and offset only; {@link #received()} says how many bytes were written. Not
+ * thread-safe; one instance per pull.
  */
 final class PullReceiver implements MethodDescriptor.Marshaller<PullChunk> {
 
@@ -107,8 +107,8 @@ final class PullReceiver implements MethodDescriptor.Marshaller<PullChunk> {
       received += length;
       return PullChunk.newBuilder().setTotalSize(chunkTotal).setOffset(offset).build();
     } catch (IOException e) {
-      throw new StatusRuntimeException(Status.DATA_LOSS.withDescription(what + ": " + e)
-          .withCause(e));
+      throw new StatusRuntimeException(
+          Status.DATA_LOSS.withDescription(what + ": " + e).withCause(e));
     }
   }
 
@@ -126,8 +126,14 @@ final class PullReceiver implements MethodDescriptor.Marshaller<PullChunk> {
       throw dataLoss("chunk at offset " + offset + ", expected " + received);
     }
     if (length < 0 || offset + length > total) {
-      throw dataLoss("chunk of " + length + " bytes at " + offset + " exceeds the object's "
-          + total + " bytes");
+      throw dataLoss(
+          "chunk of "
+              + length
+              + " bytes at "
+              + offset
+              + " exceeds the object's "
+              + total
+              + " bytes");
     }
     return target;
   }

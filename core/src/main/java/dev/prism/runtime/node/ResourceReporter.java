@@ -36,8 +36,13 @@ final class ResourceReporter {
   private volatile boolean stopped;
   private int failures;
 
-  ResourceReporter(GcsClient gcs, String nodeId, Supplier<NodeInfo> self,
-      Supplier<ResourceAmounts> available, Consumer<List<NodeInfo>> viewSink, Duration period,
+  ResourceReporter(
+      GcsClient gcs,
+      String nodeId,
+      Supplier<NodeInfo> self,
+      Supplier<ResourceAmounts> available,
+      Consumer<List<NodeInfo>> viewSink,
+      Duration period,
       Duration delay) {
     this.gcs = gcs;
     this.self = self;
@@ -45,19 +50,23 @@ final class ResourceReporter {
     this.viewSink = viewSink;
     this.period = period;
     this.delay = delay;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "prism-nm-report-" + nodeId.substring(0, Math.min(8, nodeId.length())));
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t =
+                  new Thread(
+                      r, "prism-nm-report-" + nodeId.substring(0, Math.min(8, nodeId.length())));
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Registers the node with the GCS, reads the cluster view, and starts the heartbeat. */
   void start() {
     gcs.registerNode(self.get());
     viewSink.accept(gcs.getAllNodes());
-    executor.scheduleWithFixedDelay(this::report, period.toNanos(), period.toNanos(),
-        TimeUnit.NANOSECONDS);
+    executor.scheduleWithFixedDelay(
+        this::report, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Asks for a report soon; many calls within the report delay make one report. */
@@ -78,8 +87,8 @@ final class ResourceReporter {
     pending.set(false);
     NodeInfo node = self.get();
     try {
-      viewSink.accept(gcs.reportResources(node.getNodeId(), available.get(),
-          node.getInfeasibleDemandsList()));
+      viewSink.accept(
+          gcs.reportResources(node.getNodeId(), available.get(), node.getInfeasibleDemandsList()));
       if (failures > 0) {
         LOG.info("resource reports to the GCS at {} work again", gcs.address());
       }
@@ -87,7 +96,9 @@ final class ResourceReporter {
     } catch (GcsException e) {
       Status.Code code = Status.fromThrowable(e).getCode();
       if (code == Status.Code.NOT_FOUND) {
-        LOG.info("the GCS at {} does not know node {}; registering again", gcs.address(),
+        LOG.info(
+            "the GCS at {} does not know node {}; registering again",
+            gcs.address(),
             node.getNodeId());
         tryRegister(node);
       } else if (stopped || Thread.currentThread().isInterrupted()) {

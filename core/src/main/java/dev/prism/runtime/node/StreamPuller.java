@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The destination side of the streamed {@code Pull} RPC, used when the source node has no data
- * port ({@link ObjectDataClient} is the fast path): parses every chunk straight into the object
- * being written ({@link PullReceiver}) and seals it. Each pull's callbacks run on one thread of
- * its own (the store writer is confined to the thread that created it).
+ * The destination side of the streamed {@code Pull} RPC, used when the source node has no data port
+ * ({@link ObjectDataClient} is the fast path): parses every chunk straight into the object being
+ * written ({@link PullReceiver}) and seals it. Each pull's callbacks run on one thread of its own
+ * (the store writer is confined to the thread that created it).
  */
 final class StreamPuller {
 
@@ -60,64 +60,86 @@ final class StreamPuller {
    */
   long pull(Channel channel, ObjectId id, String what, Runnable created)
       throws InterruptedException {
-    PullRequest request = PullRequest.newBuilder()
-        .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes()))
-        .setChunkSize(chunkSize)
-        .build();
-    ExecutorService serial = Executors.newSingleThreadExecutor(
-        Thread.ofPlatform().daemon().name("prism-pull-" + id.toString().substring(0, 8)).factory());
+    PullRequest request =
+        PullRequest.newBuilder()
+            .setObjectId(UnsafeByteOperations.unsafeWrap(id.toBytes()))
+            .setChunkSize(chunkSize)
+            .build();
+    ExecutorService serial =
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform()
+                .daemon()
+                .name("prism-pull-" + id.toString().substring(0, 8))
+                .factory());
     ObjectWriter[] writer = new ObjectWriter[1];
-    PullReceiver receiver = new PullReceiver(what, size -> {
-      writer[0] = store.create(id, size, CopyKind.SECONDARY, createTimeout);
-      created.run();
-      return writer[0].segment();
-    });
+    PullReceiver receiver =
+        new PullReceiver(
+            what,
+            size -> {
+              writer[0] = store.create(id, size, CopyKind.SECONDARY, createTimeout);
+              created.run();
+              return writer[0].segment();
+            });
     MethodDescriptor<PullRequest, PullChunk> pull = ObjectManagerServiceGrpc.getPullMethod();
     MethodDescriptor<PullRequest, PullChunk> method =
         pull.toBuilder(pull.getRequestMarshaller(), receiver).build();
-    CallOptions options = CallOptions.DEFAULT.withExecutor(serial)
-        .withDeadlineAfter(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    CallOptions options =
+        CallOptions.DEFAULT
+            .withExecutor(serial)
+            .withDeadlineAfter(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     CompletableFuture<Long> done = new CompletableFuture<>();
     try {
       ClientCall<PullRequest, PullChunk> call = channel.newCall(method, options);
-      ClientCalls.asyncServerStreamingCall(call, request, new StreamObserver<>() {
-        @Override
-        public void onNext(PullChunk chunk) {
-          // the bytes are in the store already (PullReceiver)
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          closeWriter(writer);
-          done.completeExceptionally(receiver.failure() != null ? receiver.failure() : t);
-        }
-
-        @Override
-        public void onCompleted() {
-          try {
-            long total = receiver.total();
-            if (writer[0] == null || receiver.received() != total) {
-              throw new StatusRuntimeException(Status.DATA_LOSS.withDescription(what
-                  + " ended after " + receiver.received() + " of " + total + " bytes"));
+      ClientCalls.asyncServerStreamingCall(
+          call,
+          request,
+          new StreamObserver<>() {
+            @Override
+            public void onNext(PullChunk chunk) {
+              // the bytes are in the store already (PullReceiver)
             }
-            writer[0].seal();
-            store.sync();
-            done.complete(total);
-          } catch (RuntimeException e) {
-            closeWriter(writer);
-            done.completeExceptionally(e);
-          }
-        }
-      });
+
+            @Override
+            public void onError(Throwable t) {
+              closeWriter(writer);
+              done.completeExceptionally(receiver.failure() != null ? receiver.failure() : t);
+            }
+
+            @Override
+            public void onCompleted() {
+              try {
+                long total = receiver.total();
+                if (writer[0] == null || receiver.received() != total) {
+                  throw new StatusRuntimeException(
+                      Status.DATA_LOSS.withDescription(
+                          what
+                              + " ended after "
+                              + receiver.received()
+                              + " of "
+                              + total
+                              + " bytes"));
+                }
+                writer[0].seal();
+                store.sync();
+                done.complete(total);
+              } catch (RuntimeException e) {
+                closeWriter(writer);
+                done.completeExceptionally(e);
+              }
+            }
+          });
       try {
         return done.get();
       } catch (InterruptedException e) {
         call.cancel("cancelled", null);
         throw e;
       } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r
-            : new StatusRuntimeException(Status.UNAVAILABLE.withCause(e.getCause())
-                .withDescription(String.valueOf(e.getCause())));
+        throw e.getCause() instanceof RuntimeException r
+            ? r
+            : new StatusRuntimeException(
+                Status.UNAVAILABLE
+                    .withCause(e.getCause())
+                    .withDescription(String.valueOf(e.getCause())));
       }
     } finally {
       serial.shutdown();

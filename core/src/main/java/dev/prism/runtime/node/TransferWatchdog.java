@@ -10,16 +10,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes object-data connections that made no progress for too long. Blocking
- * {@link SocketChannel} reads and writes have no timeout of their own, so a peer that hangs
- * without closing its connection would otherwise hold a pull (and the source's pin) forever;
- * closing the channel wakes the blocked thread with an {@link IOException}. Thread-safe.
+ * Closes object-data connections that made no progress for too long. Blocking {@link SocketChannel}
+ * reads and writes have no timeout of their own, so a peer that hangs without closing its
+ * connection would otherwise hold a pull (and the source's pin) forever; closing the channel wakes
+ * the blocked thread with an {@link IOException}. Thread-safe.
  */
 final class TransferWatchdog implements AutoCloseable {
 
   /**
-   * How long a data connection may go without moving a byte: the system property
-   * {@code prism.objectDataIdleTimeoutMs}, by default 30 s.
+   * How long a data connection may go without moving a byte: the system property {@code
+   * prism.objectDataIdleTimeoutMs}, by default 30 s.
    */
   static final Duration DEFAULT_IDLE_TIMEOUT =
       Duration.ofMillis(Long.getLong("prism.objectDataIdleTimeoutMs", 30_000));
@@ -36,8 +36,9 @@ final class TransferWatchdog implements AutoCloseable {
    */
   TransferWatchdog(String name, Duration idleTimeout) {
     this.idleNanos = idleTimeout.toNanos();
-    this.timer = Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().daemon().name(name).factory());
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name(name).factory());
     timer.scheduleWithFixedDelay(this::check, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 

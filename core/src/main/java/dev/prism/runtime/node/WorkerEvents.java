@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs worker launches in parallel (one thread each, tracked so shutdown can wait for
- * them) and delivers worker events to the {@link WorkerListener}s.
+ * Runs worker launches in parallel (one thread each, tracked so shutdown can wait for them) and
+ * delivers worker events to the {@link WorkerListener}s.
  */
 final class WorkerEvents {
 
@@ -25,10 +25,12 @@ final class WorkerEvents {
   private final List<WorkerListener> listeners = new CopyOnWriteArrayList<>();
   // Platform threads: the node's own work must not depend on free virtual-thread carriers,
   // which code in the same JVM (an embedded cluster's driver) may pin.
-  private final ExecutorService launches = Executors.newThreadPerTaskExecutor(
-      Thread.ofPlatform().daemon().name("prism-worker-launch-", 0).factory());
-  private final ExecutorService exits = Executors.newThreadPerTaskExecutor(
-      Thread.ofPlatform().daemon().name("prism-worker-exit-", 0).factory());
+  private final ExecutorService launches =
+      Executors.newThreadPerTaskExecutor(
+          Thread.ofPlatform().daemon().name("prism-worker-launch-", 0).factory());
+  private final ExecutorService exits =
+      Executors.newThreadPerTaskExecutor(
+          Thread.ofPlatform().daemon().name("prism-worker-exit-", 0).factory());
   private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
 
   /** Where process exits are handled (they wait briefly for the last output). */
@@ -50,12 +52,13 @@ final class WorkerEvents {
       return;
     }
     inFlight.add(f);
-    f.whenComplete((v, e) -> {
-      inFlight.remove(f);
-      if (e != null) {
-        LOG.error("launching {} failed", w, e);
-      }
-    });
+    f.whenComplete(
+        (v, e) -> {
+          inFlight.remove(f);
+          if (e != null) {
+            LOG.error("launching {} failed", w, e);
+          }
+        });
   }
 
   /** Stops accepting launches and waits for those in flight. */

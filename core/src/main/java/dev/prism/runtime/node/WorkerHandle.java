@@ -16,8 +16,10 @@ final class WorkerHandle {
   private static final int TAIL_LINES = 20;
 
   final String id;
+
   /** The GPUs the worker was started with. */
   final GpuSet gpus;
+
   /** When its process was launched (when it was created, until then). */
   long launchedNanos;
 
@@ -27,17 +29,23 @@ final class WorkerHandle {
   Address address;
   long idleSinceNanos;
   Lease lease;
+
   /** Whether the worker owns objects that may still be read (then it is not stopped as idle). */
   boolean ownsObjects;
+
   ScheduledFuture<?> startTimeout;
+
   /** Set once the pool is done with the worker: its exit is expected or already handled. */
   boolean removed;
+
   /**
-   * Why the node manager killed it (reported to the GCS when it exits), or null: it was not
-   * killed, or it was stopped on purpose (idle, shutdown), which is not a failure.
+   * Why the node manager killed it (reported to the GCS when it exits), or null: it was not killed,
+   * or it was stopped on purpose (idle, shutdown), which is not a failure.
    */
   String killReason;
+
   ManagedChannel channel;
+
   /** The threads forwarding its stdout and stderr; set once at launch. */
   volatile List<Thread> outputReaders = List.of();
 

@@ -8,8 +8,7 @@ import java.util.Objects;
  *
  * @param workerId the worker id (hex), also in the worker's {@code PRISM_WORKER_ID}
  * @param pid the process id, or -1 while the process is being launched
- * @param address where its CoreWorkerService listens ({@code host:port}); empty until it
- *     registered
+ * @param address where its CoreWorkerService listens ({@code host:port}); empty until it registered
  * @param gpuIds the GPU ids the worker was started with ({@code CUDA_VISIBLE_DEVICES} tokens);
  *     empty for a CPU-only worker
  * @param state its state in the pool

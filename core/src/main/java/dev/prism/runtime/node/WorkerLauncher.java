@@ -24,22 +24,31 @@ final class WorkerLauncher {
 
   /** The node manager's {@code host:port}. */
   static final String ENV_NODE_MANAGER_ADDRESS = "PRISM_NODE_MANAGER_ADDRESS";
+
   /** The GCS {@code host:port}; empty for a node without a GCS. */
   static final String ENV_GCS_ADDRESS = "PRISM_GCS_ADDRESS";
+
   /** The node id. */
   static final String ENV_NODE_ID = "PRISM_NODE_ID";
+
   /** The worker's own id, to send back in {@code RegisterWorker}. */
   static final String ENV_WORKER_ID = "PRISM_WORKER_ID";
+
   /** The object store's Unix domain socket. */
   static final String ENV_STORE_SOCKET = "PRISM_STORE_SOCKET";
+
   /** The node manager's process id: the worker exits when that process dies. */
   static final String ENV_PARENT_PID = "PRISM_PARENT_PID";
+
   /** The worker's GPU device indexes on the node, comma separated (empty for a CPU worker). */
   static final String ENV_GPU_IDS = "PRISM_GPU_IDS";
+
   /** The host the worker serves its CoreWorkerService on: the node manager's host. */
   static final String ENV_BIND_HOST = "PRISM_BIND_HOST";
+
   /** The cluster token (never on the command line: other users can read that). */
   static final String ENV_CLUSTER_TOKEN = dev.prism.runtime.security.ClusterToken.ENV;
+
   /** CUDA's device mask: the worker's devices' CUDA tokens (empty: no GPU visible). */
   static final String ENV_CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
 
@@ -57,8 +66,8 @@ final class WorkerLauncher {
     cmd.addAll(config.jvmFlags());
     cmd.addAll(config.workerJvmOptions());
     // Extra options from the node's own JVM (profiling, diagnostics), space-separated.
-    for (String extra : System.getProperty("prism.worker.extraJvmOptions", "").trim()
-        .split("\\s+")) {
+    for (String extra :
+        System.getProperty("prism.worker.extraJvmOptions", "").trim().split("\\s+")) {
       if (!extra.isEmpty()) {
         cmd.add(extra);
       }
@@ -102,9 +111,10 @@ final class WorkerLauncher {
     long pid = process.pid();
     try {
       process.getOutputStream().close();
-      worker.outputReaders = List.of(
-          pump(worker, pid, process.getInputStream(), WorkerLogSink.Stream.STDOUT),
-          pump(worker, pid, process.getErrorStream(), WorkerLogSink.Stream.STDERR));
+      worker.outputReaders =
+          List.of(
+              pump(worker, pid, process.getInputStream(), WorkerLogSink.Stream.STDOUT),
+              pump(worker, pid, process.getErrorStream(), WorkerLogSink.Stream.STDERR));
     } catch (IOException | RuntimeException | OutOfMemoryError e) {
       // e.g. "unable to create native thread": a worker whose output nobody reads would block
       // once the pipe is full, so it does not run at all
@@ -121,21 +131,26 @@ final class WorkerLauncher {
     // thread dump of a node that stopped starting workers (2 cores, after a benchmark's task
     // metrics) showed every carrier held by idle workers' readers while the worker launches,
     // virtual threads too, waited for one: leases waited for their workers forever.
-    return Thread.ofPlatform().daemon().name(name).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          worker.recordOutput(line);
-          try {
-            sink.line(pid, stream, line);
-          } catch (RuntimeException | StackOverflowError e) {
-            // keep reading: a worker whose output is not read blocks once the pipe is full
-            LOG.warn("worker log sink failed on a line of pid {}", pid, e);
-          }
-        }
-      } catch (IOException e) {
-        LOG.debug("stopped reading {} of worker pid {}: {}", stream, pid, e.toString());
-      }
-    });
+    return Thread.ofPlatform()
+        .daemon()
+        .name(name)
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  worker.recordOutput(line);
+                  try {
+                    sink.line(pid, stream, line);
+                  } catch (RuntimeException | StackOverflowError e) {
+                    // keep reading: a worker whose output is not read blocks once the pipe is full
+                    LOG.warn("worker log sink failed on a line of pid {}", pid, e);
+                  }
+                }
+              } catch (IOException e) {
+                LOG.debug("stopped reading {} of worker pid {}: {}", stream, pid, e.toString());
+              }
+            });
   }
 }

@@ -14,8 +14,8 @@ public interface WorkerListener {
   default void workerRegistered(WorkerInfo worker) {}
 
   /**
-   * A worker failed to start: its process could not be launched, exited before registering, or
-   * did not register within the start timeout (and was killed).
+   * A worker failed to start: its process could not be launched, exited before registering, or did
+   * not register within the start timeout (and was killed).
    *
    * @param worker the worker as it was
    * @param reason what happened, with the last lines of its output when there were any
@@ -23,8 +23,8 @@ public interface WorkerListener {
   default void workerStartFailed(WorkerInfo worker, String reason) {}
 
   /**
-   * A registered worker's process exited. The resources of its lease, if it had one, are
-   * already free.
+   * A registered worker's process exited. The resources of its lease, if it had one, are already
+   * free.
    *
    * @param worker the worker as it was just before (state {@code LEASED} when it died holding a
    *     lease, {@code STOPPING} when the node manager stopped it)

@@ -5,8 +5,8 @@ import java.io.PrintStream;
 /**
  * Receives the output of worker processes, line by line. The node manager reads each worker's
  * stdout and stderr on their own threads and calls the sink for every line, so a sink must be
- * thread safe. The default, {@link #console()}, prints each line to this process's stdout or
- * stderr prefixed with {@code (pid=<worker pid>) }, as Ray does.
+ * thread safe. The default, {@link #console()}, prints each line to this process's stdout or stderr
+ * prefixed with {@code (pid=<worker pid>) }, as Ray does.
  */
 @FunctionalInterface
 public interface WorkerLogSink {
@@ -39,8 +39,8 @@ public interface WorkerLogSink {
   }
 
   /**
-   * Returns the sink that prints to {@link System#out} and {@link System#err} (looked up on
-   * every line, so a redirected stream is honoured), each line prefixed with {@link #prefix}.
+   * Returns the sink that prints to {@link System#out} and {@link System#err} (looked up on every
+   * line, so a redirected stream is honoured), each line prefixed with {@link #prefix}.
    *
    * @return the console sink
    */

@@ -13,8 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The bookkeeping of the worker pool: every worker by id, and the idle ones keyed by the GPU set
  * they were started with (a JVM's environment is fixed at start, so a worker only ever serves
- * leases of its own GPU set; CPU-only workers have the empty set). Not thread safe: guarded by
- * the {@link LeaseScheduler}'s monitor.
+ * leases of its own GPU set; CPU-only workers have the empty set). Not thread safe: guarded by the
+ * {@link LeaseScheduler}'s monitor.
  */
 final class WorkerPool {
 

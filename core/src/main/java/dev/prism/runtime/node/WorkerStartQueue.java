@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
- * The worker starts that wait for a start slot: at most
- * {@link NodeConfig#maxConcurrentWorkerStarts()} worker JVMs are starting (launched, not yet
- * registered, failed or timed out) at once, as Ray's {@code maximum_startup_concurrency}; the
- * others wait here in arrival order and are launched as slots free up.
+ * The worker starts that wait for a start slot: at most {@link
+ * NodeConfig#maxConcurrentWorkerStarts()} worker JVMs are starting (launched, not yet registered,
+ * failed or timed out) at once, as Ray's {@code maximum_startup_concurrency}; the others wait here
+ * in arrival order and are launched as slots free up.
  *
- * <p>A start queued for leases is dropped when it reaches the head of the queue and the leases
- * of its GPU set that wait for a worker are already covered by the workers starting (they were
+ * <p>A start queued for leases is dropped when it reaches the head of the queue and the leases of
+ * its GPU set that wait for a worker are already covered by the workers starting (they were
  * cancelled, timed out, or served by a worker that came back). A prestart is always launched.
  *
  * <p>Not thread safe: guarded by the {@link LeaseScheduler}'s monitor.
@@ -36,8 +36,8 @@ final class WorkerStartQueue {
   }
 
   /**
-   * Queues a start for the leases of a GPU set that wait for a worker, unless the workers of
-   * that set starting or queued to start already cover them.
+   * Queues a start for the leases of a GPU set that wait for a worker, unless the workers of that
+   * set starting or queued to start already cover them.
    *
    * @param waiting how many leases of the set wait for a worker
    */
@@ -64,8 +64,8 @@ final class WorkerStartQueue {
   }
 
   /**
-   * Takes the queued starts that free slots allow, in order, dropping those no longer needed,
-   * and adds their workers to the pool (state STARTING) for the caller to launch.
+   * Takes the queued starts that free slots allow, in order, dropping those no longer needed, and
+   * adds their workers to the pool (state STARTING) for the caller to launch.
    *
    * @param waiting how many leases of a GPU set wait for a worker
    * @return the workers to launch

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stops worker processes: asks a registered worker to exit ({@code Exit} on its
- * CoreWorkerService), then destroys it after a grace period, then destroys it forcibly.
+ * Stops worker processes: asks a registered worker to exit ({@code Exit} on its CoreWorkerService),
+ * then destroys it after a grace period, then destroys it forcibly.
  */
 final class WorkerStopper {
 
@@ -30,10 +30,13 @@ final class WorkerStopper {
   private final Duration grace;
   private final ScheduledExecutorService timer;
   private final dev.prism.runtime.security.ClusterToken token;
+
   /** Workers being stopped or killed whose process has not ended yet. */
   private final Set<WorkerHandle> stopping = ConcurrentHashMap.newKeySet();
 
-  WorkerStopper(Duration grace, ScheduledExecutorService timer,
+  WorkerStopper(
+      Duration grace,
+      ScheduledExecutorService timer,
       dev.prism.runtime.security.ClusterToken token) {
     this.token = token;
     this.grace = grace;
@@ -53,17 +56,23 @@ final class WorkerStopper {
     } else {
       p.destroy();
     }
-    timer.schedule(() -> {
-      if (p.isAlive()) {
-        LOG.debug("{} did not exit within {} ms of Exit; destroying it", w, grace.toMillis());
-        p.destroy();
-        timer.schedule(() -> {
+    timer.schedule(
+        () -> {
           if (p.isAlive()) {
-            p.destroyForcibly();
+            LOG.debug("{} did not exit within {} ms of Exit; destroying it", w, grace.toMillis());
+            p.destroy();
+            timer.schedule(
+                () -> {
+                  if (p.isAlive()) {
+                    p.destroyForcibly();
+                  }
+                },
+                grace.toNanos(),
+                TimeUnit.NANOSECONDS);
           }
-        }, grace.toNanos(), TimeUnit.NANOSECONDS);
-      }
-    }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        },
+        grace.toNanos(),
+        TimeUnit.NANOSECONDS);
   }
 
   /** Kills the worker now (it failed, or its lease's owner died). */
@@ -89,10 +98,12 @@ final class WorkerStopper {
 
   private void track(WorkerHandle w, Process p) {
     stopping.add(w);
-    p.onExit().thenRun(() -> {
-      stopping.remove(w);
-      closeChannel(w);
-    });
+    p.onExit()
+        .thenRun(
+            () -> {
+              stopping.remove(w);
+              closeChannel(w);
+            });
   }
 
   /**
@@ -101,8 +112,8 @@ final class WorkerStopper {
    *
    * @param pool the workers of the pool
    * @param reason why, for the workers' logs
-   * @return the workers still alive at the end (normally none); workers already being stopped
-   *     are included
+   * @return the workers still alive at the end (normally none); workers already being stopped are
+   *     included
    */
   List<WorkerHandle> stopAll(List<WorkerHandle> pool, String reason) {
     Set<WorkerHandle> workers = new LinkedHashSet<>(pool);
@@ -136,9 +147,8 @@ final class WorkerStopper {
     if (workers.isEmpty()) {
       return workers;
     }
-    CompletableFuture<?>[] exits = workers.stream()
-        .map(w -> w.process.onExit())
-        .toArray(CompletableFuture[]::new);
+    CompletableFuture<?>[] exits =
+        workers.stream().map(w -> w.process.onExit()).toArray(CompletableFuture[]::new);
     try {
       CompletableFuture.allOf(exits).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException | ExecutionException e) {
@@ -159,9 +169,11 @@ final class WorkerStopper {
     ManagedChannel channel;
     synchronized (w) {
       if (w.channel == null) {
-        w.channel = Grpc.newChannelBuilderForAddress(w.address.getHost(), w.address.getPort(),
-            InsecureChannelCredentials.create())
-            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token)).build();
+        w.channel =
+            Grpc.newChannelBuilderForAddress(
+                    w.address.getHost(), w.address.getPort(), InsecureChannelCredentials.create())
+                .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token))
+                .build();
       }
       channel = w.channel;
     }

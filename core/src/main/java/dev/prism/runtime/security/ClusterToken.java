@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * workers, drivers, the command line) presents it on every call, and every server refuses calls
  * without it (see {@link TokenAuth}). Holding the token means being able to run code on the
  * cluster, so it is kept in a file only its user can read ({@link #writeTo}), passed to worker
- * processes through their environment (never their command line, which other users can read),
- * and never printed ({@link #toString()} hides it).
+ * processes through their environment (never their command line, which other users can read), and
+ * never printed ({@link #toString()} hides it).
  *
- * <p>Comparisons are constant-time: both sides are hashed (SHA-256) and the digests compared
- * with {@link MessageDigest#isEqual}, so neither the content nor the length of the secret leaks
- * through timing.
+ * <p>Comparisons are constant-time: both sides are hashed (SHA-256) and the digests compared with
+ * {@link MessageDigest#isEqual}, so neither the content nor the length of the secret leaks through
+ * timing.
  */
 public final class ClusterToken {
 
@@ -36,8 +36,10 @@ public final class ClusterToken {
 
   /** The environment variable that carries a token's text (workers get it from their node). */
   public static final String ENV = "PRISM_CLUSTER_TOKEN";
+
   /** The environment variable that names a file holding a token. */
   public static final String ENV_FILE = "PRISM_CLUSTER_TOKEN_FILE";
+
   /** The token file's name in a session directory. */
   public static final String FILE_NAME = "cluster_token";
 
@@ -73,23 +75,37 @@ public final class ClusterToken {
    * @param text the token, e.g. the contents of a {@code cluster_token} file
    * @param source where the text came from, for the error message
    * @return the token
-   * @throws SecurityConfigException if the text is shorter than 16 characters, longer than 1024,
-   *     or holds characters other than printable ASCII
+   * @throws SecurityConfigException if the text is shorter than 16 characters, longer than 1024, or
+   *     holds characters other than printable ASCII
    */
   public static ClusterToken of(String text, String source) {
     Objects.requireNonNull(text, "text");
     String t = text.strip();
     if (t.length() < MIN_LENGTH || t.length() > MAX_LENGTH) {
-      throw new SecurityConfigException("the cluster token from " + source + " has "
-          + t.length() + " characters; a token has " + MIN_LENGTH + " to " + MAX_LENGTH
-          + " (copy the head's " + FILE_NAME + " file whole)");
+      throw new SecurityConfigException(
+          "the cluster token from "
+              + source
+              + " has "
+              + t.length()
+              + " characters; a token has "
+              + MIN_LENGTH
+              + " to "
+              + MAX_LENGTH
+              + " (copy the head's "
+              + FILE_NAME
+              + " file whole)");
     }
     for (int i = 0; i < t.length(); i++) {
       char c = t.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        throw new SecurityConfigException("the cluster token from " + source
-            + " holds a character that is not printable ASCII at position " + i
-            + " (copy the head's " + FILE_NAME + " file whole)");
+        throw new SecurityConfigException(
+            "the cluster token from "
+                + source
+                + " holds a character that is not printable ASCII at position "
+                + i
+                + " (copy the head's "
+                + FILE_NAME
+                + " file whole)");
       }
     }
     return new ClusterToken(t);
@@ -109,15 +125,19 @@ public final class ClusterToken {
     } catch (NoSuchFileException e) {
       throw new SecurityConfigException("the cluster token file " + file + " does not exist");
     } catch (IOException e) {
-      throw new SecurityConfigException("cannot read the cluster token file " + file + ": "
-          + e.getMessage(), e);
+      throw new SecurityConfigException(
+          "cannot read the cluster token file " + file + ": " + e.getMessage(), e);
     }
     try {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP")
-          || p.name().startsWith("OTHERS"))) {
-        LOG.warn("the cluster token file {} can be read by other users ({}); make it private:"
-            + " chmod 600 {}", file, PosixFilePermissions.toString(perms), file);
+      if (perms.stream()
+          .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        LOG.warn(
+            "the cluster token file {} can be read by other users ({}); make it private:"
+                + " chmod 600 {}",
+            file,
+            PosixFilePermissions.toString(perms),
+            file);
       }
     } catch (IOException | UnsupportedOperationException e) {
       // not a POSIX file system: nothing to check
@@ -126,9 +146,9 @@ public final class ClusterToken {
   }
 
   /**
-   * The token this process uses when none is given explicitly: the environment's
-   * {@value #ENV}, else the file named by {@value #ENV_FILE}, else a random token made once per
-   * JVM (so the servers and clients of an in-process cluster share it, and nobody else has it).
+   * The token this process uses when none is given explicitly: the environment's {@value #ENV},
+   * else the file named by {@value #ENV_FILE}, else a random token made once per JVM (so the
+   * servers and clients of an in-process cluster share it, and nobody else has it).
    *
    * @return the token
    * @throws SecurityConfigException if the environment names an invalid token or file
@@ -169,16 +189,21 @@ public final class ClusterToken {
   }
 
   /**
-   * Writes this token to a file only its owner can read and write (mode 0600). The file is
-   * written under a temporary name created with those permissions (never readable by others,
-   * whatever the umask) and then renamed into place, so readers see the whole token or none.
+   * Writes this token to a file only its owner can read and write (mode 0600). The file is written
+   * under a temporary name created with those permissions (never readable by others, whatever the
+   * umask) and then renamed into place, so readers see the whole token or none.
    *
    * @param file the file (replaced when it exists)
    * @throws SecurityConfigException if the file cannot be written
    */
   public void writeTo(Path file) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid()
-        + "-" + Long.toHexString(RANDOM.nextLong()));
+    Path tmp =
+        file.resolveSibling(
+            file.getFileName()
+                + ".tmp-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Long.toHexString(RANDOM.nextLong()));
     try {
       try {
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
@@ -187,8 +212,7 @@ public final class ClusterToken {
       }
       Files.writeString(tmp, value + "\n", StandardCharsets.US_ASCII);
       try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -198,8 +222,8 @@ public final class ClusterToken {
       } catch (IOException ignored) {
         // the write failed already
       }
-      throw new SecurityConfigException("cannot write the cluster token file " + file + ": "
-          + e.getMessage(), e);
+      throw new SecurityConfigException(
+          "cannot write the cluster token file " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -236,8 +260,8 @@ public final class ClusterToken {
   }
 
   /**
-   * Returns the secret text, to send to a peer or hand to a child process's environment. Never
-   * log it.
+   * Returns the secret text, to send to a peer or hand to a child process's environment. Never log
+   * it.
    *
    * @return the token's text
    */
@@ -268,7 +292,9 @@ public final class ClusterToken {
 
   @Override
   public int hashCode() {
-    return (digest[0] & 0xff) | (digest[1] & 0xff) << 8 | (digest[2] & 0xff) << 16
+    return (digest[0] & 0xff)
+        | (digest[1] & 0xff) << 8
+        | (digest[2] & 0xff) << 16
         | (digest[3] & 0xff) << 24;
   }
 

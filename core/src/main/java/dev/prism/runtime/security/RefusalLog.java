@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs refused connections and calls (no token, wrong token) of one server at WARN, at most one
- * line per {@link #DEFAULT_INTERVAL_NANOS period}: a peer that retries in a loop cannot flood
- * the log. The line after a quiet period says how many refusals it stood for. Thread-safe.
+ * line per {@link #DEFAULT_INTERVAL_NANOS period}: a peer that retries in a loop cannot flood the
+ * log. The line after a quiet period says how many refusals it stood for. Thread-safe.
  */
 public final class RefusalLog {
 
@@ -58,9 +58,19 @@ public final class RefusalLog {
       return false;
     }
     long more = suppressed.getAndSet(0);
-    LOG.warn("{} refused {} from {}: {}{}", server, what, peer, why,
-        more == 0 ? "" : " (and " + more + " more refusals in the last "
-            + TimeUnit.NANOSECONDS.toSeconds(now - last) + " s)");
+    LOG.warn(
+        "{} refused {} from {}: {}{}",
+        server,
+        what,
+        peer,
+        why,
+        more == 0
+            ? ""
+            : " (and "
+                + more
+                + " more refusals in the last "
+                + TimeUnit.NANOSECONDS.toSeconds(now - last)
+                + " s)");
     return true;
   }
 

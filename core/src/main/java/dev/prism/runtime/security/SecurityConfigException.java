@@ -3,8 +3,8 @@ package dev.prism.runtime.security;
 import dev.prism.PrismException;
 
 /**
- * A cluster token cannot be found, read or written, or is malformed. The message names the file
- * or variable and what to do.
+ * A cluster token cannot be found, read or written, or is malformed. The message names the file or
+ * variable and what to do.
  */
 public final class SecurityConfigException extends PrismException {
 

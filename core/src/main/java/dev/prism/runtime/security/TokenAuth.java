@@ -15,9 +15,9 @@ import java.util.Objects;
  * Cluster-token authentication of gRPC calls. Every client channel of a Prism process carries
  * {@link #clientInterceptor}, which puts the token in the {@value #HEADER} header of every call;
  * every server carries {@link #serverInterceptor}, which refuses a call without the right token
- * with {@link Status.Code#UNAUTHENTICATED} before the call's handler exists: no request message
- * of an unauthenticated call reaches a service, so nothing it sent is ever deserialized.
- * Refusals are logged with the peer's address and the method, rate-limited ({@link RefusalLog}).
+ * with {@link Status.Code#UNAUTHENTICATED} before the call's handler exists: no request message of
+ * an unauthenticated call reaches a service, so nothing it sent is ever deserialized. Refusals are
+ * logged with the peer's address and the method, rate-limited ({@link RefusalLog}).
  */
 public final class TokenAuth {
 
@@ -27,13 +27,17 @@ public final class TokenAuth {
   static final Metadata.Key<String> KEY = Metadata.Key.of(HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   /**
-   * The description of every refusal, which the caller sees: it says what to do, and nothing
-   * about the token the server holds.
+   * The description of every refusal, which the caller sees: it says what to do, and nothing about
+   * the token the server holds.
    */
-  public static final String REFUSED = "the Prism cluster refused this call: its cluster token is"
-      + " missing or wrong; give the cluster's token (the head's " + ClusterToken.FILE_NAME
-      + " file) with --token-file FILE or the environment variable " + ClusterToken.ENV_FILE
-      + " or " + ClusterToken.ENV;
+  public static final String REFUSED =
+      "the Prism cluster refused this call: its cluster token is"
+          + " missing or wrong; give the cluster's token (the head's "
+          + ClusterToken.FILE_NAME
+          + " file) with --token-file FILE or the environment variable "
+          + ClusterToken.ENV_FILE
+          + " or "
+          + ClusterToken.ENV;
 
   private TokenAuth() {}
 
@@ -94,13 +98,14 @@ public final class TokenAuth {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-        ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
       String presented = headers.get(KEY);
       if (token.matches(presented)) {
         return next.startCall(call, headers);
       }
-      log.refused(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+      log.refused(
+          call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
           call.getMethodDescriptor().getFullMethodName(),
           presented == null ? "no cluster token" : "wrong cluster token");
       call.close(Status.UNAUTHENTICATED.withDescription(REFUSED), new Metadata());

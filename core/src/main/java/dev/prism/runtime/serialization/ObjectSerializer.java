@@ -1,13 +1,13 @@
 package dev.prism.runtime.serialization;
 
 import dev.prism.PrismSerializationException;
+import java.util.function.Function;
 import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.CompatibleMode;
 import org.apache.fory.config.Language;
 import org.apache.fory.resolver.TypeResolver;
 import org.apache.fory.serializer.Serializer;
-import java.util.function.Function;
 
 /**
  * Serializes Java values for the wire and the object store with Apache Fory (Java native mode,
@@ -17,8 +17,8 @@ import java.util.function.Function;
  * <p>Security: any class may be (de)serialized (no registration), so bytes must come only from
  * processes of the cluster: every endpoint that hands bytes to this serializer sits behind the
  * cluster token ({@code dev.prism.runtime.security.TokenAuth}), checked before any message is
- * handled. Fory's own deny list of known deserialization gadgets (e.g.
- * {@code java.beans.EventHandler}, {@code ProcessBuilder}) stays on as a second line.
+ * handled. Fory's own deny list of known deserialization gadgets (e.g. {@code
+ * java.beans.EventHandler}, {@code ProcessBuilder}) stays on as a second line.
  */
 public final class ObjectSerializer {
 
@@ -30,17 +30,19 @@ public final class ObjectSerializer {
    * @param loader the class loader that sees the user's classes
    */
   public ObjectSerializer(ClassLoader loader) {
-    this.fory = Fory.builder()
-        .withLanguage(Language.JAVA)
-        .withRefTracking(true)
-        // Every process of a cluster runs the same classes. The compatible mode would also let a
-        // reader replace a registered custom serializer with a generated codec once it has seen
-        // the type's metadata from a peer, which breaks object refs crossing processes.
-        .withCompatibleMode(CompatibleMode.SCHEMA_CONSISTENT)
-        .requireClassRegistration(false)
-        .suppressClassRegistrationWarnings(true)
-        .withClassLoader(loader)
-        .buildThreadSafeForyPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
+    this.fory =
+        Fory.builder()
+            .withLanguage(Language.JAVA)
+            .withRefTracking(true)
+            // Every process of a cluster runs the same classes. The compatible mode would also let
+            // a
+            // reader replace a registered custom serializer with a generated codec once it has seen
+            // the type's metadata from a peer, which breaks object refs crossing processes.
+            .withCompatibleMode(CompatibleMode.SCHEMA_CONSISTENT)
+            .requireClassRegistration(false)
+            .suppressClassRegistrationWarnings(true)
+            .withClassLoader(loader)
+            .buildThreadSafeForyPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
   }
 
   /**
@@ -64,9 +66,14 @@ public final class ObjectSerializer {
     try {
       return fory.serialize(value);
     } catch (RuntimeException | StackOverflowError e) {
-      throw new PrismSerializationException("cannot serialize a value of type "
-          + typeName(value) + ": " + rootMessage(e) + ". Pass plain data (records, collections,"
-          + " arrays, Arrow data) rather than threads, sockets, streams or open resources", e);
+      throw new PrismSerializationException(
+          "cannot serialize a value of type "
+              + typeName(value)
+              + ": "
+              + rootMessage(e)
+              + ". Pass plain data (records, collections,"
+              + " arrays, Arrow data) rather than threads, sockets, streams or open resources",
+          e);
     }
   }
 
@@ -82,8 +89,13 @@ public final class ObjectSerializer {
     try {
       return fory.deserialize(bytes);
     } catch (RuntimeException | StackOverflowError e) {
-      throw new PrismSerializationException("cannot deserialize a value of " + bytes.length
-          + " bytes: " + rootMessage(e) + ". Is the class on this process's classpath?", e);
+      throw new PrismSerializationException(
+          "cannot deserialize a value of "
+              + bytes.length
+              + " bytes: "
+              + rootMessage(e)
+              + ". Is the class on this process's classpath?",
+          e);
     }
   }
 

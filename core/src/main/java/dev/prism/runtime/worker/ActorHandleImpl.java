@@ -5,11 +5,11 @@ import dev.prism.ActorHandle;
 import java.util.HexFormat;
 
 /**
- * The runtime's actor handle. It carries what callers need without asking the GCS (the class,
- * the retry and pending-call limits) and, for an actor that is destroyed when its handles are
- * gone, a ref to a small object its creator owns: handles count as references to that object
- * wherever they travel (nested in arguments and results, like any ref), so the creator learns
- * through ordinary reference counting when the last handle anywhere is gone.
+ * The runtime's actor handle. It carries what callers need without asking the GCS (the class, the
+ * retry and pending-call limits) and, for an actor that is destroyed when its handles are gone, a
+ * ref to a small object its creator owns: handles count as references to that object wherever they
+ * travel (nested in arguments and results, like any ref), so the creator learns through ordinary
+ * reference counting when the last handle anywhere is gone.
  *
  * @param <A> the actor's class
  */
@@ -20,11 +20,17 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
   private final String className;
   private final int maxTaskRetries;
   private final int maxPendingCalls;
+
   /** Keeps the actor alive while this handle is reachable; null for named or detached actors. */
   private final ObjectRefImpl<?> lifetimeRef;
 
-  ActorHandleImpl(CoreWorker worker, ByteString actorId, String className, int maxTaskRetries,
-      int maxPendingCalls, ObjectRefImpl<?> lifetimeRef) {
+  ActorHandleImpl(
+      CoreWorker worker,
+      ByteString actorId,
+      String className,
+      int maxTaskRetries,
+      int maxPendingCalls,
+      ObjectRefImpl<?> lifetimeRef) {
     this.worker = worker;
     this.actorId = actorId;
     this.className = className;

@@ -47,8 +47,7 @@ final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
   public ActorHandleImpl read(ReadContext ctx) {
     MemoryBuffer buffer = ctx.getBuffer();
     ByteString id = ByteString.copyFrom(buffer.readBytes(buffer.readVarUInt32()));
-    String className = new String(buffer.readBytes(buffer.readVarUInt32()),
-        StandardCharsets.UTF_8);
+    String className = new String(buffer.readBytes(buffer.readVarUInt32()), StandardCharsets.UTF_8);
     int retries = buffer.readInt32();
     int pending = buffer.readInt32();
     ObjectRefImpl<?> lifetime = buffer.readBoolean() ? refs.read(ctx) : null;

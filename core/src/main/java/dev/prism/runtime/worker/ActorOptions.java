@@ -16,6 +16,13 @@ import dev.prism.runtime.rpc.SchedulingStrategyProto;
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param strategy where its lease should go (default instance: the default policy)
  */
-public record ActorOptions(ResourceAmounts resources, String name, String namespace,
-    boolean detached, int maxRestarts, int maxTaskRetries, int maxConcurrency,
-    int maxPendingCalls, SchedulingStrategyProto strategy) {}
+public record ActorOptions(
+    ResourceAmounts resources,
+    String name,
+    String namespace,
+    boolean detached,
+    int maxRestarts,
+    int maxTaskRetries,
+    int maxConcurrency,
+    int maxPendingCalls,
+    SchedulingStrategyProto strategy) {}

@@ -20,27 +20,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The calls this process makes to one actor, on the caller's side: numbered in submission
- * order, held (in order) until their pending arguments are ready, pushed over one stream
- * straight to the actor's process while it is alive, held while it is being created or
- * restarted, and retried or failed when its process dies. What the actor is doing is learned
- * from the GCS by long polling, only while there is no working stream.
+ * The calls this process makes to one actor, on the caller's side: numbered in submission order,
+ * held (in order) until their pending arguments are ready, pushed over one stream straight to the
+ * actor's process while it is alive, held while it is being created or restarted, and retried or
+ * failed when its process dies. What the actor is doing is learned from the GCS by long polling,
+ * only while there is no working stream.
  *
- * <p>All state is guarded by this object's monitor. Results are recorded outside it (on the
- * timer thread when found under it), so one queue's lock is never held while another's is taken.
+ * <p>All state is guarded by this object's monitor. Results are recorded outside it (on the timer
+ * thread when found under it), so one queue's lock is never held while another's is taken.
  */
 final class ActorQueue {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorQueue.class);
+
   /** How long one long poll of the GCS waits for an actor that is being (re)created. */
   static final long POLL_MILLIS = Long.getLong("prism.actor.pollMs", 30_000);
+
   /**
    * The long poll while the actor waits to be created and no reason was seen yet: short, so an
    * actor that cannot be placed anywhere is told to the user soon (see {@link #warnIfInfeasible}).
    */
   static final long PENDING_POLL_MILLIS = 2_000;
+
   /** How many short polls one queue makes while its actor waits for creation. */
   static final int PENDING_SHORT_POLLS = 15;
+
   private int shortPolls;
 
   private final ActorSubmitter submitter;
@@ -62,29 +66,41 @@ final class ActorQueue {
 
   /** The latest actor info (without its creation spec, which callers do not need). */
   private ActorInfo info;
+
   private Connection conn;
   private boolean polling;
+
   /** Waiting for the channel to the same instance to be ready again after a break. */
   private boolean reconnecting;
+
   /** Which wait for a channel is current; a wait that was given up ignores its wake-up. */
   private long reconnectEpoch;
+
   private boolean waitingOnHead;
   private long nextSequence;
   private boolean dead;
   private String lastBreak = "";
+
   /** Calls not pushed yet, in order. */
   private final ArrayDeque<PendingTask> unsent = new ArrayDeque<>();
+
   /** Calls pushed on the current stream, in order. */
   private final LinkedHashMap<ByteString, PendingTask> inflight = new LinkedHashMap<>();
+
   /**
-   * Calls in flight when the stream broke, in order: whether they are run again (max task
-   * retries) or fail, and with what cause, is settled once the GCS says what happened.
+   * Calls in flight when the stream broke, in order: whether they are run again (max task retries)
+   * or fail, and with what cause, is settled once the GCS says what happened.
    */
   private final List<PendingTask> limbo = new ArrayList<>();
+
   /** Whether the GCS said the actor is infeasible (the user was warned). */
   private boolean infeasibleSeen;
 
-  ActorQueue(ActorSubmitter submitter, ByteString actorId, String display, int maxTaskRetries,
+  ActorQueue(
+      ActorSubmitter submitter,
+      ByteString actorId,
+      String display,
+      int maxTaskRetries,
       int maxPendingCalls) {
     this.submitter = submitter;
     this.actorId = actorId;
@@ -94,18 +110,22 @@ final class ActorQueue {
   }
 
   /**
-   * Adds a call. {@code register} runs under this queue's lock before the call can be pushed
-   * (so its result has somewhere to go), after the pending-call limit was checked.
+   * Adds a call. {@code register} runs under this queue's lock before the call can be pushed (so
+   * its result has somewhere to go), after the pending-call limit was checked.
    */
   void submit(PendingTask task, Runnable register) {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       int pending = unsent.size() + inflight.size() + limbo.size();
       if (maxPendingCalls > 0 && pending >= maxPendingCalls) {
-        throw new PendingCallsLimitExceededException("actor " + display + " already has "
-            + pending + " pending calls from this process, its max pending calls: wait for"
-            + " results (Prism.get or Prism.wait) before submitting more, or raise"
-            + " setMaxPendingCalls");
+        throw new PendingCallsLimitExceededException(
+            "actor "
+                + display
+                + " already has "
+                + pending
+                + " pending calls from this process, its max pending calls: wait for"
+                + " results (Prism.get or Prism.wait) before submitting more, or raise"
+                + " setMaxPendingCalls");
       }
       register.run();
       task.actor = this;
@@ -165,12 +185,15 @@ final class ActorQueue {
       return;
     }
     waitingOnHead = true;
-    task.argsReady.whenComplete((ok, error) -> submitter.later(() -> {
-      synchronized (this) {
-        waitingOnHead = false;
-        pump();
-      }
-    }));
+    task.argsReady.whenComplete(
+        (ok, error) ->
+            submitter.later(
+                () -> {
+                  synchronized (this) {
+                    waitingOnHead = false;
+                    pump();
+                  }
+                }));
   }
 
   private void push(PendingTask task) {
@@ -189,8 +212,8 @@ final class ActorQueue {
   }
 
   private long pollMillis() {
-    boolean waitingForCreation = info == null
-        || info.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION;
+    boolean waitingForCreation =
+        info == null || info.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION;
     // Short polls only for the first half minute of a wait: enough to see an infeasible reason
     // soon, without every actor that waits long for busy resources asking the GCS every 2 s.
     if (waitingForCreation && !infeasibleSeen && shortPolls < PENDING_SHORT_POLLS) {
@@ -205,44 +228,53 @@ final class ActorQueue {
     if (actor.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION
         && actor.getPendingReason().startsWith("infeasible")) {
       infeasibleSeen = true;
-      String reason = actor.getPendingReason().substring("infeasible".length())
-          .replaceFirst("^:\\s*", "");
-      submitter.tasks().warnInfeasible(actor.getSpec().getResources(), "actor " + display,
-          reason);
+      String reason =
+          actor.getPendingReason().substring("infeasible".length()).replaceFirst("^:\\s*", "");
+      submitter.tasks().warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
     }
   }
 
   private void poll(long timeoutMillis) {
     polling = true;
     long after = info == null ? 0 : info.getVersion();
-    GetActorRequest request = GetActorRequest.newBuilder()
-        .setActorId(actorId).setAfterVersion(after).setTimeoutMs(timeoutMillis).build();
-    submitter.gcs().withDeadlineAfter(timeoutMillis + 10_000, TimeUnit.MILLISECONDS)
-        .getActor(request, new StreamObserver<>() {
-          @Override
-          public void onNext(GetActorReply reply) {
-            onInfo(reply);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            synchronized (ActorQueue.this) {
-              polling = false;
-            }
-            if (submitter.isShutdown()) {
-              return;
-            }
-            LOG.debug("asking the GCS about actor {} failed: {}", display, t.toString());
-            submitter.schedule(() -> {
-              synchronized (ActorQueue.this) {
-                pump();
+    GetActorRequest request =
+        GetActorRequest.newBuilder()
+            .setActorId(actorId)
+            .setAfterVersion(after)
+            .setTimeoutMs(timeoutMillis)
+            .build();
+    submitter
+        .gcs()
+        .withDeadlineAfter(timeoutMillis + 10_000, TimeUnit.MILLISECONDS)
+        .getActor(
+            request,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(GetActorReply reply) {
+                onInfo(reply);
               }
-            }, 500);
-          }
 
-          @Override
-          public void onCompleted() {}
-        });
+              @Override
+              public void onError(Throwable t) {
+                synchronized (ActorQueue.this) {
+                  polling = false;
+                }
+                if (submitter.isShutdown()) {
+                  return;
+                }
+                LOG.debug("asking the GCS about actor {} failed: {}", display, t.toString());
+                submitter.schedule(
+                    () -> {
+                      synchronized (ActorQueue.this) {
+                        pump();
+                      }
+                    },
+                    500);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
   }
 
   private void onInfo(GetActorReply reply) {
@@ -253,8 +285,11 @@ final class ActorQueue {
         return;
       }
       if (!reply.getFound()) {
-        markDead("the GCS does not know it (it was never registered, or the cluster it"
-            + " belonged to is gone)", null, after);
+        markDead(
+            "the GCS does not know it (it was never registered, or the cluster it"
+                + " belonged to is gone)",
+            null,
+            after);
       } else {
         ActorInfo n = reply.getActor();
         warnIfInfeasible(n);
@@ -267,9 +302,10 @@ final class ActorQueue {
         }
         switch (info.getState()) {
           case ALIVE -> {
-            settleLimbo(newer
-                ? "its process died while running the call (" + info.getDeathCause() + ")"
-                : "the connection to it broke while it ran the call (" + lastBreak + ")",
+            settleLimbo(
+                newer
+                    ? "its process died while running the call (" + info.getDeathCause() + ")"
+                    : "the connection to it broke while it ran the call (" + lastBreak + ")",
                 after);
             if (conn == null && !reconnecting) {
               if (newer) {
@@ -283,11 +319,11 @@ final class ActorQueue {
           case DEAD -> markDead(info.getDeathCause(), info, after);
           case PENDING_CREATION, RESTARTING -> {
             if (newer) {
-              settleLimbo("its process died while running the call (" + info.getDeathCause()
-                  + ")", after);
+              settleLimbo(
+                  "its process died while running the call (" + info.getDeathCause() + ")", after);
             }
           }
-          default -> { }
+          default -> {}
         }
         pump();
       }
@@ -296,9 +332,9 @@ final class ActorQueue {
   }
 
   /**
-   * The GCS still says the instance whose stream broke is alive (a dropped connection, or a
-   * death it has not heard of yet): connect again only once a connection to it is established,
-   * so no call is pushed to a process that is gone (the long poll meanwhile learns of a death).
+   * The GCS still says the instance whose stream broke is alive (a dropped connection, or a death
+   * it has not heard of yet): connect again only once a connection to it is established, so no call
+   * is pushed to a process that is gone (the long poll meanwhile learns of a death).
    */
   private void reconnectWhenReady(Address address) {
     reconnecting = true;
@@ -311,27 +347,36 @@ final class ActorQueue {
     }
     if (state == io.grpc.ConnectivityState.SHUTDOWN) {
       reconnecting = false;
-      submitter.schedule(() -> {
-        synchronized (this) {
-          pump();
-        }
-      }, 200);
+      submitter.schedule(
+          () -> {
+            synchronized (this) {
+              pump();
+            }
+          },
+          200);
       return;
     }
     long epoch = ++reconnectEpoch;
-    channel.notifyWhenStateChanged(state, () -> submitter.later(() -> {
-      synchronized (this) {
-        if (!reconnecting || epoch != reconnectEpoch) {
-          return;  // given up: the GCS reported a newer instance meanwhile
-        }
-        reconnecting = false;
-        if (!dead && conn == null && info != null && info.getAddress().equals(address)) {
-          reconnectWhenReady(address);
-        }
-        // Otherwise the actor moved on: pump connects to it or asks the GCS again.
-        pump();
-      }
-    }));
+    channel.notifyWhenStateChanged(
+        state,
+        () ->
+            submitter.later(
+                () -> {
+                  synchronized (this) {
+                    if (!reconnecting || epoch != reconnectEpoch) {
+                      return; // given up: the GCS reported a newer instance meanwhile
+                    }
+                    reconnecting = false;
+                    if (!dead
+                        && conn == null
+                        && info != null
+                        && info.getAddress().equals(address)) {
+                      reconnectWhenReady(address);
+                    }
+                    // Otherwise the actor moved on: pump connects to it or asks the GCS again.
+                    pump();
+                  }
+                }));
     if (!polling) {
       poll(POLL_MILLIS);
     }
@@ -340,24 +385,25 @@ final class ActorQueue {
   private void connect(Address address) {
     Connection c = new Connection(address);
     conn = c;
-    StreamObserver<PushTaskRequest> requests = CoreWorkerServiceGrpc
-        .newStub(submitter.channelTo(address))
-        .pushTasks(new StreamObserver<>() {
-          @Override
-          public void onNext(PushTaskReply reply) {
-            onReply(reply);
-          }
+    StreamObserver<PushTaskRequest> requests =
+        CoreWorkerServiceGrpc.newStub(submitter.channelTo(address))
+            .pushTasks(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(PushTaskReply reply) {
+                    onReply(reply);
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            onBroken(c, t.toString());
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    onBroken(c, t.toString());
+                  }
 
-          @Override
-          public void onCompleted() {
-            onBroken(c, "the actor closed the stream");
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    onBroken(c, "the actor closed the stream");
+                  }
+                });
     // A stream that failed at once was already handled (conn is no longer c).
     if (!c.broken) {
       c.requests = requests;
@@ -402,8 +448,7 @@ final class ActorQueue {
     }
     inflight.clear();
     if (!dead) {
-      LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display,
-          why);
+      LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
       if (!polling) {
         poll(POLL_MILLIS);
       }
@@ -411,15 +456,19 @@ final class ActorQueue {
   }
 
   /**
-   * Decides the calls that were in flight when the stream broke: run again, ahead of the calls
-   * not sent yet and in their order, while they have retries left; failed otherwise.
+   * Decides the calls that were in flight when the stream broke: run again, ahead of the calls not
+   * sent yet and in their order, while they have retries left; failed otherwise.
    */
   private void settleLimbo(String why, List<Runnable> after) {
     if (limbo.isEmpty()) {
       return;
     }
-    String message = "actor " + display + " did not finish the call: " + why
-        + (maxTaskRetries == 0 ? "; calls are only run again with max task retries set" : "");
+    String message =
+        "actor "
+            + display
+            + " did not finish the call: "
+            + why
+            + (maxTaskRetries == 0 ? "; calls are only run again with max task retries set" : "");
     List<PendingTask> retry = new ArrayList<>();
     for (PendingTask task : limbo) {
       if (task.retriesLeft > 0) {
@@ -456,13 +505,14 @@ final class ActorQueue {
     conn = null;
     if (c != null && c.requests != null) {
       c.broken = true;
-      after.add(() -> {
-        try {
-          c.requests.onCompleted();
-        } catch (RuntimeException e) {
-          LOG.debug("closing the stream to dead actor {}", display, e);
-        }
-      });
+      after.add(
+          () -> {
+            try {
+              c.requests.onCompleted();
+            } catch (RuntimeException e) {
+              LOG.debug("closing the stream to dead actor {}", display, e);
+            }
+          });
     }
     after.add(() -> submitter.forget(this));
   }
@@ -526,8 +576,11 @@ final class ActorQueue {
 
   /** For messages: refuses a force-cancel, which would kill the whole actor. */
   static PrismException noForceCancel(String display) {
-    return new PrismException("a call to actor " + display + " cannot be force-cancelled (that"
-        + " would kill the actor and every other call on it): cancel it without force, or kill"
-        + " the actor with Prism.kill");
+    return new PrismException(
+        "a call to actor "
+            + display
+            + " cannot be force-cancelled (that"
+            + " would kill the actor and every other call on it): cancel it without force, or kill"
+            + " the actor with Prism.kill");
   }
 }

@@ -34,16 +34,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The caller's half of actors in one process: creates actors (registering them with the GCS,
- * which schedules them), submits calls through one {@link ActorQueue} per actor, looks up named
- * actors, kills actors, and destroys the actors whose last handle went away. Reach it through
- * {@link CoreWorker#actors()}; the public API ({@code Prism.actor}, {@code handle.task}) calls it.
+ * The caller's half of actors in one process: creates actors (registering them with the GCS, which
+ * schedules them), submits calls through one {@link ActorQueue} per actor, looks up named actors,
+ * kills actors, and destroys the actors whose last handle went away. Reach it through {@link
+ * CoreWorker#actors()}; the public API ({@code Prism.actor}, {@code handle.task}) calls it.
  */
 public final class ActorSubmitter {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorSubmitter.class);
+
   /** Concurrency chosen for actors with async methods when the creator did not choose. */
   static final int DEFAULT_ASYNC_CONCURRENCY = 1_000;
+
   private static final long RPC_SECONDS = 30;
 
   private final CoreWorker worker;
@@ -51,14 +53,16 @@ public final class ActorSubmitter {
   private final ManagedChannel gcsChannel;
   private final String gcsAddress;
   private final ConcurrentHashMap<ByteString, ActorQueue> queues = new ConcurrentHashMap<>();
+
   /** Lifetime refs this process owns, to the actor each keeps alive. */
   private final ConcurrentHashMap<ObjectId, ByteString> lifetimeRefs = new ConcurrentHashMap<>();
+
   /** The refs in the creation arguments of actors this process created, held for restarts. */
   private final ConcurrentHashMap<ByteString, List<ObjectId>> creationArgs =
       new ConcurrentHashMap<>();
 
-  ActorSubmitter(CoreWorker worker, TaskSubmitter tasks, ManagedChannel gcsChannel,
-      String gcsAddress) {
+  ActorSubmitter(
+      CoreWorker worker, TaskSubmitter tasks, ManagedChannel gcsChannel, String gcsAddress) {
     this.worker = worker;
     this.tasks = tasks;
     this.gcsChannel = gcsChannel;
@@ -80,27 +84,30 @@ public final class ActorSubmitter {
     worker.checkAlive();
     ClassLoader loader = worker.classLoader();
     Class<?> actorClass = actorClass(factory, loader);
-    int concurrency = options.maxConcurrency() > 0 ? options.maxConcurrency()
-        : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
+    int concurrency =
+        options.maxConcurrency() > 0
+            ? options.maxConcurrency()
+            : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
     byte[] raw = new byte[16];
     ThreadLocalRandom.current().nextBytes(raw);
     ByteString actorId = ByteString.copyFrom(raw);
     String namespace = options.namespace() != null ? options.namespace() : worker.namespace();
-    ActorCreationSpec.Builder spec = ActorCreationSpec.newBuilder()
-        .setActorId(actorId)
-        .setJobId(worker.currentJobId())
-        .setOwner(worker.address())
-        .setFunction(TaskSubmitter.toProto(factory))
-        .setResources(options.resources())
-        .setMaxRestarts(options.maxRestarts())
-        .setMaxTaskRetries(options.maxTaskRetries())
-        .setMaxConcurrency(concurrency)
-        .setMaxPendingCalls(options.maxPendingCalls())
-        .setName(options.name() == null ? "" : options.name())
-        .setNamespace(namespace)
-        .setDetached(options.detached())
-        .setClassName(actorClass.getName())
-        .setStrategy(options.strategy());
+    ActorCreationSpec.Builder spec =
+        ActorCreationSpec.newBuilder()
+            .setActorId(actorId)
+            .setJobId(worker.currentJobId())
+            .setOwner(worker.address())
+            .setFunction(TaskSubmitter.toProto(factory))
+            .setResources(options.resources())
+            .setMaxRestarts(options.maxRestarts())
+            .setMaxTaskRetries(options.maxTaskRetries())
+            .setMaxConcurrency(concurrency)
+            .setMaxPendingCalls(options.maxPendingCalls())
+            .setName(options.name() == null ? "" : options.name())
+            .setNamespace(namespace)
+            .setDetached(options.detached())
+            .setClassName(actorClass.getName())
+            .setStrategy(options.strategy());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {
@@ -111,8 +118,7 @@ public final class ActorSubmitter {
       gcsBlocking().registerActor(RegisterActorRequest.newBuilder().setSpec(spec).build());
     } catch (StatusRuntimeException e) {
       worker.references().removeSubmitted(held);
-      throw gcsError("creating actor " + ActorHandleImpl.display(actorClass.getName(), actorId),
-          e);
+      throw gcsError("creating actor " + ActorHandleImpl.display(actorClass.getName(), actorId), e);
     }
     if (!held.isEmpty()) {
       creationArgs.put(actorId, held);
@@ -123,8 +129,13 @@ public final class ActorSubmitter {
       lifetimeRefs.put(lifetime.objectId(), actorId);
     }
     java.lang.ref.Reference.reachabilityFence(keepAlive);
-    return new ActorHandleImpl<>(worker, actorId, actorClass.getName(),
-        options.maxTaskRetries(), options.maxPendingCalls(), lifetime);
+    return new ActorHandleImpl<>(
+        worker,
+        actorId,
+        actorClass.getName(),
+        options.maxTaskRetries(),
+        options.maxPendingCalls(),
+        lifetime);
   }
 
   private static Class<?> actorClass(FunctionDescriptor factory, ClassLoader loader) {
@@ -132,11 +143,14 @@ public final class ActorSubmitter {
       if (factory.kind() == FunctionDescriptor.Kind.CONSTRUCTOR) {
         return Class.forName(factory.className(), false, loader);
       }
-      Class<?> type = MethodType.fromMethodDescriptorString(factory.signature(), loader)
-          .returnType();
+      Class<?> type =
+          MethodType.fromMethodDescriptorString(factory.signature(), loader).returnType();
       if (type.isPrimitive() || type.isArray()) {
-        throw new PrismException(factory.displayName() + " returns " + type.getName()
-            + ": a static factory of an actor must return the actor's instance");
+        throw new PrismException(
+            factory.displayName()
+                + " returns "
+                + type.getName()
+                + ": a static factory of an actor must return the actor's instance");
       }
       return type;
     } catch (ClassNotFoundException | TypeNotPresentException e) {
@@ -166,25 +180,25 @@ public final class ActorSubmitter {
    * @return the ref of its result, owned by this process
    * @throws PendingCallsLimitExceededException over the actor's max pending calls
    */
-  public ObjectRef<?> submit(ActorHandle<?> handle, FunctionDescriptor function, Object[] args,
-      String name) {
+  public ObjectRef<?> submit(
+      ActorHandle<?> handle, FunctionDescriptor function, Object[] args, String name) {
     worker.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
     long seq = worker.nextSequence();
     ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
-    String displayName = name != null ? name
-        : queue.display + "." + function.methodName();
-    TaskSpec.Builder spec = TaskSpec.newBuilder()
-        .setTaskId(Ids.taskId(worker.workerLong(), seq))
-        .setJobId(worker.currentJobId())
-        .setCaller(worker.address())
-        .setFunction(TaskSubmitter.toProto(function))
-        .setReturnId(ByteString.copyFrom(returnId.toBytes()))
-        .setName(displayName)
-        .setActorId(h.actorIdBytes())
-        .setNamespace(worker.namespace());
+    String displayName = name != null ? name : queue.display + "." + function.methodName();
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setTaskId(Ids.taskId(worker.workerLong(), seq))
+            .setJobId(worker.currentJobId())
+            .setCaller(worker.address())
+            .setFunction(TaskSubmitter.toProto(function))
+            .setReturnId(ByteString.copyFrom(returnId.toBytes()))
+            .setName(displayName)
+            .setActorId(h.actorIdBytes())
+            .setNamespace(worker.namespace());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -196,20 +210,21 @@ public final class ActorSubmitter {
       held.add(h.lifetimeRef().objectId());
       keepAlive.add(h.lifetimeRef());
     }
-    PendingTask task = new PendingTask(spec, returnId, displayName, held, dependencies, 0,
-        false);
+    PendingTask task = new PendingTask(spec, returnId, displayName, held, dependencies, 0, false);
     if (!dependencies.isEmpty()) {
       // The call waits on the caller's side, in order, until these are ready: the actor
       // never blocks its thread on an argument (and a dependency's error fails the call).
       task.argsReady = tasks.dependenciesReady(dependencies);
     }
     ObjectRefImpl<?>[] result = new ObjectRefImpl<?>[1];
-    queue.submit(task, () -> {
-      result[0] = worker.newOwnedRef(returnId);
-      worker.memory().slot(returnId);
-      worker.references().addSubmitted(held);
-      tasks.register(task);
-    });
+    queue.submit(
+        task,
+        () -> {
+          result[0] = worker.newOwnedRef(returnId);
+          worker.memory().slot(returnId);
+          worker.references().addSubmitted(held);
+          tasks.register(task);
+        });
     java.lang.ref.Reference.reachabilityFence(keepAlive);
     return result[0];
   }
@@ -228,8 +243,13 @@ public final class ActorSubmitter {
       Class<?> actorClass = Class.forName(h.className(), false, loader);
       Class<?> owner = Class.forName(method.className(), false, loader);
       if (!owner.isAssignableFrom(actorClass)) {
-        throw new PrismException(method.displayName() + " is not a method of actor "
-            + h.display() + " (class " + h.className() + ")");
+        throw new PrismException(
+            method.displayName()
+                + " is not a method of actor "
+                + h.display()
+                + " (class "
+                + h.className()
+                + ")");
       }
     } catch (ClassNotFoundException e) {
       // This process cannot load one of them: the actor's process checks when it runs.
@@ -240,8 +260,11 @@ public final class ActorSubmitter {
 
   private ActorQueue queue(ActorHandleImpl<?> h) {
     ActorQueue q = queues.get(h.actorIdBytes());
-    return q != null ? q : queues.computeIfAbsent(h.actorIdBytes(), id -> new ActorQueue(this,
-        id, h.display(), h.maxTaskRetries(), h.maxPendingCalls()));
+    return q != null
+        ? q
+        : queues.computeIfAbsent(
+            h.actorIdBytes(),
+            id -> new ActorQueue(this, id, h.display(), h.maxTaskRetries(), h.maxPendingCalls()));
   }
 
   // ------------------------------------------------------------------- lookups, kills, exits
@@ -260,8 +283,9 @@ public final class ActorSubmitter {
     }
     GetActorReply reply;
     try {
-      reply = gcsBlocking().getActor(GetActorRequest.newBuilder()
-          .setName(name).setNamespace(namespace).build());
+      reply =
+          gcsBlocking()
+              .getActor(GetActorRequest.newBuilder().setName(name).setNamespace(namespace).build());
     } catch (StatusRuntimeException e) {
       throw gcsError("looking up actor '" + name + "'", e);
     }
@@ -269,8 +293,14 @@ public final class ActorSubmitter {
       return Optional.empty();
     }
     ActorCreationSpec spec = reply.getActor().getSpec();
-    return Optional.of(new ActorHandleImpl<>(worker, reply.getActor().getActorId(),
-        spec.getClassName(), spec.getMaxTaskRetries(), spec.getMaxPendingCalls(), null));
+    return Optional.of(
+        new ActorHandleImpl<>(
+            worker,
+            reply.getActor().getActorId(),
+            spec.getClassName(),
+            spec.getMaxTaskRetries(),
+            spec.getMaxPendingCalls(),
+            null));
   }
 
   /**
@@ -283,11 +313,14 @@ public final class ActorSubmitter {
     worker.checkAlive();
     ActorHandleImpl<?> handle = impl(actor);
     try {
-      gcsBlocking().killActor(KillActorRequest.newBuilder()
-          .setActorId(handle.actorIdBytes())
-          .setNoRestart(noRestart)
-          .setReason("it was killed with Prism.kill" + (noRestart ? "" : " (restart allowed)"))
-          .build());
+      gcsBlocking()
+          .killActor(
+              KillActorRequest.newBuilder()
+                  .setActorId(handle.actorIdBytes())
+                  .setNoRestart(noRestart)
+                  .setReason(
+                      "it was killed with Prism.kill" + (noRestart ? "" : " (restart allowed)"))
+                  .build());
     } catch (StatusRuntimeException e) {
       throw gcsError("killing actor " + handle.display(), e);
     }
@@ -302,15 +335,18 @@ public final class ActorSubmitter {
   public void exitActor() {
     HostedActor actor = worker.hostedActor();
     if (actor == null) {
-      throw new PrismException("Prism.exitActor() was called outside an actor: only a method"
-          + " running on an actor can end it");
+      throw new PrismException(
+          "Prism.exitActor() was called outside an actor: only a method"
+              + " running on an actor can end it");
     }
     try {
-      gcsBlocking().killActor(KillActorRequest.newBuilder()
-          .setActorId(actor.actorId)
-          .setNoRestart(true)
-          .setReason("it exited itself with Prism.exitActor()")
-          .build());
+      gcsBlocking()
+          .killActor(
+              KillActorRequest.newBuilder()
+                  .setActorId(actor.actorId)
+                  .setNoRestart(true)
+                  .setReason("it exited itself with Prism.exitActor()")
+                  .build());
     } catch (RuntimeException e) {
       LOG.warn("could not tell the GCS that actor {} exits: {}", actor.display, e.toString());
     }
@@ -323,14 +359,17 @@ public final class ActorSubmitter {
     if (handle instanceof ActorHandleImpl<?> h) {
       return h;
     }
-    throw new PrismException(handle == null ? "the actor handle is null"
-        : "unknown ActorHandle implementation " + handle.getClass().getName()
-            + ": use handles that Prism returned");
+    throw new PrismException(
+        handle == null
+            ? "the actor handle is null"
+            : "unknown ActorHandle implementation "
+                + handle.getClass().getName()
+                + ": use handles that Prism returned");
   }
 
   /**
-   * A lifetime ref this process owns was freed: no handle to its actor is left anywhere, so
-   * the actor is destroyed (the GCS ignores this for named and detached actors).
+   * A lifetime ref this process owns was freed: no handle to its actor is left anywhere, so the
+   * actor is destroyed (the GCS ignores this for named and detached actors).
    */
   boolean lifetimeRefFreed(ObjectId id) {
     ByteString actorId = lifetimeRefs.remove(id);
@@ -344,10 +383,16 @@ public final class ActorSubmitter {
     if (worker.isShutdown()) {
       return true;
     }
-    gcs().withDeadlineAfter(RPC_SECONDS, TimeUnit.SECONDS).killActor(
-        KillActorRequest.newBuilder().setActorId(actorId).setNoRestart(true).setOutOfScope(true)
-            .setReason("no handle to it was left (it was not named or detached)").build(),
-        BorrowNotifier.ignoring("destroying an actor out of scope"));
+    gcs()
+        .withDeadlineAfter(RPC_SECONDS, TimeUnit.SECONDS)
+        .killActor(
+            KillActorRequest.newBuilder()
+                .setActorId(actorId)
+                .setNoRestart(true)
+                .setOutOfScope(true)
+                .setReason("no handle to it was left (it was not named or detached)")
+                .build(),
+            BorrowNotifier.ignoring("destroying an actor out of scope"));
     return true;
   }
 
@@ -376,8 +421,14 @@ public final class ActorSubmitter {
     if (info != null && !info.getCreationError().isEmpty()) {
       try {
         TaskError ctor = worker.codec().decodeError(info.getCreationError().toByteArray());
-        error = new TaskError(TaskError.Kind.ACTOR_DIED, task.displayName,
-            ctor.exceptionClass(), message, ctor.remoteStackTrace(), ctor.exception());
+        error =
+            new TaskError(
+                TaskError.Kind.ACTOR_DIED,
+                task.displayName,
+                ctor.exceptionClass(),
+                message,
+                ctor.remoteStackTrace(),
+                ctor.exception());
       } catch (RuntimeException e) {
         LOG.debug("the creation error of actor {} cannot be read", task.displayName, e);
       }
@@ -413,8 +464,8 @@ public final class ActorSubmitter {
   }
 
   private GcsServiceGrpc.GcsServiceBlockingStub gcsBlocking() {
-    return GcsServiceGrpc.newBlockingStub(gcsChannel).withDeadlineAfter(RPC_SECONDS,
-        TimeUnit.SECONDS);
+    return GcsServiceGrpc.newBlockingStub(gcsChannel)
+        .withDeadlineAfter(RPC_SECONDS, TimeUnit.SECONDS);
   }
 
   ManagedChannel channelTo(Address address) {
@@ -451,10 +502,11 @@ public final class ActorSubmitter {
     Status.Code code = e.getStatus().getCode();
     String description = e.getStatus().getDescription();
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-      return new PrismException(what + " failed: the GCS at " + gcsAddress
-          + " did not answer (" + e.getStatus() + ")", e);
+      return new PrismException(
+          what + " failed: the GCS at " + gcsAddress + " did not answer (" + e.getStatus() + ")",
+          e);
     }
-    return new PrismException(what + " failed: "
-        + (description != null ? description : e.getStatus().toString()), e);
+    return new PrismException(
+        what + " failed: " + (description != null ? description : e.getStatus().toString()), e);
   }
 }

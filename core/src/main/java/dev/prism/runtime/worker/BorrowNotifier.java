@@ -25,14 +25,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This process's conversations with the owners of objects it borrows: registering as a borrower
- * (synchronously, before a borrowed ref is used), giving borrows back (batched, in the
- * background) and fetching objects from their owners (long-polling until they are ready).
+ * (synchronously, before a borrowed ref is used), giving borrows back (batched, in the background)
+ * and fetching objects from their owners (long-polling until they are ready).
  */
 final class BorrowNotifier implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BorrowNotifier.class);
+
   /** The longest a single owner poll waits; longer waits poll again. */
   private static final long POLL_MS = 30_000;
+
   private static final long RPC_DEADLINE_MS = 30_000;
 
   private final CoreWorker worker;
@@ -65,22 +67,27 @@ final class BorrowNotifier implements AutoCloseable {
     }
     for (List<ObjectRefImpl<?>> group : byOwner.values()) {
       Address owner = group.getFirst().owner();
-      UpdateBorrowersRequest.Builder request = UpdateBorrowersRequest.newBuilder()
-          .setBorrower(borrower);
+      UpdateBorrowersRequest.Builder request =
+          UpdateBorrowersRequest.newBuilder().setBorrower(borrower);
       for (ObjectRefImpl<?> ref : group) {
         request.addAdded(ByteString.copyFrom(ref.objectId().toBytes()));
       }
       try {
-        UpdateBorrowersReply reply = CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
-            .withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS)
-            .updateBorrowers(request.build());
+        UpdateBorrowersReply reply =
+            CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
+                .withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .updateBorrowers(request.build());
         if (reply.getUnknownCount() > 0) {
-          LOG.debug("{} borrowed object(s) were already freed by their owner",
-              reply.getUnknownCount());
+          LOG.debug(
+              "{} borrowed object(s) were already freed by their owner", reply.getUnknownCount());
         }
       } catch (StatusRuntimeException e) {
-        LOG.warn("cannot tell the owner at {}:{} about {} borrowed object(s): {}",
-            owner.getHost(), owner.getPort(), group.size(), e.getStatus());
+        LOG.warn(
+            "cannot tell the owner at {}:{} about {} borrowed object(s): {}",
+            owner.getHost(),
+            owner.getPort(),
+            group.size(),
+            e.getStatus());
       }
     }
   }
@@ -88,8 +95,10 @@ final class BorrowNotifier implements AutoCloseable {
   /** Gives a borrow back to its owner, batched with others in the background. */
   void removeBorrow(Address owner, ObjectId id) {
     synchronized (this) {
-      removals.computeIfAbsent(key(owner), k -> new Removal(owner, new ArrayList<>()))
-          .ids().add(ByteString.copyFrom(id.toBytes()));
+      removals
+          .computeIfAbsent(key(owner), k -> new Removal(owner, new ArrayList<>()))
+          .ids()
+          .add(ByteString.copyFrom(id.toBytes()));
       if (flushScheduled) {
         return;
       }
@@ -112,8 +121,11 @@ final class BorrowNotifier implements AutoCloseable {
     for (Removal r : batch) {
       CoreWorkerServiceGrpc.newStub(worker.channelTo(r.owner()))
           .withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS)
-          .updateBorrowers(UpdateBorrowersRequest.newBuilder()
-              .setBorrower(worker.address()).addAllRemoved(r.ids()).build(),
+          .updateBorrowers(
+              UpdateBorrowersRequest.newBuilder()
+                  .setBorrower(worker.address())
+                  .addAllRemoved(r.ids())
+                  .build(),
               ignoring("returning borrows"));
     }
   }
@@ -128,25 +140,30 @@ final class BorrowNotifier implements AutoCloseable {
    * stored copy it named on that node could not be read, so it rebuilds the object (unless it
    * already did).
    */
-  StoredValue fetch(ObjectId id, Address owner, long deadline, Duration timeout,
-      String lostNodeId) {
+  StoredValue fetch(
+      ObjectId id, Address owner, long deadline, Duration timeout, String lostNodeId) {
     boolean tellLost = lostNodeId != null;
     while (true) {
-      long remainingMs = deadline == Long.MAX_VALUE ? POLL_MS
-          : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      long remainingMs =
+          deadline == Long.MAX_VALUE
+              ? POLL_MS
+              : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (remainingMs <= 0) {
         throw new GetTimeoutException("ObjectRef(" + id + ") was not ready within " + timeout);
       }
       long pollMs = Math.min(remainingMs, POLL_MS);
       GetObjectReply reply;
       try {
-        reply = CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
-            .withDeadlineAfter(pollMs + 10_000, TimeUnit.MILLISECONDS)
-            .getObject(GetObjectRequest.newBuilder()
-                .setObjectId(ByteString.copyFrom(id.toBytes()))
-                .setLost(tellLost)
-                .setLostNodeId(tellLost ? lostNodeId : "")
-                .setTimeoutMs(pollMs).build());
+        reply =
+            CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
+                .withDeadlineAfter(pollMs + 10_000, TimeUnit.MILLISECONDS)
+                .getObject(
+                    GetObjectRequest.newBuilder()
+                        .setObjectId(ByteString.copyFrom(id.toBytes()))
+                        .setLost(tellLost)
+                        .setLostNodeId(tellLost ? lostNodeId : "")
+                        .setTimeoutMs(pollMs)
+                        .build());
       } catch (StatusRuntimeException e) {
         throw lost(id, owner, e);
       }
@@ -158,9 +175,17 @@ final class BorrowNotifier implements AutoCloseable {
         case TIMEOUT -> {
           // poll again until the caller's deadline
         }
-        default -> throw new ObjectLostException("ObjectRef(" + id + "): its owner at "
-            + owner.getHost() + ":" + owner.getPort() + " no longer has it ("
-            + reply.getStatus() + ")");
+        default ->
+            throw new ObjectLostException(
+                "ObjectRef("
+                    + id
+                    + "): its owner at "
+                    + owner.getHost()
+                    + ":"
+                    + owner.getPort()
+                    + " no longer has it ("
+                    + reply.getStatus()
+                    + ")");
       }
     }
   }
@@ -175,9 +200,12 @@ final class BorrowNotifier implements AutoCloseable {
   private void poll(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> result) {
     CoreWorkerServiceGrpc.newStub(worker.channelTo(ref.owner()))
         .withDeadlineAfter(POLL_MS + 10_000, TimeUnit.MILLISECONDS)
-        .getObject(GetObjectRequest.newBuilder()
-            .setObjectId(ByteString.copyFrom(ref.objectId().toBytes()))
-            .setTimeoutMs(POLL_MS).build(), new StreamObserver<>() {
+        .getObject(
+            GetObjectRequest.newBuilder()
+                .setObjectId(ByteString.copyFrom(ref.objectId().toBytes()))
+                .setTimeoutMs(POLL_MS)
+                .build(),
+            new StreamObserver<>() {
               @Override
               public void onNext(GetObjectReply reply) {
                 switch (reply.getStatus()) {
@@ -187,16 +215,24 @@ final class BorrowNotifier implements AutoCloseable {
                       poll(ref, result);
                     }
                   }
-                  default -> result.complete(worker.errorValue(TaskError.system(
-                      TaskError.Kind.OBJECT_LOST, ref.toString(),
-                      "its owner no longer has it (" + reply.getStatus() + ")")));
+                  default ->
+                      result.complete(
+                          worker.errorValue(
+                              TaskError.system(
+                                  TaskError.Kind.OBJECT_LOST,
+                                  ref.toString(),
+                                  "its owner no longer has it (" + reply.getStatus() + ")")));
                 }
               }
 
               @Override
               public void onError(Throwable t) {
-                result.complete(worker.errorValue(TaskError.system(TaskError.Kind.OBJECT_LOST,
-                    ref.toString(), "its owner is unreachable: " + Status.fromThrowable(t))));
+                result.complete(
+                    worker.errorValue(
+                        TaskError.system(
+                            TaskError.Kind.OBJECT_LOST,
+                            ref.toString(),
+                            "its owner is unreachable: " + Status.fromThrowable(t))));
               }
 
               @Override
@@ -205,9 +241,17 @@ final class BorrowNotifier implements AutoCloseable {
   }
 
   private static ObjectLostException lost(ObjectId id, Address owner, StatusRuntimeException e) {
-    return new ObjectLostException("ObjectRef(" + id + "): its owner at " + owner.getHost() + ":"
-        + owner.getPort() + " cannot be reached (" + e.getStatus().getCode()
-        + "); the owner process may have exited", e);
+    return new ObjectLostException(
+        "ObjectRef("
+            + id
+            + "): its owner at "
+            + owner.getHost()
+            + ":"
+            + owner.getPort()
+            + " cannot be reached ("
+            + e.getStatus().getCode()
+            + "); the owner process may have exited",
+        e);
   }
 
   private static String key(Address a) {

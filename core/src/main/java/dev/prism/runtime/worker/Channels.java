@@ -31,21 +31,23 @@ final class Channels {
     if (c != null) {
       return c;
     }
-    return channels.computeIfAbsent(hostPort, hp -> {
-      int colon = hp.lastIndexOf(':');
-      return NettyChannelBuilder.forAddress(hp.substring(0, colon),
-              Integer.parseInt(hp.substring(colon + 1)))
-          .usePlaintext()
-          .directExecutor()
-          .maxInboundMessageSize(Integer.MAX_VALUE)
-          .intercept(TokenAuth.clientInterceptor(token))
-          .build();
-    });
+    return channels.computeIfAbsent(
+        hostPort,
+        hp -> {
+          int colon = hp.lastIndexOf(':');
+          return NettyChannelBuilder.forAddress(
+                  hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)))
+              .usePlaintext()
+              .directExecutor()
+              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .intercept(TokenAuth.clientInterceptor(token))
+              .build();
+        });
   }
 
   /**
-   * Closes the channel to a process that died (calls still on it finish or fail on their own),
-   * so channels to dead workers do not pile up; a later call opens a fresh one.
+   * Closes the channel to a process that died (calls still on it finish or fail on their own), so
+   * channels to dead workers do not pile up; a later call opens a fresh one.
    */
   void forget(Address a) {
     ManagedChannel c = channels.remove(a.getHost() + ":" + a.getPort());

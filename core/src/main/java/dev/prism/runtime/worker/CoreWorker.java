@@ -1,10 +1,10 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
+import dev.prism.ObjectRef;
 import dev.prism.PrismException;
 import dev.prism.RuntimeContext;
 import dev.prism.WaitResult;
-import dev.prism.ObjectRef;
 import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.function.FunctionInvoker;
 import dev.prism.runtime.rpc.Address;
@@ -12,9 +12,9 @@ import dev.prism.runtime.rpc.CancelTaskRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.MarkJobFinishedRequest;
-import dev.prism.runtime.rpc.RegisterJobRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.runtime.rpc.RegisterJobRequest;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
@@ -25,17 +25,14 @@ import dev.prism.store.ObjectId;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,9 +80,19 @@ public final class CoreWorker implements AutoCloseable {
    * @param namespace the namespace of named actors this process creates and looks up
    * @param token the cluster token: this process's server requires it and its calls carry it
    */
-  public record Settings(Mode mode, String workerId, String nodeId, String nodeManager,
-      Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth,
-      String gcsAddress, String namespace, ClusterToken token) {
+  public record Settings(
+      Mode mode,
+      String workerId,
+      String nodeId,
+      String nodeManager,
+      Path storeSocket,
+      String bindHost,
+      String jobId,
+      List<Integer> gpuIds,
+      int pipelineDepth,
+      String gcsAddress,
+      String namespace,
+      ClusterToken token) {
 
     /**
      * Settings with this process's default token ({@link ClusterToken#processDefault()}).
@@ -102,11 +109,31 @@ public final class CoreWorker implements AutoCloseable {
      * @param gcsAddress {@code host:port} of the GCS, or null
      * @param namespace the namespace of named actors
      */
-    public Settings(Mode mode, String workerId, String nodeId, String nodeManager,
-        Path storeSocket, String bindHost, String jobId, List<Integer> gpuIds, int pipelineDepth,
-        String gcsAddress, String namespace) {
-      this(mode, workerId, nodeId, nodeManager, storeSocket, bindHost, jobId, gpuIds,
-          pipelineDepth, gcsAddress, namespace, ClusterToken.processDefault());
+    public Settings(
+        Mode mode,
+        String workerId,
+        String nodeId,
+        String nodeManager,
+        Path storeSocket,
+        String bindHost,
+        String jobId,
+        List<Integer> gpuIds,
+        int pipelineDepth,
+        String gcsAddress,
+        String namespace) {
+      this(
+          mode,
+          workerId,
+          nodeId,
+          nodeManager,
+          storeSocket,
+          bindHost,
+          jobId,
+          gpuIds,
+          pipelineDepth,
+          gcsAddress,
+          namespace,
+          ClusterToken.processDefault());
     }
   }
 
@@ -151,21 +178,26 @@ public final class CoreWorker implements AutoCloseable {
     this.mode = s.mode();
     this.token = java.util.Objects.requireNonNull(s.token(), "token");
     this.channels = new Channels(token);
-    this.workerLong = s.workerId() != null ? Long.parseUnsignedLong(s.workerId(), 16)
-        : ThreadLocalRandom.current().nextLong();
+    this.workerLong =
+        s.workerId() != null
+            ? Long.parseUnsignedLong(s.workerId(), 16)
+            : ThreadLocalRandom.current().nextLong();
     this.workerId = String.format("%016x", workerLong);
     this.nodeId = s.nodeId();
-    this.jobId = s.jobId() == null ? ByteString.EMPTY : ByteString.copyFrom(HEX.parseHex(s.jobId()));
+    this.jobId =
+        s.jobId() == null ? ByteString.EMPTY : ByteString.copyFrom(HEX.parseHex(s.jobId()));
     this.namespace = s.namespace() == null || s.namespace().isBlank() ? "default" : s.namespace();
     this.gpuIds = List.copyOf(s.gpuIds());
-    ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-        ? Thread.currentThread().getContextClassLoader() : CoreWorker.class.getClassLoader();
+    ClassLoader loader =
+        Thread.currentThread().getContextClassLoader() != null
+            ? Thread.currentThread().getContextClassLoader()
+            : CoreWorker.class.getClassLoader();
     this.serializer = new ObjectSerializer(loader);
     this.loader = loader;
-    this.serializer.registerSerializer(ObjectRefImpl.class,
-        resolver -> new ObjectRefSerializer(resolver, this));
-    this.serializer.registerSerializer(ActorHandleImpl.class,
-        resolver -> new ActorHandleSerializer(resolver, this));
+    this.serializer.registerSerializer(
+        ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, this));
+    this.serializer.registerSerializer(
+        ActorHandleImpl.class, resolver -> new ActorHandleSerializer(resolver, this));
     this.codec = new ValueCodec(serializer, this);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
@@ -181,17 +213,17 @@ public final class CoreWorker implements AutoCloseable {
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
     this.reader = new ObjectReader(this, notices);
     this.copies = new StoredCopies(store, nodeId, releaser);
-    this.results = new Results(this, memory, references, copies, codec, store, borrowNotifier,
-        releaser);
+    this.results =
+        new Results(this, memory, references, copies, codec, store, borrowNotifier, releaser);
     this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
     this.gcsChannel = gcsAddress == null ? null : channels.to(gcsAddress);
-    this.actors = gcsChannel == null ? null
-        : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress);
+    this.actors =
+        gcsChannel == null ? null : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress);
   }
 
   /**
-   * Starts this process's core worker: its RPC server, its store connection, and (in a worker)
-   * its task executor. Becomes {@link #current()}.
+   * Starts this process's core worker: its RPC server, its store connection, and (in a worker) its
+   * task executor. Becomes {@link #current()}.
    *
    * @param settings what it needs
    * @return the running core worker
@@ -199,8 +231,8 @@ public final class CoreWorker implements AutoCloseable {
    */
   public static synchronized CoreWorker start(Settings settings) {
     if (current != null) {
-      throw new PrismException("Prism is already initialized in this process: call"
-          + " Prism.shutdown() first");
+      throw new PrismException(
+          "Prism is already initialized in this process: call" + " Prism.shutdown() first");
     }
     CoreWorker w = new CoreWorker(settings);
     try {
@@ -208,30 +240,33 @@ public final class CoreWorker implements AutoCloseable {
       if (w.mode == Mode.WORKER) {
         w.executor = new TaskExecutor(w, w.invoker);
       }
-      w.server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), 0))
-          .directExecutor()
-          .maxInboundMessageSize(Integer.MAX_VALUE)
-          .addService(new Service(w))
-          .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
-          .intercept(TokenAuth.serverInterceptor(w.token, (w.mode == Mode.DRIVER ? "driver "
-              : "worker ") + w.workerId))
-          .build()
-          .start();
+      w.server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), 0))
+              .directExecutor()
+              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .addService(new Service(w))
+              .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
+              .intercept(
+                  TokenAuth.serverInterceptor(
+                      w.token, (w.mode == Mode.DRIVER ? "driver " : "worker ") + w.workerId))
+              .build()
+              .start();
       if (w.mode == Mode.WORKER) {
-        w.timer.scheduleWithFixedDelay(w.notices::reportOwnership, 500, 500,
-            TimeUnit.MILLISECONDS);
+        w.timer.scheduleWithFixedDelay(w.notices::reportOwnership, 500, 500, TimeUnit.MILLISECONDS);
       }
-      w.address = Address.newBuilder()
-          .setHost(settings.bindHost())
-          .setPort(w.server.getPort())
-          .setNodeId(settings.nodeId())
-          .setWorkerId(w.workerId)
-          .build();
+      w.address =
+          Address.newBuilder()
+              .setHost(settings.bindHost())
+              .setPort(w.server.getPort())
+              .setNodeId(settings.nodeId())
+              .setWorkerId(w.workerId)
+              .build();
       if (w.mode == Mode.DRIVER && settings.jobId() == null && w.gcsChannel != null) {
-        w.jobId = GcsServiceGrpc.newBlockingStub(w.gcsChannel)
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .registerJob(RegisterJobRequest.newBuilder().setDriver(w.address).build())
-            .getJobId();
+        w.jobId =
+            GcsServiceGrpc.newBlockingStub(w.gcsChannel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .registerJob(RegisterJobRequest.newBuilder().setDriver(w.address).build())
+                .getJobId();
         w.jobRegistered = true;
       }
       return w;
@@ -278,8 +313,9 @@ public final class CoreWorker implements AutoCloseable {
   public <T> ObjectRef<T> put(T value) {
     checkAlive();
     if (value instanceof ObjectRef<?>) {
-      throw new PrismException("put was given an ObjectRef: a ref is already an object; pass"
-          + " it as it is, or put a value that contains it (e.g. List.of(ref))");
+      throw new PrismException(
+          "put was given an ObjectRef: a ref is already an object; pass"
+              + " it as it is, or put a value that contains it (e.g. List.of(ref))");
     }
     return (ObjectRef<T>) putEncoded(codec.encode(value));
   }
@@ -296,8 +332,8 @@ public final class CoreWorker implements AutoCloseable {
    * @param options resources, retries, name
    * @return the ref of its result, owned by this process
    */
-  public ObjectRefImpl<?> submitTask(FunctionDescriptor function, Object[] args,
-      TaskOptions options) {
+  public ObjectRefImpl<?> submitTask(
+      FunctionDescriptor function, Object[] args, TaskOptions options) {
     return submitter.submit(function, args, options);
   }
 
@@ -335,8 +371,10 @@ public final class CoreWorker implements AutoCloseable {
    */
   public boolean cancel(ObjectRefImpl<?> ref, boolean force) {
     if (!owns(ref)) {
-      throw new PrismException("cancel needs the ref of a task this process submitted; "
-          + ref + " is owned by another process");
+      throw new PrismException(
+          "cancel needs the ref of a task this process submitted; "
+              + ref
+              + " is owned by another process");
     }
     return submitter.cancel(ref.objectId(), force);
   }
@@ -349,8 +387,14 @@ public final class CoreWorker implements AutoCloseable {
   public RuntimeContext runtimeContext() {
     String job = HEX.formatHex(currentJobId().toByteArray());
     HostedActor actor = executor == null ? null : executor.actor();
-    return new RuntimeContext(job, nodeId, workerId, gpuIds, mode == Mode.DRIVER,
-        actor == null ? java.util.Optional.empty()
+    return new RuntimeContext(
+        job,
+        nodeId,
+        workerId,
+        gpuIds,
+        mode == Mode.DRIVER,
+        actor == null
+            ? java.util.Optional.empty()
             : java.util.Optional.of(HEX.formatHex(actor.actorId.toByteArray())));
   }
 
@@ -364,8 +408,9 @@ public final class CoreWorker implements AutoCloseable {
    */
   public io.grpc.ManagedChannel gcsChannel() {
     if (gcsChannel == null) {
-      throw new dev.prism.PrismException("this process has no GCS: placement groups need a"
-          + " cluster (Prism.init() starts one)");
+      throw new dev.prism.PrismException(
+          "this process has no GCS: placement groups need a"
+              + " cluster (Prism.init() starts one)");
     }
     return gcsChannel;
   }
@@ -390,8 +435,8 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
-   * The namespace of named actors for the calling code: that of the task or actor call it runs
-   * in, else this process's.
+   * The namespace of named actors for the calling code: that of the task or actor call it runs in,
+   * else this process's.
    *
    * @return the namespace
    */
@@ -428,8 +473,9 @@ public final class CoreWorker implements AutoCloseable {
   ActorSubmitter actorSubmitter() {
     checkAlive();
     if (actors == null) {
-      throw new PrismException("actors need the cluster's GCS, and this process was started"
-          + " without one (no GCS address)");
+      throw new PrismException(
+          "actors need the cluster's GCS, and this process was started"
+              + " without one (no GCS address)");
     }
     return actors;
   }
@@ -473,8 +519,8 @@ public final class CoreWorker implements AutoCloseable {
   private final CompletableFuture<String> exitRequested = new CompletableFuture<>();
 
   /**
-   * Whether a native address lies inside this node's shared-memory store mapping (how tests
-   * and benchmarks prove that Arrow data was read without a copy).
+   * Whether a native address lies inside this node's shared-memory store mapping (how tests and
+   * benchmarks prove that Arrow data was read without a copy).
    *
    * @param address a native memory address
    * @return whether it is inside the mapping
@@ -596,9 +642,9 @@ public final class CoreWorker implements AutoCloseable {
 
   /**
    * Called by an idle worker: the handles its tasks dropped are released only when the garbage
-   * collector finds them unreachable, and an idle JVM does not collect on its own, so owners
-   * would keep objects this worker borrowed, and this worker would keep (and stay alive for)
-   * objects it owns, forever. Collect once per idle period while any are tracked.
+   * collector finds them unreachable, and an idle JVM does not collect on its own, so owners would
+   * keep objects this worker borrowed, and this worker would keep (and stay alive for) objects it
+   * owns, forever. Collect once per idle period while any are tracked.
    */
   void collectIdleBorrows() {
     if (references.borrowedCount() > 0 || references.ownedCount() > 0) {
@@ -629,9 +675,10 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   void cancelRemote(Address worker, ByteString taskId, boolean force) {
-    CoreWorkerServiceGrpc.newStub(channels.to(worker)).cancelTask(
-        CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
-        BorrowNotifier.ignoring("cancel"));
+    CoreWorkerServiceGrpc.newStub(channels.to(worker))
+        .cancelTask(
+            CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
+            BorrowNotifier.ignoring("cancel"));
   }
 
   void forgetChannel(Address a) {
@@ -654,9 +701,12 @@ public final class CoreWorker implements AutoCloseable {
     if (ref instanceof ObjectRefImpl<T> impl) {
       return impl;
     }
-    throw new PrismException(ref == null ? "the ObjectRef is null"
-        : "unknown ObjectRef implementation " + ref.getClass().getName()
-            + ": use refs that Prism returned");
+    throw new PrismException(
+        ref == null
+            ? "the ObjectRef is null"
+            : "unknown ObjectRef implementation "
+                + ref.getClass().getName()
+                + ": use refs that Prism returned");
   }
 
   TaskExecutor executor() {
@@ -685,11 +735,14 @@ public final class CoreWorker implements AutoCloseable {
     submitter.failAll("Prism was shut down before the task finished");
     if (jobRegistered) {
       try {
-        GcsServiceGrpc.newBlockingStub(gcsChannel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        GcsServiceGrpc.newBlockingStub(gcsChannel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
             .markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(jobId).build());
       } catch (RuntimeException e) {
-        LOG.debug("could not tell the GCS that job {} finished: {}", HEX.formatHex(
-            jobId.toByteArray()), e.toString());
+        LOG.debug(
+            "could not tell the GCS that job {} finished: {}",
+            HEX.formatHex(jobId.toByteArray()),
+            e.toString());
       }
     }
     if (executor != null) {
@@ -740,8 +793,8 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
-    public void borrowReleased(ObjectId id, Address owner, boolean ownerKnows,
-        List<ObjectId> contained) {
+    public void borrowReleased(
+        ObjectId id, Address owner, boolean ownerKnows, List<ObjectId> contained) {
       memory.remove(id);
       if (ownerKnows && !shutdown) {
         borrowNotifier.removeBorrow(owner, id);

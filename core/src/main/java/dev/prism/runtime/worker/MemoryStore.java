@@ -5,9 +5,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The in-process object table: for objects this process owns, their state (pending until the
- * task that makes them finishes, then ready); for borrowed objects, a cache of what the owner
- * answered. Waiting is through futures, so {@code get} and {@code wait} block only the caller.
+ * The in-process object table: for objects this process owns, their state (pending until the task
+ * that makes them finishes, then ready); for borrowed objects, a cache of what the owner answered.
+ * Waiting is through futures, so {@code get} and {@code wait} block only the caller.
  */
 final class MemoryStore {
 
@@ -16,10 +16,11 @@ final class MemoryStore {
 
   /**
    * Incremented (and waiters woken) whenever an object of this process becomes ready, so that
-   * {@code wait} can sleep on one monitor instead of hanging a callback on every future it
-   * watches (a wait loop over many pending objects would pile callbacks up).
+   * {@code wait} can sleep on one monitor instead of hanging a callback on every future it watches
+   * (a wait loop over many pending objects would pile callbacks up).
    */
   private long generation;
+
   private final java.util.concurrent.atomic.AtomicInteger waiters =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -106,8 +107,8 @@ final class MemoryStore {
   }
 
   /**
-   * Makes a ready object pending again (it is being rebuilt): later reads wait for the new
-   * value. Returns false if this process no longer tracks it.
+   * Makes a ready object pending again (it is being rebuilt): later reads wait for the new value.
+   * Returns false if this process no longer tracks it.
    */
   boolean reopen(ObjectId id) {
     CompletableFuture<StoredValue> f = slots.get(id);

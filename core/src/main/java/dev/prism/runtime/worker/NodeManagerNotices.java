@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a worker tells its node manager about itself beyond leases: that a task is waiting (so
- * its CPU can be lent to other leases) and whether it owns objects (so it is not stopped as
- * idle while others may still read them).
+ * What a worker tells its node manager about itself beyond leases: that a task is waiting (so its
+ * CPU can be lent to other leases) and whether it owns objects (so it is not stopped as idle while
+ * others may still read them).
  */
 final class NodeManagerNotices {
 
@@ -23,16 +23,16 @@ final class NodeManagerNotices {
   private final ManagedChannel nodeManagerChannel;
   private final ScheduledExecutorService timer;
 
-  NodeManagerNotices(CoreWorker worker, ManagedChannel nodeManagerChannel,
-      ScheduledExecutorService timer) {
+  NodeManagerNotices(
+      CoreWorker worker, ManagedChannel nodeManagerChannel, ScheduledExecutorService timer) {
     this.worker = worker;
     this.nodeManagerChannel = nodeManagerChannel;
     this.timer = timer;
   }
 
   /**
-   * A worker tells its node manager when it starts or stops owning objects, so that an idle
-   * worker whose objects others may still read is not stopped (they would be lost with it).
+   * A worker tells its node manager when it starts or stops owning objects, so that an idle worker
+   * whose objects others may still read is not stopped (they would be lost with it).
    */
   void reportOwnership() {
     boolean owns = worker.references().ownedCount() > 0;
@@ -42,8 +42,11 @@ final class NodeManagerNotices {
     reportedOwnership = owns;
     NodeManagerServiceGrpc.newStub(nodeManagerChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .notifyWorkerOwnsObjects(WorkerOwnsObjectsRequest.newBuilder()
-            .setWorkerId(worker.workerId()).setOwns(owns).build(),
+        .notifyWorkerOwnsObjects(
+            WorkerOwnsObjectsRequest.newBuilder()
+                .setWorkerId(worker.workerId())
+                .setOwns(owns)
+                .build(),
             BorrowNotifier.ignoring("reporting owned objects"));
   }
 
@@ -52,8 +55,8 @@ final class NodeManagerNotices {
   /**
    * A task that waits for objects tells its node manager, which lends the task's CPUs to other
    * leases meanwhile (the tasks it waits for may need them). Only the outermost wait counts, and
-   * only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so quick gets
-   * cost no RPC.
+   * only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so quick gets cost
+   * no RPC.
    */
   boolean enterBlocking() {
     if (!worker.isRunningTaskInWorker()) {
@@ -63,8 +66,8 @@ final class NodeManagerNotices {
       if (blockedDepth++ == 0) {
         BlockNotice notice = new BlockNotice();
         currentNotice = notice;
-        notice.timer = timer.schedule(() -> notice.send(this), BLOCKED_NOTICE_NANOS,
-            TimeUnit.NANOSECONDS);
+        notice.timer =
+            timer.schedule(() -> notice.send(this), BLOCKED_NOTICE_NANOS, TimeUnit.NANOSECONDS);
       }
     }
     return true;
@@ -125,16 +128,21 @@ final class NodeManagerNotices {
     CompletableFuture<Void> done = new CompletableFuture<>();
     NodeManagerServiceGrpc.newStub(nodeManagerChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .notifyWorkerBlocked(WorkerBlockedRequest.newBuilder()
-            .setWorkerId(worker.workerId()).setBlocked(blocked).build(),
+        .notifyWorkerBlocked(
+            WorkerBlockedRequest.newBuilder()
+                .setWorkerId(worker.workerId())
+                .setBlocked(blocked)
+                .build(),
             new io.grpc.stub.StreamObserver<>() {
               @Override
               public void onNext(dev.prism.runtime.rpc.WorkerBlockedReply value) {}
 
               @Override
               public void onError(Throwable t) {
-                LOG.debug("telling the node manager this worker {} failed: {}",
-                    blocked ? "blocks" : "resumes", t.toString());
+                LOG.debug(
+                    "telling the node manager this worker {} failed: {}",
+                    blocked ? "blocks" : "resumes",
+                    t.toString());
                 done.complete(null);
               }
 

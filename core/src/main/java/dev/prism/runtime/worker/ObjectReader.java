@@ -19,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The read side of objects in a process: {@code get} and {@code wait} on refs, and the values
- * of task arguments passed by reference. An object this process owns (or has cached) is waited
- * for in the memory store; a borrowed one is asked of its owner; a value in the node's shared
- * memory is read from the store (Arrow data zero-copy); one in another node's store is first
- * copied into this node's store by the node manager ({@link RemoteObjects}).
+ * The read side of objects in a process: {@code get} and {@code wait} on refs, and the values of
+ * task arguments passed by reference. An object this process owns (or has cached) is waited for in
+ * the memory store; a borrowed one is asked of its owner; a value in the node's shared memory is
+ * read from the store (Arrow data zero-copy); one in another node's store is first copied into this
+ * node's store by the node manager ({@link RemoteObjects}).
  */
 final class ObjectReader {
 
@@ -125,9 +125,9 @@ final class ObjectReader {
   }
 
   /**
-   * Gets the value of a task argument passed by reference (no timeout: the task waits). A wait
-   * that lasts (a borrowed value, one rebuilt from lineage) lends the task's CPU like a get
-   * inside the task: the tasks that rebuild it may need that CPU.
+   * Gets the value of a task argument passed by reference (no timeout: the task waits). A wait that
+   * lasts (a borrowed value, one rebuilt from lineage) lends the task's CPU like a get inside the
+   * task: the tasks that rebuild it may need that CPU.
    */
   Object getForArgument(ObjectRefProto proto) {
     boolean blocking = notices.enterBlocking();
@@ -159,26 +159,31 @@ final class ObjectReader {
   }
 
   /**
-   * The stored copy named for an object could not be read (its node is gone): returns the
-   * object's value made again from lineage — by this process when it owns it, else by its owner
-   * (told which copy was lost). Throws {@code lost} when it cannot be made again (inline values,
-   * puts, tasks out of retries), so callers looping over it end.
+   * The stored copy named for an object could not be read (its node is gone): returns the object's
+   * value made again from lineage — by this process when it owns it, else by its owner (told which
+   * copy was lost). Throws {@code lost} when it cannot be made again (inline values, puts, tasks
+   * out of retries), so callers looping over it end.
    */
-  private StoredValue rebuilt(ObjectId id, Address owner, StoredValue lostValue,
-      ObjectLostException lost, long deadline, Duration timeout) {
+  private StoredValue rebuilt(
+      ObjectId id,
+      Address owner,
+      StoredValue lostValue,
+      ObjectLostException lost,
+      long deadline,
+      Duration timeout) {
     if (lostValue.isInline()) {
       throw lost;
     }
     if (!owner.getWorkerId().equals(worker.workerId())) {
-      StoredValue again = worker.borrowNotifier().fetch(id, owner, deadline, timeout,
-          lostValue.nodeId());
+      StoredValue again =
+          worker.borrowNotifier().fetch(id, owner, deadline, timeout, lostValue.nodeId());
       if (!again.isInline() && java.util.Objects.equals(again.nodeId(), lostValue.nodeId())) {
-        throw lost;  // the owner could not make it again
+        throw lost; // the owner could not make it again
       }
       return again;
     }
-    CompletableFuture<StoredValue> slot = worker.reconstruct(id, lostValue.nodeId())
-        ? worker.memory().find(id) : null;
+    CompletableFuture<StoredValue> slot =
+        worker.reconstruct(id, lostValue.nodeId()) ? worker.memory().find(id) : null;
     if (slot == null) {
       throw lost;
     }
@@ -208,10 +213,11 @@ final class ObjectReader {
     }
   }
 
-  private StoredValue awaitSlot(Object ref, CompletableFuture<StoredValue> slot,
-      long deadline, Duration timeout) {
+  private StoredValue awaitSlot(
+      Object ref, CompletableFuture<StoredValue> slot, long deadline, Duration timeout) {
     try {
-      return deadline == Long.MAX_VALUE ? slot.get()
+      return deadline == Long.MAX_VALUE
+          ? slot.get()
           : slot.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new GetTimeoutException(ref + " was not ready within " + timeout);
@@ -229,8 +235,10 @@ final class ObjectReader {
       return slot;
     }
     if (worker.owns(ref)) {
-      return CompletableFuture.completedFuture(worker.errorValue(TaskError.system(
-          TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
+      return CompletableFuture.completedFuture(
+          worker.errorValue(
+              TaskError.system(
+                  TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
     }
     CompletableFuture<StoredValue> inflight = borrowedFetches.get(ref.objectId());
     if (inflight != null) {
@@ -241,17 +249,21 @@ final class ObjectReader {
     if (raced != null) {
       return raced;
     }
-    worker.borrowNotifier().fetchAsync(ref).whenComplete((value, error) -> {
-      if (value != null) {
-        cacheBorrowed(ref.objectId(), value);
-      }
-      borrowedFetches.remove(ref.objectId(), fetch);
-      if (value != null) {
-        fetch.complete(value);
-      } else {
-        fetch.completeExceptionally(error);
-      }
-    });
+    worker
+        .borrowNotifier()
+        .fetchAsync(ref)
+        .whenComplete(
+            (value, error) -> {
+              if (value != null) {
+                cacheBorrowed(ref.objectId(), value);
+              }
+              borrowedFetches.remove(ref.objectId(), fetch);
+              if (value != null) {
+                fetch.complete(value);
+              } else {
+                fetch.completeExceptionally(error);
+              }
+            });
     return fetch;
   }
 
@@ -260,8 +272,8 @@ final class ObjectReader {
       new ConcurrentHashMap<>();
 
   /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
-  StoredValue fetchFromOwner(ObjectId id, Address owner, long deadline, Duration timeout,
-      boolean cache) {
+  StoredValue fetchFromOwner(
+      ObjectId id, Address owner, long deadline, Duration timeout, boolean cache) {
     StoredValue value = worker.borrowNotifier().fetch(id, owner, deadline, timeout);
     if (cache) {
       cacheBorrowed(id, value);
@@ -270,8 +282,8 @@ final class ObjectReader {
   }
 
   /**
-   * Keeps a small borrowed value (objects are immutable) for later gets while this process
-   * still holds refs to it; the cache entry goes with the last ref.
+   * Keeps a small borrowed value (objects are immutable) for later gets while this process still
+   * holds refs to it; the cache entry goes with the last ref.
    */
   private void cacheBorrowed(ObjectId id, StoredValue value) {
     if (value.isInline() && !value.isError() && worker.references().isTracked(id)) {
@@ -294,16 +306,29 @@ final class ObjectReader {
     // It lives on another node: the node manager pulls a secondary copy into this node's store,
     // which the store may evict again before it is read (then it is pulled again).
     for (int attempt = 1; ; attempt++) {
-      remote.fetch(id, value.nodeId(), deadline, deadline == Long.MAX_VALUE ? null
-          : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      remote.fetch(
+          id,
+          value.nodeId(),
+          deadline,
+          deadline == Long.MAX_VALUE
+              ? null
+              : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       try {
-        return worker.codec().readFromStore(worker.store(), id, value.format(),
-            remaining(deadline));
+        return worker
+            .codec()
+            .readFromStore(worker.store(), id, value.format(), remaining(deadline));
       } catch (ObjectNotFoundException evicted) {
         if (attempt >= 3) {
-          throw new ObjectLostException("object " + id + " was copied from node "
-              + value.nodeId() + " to node " + worker.nodeId() + " " + attempt
-              + " times and evicted each time before it could be read; the store is too full",
+          throw new ObjectLostException(
+              "object "
+                  + id
+                  + " was copied from node "
+                  + value.nodeId()
+                  + " to node "
+                  + worker.nodeId()
+                  + " "
+                  + attempt
+                  + " times and evicted each time before it could be read; the store is too full",
               evicted);
         }
       }
@@ -311,7 +336,8 @@ final class ObjectReader {
   }
 
   private Duration remaining(long deadline) {
-    return deadline == Long.MAX_VALUE ? worker.store().defaultTimeout()
+    return deadline == Long.MAX_VALUE
+        ? worker.store().defaultTimeout()
         : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
   }
 }

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The runtime's {@link ObjectRef}: an object id and the address of its owner. Each instance
- * counts as one local reference in its process's {@link ReferenceCounter} until it is garbage
- * collected; serialized copies travel through {@link ObjectRefSerializer}.
+ * The runtime's {@link ObjectRef}: an object id and the address of its owner. Each instance counts
+ * as one local reference in its process's {@link ReferenceCounter} until it is garbage collected;
+ * serialized copies travel through {@link ObjectRefSerializer}.
  *
  * @param <T> the type of the value
  */
@@ -65,9 +65,11 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
    */
   void checkSession() {
     if (worker.isShutdown()) {
-      throw new dev.prism.PrismException(this + " belongs to a Prism session that was shut down:"
-          + " refs do not outlive Prism.shutdown(); put or compute the value again in the"
-          + " current session");
+      throw new dev.prism.PrismException(
+          this
+              + " belongs to a Prism session that was shut down:"
+              + " refs do not outlive Prism.shutdown(); put or compute the value again in the"
+              + " current session");
     }
   }
 

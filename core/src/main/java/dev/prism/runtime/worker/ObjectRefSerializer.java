@@ -13,10 +13,10 @@ import org.apache.fory.resolver.TypeResolver;
 import org.apache.fory.serializer.Serializer;
 
 /**
- * How an {@link ObjectRefImpl} nested in a value travels: its id and its owner's address. Every
- * ref written or read while a {@link Collector} is open on the thread is recorded in it, so the
- * runtime knows which refs a task argument or a result contains (for reference counting and
- * borrower registration).
+ * How an {@link ObjectRefImpl} nested in a value travels: its id and its owner's address. Every ref
+ * written or read while a {@link Collector} is open on the thread is recorded in it, so the runtime
+ * knows which refs a task argument or a result contains (for reference counting and borrower
+ * registration).
  */
 @SuppressWarnings("rawtypes")
 final class ObjectRefSerializer extends Serializer<ObjectRefImpl> {
@@ -50,8 +50,8 @@ final class ObjectRefSerializer extends Serializer<ObjectRefImpl> {
     try {
       owner = Address.parseFrom(ownerBytes);
     } catch (InvalidProtocolBufferException e) {
-      throw new PrismSerializationException("a serialized ObjectRef has a corrupt owner address",
-          e);
+      throw new PrismSerializationException(
+          "a serialized ObjectRef has a corrupt owner address", e);
     }
     ObjectRefImpl<?> ref = new ObjectRefImpl<>(worker, id, owner);
     Collector.record(ref);

@@ -10,31 +10,47 @@ final class PendingTask {
   final TaskSpec.Builder spec;
   final ObjectId returnId;
   final String displayName;
+
   /** Refs this task keeps alive until it finishes: args by ref and refs nested in args. */
   final List<ObjectId> heldRefs;
+
   /** Args passed by ref that this process owns and that were pending at submission. */
   final List<ObjectRefProto> dependencies;
+
   final boolean retryExceptions;
   int retriesLeft;
   int attempt;
+
   /** How often its lost result was made again from lineage. */
   int reconstructions;
+
   /** Whether its lineage entry holds its arguments (guarded by this task's monitor). */
   boolean lineageHeld;
+
   volatile boolean cancelled;
+
   /** A task's scheduling class (null for actor calls). */
   TaskSubmitter.SchedulingKey key;
+
   /** Bytes of its arguments in stores, per node id (hex), for data-locality scoring. */
   java.util.Map<String, Long> localityBytes = java.util.Map.of();
+
   /** The actor it calls, or null for a task. */
   ActorQueue actor;
+
   /** An actor call's pending owned arguments: completes when all are ready; null if none. */
   java.util.concurrent.CompletableFuture<Void> argsReady;
+
   /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
   Lease lease;
 
-  PendingTask(TaskSpec.Builder spec, ObjectId returnId, String displayName,
-      List<ObjectId> heldRefs, List<ObjectRefProto> dependencies, int maxRetries,
+  PendingTask(
+      TaskSpec.Builder spec,
+      ObjectId returnId,
+      String displayName,
+      List<ObjectId> heldRefs,
+      List<ObjectRefProto> dependencies,
+      int maxRetries,
       boolean retryExceptions) {
     this.spec = spec;
     this.returnId = returnId;

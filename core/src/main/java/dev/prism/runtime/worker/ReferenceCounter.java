@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts, per object, what keeps it alive in this process: live {@link ObjectRefImpl} handles
- * (released when the garbage collector finds them unreachable), pending tasks that take it as
- * an argument, objects whose values contain it, and — for objects this process owns — the
- * borrowers elsewhere that hold it. When every count is zero the object is released: an owned
- * object is freed (its value dropped everywhere), a borrowed one is given back to its owner.
+ * (released when the garbage collector finds them unreachable), pending tasks that take it as an
+ * argument, objects whose values contain it, and — for objects this process owns — the borrowers
+ * elsewhere that hold it. When every count is zero the object is released: an owned object is freed
+ * (its value dropped everywhere), a borrowed one is given back to its owner.
  */
 final class ReferenceCounter {
 
@@ -25,8 +25,7 @@ final class ReferenceCounter {
     void ownedObjectFreed(ObjectId id, List<ObjectId> contained);
 
     /** A borrowed object has no reference left here: tell its owner (if it was told). */
-    void borrowReleased(ObjectId id, Address owner, boolean ownerKnows,
-        List<ObjectId> contained);
+    void borrowReleased(ObjectId id, Address owner, boolean ownerKnows, List<ObjectId> contained);
   }
 
   private static final Cleaner CLEANER = Cleaner.create();
@@ -59,7 +58,9 @@ final class ReferenceCounter {
     }
 
     boolean isZero() {
-      return local == 0 && submitted == 0 && contained == 0
+      return local == 0
+          && submitted == 0
+          && contained == 0
           && (borrowers == null || borrowers.isEmpty());
     }
   }
@@ -100,8 +101,8 @@ final class ReferenceCounter {
   }
 
   /**
-   * Returns the ids among {@code refs} that this process borrows and whose owner has not yet
-   * been told, marking them as told: the caller must now tell the owners.
+   * Returns the ids among {@code refs} that this process borrows and whose owner has not yet been
+   * told, marking them as told: the caller must now tell the owners.
    */
   List<ObjectRefImpl<?>> claimUnregisteredBorrows(Collection<ObjectRefImpl<?>> refs) {
     List<ObjectRefImpl<?>> out = new ArrayList<>();
@@ -235,7 +236,11 @@ final class ReferenceCounter {
     return entries.size();
   }
 
-  private enum Count { LOCAL, SUBMITTED, CONTAINED }
+  private enum Count {
+    LOCAL,
+    SUBMITTED,
+    CONTAINED
+  }
 
   private void release(ObjectId id, Count count) {
     Entry e = entries.get(id);

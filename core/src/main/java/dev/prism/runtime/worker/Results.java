@@ -12,10 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Where task results meet ownership: the owner records results (and the refs nested in them) in
- * its tables or discards them, the executing worker stores return values (inline or in the
- * node's store) and lends the refs inside them to the caller, and a process that deserialized
- * refs it does not own registers as their borrower.
+ * Where task results meet ownership: the owner records results (and the refs nested in them) in its
+ * tables or discards them, the executing worker stores return values (inline or in the node's
+ * store) and lends the refs inside them to the caller, and a process that deserialized refs it does
+ * not own registers as their borrower.
  */
 final class Results {
 
@@ -28,8 +28,14 @@ final class Results {
   private final BorrowNotifier borrowNotifier;
   private final ExecutorService releaser;
 
-  Results(CoreWorker worker, MemoryStore memory, ReferenceCounter references,
-      StoredCopies copies, ValueCodec codec, StoreClient store, BorrowNotifier borrowNotifier,
+  Results(
+      CoreWorker worker,
+      MemoryStore memory,
+      ReferenceCounter references,
+      StoredCopies copies,
+      ValueCodec codec,
+      StoreClient store,
+      BorrowNotifier borrowNotifier,
       ExecutorService releaser) {
     this.worker = worker;
     this.memory = memory;
@@ -119,11 +125,12 @@ final class Results {
   ReturnObject storeReturn(ObjectId returnId, Object result, Address caller) {
     ValueCodec.Encoded encoded = codec.encode(result);
     List<ObjectRefProto> contained = lendTo(caller, encoded.nested());
-    ReturnObject.Builder b = ReturnObject.newBuilder()
-        .setObjectId(ByteString.copyFrom(returnId.toBytes()))
-        .setFormat(encoded.format())
-        .setSize(encoded.size())
-        .addAllContainedRefs(contained);
+    ReturnObject.Builder b =
+        ReturnObject.newBuilder()
+            .setObjectId(ByteString.copyFrom(returnId.toBytes()))
+            .setFormat(encoded.format())
+            .setSize(encoded.size())
+            .addAllContainedRefs(contained);
     if (encoded.fitsInline()) {
       return b.setInlineValue(ByteString.copyFrom(encoded.bytes())).build();
     }

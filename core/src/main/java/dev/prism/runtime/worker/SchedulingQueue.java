@@ -1,7 +1,6 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
-import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
@@ -9,9 +8,9 @@ import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.PushTaskRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
-import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,10 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tasks of one scheduling class (one resource shape) waiting for workers, and the leases
- * held for that class. Leases are requested while tasks wait, reused while the queue has work
- * (pipelining up to {@link #pipelineDepth} tasks per worker), and returned shortly after they
- * go idle or once they have been held long enough that others deserve a turn.
+ * The tasks of one scheduling class (one resource shape) waiting for workers, and the leases held
+ * for that class. Leases are requested while tasks wait, reused while the queue has work
+ * (pipelining up to {@link #pipelineDepth} tasks per worker), and returned shortly after they go
+ * idle or once they have been held long enough that others deserve a turn.
  */
 final class SchedulingQueue {
 
@@ -39,41 +38,53 @@ final class SchedulingQueue {
 
   /** Retries of lease requests are logged at WARN at most this often per class. */
   static final long RETRY_WARN_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   /** At most this many lease requests are outstanding per class. */
   static final int MAX_PENDING_LEASE_REQUESTS = 10;
+
   /** An idle lease is kept this long for the next task before it is returned. */
-  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(
-      Long.getLong("prism.lease.lingerMs", 20));
+  static final long LINGER_NANOS =
+      TimeUnit.MILLISECONDS.toNanos(Long.getLong("prism.lease.lingerMs", 20));
+
   /** A lease held this long takes no new tasks, so no caller monopolises a worker. */
-  static final long MAX_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(
-      Long.getLong("prism.lease.maxHoldMs", 2_000));
+  static final long MAX_HOLD_NANOS =
+      TimeUnit.MILLISECONDS.toNanos(Long.getLong("prism.lease.maxHoldMs", 2_000));
 
   private final TaskSubmitter submitter;
   private final ResourceAmounts resources;
   private final SchedulingStrategyProto strategy;
   private final int pipelineDepth;
+
   /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
-  static final long PIPELINE_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(
-      Long.getLong("prism.pipeline.belowMicros", 1_000));
+  static final long PIPELINE_BELOW_NANOS =
+      TimeUnit.MICROSECONDS.toNanos(Long.getLong("prism.pipeline.belowMicros", 1_000));
+
   /**
-   * Which of the last 64 tasks of this class ran longer than {@link #PIPELINE_BELOW_NANOS}
-   * (one bit each, newest lowest), and how many were measured. Pipelining stays on while at
-   * most a quarter of them were long, so a rare pause (a GC in a worker) does not turn it off.
+   * Which of the last 64 tasks of this class ran longer than {@link #PIPELINE_BELOW_NANOS} (one bit
+   * each, newest lowest), and how many were measured. Pipelining stays on while at most a quarter
+   * of them were long, so a rare pause (a GC in a worker) does not turn it off.
    */
   private long longTaskBits;
+
   private int measuredTasks;
   private final ArrayDeque<PendingTask> queue = new ArrayDeque<>();
   private final List<Lease> leases = new ArrayList<>();
+
   /** Retries of lease requests waiting on the timer (each counts as a pending request). */
   private int retriesScheduled;
+
   /** Lease requests sent and not answered yet: lease id to the node manager asked. */
   private final Map<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> outstanding =
       new HashMap<>();
+
   /** Requests withdrawn because no task needed them any more, whose answer has not come. */
   private final Set<ByteString> withdrawn = new HashSet<>();
+
   private long lastRetryWarnNanos;
+
   /** When the queue was last seen empty with requests outstanding (0: not empty). */
   private long queueEmptySinceNanos;
+
   private boolean lingerCheckScheduled;
 
   SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, int pipelineDepth) {
@@ -94,7 +105,9 @@ final class SchedulingQueue {
   }
 
   synchronized boolean isIdle() {
-    return queue.isEmpty() && leases.isEmpty() && pendingLeaseRequests() == 0
+    return queue.isEmpty()
+        && leases.isEmpty()
+        && pendingLeaseRequests() == 0
         && withdrawn.isEmpty();
   }
 
@@ -106,12 +119,13 @@ final class SchedulingQueue {
     long now = System.nanoTime();
     // Short tasks are pipelined onto the workers held; long ones (or unmeasured ones) each
     // wait for an idle worker, so a slow task never holds up the ones queued behind it.
-    int depth = measuredTasks >= 4 && Long.bitCount(longTaskBits) * 4 <= measuredTasks
-        ? pipelineDepth : 1;
+    int depth =
+        measuredTasks >= 4 && Long.bitCount(longTaskBits) * 4 <= measuredTasks ? pipelineDepth : 1;
     while (!queue.isEmpty()) {
       Lease best = null;
       for (Lease lease : leases) {
-        if (lease.closed || lease.inflight.size() >= depth
+        if (lease.closed
+            || lease.inflight.size() >= depth
             || now - lease.grantedAtNanos > MAX_HOLD_NANOS) {
           continue;
         }
@@ -181,12 +195,17 @@ final class SchedulingQueue {
     }
     if (anyLingering && !lingerCheckScheduled) {
       lingerCheckScheduled = true;
-      submitter.timer().schedule(() -> {
-        synchronized (this) {
-          lingerCheckScheduled = false;
-          pump();
-        }
-      }, LINGER_NANOS, TimeUnit.NANOSECONDS);
+      submitter
+          .timer()
+          .schedule(
+              () -> {
+                synchronized (this) {
+                  lingerCheckScheduled = false;
+                  pump();
+                }
+              },
+              LINGER_NANOS,
+              TimeUnit.NANOSECONDS);
     }
   }
 
@@ -218,10 +237,12 @@ final class SchedulingQueue {
    * Sends {@code ReturnWorkerLease}: gives a granted worker back, or, for a request not granted
    * yet, cancels it (the node manager answers that request "rejected"). Idempotent there.
    */
-  private void giveBack(NodeManagerServiceGrpc.NodeManagerServiceStub grantor, ByteString leaseId,
+  private void giveBack(
+      NodeManagerServiceGrpc.NodeManagerServiceStub grantor,
+      ByteString leaseId,
       boolean workerFailed) {
-    grantor.returnWorkerLease(ReturnLeaseRequest.newBuilder()
-        .setLeaseId(leaseId).setWorkerFailed(workerFailed).build(),
+    grantor.returnWorkerLease(
+        ReturnLeaseRequest.newBuilder().setLeaseId(leaseId).setWorkerFailed(workerFailed).build(),
         new StreamObserver<>() {
           @Override
           public void onNext(ReturnLeaseReply value) {}
@@ -229,8 +250,8 @@ final class SchedulingQueue {
           @Override
           public void onError(Throwable t) {
             if (!submitter.isShutdown()) {
-              LOG.debug("returning lease {} failed", HexFormat.of().formatHex(
-                  leaseId.toByteArray()), t);
+              LOG.debug(
+                  "returning lease {} failed", HexFormat.of().formatHex(leaseId.toByteArray()), t);
             }
           }
 
@@ -240,16 +261,16 @@ final class SchedulingQueue {
   }
 
   /**
-   * Withdraws the lease requests not answered yet once no task waits for a lease (every queued
-   * task went to a worker already held). Left queued at a node manager, such a request would be
-   * granted later for nobody: resources taken, perhaps a worker JVM started for it, until the
-   * lease lingered and came back. A request still queued or waiting for its worker is cancelled
-   * by returning it; one granted meanwhile is taken back by that return, and its late grant is
-   * ignored here.
+   * Withdraws the lease requests not answered yet once no task waits for a lease (every queued task
+   * went to a worker already held). Left queued at a node manager, such a request would be granted
+   * later for nobody: resources taken, perhaps a worker JVM started for it, until the lease
+   * lingered and came back. A request still queued or waiting for its worker is cancelled by
+   * returning it; one granted meanwhile is taken back by that return, and its late grant is ignored
+   * here.
    */
   private void withdrawOutstanding() {
-    for (Map.Entry<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> e
-        : outstanding.entrySet()) {
+    for (Map.Entry<ByteString, NodeManagerServiceGrpc.NodeManagerServiceStub> e :
+        outstanding.entrySet()) {
       withdrawn.add(e.getKey());
       giveBack(e.getValue(), e.getKey(), false);
     }
@@ -261,45 +282,48 @@ final class SchedulingQueue {
     return outstanding.size() + retriesScheduled;
   }
 
-  private void requestLease(NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager,
-      boolean grantOrQueue) {
+  private void requestLease(
+      NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager, boolean grantOrQueue) {
     ByteString leaseId = randomId();
     outstanding.put(leaseId, nodeManager);
-    LeaseRequest request = LeaseRequest.newBuilder()
-        .setLeaseId(leaseId)
-        .setResources(resources)
-        .setStrategy(strategy)
-        .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
-        .setSubmitter(submitter.address())
-        .setGrantOrQueue(grantOrQueue)
-        .build();
-    nodeManager.requestWorkerLease(request, new StreamObserver<>() {
-      @Override
-      public void onNext(LeaseReply reply) {
-        onLeaseReply(nodeManager, leaseId, reply);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        synchronized (SchedulingQueue.this) {
-          if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
-            return; // withdrawn, or answered already (a reply, then an error status)
+    LeaseRequest request =
+        LeaseRequest.newBuilder()
+            .setLeaseId(leaseId)
+            .setResources(resources)
+            .setStrategy(strategy)
+            .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
+            .setSubmitter(submitter.address())
+            .setGrantOrQueue(grantOrQueue)
+            .build();
+    nodeManager.requestWorkerLease(
+        request,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(LeaseReply reply) {
+            onLeaseReply(nodeManager, leaseId, reply);
           }
-          if (submitter.isShutdown()) {
-            return;
-          }
-          warnRetry("a worker lease request failed (" + t + "); retrying");
-          retryLater();
-        }
-      }
 
-      @Override
-      public void onCompleted() {}
-    });
+          @Override
+          public void onError(Throwable t) {
+            synchronized (SchedulingQueue.this) {
+              if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
+                return; // withdrawn, or answered already (a reply, then an error status)
+              }
+              if (submitter.isShutdown()) {
+                return;
+              }
+              warnRetry("a worker lease request failed (" + t + "); retrying");
+              retryLater();
+            }
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
   }
 
-  private void onLeaseReply(NodeManagerServiceGrpc.NodeManagerServiceStub grantor,
-      ByteString leaseId, LeaseReply reply) {
+  private void onLeaseReply(
+      NodeManagerServiceGrpc.NodeManagerServiceStub grantor, ByteString leaseId, LeaseReply reply) {
     synchronized (this) {
       if (withdrawn.remove(leaseId)) {
         if (reply.hasGranted()) {
@@ -315,8 +339,8 @@ final class SchedulingQueue {
       switch (reply.getResultCase()) {
         case GRANTED -> {
           LeaseReply.Granted g = reply.getGranted();
-          Lease lease = new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor,
-              System.nanoTime());
+          Lease lease =
+              new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor, System.nanoTime());
           if (submitter.isShutdown()) {
             lease.requests = BorrowNotifier.ignoring("a lease granted after shutdown");
             close(lease, false);
@@ -346,9 +370,9 @@ final class SchedulingQueue {
   }
 
   /**
-   * Logs why a lease request is retried: at WARN once per {@link #RETRY_WARN_NANOS} per queue,
-   * at DEBUG otherwise (a node shutting down rejects every request of a busy submitter, each
-   * once a second).
+   * Logs why a lease request is retried: at WARN once per {@link #RETRY_WARN_NANOS} per queue, at
+   * DEBUG otherwise (a node shutting down rejects every request of a busy submitter, each once a
+   * second).
    */
   private void warnRetry(String message) {
     long now = System.nanoTime();
@@ -368,35 +392,42 @@ final class SchedulingQueue {
     // both uncounts it and pumps, so the wake-up cannot be lost.
     retriesScheduled++;
     try {
-      submitter.timer().schedule(() -> {
-        synchronized (this) {
-          retriesScheduled--;
-          pump();
-        }
-      }, 1, TimeUnit.SECONDS);
+      submitter
+          .timer()
+          .schedule(
+              () -> {
+                synchronized (this) {
+                  retriesScheduled--;
+                  pump();
+                }
+              },
+              1,
+              TimeUnit.SECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       retriesScheduled--;
     }
   }
 
   private void openStream(Lease lease) {
-    lease.requests = CoreWorkerServiceGrpc.newStub(submitter.channelTo(lease.worker))
-        .pushTasks(new StreamObserver<>() {
-          @Override
-          public void onNext(PushTaskReply reply) {
-            onTaskReply(lease, reply);
-          }
+    lease.requests =
+        CoreWorkerServiceGrpc.newStub(submitter.channelTo(lease.worker))
+            .pushTasks(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(PushTaskReply reply) {
+                    onTaskReply(lease, reply);
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            onLeaseLost(lease, t.toString());
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    onLeaseLost(lease, t.toString());
+                  }
 
-          @Override
-          public void onCompleted() {
-            onLeaseLost(lease, "the worker closed the task stream");
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    onLeaseLost(lease, "the worker closed the task stream");
+                  }
+                });
   }
 
   private void onTaskReply(Lease lease, PushTaskReply reply) {
@@ -404,8 +435,7 @@ final class SchedulingQueue {
     synchronized (this) {
       task = lease.inflight.remove(reply.getTaskId());
       if (reply.getRunNanos() > 0) {
-        longTaskBits = (longTaskBits << 1)
-            | (reply.getRunNanos() >= PIPELINE_BELOW_NANOS ? 1 : 0);
+        longTaskBits = (longTaskBits << 1) | (reply.getRunNanos() >= PIPELINE_BELOW_NANOS ? 1 : 0);
         measuredTasks = Math.min(measuredTasks + 1, 64);
       }
       if (lease.inflight.isEmpty()) {

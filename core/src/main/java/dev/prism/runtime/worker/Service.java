@@ -35,8 +35,10 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
   public StreamObserver<PushTaskRequest> pushTasks(StreamObserver<PushTaskReply> responses) {
     TaskExecutor executor = worker.executor();
     if (executor == null) {
-      responses.onError(Status.FAILED_PRECONDITION
-          .withDescription("this process is a driver: it runs no tasks").asRuntimeException());
+      responses.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("this process is a driver: it runs no tasks")
+              .asRuntimeException());
       return BorrowNotifier.ignoring("push to a driver");
     }
     return executor.pushTasks(responses);
@@ -48,23 +50,29 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
     try {
       id = ObjectId.of(request.getObjectId().toByteArray());
     } catch (InvalidRequestException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage())
-          .asRuntimeException());
+      responses.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     CompletableFuture<StoredValue> slot = worker.memory().find(id);
     if (request.getLost() && slot != null && slot.isDone() && !slot.isCompletedExceptionally()) {
       StoredValue named = slot.getNow(null);
-      String lostOn = request.getLostNodeId().isEmpty() && named != null ? named.nodeId()
-          : request.getLostNodeId();
-      if (named != null && !named.isInline() && !named.isError()
+      String lostOn =
+          request.getLostNodeId().isEmpty() && named != null
+              ? named.nodeId()
+              : request.getLostNodeId();
+      if (named != null
+          && !named.isInline()
+          && !named.isError()
           && worker.reconstruct(id, lostOn)) {
         slot = worker.memory().find(id);
       }
     }
     if (slot == null) {
-      GetObjectReply.Status status = id.high() == worker.workerLong()
-          ? GetObjectReply.Status.FREED : GetObjectReply.Status.UNKNOWN;
+      GetObjectReply.Status status =
+          id.high() == worker.workerLong()
+              ? GetObjectReply.Status.FREED
+              : GetObjectReply.Status.UNKNOWN;
       responses.onNext(GetObjectReply.newBuilder().setStatus(status).build());
       responses.onCompleted();
       return;
@@ -72,37 +80,48 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
     AtomicBoolean answered = new AtomicBoolean();
     java.util.concurrent.ScheduledFuture<?> timeout = null;
     if (!slot.isDone() && request.getTimeoutMs() > 0) {
-      timeout = worker.timer().schedule(() -> {
-        if (answered.compareAndSet(false, true)) {
-          responses.onNext(GetObjectReply.newBuilder()
-              .setStatus(GetObjectReply.Status.TIMEOUT).build());
-          responses.onCompleted();
-        }
-      }, request.getTimeoutMs(), TimeUnit.MILLISECONDS);
+      timeout =
+          worker
+              .timer()
+              .schedule(
+                  () -> {
+                    if (answered.compareAndSet(false, true)) {
+                      responses.onNext(
+                          GetObjectReply.newBuilder()
+                              .setStatus(GetObjectReply.Status.TIMEOUT)
+                              .build());
+                      responses.onCompleted();
+                    }
+                  },
+                  request.getTimeoutMs(),
+                  TimeUnit.MILLISECONDS);
     }
     java.util.concurrent.ScheduledFuture<?> timer = timeout;
-    slot.whenComplete((value, error) -> {
-      if (!answered.compareAndSet(false, true)) {
-        return;
-      }
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      if (value == null) {
-        responses.onNext(GetObjectReply.newBuilder()
-            .setStatus(GetObjectReply.Status.FREED).build());
-      } else {
-        responses.onNext(GetObjectReply.newBuilder()
-            .setStatus(GetObjectReply.Status.READY)
-            .setObject(value.toProto(request.getObjectId().toByteArray())).build());
-      }
-      responses.onCompleted();
-    });
+    slot.whenComplete(
+        (value, error) -> {
+          if (!answered.compareAndSet(false, true)) {
+            return;
+          }
+          if (timer != null) {
+            timer.cancel(false);
+          }
+          if (value == null) {
+            responses.onNext(
+                GetObjectReply.newBuilder().setStatus(GetObjectReply.Status.FREED).build());
+          } else {
+            responses.onNext(
+                GetObjectReply.newBuilder()
+                    .setStatus(GetObjectReply.Status.READY)
+                    .setObject(value.toProto(request.getObjectId().toByteArray()))
+                    .build());
+          }
+          responses.onCompleted();
+        });
   }
 
   @Override
-  public void updateBorrowers(UpdateBorrowersRequest request,
-      StreamObserver<UpdateBorrowersReply> responses) {
+  public void updateBorrowers(
+      UpdateBorrowersRequest request, StreamObserver<UpdateBorrowersReply> responses) {
     String borrower = request.getBorrower().getWorkerId();
     UpdateBorrowersReply.Builder reply = UpdateBorrowersReply.newBuilder();
     try {
@@ -115,8 +134,8 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
         worker.references().removeBorrower(ObjectId.of(raw.toByteArray()), borrower);
       }
     } catch (InvalidRequestException e) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage())
-          .asRuntimeException());
+      responses.onError(
+          Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     responses.onNext(reply.build());
@@ -132,18 +151,20 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
   }
 
   @Override
-  public void createActor(CreateActorRequest request,
-      StreamObserver<CreateActorReply> responses) {
+  public void createActor(CreateActorRequest request, StreamObserver<CreateActorReply> responses) {
     TaskExecutor executor = worker.executor();
     if (executor == null) {
-      responses.onError(Status.FAILED_PRECONDITION
-          .withDescription("this process is a driver: it hosts no actors").asRuntimeException());
+      responses.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("this process is a driver: it hosts no actors")
+              .asRuntimeException());
       return;
     }
     if (request.getSpec().getActorId().size() != 16 || !request.getSpec().hasFunction()) {
-      responses.onError(Status.INVALID_ARGUMENT
-          .withDescription("an actor creation needs a 16-byte actor id and a function")
-          .asRuntimeException());
+      responses.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("an actor creation needs a 16-byte actor id and a function")
+              .asRuntimeException());
       return;
     }
     executor.createActor(request, responses);

@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The copies this process's objects have in the node's shared-memory store: how many bytes
- * they hold, their deletion when the objects are freed, and the garbage collection that finds
- * dropped refs before the store fills up.
+ * The copies this process's objects have in the node's shared-memory store: how many bytes they
+ * hold, their deletion when the objects are freed, and the garbage collection that finds dropped
+ * refs before the store fills up.
  */
 final class StoredCopies {
 
@@ -34,8 +34,8 @@ final class StoredCopies {
   /**
    * Objects are freed when their refs are garbage collected, which the JVM does lazily: large
    * objects whose refs are already unreachable could fill the store and be spilled to disk for
-   * nothing. When this process's objects in the store approach half its capacity, collect
-   * garbage (at most every 50 ms) and give the frees a moment to reach the store.
+   * nothing. When this process's objects in the store approach half its capacity, collect garbage
+   * (at most every 50 ms) and give the frees a moment to reach the store.
    */
   void collectIfFillingUp(long incoming) {
     long capacity = store.capacity();
@@ -50,7 +50,8 @@ final class StoredCopies {
     long before = ownedStoreBytes.get();
     System.gc();
     long deadline = System.nanoTime() + 200_000_000L;
-    while (System.nanoTime() < deadline && ownedStoreBytes.get() >= before
+    while (System.nanoTime() < deadline
+        && ownedStoreBytes.get() >= before
         && ownedStoreBytes.get() + incoming > capacity / 2) {
       Thread.onSpinWait();
       try {
@@ -69,20 +70,24 @@ final class StoredCopies {
   void delete(ObjectId id, String onNode, long size) {
     if (!nodeId.equals(onNode)) {
       ownedStoreBytes.addAndGet(-size);
-      LOG.debug("object {} lives on node {}; freeing copies on other nodes is not supported"
-          + " on a single node", id, onNode);
+      LOG.debug(
+          "object {} lives on node {}; freeing copies on other nodes is not supported"
+              + " on a single node",
+          id,
+          onNode);
       return;
     }
     try {
-      releaser.execute(() -> {
-        try {
-          store.delete(id);
-        } catch (RuntimeException e) {
-          LOG.debug("deleting object {} from the store: {}", id, e.toString());
-        } finally {
-          ownedStoreBytes.addAndGet(-size);
-        }
-      });
+      releaser.execute(
+          () -> {
+            try {
+              store.delete(id);
+            } catch (RuntimeException e) {
+              LOG.debug("deleting object {} from the store: {}", id, e.toString());
+            } finally {
+              ownedStoreBytes.addAndGet(-size);
+            }
+          });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Shutting down: the store goes away with its node.
     }

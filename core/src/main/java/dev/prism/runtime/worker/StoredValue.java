@@ -1,9 +1,9 @@
 package dev.prism.runtime.worker;
 
+import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.ValueFormat;
-import com.google.protobuf.ByteString;
 import java.util.List;
 
 /**
@@ -16,8 +16,8 @@ import java.util.List;
  * @param size the value's size in bytes
  * @param contained refs nested in the value
  */
-record StoredValue(ValueFormat format, byte[] inline, String nodeId, long size,
-    List<ObjectRefProto> contained) {
+record StoredValue(
+    ValueFormat format, byte[] inline, String nodeId, long size, List<ObjectRefProto> contained) {
 
   StoredValue {
     contained = List.copyOf(contained);
@@ -27,8 +27,8 @@ record StoredValue(ValueFormat format, byte[] inline, String nodeId, long size,
     return new StoredValue(format, bytes, null, bytes.length, contained);
   }
 
-  static StoredValue inStore(ValueFormat format, String nodeId, long size,
-      List<ObjectRefProto> contained) {
+  static StoredValue inStore(
+      ValueFormat format, String nodeId, long size, List<ObjectRefProto> contained) {
     return new StoredValue(format, null, nodeId, size, contained);
   }
 
@@ -42,18 +42,22 @@ record StoredValue(ValueFormat format, byte[] inline, String nodeId, long size,
 
   static StoredValue fromProto(ReturnObject proto) {
     return proto.hasInlineValue()
-        ? inline(proto.getFormat(), proto.getInlineValue().toByteArray(),
-            proto.getContainedRefsList())
-        : inStore(proto.getFormat(), proto.getStoredOnNode(), proto.getSize(),
+        ? inline(
+            proto.getFormat(), proto.getInlineValue().toByteArray(), proto.getContainedRefsList())
+        : inStore(
+            proto.getFormat(),
+            proto.getStoredOnNode(),
+            proto.getSize(),
             proto.getContainedRefsList());
   }
 
   ReturnObject toProto(byte[] objectId) {
-    ReturnObject.Builder b = ReturnObject.newBuilder()
-        .setObjectId(ByteString.copyFrom(objectId))
-        .setSize(size)
-        .setFormat(format)
-        .addAllContainedRefs(contained);
+    ReturnObject.Builder b =
+        ReturnObject.newBuilder()
+            .setObjectId(ByteString.copyFrom(objectId))
+            .setSize(size)
+            .setFormat(format)
+            .addAllContainedRefs(contained);
     return isInline()
         ? b.setInlineValue(ByteString.copyFrom(inline)).build()
         : b.setStoredOnNode(nodeId).build();

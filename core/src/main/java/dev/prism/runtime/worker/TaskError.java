@@ -8,9 +8,9 @@ import dev.prism.TaskException;
 import dev.prism.WorkerCrashedException;
 
 /**
- * Why an object holds an error instead of a value: what a failed task leaves in its return
- * object. Travels serialized (format ERROR); {@code get} rethrows it as the matching
- * {@link PrismException}.
+ * Why an object holds an error instead of a value: what a failed task leaves in its return object.
+ * Travels serialized (format ERROR); {@code get} rethrows it as the matching {@link
+ * PrismException}.
  *
  * @param kind what kind of failure
  * @param taskName the task's display name
@@ -19,8 +19,13 @@ import dev.prism.WorkerCrashedException;
  * @param remoteStackTrace the remote stack trace, as text
  * @param exception the remote exception itself, serialized, or null if it could not be
  */
-record TaskError(Kind kind, String taskName, String exceptionClass, String message,
-    String remoteStackTrace, byte[] exception) {
+record TaskError(
+    Kind kind,
+    String taskName,
+    String exceptionClass,
+    String message,
+    String remoteStackTrace,
+    byte[] exception) {
 
   enum Kind {
     APPLICATION,
@@ -40,9 +45,15 @@ record TaskError(Kind kind, String taskName, String exceptionClass, String messa
   /** Builds the exception that {@code get} throws, with the remote exception as cause. */
   PrismException toException(Throwable remoteCause) {
     return switch (kind) {
-      case APPLICATION -> new TaskException(taskName + " failed with " + exceptionClass
-          + (message == null ? "" : ": " + message)
-          + "\nRemote stack trace:\n" + remoteStackTrace, remoteCause);
+      case APPLICATION ->
+          new TaskException(
+              taskName
+                  + " failed with "
+                  + exceptionClass
+                  + (message == null ? "" : ": " + message)
+                  + "\nRemote stack trace:\n"
+                  + remoteStackTrace,
+              remoteCause);
       case WORKER_CRASHED -> new WorkerCrashedException(taskName + ": " + message);
       case CANCELLED -> new TaskCancelledException(taskName + ": " + message);
       case OBJECT_LOST -> new ObjectLostException(taskName + ": " + message);

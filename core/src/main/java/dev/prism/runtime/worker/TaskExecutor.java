@@ -28,16 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The executing half of the task path, in a worker: takes tasks pushed by submitters, runs them
- * one at a time in arrival order on one thread, and replies on the stream they came from with a
- * small result inline or the node holding a large one. Once the GCS made this worker an actor
- * ({@link #createActor}), it runs that actor's calls instead: in arrival order one at a time, or
- * on virtual threads up to the actor's max concurrency, with methods that return a
- * {@link CompletionStage} replying when their stage completes.
+ * The executing half of the task path, in a worker: takes tasks pushed by submitters, runs them one
+ * at a time in arrival order on one thread, and replies on the stream they came from with a small
+ * result inline or the node holding a large one. Once the GCS made this worker an actor ({@link
+ * #createActor}), it runs that actor's calls instead: in arrival order one at a time, or on virtual
+ * threads up to the actor's max concurrency, with methods that return a {@link CompletionStage}
+ * replying when their stage completes.
  */
 final class TaskExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
+
   /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
   private static final long IDLE_COLLECT_MILLIS = 200;
 
@@ -50,13 +51,16 @@ final class TaskExecutor {
   private volatile boolean stopped;
 
   /** A task, an actor creation, or (spec and create both null) the end of a push stream. */
-  private record Work(TaskSpec spec, ReplySink sink, CreateActorRequest create,
+  private record Work(
+      TaskSpec spec,
+      ReplySink sink,
+      CreateActorRequest create,
       StreamObserver<CreateActorReply> createReply) {}
 
   /**
    * A call being run, so a cancel can interrupt it: only while its method runs on its thread
-   * (checked under this object's lock, so an interrupt never reaches the thread's next work),
-   * or, for an async actor method, by cancelling the stage it returned.
+   * (checked under this object's lock, so an interrupt never reaches the thread's next work), or,
+   * for an async actor method, by cancelling the stage it returned.
    */
   private static final class Running {
     final Thread thread;
@@ -296,21 +300,22 @@ final class TaskExecutor {
       @SuppressWarnings("unchecked")
       CompletableFuture<PushTaskReply> replyLater = (CompletableFuture<PushTaskReply>) pending;
       r.returned(replyLater);
-      replyLater.whenComplete((reply, error) -> {
-        running.remove(spec.getTaskId());
-        if (a != null) {
-          a.permits.release();
-        }
-        PushTaskReply answer = reply;
-        if (r.wasCancelled() && (reply == null
-            || reply.getResult().getFormat() == ValueFormat.ERROR)) {
-          answer = PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true)
-              .build();
-        } else if (reply == null) {
-          answer = systemError(spec, "the call's reply could not be made: " + error);
-        }
-        work.sink.send(answer);
-      });
+      replyLater.whenComplete(
+          (reply, error) -> {
+            running.remove(spec.getTaskId());
+            if (a != null) {
+              a.permits.release();
+            }
+            PushTaskReply answer = reply;
+            if (r.wasCancelled()
+                && (reply == null || reply.getResult().getFormat() == ValueFormat.ERROR)) {
+              answer =
+                  PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true).build();
+            } else if (reply == null) {
+              answer = systemError(spec, "the call's reply could not be made: " + error);
+            }
+            work.sink.send(answer);
+          });
       return;
     }
     r.returned(null);
@@ -332,8 +337,10 @@ final class TaskExecutor {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
     boolean actorCall = !spec.getActorId().isEmpty();
     if (actorCall && (a == null || !a.actorId.equals(spec.getActorId()))) {
-      return systemError(spec, "this worker does not host the actor the call was sent to"
-          + (a == null ? "" : " (it hosts " + a.display + ")"));
+      return systemError(
+          spec,
+          "this worker does not host the actor the call was sent to"
+              + (a == null ? "" : " (it hosts " + a.display + ")"));
     }
     if (!actorCall && a != null) {
       return systemError(spec, "this worker hosts actor " + a.display + " and runs no tasks");
@@ -344,16 +351,26 @@ final class TaskExecutor {
     } catch (PrismException e) {
       return systemError(spec, e.getMessage());
     } catch (RuntimeException | LinkageError e) {
-      return systemError(spec, "cannot load " + spec.getFunction().getClassName() + "."
-          + spec.getFunction().getMethodName() + " on the worker: " + e);
+      return systemError(
+          spec,
+          "cannot load "
+              + spec.getFunction().getClassName()
+              + "."
+              + spec.getFunction().getMethodName()
+              + " on the worker: "
+              + e);
     }
     Object receiver = null;
     if (actorCall) {
       receiver = a.instance;
       if (target.descriptor().kind() != FunctionDescriptor.Kind.INSTANCE
           || !target.owner().isInstance(receiver)) {
-        return systemError(spec, target.descriptor().displayName() + " is not a method of the"
-            + " actor's class " + receiver.getClass().getName());
+        return systemError(
+            spec,
+            target.descriptor().displayName()
+                + " is not a method of the"
+                + " actor's class "
+                + receiver.getClass().getName());
       }
     }
     Object result;
@@ -378,13 +395,16 @@ final class TaskExecutor {
       r.returned(null);
       if (actorCall && result instanceof CompletionStage<?> stage) {
         releaseArgs = false;
-        return stage.toCompletableFuture().handle((value, error) -> {
-          releaseSharedArguments(spec, args);
-          if (error != null) {
-            return errorReply(spec, returnId, unwrap(error));
-          }
-          return storeReply(spec, returnId, value, started);
-        });
+        return stage
+            .toCompletableFuture()
+            .handle(
+                (value, error) -> {
+                  releaseSharedArguments(spec, args);
+                  if (error != null) {
+                    return errorReply(spec, returnId, unwrap(error));
+                  }
+                  return storeReply(spec, returnId, value, started);
+                });
       }
       return storeReply(spec, returnId, result, started);
     } finally {
@@ -394,19 +414,21 @@ final class TaskExecutor {
     }
   }
 
-  private PushTaskReply storeReply(TaskSpec spec, ObjectId returnId, Object result,
-      long started) {
+  private PushTaskReply storeReply(TaskSpec spec, ObjectId returnId, Object result, long started) {
     try {
-      return PushTaskReply.newBuilder().setTaskId(spec.getTaskId())
+      return PushTaskReply.newBuilder()
+          .setTaskId(spec.getTaskId())
           .setResult(worker.storeReturn(returnId, result, spec.getCaller()))
-          .setRunNanos(System.nanoTime() - started).build();
+          .setRunNanos(System.nanoTime() - started)
+          .build();
     } catch (RuntimeException | StackOverflowError e) {
       return errorReply(spec, returnId, e);
     }
   }
 
   private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+    while ((t instanceof CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
         && t.getCause() != null) {
       t = t.getCause();
     }
@@ -419,8 +441,10 @@ final class TaskExecutor {
   private void create(CreateActorRequest request, StreamObserver<CreateActorReply> reply) {
     CreateActorReply answer;
     if (actor != null) {
-      answer = CreateActorReply.newBuilder()
-          .setErrorMessage("this worker already hosts actor " + actor.display).build();
+      answer =
+          CreateActorReply.newBuilder()
+              .setErrorMessage("this worker already hosts actor " + actor.display)
+              .build();
     } else {
       answer = construct(request);
     }
@@ -435,13 +459,14 @@ final class TaskExecutor {
   private CreateActorReply construct(CreateActorRequest request) {
     var spec = request.getSpec();
     String display = ActorHandleImpl.display(spec.getClassName(), spec.getActorId());
-    TaskSpec context = TaskSpec.newBuilder()
-        .setJobId(spec.getJobId())
-        .setCaller(spec.getOwner())
-        .setName(display + ".<init>")
-        .setActorId(spec.getActorId())
-        .setNamespace(spec.getNamespace())
-        .build();
+    TaskSpec context =
+        TaskSpec.newBuilder()
+            .setJobId(spec.getJobId())
+            .setCaller(spec.getOwner())
+            .setName(display + ".<init>")
+            .setActorId(spec.getActorId())
+            .setNamespace(spec.getNamespace())
+            .build();
     Object[] args = new Object[spec.getArgsCount()];
     try {
       FunctionInvoker.Target target = invoker.target(descriptor(spec.getFunction()));
@@ -456,11 +481,16 @@ final class TaskExecutor {
         worker.exitTask();
       }
       if (instance == null) {
-        throw new PrismException("the actor factory " + target.descriptor().displayName()
-            + " returned null");
+        throw new PrismException(
+            "the actor factory " + target.descriptor().displayName() + " returned null");
       }
-      actor = new HostedActor(spec.getActorId(), display, instance,
-          Math.max(1, spec.getMaxConcurrency()), spec.getNamespace());
+      actor =
+          new HostedActor(
+              spec.getActorId(),
+              display,
+              instance,
+              Math.max(1, spec.getMaxConcurrency()),
+              spec.getNamespace());
       LOG.debug("hosting actor {} (restart {})", display, request.getNumRestarts());
       return CreateActorReply.getDefaultInstance();
     } catch (Throwable t) {
@@ -480,8 +510,8 @@ final class TaskExecutor {
   // ---------------------------------------------------------------------------------- helpers
 
   /**
-   * Arrow arguments passed by reference are read zero-copy and pin their object in the store;
-   * they are valid for the duration of the task and released when it ends.
+   * Arrow arguments passed by reference are read zero-copy and pin their object in the store; they
+   * are valid for the duration of the task and released when it ends.
    */
   private static void releaseSharedArguments(TaskSpec spec, Object[] args) {
     for (int i = 0; i < args.length; i++) {
@@ -506,17 +536,24 @@ final class TaskExecutor {
   private TaskError applicationError(String name, Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));
-    return new TaskError(TaskError.Kind.APPLICATION, name, t.getClass().getName(),
-        t.getMessage(), trace.toString(), worker.codec().serializeException(t));
+    return new TaskError(
+        TaskError.Kind.APPLICATION,
+        name,
+        t.getClass().getName(),
+        t.getMessage(),
+        trace.toString(),
+        worker.codec().serializeException(t));
   }
 
   private PushTaskReply errorReply(TaskSpec spec, ObjectId returnId, Throwable t) {
-    ReturnObject ret = ReturnObject.newBuilder()
-        .setObjectId(ByteString.copyFrom(returnId.toBytes()))
-        .setFormat(ValueFormat.ERROR)
-        .setInlineValue(ByteString.copyFrom(worker.codec().encodeError(
-            applicationError(spec.getName(), t))))
-        .build();
+    ReturnObject ret =
+        ReturnObject.newBuilder()
+            .setObjectId(ByteString.copyFrom(returnId.toBytes()))
+            .setFormat(ValueFormat.ERROR)
+            .setInlineValue(
+                ByteString.copyFrom(
+                    worker.codec().encodeError(applicationError(spec.getName(), t))))
+            .build();
     return PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setResult(ret).build();
   }
 
@@ -525,7 +562,10 @@ final class TaskExecutor {
   }
 
   static FunctionDescriptor descriptor(FunctionDescriptorProto p) {
-    return new FunctionDescriptor(p.getClassName(), p.getMethodName(), p.getSignature(),
+    return new FunctionDescriptor(
+        p.getClassName(),
+        p.getMethodName(),
+        p.getSignature(),
         FunctionDescriptor.Kind.values()[p.getKindValue()]);
   }
 }

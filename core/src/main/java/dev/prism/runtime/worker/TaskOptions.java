@@ -7,14 +7,18 @@ import dev.prism.runtime.rpc.SchedulingStrategyProto;
  * The options of one task submission, already validated.
  *
  * @param resources the resource demand in fixed point (CPU 1.0 is 10,000)
- * @param maxRetries how often the task is retried after its worker dies (and, when
- *     {@code retryExceptions}, after it throws)
+ * @param maxRetries how often the task is retried after its worker dies (and, when {@code
+ *     retryExceptions}, after it throws)
  * @param retryExceptions whether application exceptions are retried too
  * @param name the task's display name, or null for the method's name
  * @param strategy where its lease should go (default instance: the default policy)
  */
-public record TaskOptions(ResourceAmounts resources, int maxRetries, boolean retryExceptions,
-    String name, SchedulingStrategyProto strategy) {
+public record TaskOptions(
+    ResourceAmounts resources,
+    int maxRetries,
+    boolean retryExceptions,
+    String name,
+    SchedulingStrategyProto strategy) {
 
   /**
    * Options with the default scheduling strategy.
@@ -24,9 +28,9 @@ public record TaskOptions(ResourceAmounts resources, int maxRetries, boolean ret
    * @param retryExceptions whether exceptions are retried
    * @param name the display name, or null
    */
-  public TaskOptions(ResourceAmounts resources, int maxRetries, boolean retryExceptions,
-      String name) {
-    this(resources, maxRetries, retryExceptions, name,
-        SchedulingStrategyProto.getDefaultInstance());
+  public TaskOptions(
+      ResourceAmounts resources, int maxRetries, boolean retryExceptions, String name) {
+    this(
+        resources, maxRetries, retryExceptions, name, SchedulingStrategyProto.getDefaultInstance());
   }
 }

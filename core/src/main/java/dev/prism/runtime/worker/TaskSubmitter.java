@@ -23,23 +23,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The submitting half of the task path: builds task specs (inlining small arguments, passing
- * large ones and refs by reference), waits for arguments this process owns to be ready, queues
- * tasks per scheduling class, and records results, retries and failures in the owner's tables.
+ * The submitting half of the task path: builds task specs (inlining small arguments, passing large
+ * ones and refs by reference), waits for arguments this process owns to be ready, queues tasks per
+ * scheduling class, and records results, retries and failures in the owner's tables.
  */
 final class TaskSubmitter {
 
   private final CoreWorker worker;
   private final int pipelineDepth;
+
   /** A scheduling class: tasks with the same resource shape and strategy share leases. */
   record SchedulingKey(ResourceAmounts resources, SchedulingStrategyProto strategy) {}
 
   private final ConcurrentHashMap<SchedulingKey, SchedulingQueue> queues =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ObjectId, PendingTask> pending = new ConcurrentHashMap<>();
+
   /**
-   * Lineage: the tasks whose results live in a node's store, kept (with their arguments held)
-   * while the result is referenced, so a result lost with its node can be made again.
+   * Lineage: the tasks whose results live in a node's store, kept (with their arguments held) while
+   * the result is referenced, so a result lost with its node can be made again.
    */
   private final ConcurrentHashMap<ObjectId, PendingTask> lineage = new ConcurrentHashMap<>();
 
@@ -56,15 +58,16 @@ final class TaskSubmitter {
     long seq = worker.nextSequence();
     ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
     ByteString taskId = Ids.taskId(worker.workerLong(), seq);
-    TaskSpec.Builder spec = TaskSpec.newBuilder()
-        .setTaskId(taskId)
-        .setJobId(worker.currentJobId())
-        .setCaller(worker.address())
-        .setFunction(toProto(function))
-        .setReturnId(ByteString.copyFrom(returnId.toBytes()))
-        .setResources(options.resources())
-        .setMaxRetries(options.maxRetries())
-        .setRetryExceptions(options.retryExceptions());
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setTaskId(taskId)
+            .setJobId(worker.currentJobId())
+            .setCaller(worker.address())
+            .setFunction(toProto(function))
+            .setReturnId(ByteString.copyFrom(returnId.toBytes()))
+            .setResources(options.resources())
+            .setMaxRetries(options.maxRetries())
+            .setRetryExceptions(options.retryExceptions());
     String name = options.name() != null ? options.name() : function.displayName();
     spec.setName(name);
     spec.setNamespace(worker.namespace());
@@ -78,8 +81,15 @@ final class TaskSubmitter {
     ObjectRefImpl<?> result = worker.newOwnedRef(returnId);
     worker.memory().slot(returnId);
     worker.references().addSubmitted(held);
-    PendingTask task = new PendingTask(spec, returnId, name, held, dependencies,
-        options.maxRetries(), options.retryExceptions());
+    PendingTask task =
+        new PendingTask(
+            spec,
+            returnId,
+            name,
+            held,
+            dependencies,
+            options.maxRetries(),
+            options.retryExceptions());
     task.key = new SchedulingKey(options.resources(), options.strategy());
     pending.put(returnId, task);
     if (dependencies.isEmpty()) {
@@ -94,12 +104,15 @@ final class TaskSubmitter {
   }
 
   /**
-   * Turns one argument into its wire form: refs by reference (small values this process owns
-   * that are ready are inlined), small values inline, large values stored like a put and passed
-   * by reference. Refs to keep alive go to {@code held}; owned refs still pending to
-   * {@code dependencies}.
+   * Turns one argument into its wire form: refs by reference (small values this process owns that
+   * are ready are inlined), small values inline, large values stored like a put and passed by
+   * reference. Refs to keep alive go to {@code held}; owned refs still pending to {@code
+   * dependencies}.
    */
-  TaskArg toArg(Object arg, List<ObjectId> held, List<ObjectRefProto> dependencies,
+  TaskArg toArg(
+      Object arg,
+      List<ObjectId> held,
+      List<ObjectRefProto> dependencies,
       List<ObjectRefImpl<?>> keepAlive) {
     if (arg instanceof ObjectRefImpl<?> ref) {
       ref.checkSession();
@@ -111,8 +124,10 @@ final class TaskSubmitter {
         if (slot != null && slot.isDone()) {
           StoredValue value = slot.join();
           if (value.isInline() && value.format() == ValueFormat.FORY) {
-            return TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(value.inline()))
-                .addAllNestedRefs(value.contained()).build();
+            return TaskArg.newBuilder()
+                .setInlineValue(ByteString.copyFrom(value.inline()))
+                .addAllNestedRefs(value.contained())
+                .build();
           }
           if (value.isError()) {
             // Resolved like a pending dependency: the task fails with the same error.
@@ -152,8 +167,8 @@ final class TaskSubmitter {
   }
 
   /**
-   * Inlines the small values of owned ref arguments that are ready; returns the error value of
-   * an argument that holds one (the call must fail with it), or null.
+   * Inlines the small values of owned ref arguments that are ready; returns the error value of an
+   * argument that holds one (the call must fail with it), or null.
    */
   StoredValue inlineResolved(PendingTask task) {
     for (int i = 0; i < task.spec.getArgsCount(); i++) {
@@ -161,8 +176,7 @@ final class TaskSubmitter {
       if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
         continue;
       }
-      CompletableFuture<StoredValue> slot = worker.memory().find(
-          Ids.objectId(arg.getRef()));
+      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(arg.getRef()));
       if (slot == null || !slot.isDone()) {
         continue;
       }
@@ -171,9 +185,11 @@ final class TaskSubmitter {
         return value;
       }
       if (value.isInline() && value.format() == ValueFormat.FORY) {
-        task.spec.setArgs(i, TaskArg.newBuilder()
-            .setInlineValue(ByteString.copyFrom(value.inline()))
-            .addAllNestedRefs(value.contained()));
+        task.spec.setArgs(
+            i,
+            TaskArg.newBuilder()
+                .setInlineValue(ByteString.copyFrom(value.inline()))
+                .addAllNestedRefs(value.contained()));
       }
     }
     return null;
@@ -183,8 +199,7 @@ final class TaskSubmitter {
   CompletableFuture<Void> dependenciesReady(List<ObjectRefProto> dependencies) {
     CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
     for (int i = 0; i < futures.length; i++) {
-      CompletableFuture<StoredValue> slot =
-          worker.memory().find(Ids.objectId(dependencies.get(i)));
+      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(dependencies.get(i)));
       futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.allOf(futures);
@@ -196,13 +211,12 @@ final class TaskSubmitter {
       return;
     }
     task.localityBytes = localityOf(task);
-    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, pipelineDepth))
-        .add(task);
+    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, pipelineDepth)).add(task);
   }
 
   /**
-   * Where the task's arguments live: bytes per node of the stored values this process owns
-   * (values of other owners are not looked up), so its lease can go where its data is.
+   * Where the task's arguments live: bytes per node of the stored values this process owns (values
+   * of other owners are not looked up), so its lease can go where its data is.
    */
   private Map<String, Long> localityOf(PendingTask task) {
     Map<String, Long> bytes = null;
@@ -237,8 +251,10 @@ final class TaskSubmitter {
       return null;
     }
     if (!reply.getSystemError().isEmpty()) {
-      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.SYSTEM,
-          task.displayName, reply.getSystemError())));
+      finish(
+          task,
+          worker.errorValue(
+              TaskError.system(TaskError.Kind.SYSTEM, task.displayName, reply.getSystemError())));
       return null;
     }
     if (value.isError() && task.retryExceptions && task.retriesLeft > 0 && !worker.isShutdown()) {
@@ -262,16 +278,28 @@ final class TaskSubmitter {
       task.attempt++;
       return task;
     }
-    finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
-        task.displayName, "the worker running it (pid " + lease.workerPid + ") died ("
-            + why + ") and the task has no retries left (attempts: " + (task.attempt + 1)
-            + ")")));
+    finish(
+        task,
+        worker.errorValue(
+            TaskError.system(
+                TaskError.Kind.WORKER_CRASHED,
+                task.displayName,
+                "the worker running it (pid "
+                    + lease.workerPid
+                    + ") died ("
+                    + why
+                    + ") and the task has no retries left (attempts: "
+                    + (task.attempt + 1)
+                    + ")")));
     return null;
   }
 
   void finishCancelled(PendingTask task) {
-    finish(task, worker.errorValue(TaskError.system(TaskError.Kind.CANCELLED, task.displayName,
-        "the task was cancelled")));
+    finish(
+        task,
+        worker.errorValue(
+            TaskError.system(
+                TaskError.Kind.CANCELLED, task.displayName, "the task was cancelled")));
   }
 
   /** Tracks a call submitted elsewhere (an actor call), so cancel and shutdown find it. */
@@ -290,7 +318,8 @@ final class TaskSubmitter {
     if (rebuilt) {
       // Its lineage entry keeps holding the arguments while the result is referenced; if the
       // entry went meanwhile (freed) or the rebuild failed, the arguments are let go now.
-      if (!(stored && lineage.get(task.returnId) == task
+      if (!(stored
+          && lineage.get(task.returnId) == task
           && worker.memory().find(task.returnId) != null)) {
         lineage.remove(task.returnId, task);
         releaseLineage(task);
@@ -304,7 +333,7 @@ final class TaskSubmitter {
       }
       lineage.put(task.returnId, task);
       if (worker.memory().find(task.returnId) == null && lineage.remove(task.returnId, task)) {
-        releaseLineage(task);  // freed meanwhile
+        releaseLineage(task); // freed meanwhile
       }
       return;
     }
@@ -332,10 +361,10 @@ final class TaskSubmitter {
   }
 
   /**
-   * Makes again a result whose stored copy was lost (its node died): re-runs the task that made
-   * it, under the same result id, while the task has retries left. Readers of the result wait
-   * for the new value. Returns false when it cannot be rebuilt (not a task result of this
-   * process, a put, or out of retries).
+   * Makes again a result whose stored copy was lost (its node died): re-runs the task that made it,
+   * under the same result id, while the task has retries left. Readers of the result wait for the
+   * new value. Returns false when it cannot be rebuilt (not a task result of this process, a put,
+   * or out of retries).
    */
   boolean reconstruct(ObjectId id, String lostNodeId) {
     PendingTask task = lineage.get(id);
@@ -351,11 +380,11 @@ final class TaskSubmitter {
         return false;
       }
       if (!slot.isDone()) {
-        return true;  // being rebuilt (its run is finishing): wait for it
+        return true; // being rebuilt (its run is finishing): wait for it
       }
       StoredValue current = slot.getNow(null);
       if (current != null && !java.util.Objects.equals(current.nodeId(), lostNodeId)) {
-        return true;  // already rebuilt elsewhere: read the new copy
+        return true; // already rebuilt elsewhere: read the new copy
       }
       if (task.retriesLeft <= 0 || worker.isShutdown()) {
         return false;
@@ -369,16 +398,18 @@ final class TaskSubmitter {
       task.cancelled = false;
       pending.put(id, task);
     }
-    org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class).info(
-        "rebuilding {}: its result lived on node {}, which is gone", task.displayName,
-        lostNodeId);
+    org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class)
+        .info(
+            "rebuilding {}: its result lived on node {}, which is gone",
+            task.displayName,
+            lostNodeId);
     enqueue(task);
     return true;
   }
 
   /**
-   * Cancels a task this process submitted: a queued task is dropped, a running one is
-   * interrupted (or its worker killed when {@code force}).
+   * Cancels a task this process submitted: a queued task is dropped, a running one is interrupted
+   * (or its worker killed when {@code force}).
    */
   boolean cancel(ObjectId returnId, boolean force) {
     PendingTask task = pending.get(returnId);
@@ -405,13 +436,17 @@ final class TaskSubmitter {
   void failAll(String why) {
     for (SchedulingQueue queue : queues.values()) {
       for (PendingTask task : queue.drain()) {
-        finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
-            task.displayName, why)));
+        finish(
+            task,
+            worker.errorValue(
+                TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
       }
     }
     for (PendingTask task : List.copyOf(pending.values())) {
-      finish(task, worker.errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED,
-          task.displayName, why)));
+      finish(
+          task,
+          worker.errorValue(
+              TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
     }
   }
 
@@ -420,9 +455,9 @@ final class TaskSubmitter {
   }
 
   /**
-   * Warns the user, once per resource shape in this process (in the log and on standard error,
-   * so it is seen), that tasks or actors needing it cannot be scheduled on any node of the
-   * cluster; they keep waiting for a node that can run them.
+   * Warns the user, once per resource shape in this process (in the log and on standard error, so
+   * it is seen), that tasks or actors needing it cannot be scheduled on any node of the cluster;
+   * they keep waiting for a node that can run them.
    *
    * @param resources the shape asked for
    * @param what what waits, e.g. {@code tasks} or {@code actor Counter}
@@ -432,8 +467,13 @@ final class TaskSubmitter {
     if (!infeasibleWarned.add(resources)) {
       return;
     }
-    String message = what + " needing " + describe(resources) + " cannot be scheduled: "
-        + reason + ". Pending until a node that can run it joins the cluster.";
+    String message =
+        what
+            + " needing "
+            + describe(resources)
+            + " cannot be scheduled: "
+            + reason
+            + ". Pending until a node that can run it joins the cluster.";
     org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class).warn(message);
     System.err.println("prism: warning: " + message);
   }

@@ -45,8 +45,8 @@ final class ValueCodec {
    * @param size its size in bytes
    * @param nested the refs nested in it
    */
-  record Encoded(ValueFormat format, byte[] bytes, Object large, long size,
-      List<ObjectRefImpl<?>> nested) {
+  record Encoded(
+      ValueFormat format, byte[] bytes, Object large, long size, List<ObjectRefImpl<?>> nested) {
     boolean fitsInline() {
       return bytes != null && bytes.length <= INLINE_LIMIT;
     }
@@ -100,8 +100,9 @@ final class ValueCodec {
       case ARROW -> store.putRoot(id, (VectorSchemaRoot) e.large());
       case PRIMITIVE_ARRAY -> {
         Object array = e.large();
-        byte[] meta = (META_ARRAY + array.getClass().getComponentType().getName())
-            .getBytes(StandardCharsets.US_ASCII);
+        byte[] meta =
+            (META_ARRAY + array.getClass().getComponentType().getName())
+                .getBytes(StandardCharsets.US_ASCII);
         try (PayloadWriter w = store.createPayload(id, e.size(), meta)) {
           MemorySegment.copy(segmentOf(array), 0, w.data(), 0, e.size());
           w.seal();
@@ -151,8 +152,8 @@ final class ValueCodec {
   private static Object toArray(Payload p) {
     String meta = new String(p.metadata(), StandardCharsets.US_ASCII);
     if (!meta.startsWith(META_ARRAY)) {
-      throw new PrismSerializationException("object " + p.id() + " is not a primitive array"
-          + " (metadata '" + meta + "')");
+      throw new PrismSerializationException(
+          "object " + p.id() + " is not a primitive array" + " (metadata '" + meta + "')");
     }
     MemorySegment data = p.data();
     return switch (meta.substring(META_ARRAY.length())) {
@@ -163,8 +164,9 @@ final class ValueCodec {
       case "long" -> data.toArray(ValueLayout.JAVA_LONG_UNALIGNED);
       case "float" -> data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
       case "double" -> data.toArray(ValueLayout.JAVA_DOUBLE_UNALIGNED);
-      default -> throw new PrismSerializationException("object " + p.id()
-          + " has an unknown array type '" + meta + "'");
+      default ->
+          throw new PrismSerializationException(
+              "object " + p.id() + " has an unknown array type '" + meta + "'");
     };
   }
 

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The entry point of a worker process. A node manager starts it with the environment below;
- * the worker starts its core worker, registers with the node manager, runs the tasks pushed to
- * it, and exits when asked to or when the process that started it dies.
+ * The entry point of a worker process. A node manager starts it with the environment below; the
+ * worker starts its core worker, registers with the node manager, runs the tasks pushed to it, and
+ * exits when asked to or when the process that started it dies.
  *
  * <ul>
  *   <li>{@code PRISM_NODE_MANAGER_ADDRESS}: host:port of the node manager
@@ -53,41 +53,58 @@ public final class WorkerMain {
         gpus.add(Integer.parseInt(id.trim()));
       }
     }
-    CoreWorker worker = CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.WORKER,
-        workerId, nodeId, nodeManager, Path.of(storeSocket), bindHost, null, gpus,
-        TaskSubmitterDefaults.PIPELINE_DEPTH, System.getenv("PRISM_GCS_ADDRESS"), null, token));
+    CoreWorker worker =
+        CoreWorker.start(
+            new CoreWorker.Settings(
+                CoreWorker.Mode.WORKER,
+                workerId,
+                nodeId,
+                nodeManager,
+                Path.of(storeSocket),
+                bindHost,
+                null,
+                gpus,
+                TaskSubmitterDefaults.PIPELINE_DEPTH,
+                System.getenv("PRISM_GCS_ADDRESS"),
+                null,
+                token));
     if (parent != null && !parent.isBlank()) {
       // The node manager (in an embedded cluster: the driver) is gone, maybe killed: nothing
       // can use this worker any more. The node's shared memory dies with it: remove its file
       // and socket, which a killed node manager could not (any of its workers may; all try).
       Path shm = worker.storeShmPath();
-      Runnable orphaned = () -> {
-        try {
-          java.nio.file.Files.deleteIfExists(shm);
-          java.nio.file.Files.deleteIfExists(Path.of(storeSocket));
-        } catch (java.io.IOException | RuntimeException e) {
-          // Best effort: the process ends either way.
-        }
-        Runtime.getRuntime().halt(0);
-      };
-      ProcessHandle.of(Long.parseLong(parent.trim())).ifPresentOrElse(
-          p -> p.onExit().thenRun(orphaned), orphaned);
+      Runnable orphaned =
+          () -> {
+            try {
+              java.nio.file.Files.deleteIfExists(shm);
+              java.nio.file.Files.deleteIfExists(Path.of(storeSocket));
+            } catch (java.io.IOException | RuntimeException e) {
+              // Best effort: the process ends either way.
+            }
+            Runtime.getRuntime().halt(0);
+          };
+      ProcessHandle.of(Long.parseLong(parent.trim()))
+          .ifPresentOrElse(p -> p.onExit().thenRun(orphaned), orphaned);
     }
     int colon = nodeManager.lastIndexOf(':');
-    ManagedChannel channel = NettyChannelBuilder.forAddress(nodeManager.substring(0, colon),
-        Integer.parseInt(nodeManager.substring(colon + 1))).usePlaintext()
-        .intercept(TokenAuth.clientInterceptor(token)).build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(
+                nodeManager.substring(0, colon), Integer.parseInt(nodeManager.substring(colon + 1)))
+            .usePlaintext()
+            .intercept(TokenAuth.clientInterceptor(token))
+            .build();
     try {
       NodeManagerServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(60, TimeUnit.SECONDS)
-          .registerWorker(RegisterWorkerRequest.newBuilder()
-              .setWorkerId(workerId)
-              .setPid((int) ProcessHandle.current().pid())
-              .setAddress(worker.address())
-              .build());
+          .registerWorker(
+              RegisterWorkerRequest.newBuilder()
+                  .setWorkerId(workerId)
+                  .setPid((int) ProcessHandle.current().pid())
+                  .setAddress(worker.address())
+                  .build());
     } catch (RuntimeException e) {
-      System.err.println("prism worker: cannot register with the node manager at "
-          + nodeManager + ": " + e);
+      System.err.println(
+          "prism worker: cannot register with the node manager at " + nodeManager + ": " + e);
       Runtime.getRuntime().halt(3);
     } finally {
       channel.shutdownNow();
@@ -100,8 +117,11 @@ public final class WorkerMain {
   private static String required(String name) {
     String value = System.getenv(name);
     if (value == null || value.isBlank()) {
-      System.err.println("prism worker: environment variable " + name + " is missing; workers"
-          + " are started by a node manager, not by hand");
+      System.err.println(
+          "prism worker: environment variable "
+              + name
+              + " is missing; workers"
+              + " are started by a node manager, not by hand");
       System.exit(2);
     }
     return value;

@@ -26,15 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The command line end to end, with real processes: {@code start --head}, {@code start
- * --address} with a custom resource, a driver JVM that runs a task needing that resource and
- * creates an actor, {@code status}, {@code stop}; then no process of the session and no
- * shared-memory file of theirs may be left. On the way, the cluster token: {@code start --head}
- * writes it readable by its user only, a node joining with a wrong token and a driver with a
- * wrong token are refused with a clear error (and the head logs the refusals), and the driver
- * with the token's file works. The CLI runs as {@link Cli#main} in child JVMs (not
- * through the bash launcher) on this test's class path, with its own session root and
- * ephemeral ports.
+ * The command line end to end, with real processes: {@code start --head}, {@code start --address}
+ * with a custom resource, a driver JVM that runs a task needing that resource and creates an actor,
+ * {@code status}, {@code stop}; then no process of the session and no shared-memory file of theirs
+ * may be left. On the way, the cluster token: {@code start --head} writes it readable by its user
+ * only, a node joining with a wrong token and a driver with a wrong token are refused with a clear
+ * error (and the head logs the refusals), and the driver with the token's file works. The CLI runs
+ * as {@link Cli#main} in child JVMs (not through the bash launcher) on this test's class path, with
+ * its own session root and ephemeral ports.
  */
 @Timeout(400)
 class CliEndToEndTest {
@@ -74,13 +73,16 @@ class CliEndToEndTest {
     public static void main(String[] args) {
       Prism.init(PrismConfig.builder().address(args[0]).namespace("cli-test").build());
       try {
-        ObjectRef<String> where = Prism.task(CliEndToEndTest::whereAmI)
-            .setResource("special", 1).remote();
+        ObjectRef<String> where =
+            Prism.task(CliEndToEndTest::whereAmI).setResource("special", 1).remote();
         System.out.println("task-node " + Prism.get(where, Duration.ofSeconds(90)));
-        ActorHandle<Greeter> g = Prism.actor(Greeter::new).setName("greeter")
-            .setLifetime(ActorLifetime.DETACHED).remote();
-        System.out.println("actor " + Prism.get(g.task(Greeter::greet, "cli").remote(),
-            Duration.ofSeconds(90)));
+        ActorHandle<Greeter> g =
+            Prism.actor(Greeter::new)
+                .setName("greeter")
+                .setLifetime(ActorLifetime.DETACHED)
+                .remote();
+        System.out.println(
+            "actor " + Prism.get(g.task(Greeter::greet, "cli").remote(), Duration.ofSeconds(90)));
       } finally {
         Prism.shutdown();
       }
@@ -102,15 +104,18 @@ class CliEndToEndTest {
   void cleanUp() throws Exception {
     try {
       // Whatever happened, nothing of this test may outlive it.
-      run(List.of(Cli.class.getName(), "stop", "--force", "--temp-dir", root.toString()),
+      run(
+          List.of(Cli.class.getName(), "stop", "--force", "--temp-dir", root.toString()),
           Duration.ofSeconds(60));
     } finally {
       for (SessionDir s : SessionDir.all(root)) {
         for (NodeRecord r : s.records()) {
-          r.liveProcess().ifPresent(p -> {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-          });
+          r.liveProcess()
+              .ifPresent(
+                  p -> {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                  });
         }
       }
       seen.forEach(ProcessHandle::destroyForcibly);
@@ -125,39 +130,70 @@ class CliEndToEndTest {
   @Test
   void startJoinRunStatusStop() throws Exception {
     String dir = root.toString();
-    Out head = cli("start", "--head", "--port", "0", "--num-cpus", "2",
-        "--object-store-memory", "128m", "--temp-dir", dir);
+    Out head =
+        cli(
+            "start",
+            "--head",
+            "--port",
+            "0",
+            "--num-cpus",
+            "2",
+            "--object-store-memory",
+            "128m",
+            "--temp-dir",
+            dir);
     assertThat(head.code).as(head.text).isZero();
-    assertThat(head.text).contains("Started the Prism head").contains("PRISM_ADDRESS=")
+    assertThat(head.text)
+        .contains("Started the Prism head")
+        .contains("PRISM_ADDRESS=")
         .contains("prism start --address");
     SessionDir session = SessionDir.latest(root).orElseThrow();
     String address = session.gcsAddress().orElseThrow();
-    assertThat(head.text).contains("GCS at " + address)
+    assertThat(head.text)
+        .contains("GCS at " + address)
         .contains("Cluster token: " + session.tokenFile());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(session.tokenFile())))
-        .as("the token file's permissions").isEqualTo("rw-------");
+        .as("the token file's permissions")
+        .isEqualTo("rw-------");
     Path tokenFile = session.tokenFile();
 
     // A node with a wrong token is refused at once, with a message that says what to do.
     Path wrong = root.resolve("wrong_token");
     ClusterToken.generate().writeTo(wrong);
-    Out refused = cli("start", "--address", address, "--token-file", wrong.toString(),
-        "--temp-dir", dir);
+    Out refused =
+        cli("start", "--address", address, "--token-file", wrong.toString(), "--temp-dir", dir);
     assertThat(refused.code).as(refused.text).isEqualTo(1);
-    assertThat(refused.text).contains("the cluster at " + address + " refused this node's token")
+    assertThat(refused.text)
+        .contains("the cluster at " + address + " refused this node's token")
         .contains("--token-file");
     assertThat(session.records()).as("no node process was started for it").hasSize(1);
     // So is a driver.
-    Out badDriver = run(List.of(Driver.class.getName(), address), STEP,
-        Map.of(ClusterToken.ENV, ClusterToken.generate().secret()));
+    Out badDriver =
+        run(
+            List.of(Driver.class.getName(), address),
+            STEP,
+            Map.of(ClusterToken.ENV, ClusterToken.generate().secret()));
     assertThat(badDriver.code).as(badDriver.text).isNotZero();
     assertThat(badDriver.text).contains("refused this driver's token");
     NodeRecord headRecord = session.records().getFirst();
     assertThat(Files.readString(session.logOf(headRecord.name())))
-        .as("the head's log").contains("GCS refused").contains("wrong cluster token");
+        .as("the head's log")
+        .contains("GCS refused")
+        .contains("wrong cluster token");
 
-    Out node = cli("start", "--address", address, "--num-cpus", "1", "--resources",
-        "{\"special\": 1}", "--object-store-memory", "64m", "--temp-dir", dir);
+    Out node =
+        cli(
+            "start",
+            "--address",
+            address,
+            "--num-cpus",
+            "1",
+            "--resources",
+            "{\"special\": 1}",
+            "--object-store-memory",
+            "64m",
+            "--temp-dir",
+            dir);
     assertThat(node.code).as(node.text).isZero();
     List<NodeRecord> records = session.records();
     assertThat(records).hasSize(2).allMatch(r -> r.state().equals(NodeRecord.READY));
@@ -167,21 +203,31 @@ class CliEndToEndTest {
       seen.add(r.liveProcess().orElseThrow());
     }
 
-    Out driver = run(List.of(Driver.class.getName(), address), STEP,
-        Map.of(ClusterToken.ENV_FILE, tokenFile.toString()));
+    Out driver =
+        run(
+            List.of(Driver.class.getName(), address),
+            STEP,
+            Map.of(ClusterToken.ENV_FILE, tokenFile.toString()));
     assertThat(driver.code).as(driver.text).isZero();
-    assertThat(driver.text).contains("task-node " + second.nodeId())
-        .contains("actor hello cli").contains("driver done");
+    assertThat(driver.text)
+        .contains("task-node " + second.nodeId())
+        .contains("actor hello cli")
+        .contains("driver done");
 
     Out status = cli("status", "--temp-dir", dir);
     assertThat(status.code).as(status.text).isZero();
-    assertThat(status.text).contains("Prism cluster at " + address)
+    assertThat(status.text)
+        .contains("Prism cluster at " + address)
         .contains("Nodes: 2 alive, 0 dead");
     for (NodeRecord r : records) {
       assertThat(status.text).contains(r.nodeId()).contains(r.nodeAddress());
     }
-    assertThat(status.text).contains("special").contains("Actors: 1 (1 alive)")
-        .contains(Greeter.class.getName()).contains("cli-test/greeter").contains("ALIVE");
+    assertThat(status.text)
+        .contains("special")
+        .contains("Actors: 1 (1 alive)")
+        .contains(Greeter.class.getName())
+        .contains("cli-test/greeter")
+        .contains("ALIVE");
 
     List<ProcessHandle> all = new ArrayList<>();
     for (NodeRecord r : records) {
@@ -195,7 +241,8 @@ class CliEndToEndTest {
     Out stop = cli("stop", "--temp-dir", dir);
     assertThat(stop.code).as(stop.text).isZero();
     assertThat(stop.text).contains("Stopped 2 Prism node processes");
-    assertThat(all).as("processes of the session left after stop")
+    assertThat(all)
+        .as("processes of the session left after stop")
         .noneMatch(ProcessHandle::isAlive);
     for (NodeRecord r : records) {
       assertThat(shmFilesOf(r.pid())).as("shared memory of %s", r.name()).isEmpty();
@@ -213,8 +260,10 @@ class CliEndToEndTest {
 
   private static List<String> shmFilesOf(long pid) throws IOException {
     try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
-      return files.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("prism-" + pid + "-")).toList();
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("prism-" + pid + "-"))
+          .toList();
     }
   }
 
@@ -248,8 +297,8 @@ class CliEndToEndTest {
     command.add(System.getProperty("java.class.path"));
     command.addAll(mainAndArgs);
     Path log = Files.createTempFile(root, "child", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
     seen.add(p.toHandle());
@@ -260,8 +309,7 @@ class CliEndToEndTest {
       p.waitFor(10, TimeUnit.SECONDS);
     }
     String text = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(done).as("%s finished within %s; output:%n%s", mainAndArgs, timeout, text)
-        .isTrue();
+    assertThat(done).as("%s finished within %s; output:%n%s", mainAndArgs, timeout, text).isTrue();
     return new Out(p.exitValue(), text);
   }
 }

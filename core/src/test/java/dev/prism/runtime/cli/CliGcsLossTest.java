@@ -22,13 +22,27 @@ class CliGcsLossTest {
     String previous = System.setProperty("prism.node.gcsLossTimeoutMs", "3000");
     ProcessHandle node = null;
     try {
-      EmbeddedCluster head = EmbeddedCluster.start(NodeConfig.builder().numCpus(1)
-          .objectStoreCapacity(64L << 20).prestartWorkers(0).build());
+      EmbeddedCluster head =
+          EmbeddedCluster.start(
+              NodeConfig.builder()
+                  .numCpus(1)
+                  .objectStoreCapacity(64L << 20)
+                  .prestartWorkers(0)
+                  .build());
       NodeLauncher.Started joined;
       try {
-        joined = NodeLauncher.launch(StartOptions.parse(List.of("--address",
-            head.gcsAddress(), "--num-cpus", "1", "--object-store-memory", "64m",
-            "--temp-dir", dir.toString())));
+        joined =
+            NodeLauncher.launch(
+                StartOptions.parse(
+                    List.of(
+                        "--address",
+                        head.gcsAddress(),
+                        "--num-cpus",
+                        "1",
+                        "--object-store-memory",
+                        "64m",
+                        "--temp-dir",
+                        dir.toString())));
         node = ProcessHandle.of(joined.record().pid()).orElseThrow();
         assertThat(node.isAlive()).isTrue();
       } finally {
@@ -36,8 +50,10 @@ class CliGcsLossTest {
       }
       ProcessHandle watched = node;
       Awaitility.await("the joined node stops after the GCS went away")
-          .atMost(Duration.ofSeconds(60)).until(() -> !watched.isAlive());
-      assertThat(Files.readString(joined.log())).contains("has not answered for")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !watched.isAlive());
+      assertThat(Files.readString(joined.log()))
+          .contains("has not answered for")
           .contains("stopping this node");
       assertThat(Path.of(joined.record().storeShm())).doesNotExist();
     } finally {

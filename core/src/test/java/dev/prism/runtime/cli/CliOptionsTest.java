@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class CliOptionsTest {
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   @Test
   void headDefaults() {
@@ -40,10 +39,28 @@ class CliOptionsTest {
 
   @Test
   void everyStartOptionInBothForms() {
-    StartOptions o = StartOptions.parse(List.of("--head", "--port=0", "--num-cpus", "4",
-        "--num-gpus=2", "--resources", "{\"accelerator\": 1, \"disk\" : 2.5e0}",
-        "--object-store-memory", "2g", "--node-ip", "10.1.2.3", "--node-manager-port", "7000",
-        "--code-search-path", "/opt/app.jar", "--temp-dir", root.toString(), "--timeout", "9"));
+    StartOptions o =
+        StartOptions.parse(
+            List.of(
+                "--head",
+                "--port=0",
+                "--num-cpus",
+                "4",
+                "--num-gpus=2",
+                "--resources",
+                "{\"accelerator\": 1, \"disk\" : 2.5e0}",
+                "--object-store-memory",
+                "2g",
+                "--node-ip",
+                "10.1.2.3",
+                "--node-manager-port",
+                "7000",
+                "--code-search-path",
+                "/opt/app.jar",
+                "--temp-dir",
+                root.toString(),
+                "--timeout",
+                "9"));
     assertThat(o.port()).isZero();
     assertThat(o.numCpus()).contains(4);
     assertThat(o.numGpus()).contains(2);
@@ -58,8 +75,16 @@ class CliOptionsTest {
 
   @Test
   void theNodeProcessGetsTheSameOptionsBack() {
-    StartOptions o = StartOptions.parse(List.of("--address", "10.0.0.1:6379", "--num-cpus=3",
-        "--resources", "{\"a \\\"b\\\"\": 1.5}", "--object-store-memory", "64m"));
+    StartOptions o =
+        StartOptions.parse(
+            List.of(
+                "--address",
+                "10.0.0.1:6379",
+                "--num-cpus=3",
+                "--resources",
+                "{\"a \\\"b\\\"\": 1.5}",
+                "--object-store-memory",
+                "64m"));
     StartOptions back = StartOptions.parseForNode(o.toArgs("abcd", root));
     assertThat(back.head()).isFalse();
     assertThat(back.address()).contains("10.0.0.1:6379");
@@ -72,36 +97,53 @@ class CliOptionsTest {
 
   @Test
   void resourcesJsonIsCheckedWithAClearMessage() {
-    for (String bad : List.of("{", "[1]", "{\"a\": }", "{\"a\": 1,}", "{a: 1}",
-        "{\"a\": -1}", "{\"a\": \"1\"}", "{\"a\": 1} x", "{\"a\": 1, \"a\": 2}", "")) {
+    for (String bad :
+        List.of(
+            "{",
+            "[1]",
+            "{\"a\": }",
+            "{\"a\": 1,}",
+            "{a: 1}",
+            "{\"a\": -1}",
+            "{\"a\": \"1\"}",
+            "{\"a\": 1} x",
+            "{\"a\": 1, \"a\": 2}",
+            "")) {
       assertThatThrownBy(() -> StartOptions.parse(List.of("--head", "--resources", bad)))
-          .as(bad).isInstanceOf(CliException.class)
+          .as(bad)
+          .isInstanceOf(CliException.class)
           .hasMessageContaining("is not a JSON object of resource amounts")
           .hasMessageContaining("e.g. --resources")
-          .extracting(e -> ((CliException) e).exitCode()).isEqualTo(CliException.USAGE);
+          .extracting(e -> ((CliException) e).exitCode())
+          .isEqualTo(CliException.USAGE);
     }
-    assertThatThrownBy(() -> StartOptions.parse(List.of("--head", "--resources",
-        "{\"CPU\": 4}"))).hasMessageContaining("--num-cpus");
+    assertThatThrownBy(() -> StartOptions.parse(List.of("--head", "--resources", "{\"CPU\": 4}")))
+        .hasMessageContaining("--num-cpus");
     assertThat(ResourcesJson.parse(" { } ")).isEmpty();
   }
 
   @Test
   void badStartCommandLinesAreUsageErrors() {
-    Map<List<String>, String> cases = Map.of(
-        List.of(), "give --head to start a cluster here, or --address HOST:PORT",
-        List.of("--head", "--address", "1.2.3.4:5"), "either --head or --address",
-        List.of("--head", "--bogus"), "unknown option '--bogus'",
-        List.of("--address"), "--address needs a value",
-        List.of("--address", "--num-cpus", "2"), "--address needs a value",
-        List.of("--address", "nohost"), "is not HOST:PORT",
-        List.of("--head", "--port", "70000"), "'70000' is not a whole number from 0 to 65535",
-        List.of("--head", "--num-cpus", "two"), "'two' is not a whole number",
-        List.of("--address", "h:1", "--port", "5"), "takes --node-manager-port instead",
-        List.of("--head", "--object-store-memory", "12x"), "is not a size");
-    cases.forEach((args, message) ->
-        assertThatThrownBy(() -> StartOptions.parse(args)).as(args.toString())
-            .isInstanceOf(CliException.class).hasMessageContaining(message)
-            .extracting(e -> ((CliException) e).exitCode()).isEqualTo(CliException.USAGE));
+    Map<List<String>, String> cases =
+        Map.of(
+            List.of(), "give --head to start a cluster here, or --address HOST:PORT",
+            List.of("--head", "--address", "1.2.3.4:5"), "either --head or --address",
+            List.of("--head", "--bogus"), "unknown option '--bogus'",
+            List.of("--address"), "--address needs a value",
+            List.of("--address", "--num-cpus", "2"), "--address needs a value",
+            List.of("--address", "nohost"), "is not HOST:PORT",
+            List.of("--head", "--port", "70000"), "'70000' is not a whole number from 0 to 65535",
+            List.of("--head", "--num-cpus", "two"), "'two' is not a whole number",
+            List.of("--address", "h:1", "--port", "5"), "takes --node-manager-port instead",
+            List.of("--head", "--object-store-memory", "12x"), "is not a size");
+    cases.forEach(
+        (args, message) ->
+            assertThatThrownBy(() -> StartOptions.parse(args))
+                .as(args.toString())
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining(message)
+                .extracting(e -> ((CliException) e).exitCode())
+                .isEqualTo(CliException.USAGE));
     assertThatThrownBy(() -> StartOptions.parse(List.of("--head", "--host", "0.0.0.0")))
         .hasMessageContaining("wildcard");
     assertThatThrownBy(() -> StartOptions.parse(List.of("--head", "--session-dir", "/x")))
@@ -146,16 +188,24 @@ class CliOptionsTest {
   void startFailsClearlyWhenThePortIsTakenOrNoHeadRuns() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      Result r = cli("start", "--head", "--port", Integer.toString(taken.getLocalPort()),
-          "--temp-dir", root.toString());
+      Result r =
+          cli(
+              "start",
+              "--head",
+              "--port",
+              Integer.toString(taken.getLocalPort()),
+              "--temp-dir",
+              root.toString());
       assertThat(r.code).isEqualTo(1);
-      assertThat(r.err).contains("port " + taken.getLocalPort() + " on 127.0.0.1 is in use")
+      assertThat(r.err)
+          .contains("port " + taken.getLocalPort() + " on 127.0.0.1 is in use")
           .contains("--port");
     }
     int port = freePort();
     Result r = cli("start", "--address", "127.0.0.1:" + port, "--temp-dir", root.toString());
     assertThat(r.code).isEqualTo(1);
-    assertThat(r.err).contains("no Prism head answers at 127.0.0.1:" + port)
+    assertThat(r.err)
+        .contains("no Prism head answers at 127.0.0.1:" + port)
         .contains("prism start --head");
     assertThat(SessionDir.all(root)).as("no session is made for a start that failed").isEmpty();
   }
@@ -178,7 +228,8 @@ class CliOptionsTest {
     NodeRecord r = NodeRecord.starting(false, "0123456789abcdef", 42);
     second.write(r);
     second.write(NodeRecord.starting(true, "fedcba9876543210", 43));
-    assertThat(second.records()).extracting(NodeRecord::name)
+    assertThat(second.records())
+        .extracting(NodeRecord::name)
         .containsExactly("head-fedcba98", "node-01234567");
     assertThat(second.record("node-01234567")).contains(r);
     assertThat(NodeRecord.starting(false, "ab", ProcessHandle.current().pid()).liveProcess())
@@ -196,9 +247,13 @@ class CliOptionsTest {
   private static Result cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Cli.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
-    return new Result(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
+    int code =
+        Cli.run(
+            List.of(args),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of());
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -19,7 +19,8 @@ class ClusterTokensTest {
     token.writeTo(session.tokenFile());
 
     assertThat(find(root, "127.0.0.1:46379")).contains(token);
-    assertThat(find(root, "localhost:46379")).as("the same cluster named localhost")
+    assertThat(find(root, "localhost:46379"))
+        .as("the same cluster named localhost")
         .contains(token);
     assertThat(find(root, "10.1.2.3:46379")).as("another machine's cluster").isEmpty();
     assertThat(find(root, "127.0.0.1:46380")).as("another port on this machine").isEmpty();
@@ -30,8 +31,9 @@ class ClusterTokensTest {
     SessionDir session = SessionDir.create(root, "127.0.0.1:46379");
     ClusterToken.generate().writeTo(session.tokenFile());
     ClusterToken given = ClusterToken.generate();
-    Optional<ClusterTokens.Found> found = ClusterTokens.find(Optional.empty(),
-        Map.of(ClusterToken.ENV, given.secret()), root, "127.0.0.1:46379");
+    Optional<ClusterTokens.Found> found =
+        ClusterTokens.find(
+            Optional.empty(), Map.of(ClusterToken.ENV, given.secret()), root, "127.0.0.1:46379");
     assertThat(found.map(ClusterTokens.Found::token)).contains(given);
   }
 

@@ -35,18 +35,31 @@ class EmbeddedClusterTest {
   @Test
   void resourceChangesReachTheGcsWithoutWaitingForTheHeartbeat() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    try (EmbeddedCluster cluster = EmbeddedCluster.start(GcsConfig.builder().build(),
-        NodeTestSupport.fixtureConfig(logs).prestartWorkers(1)
-            .reportPeriod(Duration.ofMinutes(5)).reportDelay(Duration.ofMillis(50)).build());
+    try (EmbeddedCluster cluster =
+            EmbeddedCluster.start(
+                GcsConfig.builder().build(),
+                NodeTestSupport.fixtureConfig(logs)
+                    .prestartWorkers(1)
+                    .reportPeriod(Duration.ofMinutes(5))
+                    .reportDelay(Duration.ofMillis(50))
+                    .build());
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(cluster.nodeManagerAddress())) {
       String id = cluster.nodeId();
       LeaseRequest.Builder req = NodeTestSupport.Leases.request(Map.of("CPU", 1.0));
       assertThat(leases.call(req).hasGranted()).isTrue();
-      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gcs().node(id).orElseThrow()
-          .getAvailable().getAmountsMap().get("CPU") == 10_000L);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  cluster.gcs().node(id).orElseThrow().getAvailable().getAmountsMap().get("CPU")
+                      == 10_000L);
       leases.giveBack(req.getLeaseId(), false);
-      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gcs().node(id).orElseThrow()
-          .getAvailable().getAmountsMap().get("CPU") == 20_000L);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  cluster.gcs().node(id).orElseThrow().getAvailable().getAmountsMap().get("CPU")
+                      == 20_000L);
       assertThat(aliveIn(cluster, id)).isTrue();
     }
   }
@@ -54,8 +67,9 @@ class EmbeddedClusterTest {
   @Test
   void twoNodesShareOneGcsAndSpillBackToEachOther() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    EmbeddedCluster cluster = EmbeddedCluster.start(
-        NodeTestSupport.fixtureConfig(logs).numCpus(1).prestartWorkers(1).build());
+    EmbeddedCluster cluster =
+        EmbeddedCluster.start(
+            NodeTestSupport.fixtureConfig(logs).numCpus(1).prestartWorkers(1).build());
     Path shm;
     try {
       NodeManager head = cluster.headNode();
@@ -65,15 +79,23 @@ class EmbeddedClusterTest {
       assertThat(cluster.nodeId()).isEqualTo(head.nodeId());
       assertThat(cluster.storeSocket()).isEqualTo(head.storeSocketPath().toString());
       assertThat(head.gcsAddress()).contains(cluster.gcsAddress());
-      assertThat(cluster.gcs().node(head.nodeId())).hasValueSatisfying(n -> {
-        assertThat(n.getAlive()).isTrue();
-        assertThat(n.getAddress().getPort()).isEqualTo(head.port());
-        assertThat(n.getStoreSocket()).isEqualTo(cluster.storeSocket());
-        assertThat(n.getTotal().getAmountsMap()).containsEntry("CPU", 10_000L);
-      });
+      assertThat(cluster.gcs().node(head.nodeId()))
+          .hasValueSatisfying(
+              n -> {
+                assertThat(n.getAlive()).isTrue();
+                assertThat(n.getAddress().getPort()).isEqualTo(head.port());
+                assertThat(n.getStoreSocket()).isEqualTo(cluster.storeSocket());
+                assertThat(n.getTotal().getAmountsMap()).containsEntry("CPU", 10_000L);
+              });
 
-      NodeManager other = cluster.addNode(NodeTestSupport.fixtureConfig(logs)
-          .numCpus(2).prestartWorkers(0).resource("accel", 1).label("kind", "accelerated").build());
+      NodeManager other =
+          cluster.addNode(
+              NodeTestSupport.fixtureConfig(logs)
+                  .numCpus(2)
+                  .prestartWorkers(0)
+                  .resource("accel", 1)
+                  .label("kind", "accelerated")
+                  .build());
       assertThat(cluster.nodes()).containsExactly(head, other);
       assertThat(other.port()).isNotEqualTo(head.port());
       assertThat(other.storeShmPath()).isNotEqualTo(head.storeShmPath());
@@ -82,9 +104,15 @@ class EmbeddedClusterTest {
       try (NodeTestSupport.Leases atHead = new NodeTestSupport.Leases(head.address());
           NodeTestSupport.Leases atOther = new NodeTestSupport.Leases(other.address())) {
         // The head learns about the other node from its reports' replies.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-            atHead.call(NodeTestSupport.Leases.request(Map.of("accel", 1.0))).getResultCase())
-            .isEqualTo(LeaseReply.ResultCase.SPILLBACK));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            atHead
+                                .call(NodeTestSupport.Leases.request(Map.of("accel", 1.0)))
+                                .getResultCase())
+                        .isEqualTo(LeaseReply.ResultCase.SPILLBACK));
 
         LeaseRequest.Builder accel = NodeTestSupport.Leases.request(Map.of("accel", 1.0));
         LeaseReply spilled = atHead.call(accel);
@@ -94,8 +122,8 @@ class EmbeddedClusterTest {
         LeaseReply granted = atOther.call(accel.setGrantOrQueue(true));
         assertThat(granted.getGranted().getWorker().getNodeId()).isEqualTo(other.nodeId());
 
-        LeaseReply noSecondSpill = atHead.call(
-            NodeTestSupport.Leases.request(Map.of("accel", 1.0)).setGrantOrQueue(true));
+        LeaseReply noSecondSpill =
+            atHead.call(NodeTestSupport.Leases.request(Map.of("accel", 1.0)).setGrantOrQueue(true));
         assertThat(noSecondSpill.getInfeasible()).contains("may not be spilled back again");
 
         LeaseReply nowhere = atHead.call(NodeTestSupport.Leases.request(Map.of("CPU", 64.0)));
@@ -105,10 +133,13 @@ class EmbeddedClusterTest {
         LeaseRequest.Builder local = NodeTestSupport.Leases.request(Map.of("CPU", 1.0));
         LeaseReply localReply = atHead.call(local);
         assertThat(localReply.getGranted().getWorker().getNodeId()).isEqualTo(head.nodeId());
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-          LeaseReply r = atHead.call(NodeTestSupport.Leases.request(Map.of("CPU", 1.0)));
-          assertThat(r.getSpillback().getNodeId()).isEqualTo(other.nodeId());
-        });
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  LeaseReply r = atHead.call(NodeTestSupport.Leases.request(Map.of("CPU", 1.0)));
+                  assertThat(r.getSpillback().getNodeId()).isEqualTo(other.nodeId());
+                });
         atHead.giveBack(local.getLeaseId(), false);
         atOther.giveBack(accel.getLeaseId(), false);
 
@@ -117,9 +148,15 @@ class EmbeddedClusterTest {
         assertThat(cluster.removeNode(head)).isFalse();
         assertThat(cluster.gcs().node(other.nodeId()))
             .hasValueSatisfying(n -> assertThat(n.getDeathReason()).isEqualTo("unregistered"));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-            atHead.call(NodeTestSupport.Leases.request(Map.of("accel", 1.0))).getInfeasible())
-            .contains("accel"));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            atHead
+                                .call(NodeTestSupport.Leases.request(Map.of("accel", 1.0)))
+                                .getInfeasible())
+                        .contains("accel"));
       }
     } finally {
       cluster.close();
@@ -127,7 +164,8 @@ class EmbeddedClusterTest {
     cluster.close();
     assertThat(shm).doesNotExist();
     assertThatThrownBy(() -> cluster.addNode(NodeTestSupport.fixtureConfig(logs).build()))
-        .isInstanceOf(PrismException.class).hasMessageContaining("closed");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("closed");
     NodeTestSupport.assertNothingLeaked();
   }
 }

@@ -50,8 +50,10 @@ class FunctionInvokerTest {
 
   @Test
   void callsStaticMethodsIncludingPrivateOnesWithPrimitiveParameters() throws Throwable {
-    FunctionDescriptor d = FunctionResolver.resolveTask(
-        (PrismFunc6<Integer, Long, Short, Byte, Integer, Long, Long>) FunctionInvokerTest::sum6);
+    FunctionDescriptor d =
+        FunctionResolver.resolveTask(
+            (PrismFunc6<Integer, Long, Short, Byte, Integer, Long, Long>)
+                FunctionInvokerTest::sum6);
     FunctionInvoker.Target t = invoker.target(d);
     assertThat(t.argumentCount()).isEqualTo(6);
     assertThat(t.invoke(null, new Object[] {1, 2L, (short) 3, (byte) 4, 5, 6L})).isEqualTo(21L);
@@ -60,8 +62,9 @@ class FunctionInvokerTest {
 
   @Test
   void voidMethodsReturnNull() throws Throwable {
-    FunctionInvoker.Target t = invoker.target(
-        FunctionResolver.resolveTask((PrismFuncVoid1<String>) FunctionInvokerTest::touch));
+    FunctionInvoker.Target t =
+        invoker.target(
+            FunctionResolver.resolveTask((PrismFuncVoid1<String>) FunctionInvokerTest::touch));
     int before = SIDE_EFFECTS.get();
     assertThat(t.returnsVoid()).isTrue();
     assertThat(t.invoke(null, new Object[] {"x"})).isNull();
@@ -70,10 +73,14 @@ class FunctionInvokerTest {
 
   @Test
   void constructsAndCallsInstanceMethods() throws Throwable {
-    Object acc = invoker.target(FunctionResolver.resolveActorFactory(
-        (PrismFunc1<Integer, Acc>) Acc::new)).invoke(null, new Object[] {10});
-    FunctionInvoker.Target add = invoker.target(
-        FunctionResolver.resolveActorMethod((PrismFunc3<Acc, Integer, Integer, Integer>) Acc::add));
+    Object acc =
+        invoker
+            .target(FunctionResolver.resolveActorFactory((PrismFunc1<Integer, Acc>) Acc::new))
+            .invoke(null, new Object[] {10});
+    FunctionInvoker.Target add =
+        invoker.target(
+            FunctionResolver.resolveActorMethod(
+                (PrismFunc3<Acc, Integer, Integer, Integer>) Acc::add));
     assertThat(add.argumentCount()).isEqualTo(2);
     assertThat(add.invoke(acc, new Object[] {1, 2})).isEqualTo(13);
     assertThat(add.invoke(acc, new Object[] {0, 1})).isEqualTo(14);
@@ -81,16 +88,20 @@ class FunctionInvokerTest {
 
   @Test
   void exceptionsOfTheMethodPropagateUnchanged() {
-    FunctionInvoker.Target t = invoker.target(
-        FunctionResolver.resolveTask((PrismFunc1<String, String>) FunctionInvokerTest::fails));
+    FunctionInvoker.Target t =
+        invoker.target(
+            FunctionResolver.resolveTask((PrismFunc1<String, String>) FunctionInvokerTest::fails));
     assertThatThrownBy(() -> t.invoke(null, new Object[] {"boom"}))
-        .isInstanceOf(IOException.class).hasMessage("boom");
+        .isInstanceOf(IOException.class)
+        .hasMessage("boom");
   }
 
   @Test
   void wrongArgumentCountAndTypesAreClearErrors() {
-    FunctionInvoker.Target t = invoker.target(
-        FunctionResolver.resolveTask((PrismFunc1<Integer, Integer>) FunctionInvokerTest::twice));
+    FunctionInvoker.Target t =
+        invoker.target(
+            FunctionResolver.resolveTask(
+                (PrismFunc1<Integer, Integer>) FunctionInvokerTest::twice));
     assertThatThrownBy(() -> t.invoke(null, new Object[] {1, 2}))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("takes 1 argument(s) but was given 2");
@@ -100,22 +111,24 @@ class FunctionInvokerTest {
 
   @Test
   void aMissingClassOrMethodNamesTheDescriptor() {
-    FunctionDescriptor missingClass = new FunctionDescriptor("com.nowhere.Gone", "run", "()V",
-        FunctionDescriptor.Kind.STATIC);
+    FunctionDescriptor missingClass =
+        new FunctionDescriptor("com.nowhere.Gone", "run", "()V", FunctionDescriptor.Kind.STATIC);
     assertThatThrownBy(() -> invoker.target(missingClass))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("com.nowhere.Gone.run()V")
         .hasMessageContaining("classpath");
-    FunctionDescriptor missingMethod = new FunctionDescriptor(
-        FunctionInvokerTest.class.getName(), "absent", "()I", FunctionDescriptor.Kind.STATIC);
+    FunctionDescriptor missingMethod =
+        new FunctionDescriptor(
+            FunctionInvokerTest.class.getName(), "absent", "()I", FunctionDescriptor.Kind.STATIC);
     assertThatThrownBy(() -> invoker.target(missingMethod))
-        .isInstanceOf(PrismException.class).hasMessageContaining("absent()I");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("absent()I");
   }
 
   @Test
   void zeroArgumentFunctions() throws Throwable {
-    FunctionInvoker.Target t = invoker.target(
-        FunctionResolver.resolveTask((PrismFunc0<Long>) System::nanoTime));
+    FunctionInvoker.Target t =
+        invoker.target(FunctionResolver.resolveTask((PrismFunc0<Long>) System::nanoTime));
     assertThat(t.invoke(null, new Object[0])).isInstanceOf(Long.class);
   }
 }

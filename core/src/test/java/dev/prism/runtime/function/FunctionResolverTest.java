@@ -50,8 +50,9 @@ class FunctionResolverTest {
 
   @Test
   void resolvesAStaticMethodReference() {
-    FunctionDescriptor d = FunctionResolver.resolveTask(
-        (PrismFunc2<Integer, Integer, Integer>) FunctionResolverTest::add);
+    FunctionDescriptor d =
+        FunctionResolver.resolveTask(
+            (PrismFunc2<Integer, Integer, Integer>) FunctionResolverTest::add);
     assertThat(d.className()).isEqualTo(FunctionResolverTest.class.getName());
     assertThat(d.methodName()).isEqualTo("add");
     assertThat(d.signature()).isEqualTo("(II)I");
@@ -61,15 +62,17 @@ class FunctionResolverTest {
 
   @Test
   void resolvesVoidMethodsInstanceMethodsConstructorsAndFactories() {
-    assertThat(FunctionResolver.resolveTask((PrismFuncVoid1<String>) FunctionResolverTest::sink)
-        .signature()).isEqualTo("(Ljava/lang/String;)V");
-    FunctionDescriptor inc = FunctionResolver.resolveActorMethod(
-        (PrismFunc1<Counter, Integer>) Counter::inc);
+    assertThat(
+            FunctionResolver.resolveTask((PrismFuncVoid1<String>) FunctionResolverTest::sink)
+                .signature())
+        .isEqualTo("(Ljava/lang/String;)V");
+    FunctionDescriptor inc =
+        FunctionResolver.resolveActorMethod((PrismFunc1<Counter, Integer>) Counter::inc);
     assertThat(inc.kind()).isEqualTo(FunctionDescriptor.Kind.INSTANCE);
     assertThat(FunctionResolver.resolveActorFactory((PrismFunc0<Counter>) Counter::new).kind())
         .isEqualTo(FunctionDescriptor.Kind.CONSTRUCTOR);
-    assertThat(FunctionResolver.resolveActorFactory((PrismFunc0<Counter>) Counter::create)
-        .kind()).isEqualTo(FunctionDescriptor.Kind.STATIC);
+    assertThat(FunctionResolver.resolveActorFactory((PrismFunc0<Counter>) Counter::create).kind())
+        .isEqualTo(FunctionDescriptor.Kind.STATIC);
   }
 
   @Test
@@ -110,8 +113,10 @@ class FunctionResolverTest {
 
   @Test
   void refusesOverloadedMethods() {
-    assertThatThrownBy(() -> FunctionResolver.resolveTask(
-            (PrismFunc1<String, String>) FunctionResolverTest::overloaded))
+    assertThatThrownBy(
+            () ->
+                FunctionResolver.resolveTask(
+                    (PrismFunc1<String, String>) FunctionResolverTest::overloaded))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("methods named 'overloaded' (2)")
         .hasMessageContaining("own name");
@@ -119,7 +124,8 @@ class FunctionResolverTest {
 
   @Test
   void refusesAnAmbiguousConstructor() {
-    assertThatThrownBy(() -> FunctionResolver.resolveActorFactory((PrismFunc0<TwoWays>) TwoWays::new))
+    assertThatThrownBy(
+            () -> FunctionResolver.resolveActorFactory((PrismFunc0<TwoWays>) TwoWays::new))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("constructors (2)")
         .hasMessageContaining("static factory");
@@ -127,7 +133,8 @@ class FunctionResolverTest {
 
   @Test
   void refusesAnInstanceMethodPassedAsATask() {
-    assertThatThrownBy(() -> FunctionResolver.resolveTask((PrismFunc1<Counter, Integer>) Counter::inc))
+    assertThatThrownBy(
+            () -> FunctionResolver.resolveTask((PrismFunc1<Counter, Integer>) Counter::inc))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("Counter.inc is an instance method")
         .hasMessageContaining("actor");
@@ -135,8 +142,10 @@ class FunctionResolverTest {
 
   @Test
   void refusesAStaticMethodPassedAsAnActorCall() {
-    assertThatThrownBy(() -> FunctionResolver.resolveActorMethod(
-            (PrismFunc2<Integer, Integer, Integer>) FunctionResolverTest::add))
+    assertThatThrownBy(
+            () ->
+                FunctionResolver.resolveActorMethod(
+                    (PrismFunc2<Integer, Integer, Integer>) FunctionResolverTest::add))
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("is a static method");
   }
@@ -144,14 +153,17 @@ class FunctionResolverTest {
   @Test
   void refusesNullAndHandWrittenImplementations() {
     assertThatThrownBy(() -> FunctionResolver.resolveTask(null))
-        .isInstanceOf(PrismException.class).hasMessageContaining("null");
-    PrismFunc0<Integer> handWritten = new PrismFunc0<>() {
-      @Override
-      public Integer apply() {
-        return 1;
-      }
-    };
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("null");
+    PrismFunc0<Integer> handWritten =
+        new PrismFunc0<>() {
+          @Override
+          public Integer apply() {
+            return 1;
+          }
+        };
     assertThatThrownBy(() -> FunctionResolver.resolveTask(handWritten))
-        .isInstanceOf(PrismException.class).hasMessageContaining("not a method reference");
+        .isInstanceOf(PrismException.class)
+        .hasMessageContaining("not a method reference");
   }
 }

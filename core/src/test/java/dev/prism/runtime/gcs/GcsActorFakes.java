@@ -31,8 +31,10 @@ final class GcsActorFakes {
   private GcsActorFakes() {}
 
   private static Server serve(BindableService service) {
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(service).build();
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(service)
+            .build();
     try {
       return server.start();
     } catch (IOException e) {
@@ -53,8 +55,8 @@ final class GcsActorFakes {
   record Returned(ByteString leaseId, boolean workerFailed) {}
 
   /**
-   * A node manager whose answer to each lease request comes from a policy: a reply, or null to
-   * hold the request (it records when the caller cancels it).
+   * A node manager whose answer to each lease request comes from a policy: a reply, or null to hold
+   * the request (it records when the caller cancels it).
    */
   static final class FakeNodeManager extends NodeManagerServiceGrpc.NodeManagerServiceImplBase
       implements AutoCloseable {
@@ -73,8 +75,11 @@ final class GcsActorFakes {
     }
 
     Address address() {
-      return Address.newBuilder().setHost("127.0.0.1").setPort(server.getPort())
-          .setNodeId(nodeId).build();
+      return Address.newBuilder()
+          .setHost("127.0.0.1")
+          .setPort(server.getPort())
+          .setNodeId(nodeId)
+          .build();
     }
 
     /** Grants every request with a new worker id ({@code <node>-w<n>}) served by the worker. */
@@ -85,11 +90,17 @@ final class GcsActorFakes {
 
     LeaseReply grant(FakeWorker worker) {
       int n = workers.incrementAndGet();
-      return LeaseReply.newBuilder().setGranted(LeaseReply.Granted.newBuilder()
-          .setWorker(Address.newBuilder().setHost("127.0.0.1").setPort(worker.port())
-              .setNodeId(nodeId).setWorkerId(nodeId + "-w" + n))
-          .setWorkerPid(1000 + n)
-          .addGpuIds(0))
+      return LeaseReply.newBuilder()
+          .setGranted(
+              LeaseReply.Granted.newBuilder()
+                  .setWorker(
+                      Address.newBuilder()
+                          .setHost("127.0.0.1")
+                          .setPort(worker.port())
+                          .setNodeId(nodeId)
+                          .setWorkerId(nodeId + "-w" + n))
+                  .setWorkerPid(1000 + n)
+                  .addGpuIds(0))
           .build();
     }
 
@@ -116,7 +127,8 @@ final class GcsActorFakes {
     }
 
     @Override
-    public void returnWorkerLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> out) {
+    public void returnWorkerLease(
+        ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> out) {
       returns.add(new Returned(request.getLeaseId(), request.getWorkerFailed()));
       out.onNext(ReturnLeaseReply.getDefaultInstance());
       out.onCompleted();

@@ -20,9 +20,11 @@ import org.junit.jupiter.api.Test;
 /** The actor table alone (no server, no nodes): its bound on DEAD actors and name lookups. */
 class GcsActorTableTest {
 
-  private final ActorManager actors = new ActorManager(
-      new NodeTable(InstantSource.system(), Duration.ofHours(1)),
-      GcsConfig.builder().actorRetryPeriod(Duration.ofHours(1)).build(), 3);
+  private final ActorManager actors =
+      new ActorManager(
+          new NodeTable(InstantSource.system(), Duration.ofHours(1)),
+          GcsConfig.builder().actorRetryPeriod(Duration.ofHours(1)).build(),
+          3);
 
   @AfterEach
   void close() {
@@ -40,8 +42,8 @@ class GcsActorTableTest {
   }
 
   private void kill(ActorCreationSpec spec) {
-    actors.kill(KillActorRequest.newBuilder().setActorId(spec.getActorId()).setNoRestart(true)
-        .build());
+    actors.kill(
+        KillActorRequest.newBuilder().setActorId(spec.getActorId()).setNoRestart(true).build());
   }
 
   @Test
@@ -56,8 +58,9 @@ class GcsActorTableTest {
     actors.register(live);
     List<ActorInfo> all = actors.list();
     assertThat(all).hasSize(4);
-    assertThat(all).extracting(a -> a.getActorId().byteAt(15)).containsExactly(
-        (byte) 3, (byte) 4, (byte) 5, (byte) 6);
+    assertThat(all)
+        .extracting(a -> a.getActorId().byteAt(15))
+        .containsExactly((byte) 3, (byte) 4, (byte) 5, (byte) 6);
     assertThat(actors.info(spec(1, "a").getActorId())).isEmpty();
 
     // By name: the live actor wins over the dead ones; then the newest dead one.
@@ -69,7 +72,8 @@ class GcsActorTableTest {
 
   private ActorInfo lookup(String name) {
     var reply = new java.util.concurrent.atomic.AtomicReference<ActorInfo>();
-    actors.get(GetActorRequest.newBuilder().setName(name).build(),
+    actors.get(
+        GetActorRequest.newBuilder().setName(name).build(),
         new io.grpc.stub.StreamObserver<>() {
           @Override
           public void onNext(dev.prism.runtime.rpc.GetActorReply r) {

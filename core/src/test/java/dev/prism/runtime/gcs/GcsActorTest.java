@@ -45,11 +45,13 @@ class GcsActorTest {
 
   @BeforeEach
   void start() {
-    gcs = GcsServer.start(GcsConfig.builder()
-        .healthCheckPeriod(Duration.ofHours(1))
-        .nodeTimeout(Duration.ofHours(1))
-        .actorRetryPeriod(Duration.ofMillis(50))
-        .build());
+    gcs =
+        GcsServer.start(
+            GcsConfig.builder()
+                .healthCheckPeriod(Duration.ofHours(1))
+                .nodeTimeout(Duration.ofHours(1))
+                .actorRetryPeriod(Duration.ofMillis(50))
+                .build());
     client = GcsClient.connect(gcs.address());
     worker = track(new FakeWorker());
     nmA = track(new FakeNodeManager("node-a")).granting(worker);
@@ -71,11 +73,12 @@ class GcsActorTest {
   }
 
   private void register(FakeNodeManager nm) {
-    client.registerNode(NodeInfo.newBuilder()
-        .setNodeId(nm.nodeId)
-        .setAddress(nm.address().toBuilder().clearNodeId())
-        .setTotal(ResourceAmounts.newBuilder().putAmounts("CPU", 40_000))
-        .build());
+    client.registerNode(
+        NodeInfo.newBuilder()
+            .setNodeId(nm.nodeId)
+            .setAddress(nm.address().toBuilder().clearNodeId())
+            .setTotal(ResourceAmounts.newBuilder().putAmounts("CPU", 40_000))
+            .build());
   }
 
   private static ByteString newId() {
@@ -86,10 +89,17 @@ class GcsActorTest {
     return ActorCreationSpec.newBuilder()
         .setActorId(newId())
         .setJobId(JOB_1)
-        .setOwner(Address.newBuilder().setHost("127.0.0.1").setPort(7000).setNodeId("node-a")
-            .setWorkerId("driver-1"))
-        .setFunction(FunctionDescriptorProto.newBuilder().setClassName("demo.Counter")
-            .setMethodName("<init>").setKind(FunctionDescriptorProto.Kind.CONSTRUCTOR))
+        .setOwner(
+            Address.newBuilder()
+                .setHost("127.0.0.1")
+                .setPort(7000)
+                .setNodeId("node-a")
+                .setWorkerId("driver-1"))
+        .setFunction(
+            FunctionDescriptorProto.newBuilder()
+                .setClassName("demo.Counter")
+                .setMethodName("<init>")
+                .setKind(FunctionDescriptorProto.Kind.CONSTRUCTOR))
         .setResources(ResourceAmounts.newBuilder().putAmounts("CPU", 10_000))
         .setMaxConcurrency(1)
         .setClassName("demo.Counter");
@@ -107,7 +117,9 @@ class GcsActorTest {
 
   /** Waits until the actor is in the state, and returns its info then. */
   private ActorInfo awaitState(ByteString id, ActorState state) {
-    await(state.name()).atMost(WAIT).pollInterval(Duration.ofMillis(10))
+    await(state.name())
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> info(id).getState() == state);
     return info(id);
   }
@@ -118,7 +130,9 @@ class GcsActorTest {
   }
 
   private static void awaitReturn(FakeNodeManager nm, ByteString leaseId, boolean failed) {
-    await("lease returned").atMost(WAIT).pollInterval(Duration.ofMillis(10))
+    await("lease returned")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> nm.returns.contains(new Returned(leaseId, failed)));
   }
 
@@ -153,27 +167,32 @@ class GcsActorTest {
     assertThat(lease.getSubmitter().getPort()).isEqualTo(gcs.port());
     assertThat(lease.getGrantOrQueue()).isFalse();
     assertThat(lease.getTimeoutMs()).isZero();
-    assertThat(worker.creates).singleElement().satisfies(c -> {
-      assertThat(c.getSpec()).isEqualTo(spec);
-      assertThat(c.getNumRestarts()).isZero();
-    });
+    assertThat(worker.creates)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getSpec()).isEqualTo(spec);
+              assertThat(c.getNumRestarts()).isZero();
+            });
 
     // An up-to-date poller waits for its timeout, then gets the same version.
     long t0 = System.nanoTime();
     ActorInfo same = client.getActor(spec.getActorId(), 2, Duration.ofMillis(200)).orElseThrow();
     assertThat(same.getVersion()).isEqualTo(2);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(150));
     assertThat(client.listActors()).extracting(ActorInfo::getActorId).contains(spec.getActorId());
     assertThat(client.getActor(newId())).isEmpty();
-    assertThat(gcs.actor(spec.getActorId())).hasValueSatisfying(
-        a -> assertThat(a.getState()).isEqualTo(ActorState.ALIVE));
+    assertThat(gcs.actor(spec.getActorId()))
+        .hasValueSatisfying(a -> assertThat(a.getState()).isEqualTo(ActorState.ALIVE));
   }
 
   @Test
   void aNameIsUniqueAmongLiveActorsOfItsNamespace() {
     ActorCreationSpec first = spec(b -> b.setName("counter").setNamespace("ns"));
     registerAlive(first);
-    assertThatThrownBy(() -> client.registerActor(spec(b -> b.setName("counter").setNamespace("ns"))))
+    assertThatThrownBy(
+            () -> client.registerActor(spec(b -> b.setName("counter").setNamespace("ns"))))
         .isInstanceOf(GcsException.class)
         .hasMessageStartingWith("an actor named 'counter' already exists in namespace 'ns'")
         .hasMessageContaining("choose another name or look it up with Prism.getActor")
@@ -181,30 +200,34 @@ class GcsActorTest {
     assertThatThrownBy(() -> client.registerActor(first))
         .isInstanceOf(GcsException.class)
         .hasMessageContaining("already registered")
-        .satisfies(e -> assertThat(((GcsException) e).statusCode())
-            .isEqualTo(Status.Code.ALREADY_EXISTS));
+        .satisfies(
+            e -> assertThat(((GcsException) e).statusCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
     ActorCreationSpec elsewhere = spec(b -> b.setName("counter").setNamespace("other"));
     client.registerActor(elsewhere);
-    assertThat(client.getActor("counter", "ns")).hasValueSatisfying(
-        a -> assertThat(a.getActorId()).isEqualTo(first.getActorId()));
+    assertThat(client.getActor("counter", "ns"))
+        .hasValueSatisfying(a -> assertThat(a.getActorId()).isEqualTo(first.getActorId()));
 
     assertThat(client.killActor(first.getActorId(), true, "", false)).isTrue();
     awaitState(first.getActorId(), ActorState.DEAD);
-    assertThat(client.getActor("counter", "ns")).hasValueSatisfying(
-        a -> assertThat(a.getState()).isEqualTo(ActorState.DEAD));
+    assertThat(client.getActor("counter", "ns"))
+        .hasValueSatisfying(a -> assertThat(a.getState()).isEqualTo(ActorState.DEAD));
 
     ActorCreationSpec second = spec(b -> b.setName("counter").setNamespace("ns"));
     client.registerActor(second);
-    assertThat(client.getActor("counter", "ns")).hasValueSatisfying(
-        a -> assertThat(a.getActorId()).isEqualTo(second.getActorId()));
+    assertThat(client.getActor("counter", "ns"))
+        .hasValueSatisfying(a -> assertThat(a.getActorId()).isEqualTo(second.getActorId()));
     assertThat(client.getActor("missing", "ns")).isEmpty();
   }
 
   @Test
   void aFailingConstructorKillsTheActorAndItsWorker() {
     ByteString error = ByteString.copyFromUtf8("serialized TaskError");
-    worker.policy = r -> CreateActorReply.newBuilder().setCreationError(error)
-        .setErrorMessage("IllegalStateException: boom").build();
+    worker.policy =
+        r ->
+            CreateActorReply.newBuilder()
+                .setCreationError(error)
+                .setErrorMessage("IllegalStateException: boom")
+                .build();
     ActorCreationSpec spec = spec(b -> b.setMaxRestarts(3));
     client.registerActor(spec);
     ActorInfo dead = awaitState(spec.getActorId(), ActorState.DEAD);
@@ -223,9 +246,11 @@ class GcsActorTest {
     ActorInfo alive = registerAlive(spec().build());
     assertThat(alive.getNodeId()).isEqualTo("node-b");
     assertThat(alive.getAddress().getWorkerId()).isEqualTo("node-b-w1");
-    assertThat(nmA.requests).singleElement()
+    assertThat(nmA.requests)
+        .singleElement()
         .satisfies(r -> assertThat(r.getGrantOrQueue()).isFalse());
-    assertThat(nmB.requests).singleElement()
+    assertThat(nmB.requests)
+        .singleElement()
         .satisfies(r -> assertThat(r.getGrantOrQueue()).isTrue());
   }
 
@@ -234,7 +259,9 @@ class GcsActorTest {
     nmA.policy = r -> FakeNodeManager.infeasible("no node has GPU=8");
     ActorCreationSpec spec = spec().build();
     client.registerActor(spec);
-    await("pending reason").atMost(WAIT).pollInterval(Duration.ofMillis(10))
+    await("pending reason")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> info(spec.getActorId()).getPendingReason().contains("no node has GPU=8"));
     assertThat(info(spec.getActorId()).getState()).isEqualTo(ActorState.PENDING_CREATION);
     await("retried").atMost(WAIT).until(() -> nmA.requests.size() >= 3);
@@ -250,12 +277,13 @@ class GcsActorTest {
     ActorInfo first = registerAlive(spec);
     ByteString firstLease = lastLeaseId(nmA);
 
-    client.reportWorkerFailure("node-a", "nobody", 1, 1, "");  // unknown worker: no-op
+    client.reportWorkerFailure("node-a", "nobody", 1, 1, ""); // unknown worker: no-op
     assertThat(info(spec.getActorId()).getVersion()).isEqualTo(first.getVersion());
 
-    client.reportWorkerFailure("node-a", first.getAddress().getWorkerId(), first.getPid(), 137,
-        "killed by signal 9");
-    ActorInfo restarting = client.getActor(spec.getActorId(), first.getVersion(), WAIT).orElseThrow();
+    client.reportWorkerFailure(
+        "node-a", first.getAddress().getWorkerId(), first.getPid(), 137, "killed by signal 9");
+    ActorInfo restarting =
+        client.getActor(spec.getActorId(), first.getVersion(), WAIT).orElseThrow();
     assertThat(restarting.getState()).isIn(ActorState.RESTARTING, ActorState.ALIVE);
     assertThat(restarting.getNumRestarts()).isEqualTo(1);
     assertThat(restarting.getDeathCause())
@@ -269,8 +297,11 @@ class GcsActorTest {
 
     client.reportWorkerFailure("node-a", second.getAddress().getWorkerId(), second.getPid(), 1, "");
     ActorInfo dead = awaitState(spec.getActorId(), ActorState.DEAD);
-    assertThat(dead.getDeathCause()).isEqualTo("the actor's process (pid " + second.getPid()
-        + " on node node-a) died (exit code 1) and it has no restarts left (max restarts 1)");
+    assertThat(dead.getDeathCause())
+        .isEqualTo(
+            "the actor's process (pid "
+                + second.getPid()
+                + " on node node-a) died (exit code 1) and it has no restarts left (max restarts 1)");
     assertThat(dead.getNumRestarts()).isEqualTo(1);
   }
 
@@ -308,20 +339,22 @@ class GcsActorTest {
 
   @Test
   void killingAPendingActorCancelsItsLeaseRequest() {
-    nmA.policy = r -> null;  // hold every request
+    nmA.policy = r -> null; // hold every request
     ActorCreationSpec spec = spec().build();
     client.registerActor(spec);
     await("lease requested").atMost(WAIT).until(() -> !nmA.requests.isEmpty());
     client.killActor(spec.getActorId(), true, "not needed", false);
     assertThat(info(spec.getActorId()).getDeathCause()).isEqualTo("not needed");
-    await("lease request cancelled").atMost(WAIT)
+    await("lease request cancelled")
+        .atMost(WAIT)
         .until(() -> nmA.cancelled.contains(nmA.requests.peek().getLeaseId()));
   }
 
   @Test
   void aFailedCreateCallCountsAsAProcessDeath() {
     AtomicInteger calls = new AtomicInteger();
-    worker.policy = r -> calls.incrementAndGet() == 1 ? null : CreateActorReply.getDefaultInstance();
+    worker.policy =
+        r -> calls.incrementAndGet() == 1 ? null : CreateActorReply.getDefaultInstance();
     ActorCreationSpec spec = spec().setMaxRestarts(1).build();
     client.registerActor(spec);
     await().atMost(WAIT).until(() -> info(spec.getActorId()).getNumRestarts() == 1);
@@ -335,26 +368,32 @@ class GcsActorTest {
     ActorCreationSpec owned = spec().build();
     ActorCreationSpec detached = spec().setDetached(true).build();
     ActorCreationSpec ofJob2 = spec(b -> b.setJobId(JOB_2).getOwnerBuilder().setWorkerId("w2"));
-    ActorCreationSpec detachedOfJob2 = spec(b -> b.setJobId(JOB_2).setDetached(true)
-        .getOwnerBuilder().setWorkerId("w2"));
+    ActorCreationSpec detachedOfJob2 =
+        spec(b -> b.setJobId(JOB_2).setDetached(true).getOwnerBuilder().setWorkerId("w2"));
     for (ActorCreationSpec s : List.of(owned, detached, ofJob2, detachedOfJob2)) {
       registerAlive(s);
     }
 
     client.reportWorkerFailure("node-a", "driver-1", 1, 0, "driver exited");
-    assertThat(info(owned.getActorId())).satisfies(a -> {
-      assertThat(a.getState()).isEqualTo(ActorState.DEAD);
-      assertThat(a.getDeathCause()).isEqualTo("its owner (worker driver-1) died");
-    });
+    assertThat(info(owned.getActorId()))
+        .satisfies(
+            a -> {
+              assertThat(a.getState()).isEqualTo(ActorState.DEAD);
+              assertThat(a.getDeathCause()).isEqualTo("its owner (worker driver-1) died");
+            });
     assertThat(info(detached.getActorId()).getState()).isEqualTo(ActorState.ALIVE);
 
     client.markJobFinished(JOB_2);
-    assertThat(info(ofJob2.getActorId())).satisfies(a -> {
-      assertThat(a.getState()).isEqualTo(ActorState.DEAD);
-      assertThat(a.getDeathCause()).isEqualTo("its job finished");
-    });
+    assertThat(info(ofJob2.getActorId()))
+        .satisfies(
+            a -> {
+              assertThat(a.getState()).isEqualTo(ActorState.DEAD);
+              assertThat(a.getDeathCause()).isEqualTo("its job finished");
+            });
     assertThat(info(detachedOfJob2.getActorId()).getState()).isEqualTo(ActorState.ALIVE);
-    await().atMost(WAIT).until(() -> nmA.returns.stream().filter(Returned::workerFailed).count() == 2);
+    await()
+        .atMost(WAIT)
+        .until(() -> nmA.returns.stream().filter(Returned::workerFailed).count() == 2);
   }
 
   @Test
@@ -371,29 +410,40 @@ class GcsActorTest {
     // As in Ray, a named actor that is not detached goes when its last handle goes.
     assertThat(info(named.getActorId()).getState()).isEqualTo(ActorState.DEAD);
     assertThat(info(detached.getActorId()).getState()).isEqualTo(ActorState.ALIVE);
-    assertThat(info(plain.getActorId())).satisfies(a -> {
-      assertThat(a.getState()).isEqualTo(ActorState.DEAD);
-      assertThat(a.getDeathCause()).isEqualTo("all handles to it went out of scope");
-    });
+    assertThat(info(plain.getActorId()))
+        .satisfies(
+            a -> {
+              assertThat(a.getState()).isEqualTo(ActorState.DEAD);
+              assertThat(a.getDeathCause()).isEqualTo("all handles to it went out of scope");
+            });
   }
 
   @Test
   void malformedSpecsAreRefusedWithTheBadValue() {
-    assertThatThrownBy(() -> client.registerActor(spec().setActorId(ByteString.copyFromUtf8("short")).build()))
+    assertThatThrownBy(
+            () -> client.registerActor(spec().setActorId(ByteString.copyFromUtf8("short")).build()))
         .isInstanceOf(GcsException.class)
-        .hasMessageContaining("actor_id has 5 bytes").hasMessageContaining("exactly 16 bytes")
-        .satisfies(e -> assertThat(((GcsException) e).statusCode())
-            .isEqualTo(Status.Code.INVALID_ARGUMENT));
+        .hasMessageContaining("actor_id has 5 bytes")
+        .hasMessageContaining("exactly 16 bytes")
+        .satisfies(
+            e ->
+                assertThat(((GcsException) e).statusCode())
+                    .isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThatThrownBy(() -> client.registerActor(spec().clearFunction().build()))
-        .isInstanceOf(GcsException.class).hasMessageContaining("has no function");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("has no function");
     assertThatThrownBy(() -> client.registerActor(spec().clearOwner().build()))
-        .isInstanceOf(GcsException.class).hasMessageContaining("has no owner");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("has no owner");
     assertThatThrownBy(() -> client.registerActor(spec().setMaxConcurrency(0).build()))
-        .isInstanceOf(GcsException.class).hasMessageContaining("max_concurrency 0");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("max_concurrency 0");
     assertThatThrownBy(() -> client.registerActor(spec().setMaxRestarts(-2).build()))
-        .isInstanceOf(GcsException.class).hasMessageContaining("max_restarts -2");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("max_restarts -2");
     assertThatThrownBy(() -> client.registerActor(spec().setMaxPendingCalls(-5).build()))
-        .isInstanceOf(GcsException.class).hasMessageContaining("max_pending_calls -5");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("max_pending_calls -5");
     assertThat(client.listActors()).isEmpty();
   }
 
@@ -404,7 +454,8 @@ class GcsActorTest {
     client.unregisterNode("node-a");
     ActorInfo restarting = awaitState(spec.getActorId(), ActorState.RESTARTING);
     assertThat(restarting.getDeathCause()).contains("its node node-a died: unregistered");
-    await("no node").atMost(WAIT)
+    await("no node")
+        .atMost(WAIT)
         .until(() -> info(spec.getActorId()).getPendingReason().contains("no node is alive"));
 
     FakeNodeManager nmB = track(new FakeNodeManager("node-b")).granting(worker);
@@ -419,8 +470,9 @@ class GcsActorTest {
     nmA.policy = r -> null;
     ActorCreationSpec spec = spec().build();
     client.registerActor(spec);
-    var poll = java.util.concurrent.CompletableFuture.supplyAsync(
-        () -> client.getActor(spec.getActorId(), 1, Duration.ofSeconds(30)));
+    var poll =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> client.getActor(spec.getActorId(), 1, Duration.ofSeconds(30)));
     await("lease requested").atMost(WAIT).until(() -> !nmA.requests.isEmpty());
     await("poll waiting").atMost(WAIT).until(() -> gcs.actorManager().pendingPolls() == 1);
     gcs.close();
@@ -437,8 +489,15 @@ class GcsActorTest {
     await("lease requested").atMost(WAIT).until(() -> !nmA.requests.isEmpty());
     client.killActor(spec.getActorId(), true, "", false);
     ByteString leaseId = nmA.requests.peek().getLeaseId();
-    gcs.actorManager().placement().leaseReplied(spec.getActorId(), 1, io.grpc.Context.ROOT.withCancellation(),
-        leaseId, nmA.address(), nmA.grant(worker));
+    gcs.actorManager()
+        .placement()
+        .leaseReplied(
+            spec.getActorId(),
+            1,
+            io.grpc.Context.ROOT.withCancellation(),
+            leaseId,
+            nmA.address(),
+            nmA.grant(worker));
     awaitReturn(nmA, leaseId, false);
     assertThat(worker.creates).isEmpty();
   }

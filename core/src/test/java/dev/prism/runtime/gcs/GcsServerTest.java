@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /** The GCS tables through the real gRPC client, with a manual clock for liveness. */
 class GcsServerTest {
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+  private final AtomicReference<Instant> now =
+      new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
   private final InstantSource clock = now::get;
   private final ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
   private GcsServer gcs;
@@ -30,22 +31,25 @@ class GcsServerTest {
 
   @BeforeEach
   void start() {
-    gcs = GcsServer.start(GcsConfig.builder()
-        .nodeTimeout(Duration.ofSeconds(10))
-        .healthCheckPeriod(Duration.ofHours(1))
-        .clock(clock)
-        .build());
-    gcs.addNodeListener(new NodeListener() {
-      @Override
-      public void nodeAdded(NodeInfo node) {
-        events.add("added " + node.getNodeId());
-      }
+    gcs =
+        GcsServer.start(
+            GcsConfig.builder()
+                .nodeTimeout(Duration.ofSeconds(10))
+                .healthCheckPeriod(Duration.ofHours(1))
+                .clock(clock)
+                .build());
+    gcs.addNodeListener(
+        new NodeListener() {
+          @Override
+          public void nodeAdded(NodeInfo node) {
+            events.add("added " + node.getNodeId());
+          }
 
-      @Override
-      public void nodeDied(NodeInfo node) {
-        events.add("died " + node.getNodeId() + ": " + node.getDeathReason());
-      }
-    });
+          @Override
+          public void nodeDied(NodeInfo node) {
+            events.add("died " + node.getNodeId() + ": " + node.getDeathReason());
+          }
+        });
     client = GcsClient.connect(gcs.address());
   }
 
@@ -113,10 +117,11 @@ class GcsServerTest {
   @Test
   void jobIdsAreHandedOutInOrder() {
     Address driver = Address.newBuilder().setHost("127.0.0.1").setPort(1234).build();
-    List<Integer> ids = List.of(
-        ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt(),
-        ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt(),
-        ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt());
+    List<Integer> ids =
+        List.of(
+            ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt(),
+            ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt(),
+            ByteBuffer.wrap(client.registerJob(driver).toByteArray()).getInt());
     assertThat(ids).containsExactly(1, 2, 3);
     assertThat(client.registerJob(driver).size()).isEqualTo(4);
   }
@@ -129,41 +134,53 @@ class GcsServerTest {
 
     List<NodeInfo> nodes = client.getAllNodes();
     assertThat(nodes).extracting(NodeInfo::getNodeId).containsExactly("aa", "bb");
-    assertThat(nodes).allSatisfy(n -> {
-      assertThat(n.getAlive()).isTrue();
-      assertThat(n.getAvailable()).isEqualTo(n.getTotal());
-      assertThat(n.getLabelsMap()).containsEntry("zone", "a");
-    });
+    assertThat(nodes)
+        .allSatisfy(
+            n -> {
+              assertThat(n.getAlive()).isTrue();
+              assertThat(n.getAvailable()).isEqualTo(n.getTotal());
+              assertThat(n.getLabelsMap()).containsEntry("zone", "a");
+            });
 
     List<NodeInfo> view = client.reportResources("aa", cpus(1));
-    assertThat(view).filteredOn(n -> n.getNodeId().equals("aa")).singleElement()
+    assertThat(view)
+        .filteredOn(n -> n.getNodeId().equals("aa"))
+        .singleElement()
         .satisfies(n -> assertThat(n.getAvailable()).isEqualTo(cpus(1)));
-    assertThat(gcs.node("aa")).hasValueSatisfying(n -> assertThat(n.getAvailable()).isEqualTo(cpus(1)));
+    assertThat(gcs.node("aa"))
+        .hasValueSatisfying(n -> assertThat(n.getAvailable()).isEqualTo(cpus(1)));
 
     client.unregisterNode("aa");
     assertThat(events).contains("died aa: unregistered");
-    assertThat(gcs.node("aa")).hasValueSatisfying(n -> {
-      assertThat(n.getAlive()).isFalse();
-      assertThat(n.getDeathReason()).isEqualTo("unregistered");
-    });
+    assertThat(gcs.node("aa"))
+        .hasValueSatisfying(
+            n -> {
+              assertThat(n.getAlive()).isFalse();
+              assertThat(n.getDeathReason()).isEqualTo("unregistered");
+            });
     assertThat(client.getAllNodes()).hasSize(2);
 
     assertThatThrownBy(() -> client.reportResources("aa", cpus(4)))
         .isInstanceOf(GcsException.class)
         .hasMessageContaining("declared dead")
-        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode())
-            .isEqualTo(Status.Code.FAILED_PRECONDITION));
+        .satisfies(
+            e ->
+                assertThat(Status.fromThrowable(e).getCode())
+                    .isEqualTo(Status.Code.FAILED_PRECONDITION));
     assertThatThrownBy(() -> client.reportResources("zz", cpus(4)))
         .isInstanceOf(GcsException.class)
         .hasMessageContaining("not registered")
-        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        .satisfies(
+            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
     client.registerNode(node("aa", 1003));
-    assertThat(gcs.node("aa")).hasValueSatisfying(n -> {
-      assertThat(n.getAlive()).isTrue();
-      assertThat(n.getDeathReason()).isEmpty();
-      assertThat(n.getAddress().getPort()).isEqualTo(1003);
-    });
+    assertThat(gcs.node("aa"))
+        .hasValueSatisfying(
+            n -> {
+              assertThat(n.getAlive()).isTrue();
+              assertThat(n.getDeathReason()).isEmpty();
+              assertThat(n.getAddress().getPort()).isEqualTo(1003);
+            });
   }
 
   @Test
@@ -189,19 +206,26 @@ class GcsServerTest {
 
   @Test
   void logsShowAmountsInUnits() {
-    assertThat(GcsServiceImpl.format(ResourceAmounts.newBuilder()
-        .putAmounts("GPU", 5_000).putAmounts("CPU", 20_000).build()))
+    assertThat(
+            GcsServiceImpl.format(
+                ResourceAmounts.newBuilder()
+                    .putAmounts("GPU", 5_000)
+                    .putAmounts("CPU", 20_000)
+                    .build()))
         .isEqualTo("{CPU=2, GPU=0.5}");
   }
 
   @Test
   void clientErrorsNameTheProblem() {
     assertThatThrownBy(() -> GcsClient.connect("localhost"))
-        .isInstanceOf(GcsException.class).hasMessageContaining("not host:port");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("not host:port");
     assertThatThrownBy(() -> GcsClient.connect("localhost:0"))
-        .isInstanceOf(GcsException.class).hasMessageContaining("not host:port");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("not host:port");
     assertThatThrownBy(() -> GcsConfig.builder().port(70000).build())
-        .isInstanceOf(GcsException.class).hasMessageContaining("70000");
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("70000");
     int port;
     try (GcsServer other = GcsServer.start()) {
       port = other.port();

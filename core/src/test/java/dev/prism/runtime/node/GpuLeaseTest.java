@@ -14,8 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node with two logical GPUs: GPU leases get workers started for exactly their devices, with
- * the right {@code CUDA_VISIBLE_DEVICES}; workers are reused per GPU set; idle extra workers stop.
+ * A node with two logical GPUs: GPU leases get workers started for exactly their devices, with the
+ * right {@code CUDA_VISIBLE_DEVICES}; workers are reused per GPU set; idle extra workers stop.
  */
 class GpuLeaseTest {
 
@@ -25,20 +25,26 @@ class GpuLeaseTest {
   }
 
   private static String gpuLine(NodeTestSupport.LogCollector logs, long pid) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> logs.of(pid).stream()
-        .anyMatch(l -> l.text().contains("CUDA_VISIBLE_DEVICES=")));
-    return logs.of(pid).stream().filter(l -> l.text().contains("CUDA_VISIBLE_DEVICES="))
-        .findFirst().orElseThrow().text();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> logs.of(pid).stream().anyMatch(l -> l.text().contains("CUDA_VISIBLE_DEVICES=")));
+    return logs.of(pid).stream()
+        .filter(l -> l.text().contains("CUDA_VISIBLE_DEVICES="))
+        .findFirst()
+        .orElseThrow()
+        .text();
   }
 
   @Test
   void gpuLeasesGetDistinctWorkersWithTheirDevicesAndIdleOnesStop() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .numGpus(2)
-        .prestartWorkers(0)
-        .workerIdleTimeout(Duration.ofMillis(1500))
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .numGpus(2)
+            .prestartWorkers(0)
+            .workerIdleTimeout(Duration.ofMillis(1500))
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {
       assertThat(nm.totalResources().get("GPU")).isEqualTo(2.0);
@@ -74,7 +80,8 @@ class GpuLeaseTest {
       LeaseRequest.Builder cpu = NodeTestSupport.Leases.request(Map.of("CPU", 1.0));
       LeaseReply.Granted gcpu = leases.call(cpu).getGranted();
       assertThat(gcpu.getGpuIdsList()).isEmpty();
-      assertThat(gpuLine(logs, gcpu.getWorkerPid())).contains("CUDA_VISIBLE_DEVICES= PRISM_GPU_IDS=");
+      assertThat(gpuLine(logs, gcpu.getWorkerPid()))
+          .contains("CUDA_VISIBLE_DEVICES= PRISM_GPU_IDS=");
 
       // Fractional GPU leases share a device but never a worker.
       leases.giveBack(b.getLeaseId(), false);
@@ -98,7 +105,8 @@ class GpuLeaseTest {
       // None of them was prestarted, so all stop once idle for longer than the idle timeout.
       await().atMost(Duration.ofSeconds(15)).until(() -> nm.workers().isEmpty());
       for (long pid : pids) {
-        await().atMost(Duration.ofSeconds(10))
+        await()
+            .atMost(Duration.ofSeconds(10))
             .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
       }
     }

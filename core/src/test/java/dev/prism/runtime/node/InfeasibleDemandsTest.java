@@ -17,7 +17,8 @@ class InfeasibleDemandsTest {
       ResourceAmounts.newBuilder().putAmounts("GPU", 80_000).build();
 
   private static LeaseRequest request(ResourceAmounts shape, int port) {
-    return LeaseRequest.newBuilder().setResources(shape)
+    return LeaseRequest.newBuilder()
+        .setResources(shape)
         .setSubmitter(Address.newBuilder().setHost("h").setPort(port).setWorkerId("w" + port))
         .build();
   }
@@ -28,17 +29,26 @@ class InfeasibleDemandsTest {
     assertThat(d.record(request(GPUS, 1), "no GPUs", 0)).as("a new shape").isTrue();
     assertThat(d.record(request(GPUS, 2), "no GPUs at all", SECOND)).isFalse();
     assertThat(d.record(request(GPUS, 1), "no GPUs at all", 2 * SECOND)).isFalse();
-    assertThat(d.current(3 * SECOND)).containsExactly(InfeasibleDemand.newBuilder()
-        .setResources(GPUS).setSubmitters(2).setReason("no GPUs at all").build());
+    assertThat(d.current(3 * SECOND))
+        .containsExactly(
+            InfeasibleDemand.newBuilder()
+                .setResources(GPUS)
+                .setSubmitters(2)
+                .setReason("no GPUs at all")
+                .build());
 
     long window = InfeasibleDemands.WINDOW.toNanos();
-    assertThat(d.current(SECOND + window + 1)).as("submitter 2 stopped asking")
-        .singleElement().extracting(InfeasibleDemand::getSubmitters).isEqualTo(1);
+    assertThat(d.current(SECOND + window + 1))
+        .as("submitter 2 stopped asking")
+        .singleElement()
+        .extracting(InfeasibleDemand::getSubmitters)
+        .isEqualTo(1);
     assertThat(d.current(2 * SECOND + window + 1)).as("nobody asks any more").isEmpty();
 
     d.record(request(GPUS, 1), "no GPUs", 0);
     assertThat(d.clear(ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build()))
-        .as("another shape").isFalse();
+        .as("another shape")
+        .isFalse();
     assertThat(d.clear(GPUS)).isTrue();
     assertThat(d.current(0)).isEmpty();
   }
@@ -49,7 +59,8 @@ class InfeasibleDemandsTest {
     assertThat(DeadOwnerCleanup.ownerOf("ffffffffffffffff")).isEqualTo(-1L);
     for (String bad : new String[] {"", "abc", "00000000000000fg", "00000000000000000"}) {
       assertThatThrownBy(() -> DeadOwnerCleanup.ownerOf(bad))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'")
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + bad + "'")
           .hasMessageContaining("16 hex digits");
     }
   }

@@ -17,18 +17,20 @@ class LeaseDeciderViewTest {
     return NodeInfo.newBuilder()
         .setNodeId(id)
         .setAddress(Address.newBuilder().setHost("127.0.0.1").setPort(1234))
-        .setTotal(ResourceAmounts.newBuilder().putAmounts("CPU", 20_000)
-            .putAmounts("custom", 1_000_000))
-        .setAvailable(ResourceAmounts.newBuilder().putAmounts("CPU", cpuAvailableFixed)
-            .putAmounts("custom", 999_870))
+        .setTotal(
+            ResourceAmounts.newBuilder().putAmounts("CPU", 20_000).putAmounts("custom", 1_000_000))
+        .setAvailable(
+            ResourceAmounts.newBuilder()
+                .putAmounts("CPU", cpuAvailableFixed)
+                .putAmounts("custom", 999_870))
         .setAlive(true)
         .build();
   }
 
   @Test
   void aRemoteNodeWithFractionalAvailabilityStaysInTheView() {
-    LeaseDecider decider = new LeaseDecider(
-        NodeSpec.builder(NodeId.of("local")).resource("CPU", 2).build(), 1);
+    LeaseDecider decider =
+        new LeaseDecider(NodeSpec.builder(NodeId.of("local")).resource("CPU", 2).build(), 1);
     // 1.5 CPUs and 99.987 of a custom resource free: what a node reports while a 0.5-CPU task
     // and 13 bundles of 0.001 hold the rest. Such amounts are fine as availability (only
     // requests must use whole numbers above 1).

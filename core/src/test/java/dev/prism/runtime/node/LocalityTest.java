@@ -41,23 +41,29 @@ class LocalityTest {
 
   @Test
   void tasksGoWhereTheirLargeArgumentIsAndNothingIsPulled() throws InterruptedException {
-    NodeConfig.Builder node = NodeConfig.builder().numCpus(2).objectStoreCapacity(128L << 20)
-        .prestartWorkers(1).reportPeriod(Duration.ofMillis(200))
-        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    NodeConfig.Builder node =
+        NodeConfig.builder()
+            .numCpus(2)
+            .objectStoreCapacity(128L << 20)
+            .prestartWorkers(1)
+            .reportPeriod(Duration.ofMillis(200))
+            .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     EmbeddedCluster cluster = EmbeddedCluster.start(node.build());
     try {
       NodeManager b = cluster.addNode(node.build());
       NodeManager a = cluster.headNode();
-      Awaitility.await("the nodes know each other").atMost(WAIT).until(() ->
-          a.knownNodes() == 2 && b.knownNodes() == 2);
+      Awaitility.await("the nodes know each other")
+          .atMost(WAIT)
+          .until(() -> a.knownNodes() == 2 && b.knownNodes() == 2);
       Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
       try {
         String driverNode = Prism.runtimeContext().nodeId();
         NodeManager other = driverNode.equals(a.nodeId()) ? b : a;
         // 8 MB made on the other node (hard affinity), stored in its store.
-        ObjectRef<long[]> data = Prism.task(LocalityTest::makeOnB, 1_000_000)
-            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(other.nodeId(), false))
-            .remote();
+        ObjectRef<long[]> data =
+            Prism.task(LocalityTest::makeOnB, 1_000_000)
+                .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(other.nodeId(), false))
+                .remote();
         assertThat(Prism.wait(List.of(data), 1, WAIT).ready()).hasSize(1);
         long expected = 999_999L * 1_000_000L / 2;
         // Rounds of two: the node with the data has 2 CPUs, so it can take each round at once
@@ -73,14 +79,16 @@ class LocalityTest {
           assertThat(Prism.get(sums, WAIT)).containsOnly(expected + "@" + other.nodeId());
         }
         assertThat(a.objectPullCount() + b.objectPullCount())
-            .as("the argument was never transferred").isZero();
+            .as("the argument was never transferred")
+            .isZero();
       } finally {
         Prism.shutdown();
       }
     } finally {
       cluster.close();
     }
-    Awaitility.await("no worker process is left").atMost(WAIT)
+    Awaitility.await("no worker process is left")
+        .atMost(WAIT)
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
   }
 }

@@ -22,7 +22,8 @@ class NodeConfigTest {
     assertThat(c.prestartWorkers()).isEqualTo(3);
     assertThat(c.maxConcurrentWorkerStarts()).isEqualTo(3);
     assertThat(NodeConfig.builder().numCpus(0).build().maxConcurrentWorkerStarts())
-        .as("at least two workers may start at once").isEqualTo(2);
+        .as("at least two workers may start at once")
+        .isEqualTo(2);
     assertThat(c.workerMainClass()).isEqualTo(NodeConfig.DEFAULT_WORKER_MAIN_CLASS);
     assertThat(c.workerJvmOptions()).isEqualTo(NodeConfig.DEFAULT_WORKER_JVM_OPTIONS);
     assertThat(c.classpath()).isEqualTo(System.getProperty("java.class.path"));
@@ -45,18 +46,19 @@ class NodeConfigTest {
 
   @Test
   void toBuilderKeepsEveryValue() {
-    NodeConfig c = NodeConfig.builder()
-        .nodeId("abc123")
-        .numCpus(2)
-        .numGpus(1)
-        .resource("accel", 2)
-        .label("zone", "b")
-        .gcsAddress("127.0.0.1:1234")
-        .prestartWorkers(1)
-        .maxConcurrentWorkerStarts(5)
-        .workerHeap(64L << 20)
-        .workerEnvironment("X", "y")
-        .build();
+    NodeConfig c =
+        NodeConfig.builder()
+            .nodeId("abc123")
+            .numCpus(2)
+            .numGpus(1)
+            .resource("accel", 2)
+            .label("zone", "b")
+            .gcsAddress("127.0.0.1:1234")
+            .prestartWorkers(1)
+            .maxConcurrentWorkerStarts(5)
+            .workerHeap(64L << 20)
+            .workerEnvironment("X", "y")
+            .build();
     NodeConfig d = c.toBuilder().port(5555).build();
     assertThat(d.nodeId()).isEqualTo("abc123");
     assertThat(d.port()).isEqualTo(5555);
@@ -66,7 +68,8 @@ class NodeConfigTest {
     assertThat(d.gcsAddress()).contains("127.0.0.1:1234");
     assertThat(d.prestartWorkers()).isEqualTo(1);
     assertThat(d.maxConcurrentWorkerStarts()).isEqualTo(5);
-    assertThat(d.workerJvmOptions()).contains("-Xmx65536k", "-XX:+UseSerialGC")
+    assertThat(d.workerJvmOptions())
+        .contains("-Xmx65536k", "-XX:+UseSerialGC")
         .noneMatch(o -> o.equals("-Xmx256m"));
     assertThat(d.workerEnvironment()).containsEntry("X", "y");
     assertThat(c.toBuilder().gpus(GpuInventory.logical(3)).build().gpus())
@@ -76,43 +79,55 @@ class NodeConfigTest {
   @Test
   void badValuesAreRefusedWithTheValueAndTheFix() {
     assertThatThrownBy(() -> NodeConfig.builder().nodeId("Not-Hex").build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("Not-Hex");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("Not-Hex");
     assertThatThrownBy(() -> NodeConfig.builder().numCpus(-1).build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("-1");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> NodeConfig.builder().resource("CPU", 2).build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("numCpus");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("numCpus");
     assertThatThrownBy(() -> NodeConfig.builder().objectStoreCapacity(10).build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("10 bytes");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("10 bytes");
     assertThatThrownBy(() -> NodeConfig.builder().workerStartTimeout(Duration.ZERO).build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("workerStartTimeout");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("workerStartTimeout");
     assertThatThrownBy(() -> NodeConfig.builder().gcsAddress("nowhere").build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("nowhere");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("nowhere");
     assertThatThrownBy(() -> NodeConfig.builder().classpath(" ").build())
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("class path");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("class path");
     assertThatThrownBy(() -> NodeConfig.builder().prestartWorkers(-2))
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("-2");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("-2");
     assertThatThrownBy(() -> NodeConfig.builder().maxConcurrentWorkerStarts(0))
         .isInstanceOf(NodeManagerException.class)
-        .hasMessageContaining("maxConcurrentWorkerStarts 0").hasMessageContaining("1 or more");
+        .hasMessageContaining("maxConcurrentWorkerStarts 0")
+        .hasMessageContaining("1 or more");
     assertThatThrownBy(() -> NodeConfig.builder().workerHeap(1024))
-        .isInstanceOf(NodeManagerException.class).hasMessageContaining("16 MiB");
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("16 MiB");
   }
 
   @Test
   void theLauncherBuildsTheDocumentedCommandAndEnvironment() {
-    NodeConfig c = NodeConfig.builder()
-        .nodeId("ab12")
-        .gcsAddress("127.0.0.1:7000")
-        .jvmFlags(List.of("--flag"))
-        .workerJvmOptions(List.of("-Xmx64m"))
-        .classpath("a.jar:b")
-        .workerMainClass("x.Main")
-        .workerEnvironment("PRISM_NODE_ID", "overridden")
-        .workerEnvironment("EXTRA", "1")
-        .build();
+    NodeConfig c =
+        NodeConfig.builder()
+            .nodeId("ab12")
+            .gcsAddress("127.0.0.1:7000")
+            .jvmFlags(List.of("--flag"))
+            .workerJvmOptions(List.of("-Xmx64m"))
+            .classpath("a.jar:b")
+            .workerMainClass("x.Main")
+            .workerEnvironment("PRISM_NODE_ID", "overridden")
+            .workerEnvironment("EXTRA", "1")
+            .build();
     WorkerLauncher launcher = new WorkerLauncher(c, () -> "127.0.0.1:6000", "/tmp/s.sock");
-    assertThat(launcher.command()).containsExactly(c.javaExecutable().toString(), "--flag",
-        "-Xmx64m", "-cp", "a.jar:b", "x.Main");
+    assertThat(launcher.command())
+        .containsExactly(
+            c.javaExecutable().toString(), "--flag", "-Xmx64m", "-cp", "a.jar:b", "x.Main");
     WorkerHandle w = new WorkerHandle("ff01", new GpuSet(List.of(0, 2), List.of("0", "2")), 0);
     assertThat(launcher.environment(w))
         .containsEntry("PRISM_NODE_MANAGER_ADDRESS", "127.0.0.1:6000")

@@ -15,10 +15,11 @@ class NodeManagerStartTest {
     try (GcsServer gone = GcsServer.start()) {
       deadPort = gone.port();
     }
-    NodeConfig config = NodeTestSupport.fixtureConfig(new NodeTestSupport.LogCollector())
-        .gcsAddress("127.0.0.1:" + deadPort)
-        .prestartWorkers(1)
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(new NodeTestSupport.LogCollector())
+            .gcsAddress("127.0.0.1:" + deadPort)
+            .prestartWorkers(1)
+            .build();
     assertThatThrownBy(() -> NodeManager.start(config))
         .isInstanceOf(NodeManagerException.class)
         .hasMessageContaining(config.nodeId())
@@ -29,8 +30,8 @@ class NodeManagerStartTest {
   @Test
   void aPortInUseFailsTheStartAndLeavesNothingBehind() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    try (NodeManager first = NodeManager.start(
-        NodeTestSupport.fixtureConfig(logs).prestartWorkers(0).build())) {
+    try (NodeManager first =
+        NodeManager.start(NodeTestSupport.fixtureConfig(logs).prestartWorkers(0).build())) {
       NodeConfig clash =
           NodeTestSupport.fixtureConfig(logs).prestartWorkers(0).port(first.port()).build();
       assertThatThrownBy(() -> NodeManager.start(clash))

@@ -56,16 +56,19 @@ class NodeManagerTest {
   void start() {
     long t0 = System.nanoTime();
     nm = NodeManager.start(NodeTestSupport.fixtureConfig(logs).build());
-    nm.addWorkerListener(new WorkerListener() {
-      @Override
-      public void workerDied(WorkerInfo worker, int exitCode) {
-        events.add("died " + worker.pid() + " " + worker.state() + " " + exitCode);
-      }
-    });
+    nm.addWorkerListener(
+        new WorkerListener() {
+          @Override
+          public void workerDied(WorkerInfo worker, int exitCode) {
+            events.add("died " + worker.pid() + " " + worker.state() + " " + exitCode);
+          }
+        });
     assertThat(nm.awaitRegisteredWorkers(2, Duration.ofSeconds(40))).isTrue();
     prestartMillis = (System.nanoTime() - t0) / 1_000_000;
-    System.out.println("NodeManagerTest: node manager started and 2 workers registered in "
-        + prestartMillis + " ms");
+    System.out.println(
+        "NodeManagerTest: node manager started and 2 workers registered in "
+            + prestartMillis
+            + " ms");
     leases = new NodeTestSupport.Leases(nm.address());
   }
 
@@ -94,15 +97,21 @@ class NodeManagerTest {
   @Order(1)
   void prestartsTheWorkersInParallelAndOwnsAStore() throws Exception {
     List<WorkerInfo> workers = nm.workers();
-    assertThat(workers).hasSize(2).allSatisfy(w -> {
-      assertThat(w.state()).isEqualTo(WorkerInfo.State.IDLE);
-      assertThat(w.address()).startsWith("127.0.0.1:");
-      assertThat(w.gpuIds()).isEmpty();
-      assertThat(ProcessHandle.of(w.pid())).hasValueSatisfying(p -> {
-        assertThat(p.isAlive()).isTrue();
-        assertThat(p.parent().map(ProcessHandle::pid)).contains(ProcessHandle.current().pid());
-      });
-    });
+    assertThat(workers)
+        .hasSize(2)
+        .allSatisfy(
+            w -> {
+              assertThat(w.state()).isEqualTo(WorkerInfo.State.IDLE);
+              assertThat(w.address()).startsWith("127.0.0.1:");
+              assertThat(w.gpuIds()).isEmpty();
+              assertThat(ProcessHandle.of(w.pid()))
+                  .hasValueSatisfying(
+                      p -> {
+                        assertThat(p.isAlive()).isTrue();
+                        assertThat(p.parent().map(ProcessHandle::pid))
+                            .contains(ProcessHandle.current().pid());
+                      });
+            });
     assertThat(workerPids()).hasSize(2);
     assertThat(nm.storeShmPath()).exists().hasParent(Path.of("/dev/shm"));
     assertThat(Files.exists(nm.storeSocketPath())).isTrue();
@@ -110,12 +119,15 @@ class NodeManagerTest {
 
     ManagedChannel channel =
         Grpc.newChannelBuilder(nm.address(), InsecureChannelCredentials.create())
-            .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
-              dev.prism.runtime.security.ClusterToken.processDefault()))
+            .intercept(
+                dev.prism.runtime.security.TokenAuth.clientInterceptor(
+                    dev.prism.runtime.security.ClusterToken.processDefault()))
             .build();
     try {
-      GetNodeInfoReply info = NodeManagerServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS).getNodeInfo(GetNodeInfoRequest.getDefaultInstance());
+      GetNodeInfoReply info =
+          NodeManagerServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getNodeInfo(GetNodeInfoRequest.getDefaultInstance());
       assertThat(info.getNodeId()).isEqualTo(nm.nodeId());
       assertThat(info.getStoreSocket()).isEqualTo(nm.storeSocketPath().toString());
       assertThat(info.getAddress().getPort()).isEqualTo(nm.port());
@@ -130,16 +142,23 @@ class NodeManagerTest {
   @Order(2)
   void forwardsEachWorkerLinePrefixedWithItsPid() {
     for (long pid : workerPids()) {
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        assertThat(logs.of(pid)).anySatisfy(l -> {
-          assertThat(l.stream()).isEqualTo(WorkerLogSink.Stream.STDOUT);
-          assertThat(l.text()).contains("CUDA_VISIBLE_DEVICES= PRISM_GPU_IDS=");
-        });
-        assertThat(logs.of(pid)).anySatisfy(l -> {
-          assertThat(l.stream()).isEqualTo(WorkerLogSink.Stream.STDERR);
-          assertThat(l.text()).contains("says hello on stderr");
-        });
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                assertThat(logs.of(pid))
+                    .anySatisfy(
+                        l -> {
+                          assertThat(l.stream()).isEqualTo(WorkerLogSink.Stream.STDOUT);
+                          assertThat(l.text()).contains("CUDA_VISIBLE_DEVICES= PRISM_GPU_IDS=");
+                        });
+                assertThat(logs.of(pid))
+                    .anySatisfy(
+                        l -> {
+                          assertThat(l.stream()).isEqualTo(WorkerLogSink.Stream.STDERR);
+                          assertThat(l.text()).contains("says hello on stderr");
+                        });
+              });
     }
     PrintStream original = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -166,8 +185,10 @@ class NodeManagerTest {
     assertThat(before).contains((long) reply.getGranted().getWorkerPid());
     assertThat(reply.getGranted().getGpuIdsList()).isEmpty();
     assertThat(nm.availableResources().get("CPU")).isEqualTo(1.0);
-    assertThat(nm.workers()).filteredOn(w -> w.state() == WorkerInfo.State.LEASED)
-        .singleElement().satisfies(w -> assertThat(w.workerId()).isEqualTo(worker.getWorkerId()));
+    assertThat(nm.workers())
+        .filteredOn(w -> w.state() == WorkerInfo.State.LEASED)
+        .singleElement()
+        .satisfies(w -> assertThat(w.workerId()).isEqualTo(worker.getWorkerId()));
 
     leases.giveBack(req.getLeaseId(), false);
     assertThat(nm.availableResources().get("CPU")).isEqualTo(2.0);
@@ -224,7 +245,8 @@ class NodeManagerTest {
     leases.giveBack(both.getLeaseId(), false);
     awaitAllCpusFree();
     Thread.sleep(300);
-    assertThat(nm.leasesGranted()).as("the cancelled request is not granted once CPUs free up")
+    assertThat(nm.leasesGranted())
+        .as("the cancelled request is not granted once CPUs free up")
         .isEqualTo(granted);
     assertThat(nm.availableResources().get("CPU")).isEqualTo(2.0);
   }
@@ -266,7 +288,8 @@ class NodeManagerTest {
 
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> events.contains("died " + pid + " LEASED 137"));
     awaitAllCpusFree();
     assertThat(workerPids()).doesNotContain(pid);
@@ -285,7 +308,8 @@ class NodeManagerTest {
     LeaseRequest.Builder req = NodeTestSupport.Leases.request(ONE_CPU);
     long pid = leases.call(req).getGranted().getWorkerPid();
     leases.giveBack(req.getLeaseId(), true);
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     assertThat(workerPids()).doesNotContain(pid);
     awaitAllCpusFree();
@@ -297,14 +321,16 @@ class NodeManagerTest {
     LeaseRequest.Builder first = NodeTestSupport.Leases.request(ONE_CPU);
     LeaseReply submitter = leases.call(first);
     Address submitterAddress = submitter.getGranted().getWorker();
-    LeaseRequest.Builder nested = NodeTestSupport.Leases.request(ONE_CPU).setSubmitter(submitterAddress);
+    LeaseRequest.Builder nested =
+        NodeTestSupport.Leases.request(ONE_CPU).setSubmitter(submitterAddress);
     LeaseReply nestedReply = leases.call(nested);
     long nestedPid = nestedReply.getGranted().getWorkerPid();
     assertThat(nestedPid).isNotEqualTo(submitter.getGranted().getWorkerPid());
 
     ProcessHandle.of(submitter.getGranted().getWorkerPid()).orElseThrow().destroyForcibly();
 
-    await().atMost(Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> ProcessHandle.of(nestedPid).map(p -> !p.isAlive()).orElse(true));
     awaitAllCpusFree();
     leases.giveBack(first.getLeaseId(), true);
@@ -320,7 +346,8 @@ class NodeManagerTest {
     String address = nm.address();
     long t0 = System.nanoTime();
     nm.close();
-    System.out.println("NodeManagerTest: close took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    System.out.println(
+        "NodeManagerTest: close took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     nm.close();
     for (long pid : pids) {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();

@@ -50,8 +50,13 @@ public final class NodeTestSupport {
         .numGpus(0)
         .objectStoreCapacity(4L << 20)
         .workerMainClass(FixtureWorkerMain.class.getName())
-        .workerJvmOptions(List.of("-Xmx48m", "-XX:+UseSerialGC", "-Xss512k",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1"))
+        .workerJvmOptions(
+            List.of(
+                "-Xmx48m",
+                "-XX:+UseSerialGC",
+                "-Xss512k",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:CICompilerCount=1"))
         .workerStartTimeout(Duration.ofSeconds(30))
         .workerExitGrace(Duration.ofSeconds(2))
         .reportPeriod(Duration.ofMillis(200))
@@ -102,10 +107,12 @@ public final class NodeTestSupport {
      * @param address its {@code host:port}
      */
     public Leases(String address) {
-      channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
-          .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(
-              dev.prism.runtime.security.ClusterToken.processDefault()))
-          .build();
+      channel =
+          Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+              .intercept(
+                  dev.prism.runtime.security.TokenAuth.clientInterceptor(
+                      dev.prism.runtime.security.ClusterToken.processDefault()))
+              .build();
       stub = NodeManagerServiceGrpc.newFutureStub(channel);
     }
 
@@ -153,8 +160,13 @@ public final class NodeTestSupport {
      * @throws Exception if the call fails
      */
     public void giveBack(ByteString leaseId, boolean workerFailed) throws Exception {
-      stub.withDeadlineAfter(10, TimeUnit.SECONDS).returnWorkerLease(ReturnLeaseRequest.newBuilder()
-          .setLeaseId(leaseId).setWorkerFailed(workerFailed).build()).get(10, TimeUnit.SECONDS);
+      stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .returnWorkerLease(
+              ReturnLeaseRequest.newBuilder()
+                  .setLeaseId(leaseId)
+                  .setWorkerFailed(workerFailed)
+                  .build())
+          .get(10, TimeUnit.SECONDS);
     }
 
     @Override
@@ -178,8 +190,8 @@ public final class NodeTestSupport {
   }
 
   /**
-   * Returns the store sockets and spill directories this JVM's stores left in
-   * {@code java.io.tmpdir}.
+   * Returns the store sockets and spill directories this JVM's stores left in {@code
+   * java.io.tmpdir}.
    *
    * @return paths named {@code prism-<this pid>-*}
    * @throws IOException if the directory cannot be listed
@@ -198,7 +210,9 @@ public final class NodeTestSupport {
    * @throws IOException if a directory cannot be listed
    */
   public static void assertNothingLeaked() throws IOException {
-    await("no child processes").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+    await("no child processes")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     assertThat(ownShmFiles()).as("shared-memory files of this JVM").isEmpty();
     assertThat(ownTmpFiles()).as("store sockets and spill directories of this JVM").isEmpty();

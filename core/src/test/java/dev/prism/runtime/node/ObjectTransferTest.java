@@ -12,6 +12,8 @@ import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.worker.CoreWorker;
 import dev.prism.runtime.worker.TaskSubmitterDefaults;
 import dev.prism.store.CopyKind;
@@ -22,8 +24,6 @@ import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,26 +62,51 @@ class ObjectTransferTest {
 
   @BeforeAll
   static void start() {
-    NodeConfig.Builder common = NodeConfig.builder()
-        .numGpus(0)
-        .reportPeriod(Duration.ofMillis(200))
-        .workerStartTimeout(Duration.ofSeconds(60))
-        .workerExitGrace(Duration.ofSeconds(2));
-    cluster = EmbeddedCluster.start(common.numCpus(2).prestartWorkers(0)
-        .objectStoreCapacity(1300 * MIB)
-        .workerJvmOptions(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
-        .build());
+    NodeConfig.Builder common =
+        NodeConfig.builder()
+            .numGpus(0)
+            .reportPeriod(Duration.ofMillis(200))
+            .workerStartTimeout(Duration.ofSeconds(60))
+            .workerExitGrace(Duration.ofSeconds(2));
+    cluster =
+        EmbeddedCluster.start(
+            common
+                .numCpus(2)
+                .prestartWorkers(0)
+                .objectStoreCapacity(1300 * MIB)
+                .workerJvmOptions(
+                    List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .build());
     nodeA = cluster.headNode();
-    nodeB = cluster.addNode(common.numCpus(4).prestartWorkers(1).resource("nodeB", 4)
-        .objectStoreCapacity(1300 * MIB)
-        .workerJvmOptions(List.of("-Xmx2500m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
-        .build());
-    CoreWorker.start(new CoreWorker.Settings(CoreWorker.Mode.DRIVER, null, nodeA.nodeId(),
-        nodeA.address(), nodeA.storeSocketPath(), EmbeddedCluster.LOOPBACK, null, List.of(),
-        TaskSubmitterDefaults.PIPELINE_DEPTH, cluster.gcsAddress(), null));
+    nodeB =
+        cluster.addNode(
+            common
+                .numCpus(4)
+                .prestartWorkers(1)
+                .resource("nodeB", 4)
+                .objectStoreCapacity(1300 * MIB)
+                .workerJvmOptions(
+                    List.of("-Xmx2500m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .build());
+    CoreWorker.start(
+        new CoreWorker.Settings(
+            CoreWorker.Mode.DRIVER,
+            null,
+            nodeA.nodeId(),
+            nodeA.address(),
+            nodeA.storeSocketPath(),
+            EmbeddedCluster.LOOPBACK,
+            null,
+            List.of(),
+            TaskSubmitterDefaults.PIPELINE_DEPTH,
+            cluster.gcsAddress(),
+            null));
     storeA = StoreClient.connect(nodeA.storeSocketPath());
-    channelB = NettyChannelBuilder.forTarget(nodeB.address()).usePlaintext()
-        .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault())).build();
+    channelB =
+        NettyChannelBuilder.forTarget(nodeB.address())
+            .usePlaintext()
+            .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault()))
+            .build();
   }
 
   @AfterAll
@@ -99,7 +124,8 @@ class ObjectTransferTest {
         cluster.close();
       }
     }
-    Awaitility.await("worker processes exit").atMost(Duration.ofSeconds(30))
+    Awaitility.await("worker processes exit")
+        .atMost(Duration.ofSeconds(30))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
     NodeTestSupport.assertNothingLeaked();
   }
@@ -127,11 +153,14 @@ class ObjectTransferTest {
 
   private static ObjectRef<Seen> onB(ObjectRef<?> ref, boolean arrow) {
     @SuppressWarnings("unchecked")
-    ObjectRef<Seen> r = arrow
-        ? Prism.task(ObjectTransferTest::sumArrow, (ObjectRef<VectorSchemaRoot>) ref)
-            .setResource("nodeB", 1.0).remote()
-        : Prism.task(ObjectTransferTest::sumLongs, (ObjectRef<long[]>) ref)
-            .setResource("nodeB", 1.0).remote();
+    ObjectRef<Seen> r =
+        arrow
+            ? Prism.task(ObjectTransferTest::sumArrow, (ObjectRef<VectorSchemaRoot>) ref)
+                .setResource("nodeB", 1.0)
+                .remote()
+            : Prism.task(ObjectTransferTest::sumLongs, (ObjectRef<long[]>) ref)
+                .setResource("nodeB", 1.0)
+                .remote();
     return r;
   }
 
@@ -193,14 +222,17 @@ class ObjectTransferTest {
     try {
       List<CompletableFuture<FetchObjectReply>> replies = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        replies.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return fetchOnB(id, nodeA.nodeId());
-        }, pool));
+        replies.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return fetchOnB(id, nodeA.nodeId());
+                },
+                pool));
       }
       go.countDown();
       int pulled = 0;
@@ -218,7 +250,9 @@ class ObjectTransferTest {
         ObjectBuffer a = storeA.get(id, WAIT);
         ObjectBuffer b = storeB.get(id, WAIT)) {
       assertThat(b.size()).isEqualTo(a.size());
-      assertThat(a.segment().mismatch(b.segment())).as("the copy equals the original").isEqualTo(-1);
+      assertThat(a.segment().mismatch(b.segment()))
+          .as("the copy equals the original")
+          .isEqualTo(-1);
     }
     // Already here: answered without pulling.
     assertThat(fetchOnB(id, nodeA.nodeId()).getPulled()).isFalse();
@@ -230,28 +264,45 @@ class ObjectTransferTest {
   void fetchingFromAnUnknownOrDeadNodeOrAMissingObjectFailsClearly() {
     ObjectId id = ObjectId.random();
     assertThatThrownBy(() -> fetchOnB(id, "00000000deadbeef"))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-          assertThat(e.getStatus().getDescription()).contains("00000000deadbeef")
-              .contains("unknown");
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .contains("00000000deadbeef")
+                  .contains("unknown");
+            });
     assertThatThrownBy(() -> fetchOnB(id, nodeA.nodeId()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-          assertThat(e.getStatus().getDescription()).contains(id.toString())
-              .contains("not in the store of node " + nodeA.nodeId());
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription())
+                  .contains(id.toString())
+                  .contains("not in the store of node " + nodeA.nodeId());
+            });
 
     // A node that held a task's result leaves: reading the result elsewhere fails fast.
-    NodeManager nodeD = cluster.addNode(NodeConfig.builder().numGpus(0).numCpus(1)
-        .prestartWorkers(0).resource("nodeD", 1).objectStoreCapacity(64 * MIB)
-        .reportPeriod(Duration.ofMillis(200)).workerExitGrace(Duration.ofSeconds(2))
-        .workerJvmOptions(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
-        .build());
+    NodeManager nodeD =
+        cluster.addNode(
+            NodeConfig.builder()
+                .numGpus(0)
+                .numCpus(1)
+                .prestartWorkers(0)
+                .resource("nodeD", 1)
+                .objectStoreCapacity(64 * MIB)
+                .reportPeriod(Duration.ofMillis(200))
+                .workerExitGrace(Duration.ofSeconds(2))
+                .workerJvmOptions(
+                    List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .build());
     String deadId = nodeD.nodeId();
     // No retries: a result that cannot be rebuilt from lineage is lost with its node.
-    ObjectRef<long[]> onD = Prism.task(ObjectTransferTest::bigArray, 1 << 20)
-        .setResource("nodeD", 1.0).setMaxRetries(0).remote();
+    ObjectRef<long[]> onD =
+        Prism.task(ObjectTransferTest::bigArray, 1 << 20)
+            .setResource("nodeD", 1.0)
+            .setMaxRetries(0)
+            .remote();
     assertThat(Prism.wait(List.of(onD), 1, WAIT).ready()).hasSize(1);
     assertThat(cluster.removeNode(nodeD)).isTrue();
     long started = System.nanoTime();
@@ -261,10 +312,12 @@ class ObjectTransferTest {
         .hasMessageContaining(nodeA.nodeId());
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
     assertThatThrownBy(() -> fetchOnB(ObjectId.random(), deadId))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-          assertThat(e.getStatus().getDescription()).contains(deadId);
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains(deadId);
+            });
   }
 
   static long[] bigArray(int length) {
@@ -275,19 +328,32 @@ class ObjectTransferTest {
 
   @Test
   void aPulledCopyIsASecondaryThatTheStoreMayEvict() throws Exception {
-    NodeManager nodeC = cluster.addNode(NodeConfig.builder().numGpus(0).numCpus(1)
-        .prestartWorkers(0).objectStoreCapacity(160 * MIB).reportPeriod(Duration.ofMillis(200))
-        .build());
-    ManagedChannel channelC = NettyChannelBuilder.forTarget(nodeC.address()).usePlaintext()
-        .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault())).build();
+    NodeManager nodeC =
+        cluster.addNode(
+            NodeConfig.builder()
+                .numGpus(0)
+                .numCpus(1)
+                .prestartWorkers(0)
+                .objectStoreCapacity(160 * MIB)
+                .reportPeriod(Duration.ofMillis(200))
+                .build());
+    ManagedChannel channelC =
+        NettyChannelBuilder.forTarget(nodeC.address())
+            .usePlaintext()
+            .intercept(TokenAuth.clientInterceptor(ClusterToken.processDefault()))
+            .build();
     try (StoreClient storeC = StoreClient.connect(nodeC.storeSocketPath())) {
       ObjectManagerServiceGrpc.ObjectManagerServiceBlockingStub c =
-          ObjectManagerServiceGrpc.newBlockingStub(channelC).withDeadlineAfter(60, TimeUnit.SECONDS);
+          ObjectManagerServiceGrpc.newBlockingStub(channelC)
+              .withDeadlineAfter(60, TimeUnit.SECONDS);
       ObjectId first = putPattern(storeA, 100 * MIB);
       ObjectId second = putPattern(storeA, 100 * MIB);
       assertThat(c.fetchObject(request(first, nodeA.nodeId())).getPulled()).isTrue();
-      assertThat(storeC.list()).filteredOn(i -> i.id().equals(first))
-          .singleElement().extracting(ObjectInfo::copy).isEqualTo(CopyKind.SECONDARY);
+      assertThat(storeC.list())
+          .filteredOn(i -> i.id().equals(first))
+          .singleElement()
+          .extracting(ObjectInfo::copy)
+          .isEqualTo(CopyKind.SECONDARY);
       // No room for both: the store drops the unpinned secondary copy to make room.
       assertThat(c.fetchObject(request(second, nodeA.nodeId())).getPulled()).isTrue();
       assertThat(storeC.contains(first)).as("evicted").isFalse();
@@ -306,18 +372,24 @@ class ObjectTransferTest {
   // ------------------------------------------------------------------ helpers
 
   private static FetchObjectRequest request(ObjectId id, String source) {
-    return FetchObjectRequest.newBuilder().setObjectId(ByteString.copyFrom(id.toBytes()))
-        .setSourceNodeId(source).build();
+    return FetchObjectRequest.newBuilder()
+        .setObjectId(ByteString.copyFrom(id.toBytes()))
+        .setSourceNodeId(source)
+        .build();
   }
 
   private static FetchObjectReply fetchOnB(ObjectId id, String source) {
     return ObjectManagerServiceGrpc.newBlockingStub(channelB)
-        .withDeadlineAfter(60, TimeUnit.SECONDS).fetchObject(request(id, source));
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .fetchObject(request(id, source));
   }
 
   private static CopyKind copyIn(NodeManager node, ObjectId id) {
     try (StoreClient c = StoreClient.connect(node.storeSocketPath())) {
-      return c.list().stream().filter(i -> i.id().equals(id)).map(ObjectInfo::copy).findFirst()
+      return c.list().stream()
+          .filter(i -> i.id().equals(id))
+          .map(ObjectInfo::copy)
+          .findFirst()
           .orElse(null);
     }
   }

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Worker deaths reach the GCS: a worker killed with {@code kill -9} while leased, and one whose
  * lease came back as failed, each make exactly one {@code ReportWorkerFailure}; a worker stopped
- * for idleness, and workers stopped at node shutdown, make none. The GCS is a fake that records
- * the reports.
+ * for idleness, and workers stopped at node shutdown, make none. The GCS is a fake that records the
+ * reports.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WorkerFailureReportTest {
@@ -52,15 +52,15 @@ class WorkerFailureReportTest {
     }
 
     @Override
-    public void unregisterNode(UnregisterNodeRequest request,
-        StreamObserver<UnregisterNodeReply> out) {
+    public void unregisterNode(
+        UnregisterNodeRequest request, StreamObserver<UnregisterNodeReply> out) {
       out.onNext(UnregisterNodeReply.getDefaultInstance());
       out.onCompleted();
     }
 
     @Override
-    public void reportResources(ReportResourcesRequest request,
-        StreamObserver<ReportResourcesReply> out) {
+    public void reportResources(
+        ReportResourcesRequest request, StreamObserver<ReportResourcesReply> out) {
       out.onNext(ReportResourcesReply.getDefaultInstance());
       out.onCompleted();
     }
@@ -72,8 +72,8 @@ class WorkerFailureReportTest {
     }
 
     @Override
-    public void reportWorkerFailure(ReportWorkerFailureRequest request,
-        StreamObserver<ReportWorkerFailureReply> out) {
+    public void reportWorkerFailure(
+        ReportWorkerFailureRequest request, StreamObserver<ReportWorkerFailureReply> out) {
       failures.add(request);
       out.onNext(ReportWorkerFailureReply.getDefaultInstance());
       out.onCompleted();
@@ -85,8 +85,11 @@ class WorkerFailureReportTest {
 
   @BeforeAll
   void startGcs() throws Exception {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(gcs).build().start();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(gcs)
+            .build()
+            .start();
   }
 
   @AfterAll
@@ -114,10 +117,13 @@ class WorkerFailureReportTest {
       throws InterruptedException {
     await().atMost(Duration.ofSeconds(10)).until(() -> !gcs.failures.isEmpty());
     Thread.sleep(300);
-    assertThat(gcs.failures).singleElement().satisfies(r -> {
-      assertThat(r.getWorkerId()).isEqualTo(workerId);
-      assertThat(r.getNodeId()).isEqualTo(nodeId);
-    });
+    assertThat(gcs.failures)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getWorkerId()).isEqualTo(workerId);
+              assertThat(r.getNodeId()).isEqualTo(nodeId);
+            });
     return gcs.failures.peek();
   }
 
@@ -140,8 +146,9 @@ class WorkerFailureReportTest {
       assertThat(report.getExitCode()).isEqualTo(137);
       assertThat(report.getReason())
           .startsWith("exited with code 137 (killed by signal 9, SIGKILL")
-          .endsWith("while holding lease "
-              + HexFormat.of().formatHex(request.getLeaseId().toByteArray()));
+          .endsWith(
+              "while holding lease "
+                  + HexFormat.of().formatHex(request.getLeaseId().toByteArray()));
     }
     assertThat(gcs.failures).as("no more reports after the node shut down").hasSize(1);
   }
@@ -167,15 +174,16 @@ class WorkerFailureReportTest {
   @Test
   void aWorkerStoppedForIdlenessIsNotReported() throws Exception {
     ConcurrentLinkedQueue<String> died = new ConcurrentLinkedQueue<>();
-    try (NodeManager nm = NodeManager.start(config()
-        .workerIdleTimeout(Duration.ofMillis(300)).build());
+    try (NodeManager nm =
+            NodeManager.start(config().workerIdleTimeout(Duration.ofMillis(300)).build());
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {
-      nm.addWorkerListener(new WorkerListener() {
-        @Override
-        public void workerDied(WorkerInfo worker, int exitCode) {
-          died.add(worker.workerId());
-        }
-      });
+      nm.addWorkerListener(
+          new WorkerListener() {
+            @Override
+            public void workerDied(WorkerInfo worker, int exitCode) {
+              died.add(worker.workerId());
+            }
+          });
       LeaseRequest.Builder request = NodeTestSupport.Leases.request(ONE_CPU);
       LeaseReply reply = leases.call(request);
       assertThat(reply.getResultCase()).isEqualTo(LeaseReply.ResultCase.GRANTED);

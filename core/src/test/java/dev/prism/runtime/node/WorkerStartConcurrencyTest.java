@@ -39,18 +39,26 @@ class WorkerStartConcurrencyTest {
     private final Thread thread;
 
     StartingSampler(NodeManager nm) {
-      thread = Thread.ofPlatform().daemon().name("starting-sampler").start(() -> {
-        while (!stop.get()) {
-          int n = (int) nm.workers().stream()
-              .filter(w -> w.state() == WorkerInfo.State.STARTING).count();
-          max.accumulateAndGet(n, Math::max);
-          try {
-            Thread.sleep(1);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
+      thread =
+          Thread.ofPlatform()
+              .daemon()
+              .name("starting-sampler")
+              .start(
+                  () -> {
+                    while (!stop.get()) {
+                      int n =
+                          (int)
+                              nm.workers().stream()
+                                  .filter(w -> w.state() == WorkerInfo.State.STARTING)
+                                  .count();
+                      max.accumulateAndGet(n, Math::max);
+                      try {
+                        Thread.sleep(1);
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                    }
+                  });
     }
 
     int max() {
@@ -80,10 +88,8 @@ class WorkerStartConcurrencyTest {
   @Test
   void sixZeroCpuLeasesAtOnceAllGetAWorkerWithAtMostTwoStarting() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(0)
-        .maxConcurrentWorkerStarts(2)
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs).prestartWorkers(0).maxConcurrentWorkerStarts(2).build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address());
         StartingSampler sampler = new StartingSampler(nm)) {
@@ -95,8 +101,7 @@ class WorkerStartConcurrencyTest {
         workerIds.add(r.getGranted().getWorker().getWorkerId());
       }
       assertThat(workerIds).as("each lease holds its own worker").hasSize(6);
-      assertThat(nm.workers()).hasSize(6)
-          .allMatch(w -> w.state() == WorkerInfo.State.LEASED);
+      assertThat(nm.workers()).hasSize(6).allMatch(w -> w.state() == WorkerInfo.State.LEASED);
       assertThat(sampler.max()).as("most workers seen starting at once").isBetween(1, 2);
     }
   }
@@ -106,29 +111,35 @@ class WorkerStartConcurrencyTest {
       throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
     ConcurrentLinkedQueue<String> startFailures = new ConcurrentLinkedQueue<>();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(0)
-        .maxConcurrentWorkerStarts(2)
-        .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register-once")
-        .workerEnvironment(FixtureWorkerMain.FLAG, dir.resolve("failed-once").toString())
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .prestartWorkers(0)
+            .maxConcurrentWorkerStarts(2)
+            .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register-once")
+            .workerEnvironment(FixtureWorkerMain.FLAG, dir.resolve("failed-once").toString())
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address());
         StartingSampler sampler = new StartingSampler(nm)) {
-      nm.addWorkerListener(new WorkerListener() {
-        @Override
-        public void workerStartFailed(WorkerInfo worker, String reason) {
-          startFailures.add(reason);
-        }
-      });
+      nm.addWorkerListener(
+          new WorkerListener() {
+            @Override
+            public void workerStartFailed(WorkerInfo worker, String reason) {
+              startFailures.add(reason);
+            }
+          });
       List<LeaseReply> replies = requestAtOnce(leases, 4);
 
-      List<LeaseReply> rejected = replies.stream()
-          .filter(r -> r.getResultCase() == LeaseReply.ResultCase.REJECTED).toList();
-      assertThat(rejected).singleElement()
-          .satisfies(r -> assertThat(r.getRejected())
-              .contains("exited with code 3 before registering"));
-      assertThat(replies).filteredOn(r -> r.getResultCase() == LeaseReply.ResultCase.GRANTED)
+      List<LeaseReply> rejected =
+          replies.stream()
+              .filter(r -> r.getResultCase() == LeaseReply.ResultCase.REJECTED)
+              .toList();
+      assertThat(rejected)
+          .singleElement()
+          .satisfies(
+              r -> assertThat(r.getRejected()).contains("exited with code 3 before registering"));
+      assertThat(replies)
+          .filteredOn(r -> r.getResultCase() == LeaseReply.ResultCase.GRANTED)
           .hasSize(3);
       await().atMost(Duration.ofSeconds(5)).until(() -> !startFailures.isEmpty());
       assertThat(startFailures).hasSize(1);
@@ -140,30 +151,36 @@ class WorkerStartConcurrencyTest {
   }
 
   @Test
-  void aStartFailureRejectsNoLeaseWhileQueuedStartsStillCoverTheWaitingLeases(
-      @TempDir Path dir) throws Exception {
+  void aStartFailureRejectsNoLeaseWhileQueuedStartsStillCoverTheWaitingLeases(@TempDir Path dir)
+      throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
     ConcurrentLinkedQueue<String> startFailures = new ConcurrentLinkedQueue<>();
     // One slot, three prestarts: the first fails; the two queued behind it serve the leases.
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(3)
-        .maxConcurrentWorkerStarts(1)
-        .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register-once")
-        .workerEnvironment(FixtureWorkerMain.FLAG, dir.resolve("failed-once").toString())
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .prestartWorkers(3)
+            .maxConcurrentWorkerStarts(1)
+            .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register-once")
+            .workerEnvironment(FixtureWorkerMain.FLAG, dir.resolve("failed-once").toString())
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address());
         StartingSampler sampler = new StartingSampler(nm)) {
-      nm.addWorkerListener(new WorkerListener() {
-        @Override
-        public void workerStartFailed(WorkerInfo worker, String reason) {
-          startFailures.add(reason);
-        }
-      });
+      nm.addWorkerListener(
+          new WorkerListener() {
+            @Override
+            public void workerStartFailed(WorkerInfo worker, String reason) {
+              startFailures.add(reason);
+            }
+          });
       List<LeaseReply> replies = requestAtOnce(leases, 2);
 
-      assertThat(replies).allSatisfy(r -> assertThat(r.getResultCase()).as(r.toString())
-          .isEqualTo(LeaseReply.ResultCase.GRANTED));
+      assertThat(replies)
+          .allSatisfy(
+              r ->
+                  assertThat(r.getResultCase())
+                      .as(r.toString())
+                      .isEqualTo(LeaseReply.ResultCase.GRANTED));
       await().atMost(Duration.ofSeconds(5)).until(() -> !startFailures.isEmpty());
       assertThat(startFailures).hasSize(1);
       assertThat(nm.awaitRegisteredWorkers(2, Duration.ofSeconds(30))).isTrue();

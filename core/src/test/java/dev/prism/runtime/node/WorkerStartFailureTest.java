@@ -33,11 +33,12 @@ class WorkerStartFailureTest {
   void aWorkerThatNeverRegistersIsKilledAfterTheStartTimeoutAndItsLeaseRejected() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
     Failures failures = new Failures();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(0)
-        .workerStartTimeout(Duration.ofMillis(2500))
-        .workerEnvironment(FixtureWorkerMain.MODE, "never-register")
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .prestartWorkers(0)
+            .workerStartTimeout(Duration.ofMillis(2500))
+            .workerEnvironment(FixtureWorkerMain.MODE, "never-register")
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {
       nm.addWorkerListener(failures);
@@ -45,11 +46,14 @@ class WorkerStartFailureTest {
 
       assertThat(reply.getResultCase()).isEqualTo(LeaseReply.ResultCase.REJECTED);
       assertThat(reply.getRejected()).contains("did not register within 2500 ms");
-      assertThat(failures.reasons).singleElement().asString()
+      assertThat(failures.reasons)
+          .singleElement()
+          .asString()
           .contains("did not register within 2500 ms")
           .contains("says hello on stderr");
       long pid = failures.pids.peek();
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
       assertThat(nm.workers()).isEmpty();
       assertThat(nm.availableResources().get("CPU")).isEqualTo(2.0);
@@ -60,10 +64,11 @@ class WorkerStartFailureTest {
   void aWorkerThatExitsBeforeRegisteringFailsTheLeaseWithItsOutput() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
     Failures failures = new Failures();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(0)
-        .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register")
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .prestartWorkers(0)
+            .workerEnvironment(FixtureWorkerMain.MODE, "exit-before-register")
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {
       nm.addWorkerListener(failures);
@@ -80,10 +85,11 @@ class WorkerStartFailureTest {
   @Test
   void aWorkerWhoseMainClassIsMissingFailsWithTheJvmError() throws Exception {
     NodeTestSupport.LogCollector logs = new NodeTestSupport.LogCollector();
-    NodeConfig config = NodeTestSupport.fixtureConfig(logs)
-        .prestartWorkers(0)
-        .workerMainClass("dev.prism.NoSuchWorkerMain")
-        .build();
+    NodeConfig config =
+        NodeTestSupport.fixtureConfig(logs)
+            .prestartWorkers(0)
+            .workerMainClass("dev.prism.NoSuchWorkerMain")
+            .build();
     try (NodeManager nm = NodeManager.start(config);
         NodeTestSupport.Leases leases = new NodeTestSupport.Leases(nm.address())) {
       LeaseReply reply = leases.call(NodeTestSupport.Leases.request(Map.of("CPU", 1.0)));

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The token itself: generation, files, validation, comparison, and the refusal log's limit. */
 class ClusterTokenTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aGeneratedTokenIsRandomAndItsFileIsReadableByItsOwnerOnly() throws Exception {
@@ -56,13 +55,16 @@ class ClusterTokenTest {
   @Test
   void badTokensAndMissingFilesAreNamed() {
     assertThatThrownBy(() -> ClusterToken.of("short", "the variable X"))
-        .isInstanceOf(SecurityConfigException.class).hasMessageContaining("the variable X")
+        .isInstanceOf(SecurityConfigException.class)
+        .hasMessageContaining("the variable X")
         .hasMessageContaining("5 characters");
     assertThatThrownBy(() -> ClusterToken.of("0123456789 abcdef0123", "F"))
-        .isInstanceOf(SecurityConfigException.class).hasMessageContaining("position 10");
+        .isInstanceOf(SecurityConfigException.class)
+        .hasMessageContaining("position 10");
     Path missing = dir.resolve("nope");
     assertThatThrownBy(() -> ClusterToken.readFrom(missing))
-        .isInstanceOf(SecurityConfigException.class).hasMessageContaining(missing.toString())
+        .isInstanceOf(SecurityConfigException.class)
+        .hasMessageContaining(missing.toString())
         .hasMessageContaining("does not exist");
   }
 

@@ -12,13 +12,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Scans core's sources: every gRPC channel that is built sends the cluster token and every gRPC
- * server that is built checks it. A channel built without it fails only at run time, and only
- * where the call is made (a worker asked to exit without the token refuses and is killed after
- * the grace period instead), so a forgotten one is easy to miss in behavioural tests.
+ * server that is built checks it. A channel built without it fails only at run time, and only where
+ * the call is made (a worker asked to exit without the token refuses and is killed after the grace
+ * period instead), so a forgotten one is easy to miss in behavioural tests.
  */
 class EveryChannelCarriesTheTokenTest {
 
   private static final Path SOURCES = Path.of("src/main/java");
+
   /** How many lines after the builder's start the interceptor may be added. */
   private static final int WINDOW = 8;
 
@@ -32,15 +33,18 @@ class EveryChannelCarriesTheTokenTest {
         List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
           String line = lines.get(i);
-          if (line.trim().startsWith("*") || line.trim().startsWith("//")
+          if (line.trim().startsWith("*")
+              || line.trim().startsWith("//")
               || line.trim().startsWith("import ")) {
             continue;
           }
           // a builder's start, possibly split over two lines ("NettyServerBuilder\n .forAddress")
           String joined = line + (i + 1 < lines.size() ? lines.get(i + 1).trim() : "");
           String needed = null;
-          if (line.contains("newChannelBuilder") || line.contains("ChannelBuilder.for")
-              || (line.trim().endsWith("ChannelBuilder") && joined.contains("ChannelBuilder.for"))) {
+          if (line.contains("newChannelBuilder")
+              || line.contains("ChannelBuilder.for")
+              || (line.trim().endsWith("ChannelBuilder")
+                  && joined.contains("ChannelBuilder.for"))) {
             needed = "clientInterceptor(";
           } else if (line.contains("ServerBuilder.for")
               || (line.trim().endsWith("ServerBuilder") && joined.contains("ServerBuilder.for"))) {
@@ -51,17 +55,19 @@ class EveryChannelCarriesTheTokenTest {
           }
           String where = SOURCES.relativize(file) + ":" + (i + 1);
           channels.add(where);
-          String window = String.join("\n",
-              lines.subList(i, Math.min(lines.size(), i + WINDOW)));
+          String window = String.join("\n", lines.subList(i, Math.min(lines.size(), i + WINDOW)));
           if (!window.contains(needed)) {
             missing.add(where + " (no " + needed + "...) within " + WINDOW + " lines)");
           }
         }
       }
     }
-    assertThat(channels).as("builders found (the scan must see every server too)")
-        .anyMatch(w -> w.contains("GcsServer")).anyMatch(w -> w.contains("NodeManager.java"))
-        .anyMatch(w -> w.contains("CoreWorker")).hasSizeGreaterThan(8);
+    assertThat(channels)
+        .as("builders found (the scan must see every server too)")
+        .anyMatch(w -> w.contains("GcsServer"))
+        .anyMatch(w -> w.contains("NodeManager.java"))
+        .anyMatch(w -> w.contains("CoreWorker"))
+        .hasSizeGreaterThan(8);
     assertThat(missing).as("channels or servers built without the cluster token").isEmpty();
   }
 }

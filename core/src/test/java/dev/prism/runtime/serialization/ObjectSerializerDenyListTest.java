@@ -8,9 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fory's deny list of known deserialization gadgets stays on although Prism does not require
- * class registration: such classes are refused by name, on either side. (The main guarantee is
- * the cluster token: no endpoint deserializes anything a caller without it sent.)
+ * Fory's deny list of known deserialization gadgets stays on although Prism does not require class
+ * registration: such classes are refused by name, on either side. (The main guarantee is the
+ * cluster token: no endpoint deserializes anything a caller without it sent.)
  */
 class ObjectSerializerDenyListTest {
 
@@ -24,7 +24,6 @@ class ObjectSerializerDenyListTest {
     assertThatThrownBy(() -> s.serialize(new ProcessBuilder("true")))
         .isInstanceOf(PrismSerializationException.class)
         .hasMessageContaining("disallowed list");
-    assertThat(s.deserialize(s.serialize(List.of(1, "two", new int[] {3}))))
-        .asList().hasSize(3);
+    assertThat(s.deserialize(s.serialize(List.of(1, "two", new int[] {3})))).asList().hasSize(3);
   }
 }

@@ -27,8 +27,15 @@ class ObjectSerializerTest {
 
   @Test
   void roundTripsPlainValuesRecordsAndCollections() {
-    for (Object value : List.of(42, "text", 3.5, new int[] {1, 2, 3},
-        new Point(1, 2, "p"), List.of(new Point(3, 4, null)), Map.of("k", List.of(1L, 2L)))) {
+    for (Object value :
+        List.of(
+            42,
+            "text",
+            3.5,
+            new int[] {1, 2, 3},
+            new Point(1, 2, "p"),
+            List.of(new Point(3, 4, null)),
+            Map.of("k", List.of(1L, 2L)))) {
       Object back = serializer.deserialize(serializer.serialize(value));
       if (value instanceof int[] array) {
         assertThat((int[]) back).containsExactly(array);
@@ -84,11 +91,14 @@ class ObjectSerializerTest {
     a.registerSerializer(Handle.class, HandleSerializer::new);
     b.registerSerializer(Handle.class, HandleSerializer::new);
     for (int round = 0; round < 3; round++) {
-      List<?> there = (List<?>) b.deserialize(a.serialize(new ArrayList<>(List.of(
-          new Handle(round), new Handle(round + 100)))));
+      List<?> there =
+          (List<?>)
+              b.deserialize(
+                  a.serialize(
+                      new ArrayList<>(List.of(new Handle(round), new Handle(round + 100)))));
       assertThat(((Handle) there.get(1)).id).isEqualTo(round + 100);
-      List<?> back = (List<?>) a.deserialize(b.serialize(new ArrayList<>(List.of(
-          new Handle(round + 7)))));
+      List<?> back =
+          (List<?>) a.deserialize(b.serialize(new ArrayList<>(List.of(new Handle(round + 7)))));
       assertThat(((Handle) back.getFirst()).id).isEqualTo(round + 7);
     }
   }
@@ -115,15 +125,17 @@ class ObjectSerializerTest {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
         int seed = t;
-        results.add(pool.submit(() -> {
-          for (int i = 0; i < 2_000; i++) {
-            Point p = new Point(seed, i, "t" + seed);
-            if (!p.equals(serializer.deserialize(serializer.serialize(p)))) {
-              return false;
-            }
-          }
-          return true;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 2_000; i++) {
+                    Point p = new Point(seed, i, "t" + seed);
+                    if (!p.equals(serializer.deserialize(serializer.serialize(p)))) {
+                      return false;
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> r : results) {
         assertThat(r.get(60, TimeUnit.SECONDS)).isTrue();
