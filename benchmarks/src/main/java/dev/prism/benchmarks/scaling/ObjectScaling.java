@@ -133,17 +133,19 @@ final class ObjectScaling {
     row.put("repetitions", reps);
     row.put("put_latency_us", putNs / 1e3);
     row.put("get_latency_us", getNs / 1e3);
-    row.put("put_gib_per_second", size / (putNs / 1e9) / (1L << 30));
-    row.put("get_gib_per_second", size / (getNs / 1e9) / (1L << 30));
+    double putGibPerSecond = size / (putNs / 1e9) / (1L << 30);
+    double getGibPerSecond = size / (getNs / 1e9) / (1L << 30);
+    row.put("put_gib_per_second", putGibPerSecond);
+    row.put("get_gib_per_second", getGibPerSecond);
     System.out.printf(
         "objects %-5s %10s: put %10.1f us (%7.2f GiB/s), get %10.1f us (%8.2f GiB/s),"
             + " %d reps%n",
         kind,
         ScalingCharts.bytes(size),
         putNs / 1e3,
-        row.get("put_gib_per_second"),
+        putGibPerSecond,
         getNs / 1e3,
-        row.get("get_gib_per_second"),
+        getGibPerSecond,
         reps);
     return row;
   }

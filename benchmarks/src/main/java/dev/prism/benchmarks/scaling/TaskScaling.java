@@ -43,22 +43,19 @@ final class TaskScaling {
         double rss = Measure.rssMib();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("tasks", n);
-        row.put("submit_seconds", (submitted - start) / 1e9);
-        row.put("total_seconds", (done - start) / 1e9);
-        row.put("tasks_per_second", n / ((done - start) / 1e9));
+        double submitSeconds = (submitted - start) / 1e9;
+        double totalSeconds = (done - start) / 1e9;
+        double tasksPerSecond = n / totalSeconds;
+        row.put("submit_seconds", submitSeconds);
+        row.put("total_seconds", totalSeconds);
+        row.put("tasks_per_second", tasksPerSecond);
         row.put("heap_used_after_gc_mib", heap);
         row.put("rss_mib", rss);
         rows.add(row);
         System.out.printf(
             "tasks %,d: %,.0f tasks/s (submit %.2f s, total %.2f s), heap after GC"
                 + " %.1f MiB, RSS %.1f MiB (%d values held)%n",
-            n,
-            row.get("tasks_per_second"),
-            row.get("submit_seconds"),
-            row.get("total_seconds"),
-            heap,
-            rss,
-            values.size());
+            n, tasksPerSecond, submitSeconds, totalSeconds, heap, rss, values.size());
         refs = null;
         values = null;
       }
