@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
+import dev.prism.runtime.rpc.PendingKind;
+import dev.prism.runtime.rpc.PlacementGroupInfo;
+import dev.prism.runtime.rpc.PlacementGroupState;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -200,6 +204,13 @@ class PlacementGroupTest {
     assertThat(pg.waitUntilReady(Duration.ofMillis(500))).isFalse();
     assertThat(pg.state()).isEqualTo(PlacementGroup.State.PENDING);
     assertThat(pg.pendingReason()).contains("infeasible").contains("STRICT_SPREAD");
+    try (GcsClient gcs = GcsClient.connect(cluster.gcsAddress())) {
+      assertThat(gcs.listPlacementGroups())
+          .as("the GCS says what kind of wait it is, beside the text")
+          .filteredOn(g -> g.getState() == PlacementGroupState.PG_PENDING)
+          .extracting(PlacementGroupInfo::getPendingKind)
+          .containsExactly(PendingKind.PENDING_INFEASIBLE);
+    }
     NodeManager c = cluster.addNode(node().build());
     assertThat(pg.waitUntilReady(WAIT)).isTrue();
     assertThat(new HashSet<>(pg.bundleNodeIds()))

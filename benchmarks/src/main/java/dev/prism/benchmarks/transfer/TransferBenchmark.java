@@ -2,17 +2,16 @@ package dev.prism.benchmarks.transfer;
 
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
-import dev.prism.runtime.security.TokenAuth;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -103,11 +102,7 @@ public final class TransferBenchmark {
       List<StoreClient> stores = new ArrayList<>();
       try (StoreClient storeA = StoreClient.connect(a0.storeSocketPath())) {
         for (NodeManager n : others) {
-          channels.add(
-              NettyChannelBuilder.forTarget(n.address())
-                  .usePlaintext()
-                  .intercept(TokenAuth.clientInterceptor(cluster.token()))
-                  .build());
+          channels.add(Rpc.channel(n.address(), cluster.token()).build());
           stores.add(StoreClient.connect(n.storeSocketPath()));
         }
         ObjectId id = ObjectId.random();

@@ -490,6 +490,7 @@ final class ActorManager implements NodeListener, AutoCloseable {
             .clearNodeId()
             .clearGpuIds()
             .clearPendingReason()
+            .clearPendingKind()
             .build();
     bump(e, after);
     LOG.info(
@@ -514,6 +515,7 @@ final class ActorManager implements NodeListener, AutoCloseable {
             .clearAddress()
             .clearGpuIds()
             .clearPendingReason()
+            .clearPendingKind()
             .build();
     bump(e, after);
     String key = e.nameKey();

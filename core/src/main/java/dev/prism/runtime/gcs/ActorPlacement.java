@@ -7,6 +7,7 @@ import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CreateActorReply;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.PendingKind;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import io.grpc.Context;
@@ -56,7 +57,10 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
       }
       Optional<NodeInfo> node = pickNode(e.spec);
       if (node.isEmpty()) {
-        pending(e, "no node is alive to place it on; waiting for a node manager to join");
+        pending(
+            e,
+            PendingKind.PENDING_WAITING,
+            "no node is alive to place it on; waiting for a node manager to join");
         retryLater(e);
         return;
       }
@@ -103,8 +107,8 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     scheduler.later(() -> schedule(e.id, attempt), retryPeriod);
   }
 
-  private static void pending(ActorEntry e, String reason) {
-    e.info = e.info.toBuilder().setPendingReason(reason).build();
+  private static void pending(ActorEntry e, PendingKind kind, String reason) {
+    e.info = e.info.toBuilder().setPendingKind(kind).setPendingReason(reason).build();
   }
 
   @Override
@@ -175,7 +179,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
             break;
           }
           e.leaseCall = null;
-          pending(e, "infeasible: " + reply.getInfeasible());
+          pending(e, PendingKind.PENDING_INFEASIBLE, "infeasible: " + reply.getInfeasible());
           if (!e.infeasibleWarned) {
             e.infeasibleWarned = true;
             LOG.warn(
@@ -223,7 +227,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
               + " for a worker failed: "
               + status.getCode()
               + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
-      pending(e, why);
+      pending(e, PendingKind.PENDING_WAITING, why);
       LOG.debug("{}: {}; retrying", e.describe(), why);
       retryLater(e);
     }
@@ -248,6 +252,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
                 .clearGpuIds()
                 .addAllGpuIds(lease.gpuIds)
                 .clearPendingReason()
+                .clearPendingKind()
                 .build();
         manager.bump(e, after);
         LOG.debug(

@@ -1,6 +1,7 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.ActorCreationSpec;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.Address;
@@ -26,8 +27,6 @@ import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.UnregisterNodeRequest;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.TokenAuth;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -115,10 +114,7 @@ public final class GcsClient implements AutoCloseable {
     if (rpcTimeout.isNegative() || rpcTimeout.isZero()) {
       throw new GcsException("GCS rpcTimeout " + rpcTimeout + " must be positive, e.g. PT10S");
     }
-    ManagedChannel channel =
-        Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
-            .intercept(TokenAuth.clientInterceptor(token))
-            .build();
+    ManagedChannel channel = Rpc.channel(address, token).build();
     return new GcsClient(address, rpcTimeout, channel);
   }
 

@@ -1,13 +1,11 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
-import dev.prism.runtime.security.TokenAuth;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -102,11 +100,7 @@ public final class GcsServer implements AutoCloseable {
     DriverWatcher drivers =
         new DriverWatcher(jobs, service::jobFinished, nodes, config.nodeTimeout(), config.token());
     Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-            .addService(service)
-            .intercept(new StatusDescriptionLimit())
-            .intercept(TokenAuth.serverInterceptor(config.token(), "GCS"))
-            .build();
+        Rpc.server(config.host(), config.port(), config.token(), "GCS").addService(service).build();
     try {
       server.start();
     } catch (IOException e) {

@@ -6,6 +6,7 @@ import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
 import dev.prism.runtime.rpc.GetPlacementGroupReply;
 import dev.prism.runtime.rpc.GetPlacementGroupRequest;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.PendingKind;
 import dev.prism.runtime.rpc.PlacementGroupInfo;
 import dev.prism.runtime.rpc.PlacementGroupState;
 import dev.prism.runtime.rpc.PlacementStrategyProto;
@@ -61,6 +62,7 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
     final List<ResourceAmounts> bundles;
     PlacementGroupState state = PlacementGroupState.PG_PENDING;
     String pendingReason = "waiting to be scheduled";
+    PendingKind pendingKind = PendingKind.PENDING_WAITING;
     List<String> nodes = List.of();
     long version = 1;
     final List<Runnable> waiters = new ArrayList<>();
@@ -84,6 +86,8 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
           .setState(state)
           .addAllBundleNodeIds(nodes)
           .setPendingReason(state == PlacementGroupState.PG_PENDING ? pendingReason : "")
+          .setPendingKind(
+              state == PlacementGroupState.PG_PENDING ? pendingKind : PendingKind.PENDING_NONE)
           .setVersion(version)
           .build();
     }
@@ -383,6 +387,7 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
       synchronized (this) {
         if (o.nodes() == null) {
           e.pendingReason = o.reason();
+          e.pendingKind = o.kind();
           left = true;
         } else if (e.state != PlacementGroupState.PG_PENDING) {
           undo = true;
@@ -465,6 +470,10 @@ final class PlacementGroupManager implements NodeListener, AutoCloseable {
   private List<Runnable> setState(Entry e, PlacementGroupState state, String reason) {
     e.state = state;
     e.pendingReason = reason;
+    e.pendingKind =
+        state == PlacementGroupState.PG_PENDING
+            ? PendingKind.PENDING_WAITING
+            : PendingKind.PENDING_NONE;
     e.version++;
     List<Runnable> wake = List.copyOf(e.waiters);
     e.waiters.clear();

@@ -7,6 +7,7 @@ import dev.prism.runtime.rpc.CommitBundlesReply;
 import dev.prism.runtime.rpc.CommitBundlesRequest;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
+import dev.prism.runtime.rpc.PendingKind;
 import dev.prism.runtime.rpc.PrepareBundlesReply;
 import dev.prism.runtime.rpc.PrepareBundlesRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
@@ -55,8 +56,8 @@ final class PlacementGroupReserver implements AutoCloseable {
   /** A scheduling round's view of the live nodes (planned groups are counted in it). */
   record View(ClusterResourceView cluster, Map<String, Address> addresses) {}
 
-  /** A reservation's outcome: the node per bundle, or null and why not. */
-  record Outcome(List<String> nodes, String reason) {}
+  /** A reservation's outcome: the node per bundle, or null and why not (of which kind). */
+  record Outcome(List<String> nodes, PendingKind kind, String reason) {}
 
   private final RpcChannels channels;
 
@@ -142,11 +143,14 @@ final class PlacementGroupReserver implements AutoCloseable {
     List<String> nodes = new ArrayList<>();
     switch (plan) {
       case PlacementPlan.Unavailable u -> {
-        return new Outcome(null, "waiting for resources: " + u.reason());
+        return new Outcome(
+            null, PendingKind.PENDING_WAITING, "waiting for resources: " + u.reason());
       }
       case PlacementPlan.Infeasible i -> {
         return new Outcome(
-            null, "infeasible: " + i.reason() + "; it stays pending until nodes that fit it join");
+            null,
+            PendingKind.PENDING_INFEASIBLE,
+            "infeasible: " + i.reason() + "; it stays pending until nodes that fit it join");
       }
       case PlacementPlan.Placed p -> p.nodes().forEach(n -> nodes.add(n.value()));
     }
@@ -168,7 +172,7 @@ final class PlacementGroupReserver implements AutoCloseable {
     }
     if (failure != null) {
       returnBundles(v.addresses(), byNode, "the reservation of its placement group failed");
-      return new Outcome(null, "waiting for resources: " + failure);
+      return new Outcome(null, PendingKind.PENDING_WAITING, "waiting for resources: " + failure);
     }
     for (int i = 0; i < nodes.size(); i++) {
       NodeId n = NodeId.of(nodes.get(i));
@@ -176,7 +180,7 @@ final class PlacementGroupReserver implements AutoCloseable {
         v.cluster().commitBundle(n, spec.bundleId(i));
       }
     }
-    return new Outcome(List.copyOf(nodes), "");
+    return new Outcome(List.copyOf(nodes), PendingKind.PENDING_NONE, "");
   }
 
   private NodeManagerServiceGrpc.NodeManagerServiceFutureStub stub(Address a) {

@@ -1,10 +1,8 @@
 package dev.prism.runtime.gcs;
 
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,12 +38,7 @@ final class RpcChannels implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the GCS is shutting down");
     }
-    return channels.computeIfAbsent(
-        key(address),
-        k ->
-            Grpc.newChannelBuilder(k, InsecureChannelCredentials.create())
-                .intercept(TokenAuth.clientInterceptor(token))
-                .build());
+    return channels.computeIfAbsent(key(address), k -> Rpc.channel(k, token).build());
   }
 
   /** Shuts the channel to an address down (its calls fail), e.g. once its process is gone. */

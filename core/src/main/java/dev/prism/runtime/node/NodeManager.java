@@ -1,10 +1,10 @@
 package dev.prism.runtime.node;
 
 import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.GetNodeInfoReply;
 import dev.prism.runtime.rpc.NodeInfo;
-import dev.prism.runtime.security.TokenAuth;
 import dev.prism.scheduler.GpuDiscovery;
 import dev.prism.scheduler.GpuInventory;
 import dev.prism.scheduler.NodeSpec;
@@ -13,9 +13,7 @@ import dev.prism.store.StoreClient;
 import dev.prism.store.StoreConfig;
 import dev.prism.store.StoreServer;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -243,16 +241,15 @@ public final class NodeManager implements AutoCloseable {
 
   private void startServices() {
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+        Rpc.server(
+                config.host(),
+                config.port(),
+                config.token(),
+                "node manager "
+                    + config.nodeId().substring(0, Math.min(8, config.nodeId().length())))
             .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
             .addService(objects)
-            .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
             .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
-            .intercept(
-                TokenAuth.serverInterceptor(
-                    config.token(),
-                    "node manager "
-                        + config.nodeId().substring(0, Math.min(8, config.nodeId().length()))))
             .build();
     try {
       server.start();

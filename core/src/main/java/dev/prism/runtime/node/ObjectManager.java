@@ -2,6 +2,7 @@ package dev.prism.runtime.node;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
@@ -11,7 +12,6 @@ import dev.prism.runtime.rpc.OpenPullRequest;
 import dev.prism.runtime.rpc.PullChunk;
 import dev.prism.runtime.rpc.PullRequest;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import dev.prism.store.CopyKind;
 import dev.prism.store.ObjectBuffer;
 import dev.prism.store.ObjectExistsException;
@@ -24,7 +24,6 @@ import dev.prism.store.StoreTimeoutException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -476,11 +475,9 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     return channels.computeIfAbsent(
         hostPort,
         hp ->
-            NettyChannelBuilder.forAddress(a.getHost(), a.getPort())
-                .usePlaintext()
+            Rpc.channel(a.getHost(), a.getPort(), token)
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .maxInboundMessageSize(MAX_CHUNK_SIZE + (1 << 10))
-                .intercept(TokenAuth.clientInterceptor(token))
                 .build());
   }
 

@@ -1,10 +1,9 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.ReportWorkerFailureReply;
 import dev.prism.runtime.rpc.ReportWorkerFailureRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -39,14 +38,7 @@ final class WorkerFailureReporter implements AutoCloseable {
   WorkerFailureReporter(
       String nodeId, Optional<String> gcsAddress, dev.prism.runtime.security.ClusterToken token) {
     this.nodeId = nodeId;
-    this.channel =
-        gcsAddress
-            .map(
-                a ->
-                    Grpc.newChannelBuilder(a, InsecureChannelCredentials.create())
-                        .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token))
-                        .build())
-            .orElse(null);
+    this.channel = gcsAddress.map(a -> Rpc.channel(a, token).build()).orElse(null);
     this.stub = channel == null ? null : GcsServiceGrpc.newStub(channel);
   }
 

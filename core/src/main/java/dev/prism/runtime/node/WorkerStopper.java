@@ -1,9 +1,8 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.ExitRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,11 +168,7 @@ final class WorkerStopper {
     ManagedChannel channel;
     synchronized (w) {
       if (w.channel == null) {
-        w.channel =
-            Grpc.newChannelBuilderForAddress(
-                    w.address.getHost(), w.address.getPort(), InsecureChannelCredentials.create())
-                .intercept(dev.prism.runtime.security.TokenAuth.clientInterceptor(token))
-                .build();
+        w.channel = Rpc.channel(w.address.getHost(), w.address.getPort(), token).build();
       }
       channel = w.channel;
     }

@@ -226,11 +226,12 @@ final class ActorQueue {
   /** The GCS says the actor cannot be placed on any node: the user is told (once per shape). */
   private void warnIfInfeasible(ActorInfo actor) {
     if (actor.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION
-        && actor.getPendingReason().startsWith("infeasible")) {
+        && actor.getPendingKind() == dev.prism.runtime.rpc.PendingKind.PENDING_INFEASIBLE) {
       infeasibleSeen = true;
-      String reason =
-          actor.getPendingReason().substring("infeasible".length()).replaceFirst("^:\\s*", "");
-      submitter.tasks().warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
+      submitter
+          .tasks()
+          .warnInfeasible(
+              actor.getSpec().getResources(), "actor " + display, actor.getPendingReason());
     }
   }
 

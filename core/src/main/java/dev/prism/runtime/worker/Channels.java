@@ -1,10 +1,9 @@
 package dev.prism.runtime.worker;
 
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,12 +34,9 @@ final class Channels {
         hostPort,
         hp -> {
           int colon = hp.lastIndexOf(':');
-          return NettyChannelBuilder.forAddress(
-                  hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)))
-              .usePlaintext()
+          return Rpc.channel(
+                  hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)), token)
               .directExecutor()
-              .maxInboundMessageSize(Integer.MAX_VALUE)
-              .intercept(TokenAuth.clientInterceptor(token))
               .build();
         });
   }

@@ -7,6 +7,7 @@ import dev.prism.RuntimeContext;
 import dev.prism.WaitResult;
 import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.function.FunctionInvoker;
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CancelTaskRequest;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
@@ -19,15 +20,12 @@ import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import dev.prism.runtime.serialization.ObjectSerializer;
 import dev.prism.store.ObjectId;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -241,14 +239,14 @@ public final class CoreWorker implements AutoCloseable {
         w.executor = new TaskExecutor(w, w.invoker);
       }
       w.server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), 0))
+          Rpc.server(
+                  settings.bindHost(),
+                  0,
+                  w.token,
+                  (w.mode == Mode.DRIVER ? "driver " : "worker ") + w.workerId)
               .directExecutor()
-              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .maxInboundMessageSize(Rpc.UNLIMITED)
               .addService(new Service(w))
-              .intercept(new dev.prism.runtime.gcs.StatusDescriptionLimit())
-              .intercept(
-                  TokenAuth.serverInterceptor(
-                      w.token, (w.mode == Mode.DRIVER ? "driver " : "worker ") + w.workerId))
               .build()
               .start();
       if (w.mode == Mode.WORKER) {

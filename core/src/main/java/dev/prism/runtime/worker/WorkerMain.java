@@ -1,11 +1,10 @@
 package dev.prism.runtime.worker;
 
+import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.RegisterWorkerRequest;
 import dev.prism.runtime.security.ClusterToken;
-import dev.prism.runtime.security.TokenAuth;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,10 +87,10 @@ public final class WorkerMain {
     }
     int colon = nodeManager.lastIndexOf(':');
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(
-                nodeManager.substring(0, colon), Integer.parseInt(nodeManager.substring(colon + 1)))
-            .usePlaintext()
-            .intercept(TokenAuth.clientInterceptor(token))
+        Rpc.channel(
+                nodeManager.substring(0, colon),
+                Integer.parseInt(nodeManager.substring(colon + 1)),
+                token)
             .build();
     try {
       NodeManagerServiceGrpc.newBlockingStub(channel)

@@ -16,6 +16,7 @@ import dev.prism.runtime.rpc.CreateActorReply;
 import dev.prism.runtime.rpc.FunctionDescriptorProto;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.runtime.rpc.NodeInfo;
+import dev.prism.runtime.rpc.PendingKind;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import io.grpc.Status;
 import java.nio.ByteBuffer;
@@ -264,11 +265,15 @@ class GcsActorTest {
         .pollInterval(Duration.ofMillis(10))
         .until(() -> info(spec.getActorId()).getPendingReason().contains("no node has GPU=8"));
     assertThat(info(spec.getActorId()).getState()).isEqualTo(ActorState.PENDING_CREATION);
+    assertThat(info(spec.getActorId()).getPendingKind())
+        .as("clients read the kind, not the text")
+        .isEqualTo(PendingKind.PENDING_INFEASIBLE);
     await("retried").atMost(WAIT).until(() -> nmA.requests.size() >= 3);
 
     nmA.granting(worker);
     ActorInfo alive = awaitState(spec.getActorId(), ActorState.ALIVE);
     assertThat(alive.getPendingReason()).isEmpty();
+    assertThat(alive.getPendingKind()).isEqualTo(PendingKind.PENDING_NONE);
   }
 
   @Test
@@ -457,6 +462,7 @@ class GcsActorTest {
     await("no node")
         .atMost(WAIT)
         .until(() -> info(spec.getActorId()).getPendingReason().contains("no node is alive"));
+    assertThat(info(spec.getActorId()).getPendingKind()).isEqualTo(PendingKind.PENDING_WAITING);
 
     FakeNodeManager nmB = track(new FakeNodeManager("node-b")).granting(worker);
     register(nmB);

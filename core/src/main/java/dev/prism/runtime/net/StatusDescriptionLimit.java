@@ -1,4 +1,4 @@
-package dev.prism.runtime.gcs;
+package dev.prism.runtime.net;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -12,9 +12,9 @@ import io.grpc.Status;
  * Descriptions name the bad value of a request; a value of many kilobytes (a huge id or name) would
  * otherwise make the trailers larger than a client accepts (8 KiB by default in grpc-java), and the
  * client would see only "INTERNAL: http2 exception" instead of the reason. Every Prism gRPC server
- * (GCS, node manager, core worker) installs it.
+ * (GCS, node manager, core worker) installs it ({@link Rpc} does).
  */
-public final class StatusDescriptionLimit implements ServerInterceptor {
+final class StatusDescriptionLimit implements ServerInterceptor {
 
   /** The longest description sent, in characters. */
   public static final int MAX_CHARS = 2_000;

@@ -1,0 +1,206 @@
+package dev.prism.runtime.net;
+
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TokenAuth;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * The one place where Prism builds gRPC channels and servers, so that every one has the same
+ * settings. What every channel gets:
+ *
+ * <ul>
+ *   <li>plaintext HTTP/2 over Netty (no TLS; see {@link dev.prism.runtime.security});
+ *   <li>the cluster token on every call ({@link TokenAuth#clientInterceptor});
+ *   <li>replies of any size ({@link #UNLIMITED}): a channel talks only to Prism processes, and a
+ *       reply (a list of actors, a value) must not fail for its size;
+ *   <li>gRPC's default executor and flow-control window, and no keepalive pings (a dead peer is
+ *       noticed by the health checks and call deadlines of the layer above, not by the transport).
+ * </ul>
+ *
+ * What every server gets: the token check ({@link TokenAuth#serverInterceptor}) before any request
+ * message is read, error descriptions cut to a size every client accepts ({@link
+ * StatusDescriptionLimit}), and requests up to {@link #CONTROL_MESSAGE_LIMIT}. A caller changes a
+ * setting only where its traffic needs it, through the few methods of {@link ChannelSpec} and
+ * {@link ServerSpec}: the core worker's server accepts messages of any size and runs calls on the
+ * transport's threads, the node manager's server and its object channels use a larger flow-control
+ * window for chunks of objects.
+ */
+public final class Rpc {
+
+  /**
+   * The largest request a server accepts unless told otherwise: gRPC's default of 4 MiB, so that
+   * nobody makes the GCS or a node manager buffer huge messages.
+   */
+  public static final int CONTROL_MESSAGE_LIMIT = 4 << 20;
+
+  /** A message limit that accepts any size. */
+  public static final int UNLIMITED = Integer.MAX_VALUE;
+
+  private Rpc() {}
+
+  /**
+   * Starts describing a channel to a {@code host:port} target (resolved by name).
+   *
+   * @param target {@code host:port}
+   * @param token the cluster's token, sent with every call
+   * @return the channel's settings, to {@link ChannelSpec#build build}
+   */
+  public static ChannelSpec channel(String target, ClusterToken token) {
+    return new ChannelSpec(NettyChannelBuilder.forTarget(Objects.requireNonNull(target)), token);
+  }
+
+  /**
+   * Starts describing a channel to a host and port.
+   *
+   * @param host the host name or address
+   * @param port the port
+   * @param token the cluster's token, sent with every call
+   * @return the channel's settings, to {@link ChannelSpec#build build}
+   */
+  public static ChannelSpec channel(String host, int port, ClusterToken token) {
+    return new ChannelSpec(NettyChannelBuilder.forAddress(host, port), token);
+  }
+
+  /**
+   * Starts describing a server that listens on a host and port.
+   *
+   * @param host the address to bind
+   * @param port the port, 0 for an ephemeral one
+   * @param token the cluster's token, which every call must carry
+   * @param name names the server in the log lines of refused calls, e.g. "GCS"
+   * @return the server's settings, to {@link ServerSpec#build build}
+   */
+  public static ServerSpec server(String host, int port, ClusterToken token, String name) {
+    return new ServerSpec(
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port)), token, name);
+  }
+
+  /** The settings of one channel; see {@link Rpc} for what every channel has. */
+  public static final class ChannelSpec {
+    private final NettyChannelBuilder builder;
+
+    private ChannelSpec(NettyChannelBuilder builder, ClusterToken token) {
+      this.builder =
+          builder
+              .usePlaintext()
+              .maxInboundMessageSize(UNLIMITED)
+              .intercept(TokenAuth.clientInterceptor(Objects.requireNonNull(token, "token")));
+    }
+
+    /**
+     * Runs the channel's callbacks on the transport's threads instead of gRPC's executor: for
+     * callers whose callbacks only hand work on and never block.
+     *
+     * @return this
+     */
+    public ChannelSpec directExecutor() {
+      builder.directExecutor();
+      return this;
+    }
+
+    /**
+     * Caps the size of a reply below the default of any size.
+     *
+     * @param bytes the largest reply accepted
+     * @return this
+     */
+    public ChannelSpec maxInboundMessageSize(int bytes) {
+      builder.maxInboundMessageSize(bytes);
+      return this;
+    }
+
+    /**
+     * Sets the HTTP/2 flow-control window, for channels that stream large data.
+     *
+     * @param bytes the window
+     * @return this
+     */
+    public ChannelSpec flowControlWindow(int bytes) {
+      builder.flowControlWindow(bytes);
+      return this;
+    }
+
+    /**
+     * Builds the channel (it connects on its first call).
+     *
+     * @return the channel
+     */
+    public ManagedChannel build() {
+      return builder.build();
+    }
+  }
+
+  /** The settings of one server; see {@link Rpc} for what every server has. */
+  public static final class ServerSpec {
+    private final NettyServerBuilder builder;
+
+    private ServerSpec(NettyServerBuilder builder, ClusterToken token, String name) {
+      this.builder =
+          builder
+              .maxInboundMessageSize(CONTROL_MESSAGE_LIMIT)
+              .intercept(new StatusDescriptionLimit())
+              .intercept(
+                  TokenAuth.serverInterceptor(
+                      Objects.requireNonNull(token, "token"), Objects.requireNonNull(name)));
+    }
+
+    /**
+     * Adds a service.
+     *
+     * @param service the service
+     * @return this
+     */
+    public ServerSpec addService(BindableService service) {
+      builder.addService(service);
+      return this;
+    }
+
+    /**
+     * Runs calls on the transport's threads instead of gRPC's executor: for services whose handlers
+     * never block.
+     *
+     * @return this
+     */
+    public ServerSpec directExecutor() {
+      builder.directExecutor();
+      return this;
+    }
+
+    /**
+     * Changes the largest request accepted from {@link #CONTROL_MESSAGE_LIMIT}.
+     *
+     * @param bytes the largest request, {@link #UNLIMITED} for any size
+     * @return this
+     */
+    public ServerSpec maxInboundMessageSize(int bytes) {
+      builder.maxInboundMessageSize(bytes);
+      return this;
+    }
+
+    /**
+     * Sets the HTTP/2 flow-control window, for servers that stream large data.
+     *
+     * @param bytes the window
+     * @return this
+     */
+    public ServerSpec flowControlWindow(int bytes) {
+      builder.flowControlWindow(bytes);
+      return this;
+    }
+
+    /**
+     * Builds the server (not started yet).
+     *
+     * @return the server
+     */
+    public Server build() {
+      return builder.build();
+    }
+  }
+}
