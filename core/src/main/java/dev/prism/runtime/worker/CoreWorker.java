@@ -270,7 +270,7 @@ public final class CoreWorker implements AutoCloseable {
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
-    this.borrowNotifier = new BorrowNotifier(this);
+    this.borrowNotifier = new BorrowNotifier(new BorrowHost(), timer);
     this.store = StoreClient.connect(s.storeSocket());
     this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
@@ -841,6 +841,29 @@ public final class CoreWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This process as the borrow notifier sees it. */
+  private final class BorrowHost implements BorrowNotifier.Host {
+    @Override
+    public Address self() {
+      return address;
+    }
+
+    @Override
+    public io.grpc.Channel channelTo(Address process) {
+      return channels.to(process);
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public StoredValue errorValue(TaskError error) {
+      return CoreWorker.this.errorValue(error);
+    }
   }
 
   /** What the reference counter's last releases do. */
