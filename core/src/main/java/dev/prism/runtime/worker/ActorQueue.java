@@ -34,7 +34,7 @@ final class ActorQueue {
   private static final Logger LOG = LoggerFactory.getLogger(ActorQueue.class);
 
   /** How long one long poll of the GCS waits for an actor that is being (re)created. */
-  static final long POLL_MILLIS = Long.getLong("prism.actor.pollMs", 30_000);
+  private final long pollMillis;
 
   /**
    * The long poll while the actor waits to be created and no reason was seen yet: short, so an
@@ -101,8 +101,10 @@ final class ActorQueue {
       ByteString actorId,
       String display,
       int maxTaskRetries,
-      int maxPendingCalls) {
+      int maxPendingCalls,
+      long pollMillis) {
     this.submitter = submitter;
+    this.pollMillis = pollMillis;
     this.actorId = actorId;
     this.display = display;
     this.maxTaskRetries = maxTaskRetries;
@@ -175,7 +177,7 @@ final class ActorQueue {
       return;
     }
     if (!polling && !reconnecting && (!unsent.isEmpty() || !limbo.isEmpty())) {
-      poll(pollMillis());
+      poll(nextPollMillis());
     }
   }
 
@@ -211,16 +213,16 @@ final class ActorQueue {
     }
   }
 
-  private long pollMillis() {
+  private long nextPollMillis() {
     boolean waitingForCreation =
         info == null || info.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION;
     // Short polls only for the first half minute of a wait: enough to see an infeasible reason
     // soon, without every actor that waits long for busy resources asking the GCS every 2 s.
     if (waitingForCreation && !infeasibleSeen && shortPolls < PENDING_SHORT_POLLS) {
       shortPolls++;
-      return Math.min(POLL_MILLIS, PENDING_POLL_MILLIS);
+      return Math.min(pollMillis, PENDING_POLL_MILLIS);
     }
-    return POLL_MILLIS;
+    return pollMillis;
   }
 
   /** The GCS says the actor cannot be placed on any node: the user is told (once per shape). */
@@ -379,7 +381,7 @@ final class ActorQueue {
                   }
                 }));
     if (!polling) {
-      poll(POLL_MILLIS);
+      poll(pollMillis);
     }
   }
 
@@ -451,7 +453,7 @@ final class ActorQueue {
     if (!dead) {
       LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
       if (!polling) {
-        poll(POLL_MILLIS);
+        poll(pollMillis);
       }
     }
   }

@@ -54,6 +54,9 @@ public final class ActorSubmitter {
   private final String gcsAddress;
   private final ConcurrentHashMap<ByteString, ActorQueue> queues = new ConcurrentHashMap<>();
 
+  /** How long one long poll of the GCS waits for an actor that is being (re)created. */
+  private final long actorPollMillis;
+
   /** Lifetime refs this process owns, to the actor each keeps alive. */
   private final ConcurrentHashMap<ObjectId, ByteString> lifetimeRefs = new ConcurrentHashMap<>();
 
@@ -62,8 +65,13 @@ public final class ActorSubmitter {
       new ConcurrentHashMap<>();
 
   ActorSubmitter(
-      CoreWorker worker, TaskSubmitter tasks, ManagedChannel gcsChannel, String gcsAddress) {
+      CoreWorker worker,
+      TaskSubmitter tasks,
+      ManagedChannel gcsChannel,
+      String gcsAddress,
+      java.time.Duration actorPoll) {
     this.worker = worker;
+    this.actorPollMillis = actorPoll.toMillis();
     this.tasks = tasks;
     this.gcsChannel = gcsChannel;
     this.gcsAddress = gcsAddress;
@@ -264,7 +272,14 @@ public final class ActorSubmitter {
         ? q
         : queues.computeIfAbsent(
             h.actorIdBytes(),
-            id -> new ActorQueue(this, id, h.display(), h.maxTaskRetries(), h.maxPendingCalls()));
+            id ->
+                new ActorQueue(
+                    this,
+                    id,
+                    h.display(),
+                    h.maxTaskRetries(),
+                    h.maxPendingCalls(),
+                    actorPollMillis));
   }
 
   // ------------------------------------------------------------------- lookups, kills, exits

@@ -7,9 +7,11 @@ import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.GetObjectReply;
 import dev.prism.runtime.rpc.GetObjectRequest;
+import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.UpdateBorrowersReply;
 import dev.prism.runtime.rpc.UpdateBorrowersRequest;
 import dev.prism.store.ObjectId;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,44 +40,65 @@ final class BorrowNotifier implements AutoCloseable {
 
   private static final long RPC_DEADLINE_MS = 30_000;
 
-  private final CoreWorker worker;
+  /** What the notifier needs from the process it runs in. */
+  interface Host {
+    /** This process's RPC address: the borrower the owners are told about. */
+    Address self();
+
+    /** The shared channel to another process. */
+    Channel channelTo(Address process);
+
+    /** Whether this process is shutting down (then background polls stop). */
+    boolean isShutdown();
+
+    /** The value an object read as when it could not be fetched. */
+    StoredValue errorValue(TaskError error);
+  }
+
+  private final Host host;
+  private final ScheduledExecutorService timer;
   private final Map<String, Removal> removals = new LinkedHashMap<>();
   private boolean flushScheduled;
 
   private record Removal(Address owner, List<ByteString> ids) {}
 
-  BorrowNotifier(CoreWorker worker) {
-    this.worker = worker;
+  /**
+   * @param host the process it runs in
+   * @param timer runs the batched sending of given-back borrows
+   */
+  BorrowNotifier(Host host, ScheduledExecutorService timer) {
+    this.host = host;
+    this.timer = timer;
   }
 
   /** Registers {@code borrower} with the owners of the refs; returns once they all know. */
-  void addBorrowers(Address borrower, List<ObjectRefImpl<?>> refs) {
-    if (borrower.getWorkerId().equals(worker.workerId())) {
+  void addBorrowers(Address borrower, List<ObjectRefProto> refs) {
+    if (borrower.getWorkerId().equals(host.self().getWorkerId())) {
       // A removal of the same borrow still waiting to be sent would reach the owner after this
       // add and undo it: drop it instead (the owner then never saw this process leave).
       synchronized (this) {
-        for (ObjectRefImpl<?> ref : refs) {
-          Removal pending = removals.get(key(ref.owner()));
+        for (ObjectRefProto ref : refs) {
+          Removal pending = removals.get(key(ref.getOwner()));
           if (pending != null) {
-            pending.ids().remove(ByteString.copyFrom(ref.objectId().toBytes()));
+            pending.ids().remove(ref.getObjectId());
           }
         }
       }
     }
-    Map<String, List<ObjectRefImpl<?>>> byOwner = new LinkedHashMap<>();
-    for (ObjectRefImpl<?> ref : refs) {
-      byOwner.computeIfAbsent(key(ref.owner()), k -> new ArrayList<>()).add(ref);
+    Map<String, List<ObjectRefProto>> byOwner = new LinkedHashMap<>();
+    for (ObjectRefProto ref : refs) {
+      byOwner.computeIfAbsent(key(ref.getOwner()), k -> new ArrayList<>()).add(ref);
     }
-    for (List<ObjectRefImpl<?>> group : byOwner.values()) {
-      Address owner = group.getFirst().owner();
+    for (List<ObjectRefProto> group : byOwner.values()) {
+      Address owner = group.getFirst().getOwner();
       UpdateBorrowersRequest.Builder request =
           UpdateBorrowersRequest.newBuilder().setBorrower(borrower);
-      for (ObjectRefImpl<?> ref : group) {
-        request.addAdded(ByteString.copyFrom(ref.objectId().toBytes()));
+      for (ObjectRefProto ref : group) {
+        request.addAdded(ref.getObjectId());
       }
       try {
         UpdateBorrowersReply reply =
-            CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
+            CoreWorkerServiceGrpc.newBlockingStub(host.channelTo(owner))
                 .withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS)
                 .updateBorrowers(request.build());
         if (reply.getUnknownCount() > 0) {
@@ -105,7 +129,7 @@ final class BorrowNotifier implements AutoCloseable {
       flushScheduled = true;
     }
     try {
-      worker.timer().schedule(this::flush, 5, TimeUnit.MILLISECONDS);
+      timer.schedule(this::flush, 5, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       // Shutting down: owners clean up when this process goes away.
     }
@@ -119,11 +143,11 @@ final class BorrowNotifier implements AutoCloseable {
       flushScheduled = false;
     }
     for (Removal r : batch) {
-      CoreWorkerServiceGrpc.newStub(worker.channelTo(r.owner()))
+      CoreWorkerServiceGrpc.newStub(host.channelTo(r.owner()))
           .withDeadlineAfter(RPC_DEADLINE_MS, TimeUnit.MILLISECONDS)
           .updateBorrowers(
               UpdateBorrowersRequest.newBuilder()
-                  .setBorrower(worker.address())
+                  .setBorrower(host.self())
                   .addAllRemoved(r.ids())
                   .build(),
               ignoring("returning borrows"));
@@ -155,7 +179,7 @@ final class BorrowNotifier implements AutoCloseable {
       GetObjectReply reply;
       try {
         reply =
-            CoreWorkerServiceGrpc.newBlockingStub(worker.channelTo(owner))
+            CoreWorkerServiceGrpc.newBlockingStub(host.channelTo(owner))
                 .withDeadlineAfter(pollMs + 10_000, TimeUnit.MILLISECONDS)
                 .getObject(
                     GetObjectRequest.newBuilder()
@@ -191,18 +215,18 @@ final class BorrowNotifier implements AutoCloseable {
   }
 
   /** Fetches an object from its owner in the background; failures become error values. */
-  CompletableFuture<StoredValue> fetchAsync(ObjectRefImpl<?> ref) {
+  CompletableFuture<StoredValue> fetchAsync(ObjectId id, Address owner) {
     CompletableFuture<StoredValue> result = new CompletableFuture<>();
-    poll(ref, result);
+    poll(id, owner, result);
     return result;
   }
 
-  private void poll(ObjectRefImpl<?> ref, CompletableFuture<StoredValue> result) {
-    CoreWorkerServiceGrpc.newStub(worker.channelTo(ref.owner()))
+  private void poll(ObjectId id, Address owner, CompletableFuture<StoredValue> result) {
+    CoreWorkerServiceGrpc.newStub(host.channelTo(owner))
         .withDeadlineAfter(POLL_MS + 10_000, TimeUnit.MILLISECONDS)
         .getObject(
             GetObjectRequest.newBuilder()
-                .setObjectId(ByteString.copyFrom(ref.objectId().toBytes()))
+                .setObjectId(ByteString.copyFrom(id.toBytes()))
                 .setTimeoutMs(POLL_MS)
                 .build(),
             new StreamObserver<>() {
@@ -211,16 +235,16 @@ final class BorrowNotifier implements AutoCloseable {
                 switch (reply.getStatus()) {
                   case READY -> result.complete(StoredValue.fromProto(reply.getObject()));
                   case TIMEOUT -> {
-                    if (!worker.isShutdown()) {
-                      poll(ref, result);
+                    if (!host.isShutdown()) {
+                      poll(id, owner, result);
                     }
                   }
                   default ->
                       result.complete(
-                          worker.errorValue(
+                          host.errorValue(
                               TaskError.system(
                                   TaskError.Kind.OBJECT_LOST,
-                                  ref.toString(),
+                                  "ObjectRef(" + id + ")",
                                   "its owner no longer has it (" + reply.getStatus() + ")")));
                 }
               }
@@ -228,10 +252,10 @@ final class BorrowNotifier implements AutoCloseable {
               @Override
               public void onError(Throwable t) {
                 result.complete(
-                    worker.errorValue(
+                    host.errorValue(
                         TaskError.system(
                             TaskError.Kind.OBJECT_LOST,
-                            ref.toString(),
+                            "ObjectRef(" + id + ")",
                             "its owner is unreachable: " + Status.fromThrowable(t))));
               }
 

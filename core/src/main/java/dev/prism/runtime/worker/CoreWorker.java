@@ -72,7 +72,8 @@ public final class CoreWorker implements AutoCloseable {
    * @param bindHost the host this process's RPC server listens on and is reached at
    * @param jobId the job id (hex) for a driver, or null for a worker
    * @param gpuIds the GPU ids assigned to this process
-   * @param pipelineDepth how many tasks a submitter pushes to one worker ahead of replies
+   * @param tuning the task and actor paths' knobs (pipeline depth, lease linger and hold, actor
+   *     polls)
    * @param gcsAddress {@code host:port} of the cluster's GCS, or null when there is none (then
    *     actors cannot be used)
    * @param namespace the namespace of named actors this process creates and looks up
@@ -87,13 +88,67 @@ public final class CoreWorker implements AutoCloseable {
       String bindHost,
       String jobId,
       List<Integer> gpuIds,
-      int pipelineDepth,
+      WorkerTuning tuning,
       String gcsAddress,
       String namespace,
       ClusterToken token) {
 
     /**
-     * Settings with this process's default token ({@link ClusterToken#processDefault()}).
+     * Checks the settings.
+     *
+     * @throws NullPointerException if the tuning is null
+     */
+    public Settings {
+      java.util.Objects.requireNonNull(tuning, "tuning");
+    }
+
+    /**
+     * Settings with the other knobs from {@link WorkerTuning#defaults()}.
+     *
+     * @param mode driver or worker
+     * @param workerId this process's worker id, or null for a fresh one
+     * @param nodeId the id of the node it runs on
+     * @param nodeManager {@code host:port} of the node's node manager
+     * @param storeSocket the node's object store socket
+     * @param bindHost the host this process's RPC server listens on
+     * @param jobId the job id (hex) for a driver, or null for a worker
+     * @param gpuIds the GPU ids assigned to this process
+     * @param pipelineDepth how many tasks a submitter pushes to one worker ahead of replies
+     * @param gcsAddress {@code host:port} of the GCS, or null
+     * @param namespace the namespace of named actors
+     * @param token the cluster token
+     */
+    public Settings(
+        Mode mode,
+        String workerId,
+        String nodeId,
+        String nodeManager,
+        Path storeSocket,
+        String bindHost,
+        String jobId,
+        List<Integer> gpuIds,
+        int pipelineDepth,
+        String gcsAddress,
+        String namespace,
+        ClusterToken token) {
+      this(
+          mode,
+          workerId,
+          nodeId,
+          nodeManager,
+          storeSocket,
+          bindHost,
+          jobId,
+          gpuIds,
+          WorkerTuning.defaults().withPipelineDepth(pipelineDepth),
+          gcsAddress,
+          namespace,
+          token);
+    }
+
+    /**
+     * Settings with this process's default token ({@link ClusterToken#processDefault()}) and the
+     * other knobs from {@link WorkerTuning#defaults()}.
      *
      * @param mode driver or worker
      * @param workerId this process's worker id, or null for a fresh one
@@ -132,6 +187,15 @@ public final class CoreWorker implements AutoCloseable {
           gcsAddress,
           namespace,
           ClusterToken.processDefault());
+    }
+
+    /**
+     * How many tasks a submitter pushes to one worker ahead of replies.
+     *
+     * @return the tuning's pipeline depth
+     */
+    public int pipelineDepth() {
+      return tuning.pipelineDepth();
     }
   }
 
@@ -199,12 +263,12 @@ public final class CoreWorker implements AutoCloseable {
     this.codec = new ValueCodec(serializer, this);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
-    this.submitter = new TaskSubmitter(this, s.pipelineDepth());
+    this.submitter = new TaskSubmitter(this, s.tuning());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("prism-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
-    this.borrowNotifier = new BorrowNotifier(this);
+    this.borrowNotifier = new BorrowNotifier(new BorrowHost(), timer);
     this.store = StoreClient.connect(s.storeSocket());
     this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
@@ -216,7 +280,9 @@ public final class CoreWorker implements AutoCloseable {
     this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
     this.gcsChannel = gcsAddress == null ? null : channels.to(gcsAddress);
     this.actors =
-        gcsChannel == null ? null : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress);
+        gcsChannel == null
+            ? null
+            : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress, s.tuning().actorPoll());
   }
 
   /**
@@ -773,6 +839,29 @@ public final class CoreWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This process as the borrow notifier sees it. */
+  private final class BorrowHost implements BorrowNotifier.Host {
+    @Override
+    public Address self() {
+      return address;
+    }
+
+    @Override
+    public io.grpc.Channel channelTo(Address process) {
+      return channels.to(process);
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public StoredValue errorValue(TaskError error) {
+      return CoreWorker.this.errorValue(error);
+    }
   }
 
   /** What the reference counter's last releases do. */

@@ -251,7 +251,7 @@ final class ObjectReader {
     }
     worker
         .borrowNotifier()
-        .fetchAsync(ref)
+        .fetchAsync(ref.objectId(), ref.owner())
         .whenComplete(
             (value, error) -> {
               if (value != null) {

@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Counts, per object, what keeps it alive in this process: live {@link ObjectRefImpl} handles
@@ -28,6 +30,7 @@ final class ReferenceCounter {
     void borrowReleased(ObjectId id, Address owner, boolean ownerKnows, List<ObjectId> contained);
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(ReferenceCounter.class);
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final ConcurrentHashMap<ObjectId, Entry> entries = new ConcurrentHashMap<>();
@@ -85,10 +88,20 @@ final class ReferenceCounter {
 
   /** Registers a new handle: counts it, and uncounts it once the handle is collected. */
   void track(ObjectRefImpl<?> ref) {
-    ObjectId id = ref.objectId();
-    boolean owned = ref.owner().getWorkerId().equals(localWorkerId);
+    track(ref, ref.objectId(), ref.owner());
+  }
+
+  /**
+   * Counts one local reference to {@code id} held by {@code handle}, uncounted once the garbage
+   * collector finds {@code handle} unreachable. The object is owned here when {@code owner} is this
+   * process.
+   *
+   * @return the registration: cleaning it uncounts the reference now (once, like the collector)
+   */
+  Cleaner.Cleanable track(Object handle, ObjectId id, Address owner) {
+    boolean owned = owner.getWorkerId().equals(localWorkerId);
     while (true) {
-      Entry e = entries.computeIfAbsent(id, k -> newEntry(ref.owner(), owned));
+      Entry e = entries.computeIfAbsent(id, k -> newEntry(owner, owned));
       synchronized (e) {
         if (e.dead) {
           continue;
@@ -97,7 +110,7 @@ final class ReferenceCounter {
         break;
       }
     }
-    CLEANER.register(ref, () -> release(id, Count.LOCAL));
+    return CLEANER.register(handle, () -> release(id, Count.LOCAL));
   }
 
   /**
@@ -107,18 +120,29 @@ final class ReferenceCounter {
   List<ObjectRefImpl<?>> claimUnregisteredBorrows(Collection<ObjectRefImpl<?>> refs) {
     List<ObjectRefImpl<?>> out = new ArrayList<>();
     for (ObjectRefImpl<?> ref : refs) {
-      Entry e = entries.get(ref.objectId());
-      if (e == null || e.owned) {
-        continue;
-      }
-      synchronized (e) {
-        if (!e.dead && !e.ownerKnows) {
-          e.ownerKnows = true;
-          out.add(ref);
-        }
+      if (claimUnregisteredBorrow(ref.objectId())) {
+        out.add(ref);
       }
     }
     return out;
+  }
+
+  /**
+   * Whether {@code id} is borrowed here and its owner has not been told yet, marking it as told: on
+   * true the caller must tell the owner. False for owned, untracked and released objects.
+   */
+  boolean claimUnregisteredBorrow(ObjectId id) {
+    Entry e = entries.get(id);
+    if (e == null || e.owned) {
+      return false;
+    }
+    synchronized (e) {
+      if (!e.dead && !e.ownerKnows) {
+        e.ownerKnows = true;
+        return true;
+      }
+      return false;
+    }
   }
 
   /** Marks borrowed refs as already known to their owner (the owner registered us itself). */
@@ -252,10 +276,22 @@ final class ReferenceCounter {
       if (e.dead) {
         return;
       }
-      switch (count) {
-        case LOCAL -> e.local--;
-        case SUBMITTED -> e.submitted--;
-        case CONTAINED -> e.contained--;
+      int before =
+          switch (count) {
+            case LOCAL -> e.local--;
+            case SUBMITTED -> e.submitted--;
+            case CONTAINED -> e.contained--;
+          };
+      if (before <= 0) {
+        // A release without its hold (a bug in the caller): undo it rather than let the count go
+        // negative, which would keep the object forever or free it while something else holds it.
+        switch (count) {
+          case LOCAL -> e.local++;
+          case SUBMITTED -> e.submitted++;
+          case CONTAINED -> e.contained++;
+        }
+        LOG.error("{} reference to {} released more often than it was taken", count, id);
+        return;
       }
       zero = e.isZero();
       if (zero) {

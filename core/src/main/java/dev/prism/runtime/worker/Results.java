@@ -153,16 +153,17 @@ final class Results {
       return List.of();
     }
     List<ObjectRefProto> out = new ArrayList<>(refs.size());
-    List<ObjectRefImpl<?>> remote = new ArrayList<>();
+    List<ObjectRefProto> remote = new ArrayList<>();
     for (ObjectRefImpl<?> ref : refs) {
-      out.add(Ids.toProto(ref));
+      ObjectRefProto proto = Ids.toProto(ref);
+      out.add(proto);
       if (ref.owner().getWorkerId().equals(borrower.getWorkerId())) {
         continue;
       }
       if (worker.owns(ref)) {
         references.addBorrower(ref.objectId(), borrower.getWorkerId());
       } else {
-        remote.add(ref);
+        remote.add(proto);
       }
     }
     if (!remote.isEmpty()) {
@@ -175,7 +176,7 @@ final class Results {
   void registerBorrows(List<ObjectRefImpl<?>> refs) {
     List<ObjectRefImpl<?>> claimed = references.claimUnregisteredBorrows(refs);
     if (!claimed.isEmpty()) {
-      borrowNotifier.addBorrowers(worker.address(), claimed);
+      borrowNotifier.addBorrowers(worker.address(), claimed.stream().map(Ids::toProto).toList());
     }
   }
 }

@@ -43,12 +43,10 @@ final class SchedulingQueue {
   static final int MAX_PENDING_LEASE_REQUESTS = 10;
 
   /** An idle lease is kept this long for the next task before it is returned. */
-  static final long LINGER_NANOS =
-      TimeUnit.MILLISECONDS.toNanos(Long.getLong("prism.lease.lingerMs", 20));
+  private final long lingerNanos;
 
   /** A lease held this long takes no new tasks, so no caller monopolises a worker. */
-  static final long MAX_HOLD_NANOS =
-      TimeUnit.MILLISECONDS.toNanos(Long.getLong("prism.lease.maxHoldMs", 2_000));
+  private final long maxHoldNanos;
 
   private final TaskSubmitter submitter;
   private final ResourceAmounts resources;
@@ -56,11 +54,10 @@ final class SchedulingQueue {
   private final int pipelineDepth;
 
   /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
-  static final long PIPELINE_BELOW_NANOS =
-      TimeUnit.MICROSECONDS.toNanos(Long.getLong("prism.pipeline.belowMicros", 1_000));
+  private final long pipelineBelowNanos;
 
   /**
-   * Which of the last 64 tasks of this class ran longer than {@link #PIPELINE_BELOW_NANOS} (one bit
+   * Which of the last 64 tasks of this class ran longer than {@link #pipelineBelowNanos} (one bit
    * each, newest lowest), and how many were measured. Pipelining stays on while at most a quarter
    * of them were long, so a rare pause (a GC in a worker) does not turn it off.
    */
@@ -87,11 +84,14 @@ final class SchedulingQueue {
 
   private boolean lingerCheckScheduled;
 
-  SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, int pipelineDepth) {
+  SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
     this.submitter = submitter;
     this.resources = key.resources();
     this.strategy = key.strategy();
-    this.pipelineDepth = pipelineDepth;
+    this.pipelineDepth = tuning.pipelineDepth();
+    this.lingerNanos = tuning.leaseLinger().toNanos();
+    this.maxHoldNanos = tuning.leaseMaxHold().toNanos();
+    this.pipelineBelowNanos = tuning.pipelineBelow().toNanos();
   }
 
   synchronized void add(PendingTask task) {
@@ -126,7 +126,7 @@ final class SchedulingQueue {
       for (Lease lease : leases) {
         if (lease.closed
             || lease.inflight.size() >= depth
-            || now - lease.grantedAtNanos > MAX_HOLD_NANOS) {
+            || now - lease.grantedAtNanos > maxHoldNanos) {
           continue;
         }
         if (best == null || lease.inflight.size() < best.inflight.size()) {
@@ -169,7 +169,7 @@ final class SchedulingQueue {
       if (queueEmptySinceNanos == 0) {
         queueEmptySinceNanos = now;
       }
-      if (now - queueEmptySinceNanos >= LINGER_NANOS || anyIdleLeaseDue(now)) {
+      if (now - queueEmptySinceNanos >= lingerNanos || anyIdleLeaseDue(now)) {
         withdrawOutstanding();
         withdrewNow = true;
       } else {
@@ -181,11 +181,11 @@ final class SchedulingQueue {
       if (!lease.inflight.isEmpty()) {
         continue;
       }
-      boolean expired = now - lease.grantedAtNanos > MAX_HOLD_NANOS;
+      boolean expired = now - lease.grantedAtNanos > maxHoldNanos;
       if (queue.isEmpty() || expired) {
         // Right after a withdrawal an idle lease lingers one more tick, so the node cancels
         // the withdrawn requests before this lease's resources come back to grant them.
-        if (expired || (!withdrewNow && now - lease.idleSinceNanos >= LINGER_NANOS)) {
+        if (expired || (!withdrewNow && now - lease.idleSinceNanos >= lingerNanos)) {
           it.remove();
           close(lease, false);
         } else {
@@ -204,14 +204,14 @@ final class SchedulingQueue {
                   pump();
                 }
               },
-              LINGER_NANOS,
+              lingerNanos,
               TimeUnit.NANOSECONDS);
     }
   }
 
   private boolean anyIdleLeaseDue(long now) {
     for (Lease lease : leases) {
-      if (lease.inflight.isEmpty() && now - lease.idleSinceNanos >= LINGER_NANOS) {
+      if (lease.inflight.isEmpty() && now - lease.idleSinceNanos >= lingerNanos) {
         return true;
       }
     }
@@ -435,7 +435,7 @@ final class SchedulingQueue {
     synchronized (this) {
       task = lease.inflight.remove(reply.getTaskId());
       if (reply.getRunNanos() > 0) {
-        longTaskBits = (longTaskBits << 1) | (reply.getRunNanos() >= PIPELINE_BELOW_NANOS ? 1 : 0);
+        longTaskBits = (longTaskBits << 1) | (reply.getRunNanos() >= pipelineBelowNanos ? 1 : 0);
         measuredTasks = Math.min(measuredTasks + 1, 64);
       }
       if (lease.inflight.isEmpty()) {

@@ -30,7 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 final class TaskSubmitter {
 
   private final CoreWorker worker;
-  private final int pipelineDepth;
+  private final WorkerTuning tuning;
 
   /** A scheduling class: tasks with the same resource shape and strategy share leases. */
   record SchedulingKey(ResourceAmounts resources, SchedulingStrategyProto strategy) {}
@@ -48,9 +48,9 @@ final class TaskSubmitter {
   /** The resource shapes the user was already warned cannot be scheduled anywhere. */
   private final java.util.Set<ResourceAmounts> infeasibleWarned = ConcurrentHashMap.newKeySet();
 
-  TaskSubmitter(CoreWorker worker, int pipelineDepth) {
+  TaskSubmitter(CoreWorker worker, WorkerTuning tuning) {
     this.worker = worker;
-    this.pipelineDepth = pipelineDepth;
+    this.tuning = tuning;
   }
 
   ObjectRefImpl<?> submit(FunctionDescriptor function, Object[] args, TaskOptions options) {
@@ -211,7 +211,7 @@ final class TaskSubmitter {
       return;
     }
     task.localityBytes = localityOf(task);
-    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, pipelineDepth)).add(task);
+    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, tuning)).add(task);
   }
 
   /**

@@ -1,10 +1,13 @@
 package dev.prism.runtime.worker;
 
-/** Defaults of the task path, overridable with system properties for experiments. */
+/**
+ * Defaults of the task path, overridable with system properties for experiments (see {@link
+ * WorkerTuning#defaults()}, which holds every knob).
+ */
 public final class TaskSubmitterDefaults {
 
   /** How many tasks a submitter pushes to one leased worker ahead of its replies. */
-  public static final int PIPELINE_DEPTH = Integer.getInteger("prism.pipelineDepth", 16);
+  public static final int PIPELINE_DEPTH = WorkerTuning.defaults().pipelineDepth();
 
   private TaskSubmitterDefaults() {}
 }

@@ -63,7 +63,7 @@ public final class WorkerMain {
                 bindHost,
                 null,
                 gpus,
-                TaskSubmitterDefaults.PIPELINE_DEPTH,
+                WorkerTuning.defaults(),
                 System.getenv("PRISM_GCS_ADDRESS"),
                 null,
                 token));
