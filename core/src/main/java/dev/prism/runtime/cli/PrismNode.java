@@ -94,6 +94,7 @@ public final class PrismNode implements AutoCloseable {
       options.numCpus().ifPresent(b::numCpus);
       options.numGpus().ifPresent(b::numGpus);
       options.objectStoreMemory().ifPresent(b::objectStoreCapacity);
+      options.workerHeap().ifPresent(b::workerHeap);
       NodeManager nm = NodeManager.start(b.build());
       PrismNode started = new PrismNode(gcs, nm, token.token());
       if (!options.head()) {

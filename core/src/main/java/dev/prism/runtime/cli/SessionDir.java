@@ -312,6 +312,67 @@ public record SessionDir(Path path) {
     return Files.exists(f) ? Optional.of(NodeRecord.fromProperties(read(f))) : Optional.empty();
   }
 
+  /**
+   * Removes the store files a node process could not remove because it was killed: its
+   * shared-memory file and socket as its record names them, and, when the caller saw the process
+   * itself (else the pid may belong to another process by now), the files named after its pid
+   * ({@code prism-<pid>-*}) in the store's directory, the session's sockets and its spill
+   * directory.
+   *
+   * @param r the node's record
+   * @param sawProcess whether the caller saw the record's process alive (its pid is still its own)
+   * @return the paths removed
+   */
+  public List<Path> removeLeftovers(NodeRecord r, boolean sawProcess) {
+    List<Path> files = new ArrayList<>();
+    if (!r.storeShm().isEmpty()) {
+      files.add(Path.of(r.storeShm()));
+    }
+    if (!r.storeSocket().isEmpty()) {
+      files.add(Path.of(r.storeSocket()));
+    }
+    if (sawProcess && r.pid() > 0) {
+      String prefix = "prism-" + r.pid() + "-";
+      Path shmDir =
+          r.storeShm().isEmpty() ? Path.of("/dev/shm") : Path.of(r.storeShm()).getParent();
+      for (Path dir : List.of(shmDir, sockets(), spill())) {
+        files.addAll(matching(dir, prefix));
+      }
+    }
+    List<Path> removed = new ArrayList<>();
+    for (Path f : files) {
+      if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && deleteTree(f)) {
+        removed.add(f);
+      }
+    }
+    return removed;
+  }
+
+  private static List<Path> matching(Path dir, String prefix) {
+    List<Path> out = new ArrayList<>();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
+      ds.forEach(out::add);
+    } catch (IOException e) {
+      // nothing to remove there
+    }
+    return out;
+  }
+
+  private static boolean deleteTree(Path p) {
+    try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+      return true;
+    } catch (IOException e) {
+      System.err.println("prism: cannot remove " + p + ": " + e.getMessage());
+      return false;
+    }
+  }
+
   private static Properties read(Path file) {
     Properties p = new Properties();
     if (Files.exists(file)) {

@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
  * @param tokenFile the cluster token's file ({@code --token-file}): for a joining node the head's
  *     token (else found as {@link ClusterTokens} says), for a head the token to use instead of a
  *     fresh random one
+ * @param workerHeap the workers' maximum heap in bytes ({@code --worker-heap}); empty: the node
+ *     manager's default worker JVM options
  */
 public record StartOptions(
     boolean head,
@@ -54,7 +56,8 @@ public record StartOptions(
     Duration timeout,
     Optional<String> nodeId,
     Optional<Path> sessionDir,
-    Optional<Path> tokenFile) {
+    Optional<Path> tokenFile,
+    Optional<Long> workerHeap) {
 
   /** The head's default GCS port, Ray's. */
   public static final int DEFAULT_PORT = 6379;
@@ -80,6 +83,7 @@ public record StartOptions(
         --num-gpus N            logical GPUs (default: discovered through CUDA, else none)
         --resources JSON        custom resources, e.g. '{"accelerator": 1, "disk": 2.5}'
         --object-store-memory B the object store's size in bytes (suffixes k, m, g: 2g)
+        --worker-heap B         the workers' maximum heap (suffixes k, m, g: 512m)
         --code-search-path CP   class path entries added to the workers' class path, where
                                 your drivers' task and actor classes are found
         --temp-dir DIR          root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
@@ -142,6 +146,7 @@ public record StartOptions(
     String nodeId = null;
     Path sessionDir = null;
     Path tokenFile = null;
+    Long workerHeap = null;
     while (args.hasNext()) {
       String opt = args.nextOption();
       switch (opt) {
@@ -157,6 +162,7 @@ public record StartOptions(
         case "--num-gpus" -> gpus = args.intValue(opt, 0, 1024);
         case "--resources" -> resources.putAll(ResourcesJson.parse(args.value(opt)));
         case "--object-store-memory" -> storeBytes = parseBytes(opt, args.value(opt));
+        case "--worker-heap" -> workerHeap = parseBytes(opt, args.value(opt));
         case "--code-search-path" -> codePath = args.value(opt);
         case "--temp-dir" -> tempDir = Path.of(args.value(opt)).toAbsolutePath();
         case "--token-file" -> tokenFile = Path.of(args.value(opt)).toAbsolutePath();
@@ -203,7 +209,8 @@ public record StartOptions(
         timeout,
         Optional.ofNullable(nodeId),
         Optional.ofNullable(sessionDir),
-        Optional.ofNullable(tokenFile));
+        Optional.ofNullable(tokenFile),
+        Optional.ofNullable(workerHeap));
   }
 
   /**
@@ -318,6 +325,7 @@ public record StartOptions(
       out.add("--resources=" + json.append('}'));
     }
     objectStoreMemory.ifPresent(b -> out.add("--object-store-memory=" + b));
+    workerHeap.ifPresent(b -> out.add("--worker-heap=" + b));
     codeSearchPath.ifPresent(c -> out.add("--code-search-path=" + c));
     out.add("--node-id=" + nodeId);
     out.add("--session-dir=" + session);

@@ -1,16 +1,11 @@
 package dev.prism.runtime.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * {@code prism stop}: stops every node process that {@code prism start} started on this machine
@@ -172,57 +167,11 @@ final class StopCommand {
     return true;
   }
 
-  /**
-   * Removes the store files a killed node could not: shared memory, socket, spill. Files named
-   * after its pid are looked for only when this command saw the process (else the pid may belong to
-   * another process by now).
-   */
+  /** Removes the store files a killed node could not, saying what went. */
   private static void cleanUp(
       SessionDir session, NodeRecord r, boolean sawProcess, PrintStream out) {
-    List<Path> files = new ArrayList<>();
-    if (!r.storeShm().isEmpty()) {
-      files.add(Path.of(r.storeShm()));
-    }
-    if (!r.storeSocket().isEmpty()) {
-      files.add(Path.of(r.storeSocket()));
-    }
-    if (sawProcess && r.pid() > 0) {
-      String prefix = "prism-" + r.pid() + "-";
-      Path shmDir =
-          r.storeShm().isEmpty() ? Path.of("/dev/shm") : Path.of(r.storeShm()).getParent();
-      for (Path dir : List.of(shmDir, session.sockets(), session.spill())) {
-        files.addAll(matching(dir, prefix));
-      }
-    }
-    for (Path f : files) {
-      if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        deleteTree(f);
-        out.println("Removed " + f);
-      }
-    }
-  }
-
-  private static List<Path> matching(Path dir, String prefix) {
-    List<Path> out = new ArrayList<>();
-    if (dir == null || !Files.isDirectory(dir)) {
-      return out;
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
-      ds.forEach(out::add);
-    } catch (IOException e) {
-      // nothing to remove there
-    }
-    return out;
-  }
-
-  private static void deleteTree(Path p) {
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    } catch (IOException e) {
-      // best effort: report nothing more than the failed removal below
-      System.err.println("prism stop: cannot remove " + p + ": " + e.getMessage());
+    for (Path f : session.removeLeftovers(r, sawProcess)) {
+      out.println("Removed " + f);
     }
   }
 }

@@ -84,13 +84,17 @@ class CliOptionsTest {
                 "--resources",
                 "{\"a \\\"b\\\"\": 1.5}",
                 "--object-store-memory",
-                "64m"));
+                "64m",
+                "--worker-heap",
+                "96m"));
+    assertThat(o.workerHeap()).contains(96L << 20);
     StartOptions back = StartOptions.parseForNode(o.toArgs("abcd", root));
     assertThat(back.head()).isFalse();
     assertThat(back.address()).contains("10.0.0.1:6379");
     assertThat(back.numCpus()).contains(3);
     assertThat(back.resources()).isEqualTo(Map.of("a \"b\"", 1.5));
     assertThat(back.objectStoreMemory()).contains(64L << 20);
+    assertThat(back.workerHeap()).contains(96L << 20);
     assertThat(back.nodeId()).contains("abcd");
     assertThat(back.sessionDir()).contains(root);
   }
