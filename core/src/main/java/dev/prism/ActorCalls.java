@@ -2,7 +2,7 @@
 package dev.prism;
 
 import dev.prism.function.*;
-import dev.prism.runtime.function.FunctionResolver;
+import dev.prism.runtime.spi.Functions;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -24,8 +24,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <R> ActorTaskCaller<R> task(PrismFunc1<A, R> f) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {}, false);
+  default <R> ActorTaskCaller<R> task(PrismFunc1<A, R> method) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {}, false);
   }
 
   /**
@@ -35,8 +35,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <R> ActorTaskCaller<R> taskAsync(PrismFunc1<A, ? extends CompletionStage<R>> f) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {}, true);
+  default <R> ActorTaskCaller<R> taskAsync(PrismFunc1<A, ? extends CompletionStage<R>> method) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {}, true);
   }
 
   /**
@@ -45,8 +45,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default ActorTaskCaller<Void> task(PrismFuncVoid1<A> f) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {}, false);
+  default ActorTaskCaller<Void> task(PrismFuncVoid1<A> method) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {}, false);
   }
 
   /**
@@ -55,8 +55,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, R> ActorTaskCaller<R> task(PrismFunc2<A, T0, R> f, T0 a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, false);
+  default <T0, R> ActorTaskCaller<R> task(PrismFunc2<A, T0, R> method, T0 a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, false);
   }
 
   /**
@@ -66,8 +66,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, R> ActorTaskCaller<R> taskAsync(PrismFunc2<A, T0, ? extends CompletionStage<R>> f, T0 a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, true);
+  default <T0, R> ActorTaskCaller<R> taskAsync(PrismFunc2<A, T0, ? extends CompletionStage<R>> method, T0 a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, true);
   }
 
   /**
@@ -76,8 +76,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, R> ActorTaskCaller<R> task(PrismFunc2<A, T0, R> f, ObjectRef<T0> a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, false);
+  default <T0, R> ActorTaskCaller<R> task(PrismFunc2<A, T0, R> method, ObjectRef<T0> a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, false);
   }
 
   /**
@@ -87,8 +87,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, R> ActorTaskCaller<R> taskAsync(PrismFunc2<A, T0, ? extends CompletionStage<R>> f, ObjectRef<T0> a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, true);
+  default <T0, R> ActorTaskCaller<R> taskAsync(PrismFunc2<A, T0, ? extends CompletionStage<R>> method, ObjectRef<T0> a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, true);
   }
 
   /**
@@ -97,8 +97,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0> ActorTaskCaller<Void> task(PrismFuncVoid2<A, T0> f, T0 a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, false);
+  default <T0> ActorTaskCaller<Void> task(PrismFuncVoid2<A, T0> method, T0 a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, false);
   }
 
   /**
@@ -107,8 +107,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0> ActorTaskCaller<Void> task(PrismFuncVoid2<A, T0> f, ObjectRef<T0> a0) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0}, false);
+  default <T0> ActorTaskCaller<Void> task(PrismFuncVoid2<A, T0> method, ObjectRef<T0> a0) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0}, false);
   }
 
   /**
@@ -117,8 +117,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> f, T0 a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> method, T0 a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -128,8 +128,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> f, T0 a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, true);
+  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> method, T0 a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, true);
   }
 
   /**
@@ -138,8 +138,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> f, T0 a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> method, T0 a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -149,8 +149,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, true);
+  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, true);
   }
 
   /**
@@ -159,8 +159,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> f, ObjectRef<T0> a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> method, ObjectRef<T0> a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -170,8 +170,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, true);
+  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, true);
   }
 
   /**
@@ -180,8 +180,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1, R> ActorTaskCaller<R> task(PrismFunc3<A, T0, T1, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -191,8 +191,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, true);
+  default <T0, T1, R> ActorTaskCaller<R> taskAsync(PrismFunc3<A, T0, T1, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, true);
   }
 
   /**
@@ -201,8 +201,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> f, T0 a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> method, T0 a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -211,8 +211,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> f, T0 a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> method, T0 a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -221,8 +221,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> f, ObjectRef<T0> a0, T1 a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> method, ObjectRef<T0> a0, T1 a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -231,8 +231,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1}, false);
+  default <T0, T1> ActorTaskCaller<Void> task(PrismFuncVoid3<A, T0, T1> method, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1}, false);
   }
 
   /**
@@ -241,8 +241,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, T0 a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, T0 a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -252,8 +252,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -262,8 +262,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -273,8 +273,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -283,8 +283,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -294,8 +294,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -304,8 +304,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -315,8 +315,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -325,8 +325,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -336,8 +336,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -346,8 +346,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -357,8 +357,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -367,8 +367,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -378,8 +378,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -388,8 +388,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2, R> ActorTaskCaller<R> task(PrismFunc4<A, T0, T1, T2, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -399,8 +399,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, true);
+  default <T0, T1, T2, R> ActorTaskCaller<R> taskAsync(PrismFunc4<A, T0, T1, T2, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, true);
   }
 
   /**
@@ -409,8 +409,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, T0 a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, T0 a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -419,8 +419,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -429,8 +429,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -439,8 +439,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -449,8 +449,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -459,8 +459,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -469,8 +469,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -479,8 +479,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2}, false);
+  default <T0, T1, T2> ActorTaskCaller<Void> task(PrismFuncVoid4<A, T0, T1, T2> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2}, false);
   }
 
   /**
@@ -489,8 +489,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -500,8 +500,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -510,8 +510,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -521,8 +521,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -531,8 +531,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -542,8 +542,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -552,8 +552,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -563,8 +563,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -573,8 +573,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -584,8 +584,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -594,8 +594,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -605,8 +605,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -615,8 +615,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -626,8 +626,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -636,8 +636,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -647,8 +647,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -657,8 +657,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -668,8 +668,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -678,8 +678,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -689,8 +689,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -699,8 +699,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -710,8 +710,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -720,8 +720,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -731,8 +731,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -741,8 +741,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -752,8 +752,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -762,8 +762,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -773,8 +773,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -783,8 +783,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -794,8 +794,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -804,8 +804,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> task(PrismFunc5<A, T0, T1, T2, T3, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -815,8 +815,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, true);
+  default <T0, T1, T2, T3, R> ActorTaskCaller<R> taskAsync(PrismFunc5<A, T0, T1, T2, T3, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, true);
   }
 
   /**
@@ -825,8 +825,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -835,8 +835,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -845,8 +845,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -855,8 +855,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -865,8 +865,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -875,8 +875,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -885,8 +885,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -895,8 +895,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -905,8 +905,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -915,8 +915,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -925,8 +925,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -935,8 +935,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -945,8 +945,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -955,8 +955,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -965,8 +965,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -975,8 +975,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3}, false);
+  default <T0, T1, T2, T3> ActorTaskCaller<Void> task(PrismFuncVoid5<A, T0, T1, T2, T3> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3}, false);
   }
 
   /**
@@ -985,8 +985,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -996,8 +996,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1006,8 +1006,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1017,8 +1017,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1027,8 +1027,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1038,8 +1038,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1048,8 +1048,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1059,8 +1059,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1069,8 +1069,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1080,8 +1080,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1090,8 +1090,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1101,8 +1101,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1111,8 +1111,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1122,8 +1122,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1132,8 +1132,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1143,8 +1143,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1153,8 +1153,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1164,8 +1164,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1174,8 +1174,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1185,8 +1185,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1195,8 +1195,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1206,8 +1206,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1216,8 +1216,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1227,8 +1227,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1237,8 +1237,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1248,8 +1248,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1258,8 +1258,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1269,8 +1269,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1279,8 +1279,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1290,8 +1290,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1300,8 +1300,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1311,8 +1311,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1321,8 +1321,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1332,8 +1332,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1342,8 +1342,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1353,8 +1353,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1363,8 +1363,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1374,8 +1374,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1384,8 +1384,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1395,8 +1395,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1405,8 +1405,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1416,8 +1416,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1426,8 +1426,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1437,8 +1437,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1447,8 +1447,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1458,8 +1458,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1468,8 +1468,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1479,8 +1479,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1489,8 +1489,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1500,8 +1500,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1510,8 +1510,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1521,8 +1521,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1531,8 +1531,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1542,8 +1542,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1552,8 +1552,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1563,8 +1563,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1573,8 +1573,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1584,8 +1584,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1594,8 +1594,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1605,8 +1605,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1615,8 +1615,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1626,8 +1626,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1636,8 +1636,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> task(PrismFunc6<A, T0, T1, T2, T3, T4, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1647,8 +1647,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, true);
+  default <T0, T1, T2, T3, T4, R> ActorTaskCaller<R> taskAsync(PrismFunc6<A, T0, T1, T2, T3, T4, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, true);
   }
 
   /**
@@ -1657,8 +1657,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1667,8 +1667,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1677,8 +1677,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1687,8 +1687,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1697,8 +1697,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1707,8 +1707,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1717,8 +1717,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1727,8 +1727,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1737,8 +1737,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1747,8 +1747,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1757,8 +1757,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1767,8 +1767,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1777,8 +1777,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1787,8 +1787,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1797,8 +1797,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1807,8 +1807,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1817,8 +1817,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1827,8 +1827,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1837,8 +1837,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1847,8 +1847,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1857,8 +1857,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1867,8 +1867,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1877,8 +1877,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1887,8 +1887,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1897,8 +1897,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1907,8 +1907,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1917,8 +1917,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1927,8 +1927,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1937,8 +1937,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1947,8 +1947,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1957,8 +1957,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1967,8 +1967,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4}, false);
+  default <T0, T1, T2, T3, T4> ActorTaskCaller<Void> task(PrismFuncVoid6<A, T0, T1, T2, T3, T4> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4}, false);
   }
 
   /**
@@ -1977,8 +1977,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -1988,8 +1988,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -1998,8 +1998,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2009,8 +2009,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2019,8 +2019,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2030,8 +2030,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2040,8 +2040,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2051,8 +2051,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2061,8 +2061,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2072,8 +2072,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2082,8 +2082,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2093,8 +2093,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2103,8 +2103,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2114,8 +2114,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2124,8 +2124,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2135,8 +2135,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2145,8 +2145,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2156,8 +2156,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2166,8 +2166,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2177,8 +2177,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2187,8 +2187,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2198,8 +2198,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2208,8 +2208,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2219,8 +2219,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2229,8 +2229,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2240,8 +2240,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2250,8 +2250,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2261,8 +2261,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2271,8 +2271,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2282,8 +2282,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2292,8 +2292,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2303,8 +2303,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2313,8 +2313,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2324,8 +2324,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2334,8 +2334,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2345,8 +2345,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2355,8 +2355,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2366,8 +2366,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2376,8 +2376,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2387,8 +2387,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2397,8 +2397,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2408,8 +2408,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2418,8 +2418,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2429,8 +2429,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2439,8 +2439,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2450,8 +2450,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2460,8 +2460,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2471,8 +2471,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2481,8 +2481,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2492,8 +2492,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2502,8 +2502,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2513,8 +2513,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2523,8 +2523,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2534,8 +2534,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2544,8 +2544,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2555,8 +2555,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2565,8 +2565,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2576,8 +2576,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2586,8 +2586,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2597,8 +2597,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2607,8 +2607,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2618,8 +2618,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2628,8 +2628,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2639,8 +2639,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2649,8 +2649,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2660,8 +2660,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2670,8 +2670,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2681,8 +2681,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2691,8 +2691,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2702,8 +2702,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2712,8 +2712,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2723,8 +2723,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2733,8 +2733,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2744,8 +2744,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2754,8 +2754,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2765,8 +2765,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2775,8 +2775,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2786,8 +2786,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2796,8 +2796,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2807,8 +2807,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2817,8 +2817,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2828,8 +2828,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2838,8 +2838,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2849,8 +2849,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2859,8 +2859,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2870,8 +2870,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2880,8 +2880,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2891,8 +2891,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2901,8 +2901,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2912,8 +2912,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2922,8 +2922,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2933,8 +2933,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2943,8 +2943,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2954,8 +2954,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2964,8 +2964,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2975,8 +2975,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -2985,8 +2985,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -2996,8 +2996,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3006,8 +3006,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3017,8 +3017,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3027,8 +3027,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3038,8 +3038,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3048,8 +3048,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3059,8 +3059,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3069,8 +3069,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3080,8 +3080,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3090,8 +3090,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3101,8 +3101,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3111,8 +3111,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3122,8 +3122,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3132,8 +3132,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3143,8 +3143,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3153,8 +3153,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3164,8 +3164,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3174,8 +3174,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3185,8 +3185,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3195,8 +3195,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3206,8 +3206,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3216,8 +3216,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3227,8 +3227,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3237,8 +3237,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3248,8 +3248,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3258,8 +3258,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3269,8 +3269,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3279,8 +3279,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3290,8 +3290,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3300,8 +3300,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> task(PrismFunc7<A, T0, T1, T2, T3, T4, T5, R> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3311,8 +3311,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, true);
+  default <T0, T1, T2, T3, T4, T5, R> ActorTaskCaller<R> taskAsync(PrismFunc7<A, T0, T1, T2, T3, T4, T5, ? extends CompletionStage<R>> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, true);
   }
 
   /**
@@ -3321,8 +3321,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3331,8 +3331,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3341,8 +3341,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3351,8 +3351,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3361,8 +3361,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3371,8 +3371,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3381,8 +3381,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3391,8 +3391,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3401,8 +3401,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3411,8 +3411,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3421,8 +3421,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3431,8 +3431,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3441,8 +3441,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3451,8 +3451,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3461,8 +3461,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3471,8 +3471,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3481,8 +3481,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3491,8 +3491,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3501,8 +3501,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3511,8 +3511,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3521,8 +3521,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3531,8 +3531,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3541,8 +3541,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3551,8 +3551,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3561,8 +3561,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3571,8 +3571,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3581,8 +3581,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3591,8 +3591,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3601,8 +3601,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3611,8 +3611,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3621,8 +3621,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3631,8 +3631,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3641,8 +3641,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3651,8 +3651,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3661,8 +3661,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3671,8 +3671,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3681,8 +3681,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3691,8 +3691,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3701,8 +3701,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3711,8 +3711,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3721,8 +3721,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3731,8 +3731,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3741,8 +3741,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3751,8 +3751,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3761,8 +3761,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3771,8 +3771,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3781,8 +3781,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3791,8 +3791,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3801,8 +3801,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3811,8 +3811,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3821,8 +3821,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3831,8 +3831,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3841,8 +3841,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3851,8 +3851,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3861,8 +3861,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3871,8 +3871,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3881,8 +3881,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3891,8 +3891,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3901,8 +3901,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3911,8 +3911,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3921,8 +3921,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3931,8 +3931,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3941,8 +3941,8 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 
   /**
@@ -3951,7 +3951,7 @@ public interface ActorCalls<A> {
    *
    * @return the caller, to set options and submit
    */
-  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorTaskCaller<>((ActorHandle<?>) this, FunctionResolver.resolveActorMethod(f), new Object[] {a0, a1, a2, a3, a4, a5}, false);
+  default <T0, T1, T2, T3, T4, T5> ActorTaskCaller<Void> task(PrismFuncVoid7<A, T0, T1, T2, T3, T4, T5> method, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorTaskCaller<>((ActorHandle<?>) this, Functions.actorMethod(method), new Object[] {a0, a1, a2, a3, a4, a5}, false);
   }
 }

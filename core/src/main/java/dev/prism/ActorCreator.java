@@ -1,8 +1,8 @@
 package dev.prism;
 
-import dev.prism.runtime.function.FunctionDescriptor;
-import dev.prism.runtime.worker.ActorOptions;
-import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.spi.ActorSettings;
+import dev.prism.runtime.spi.FunctionDescriptor;
+import dev.prism.runtime.spi.Runtimes;
 import java.util.Map;
 
 /**
@@ -206,13 +206,12 @@ public final class ActorCreator<A> {
   public ActorHandle<A> remote() {
     ArgumentCheck.check(factory, args);
     return (ActorHandle<A>)
-        CoreWorker.current()
-            .actors()
-            .create(
+        Runtimes.get()
+            .createActor(
                 factory,
                 args,
-                new ActorOptions(
-                    resources.toProto(),
+                new ActorSettings(
+                    resources.amounts(),
                     name,
                     namespace,
                     lifetime == ActorLifetime.DETACHED,
@@ -220,7 +219,7 @@ public final class ActorCreator<A> {
                     maxTaskRetries,
                     maxConcurrency,
                     maxPendingCalls,
-                    strategy.toProto()));
+                    strategy.placement()));
   }
 
   private static int atLeastMinusOne(String what, int value) {

@@ -1,7 +1,7 @@
 package dev.prism;
 
-import dev.prism.runtime.function.FunctionDescriptor;
-import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.spi.FunctionDescriptor;
+import dev.prism.runtime.spi.Runtimes;
 
 /**
  * A call of an actor method being prepared: set options, then {@link #remote()} submits it. Made by
@@ -62,6 +62,6 @@ public final class ActorTaskCaller<R> {
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
     ArgumentCheck.check(function, args);
-    return (ObjectRef<R>) CoreWorker.current().actors().submit(handle, function, args, name);
+    return (ObjectRef<R>) Runtimes.get().callActor(handle, function, args, name);
   }
 }

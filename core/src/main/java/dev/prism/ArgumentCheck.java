@@ -1,6 +1,6 @@
 package dev.prism;
 
-import dev.prism.runtime.function.FunctionDescriptor;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import java.lang.invoke.MethodType;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,11 +1,9 @@
 package dev.prism;
 
-import com.google.protobuf.ByteString;
-import dev.prism.runtime.rpc.GetPlacementGroupRequest;
-import dev.prism.runtime.rpc.PlacementGroupInfo;
-import dev.prism.runtime.rpc.PlacementGroupState;
+import dev.prism.runtime.spi.Placement;
+import dev.prism.runtime.spi.PlacementGroupSnapshot;
+import dev.prism.runtime.spi.Runtimes;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -39,16 +37,19 @@ public final class PlacementGroup {
     REMOVED
   }
 
-  private final ByteString id;
+  /** The longest single wait the cluster is asked to hold a state request for. */
+  private static final Duration MAX_SINGLE_WAIT = Duration.ofSeconds(60);
+
+  private final String id;
   private final String name;
   private final PlacementStrategy strategy;
   private final List<Map<String, Double>> bundles;
-  private volatile PlacementGroupInfo info;
+  private volatile PlacementGroupSnapshot info;
 
-  PlacementGroup(PlacementGroupInfo info, List<Map<String, Double>> bundles) {
-    this.id = info.getPlacementGroupId();
-    this.name = info.getName();
-    this.strategy = PlacementStrategy.valueOf(info.getStrategy().name());
+  PlacementGroup(PlacementGroupSnapshot info, List<Map<String, Double>> bundles) {
+    this.id = info.id();
+    this.name = info.name();
+    this.strategy = info.strategy();
     this.bundles = List.copyOf(bundles);
     this.info = info;
   }
@@ -59,7 +60,7 @@ public final class PlacementGroup {
    * @return the id
    */
   public String id() {
-    return HexFormat.of().formatHex(id.toByteArray());
+    return id;
   }
 
   /**
@@ -104,7 +105,7 @@ public final class PlacementGroup {
    * @return the state
    */
   public State state() {
-    return stateOf(refresh(0));
+    return refresh(Duration.ZERO).state();
   }
 
   /**
@@ -113,7 +114,7 @@ public final class PlacementGroup {
    * @return the reason, empty unless {@link State#PENDING}
    */
   public String pendingReason() {
-    return refresh(0).getPendingReason();
+    return refresh(Duration.ZERO).pendingReason();
   }
 
   /**
@@ -122,7 +123,7 @@ public final class PlacementGroup {
    * @return node ids per bundle index; empty while the group is not created
    */
   public List<String> bundleNodeIds() {
-    return info.getBundleNodeIdsList();
+    return info.bundleNodeIds();
   }
 
   /**
@@ -139,55 +140,29 @@ public final class PlacementGroup {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-      State s = stateOf(refresh(Math.min(left, 60_000)));
+      Duration wait = Duration.ofMillis(Math.min(left, MAX_SINGLE_WAIT.toMillis()));
+      State s = refresh(wait).state();
       if (s != State.PENDING || System.nanoTime() >= deadline || left == 0) {
         return s == State.CREATED;
       }
     }
   }
 
-  /** The wire form of a strategy into bundle {@code index} (-1: any), with known locations. */
-  dev.prism.runtime.rpc.BundleRefProto bundleRef(int index) {
-    PlacementGroupInfo now = info;
-    if (now.getState() == PlacementGroupState.PG_PENDING) {
-      now = refresh(0);
+  /** A placement into bundle {@code index} (-1: any), with the bundles' known nodes. */
+  Placement bundlePlacement(int index) {
+    PlacementGroupSnapshot now = info;
+    if (now.state() == State.PENDING) {
+      now = refresh(Duration.ZERO);
     }
-    return dev.prism.runtime.rpc.BundleRefProto.newBuilder()
-        .setPlacementGroupId(id)
-        .setBundleIndex(index)
-        .addAllBundleNodeIds(now.getBundleNodeIdsList())
-        .build();
+    return new Placement.Bundle(id, index, now.bundleNodeIds());
   }
 
-  ByteString rawId() {
-    return id;
-  }
-
-  private PlacementGroupInfo refresh(long waitMs) {
-    var reply =
-        PlacementGroups.stub(waitMs)
-            .getPlacementGroup(
-                GetPlacementGroupRequest.newBuilder()
-                    .setPlacementGroupId(id)
-                    .setWaitUntilReadyMs(waitMs)
-                    .build());
-    PlacementGroupInfo now =
-        reply.getFound()
-            ? reply.getGroup()
-            : info.toBuilder()
-                .setState(PlacementGroupState.PG_REMOVED)
-                .clearBundleNodeIds()
-                .build();
+  /** Asks the cluster for the group, letting it hold the request up to {@code wait}. */
+  private PlacementGroupSnapshot refresh(Duration wait) {
+    PlacementGroupSnapshot now =
+        Runtimes.get().awaitPlacementGroup(id, wait).orElseGet(() -> info.removed());
     info = now;
     return now;
-  }
-
-  private static State stateOf(PlacementGroupInfo i) {
-    return switch (i.getState()) {
-      case PG_CREATED -> State.CREATED;
-      case PG_REMOVED -> State.REMOVED;
-      default -> State.PENDING;
-    };
   }
 
   @Override

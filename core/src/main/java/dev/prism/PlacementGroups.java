@@ -1,25 +1,16 @@
 package dev.prism;
 
-import com.google.protobuf.ByteString;
-import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
-import dev.prism.runtime.rpc.GcsServiceGrpc;
-import dev.prism.runtime.rpc.GetPlacementGroupReply;
-import dev.prism.runtime.rpc.GetPlacementGroupRequest;
-import dev.prism.runtime.rpc.PlacementGroupInfo;
-import dev.prism.runtime.rpc.PlacementStrategyProto;
-import dev.prism.runtime.rpc.RemovePlacementGroupRequest;
-import dev.prism.runtime.rpc.ResourceAmounts;
-import dev.prism.runtime.worker.CoreWorker;
-import dev.prism.scheduler.FixedPoint;
-import io.grpc.StatusRuntimeException;
+import dev.prism.runtime.spi.PlacementGroupSnapshot;
+import dev.prism.runtime.spi.Runtimes;
+import dev.prism.scheduler.InvalidResourceException;
+import dev.prism.scheduler.ResourceSet;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Creates, finds and removes {@link PlacementGroup}s (Ray's {@code placement_group} API). Creation
@@ -68,71 +59,54 @@ public final class PlacementGroups {
       throw new IllegalArgumentException(
           "a placement group needs at least one bundle, e.g." + " List.of(Map.of(\"CPU\", 1.0))");
     }
-    CoreWorker w = CoreWorker.current();
-    CreatePlacementGroupRequest.Builder r =
-        CreatePlacementGroupRequest.newBuilder()
-            .setStrategy(PlacementStrategyProto.valueOf(strategy.name()))
-            .setName(name == null ? "" : name)
-            .setNamespace(w.namespace())
-            .setCreatorJobId(w.jobId());
     List<Map<String, Double>> copies = new ArrayList<>();
     for (int i = 0; i < bundles.size(); i++) {
-      Map<String, Double> b = bundles.get(i);
-      if (b == null || b.isEmpty()) {
+      copies.add(checkedBundle(i, bundles.get(i)));
+    }
+    PlacementGroupSnapshot created =
+        Runtimes.get().createPlacementGroup(name == null ? "" : name, copies, strategy);
+    return new PlacementGroup(created, copies);
+  }
+
+  /** Checks one bundle and returns an unmodifiable copy of it, in the order given. */
+  private static Map<String, Double> checkedBundle(int i, Map<String, Double> b) {
+    if (b == null || b.isEmpty()) {
+      throw new IllegalArgumentException(
+          "bundle "
+              + i
+              + " is empty; give every bundle at least"
+              + " one resource, e.g. Map.of(\"CPU\", 1.0)");
+    }
+    boolean asksForSome = false;
+    for (Map.Entry<String, Double> e : new TreeMap<>(b).entrySet()) {
+      Double v = e.getValue();
+      if (e.getKey() == null || e.getKey().isBlank() || v == null || !Double.isFinite(v) || v < 0) {
         throw new IllegalArgumentException(
             "bundle "
                 + i
-                + " is empty; give every bundle at least"
-                + " one resource, e.g. Map.of(\"CPU\", 1.0)");
+                + " asks for "
+                + e.getKey()
+                + "="
+                + v
+                + "; give a resource name and a finite amount of 0 or more");
       }
-      ResourceAmounts.Builder amounts = ResourceAmounts.newBuilder();
-      for (Map.Entry<String, Double> e : new TreeMap<>(b).entrySet()) {
-        Double v = e.getValue();
-        if (e.getKey() == null
-            || e.getKey().isBlank()
-            || v == null
-            || !Double.isFinite(v)
-            || v < 0) {
-          throw new IllegalArgumentException(
-              "bundle "
-                  + i
-                  + " asks for "
-                  + e.getKey()
-                  + "="
-                  + v
-                  + "; give a resource name and a finite amount of 0 or more");
-        }
-        try {
-          dev.prism.scheduler.ResourceSet.of(e.getKey(), v);
-        } catch (dev.prism.scheduler.InvalidResourceException bad) {
-          throw new IllegalArgumentException("bundle " + i + ": " + bad.getMessage(), bad);
-        }
-        if (v > 0) {
-          amounts.putAmounts(e.getKey(), FixedPoint.toFixed(e.getKey(), v));
-        }
+      try {
+        ResourceSet.of(e.getKey(), v);
+      } catch (InvalidResourceException bad) {
+        throw new IllegalArgumentException("bundle " + i + ": " + bad.getMessage(), bad);
       }
-      if (amounts.getAmountsCount() == 0) {
-        throw new IllegalArgumentException(
-            "bundle "
-                + i
-                + " "
-                + b
-                + " asks for nothing; give"
-                + " every bundle a positive amount of some resource");
-      }
-      copies.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b)));
-      r.addBundles(amounts);
+      asksForSome |= v > 0;
     }
-    try {
-      PlacementGroupInfo info = stub(0).createPlacementGroup(r.build()).getGroup();
-      return new PlacementGroup(info, copies);
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
-          || e.getStatus().getCode() == io.grpc.Status.Code.ALREADY_EXISTS) {
-        throw new IllegalArgumentException(e.getStatus().getDescription(), e);
-      }
-      throw new PrismException("could not create the placement group: " + e.getStatus(), e);
+    if (!asksForSome) {
+      throw new IllegalArgumentException(
+          "bundle "
+              + i
+              + " "
+              + b
+              + " asks for nothing; give"
+              + " every bundle a positive amount of some resource");
     }
+    return Collections.unmodifiableMap(new LinkedHashMap<>(b));
   }
 
   /**
@@ -146,14 +120,7 @@ public final class PlacementGroups {
     if (group == null) {
       throw new IllegalArgumentException("the placement group is null");
     }
-    try {
-      stub(0)
-          .removePlacementGroup(
-              RemovePlacementGroupRequest.newBuilder().setPlacementGroupId(group.rawId()).build());
-    } catch (StatusRuntimeException e) {
-      throw new PrismException(
-          "could not remove placement group " + group.id() + ": " + e.getStatus(), e);
-    }
+    Runtimes.get().removePlacementGroup(group.id());
   }
 
   /**
@@ -163,16 +130,10 @@ public final class PlacementGroups {
    * @return the group, or empty when the cluster does not know it (or it was removed)
    */
   public static Optional<PlacementGroup> get(String id) {
-    ByteString raw;
-    try {
-      raw = ByteString.copyFrom(HexFormat.of().parseHex(id));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("placement group id '" + id + "' is not hex", e);
+    if (id == null) {
+      throw new IllegalArgumentException("placement group id 'null' is not hex");
     }
-    return found(
-        stub(0)
-            .getPlacementGroup(
-                GetPlacementGroupRequest.newBuilder().setPlacementGroupId(raw).build()));
+    return Runtimes.get().placementGroup(id).map(PlacementGroups::handle);
   }
 
   /**
@@ -185,30 +146,10 @@ public final class PlacementGroups {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("the placement group name is null or blank");
     }
-    return found(
-        stub(0)
-            .getPlacementGroup(
-                GetPlacementGroupRequest.newBuilder()
-                    .setName(name)
-                    .setNamespace(CoreWorker.current().namespace())
-                    .build()));
+    return Runtimes.get().placementGroupByName(name).map(PlacementGroups::handle);
   }
 
-  private static Optional<PlacementGroup> found(GetPlacementGroupReply reply) {
-    if (!reply.getFound()) {
-      return Optional.empty();
-    }
-    List<Map<String, Double>> bundles = new ArrayList<>();
-    for (ResourceAmounts a : reply.getGroup().getBundlesList()) {
-      Map<String, Double> m = new LinkedHashMap<>();
-      a.getAmountsMap().forEach((k, v) -> m.put(k, FixedPoint.toDouble(v)));
-      bundles.add(java.util.Collections.unmodifiableMap(m));
-    }
-    return Optional.of(new PlacementGroup(reply.getGroup(), bundles));
-  }
-
-  static GcsServiceGrpc.GcsServiceBlockingStub stub(long waitMs) {
-    return GcsServiceGrpc.newBlockingStub(CoreWorker.current().gcsChannel())
-        .withDeadlineAfter(10_000 + waitMs, TimeUnit.MILLISECONDS);
+  private static PlacementGroup handle(PlacementGroupSnapshot found) {
+    return new PlacementGroup(found, found.bundles());
   }
 }

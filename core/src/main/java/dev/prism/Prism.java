@@ -1,16 +1,7 @@
 package dev.prism;
 
-import dev.prism.runtime.cli.ClusterTokens;
-import dev.prism.runtime.cli.SessionDir;
-import dev.prism.runtime.cluster.EmbeddedCluster;
-import dev.prism.runtime.gcs.GcsClient;
-import dev.prism.runtime.node.NodeConfig;
-import dev.prism.runtime.rpc.NodeInfo;
-import dev.prism.runtime.security.SecurityConfigException;
-import dev.prism.runtime.worker.CoreWorker;
-import dev.prism.runtime.worker.TaskSubmitterDefaults;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.prism.runtime.spi.PrismRuntime;
+import dev.prism.runtime.spi.Runtimes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +26,6 @@ import java.util.Optional;
  * task, the same API submits nested tasks.
  */
 public final class Prism extends PrismCalls {
-
-  private static EmbeddedCluster cluster;
 
   private Prism() {}
 
@@ -63,123 +52,17 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if Prism is already initialized, the cluster cannot start, or the
    *     cluster refuses this driver's token (the message says where to get the right one)
    */
-  public static synchronized void init(PrismConfig config) {
+  public static void init(PrismConfig config) {
     Objects.requireNonNull(config, "config");
-    if (CoreWorker.currentOrNull() != null) {
-      throw new PrismException(
-          "Prism is already initialized in this process: call"
-              + " Prism.shutdown() before init() again");
-    }
-    String address = config.address().orElse(System.getenv("PRISM_ADDRESS"));
-    if (address != null && !address.isBlank()) {
-      connect(address.trim(), config);
-      return;
-    }
-    NodeConfig.Builder node =
-        NodeConfig.builder()
-            .numCpus(config.numCpus())
-            .objectStoreCapacity(config.objectStoreMemory())
-            .prestartWorkers(config.prestartWorkers());
-    config.numGpus().ifPresent(g -> node.numGpus((int) Math.round(g)));
-    config.resources().forEach(node::resource);
-    if (!config.workerJvmOptions().isEmpty()) {
-      node.workerJvmOptions(config.workerJvmOptions());
-    }
-    EmbeddedCluster started = EmbeddedCluster.start(node.build());
-    try {
-      CoreWorker.start(
-          new CoreWorker.Settings(
-              CoreWorker.Mode.DRIVER,
-              null,
-              started.nodeId(),
-              started.nodeManagerAddress(),
-              Path.of(started.storeSocket()),
-              "127.0.0.1",
-              null,
-              List.of(),
-              TaskSubmitterDefaults.PIPELINE_DEPTH,
-              started.gcsAddress(),
-              config.namespace(),
-              started.token()));
-    } catch (RuntimeException e) {
-      started.close();
-      throw e;
-    }
-    cluster = started;
-  }
-
-  /**
-   * Joins a running cluster as a driver, through a node manager of the cluster on this machine (the
-   * driver maps that node's shared-memory store).
-   */
-  private static void connect(String address, PrismConfig config) {
-    Path root = SessionDir.defaultRoot();
-    Optional<ClusterTokens.Found> token =
-        ClusterTokens.find(Optional.empty(), System.getenv(), root, address);
-    List<NodeInfo> nodes;
-    try (GcsClient gcs =
-        ClusterTokens.connectChecked(
-            address, token, root, "this driver's", GcsClient.DEFAULT_RPC_TIMEOUT)) {
-      nodes = gcs.getAllNodes();
-    } catch (SecurityConfigException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new PrismException(
-          "cannot reach the cluster at "
-              + address
-              + ": "
-              + e.getMessage()
-              + "; check the address (host:port of the head's GCS) and that the head runs",
-          e);
-    }
-    NodeInfo local = null;
-    for (NodeInfo n : nodes) {
-      if (n.getAlive() && Files.exists(Path.of(n.getStoreSocket()))) {
-        local = n;
-        break;
-      }
-    }
-    if (local == null) {
-      throw new PrismException(
-          "the cluster at "
-              + address
-              + " has "
-              + nodes.size()
-              + " node(s), none of them on this machine: a driver joins through a node on its own"
-              + " machine; start one here first");
-    }
-    CoreWorker.start(
-        new CoreWorker.Settings(
-            CoreWorker.Mode.DRIVER,
-            null,
-            local.getNodeId(),
-            local.getAddress().getHost() + ":" + local.getAddress().getPort(),
-            Path.of(local.getStoreSocket()),
-            local.getAddress().getHost(),
-            null,
-            List.of(),
-            TaskSubmitterDefaults.PIPELINE_DEPTH,
-            address,
-            config.namespace(),
-            token.orElseThrow(() -> ClusterTokens.missing(root, address)).token()));
+    Runtimes.get().start(config);
   }
 
   /**
    * Stops this process's Prism: pending tasks fail, and an embedded cluster stops with every worker
    * process and its shared memory. Does nothing if Prism is not initialized.
    */
-  public static synchronized void shutdown() {
-    CoreWorker worker = CoreWorker.currentOrNull();
-    if (worker != null) {
-      worker.close();
-    }
-    if (cluster != null) {
-      try {
-        cluster.close();
-      } finally {
-        cluster = null;
-      }
-    }
+  public static void shutdown() {
+    Runtimes.get().shutdown();
   }
 
   /**
@@ -188,7 +71,7 @@ public final class Prism extends PrismCalls {
    * @return true once {@link #init()} ran and until {@link #shutdown()}
    */
   public static boolean isInitialized() {
-    return CoreWorker.currentOrNull() != null;
+    return Runtimes.get().isInitialized();
   }
 
   /**
@@ -202,7 +85,7 @@ public final class Prism extends PrismCalls {
    * @throws PrismSerializationException if the value cannot be serialized (naming its type)
    */
   public static <T> ObjectRef<T> put(T value) {
-    return CoreWorker.current().put(value);
+    return Runtimes.get().put(value);
   }
 
   /**
@@ -216,7 +99,7 @@ public final class Prism extends PrismCalls {
    * @throws WorkerCrashedException if its worker died and the task ran out of retries
    */
   public static <T> T get(ObjectRef<T> ref) {
-    return CoreWorker.asImpl(ref).get();
+    return Runtimes.get().get(ref);
   }
 
   /**
@@ -229,7 +112,7 @@ public final class Prism extends PrismCalls {
    * @throws GetTimeoutException if it is not ready in time
    */
   public static <T> T get(ObjectRef<T> ref, Duration timeout) {
-    return CoreWorker.asImpl(ref).get(Objects.requireNonNull(timeout, "timeout"));
+    return Runtimes.get().get(ref, Objects.requireNonNull(timeout, "timeout"));
   }
 
   /**
@@ -242,9 +125,10 @@ public final class Prism extends PrismCalls {
    */
   public static <T> List<T> get(List<ObjectRef<T>> refs) {
     checkRefs(refs);
+    PrismRuntime runtime = Runtimes.get();
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      out.add(CoreWorker.asImpl(ref).get());
+      out.add(runtime.get(ref));
     }
     return out;
   }
@@ -262,10 +146,10 @@ public final class Prism extends PrismCalls {
     checkRefs(refs);
     Objects.requireNonNull(timeout, "timeout");
     long deadline = System.nanoTime() + timeout.toNanos();
+    PrismRuntime runtime = Runtimes.get();
     List<T> out = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      out.add(
-          CoreWorker.asImpl(ref).get(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+      out.add(runtime.get(ref, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
     }
     return out;
   }
@@ -292,7 +176,7 @@ public final class Prism extends PrismCalls {
               + " refs; give 0 to "
               + refs.size());
     }
-    return CoreWorker.current().wait(refs, numReturns, timeout);
+    return Runtimes.get().wait(refs, numReturns, timeout);
   }
 
   /** Refuses a null list of refs or a null ref in it, naming its index. */
@@ -329,7 +213,7 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref) {
-    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), false);
+    return cancel(ref, false);
   }
 
   /**
@@ -340,7 +224,7 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref, boolean force) {
-    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force);
+    return Runtimes.get().cancel(ref, force);
   }
 
   /**
@@ -349,7 +233,7 @@ public final class Prism extends PrismCalls {
    * @return the context
    */
   public static RuntimeContext runtimeContext() {
-    return CoreWorker.current().runtimeContext();
+    return Runtimes.get().runtimeContext();
   }
 
   /**
@@ -378,7 +262,7 @@ public final class Prism extends PrismCalls {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("the actor name is null or blank");
     }
-    return CoreWorker.current().actors().byName(name, namespace).map(h -> (ActorHandle<A>) h);
+    return Runtimes.get().actorByName(name, namespace).map(h -> (ActorHandle<A>) h);
   }
 
   /**
@@ -401,7 +285,7 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if Prism is not initialized or the GCS cannot be reached
    */
   public static void kill(ActorHandle<?> actor, boolean noRestart) {
-    CoreWorker.current().actors().kill(actor, noRestart);
+    Runtimes.get().killActor(actor, noRestart);
   }
 
   /**
@@ -411,6 +295,6 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if called outside an actor
    */
   public static void exitActor() {
-    CoreWorker.current().actors().exitActor();
+    Runtimes.get().exitActor();
   }
 }

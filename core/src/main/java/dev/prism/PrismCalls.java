@@ -2,7 +2,7 @@
 package dev.prism;
 
 import dev.prism.function.*;
-import dev.prism.runtime.function.FunctionResolver;
+import dev.prism.runtime.spi.Functions;
 
 /**
  * The {@code Prism.task} overloads: one per arity (0 to 6), per return kind (value or void), and
@@ -22,8 +22,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <R> TaskCaller<R> task(PrismFunc0<R> f) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {});
+  public static <R> TaskCaller<R> task(PrismFunc0<R> function) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {});
   }
 
   /**
@@ -31,8 +31,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static TaskCaller<Void> task(PrismFuncVoid0 f) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {});
+  public static TaskCaller<Void> task(PrismFuncVoid0 function) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {});
   }
 
   /**
@@ -40,8 +40,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, R> TaskCaller<R> task(PrismFunc1<T0, R> f, T0 a0) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0});
+  public static <T0, R> TaskCaller<R> task(PrismFunc1<T0, R> function, T0 a0) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0});
   }
 
   /**
@@ -49,8 +49,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, R> TaskCaller<R> task(PrismFunc1<T0, R> f, ObjectRef<T0> a0) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0});
+  public static <T0, R> TaskCaller<R> task(PrismFunc1<T0, R> function, ObjectRef<T0> a0) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0});
   }
 
   /**
@@ -58,8 +58,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0> TaskCaller<Void> task(PrismFuncVoid1<T0> f, T0 a0) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0});
+  public static <T0> TaskCaller<Void> task(PrismFuncVoid1<T0> function, T0 a0) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0});
   }
 
   /**
@@ -67,8 +67,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0> TaskCaller<Void> task(PrismFuncVoid1<T0> f, ObjectRef<T0> a0) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0});
+  public static <T0> TaskCaller<Void> task(PrismFuncVoid1<T0> function, ObjectRef<T0> a0) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0});
   }
 
   /**
@@ -76,8 +76,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> f, T0 a0, T1 a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> function, T0 a0, T1 a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -85,8 +85,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> f, T0 a0, ObjectRef<T1> a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> function, T0 a0, ObjectRef<T1> a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -94,8 +94,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> f, ObjectRef<T0> a0, T1 a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> function, ObjectRef<T0> a0, T1 a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -103,8 +103,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1, R> TaskCaller<R> task(PrismFunc2<T0, T1, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -112,8 +112,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> f, T0 a0, T1 a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> function, T0 a0, T1 a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -121,8 +121,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> f, T0 a0, ObjectRef<T1> a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> function, T0 a0, ObjectRef<T1> a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -130,8 +130,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> f, ObjectRef<T0> a0, T1 a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> function, ObjectRef<T0> a0, T1 a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -139,8 +139,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1});
+  public static <T0, T1> TaskCaller<Void> task(PrismFuncVoid2<T0, T1> function, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1});
   }
 
   /**
@@ -148,8 +148,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, T0 a0, T1 a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, T0 a0, T1 a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -157,8 +157,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -166,8 +166,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -175,8 +175,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -184,8 +184,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -193,8 +193,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -202,8 +202,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -211,8 +211,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, R> TaskCaller<R> task(PrismFunc3<T0, T1, T2, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -220,8 +220,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, T0 a0, T1 a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, T0 a0, T1 a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -229,8 +229,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -238,8 +238,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -247,8 +247,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -256,8 +256,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -265,8 +265,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -274,8 +274,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -283,8 +283,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2> TaskCaller<Void> task(PrismFuncVoid3<T0, T1, T2> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -292,8 +292,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -301,8 +301,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -310,8 +310,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -319,8 +319,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -328,8 +328,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -337,8 +337,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -346,8 +346,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -355,8 +355,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -364,8 +364,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -373,8 +373,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -382,8 +382,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -391,8 +391,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -400,8 +400,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -409,8 +409,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -418,8 +418,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -427,8 +427,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, R> TaskCaller<R> task(PrismFunc4<T0, T1, T2, T3, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -436,8 +436,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -445,8 +445,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -454,8 +454,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -463,8 +463,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -472,8 +472,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -481,8 +481,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -490,8 +490,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -499,8 +499,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -508,8 +508,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -517,8 +517,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -526,8 +526,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -535,8 +535,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -544,8 +544,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -553,8 +553,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -562,8 +562,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -571,8 +571,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3> TaskCaller<Void> task(PrismFuncVoid4<T0, T1, T2, T3> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -580,8 +580,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -589,8 +589,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -598,8 +598,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -607,8 +607,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -616,8 +616,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -625,8 +625,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -634,8 +634,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -643,8 +643,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -652,8 +652,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -661,8 +661,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -670,8 +670,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -679,8 +679,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -688,8 +688,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -697,8 +697,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -706,8 +706,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -715,8 +715,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -724,8 +724,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -733,8 +733,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -742,8 +742,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -751,8 +751,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -760,8 +760,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -769,8 +769,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -778,8 +778,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -787,8 +787,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -796,8 +796,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -805,8 +805,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -814,8 +814,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -823,8 +823,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -832,8 +832,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -841,8 +841,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -850,8 +850,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -859,8 +859,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, R> TaskCaller<R> task(PrismFunc5<T0, T1, T2, T3, T4, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -868,8 +868,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -877,8 +877,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -886,8 +886,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -895,8 +895,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -904,8 +904,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -913,8 +913,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -922,8 +922,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -931,8 +931,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -940,8 +940,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -949,8 +949,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -958,8 +958,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -967,8 +967,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -976,8 +976,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -985,8 +985,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -994,8 +994,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1003,8 +1003,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1012,8 +1012,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1021,8 +1021,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1030,8 +1030,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1039,8 +1039,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1048,8 +1048,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1057,8 +1057,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1066,8 +1066,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1075,8 +1075,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1084,8 +1084,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1093,8 +1093,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1102,8 +1102,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1111,8 +1111,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1120,8 +1120,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1129,8 +1129,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1138,8 +1138,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1147,8 +1147,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4> TaskCaller<Void> task(PrismFuncVoid5<T0, T1, T2, T3, T4> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -1156,8 +1156,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1165,8 +1165,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1174,8 +1174,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1183,8 +1183,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1192,8 +1192,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1201,8 +1201,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1210,8 +1210,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1219,8 +1219,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1228,8 +1228,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1237,8 +1237,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1246,8 +1246,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1255,8 +1255,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1264,8 +1264,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1273,8 +1273,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1282,8 +1282,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1291,8 +1291,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1300,8 +1300,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1309,8 +1309,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1318,8 +1318,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1327,8 +1327,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1336,8 +1336,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1345,8 +1345,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1354,8 +1354,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1363,8 +1363,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1372,8 +1372,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1381,8 +1381,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1390,8 +1390,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1399,8 +1399,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1408,8 +1408,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1417,8 +1417,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1426,8 +1426,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1435,8 +1435,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1444,8 +1444,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1453,8 +1453,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1462,8 +1462,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1471,8 +1471,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1480,8 +1480,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1489,8 +1489,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1498,8 +1498,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1507,8 +1507,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1516,8 +1516,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1525,8 +1525,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1534,8 +1534,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1543,8 +1543,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1552,8 +1552,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1561,8 +1561,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1570,8 +1570,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1579,8 +1579,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1588,8 +1588,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1597,8 +1597,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1606,8 +1606,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1615,8 +1615,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1624,8 +1624,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1633,8 +1633,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1642,8 +1642,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1651,8 +1651,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1660,8 +1660,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1669,8 +1669,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1678,8 +1678,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1687,8 +1687,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1696,8 +1696,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1705,8 +1705,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1714,8 +1714,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1723,8 +1723,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, R> TaskCaller<R> task(PrismFunc6<T0, T1, T2, T3, T4, T5, R> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1732,8 +1732,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1741,8 +1741,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1750,8 +1750,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1759,8 +1759,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1768,8 +1768,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1777,8 +1777,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1786,8 +1786,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1795,8 +1795,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1804,8 +1804,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1813,8 +1813,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1822,8 +1822,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1831,8 +1831,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1840,8 +1840,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1849,8 +1849,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1858,8 +1858,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1867,8 +1867,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1876,8 +1876,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1885,8 +1885,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1894,8 +1894,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1903,8 +1903,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1912,8 +1912,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1921,8 +1921,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1930,8 +1930,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1939,8 +1939,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1948,8 +1948,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1957,8 +1957,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1966,8 +1966,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1975,8 +1975,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1984,8 +1984,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -1993,8 +1993,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2002,8 +2002,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2011,8 +2011,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2020,8 +2020,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2029,8 +2029,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2038,8 +2038,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2047,8 +2047,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2056,8 +2056,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2065,8 +2065,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2074,8 +2074,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2083,8 +2083,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2092,8 +2092,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2101,8 +2101,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2110,8 +2110,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2119,8 +2119,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2128,8 +2128,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2137,8 +2137,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2146,8 +2146,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2155,8 +2155,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2164,8 +2164,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2173,8 +2173,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2182,8 +2182,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2191,8 +2191,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2200,8 +2200,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2209,8 +2209,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2218,8 +2218,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2227,8 +2227,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2236,8 +2236,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2245,8 +2245,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2254,8 +2254,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2263,8 +2263,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2272,8 +2272,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2281,8 +2281,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2290,8 +2290,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2299,8 +2299,8 @@ public class PrismCalls {
    *
    * @return the caller, to set options and submit
    */
-  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new TaskCaller<>(FunctionResolver.resolveTask(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5> TaskCaller<Void> task(PrismFuncVoid6<T0, T1, T2, T3, T4, T5> function, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new TaskCaller<>(Functions.task(function), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2309,8 +2309,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <A> ActorCreator<A> actor(PrismFunc0<A> f) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {});
+  public static <A> ActorCreator<A> actor(PrismFunc0<A> factory) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {});
   }
 
   /**
@@ -2319,8 +2319,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> f, T0 a0) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0});
+  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> factory, T0 a0) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0});
   }
 
   /**
@@ -2329,8 +2329,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> f, ObjectRef<T0> a0) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0});
+  public static <T0, A> ActorCreator<A> actor(PrismFunc1<T0, A> factory, ObjectRef<T0> a0) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0});
   }
 
   /**
@@ -2339,8 +2339,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, T0 a0, T1 a1) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> factory, T0 a0, T1 a1) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1});
   }
 
   /**
@@ -2349,8 +2349,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, T0 a0, ObjectRef<T1> a1) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> factory, T0 a0, ObjectRef<T1> a1) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1});
   }
 
   /**
@@ -2359,8 +2359,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, ObjectRef<T0> a0, T1 a1) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> factory, ObjectRef<T0> a0, T1 a1) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1});
   }
 
   /**
@@ -2369,8 +2369,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1});
+  public static <T0, T1, A> ActorCreator<A> actor(PrismFunc2<T0, T1, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1});
   }
 
   /**
@@ -2379,8 +2379,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, T1 a1, T2 a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, T0 a0, T1 a1, T2 a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2389,8 +2389,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2399,8 +2399,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2409,8 +2409,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2419,8 +2419,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, T1 a1, T2 a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2429,8 +2429,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2439,8 +2439,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2449,8 +2449,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2});
+  public static <T0, T1, T2, A> ActorCreator<A> actor(PrismFunc3<T0, T1, T2, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2});
   }
 
   /**
@@ -2459,8 +2459,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2469,8 +2469,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2479,8 +2479,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2489,8 +2489,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2499,8 +2499,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2509,8 +2509,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2519,8 +2519,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2529,8 +2529,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2539,8 +2539,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2549,8 +2549,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2559,8 +2559,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2569,8 +2569,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2579,8 +2579,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2589,8 +2589,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2599,8 +2599,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2609,8 +2609,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3});
+  public static <T0, T1, T2, T3, A> ActorCreator<A> actor(PrismFunc4<T0, T1, T2, T3, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3});
   }
 
   /**
@@ -2619,8 +2619,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2629,8 +2629,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2639,8 +2639,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2649,8 +2649,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2659,8 +2659,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2669,8 +2669,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2679,8 +2679,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2689,8 +2689,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2699,8 +2699,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2709,8 +2709,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2719,8 +2719,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2729,8 +2729,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2739,8 +2739,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2749,8 +2749,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2759,8 +2759,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2769,8 +2769,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2779,8 +2779,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2789,8 +2789,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2799,8 +2799,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2809,8 +2809,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2819,8 +2819,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2829,8 +2829,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2839,8 +2839,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2849,8 +2849,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2859,8 +2859,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2869,8 +2869,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2879,8 +2879,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2889,8 +2889,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2899,8 +2899,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2909,8 +2909,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2919,8 +2919,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2929,8 +2929,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4});
+  public static <T0, T1, T2, T3, T4, A> ActorCreator<A> actor(PrismFunc5<T0, T1, T2, T3, T4, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4});
   }
 
   /**
@@ -2939,8 +2939,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2949,8 +2949,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2959,8 +2959,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2969,8 +2969,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2979,8 +2979,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2989,8 +2989,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -2999,8 +2999,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3009,8 +3009,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3019,8 +3019,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3029,8 +3029,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3039,8 +3039,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3049,8 +3049,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3059,8 +3059,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3069,8 +3069,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3079,8 +3079,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3089,8 +3089,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3099,8 +3099,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3109,8 +3109,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3119,8 +3119,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3129,8 +3129,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3139,8 +3139,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3149,8 +3149,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3159,8 +3159,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3169,8 +3169,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3179,8 +3179,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3189,8 +3189,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3199,8 +3199,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3209,8 +3209,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3219,8 +3219,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3229,8 +3229,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3239,8 +3239,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3249,8 +3249,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, T0 a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3259,8 +3259,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3269,8 +3269,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3279,8 +3279,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3289,8 +3289,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3299,8 +3299,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3309,8 +3309,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3319,8 +3319,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3329,8 +3329,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3339,8 +3339,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3349,8 +3349,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3359,8 +3359,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3369,8 +3369,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3379,8 +3379,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3389,8 +3389,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3399,8 +3399,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3409,8 +3409,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, T1 a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3419,8 +3419,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3429,8 +3429,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3439,8 +3439,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3449,8 +3449,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3459,8 +3459,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3469,8 +3469,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3479,8 +3479,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3489,8 +3489,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, T2 a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3499,8 +3499,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3509,8 +3509,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3519,8 +3519,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3529,8 +3529,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, T3 a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3539,8 +3539,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3549,8 +3549,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, T4 a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3559,8 +3559,8 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, T5 a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
   /**
@@ -3569,7 +3569,7 @@ public class PrismCalls {
    *
    * @return the creator, to set options and create the actor
    */
-  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> f, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
-    return new ActorCreator<>(FunctionResolver.resolveActorFactory(f), new Object[] {a0, a1, a2, a3, a4, a5});
+  public static <T0, T1, T2, T3, T4, T5, A> ActorCreator<A> actor(PrismFunc6<T0, T1, T2, T3, T4, T5, A> factory, ObjectRef<T0> a0, ObjectRef<T1> a1, ObjectRef<T2> a2, ObjectRef<T3> a3, ObjectRef<T4> a4, ObjectRef<T5> a5) {
+    return new ActorCreator<>(Functions.actorFactory(factory), new Object[] {a0, a1, a2, a3, a4, a5});
   }
 }

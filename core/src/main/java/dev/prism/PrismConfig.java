@@ -1,8 +1,10 @@
 package dev.prism;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,6 +23,9 @@ import java.util.Optional;
  * @param namespace the namespace for named actors and the KV store
  * @param workerJvmOptions JVM options for worker processes (heap, GC); empty for the defaults
  * @param prestartWorkers workers the embedded node starts at once (default: {@code numCpus})
+ * @param controlTimeout how long one request to the cluster's control service (joining it,
+ *     placement groups) may take before it fails with {@link PrismException}; a wait the caller
+ *     asks for (as in {@link PlacementGroup#waitUntilReady}) comes on top
  */
 public record PrismConfig(
     Optional<String> address,
@@ -30,10 +35,14 @@ public record PrismConfig(
     long objectStoreMemory,
     String namespace,
     List<String> workerJvmOptions,
-    int prestartWorkers) {
+    int prestartWorkers,
+    Duration controlTimeout) {
 
   /** The default object store size of an embedded node when none is given: 2 GiB. */
   public static final long DEFAULT_OBJECT_STORE_MEMORY = 2L << 30;
+
+  /** The default {@link #controlTimeout()}: 10 seconds. */
+  public static final Duration DEFAULT_CONTROL_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Validates and copies the parts.
@@ -46,6 +55,7 @@ public record PrismConfig(
    * @param namespace the namespace
    * @param workerJvmOptions the worker JVM options
    * @param prestartWorkers the workers to prestart
+   * @param controlTimeout the control-request timeout
    * @throws IllegalArgumentException naming the bad value
    */
   public PrismConfig {
@@ -104,6 +114,11 @@ public record PrismConfig(
       throw new IllegalArgumentException(
           "prestartWorkers is " + prestartWorkers + "; give 0 or more");
     }
+    Objects.requireNonNull(controlTimeout, "controlTimeout");
+    if (controlTimeout.isNegative() || controlTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "controlTimeout is " + controlTimeout + "; give a positive duration");
+    }
   }
 
   /**
@@ -125,6 +140,7 @@ public record PrismConfig(
     private String namespace = "default";
     private List<String> workerJvmOptions = List.of();
     private Integer prestartWorkers;
+    private Duration controlTimeout = DEFAULT_CONTROL_TIMEOUT;
 
     private Builder() {}
 
@@ -221,6 +237,18 @@ public record PrismConfig(
     }
 
     /**
+     * Sets how long one request to the cluster's control service may take (default {@link
+     * #DEFAULT_CONTROL_TIMEOUT}).
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder controlTimeout(Duration timeout) {
+      this.controlTimeout = timeout;
+      return this;
+    }
+
+    /**
      * Validates and builds the config.
      *
      * @return the config
@@ -235,7 +263,8 @@ public record PrismConfig(
           objectStoreMemory,
           namespace,
           workerJvmOptions,
-          prestartWorkers == null ? numCpus : prestartWorkers);
+          prestartWorkers == null ? numCpus : prestartWorkers,
+          controlTimeout);
     }
   }
 }

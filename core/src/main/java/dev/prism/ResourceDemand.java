@@ -1,7 +1,5 @@
 package dev.prism;
 
-import dev.prism.runtime.rpc.ResourceAmounts;
-import dev.prism.scheduler.FixedPoint;
 import dev.prism.scheduler.InvalidResourceException;
 import dev.prism.scheduler.ResourceSet;
 import java.util.LinkedHashMap;
@@ -46,9 +44,8 @@ final class ResourceDemand {
         });
   }
 
-  ResourceAmounts toProto() {
-    ResourceAmounts.Builder fixed = ResourceAmounts.newBuilder();
-    amounts.forEach((k, v) -> fixed.putAmounts(k, FixedPoint.toFixed(k, v)));
-    return fixed.build();
+  /** The amounts set, each above 0 (a copy). */
+  Map<String, Double> amounts() {
+    return Map.copyOf(amounts);
   }
 }

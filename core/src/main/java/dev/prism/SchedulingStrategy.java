@@ -1,7 +1,6 @@
 package dev.prism;
 
-import dev.prism.runtime.rpc.NodeAffinityProto;
-import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import dev.prism.runtime.spi.Placement;
 import java.util.Objects;
 
 /**
@@ -13,23 +12,22 @@ import java.util.Objects;
 public final class SchedulingStrategy {
 
   private static final SchedulingStrategy DEFAULT =
-      new SchedulingStrategy(SchedulingStrategyProto.getDefaultInstance(), "default");
+      new SchedulingStrategy(Placement.DEFAULT, "default");
   private static final SchedulingStrategy SPREAD =
-      new SchedulingStrategy(
-          SchedulingStrategyProto.newBuilder().setSpread(true).build(), "spread");
+      new SchedulingStrategy(Placement.SPREAD, "spread");
 
-  private final SchedulingStrategyProto proto;
+  private final Placement placement;
   private final String description;
   private final PlacementGroup group;
   private final int bundleIndex;
 
-  private SchedulingStrategy(SchedulingStrategyProto proto, String description) {
-    this(proto, description, null, -1);
+  private SchedulingStrategy(Placement placement, String description) {
+    this(placement, description, null, -1);
   }
 
   private SchedulingStrategy(
-      SchedulingStrategyProto proto, String description, PlacementGroup group, int bundleIndex) {
-    this.proto = proto;
+      Placement placement, String description, PlacementGroup group, int bundleIndex) {
+    this.placement = placement;
     this.description = description;
     this.group = group;
     this.bundleIndex = bundleIndex;
@@ -70,9 +68,7 @@ public final class SchedulingStrategy {
       throw new IllegalArgumentException("the node id is null or blank");
     }
     return new SchedulingStrategy(
-        SchedulingStrategyProto.newBuilder()
-            .setNodeAffinity(NodeAffinityProto.newBuilder().setNodeId(nodeId).setSoft(soft))
-            .build(),
+        new Placement.NodeAffinity(nodeId, soft),
         "node affinity to " + nodeId + (soft ? " (soft)" : ""));
   }
 
@@ -106,7 +102,7 @@ public final class SchedulingStrategy {
               + ", or -1 for any bundle");
     }
     return new SchedulingStrategy(
-        SchedulingStrategyProto.getDefaultInstance(),
+        Placement.DEFAULT,
         "placement group "
             + group.id()
             + (bundleIndex < 0 ? " (any bundle)" : " bundle " + bundleIndex),
@@ -125,32 +121,22 @@ public final class SchedulingStrategy {
     return placementGroup(group, -1);
   }
 
-  /** The wire form (internal); for a placement group, with its bundles' known nodes. */
-  SchedulingStrategyProto toProto() {
-    if (group != null) {
-      return SchedulingStrategyProto.newBuilder()
-          .setPlacementGroup(group.bundleRef(bundleIndex))
-          .build();
-    }
-    return proto;
-  }
-
-  /** Makes a strategy from its wire form (for the runtime's other strategies). */
-  static SchedulingStrategy of(SchedulingStrategyProto proto, String description) {
-    return new SchedulingStrategy(Objects.requireNonNull(proto), description);
+  /** What the runtime is asked for; for a placement group, with its bundles' known nodes. */
+  Placement placement() {
+    return group != null ? group.bundlePlacement(bundleIndex) : placement;
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof SchedulingStrategy s
-        && s.proto.equals(proto)
-        && java.util.Objects.equals(s.group, group)
+        && s.placement.equals(placement)
+        && Objects.equals(s.group, group)
         && s.bundleIndex == bundleIndex;
   }
 
   @Override
   public int hashCode() {
-    return proto.hashCode() * 31 + java.util.Objects.hashCode(group) + bundleIndex;
+    return placement.hashCode() * 31 + Objects.hashCode(group) + bundleIndex;
   }
 
   @Override

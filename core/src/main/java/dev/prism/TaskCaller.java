@@ -1,8 +1,8 @@
 package dev.prism;
 
-import dev.prism.runtime.function.FunctionDescriptor;
-import dev.prism.runtime.worker.CoreWorker;
-import dev.prism.runtime.worker.TaskOptions;
+import dev.prism.runtime.spi.FunctionDescriptor;
+import dev.prism.runtime.spi.Runtimes;
+import dev.prism.runtime.spi.TaskSettings;
 import java.util.Map;
 
 /**
@@ -129,11 +129,11 @@ public final class TaskCaller<R> {
   public ObjectRef<R> remote() {
     ArgumentCheck.check(function, args);
     return (ObjectRef<R>)
-        CoreWorker.current()
+        Runtimes.get()
             .submitTask(
                 function,
                 args,
-                new TaskOptions(
-                    resources.toProto(), maxRetries, retryExceptions, name, strategy.toProto()));
+                new TaskSettings(
+                    resources.amounts(), maxRetries, retryExceptions, name, strategy.placement()));
   }
 }

@@ -1,6 +1,7 @@
 package dev.prism.runtime.function;
 
 import dev.prism.PrismException;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;

@@ -2,6 +2,7 @@ package dev.prism.runtime.function;
 
 import dev.prism.PrismException;
 import dev.prism.function.PrismFunc;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import java.lang.invoke.MethodHandleInfo;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Executable;

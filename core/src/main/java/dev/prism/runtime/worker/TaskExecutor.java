@@ -2,7 +2,6 @@ package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
 import dev.prism.PrismException;
-import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.function.FunctionInvoker;
 import dev.prism.runtime.rpc.CreateActorReply;
 import dev.prism.runtime.rpc.CreateActorRequest;
@@ -13,6 +12,7 @@ import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskArg;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;

@@ -1,7 +1,6 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
-import dev.prism.runtime.function.FunctionDescriptor;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.FunctionDescriptorProto;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
@@ -12,6 +11,7 @@ import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.TaskArg;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;

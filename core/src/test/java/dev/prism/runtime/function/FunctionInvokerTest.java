@@ -9,6 +9,7 @@ import dev.prism.function.PrismFunc1;
 import dev.prism.function.PrismFunc3;
 import dev.prism.function.PrismFunc6;
 import dev.prism.function.PrismFuncVoid1;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;

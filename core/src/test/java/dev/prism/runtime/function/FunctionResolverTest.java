@@ -8,6 +8,7 @@ import dev.prism.function.PrismFunc0;
 import dev.prism.function.PrismFunc1;
 import dev.prism.function.PrismFunc2;
 import dev.prism.function.PrismFuncVoid1;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import org.junit.jupiter.api.Test;
 
 class FunctionResolverTest {

@@ -1,4 +1,4 @@
-package dev.prism.runtime.function;
+package dev.prism.runtime.spi;
 
 import java.util.Objects;
 

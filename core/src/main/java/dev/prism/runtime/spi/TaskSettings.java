@@ -1,0 +1,36 @@
+package dev.prism.runtime.spi;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The options of one task submission as the API validated them.
+ *
+ * @param resources the resource demand per resource name (amounts above 0)
+ * @param maxRetries how often the task is retried after its worker dies (and, when {@code
+ *     retryExceptions}, after it throws)
+ * @param retryExceptions whether application exceptions are retried too
+ * @param name the task's display name, or null for the method's name
+ * @param placement where it should run
+ */
+public record TaskSettings(
+    Map<String, Double> resources,
+    int maxRetries,
+    boolean retryExceptions,
+    String name,
+    Placement placement) {
+
+  /**
+   * Copies the resources and checks the placement.
+   *
+   * @param resources the demand
+   * @param maxRetries the retries
+   * @param retryExceptions whether exceptions are retried
+   * @param name the display name, or null
+   * @param placement where it should run
+   */
+  public TaskSettings {
+    resources = Map.copyOf(resources);
+    Objects.requireNonNull(placement, "placement");
+  }
+}
