@@ -222,6 +222,26 @@ public record NodeConfig(
   }
 
   /**
+   * The JVM flags every Prism JVM this one starts gets first: the system property {@code
+   * prism.jvm.flags} split on white space, or {@link #STANDARD_JVM_FLAGS} when it is unset or
+   * blank.
+   *
+   * @return the flags
+   */
+  public static List<String> jvmFlagsFromSystemProperties() {
+    List<String> flags = words(System.getProperty("prism.jvm.flags"));
+    return flags.isEmpty() ? STANDARD_JVM_FLAGS : flags;
+  }
+
+  /** A property's value split on white space; none when it is unset or blank. */
+  private static List<String> words(String value) {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(value.trim().split("\\s+")).toList();
+  }
+
+  /**
    * Returns a new random node id: 16 random bytes as 32 lower-case hex digits.
    *
    * @return the id
@@ -295,7 +315,7 @@ public record NodeConfig(
     private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private ObjectTransferConfig objectTransfer = ObjectTransferConfig.fromSystemProperties();
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
-    private List<String> jvmFlags = defaultJvmFlags();
+    private List<String> jvmFlags = jvmFlagsFromSystemProperties();
     private List<String> workerJvmOptions = DEFAULT_WORKER_JVM_OPTIONS;
     private List<String> workerExtraJvmOptions =
         words(System.getProperty("prism.worker.extraJvmOptions"));
@@ -347,19 +367,6 @@ public record NodeConfig(
       logSink = c.logSink();
       schedulerSeed = c.schedulerSeed();
       token = c.token();
-    }
-
-    private static List<String> defaultJvmFlags() {
-      List<String> flags = words(System.getProperty("prism.jvm.flags"));
-      return flags.isEmpty() ? STANDARD_JVM_FLAGS : flags;
-    }
-
-    /** A property's value split on white space; none when it is unset or blank. */
-    private static List<String> words(String value) {
-      if (value == null || value.isBlank()) {
-        return List.of();
-      }
-      return Arrays.stream(value.trim().split("\\s+")).toList();
     }
 
     /**
