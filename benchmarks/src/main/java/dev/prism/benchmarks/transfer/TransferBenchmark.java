@@ -5,6 +5,7 @@ import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
+import dev.prism.runtime.node.ObjectTransferConfig;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
@@ -68,6 +69,7 @@ public final class TransferBenchmark {
     int rounds = intArg(a, "--rounds", 5);
     long size = intArg(a, "--size-mib", 1024) * MIB;
     long capacity = size + size / 8 + 64 * MIB;
+    ObjectTransferConfig transfer = ObjectTransferConfig.fromSystemProperties();
     System.out.printf(
         Locale.ROOT,
         "transfer benchmark: %d MiB object, %d rounds, %d cpus,"
@@ -75,9 +77,9 @@ public final class TransferBenchmark {
         size / MIB,
         rounds,
         Runtime.getRuntime().availableProcessors(),
-        System.getProperty("prism.objectDataChannel", "true"),
-        System.getProperty("prism.objectDataIoBytes", "default"),
-        System.getProperty("prism.objectChunkBytes", "default"));
+        transfer.dataChannel(),
+        transfer.dataIoBytes(),
+        transfer.chunkBytes());
 
     double[] tcp = new double[rounds];
     for (int r = 0; r < rounds; r++) {

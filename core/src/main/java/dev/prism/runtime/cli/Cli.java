@@ -86,7 +86,7 @@ public final class Cli {
     List<String> rest = args.subList(1, args.size());
     try {
       return switch (command) {
-        case "start" -> start(rest, out);
+        case "start" -> start(rest, out, env);
         case "status" -> status(rest, out, env);
         case "stop" -> StopCommand.run(rest, out);
         case "help", "--help", "-h" -> {
@@ -107,13 +107,13 @@ public final class Cli {
     }
   }
 
-  private static int start(List<String> args, PrintStream out) {
+  private static int start(List<String> args, PrintStream out, Map<String, String> env) {
     if (args.contains("--help") || args.contains("-h")) {
       out.print(StartOptions.HELP);
       return 0;
     }
     StartOptions options = StartOptions.parse(args);
-    NodeLauncher.Started started = NodeLauncher.launch(options);
+    NodeLauncher.Started started = NodeLauncher.launch(options, env);
     NodeRecord r = started.record();
     if (options.head()) {
       String a = r.gcsAddress();

@@ -52,6 +52,20 @@ public final class NodeLauncher {
    *     not ready in time (with the tail of its log)
    */
   public static Started launch(StartOptions options) {
+    return launch(options, System.getenv());
+  }
+
+  /**
+   * Launches a node process and waits until it is ready.
+   *
+   * @param options the options of {@code prism start}
+   * @param env the environment of the command ({@code PRISM_CLUSTER_TOKEN}, {@code
+   *     PRISM_CLUSTER_TOKEN_FILE} and {@code PRISM_NODE_JVM_OPTIONS} are read from it)
+   * @return the ready node
+   * @throws CliException if the port is in use, the head is unreachable, or the process fails or is
+   *     not ready in time (with the tail of its log)
+   */
+  public static Started launch(StartOptions options, Map<String, String> env) {
     Path root = SessionDir.root(options.tempDir());
     SessionDir session;
     try {
@@ -63,7 +77,7 @@ public final class NodeLauncher {
             options
                 .tokenFile()
                 .map(ClusterToken::readFrom)
-                .or(ClusterToken::fromEnvironment)
+                .or(() -> ClusterToken.fromEnvironment(env))
                 .orElseGet(ClusterToken::generate);
         session = SessionDir.create(root, null);
         token.writeTo(session.tokenFile());
@@ -71,9 +85,7 @@ public final class NodeLauncher {
         String address = options.address().orElseThrow();
         ClusterTokens.Found token =
             PrismNode.checkReachable(
-                address,
-                ClusterTokens.find(options.tokenFile(), System.getenv(), root, address),
-                root);
+                address, ClusterTokens.find(options.tokenFile(), env, root, address), root);
         session =
             SessionDir.latest(root)
                 .filter(s -> s.gcsAddress().map(address::equals).orElse(false))
@@ -89,7 +101,7 @@ public final class NodeLauncher {
     String nodeId = NodeConfig.randomNodeId();
     String name = NodeRecord.nameOf(options.head(), nodeId);
     Path log = session.logOf(name);
-    List<String> command = command(options.toArgs(nodeId, session.path()));
+    List<String> command = command(options.toArgs(nodeId, session.path()), env);
     Process process;
     try {
       process =
@@ -193,17 +205,12 @@ public final class NodeLauncher {
     }
   }
 
-  private static List<String> command(List<String> nodeArgs) {
+  private static List<String> command(List<String> nodeArgs, Map<String, String> env) {
     List<String> cmd = new ArrayList<>();
     setsid().ifPresent(cmd::add);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String flags = System.getProperty("prism.jvm.flags");
-    if (flags != null && !flags.isBlank()) {
-      cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
-    } else {
-      cmd.addAll(NodeConfig.STANDARD_JVM_FLAGS);
-    }
-    String options = System.getenv("PRISM_NODE_JVM_OPTIONS");
+    cmd.addAll(NodeConfig.jvmFlagsFromSystemProperties());
+    String options = env.get("PRISM_NODE_JVM_OPTIONS");
     if (options != null && !options.isBlank()) {
       cmd.addAll(Arrays.asList(options.trim().split("\\s+")));
     } else {

@@ -27,8 +27,10 @@ public final class NodeMain {
    */
   public static void main(String[] args) {
     StartOptions options;
+    java.time.Duration gcsLossTimeout;
     try {
       options = StartOptions.parseForNode(List.of(args));
+      gcsLossTimeout = GcsWatch.lossTimeoutFromSystemProperties();
     } catch (CliException e) {
       System.err.println("prism node: " + e.getMessage());
       System.exit(e.exitCode());
@@ -97,7 +99,7 @@ public final class NodeMain {
     session.write(ready);
     if (!options.head()) {
       // Stops through the shutdown hook above, like a SIGTERM.
-      new GcsWatch(node.gcsAddress(), node.token(), nodeId, () -> System.exit(0));
+      new GcsWatch(node.gcsAddress(), node.token(), nodeId, gcsLossTimeout, () -> System.exit(0));
     }
     System.out.println(
         "prism node: ready: "

@@ -36,9 +36,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param shmDirectory the directory of the store's shared-memory file (normally /dev/shm)
  * @param socketDirectory the directory of the store's Unix domain socket
  * @param spillDirectory where the store spills (it makes its own sub-directory there)
+ * @param objectTransfer how objects move to other nodes (chunk and I/O sizes, the data port, the
+ *     idle timeout of data connections)
  * @param javaExecutable the {@code java} launcher of workers
  * @param jvmFlags the JVM flags every worker gets first
  * @param workerJvmOptions the worker JVM options (heap, collector, ...), after the flags
+ * @param workerExtraJvmOptions more worker JVM options, after those: for profiling or diagnostics
+ *     (default: the system property {@code prism.worker.extraJvmOptions} split on white space)
  * @param classpath the workers' class path
  * @param workerMainClass the workers' main class
  * @param workerEnvironment extra environment variables for every worker (the {@code PRISM_*}
@@ -74,9 +78,11 @@ public record NodeConfig(
     Path shmDirectory,
     Path socketDirectory,
     Path spillDirectory,
+    ObjectTransferConfig objectTransfer,
     Path javaExecutable,
     List<String> jvmFlags,
     List<String> workerJvmOptions,
+    List<String> workerExtraJvmOptions,
     String classpath,
     String workerMainClass,
     Map<String, String> workerEnvironment,
@@ -167,9 +173,11 @@ public record NodeConfig(
     Objects.requireNonNull(shmDirectory, "shmDirectory");
     Objects.requireNonNull(socketDirectory, "socketDirectory");
     Objects.requireNonNull(spillDirectory, "spillDirectory");
+    Objects.requireNonNull(objectTransfer, "objectTransfer");
     Objects.requireNonNull(javaExecutable, "javaExecutable");
     jvmFlags = List.copyOf(jvmFlags);
     workerJvmOptions = List.copyOf(workerJvmOptions);
+    workerExtraJvmOptions = List.copyOf(workerExtraJvmOptions);
     Objects.requireNonNull(workerMainClass, "workerMainClass");
     if (workerMainClass.isBlank()) {
       throw new NodeManagerException(
@@ -211,6 +219,26 @@ public record NodeConfig(
     if (d.isNegative() || d.isZero()) {
       throw new NodeManagerException(name + " " + d + " must be positive");
     }
+  }
+
+  /**
+   * The JVM flags every Prism JVM this one starts gets first: the system property {@code
+   * prism.jvm.flags} split on white space, or {@link #STANDARD_JVM_FLAGS} when it is unset or
+   * blank.
+   *
+   * @return the flags
+   */
+  public static List<String> jvmFlagsFromSystemProperties() {
+    List<String> flags = words(System.getProperty("prism.jvm.flags"));
+    return flags.isEmpty() ? STANDARD_JVM_FLAGS : flags;
+  }
+
+  /** A property's value split on white space; none when it is unset or blank. */
+  private static List<String> words(String value) {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(value.trim().split("\\s+")).toList();
   }
 
   /**
@@ -285,9 +313,12 @@ public record NodeConfig(
     private Path shmDirectory = Path.of("/dev/shm");
     private Path socketDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     private Path spillDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+    private ObjectTransferConfig objectTransfer = ObjectTransferConfig.fromSystemProperties();
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
-    private List<String> jvmFlags = defaultJvmFlags();
+    private List<String> jvmFlags = jvmFlagsFromSystemProperties();
     private List<String> workerJvmOptions = DEFAULT_WORKER_JVM_OPTIONS;
+    private List<String> workerExtraJvmOptions =
+        words(System.getProperty("prism.worker.extraJvmOptions"));
     private String classpath = System.getProperty("java.class.path", "");
     private String workerMainClass = DEFAULT_WORKER_MAIN_CLASS;
     private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
@@ -318,9 +349,11 @@ public record NodeConfig(
       shmDirectory = c.shmDirectory();
       socketDirectory = c.socketDirectory();
       spillDirectory = c.spillDirectory();
+      objectTransfer = c.objectTransfer();
       javaExecutable = c.javaExecutable();
       jvmFlags = c.jvmFlags();
       workerJvmOptions = c.workerJvmOptions();
+      workerExtraJvmOptions = c.workerExtraJvmOptions();
       classpath = c.classpath();
       workerMainClass = c.workerMainClass();
       workerEnvironment.putAll(c.workerEnvironment());
@@ -334,14 +367,6 @@ public record NodeConfig(
       logSink = c.logSink();
       schedulerSeed = c.schedulerSeed();
       token = c.token();
-    }
-
-    private static List<String> defaultJvmFlags() {
-      String prop = System.getProperty("prism.jvm.flags");
-      if (prop == null || prop.isBlank()) {
-        return STANDARD_JVM_FLAGS;
-      }
-      return Arrays.stream(prop.trim().split("\\s+")).toList();
     }
 
     /**
@@ -505,6 +530,18 @@ public record NodeConfig(
     }
 
     /**
+     * Sets how objects move to other nodes (default: {@link
+     * ObjectTransferConfig#fromSystemProperties()}).
+     *
+     * @param transfer the settings
+     * @return this builder
+     */
+    public Builder objectTransfer(ObjectTransferConfig transfer) {
+      this.objectTransfer = Objects.requireNonNull(transfer, "transfer");
+      return this;
+    }
+
+    /**
      * Sets the {@code java} launcher of workers (default: this JVM's).
      *
      * @param java the executable
@@ -535,6 +572,18 @@ public record NodeConfig(
      */
     public Builder workerJvmOptions(List<String> options) {
       this.workerJvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    /**
+     * Sets more worker JVM options, given after the others (default: the system property {@code
+     * prism.worker.extraJvmOptions} split on white space, or none).
+     *
+     * @param options e.g. a profiler's agent
+     * @return this builder
+     */
+    public Builder workerExtraJvmOptions(List<String> options) {
+      this.workerExtraJvmOptions = List.copyOf(options);
       return this;
     }
 
@@ -743,9 +792,11 @@ public record NodeConfig(
           shmDirectory,
           socketDirectory,
           spillDirectory,
+          objectTransfer,
           javaExecutable,
           jvmFlags,
           workerJvmOptions,
+          workerExtraJvmOptions,
           classpath,
           workerMainClass,
           workerEnvironment,

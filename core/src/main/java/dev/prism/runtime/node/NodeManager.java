@@ -166,7 +166,7 @@ public final class NodeManager implements AutoCloseable {
             config.nodeId(),
             StoreClient.connect(store.socketPath()),
             directory,
-            ObjectManager.DEFAULT_CHUNK_SIZE,
+            config.objectTransfer(),
             config.token());
     this.deadOwners = new DeadOwnerCleanup(config.nodeId(), scheduler, store, timer);
   }

@@ -43,16 +43,25 @@ final class ObjectDataClient {
   private final TransferWatchdog watchdog;
   private final Duration createTimeout;
   private final byte[] tokenDigest;
+  private final long ioBytes;
+  private final int socketBuffer;
 
   /**
    * @param store this node's store
    * @param watchdog cuts connections that stall
    * @param createTimeout how long to wait for room in this node's store
+   * @param transfer the I/O and socket buffer sizes
    * @param token the cluster token, whose digest starts every connection
    */
   ObjectDataClient(
-      StoreClient store, TransferWatchdog watchdog, Duration createTimeout, ClusterToken token) {
+      StoreClient store,
+      TransferWatchdog watchdog,
+      Duration createTimeout,
+      ObjectTransferConfig transfer,
+      ClusterToken token) {
     this.tokenDigest = token.digest();
+    this.ioBytes = transfer.dataIoBytes();
+    this.socketBuffer = transfer.socketBuffer();
     this.store = store;
     this.watchdog = watchdog;
     this.createTimeout = createTimeout;
@@ -74,8 +83,8 @@ final class ObjectDataClient {
     long total = -1;
     TransferWatchdog.Watch watch = null;
     try (SocketChannel ch = SocketChannel.open()) {
-      if (ObjectDataServer.SOCKET_BUFFER > 0) {
-        ch.setOption(StandardSocketOptions.SO_RCVBUF, ObjectDataServer.SOCKET_BUFFER);
+      if (socketBuffer > 0) {
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, socketBuffer);
       }
       try {
         ch.socket().connect(source, (int) CONNECT_TIMEOUT.toMillis());
@@ -121,9 +130,7 @@ final class ObjectDataClient {
         MemorySegment target = writer.segment();
         while (received < total) {
           ByteBuffer view =
-              target
-                  .asSlice(received, Math.min(ObjectDataServer.MAX_VIEW, total - received))
-                  .asByteBuffer();
+              target.asSlice(received, Math.min(ioBytes, total - received)).asByteBuffer();
           while (view.hasRemaining()) {
             int r = ch.read(view);
             if (r < 0) {

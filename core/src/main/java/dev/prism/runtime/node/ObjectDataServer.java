@@ -86,22 +86,6 @@ final class ObjectDataServer implements AutoCloseable {
   /** Reply status: the handshake did not carry the cluster token. */
   static final byte UNAUTHENTICATED = 5;
 
-  /**
-   * The largest ByteBuffer view of an object written or read at once (one system call): the system
-   * property {@code prism.objectDataIoBytes}, by default 4 MiB (at most 1 GiB, at least 64 KiB).
-   * Views of 4 MiB, like the benchmark's TCP baseline, did a little better on loopback than 16 MiB
-   * or 1 GiB ones (the sender and the receiver overlap more).
-   */
-  static final long MAX_VIEW =
-      Math.clamp(Long.getLong("prism.objectDataIoBytes", 4L << 20), 64L << 10, 1L << 30);
-
-  /**
-   * Socket buffer sizes of data connections: the system property {@code
-   * prism.objectDataSocketBuffer}; by default 0, which leaves them to the OS (Linux tunes them to
-   * the connection).
-   */
-  static final int SOCKET_BUFFER = Integer.getInteger("prism.objectDataSocketBuffer", 0);
-
   private final String nodeId;
   private final StoreClient store;
   private final TransferWatchdog watchdog;
@@ -113,6 +97,8 @@ final class ObjectDataServer implements AutoCloseable {
       new java.util.concurrent.Semaphore(MAX_CONNECTIONS);
   private final AtomicLong served = new AtomicLong();
   private final ClusterToken token;
+  private final long ioBytes;
+  private final int socketBuffer;
   private final RefusalLog refusals;
   private volatile boolean closed;
 
@@ -122,8 +108,11 @@ final class ObjectDataServer implements AutoCloseable {
       TransferWatchdog watchdog,
       Duration getTimeout,
       ServerSocketChannel server,
+      ObjectTransferConfig transfer,
       ClusterToken token) {
     this.nodeId = nodeId;
+    this.ioBytes = transfer.dataIoBytes();
+    this.socketBuffer = transfer.socketBuffer();
     this.token = token;
     this.refusals =
         new RefusalLog(
@@ -144,6 +133,7 @@ final class ObjectDataServer implements AutoCloseable {
    *
    * @param port the port, or 0 for any free one
    * @param getTimeout how long to wait for an object that is not sealed yet or must be restored
+   * @param transfer the I/O and socket buffer sizes
    * @param token the cluster token every connection must present
    * @throws IOException if the port cannot be bound
    */
@@ -154,19 +144,21 @@ final class ObjectDataServer implements AutoCloseable {
       String host,
       int port,
       Duration getTimeout,
+      ObjectTransferConfig transfer,
       ClusterToken token)
       throws IOException {
     ServerSocketChannel ch = ServerSocketChannel.open();
     try {
-      if (SOCKET_BUFFER > 0) {
-        ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+      if (transfer.socketBuffer() > 0) {
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, transfer.socketBuffer());
       }
       ch.bind(new InetSocketAddress(host, port), 64);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
-    ObjectDataServer s = new ObjectDataServer(nodeId, store, watchdog, getTimeout, ch, token);
+    ObjectDataServer s =
+        new ObjectDataServer(nodeId, store, watchdog, getTimeout, ch, transfer, token);
     s.acceptor.start();
     return s;
   }
@@ -243,8 +235,8 @@ final class ObjectDataServer implements AutoCloseable {
     ObjectBuffer pinned = null;
     try (ch;
         TransferWatchdog.Watch watch = watchdog.watch(ch)) {
-      if (SOCKET_BUFFER > 0) {
-        ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+      if (socketBuffer > 0) {
+        ch.setOption(StandardSocketOptions.SO_SNDBUF, socketBuffer);
       }
       if (!authenticated(ch)) {
         return;
@@ -290,7 +282,7 @@ final class ObjectDataServer implements AutoCloseable {
       ByteBuffer header = ByteBuffer.allocate(REPLY_HEADER_BYTES).put(OK).putLong(size).flip();
       writeFully(ch, header, watch);
       for (long at = offset; at < size; ) {
-        long n = Math.min(MAX_VIEW, size - at);
+        long n = Math.min(ioBytes, size - at);
         writeFully(ch, bytes.asSlice(at, n).asByteBuffer(), watch);
         at += n;
       }

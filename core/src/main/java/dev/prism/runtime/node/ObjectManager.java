@@ -64,26 +64,11 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
 
   private static final Logger LOG = LoggerFactory.getLogger(ObjectManager.class);
 
-  /**
-   * Bytes per chunk that pulls ask for: the system property {@code prism.objectChunkBytes}, by
-   * default 4 MiB (see the transfer benchmark).
-   */
-  static final int DEFAULT_CHUNK_SIZE =
-      Math.clamp(Integer.getInteger("prism.objectChunkBytes", 4 << 20), 64 << 10, 64 << 20);
-
   /** The largest chunk a puller may ask for. */
-  static final int MAX_CHUNK_SIZE = 64 << 20;
+  static final int MAX_CHUNK_SIZE = ObjectTransferConfig.MAX_CHUNK_BYTES;
 
   /** The HTTP/2 flow-control window of pull channels: bounds what is buffered per pull. */
   static final int FLOW_CONTROL_WINDOW = 16 << 20;
-
-  /**
-   * Whether node managers serve objects on a TCP data port: the system property {@code
-   * prism.objectDataChannel}, by default true; false leaves pulls on the streamed {@code Pull} RPC
-   * (slower; for comparison).
-   */
-  static final boolean DATA_CHANNEL =
-      Boolean.parseBoolean(System.getProperty("prism.objectDataChannel", "true"));
 
   /** How long OpenPull may take (it may wait for the source to restore a spilled object). */
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
@@ -98,6 +83,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private final StoreClient store;
   private final NodeDirectory directory;
   private final int chunkSize;
+  private final ObjectTransferConfig transfer;
   private final ConcurrentHashMap<ObjectId, CompletableFuture<FetchObjectReply>> inFlight =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -121,31 +107,33 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
       String nodeId,
       StoreClient store,
       NodeDirectory directory,
-      int chunkSize,
+      ObjectTransferConfig transfer,
       ClusterToken token) {
     this.nodeId = nodeId;
     this.token = token;
     this.store = store;
     this.directory = directory;
-    this.chunkSize = chunkSize;
+    this.transfer = transfer;
+    this.chunkSize = transfer.chunkBytes();
     this.watchdog =
         new TransferWatchdog(
             "prism-data-watchdog-" + nodeId.substring(0, Math.min(8, nodeId.length())),
-            TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
-    this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT, token);
+            transfer.idleTimeout());
+    this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT, transfer, token);
     this.streamPuller = new StreamPuller(store, chunkSize, CREATE_TIMEOUT);
   }
 
   /**
    * Starts serving objects on a TCP data port bound to {@code host} (any free port), unless {@link
-   * #DATA_CHANNEL} is off.
+   * ObjectTransferConfig#dataChannel} is off.
    *
    * @throws IOException if the port cannot be bound
    */
   void listen(String host) throws IOException {
-    if (DATA_CHANNEL && dataServer == null) {
+    if (transfer.dataChannel() && dataServer == null) {
       dataServer =
-          ObjectDataServer.start(nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT, token);
+          ObjectDataServer.start(
+              nodeId, store, watchdog, host, 0, SOURCE_GET_TIMEOUT, transfer, token);
       dataHost = host;
     }
   }

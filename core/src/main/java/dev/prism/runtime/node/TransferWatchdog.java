@@ -17,13 +17,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class TransferWatchdog implements AutoCloseable {
 
-  /**
-   * How long a data connection may go without moving a byte: the system property {@code
-   * prism.objectDataIdleTimeoutMs}, by default 30 s.
-   */
-  static final Duration DEFAULT_IDLE_TIMEOUT =
-      Duration.ofMillis(Long.getLong("prism.objectDataIdleTimeoutMs", 30_000));
-
   private static final long TICK_MILLIS = 200;
 
   private final Set<Watch> active = ConcurrentHashMap.newKeySet();

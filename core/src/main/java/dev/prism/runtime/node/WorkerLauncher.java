@@ -65,13 +65,7 @@ final class WorkerLauncher {
     cmd.add(config.javaExecutable().toString());
     cmd.addAll(config.jvmFlags());
     cmd.addAll(config.workerJvmOptions());
-    // Extra options from the node's own JVM (profiling, diagnostics), space-separated.
-    for (String extra :
-        System.getProperty("prism.worker.extraJvmOptions", "").trim().split("\\s+")) {
-      if (!extra.isEmpty()) {
-        cmd.add(extra);
-      }
-    }
+    cmd.addAll(config.workerExtraJvmOptions());
     cmd.add("-cp");
     cmd.add(config.classpath());
     cmd.add(config.workerMainClass());

@@ -177,11 +177,23 @@ public final class ClusterToken {
    * @throws SecurityConfigException if a variable is set but invalid
    */
   public static java.util.Optional<ClusterToken> fromEnvironment() {
-    String text = System.getenv(ENV);
+    return fromEnvironment(System.getenv());
+  }
+
+  /**
+   * The token an environment gives: {@value #ENV}, else the file named by {@value #ENV_FILE}.
+   *
+   * @param env the environment, e.g. the one a command line was given
+   * @return the token, or empty when neither variable is set
+   * @throws SecurityConfigException if a variable is set but invalid
+   */
+  public static java.util.Optional<ClusterToken> fromEnvironment(
+      java.util.Map<String, String> env) {
+    String text = env.get(ENV);
     if (text != null && !text.isBlank()) {
       return java.util.Optional.of(of(text, "the environment variable " + ENV));
     }
-    String file = System.getenv(ENV_FILE);
+    String file = env.get(ENV_FILE);
     if (file != null && !file.isBlank()) {
       return java.util.Optional.of(readFrom(Path.of(file.strip())));
     }

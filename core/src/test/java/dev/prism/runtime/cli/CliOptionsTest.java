@@ -189,6 +189,23 @@ class CliOptionsTest {
   }
 
   @Test
+  void startReadsTheTokenFromTheEnvironmentItIsGiven() {
+    Result r =
+        cli(
+            Map.of("PRISM_CLUSTER_TOKEN", "short"),
+            "start",
+            "--head",
+            "--port",
+            "0",
+            "--temp-dir",
+            root.toString());
+    assertThat(r.code).isEqualTo(1);
+    assertThat(r.err)
+        .contains("the cluster token from the environment variable PRISM_CLUSTER_TOKEN")
+        .contains("has 5 characters");
+  }
+
+  @Test
   void startFailsClearlyWhenThePortIsTakenOrNoHeadRuns() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -249,6 +266,10 @@ class CliOptionsTest {
   private record Result(int code, String out, String err) {}
 
   private static Result cli(String... args) {
+    return cli(Map.of(), args);
+  }
+
+  private static Result cli(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
@@ -256,7 +277,7 @@ class CliOptionsTest {
             List.of(args),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
-            Map.of());
+            env);
     return new Result(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }

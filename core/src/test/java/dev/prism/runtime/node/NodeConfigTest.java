@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.prism.scheduler.GpuInventory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class NodeConfigTest {
@@ -58,8 +59,14 @@ class NodeConfigTest {
             .maxConcurrentWorkerStarts(5)
             .workerHeap(64L << 20)
             .workerEnvironment("X", "y")
+            .workerExtraJvmOptions(List.of("-Dx=1"))
+            .objectTransfer(
+                new ObjectTransferConfig(1 << 20, false, 1L << 20, 65536, Duration.ofSeconds(5)))
             .build();
     NodeConfig d = c.toBuilder().port(5555).build();
+    assertThat(d.workerExtraJvmOptions()).containsExactly("-Dx=1");
+    assertThat(d.objectTransfer()).isEqualTo(c.objectTransfer());
+    assertThat(d.objectTransfer().dataChannel()).isFalse();
     assertThat(d.nodeId()).isEqualTo("abc123");
     assertThat(d.port()).isEqualTo(5555);
     assertThat(d.gpus()).hasValueSatisfying(g -> assertThat(g.count()).isEqualTo(1));
@@ -74,6 +81,55 @@ class NodeConfigTest {
     assertThat(d.workerEnvironment()).containsEntry("X", "y");
     assertThat(c.toBuilder().gpus(GpuInventory.logical(3)).build().gpus())
         .hasValueSatisfying(g -> assertThat(g.count()).isEqualTo(3));
+  }
+
+  @Test
+  void objectTransferSettingsComeFromPropertiesReadOnce() {
+    assertThat(ObjectTransferConfig.from(new Properties()))
+        .as("nothing set: the defaults")
+        .isEqualTo(ObjectTransferConfig.DEFAULTS);
+    Properties p = new Properties();
+    p.setProperty("prism.objectChunkBytes", "1048576");
+    p.setProperty("prism.objectDataChannel", "false");
+    p.setProperty("prism.objectDataIoBytes", " 131072 ");
+    p.setProperty("prism.objectDataSocketBuffer", "262144");
+    p.setProperty("prism.objectDataIdleTimeoutMs", "1500");
+    assertThat(ObjectTransferConfig.from(p))
+        .isEqualTo(
+            new ObjectTransferConfig(
+                1 << 20, false, 128L << 10, 256 << 10, Duration.ofMillis(1500)));
+    p.setProperty("prism.objectChunkBytes", "1");
+    p.setProperty("prism.objectDataIoBytes", Long.toString(1L << 40));
+    ObjectTransferConfig clamped = ObjectTransferConfig.from(p);
+    assertThat(clamped.chunkBytes())
+        .as("sizes out of range are clamped, as before they were typed")
+        .isEqualTo(ObjectTransferConfig.MIN_CHUNK_BYTES);
+    assertThat(clamped.dataIoBytes()).isEqualTo(ObjectTransferConfig.MAX_DATA_IO_BYTES);
+    p.setProperty("prism.objectDataIdleTimeoutMs", "soon");
+    assertThatThrownBy(() -> ObjectTransferConfig.from(p))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("prism.objectDataIdleTimeoutMs is 'soon'");
+    assertThat(NodeConfig.builder().build().objectTransfer())
+        .as("a builder's default is read from this JVM's system properties")
+        .isEqualTo(ObjectTransferConfig.fromSystemProperties());
+  }
+
+  @Test
+  void objectTransferValuesOutOfRangeAreRefusedWithTheRange() {
+    Duration s = Duration.ofSeconds(1);
+    assertThatThrownBy(() -> new ObjectTransferConfig(1, true, 1L << 20, 0, s))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("chunkBytes 1 ")
+        .hasMessageContaining("65536..67108864");
+    assertThatThrownBy(() -> new ObjectTransferConfig(1 << 20, true, 1, 0, s))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("dataIoBytes 1 ");
+    assertThatThrownBy(() -> new ObjectTransferConfig(1 << 20, true, 1L << 20, -1, s))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("socketBuffer -1");
+    assertThatThrownBy(() -> new ObjectTransferConfig(1 << 20, true, 1L << 20, 0, Duration.ZERO))
+        .isInstanceOf(NodeManagerException.class)
+        .hasMessageContaining("idleTimeout");
   }
 
   @Test
@@ -119,6 +175,7 @@ class NodeConfigTest {
             .gcsAddress("127.0.0.1:7000")
             .jvmFlags(List.of("--flag"))
             .workerJvmOptions(List.of("-Xmx64m"))
+            .workerExtraJvmOptions(List.of("-Dprofiled=1"))
             .classpath("a.jar:b")
             .workerMainClass("x.Main")
             .workerEnvironment("PRISM_NODE_ID", "overridden")
@@ -127,7 +184,13 @@ class NodeConfigTest {
     WorkerLauncher launcher = new WorkerLauncher(c, () -> "127.0.0.1:6000", "/tmp/s.sock");
     assertThat(launcher.command())
         .containsExactly(
-            c.javaExecutable().toString(), "--flag", "-Xmx64m", "-cp", "a.jar:b", "x.Main");
+            c.javaExecutable().toString(),
+            "--flag",
+            "-Xmx64m",
+            "-Dprofiled=1",
+            "-cp",
+            "a.jar:b",
+            "x.Main");
     WorkerHandle w = new WorkerHandle("ff01", new GpuSet(List.of(0, 2), List.of("0", "2")), 0);
     assertThat(launcher.environment(w))
         .containsEntry("PRISM_NODE_MANAGER_ADDRESS", "127.0.0.1:6000")

@@ -90,8 +90,12 @@ class ObjectDataChannelTest {
   @AfterEach
   void restore() {
     nodeA.objectManager().advertiseDataPort(-1);
-    nodeA.objectManager().dataIdleTimeout(TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
-    nodeB.objectManager().dataIdleTimeout(TransferWatchdog.DEFAULT_IDLE_TIMEOUT);
+    nodeA
+        .objectManager()
+        .dataIdleTimeout(ObjectTransferConfig.fromSystemProperties().idleTimeout());
+    nodeB
+        .objectManager()
+        .dataIdleTimeout(ObjectTransferConfig.fromSystemProperties().idleTimeout());
   }
 
   @Test
@@ -246,7 +250,12 @@ class ObjectDataChannelTest {
     try (TransferWatchdog watchdog =
         new TransferWatchdog("test-watchdog", Duration.ofSeconds(30))) {
       ObjectDataClient wrong =
-          new ObjectDataClient(storeB, watchdog, Duration.ofSeconds(10), ClusterToken.generate());
+          new ObjectDataClient(
+              storeB,
+              watchdog,
+              Duration.ofSeconds(10),
+              ObjectTransferConfig.DEFAULTS,
+              ClusterToken.generate());
       assertThatThrownBy(
               () ->
                   wrong.pull(

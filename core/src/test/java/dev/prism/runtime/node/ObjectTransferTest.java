@@ -261,6 +261,44 @@ class ObjectTransferTest {
   }
 
   @Test
+  void aNodeConfiguredWithoutTheDataPortServesPullsOverTheRpc() throws Exception {
+    ObjectTransferConfig rpcOnly =
+        new ObjectTransferConfig(
+            1 << 20,
+            false,
+            ObjectTransferConfig.DEFAULTS.dataIoBytes(),
+            0,
+            ObjectTransferConfig.DEFAULTS.idleTimeout());
+    NodeManager c =
+        cluster.addNode(
+            NodeConfig.builder()
+                .numGpus(0)
+                .numCpus(1)
+                .prestartWorkers(0)
+                .objectStoreCapacity(64 * MIB)
+                .reportPeriod(Duration.ofMillis(200))
+                .objectTransfer(rpcOnly)
+                .build());
+    try (StoreClient storeC = StoreClient.connect(c.storeSocketPath())) {
+      assertThat(c.objectManager().dataPort()).as("set for this node only").isZero();
+      assertThat(nodeA.objectManager().dataPort()).isPositive();
+      ObjectId id = putPattern(storeC, 8 * MIB);
+      long pulls = nodeB.objectPullCount();
+      assertThat(fetchOnB(id, c.nodeId()).getPulled()).isTrue();
+      assertThat(nodeB.objectPullCount()).isEqualTo(pulls + 1);
+      try (StoreClient storeB = StoreClient.connect(nodeB.storeSocketPath());
+          ObjectBuffer original = storeC.get(id, WAIT);
+          ObjectBuffer copy = storeB.get(id, WAIT)) {
+        assertThat(original.segment().mismatch(copy.segment()))
+            .as("the copy streamed over the Pull RPC equals the original")
+            .isEqualTo(-1);
+      }
+    } finally {
+      assertThat(cluster.removeNode(c)).isTrue();
+    }
+  }
+
+  @Test
   void fetchingFromAnUnknownOrDeadNodeOrAMissingObjectFailsClearly() {
     ObjectId id = ObjectId.random();
     assertThatThrownBy(() -> fetchOnB(id, "00000000deadbeef"))
