@@ -4,6 +4,7 @@ import dev.prism.runtime.spi.ActorSettings;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.runtime.spi.Runtimes;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * An actor being prepared: set options, then {@link #remote()} creates it. Made by {@code
@@ -44,8 +45,8 @@ public final class ActorCreator<A> {
    * @throws IllegalArgumentException if the name is blank
    */
   public ActorCreator<A> setName(String name) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("an actor name is null or blank");
+    if (Objects.requireNonNull(name, "name").isBlank()) {
+      throw new IllegalArgumentException("an actor name is blank");
     }
     this.name = name;
     return this;
@@ -60,8 +61,8 @@ public final class ActorCreator<A> {
    * @throws IllegalArgumentException if the namespace is blank
    */
   public ActorCreator<A> setNamespace(String namespace) {
-    if (namespace == null || namespace.isBlank()) {
-      throw new IllegalArgumentException("a namespace is null or blank");
+    if (Objects.requireNonNull(namespace, "namespace").isBlank()) {
+      throw new IllegalArgumentException("a namespace is blank");
     }
     this.namespace = namespace;
     return this;
@@ -74,10 +75,7 @@ public final class ActorCreator<A> {
    * @return this creator
    */
   public ActorCreator<A> setLifetime(ActorLifetime lifetime) {
-    if (lifetime == null) {
-      throw new IllegalArgumentException("the lifetime is null");
-    }
-    this.lifetime = lifetime;
+    this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
     return this;
   }
 
@@ -170,7 +168,7 @@ public final class ActorCreator<A> {
    * @param group the group (ready: see {@link PlacementGroup#waitUntilReady})
    * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
    * @return this
-   * @throws IllegalArgumentException if the group is null or the index is out of range
+   * @throws IllegalArgumentException if the index is out of range
    */
   public ActorCreator<A> setPlacementGroup(PlacementGroup group, int bundleIndex) {
     return setSchedulingStrategy(SchedulingStrategy.placementGroup(group, bundleIndex));
@@ -183,10 +181,7 @@ public final class ActorCreator<A> {
    * @return this creator
    */
   public ActorCreator<A> setSchedulingStrategy(SchedulingStrategy strategy) {
-    if (strategy == null) {
-      throw new IllegalArgumentException("the scheduling strategy is null");
-    }
-    this.strategy = strategy;
+    this.strategy = Objects.requireNonNull(strategy, "strategy");
     return this;
   }
 

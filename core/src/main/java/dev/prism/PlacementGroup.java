@@ -6,6 +6,7 @@ import dev.prism.runtime.spi.Runtimes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A placement group: bundles of resources reserved together across the cluster's nodes,
@@ -131,11 +132,11 @@ public final class PlacementGroup {
    *
    * @param timeout how long to wait at most
    * @return true when the group is created; false when the wait ended first or it was removed
-   * @throws IllegalArgumentException if the timeout is null or negative
+   * @throws IllegalArgumentException if the timeout is negative
    */
   public boolean waitUntilReady(Duration timeout) {
-    if (timeout == null || timeout.isNegative()) {
-      throw new IllegalArgumentException("the timeout " + timeout + " is null or negative");
+    if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
+      throw new IllegalArgumentException("the timeout " + timeout + " is negative");
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {

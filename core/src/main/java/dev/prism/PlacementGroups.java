@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -29,8 +30,8 @@ public final class PlacementGroups {
    * @param bundles the bundles, each a map of resource name to amount (e.g. {@code CPU=1})
    * @param strategy how to spread the bundles over nodes
    * @return the group, PENDING until it is reserved (see {@link PlacementGroup#waitUntilReady})
-   * @throws IllegalArgumentException if there are no bundles, a bundle is empty, an amount is
-   *     negative or not finite, or the strategy is null
+   * @throws IllegalArgumentException if there are no bundles, a bundle is empty, or an amount is
+   *     negative or not finite
    * @throws PrismException if Prism is not initialized
    */
   public static PlacementGroup create(
@@ -51,11 +52,9 @@ public final class PlacementGroups {
    */
   public static PlacementGroup create(
       String name, List<Map<String, Double>> bundles, PlacementStrategy strategy) {
-    if (strategy == null) {
-      throw new IllegalArgumentException(
-          "the placement strategy is null; give PACK, SPREAD," + " STRICT_PACK or STRICT_SPREAD");
-    }
-    if (bundles == null || bundles.isEmpty()) {
+    Objects.requireNonNull(bundles, "bundles");
+    Objects.requireNonNull(strategy, "strategy");
+    if (bundles.isEmpty()) {
       throw new IllegalArgumentException(
           "a placement group needs at least one bundle, e.g." + " List.of(Map.of(\"CPU\", 1.0))");
     }
@@ -70,7 +69,10 @@ public final class PlacementGroups {
 
   /** Checks one bundle and returns an unmodifiable copy of it, in the order given. */
   private static Map<String, Double> checkedBundle(int i, Map<String, Double> b) {
-    if (b == null || b.isEmpty()) {
+    if (b == null) {
+      throw new NullPointerException("bundles[" + i + "]");
+    }
+    if (b.isEmpty()) {
       throw new IllegalArgumentException(
           "bundle "
               + i
@@ -78,9 +80,17 @@ public final class PlacementGroups {
               + " one resource, e.g. Map.of(\"CPU\", 1.0)");
     }
     boolean asksForSome = false;
+    for (Map.Entry<String, Double> e : b.entrySet()) {
+      if (e.getKey() == null) {
+        throw new NullPointerException("bundles[" + i + "] has a null resource name");
+      }
+      if (e.getValue() == null) {
+        throw new NullPointerException("bundles[" + i + "][" + e.getKey() + "] is null");
+      }
+    }
     for (Map.Entry<String, Double> e : new TreeMap<>(b).entrySet()) {
       Double v = e.getValue();
-      if (e.getKey() == null || e.getKey().isBlank() || v == null || !Double.isFinite(v) || v < 0) {
+      if (e.getKey().isBlank() || !Double.isFinite(v) || v < 0) {
         throw new IllegalArgumentException(
             "bundle "
                 + i
@@ -114,13 +124,10 @@ public final class PlacementGroups {
    * stopped, and new tasks or actors into it are refused. Idempotent.
    *
    * @param group the group
-   * @throws IllegalArgumentException if the group is null
+   * @throws NullPointerException if the group is null
    */
   public static void remove(PlacementGroup group) {
-    if (group == null) {
-      throw new IllegalArgumentException("the placement group is null");
-    }
-    Runtimes.get().removePlacementGroup(group.id());
+    Runtimes.get().removePlacementGroup(Objects.requireNonNull(group, "group").id());
   }
 
   /**
@@ -130,9 +137,7 @@ public final class PlacementGroups {
    * @return the group, or empty when the cluster does not know it (or it was removed)
    */
   public static Optional<PlacementGroup> get(String id) {
-    if (id == null) {
-      throw new IllegalArgumentException("placement group id 'null' is not hex");
-    }
+    Objects.requireNonNull(id, "id");
     return Runtimes.get().placementGroup(id).map(PlacementGroups::handle);
   }
 
@@ -143,8 +148,8 @@ public final class PlacementGroups {
    * @return the group, or empty when none has that name
    */
   public static Optional<PlacementGroup> getByName(String name) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("the placement group name is null or blank");
+    if (Objects.requireNonNull(name, "name").isBlank()) {
+      throw new IllegalArgumentException("the placement group name is blank");
     }
     return Runtimes.get().placementGroupByName(name).map(PlacementGroups::handle);
   }

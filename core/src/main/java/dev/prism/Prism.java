@@ -99,7 +99,7 @@ public final class Prism extends PrismCalls {
    * @throws WorkerCrashedException if its worker died and the task ran out of retries
    */
   public static <T> T get(ObjectRef<T> ref) {
-    return Runtimes.get().get(ref);
+    return Runtimes.get().get(Objects.requireNonNull(ref, "ref"));
   }
 
   /**
@@ -112,6 +112,7 @@ public final class Prism extends PrismCalls {
    * @throws GetTimeoutException if it is not ready in time
    */
   public static <T> T get(ObjectRef<T> ref, Duration timeout) {
+    Objects.requireNonNull(ref, "ref");
     return Runtimes.get().get(ref, Objects.requireNonNull(timeout, "timeout"));
   }
 
@@ -121,7 +122,7 @@ public final class Prism extends PrismCalls {
    * @param refs the refs
    * @param <T> the values' type
    * @return the values, in the order of the refs
-   * @throws IllegalArgumentException if the list or one of its refs is null
+   * @throws NullPointerException if the list or one of its refs is null
    */
   public static <T> List<T> get(List<ObjectRef<T>> refs) {
     checkRefs(refs);
@@ -181,13 +182,11 @@ public final class Prism extends PrismCalls {
 
   /** Refuses a null list of refs or a null ref in it, naming its index. */
   private static void checkRefs(List<? extends ObjectRef<?>> refs) {
-    if (refs == null) {
-      throw new IllegalArgumentException("the list of refs is null");
-    }
+    Objects.requireNonNull(refs, "refs");
     int i = 0;
     for (ObjectRef<?> ref : refs) {
       if (ref == null) {
-        throw new IllegalArgumentException("ref " + i + " of " + refs.size() + " is null");
+        throw new NullPointerException("refs[" + i + "] (of " + refs.size() + ")");
       }
       i++;
     }
@@ -202,7 +201,7 @@ public final class Prism extends PrismCalls {
    * @return the ready refs and the rest
    */
   public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, Duration timeout) {
-    return wait(refs, refs.size(), timeout);
+    return wait(refs, Objects.requireNonNull(refs, "refs").size(), timeout);
   }
 
   /**
@@ -224,7 +223,7 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref, boolean force) {
-    return Runtimes.get().cancel(ref, force);
+    return Runtimes.get().cancel(Objects.requireNonNull(ref, "ref"), force);
   }
 
   /**
@@ -259,8 +258,8 @@ public final class Prism extends PrismCalls {
    */
   @SuppressWarnings("unchecked")
   public static <A> Optional<ActorHandle<A>> getActor(String name, String namespace) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("the actor name is null or blank");
+    if (Objects.requireNonNull(name, "name").isBlank()) {
+      throw new IllegalArgumentException("the actor name is blank");
     }
     return Runtimes.get().actorByName(name, namespace).map(h -> (ActorHandle<A>) h);
   }
@@ -285,7 +284,7 @@ public final class Prism extends PrismCalls {
    * @throws PrismException if Prism is not initialized or the GCS cannot be reached
    */
   public static void kill(ActorHandle<?> actor, boolean noRestart) {
-    Runtimes.get().killActor(actor, noRestart);
+    Runtimes.get().killActor(Objects.requireNonNull(actor, "actor"), noRestart);
   }
 
   /**

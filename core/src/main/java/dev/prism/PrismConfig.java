@@ -87,7 +87,7 @@ public record PrismConfig(
                 "numGpus is " + g + "; a node has a whole number of GPUs (0 to 1024)");
           }
         });
-    resources = Map.copyOf(resources);
+    resources = Map.copyOf(Objects.requireNonNull(resources, "resources"));
     resources.forEach(
         (name, amount) -> {
           if (name.isBlank()) {
@@ -106,10 +106,10 @@ public record PrismConfig(
       throw new IllegalArgumentException(
           "objectStoreMemory is " + objectStoreMemory + " bytes; give at least 1 MiB");
     }
-    if (namespace == null || namespace.isBlank()) {
+    if (Objects.requireNonNull(namespace, "namespace").isBlank()) {
       throw new IllegalArgumentException("namespace is blank; give a name or leave the default");
     }
-    workerJvmOptions = List.copyOf(workerJvmOptions);
+    workerJvmOptions = List.copyOf(Objects.requireNonNull(workerJvmOptions, "workerJvmOptions"));
     if (prestartWorkers < 0) {
       throw new IllegalArgumentException(
           "prestartWorkers is " + prestartWorkers + "; give 0 or more");
@@ -185,10 +185,7 @@ public record PrismConfig(
      * @return this builder
      */
     public Builder resource(String name, double amount) {
-      if (name == null) {
-        throw new IllegalArgumentException("a custom resource's name is null");
-      }
-      resources.put(name, amount);
+      resources.put(Objects.requireNonNull(name, "name"), amount);
       return this;
     }
 
@@ -210,7 +207,7 @@ public record PrismConfig(
      * @return this builder
      */
     public Builder namespace(String namespace) {
-      this.namespace = namespace;
+      this.namespace = Objects.requireNonNull(namespace, "namespace");
       return this;
     }
 
@@ -221,7 +218,7 @@ public record PrismConfig(
      * @return this builder
      */
     public Builder workerJvmOptions(List<String> options) {
-      this.workerJvmOptions = options;
+      this.workerJvmOptions = Objects.requireNonNull(options, "options");
       return this;
     }
 
@@ -244,7 +241,7 @@ public record PrismConfig(
      * @return this builder
      */
     public Builder controlTimeout(Duration timeout) {
-      this.controlTimeout = timeout;
+      this.controlTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.prism.scheduler.InvalidResourceException;
 import dev.prism.scheduler.ResourceSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /** The resource amounts a task or an actor asks for, validated as they are set. */
 final class ResourceDemand {
@@ -12,8 +13,8 @@ final class ResourceDemand {
 
   /** Sets one amount; 0 removes the demand. */
   void set(String resource, double amount) {
-    if (resource == null || resource.isBlank()) {
-      throw new IllegalArgumentException("a resource name is null or blank");
+    if (Objects.requireNonNull(resource, "resource").isBlank()) {
+      throw new IllegalArgumentException("a resource name is blank");
     }
     try {
       ResourceSet.of(resource, amount);
@@ -28,17 +29,15 @@ final class ResourceDemand {
   }
 
   void setAll(Map<String, Double> all) {
-    if (all == null) {
-      throw new IllegalArgumentException("the resource map is null");
-    }
+    Objects.requireNonNull(all, "amounts");
     all.forEach(
         (resource, amount) -> {
+          if (resource == null) {
+            throw new NullPointerException("amounts has a null resource name");
+          }
           if (amount == null) {
-            throw new IllegalArgumentException(
-                "resource "
-                    + resource
-                    + " has a null amount; give a"
-                    + " number, or 0 to remove the demand");
+            throw new NullPointerException(
+                "amounts[" + resource + "] is null; give a number, or 0 to remove the demand");
           }
           set(resource, amount);
         });

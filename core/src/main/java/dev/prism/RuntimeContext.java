@@ -36,7 +36,7 @@ public record RuntimeContext(
    * @param actorId the hosted actor's id, or empty
    */
   public RuntimeContext {
-    gpuIds = List.copyOf(gpuIds);
+    gpuIds = List.copyOf(Objects.requireNonNull(gpuIds, "gpuIds"));
     Objects.requireNonNull(actorId, "actorId");
   }
 

@@ -64,8 +64,8 @@ public final class SchedulingStrategy {
    * @throws IllegalArgumentException if the node id is blank
    */
   public static SchedulingStrategy nodeAffinity(String nodeId, boolean soft) {
-    if (nodeId == null || nodeId.isBlank()) {
-      throw new IllegalArgumentException("the node id is null or blank");
+    if (Objects.requireNonNull(nodeId, "nodeId").isBlank()) {
+      throw new IllegalArgumentException("the node id is blank");
     }
     return new SchedulingStrategy(
         new Placement.NodeAffinity(nodeId, soft),
@@ -81,12 +81,10 @@ public final class SchedulingStrategy {
    * @param group the group
    * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
    * @return the strategy
-   * @throws IllegalArgumentException if the group is null or the index is out of range
+   * @throws IllegalArgumentException if the index is out of range
    */
   public static SchedulingStrategy placementGroup(PlacementGroup group, int bundleIndex) {
-    if (group == null) {
-      throw new IllegalArgumentException("the placement group is null");
-    }
+    Objects.requireNonNull(group, "group");
     if (bundleIndex < -1 || bundleIndex >= group.bundleCount()) {
       throw new IllegalArgumentException(
           "bundle index "
@@ -115,7 +113,7 @@ public final class SchedulingStrategy {
    *
    * @param group the group
    * @return the strategy
-   * @throws IllegalArgumentException if the group is null
+   * @throws NullPointerException if the group is null
    */
   public static SchedulingStrategy placementGroup(PlacementGroup group) {
     return placementGroup(group, -1);

@@ -4,6 +4,7 @@ import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.runtime.spi.Runtimes;
 import dev.prism.runtime.spi.TaskSettings;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A remote call being prepared: set options, then {@link #remote()} submits it. Made by {@code
@@ -85,7 +86,7 @@ public final class TaskCaller<R> {
    * @param group the group (ready: see {@link PlacementGroup#waitUntilReady})
    * @param bundleIndex the bundle, 0-based, or -1 for any bundle of the group
    * @return this
-   * @throws IllegalArgumentException if the group is null or the index is out of range
+   * @throws IllegalArgumentException if the index is out of range
    */
   public TaskCaller<R> setPlacementGroup(PlacementGroup group, int bundleIndex) {
     return setSchedulingStrategy(SchedulingStrategy.placementGroup(group, bundleIndex));
@@ -98,10 +99,7 @@ public final class TaskCaller<R> {
    * @return this caller
    */
   public TaskCaller<R> setSchedulingStrategy(SchedulingStrategy strategy) {
-    if (strategy == null) {
-      throw new IllegalArgumentException("the scheduling strategy is null");
-    }
-    this.strategy = strategy;
+    this.strategy = Objects.requireNonNull(strategy, "strategy");
     return this;
   }
 

@@ -1,6 +1,7 @@
 package dev.prism;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What {@link Prism#wait(List, int, java.time.Duration)} found: the refs whose objects are ready
@@ -19,7 +20,7 @@ public record WaitResult<T>(List<ObjectRef<T>> ready, List<ObjectRef<T>> unready
    * @param unready the other refs
    */
   public WaitResult {
-    ready = List.copyOf(ready);
-    unready = List.copyOf(unready);
+    ready = List.copyOf(Objects.requireNonNull(ready, "ready"));
+    unready = List.copyOf(Objects.requireNonNull(unready, "unready"));
   }
 }

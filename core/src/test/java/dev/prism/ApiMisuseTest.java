@@ -172,7 +172,7 @@ class ApiMisuseTest {
     assertThatThrownBy(() -> actor.setResource("GPU", 2.25))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("GPU");
-    for (String name : new String[] {null, "", "   "}) {
+    for (String name : new String[] {"", "   "}) {
       assertThatThrownBy(() -> task.setResource(name, 1))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("name");
@@ -180,17 +180,6 @@ class ApiMisuseTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("name");
     }
-    Map<String, Double> nullAmount = new HashMap<>();
-    nullAmount.put("CPU", null);
-    assertThatThrownBy(() -> task.setResources(nullAmount))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CPU");
-    assertThatThrownBy(() -> actor.setResources(nullAmount))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CPU");
-    assertThatThrownBy(() -> task.setResources(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("null");
     // whole GPUs, fractions below 1 and zero are fine
     task.setResource("GPU", 0.5).setResource("GPU", 2).setResource("GPU", 0);
     assertThat(Prism.get(task.remote(), WAIT)).isEqualTo(1);
@@ -226,9 +215,6 @@ class ApiMisuseTest {
     assertThatThrownBy(() -> PlacementGroups.create(List.of(), PlacementStrategy.PACK))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bundle");
-    assertThatThrownBy(() -> PlacementGroups.create(List.of(Map.of("CPU", 1.0)), null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("strategy");
   }
 
   // --- run-time arity and type mistakes ---
@@ -286,63 +272,80 @@ class ApiMisuseTest {
   @Test
   @Order(6)
   void nullsWhereNotAllowedAreRefusedNamingThem() {
-    assertThatThrownBy(() -> Prism.task((PrismFunc1<String, Integer>) null, "x"))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessage("function");
-    assertThatThrownBy(() -> Prism.actor((dev.prism.function.PrismFunc0<Counter>) null))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessage("factory");
-    assertThatThrownBy(() -> Prism.get((ObjectRef<Object>) null))
-        .isInstanceOf(PrismException.class)
-        .hasMessageContaining("null");
-    assertThatThrownBy(() -> Prism.get((List<ObjectRef<Object>>) null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("null");
+    // one rule for the whole API: a NullPointerException whose message names the parameter
+    TaskCaller<Integer> task = Prism.task(ApiMisuseTest::length, "x");
+    ActorCreator<Counter> creator = Prism.actor(Counter::new);
+    ActorHandle<Counter> counter = Prism.actor(Counter::new).remote();
+    ObjectRef<Integer> one = Prism.put(1);
     List<ObjectRef<Integer>> withNull = new ArrayList<>();
-    withNull.add(Prism.put(1));
+    withNull.add(one);
     withNull.add(null);
-    assertThatThrownBy(() -> Prism.get(withNull))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("1");
-    assertThatThrownBy(() -> Prism.get(withNull, WAIT))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("1");
-    assertThatThrownBy(() -> Prism.get(withNull.get(0), null))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("timeout");
-    assertThatThrownBy(() -> Prism.get(List.of(withNull.get(0)), null))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("timeout");
-    assertThatThrownBy(() -> Prism.wait(null, 0, WAIT))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("null");
-    assertThatThrownBy(() -> Prism.wait(withNull, 1, WAIT))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("1");
-    assertThatThrownBy(() -> Prism.cancel(null))
-        .isInstanceOf(PrismException.class)
-        .hasMessageContaining("null");
-    assertThatThrownBy(() -> Prism.kill(null))
-        .isInstanceOf(PrismException.class)
-        .hasMessageContaining("null");
-    assertThatThrownBy(() -> Prism.getActor(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("name");
-    assertThatThrownBy(() -> Prism.task(ApiMisuseTest::length, "x").setSchedulingStrategy(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("strategy");
-    assertThatThrownBy(() -> Prism.actor(Counter::new).setSchedulingStrategy(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("strategy");
-    assertThatThrownBy(() -> Prism.actor(Counter::new).setName(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("name");
-    assertThatThrownBy(() -> SchedulingStrategy.placementGroup(null, 0))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("placement group");
-    assertThatThrownBy(() -> Prism.init(null))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("config");
+    Map<String, Double> nullAmount = new HashMap<>();
+    nullAmount.put("CPU", null);
+    Map<String, Double> nullResource = new HashMap<>();
+    nullResource.put(null, 1.0);
+    List<Map<String, Double>> nullBundle = new ArrayList<>();
+    nullBundle.add(null);
+
+    assertNullNamed(() -> Prism.init(null), "config");
+    assertNullNamed(() -> Prism.task((PrismFunc1<String, Integer>) null, "x"), "function");
+    assertNullNamed(() -> Prism.actor((dev.prism.function.PrismFunc0<Counter>) null), "factory");
+    assertNullNamed(
+        () -> counter.task((dev.prism.function.PrismFunc1<Counter, Integer>) null), "method");
+    counter.kill();
+    assertNullNamed(() -> Prism.get((ObjectRef<Object>) null), "ref");
+    assertNullNamed(() -> Prism.get((ObjectRef<Object>) null, WAIT), "ref");
+    assertNullNamed(() -> Prism.get(one, null), "timeout");
+    assertNullNamed(() -> Prism.get((List<ObjectRef<Object>>) null), "refs");
+    assertNullNamed(() -> Prism.get((List<ObjectRef<Object>>) null, WAIT), "refs");
+    assertNullNamed(() -> Prism.get(withNull), "refs[1]");
+    assertNullNamed(() -> Prism.get(withNull, WAIT), "refs[1]");
+    assertNullNamed(() -> Prism.get(List.of(one), null), "timeout");
+    assertNullNamed(() -> Prism.wait(null, 0, WAIT), "refs");
+    assertNullNamed(() -> Prism.wait(null, WAIT), "refs");
+    assertNullNamed(() -> Prism.wait(withNull, 1, WAIT), "refs[1]");
+    assertNullNamed(() -> Prism.wait(List.of(one), 1, null), "timeout");
+    assertNullNamed(() -> Prism.cancel(null), "ref");
+    assertNullNamed(() -> Prism.cancel(null, true), "ref");
+    assertNullNamed(() -> Prism.kill(null), "actor");
+    assertNullNamed(() -> Prism.kill(null, false), "actor");
+    assertNullNamed(() -> Prism.getActor(null), "name");
+    assertNullNamed(() -> Prism.getActor(null, "ns"), "name");
+    assertNullNamed(() -> task.setResource(null, 1), "resource");
+    assertNullNamed(() -> creator.setResource(null, 1), "resource");
+    assertNullNamed(() -> task.setResources(null), "amounts");
+    assertNullNamed(() -> creator.setResources(null), "amounts");
+    assertNullNamed(() -> task.setResources(nullAmount), "amounts[CPU]");
+    assertNullNamed(() -> creator.setResources(nullAmount), "amounts[CPU]");
+    assertNullNamed(() -> task.setResources(nullResource), "amounts");
+    assertNullNamed(() -> task.setSchedulingStrategy(null), "strategy");
+    assertNullNamed(() -> creator.setSchedulingStrategy(null), "strategy");
+    assertNullNamed(() -> task.setPlacementGroup(null, 0), "group");
+    assertNullNamed(() -> creator.setPlacementGroup(null, 0), "group");
+    assertNullNamed(() -> creator.setName(null), "name");
+    assertNullNamed(() -> creator.setNamespace(null), "namespace");
+    assertNullNamed(() -> creator.setLifetime(null), "lifetime");
+    assertNullNamed(() -> SchedulingStrategy.placementGroup(null, 0), "group");
+    assertNullNamed(() -> SchedulingStrategy.placementGroup(null), "group");
+    assertNullNamed(() -> SchedulingStrategy.nodeAffinity(null, true), "nodeId");
+    assertNullNamed(() -> PlacementGroups.create(null, PlacementStrategy.PACK), "bundles");
+    assertNullNamed(() -> PlacementGroups.create(List.of(Map.of("CPU", 1.0)), null), "strategy");
+    assertNullNamed(() -> PlacementGroups.create(nullBundle, PlacementStrategy.PACK), "bundles[0]");
+    assertNullNamed(
+        () -> PlacementGroups.create(List.of(nullAmount), PlacementStrategy.PACK),
+        "bundles[0][CPU]");
+    assertNullNamed(
+        () -> PlacementGroups.create(List.of(nullResource), PlacementStrategy.PACK), "bundles[0]");
+    assertNullNamed(() -> PlacementGroups.remove(null), "group");
+    assertNullNamed(() -> PlacementGroups.get(null), "id");
+    assertNullNamed(() -> PlacementGroups.getByName(null), "name");
+    assertNullNamed(() -> PrismConfig.builder().resource(null, 1), "name");
+    assertNullNamed(() -> PrismConfig.builder().namespace(null), "namespace");
+    assertNullNamed(() -> PrismConfig.builder().workerJvmOptions(null), "options");
+    assertNullNamed(() -> PrismConfig.builder().controlTimeout(null), "timeout");
+    assertNullNamed(() -> new WaitResult<Integer>(null, List.of()), "ready");
+    assertNullNamed(
+        () -> new RuntimeContext("j", "n", "w", null, true, java.util.Optional.empty()), "gpuIds");
     // null as an argument value is allowed: the method receives null
     assertThat(Prism.get(Prism.task(ApiMisuseTest::describe, (String) null).remote(), WAIT))
         .isEqualTo("got null");
@@ -350,6 +353,14 @@ class ApiMisuseTest {
     assertThat(Prism.get(nullRef, WAIT)).isNull();
     assertThat(Prism.get(Prism.task(ApiMisuseTest::describe, (String) null).remote(), WAIT))
         .isEqualTo("got null");
+  }
+
+  /** The call throws a NullPointerException whose message starts with the parameter's name. */
+  private static void assertNullNamed(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String parameter) {
+    assertThatThrownBy(call)
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith(parameter);
   }
 
   // --- killed actors ---

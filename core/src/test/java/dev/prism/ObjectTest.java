@@ -154,8 +154,8 @@ class ObjectTest {
         .isInstanceOf(PrismException.class)
         .hasMessageContaining("already an object");
     assertThatThrownBy(() -> Prism.get((ObjectRef<Integer>) null))
-        .isInstanceOf(PrismException.class)
-        .hasMessageContaining("null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ref");
   }
 
   @Test

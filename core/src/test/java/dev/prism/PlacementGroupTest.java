@@ -164,8 +164,8 @@ class PlacementGroupTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CPU=-1.0");
     assertThatThrownBy(() -> PlacementGroups.create(List.of(ONE_CPU), null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("strategy");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("strategy");
     PlacementGroup pg = ready(List.of(ONE_CPU), PlacementStrategy.PACK);
     try {
       assertThatThrownBy(() -> Prism.task(PlacementGroupTest::whereAmI).setPlacementGroup(pg, 1))

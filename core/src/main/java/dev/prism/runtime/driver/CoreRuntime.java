@@ -46,6 +46,10 @@ public final class CoreRuntime implements PrismRuntime {
       controlTimeout = config.controlTimeout();
     } catch (PrismException e) {
       throw apiType(e);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new PrismException("cannot start Prism: " + e, e);
     }
   }
 
