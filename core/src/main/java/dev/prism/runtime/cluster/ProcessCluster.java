@@ -150,7 +150,9 @@ public final class ProcessCluster implements LocalClusterRuntime {
 
   /**
    * Waits until the head's scheduler counts {@code expected} nodes (it learns of a new one from the
-   * GCS within a report period), so that what runs next can be placed on the new node at once.
+   * GCS within a report period), so that what runs next can be placed on the new node at once. A
+   * killed node still counts until the GCS declares it dead ({@link #NODE_TIMEOUT}), so right after
+   * a kill this may return before the head knows the new node; it then learns of it a moment later.
    */
   private void awaitKnownToHead(ProcessNode node, int expected) {
     long deadline = System.nanoTime() + KNOWN_WAIT.toNanos();
