@@ -93,8 +93,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Starts a node process that joins this cluster and returns once the cluster lists it (a few
-   * seconds: a JVM starts).
+   * Starts a node process that joins this cluster and returns once the cluster lists it and the
+   * head schedules onto it (a few seconds: a JVM starts).
    *
    * @param options what the node offers
    * @return the running node

@@ -1,13 +1,12 @@
 package dev.prism.examples;
 
+import dev.prism.LocalCluster;
+import dev.prism.NodeOptions;
 import dev.prism.ObjectRef;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import dev.prism.PrismException;
 import dev.prism.SchedulingStrategy;
-import dev.prism.runtime.cluster.EmbeddedCluster;
-import dev.prism.runtime.node.NodeConfig;
-import dev.prism.runtime.node.NodeManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tasks spreading over two nodes on one machine: an embedded cluster (GCS and a head node manager
- * in this JVM), a second node manager started next to it (own port, own shared-memory store, own
- * worker JVMs; what {@code prism start --address} does on another machine), a driver that joins the
+ * Tasks spreading over two nodes on one machine: a {@link LocalCluster} (GCS and head node in this
+ * JVM) with a second node added as its own process (own port, own shared-memory store, own worker
+ * JVMs; what {@code prism start --address} does on another machine), a driver that joins the
  * cluster, and tasks submitted with {@link SchedulingStrategy#spread()} landing on both nodes. Run
  * it alone with {@code java -cp examples/target/classes:$(cat examples/target/classpath.txt)
  * dev.prism.examples.TwoNodes [TASKS]}; the guided tour runs it as its last step.
@@ -57,16 +56,16 @@ public final class TwoNodes {
   }
 
   /**
-   * A small node: 2 CPUs, a 128 MiB store, one prestarted worker with a small heap.
+   * A small node: 2 CPUs, a 128 MiB store, workers with a 192 MiB heap.
    *
-   * @return its configuration
+   * @return its options
    */
-  static NodeConfig.Builder smallNode() {
-    return NodeConfig.builder()
-        .numCpus(2)
-        .objectStoreCapacity(128L << 20)
-        .prestartWorkers(1)
-        .workerJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+  static NodeOptions smallNode() {
+    return NodeOptions.builder()
+        .cpus(2)
+        .objectStoreMemory(128L << 20)
+        .workerHeap(192L << 20)
+        .build();
   }
 
   /**
@@ -75,15 +74,15 @@ public final class TwoNodes {
    *
    * @param tasks how many tasks
    * @return where they ran
-   * @throws PrismException if the second node does not join within 90 s
+   * @throws PrismException if the second node does not start
    */
   static Outcome run(int tasks) {
     long up = System.nanoTime();
-    try (EmbeddedCluster cluster = EmbeddedCluster.start(smallNode().build())) {
-      NodeManager second = cluster.addNode(smallNode().build());
-      awaitBothNodes(cluster, second);
-      Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
+    try (LocalCluster cluster = LocalCluster.start(smallNode())) {
+      LocalCluster.Node second = cluster.addNode(smallNode());
+      Prism.init(PrismConfig.builder().address(cluster.address()).build());
       try {
+        warmUp(List.of(cluster.head(), second));
         long startMillis = (System.nanoTime() - up) / 1_000_000;
         long start = System.nanoTime();
         List<ObjectRef<String>> refs = new ArrayList<>(tasks);
@@ -95,8 +94,8 @@ public final class TwoNodes {
         }
         List<String> nodes = Prism.get(refs, WAIT);
         return new Outcome(
-            cluster.nodeId(),
-            second.nodeId(),
+            cluster.head().id(),
+            second.id(),
             nodes,
             startMillis,
             (System.nanoTime() - start) / 1_000_000);
@@ -107,33 +106,19 @@ public final class TwoNodes {
   }
 
   /**
-   * Waits until each node manager knows the other and has its prestarted worker, so the tasks find
-   * both nodes ready.
+   * Runs one task on each node and waits for them, so that both nodes have a worker JVM up before
+   * the batch: otherwise, on a busy machine, the head's warm workers may finish the whole batch
+   * while the new node's workers are still starting.
    */
-  private static void awaitBothNodes(EmbeddedCluster cluster, NodeManager second) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    for (NodeManager node : List.of(cluster.headNode(), second)) {
-      if (!node.awaitRegisteredWorkers(1, WAIT)) {
-        throw new PrismException("node " + node.nodeId() + " started no worker within " + WAIT);
-      }
+  private static void warmUp(List<LocalCluster.Node> nodes) {
+    List<ObjectRef<String>> refs = new ArrayList<>();
+    for (LocalCluster.Node node : nodes) {
+      refs.add(
+          Prism.task(TwoNodes::whereAmI)
+              .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(node.id(), false))
+              .remote());
     }
-    while (cluster.headNode().knownNodes() < 2 || second.knownNodes() < 2) {
-      if (System.nanoTime() > deadline) {
-        throw new PrismException(
-            "the second node did not join the cluster within "
-                + WAIT
-                + ": the head knows "
-                + cluster.headNode().knownNodes()
-                + " node(s), the second "
-                + second.knownNodes());
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PrismException("interrupted while waiting for the second node", e);
-      }
-    }
+    Prism.get(refs, WAIT);
   }
 
   /**
@@ -144,8 +129,8 @@ public final class TwoNodes {
    */
   static String describe(Outcome o) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("   node A (head, the embedded cluster's): %s%n", shortId(o.head())));
-    sb.append(String.format("   node B (started next to it):           %s%n", shortId(o.second())));
+    sb.append(String.format("   node A (the head, in this JVM):  %s%n", shortId(o.head())));
+    sb.append(String.format("   node B (its own node process):   %s%n", shortId(o.second())));
     sb.append("   task -> node:");
     for (int i = 0; i < o.taskNodes().size(); i++) {
       String n = o.taskNodes().get(i);
@@ -156,7 +141,7 @@ public final class TwoNodes {
     Map<String, Integer> per = o.perNode();
     sb.append(
         String.format(
-            "%n   %d task(s) on A, %d on B; the two nodes were up in %d ms, the"
+            "%n   %d task(s) on A, %d on B; the two nodes were up, a worker on each, in %d ms; the"
                 + " tasks took %d ms.",
             per.get(o.head()), per.get(o.second()), o.startMillis(), o.millis()));
     return sb.toString();

@@ -41,6 +41,7 @@ public final class ProcessCluster implements LocalClusterRuntime {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final Duration KNOWN_WAIT = Duration.ofSeconds(30);
 
   private final Path root;
   private final EmbeddedCluster embedded;
@@ -134,14 +135,42 @@ public final class ProcessCluster implements LocalClusterRuntime {
             spec.workerHeap() > 0 ? Optional.of(spec.workerHeap()) : Optional.empty());
     NodeLauncher.Started started = NodeLauncher.launch(options);
     ProcessNode node = new ProcessNode(started, resourcesOf(spec));
+    int expected;
     synchronized (lock) {
-      if (!closed) {
-        added.add(node);
-        return node;
+      if (closed) {
+        node.stop(false);
+        throw new IllegalStateException("the local cluster was closed while the node started");
+      }
+      added.add(node);
+      expected = 1 + added.size();
+    }
+    awaitKnownToHead(node, expected);
+    return node;
+  }
+
+  /**
+   * Waits until the head's scheduler counts {@code expected} nodes (it learns of a new one from the
+   * GCS within a report period), so that what runs next can be placed on the new node at once. A
+   * killed node still counts until the GCS declares it dead ({@link #NODE_TIMEOUT}), so right after
+   * a kill this may return before the head knows the new node; it then learns of it a moment later.
+   */
+  private void awaitKnownToHead(ProcessNode node, int expected) {
+    long deadline = System.nanoTime() + KNOWN_WAIT.toNanos();
+    while (embedded.headNode().knownNodes() < expected && node.alive()) {
+      if (System.nanoTime() > deadline) {
+        LOG.warn(
+            "the head does not know node {} after {} s; going on",
+            node.id(),
+            KNOWN_WAIT.toSeconds());
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
-    node.stop(false);
-    throw new IllegalStateException("the local cluster was closed while the node started");
   }
 
   @Override

@@ -81,7 +81,8 @@ public interface LocalClusterRuntime extends AutoCloseable {
   Node head();
 
   /**
-   * Starts a node process that joins the cluster and waits until the GCS lists it.
+   * Starts a node process that joins the cluster and waits until the GCS lists it and the head's
+   * scheduler knows it.
    *
    * @param spec what it offers
    * @return the running node
