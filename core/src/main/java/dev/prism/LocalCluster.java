@@ -11,14 +11,14 @@ import java.util.Objects;
  * ray.cluster_utils.Cluster} is to Ray). The head (the GCS and a node manager) runs inside this
  * JVM; every node added with {@link #addNode} is a separate node process, started the way {@code
  * prism start --address} starts one, with its own object store and worker processes. A driver joins
- * with {@code Prism.init(PrismConfig.builder().address(cluster.address()).build())} and attaches to
- * the head; tasks and actors then run on whichever node fits their resources.
+ * with {@code Prism.init(cluster.address())} and attaches to the head; tasks and actors then run on
+ * whichever node fits their resources.
  *
  * <pre>{@code
  * try (LocalCluster cluster = LocalCluster.start(NodeOptions.builder().cpus(2).build())) {
  *   LocalCluster.Node gpuNode =
  *       cluster.addNode(NodeOptions.builder().cpus(1).gpus(1).resource("accelerator", 1).build());
- *   Prism.init(PrismConfig.builder().address(cluster.address()).build());
+ *   Prism.init(cluster.address());
  *   try {
  *     ObjectRef<String> where =
  *         Prism.task(MyTasks::whereAmI).setResource("accelerator", 1).remote();

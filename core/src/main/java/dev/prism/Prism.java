@@ -40,6 +40,23 @@ public final class Prism extends PrismCalls {
   }
 
   /**
+   * Joins the running cluster whose head (GCS) listens at {@code address}, as {@code
+   * ray.init(address)} does; the same as {@code
+   * init(PrismConfig.builder().address(address).build())}. A {@link LocalCluster}'s {@link
+   * LocalCluster#address()} is such an address.
+   *
+   * @param address {@code host:port} of the cluster's GCS
+   * @throws NullPointerException if {@code address} is null
+   * @throws IllegalArgumentException if {@code address} is not {@code host:port}
+   * @throws PrismException if Prism is already initialized, the cluster cannot be reached, or it
+   *     refuses this driver's token
+   */
+  public static void init(String address) {
+    Objects.requireNonNull(address, "address");
+    init(PrismConfig.builder().address(address).build());
+  }
+
+  /**
    * Starts or joins a cluster as configured.
    *
    * <p>An embedded cluster listens on loopback only and uses a random cluster token that lives in

@@ -287,7 +287,8 @@ class ApiMisuseTest {
     List<Map<String, Double>> nullBundle = new ArrayList<>();
     nullBundle.add(null);
 
-    assertNullNamed(() -> Prism.init(null), "config");
+    assertNullNamed(() -> Prism.init((PrismConfig) null), "config");
+    assertNullNamed(() -> Prism.init((String) null), "address");
     assertNullNamed(() -> Prism.task((PrismFunc1<String, Integer>) null, "x"), "function");
     assertNullNamed(() -> Prism.actor((dev.prism.function.PrismFunc0<Counter>) null), "factory");
     assertNullNamed(

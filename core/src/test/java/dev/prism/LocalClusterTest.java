@@ -117,7 +117,7 @@ class LocalClusterTest {
       Path sessions = sessionDirOf(processA).getParent();
       assertThat(sessions).isDirectory();
 
-      Prism.init(PrismConfig.builder().address(cluster.address()).build());
+      Prism.init(cluster.address());
       try {
         assertThat(Prism.runtimeContext().nodeId()).as("the driver's node").isEqualTo(head.id());
         assertThat(Prism.get(Prism.task(LocalClusterTest::whereAmI).remote(), WAIT))

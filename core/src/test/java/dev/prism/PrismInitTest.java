@@ -45,6 +45,20 @@ class PrismInitTest {
   }
 
   @Test
+  void initWithAnAddressRefusesNullAndWhatIsNotHostPort() {
+    assertThatThrownBy(() -> Prism.init((String) null))
+        .isExactlyInstanceOf(NullPointerException.class)
+        .hasMessage("address");
+    assertThatThrownBy(() -> Prism.init("no-port-here"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'no-port-here' is not host:port");
+    assertThatThrownBy(() -> Prism.init("127.0.0.1:1"))
+        .isExactlyInstanceOf(PrismException.class)
+        .hasMessageContaining("cannot reach the cluster at 127.0.0.1:1");
+    assertThat(Prism.isInitialized()).isFalse();
+  }
+
+  @Test
   void aControlTimeoutMustBePositive() {
     assertThatThrownBy(() -> PrismConfig.builder().controlTimeout(java.time.Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)

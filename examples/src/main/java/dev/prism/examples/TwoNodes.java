@@ -4,7 +4,6 @@ import dev.prism.LocalCluster;
 import dev.prism.NodeOptions;
 import dev.prism.ObjectRef;
 import dev.prism.Prism;
-import dev.prism.PrismConfig;
 import dev.prism.PrismException;
 import dev.prism.SchedulingStrategy;
 import java.time.Duration;
@@ -80,7 +79,7 @@ public final class TwoNodes {
     long up = System.nanoTime();
     try (LocalCluster cluster = LocalCluster.start(smallNode())) {
       LocalCluster.Node second = cluster.addNode(smallNode());
-      Prism.init(PrismConfig.builder().address(cluster.address()).build());
+      Prism.init(cluster.address());
       try {
         warmUp(List.of(cluster.head(), second));
         long startMillis = (System.nanoTime() - up) / 1_000_000;
