@@ -6,10 +6,13 @@ import dev.prism.PrismException;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.PushTaskRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +50,80 @@ final class ActorQueue {
 
   private int shortPolls;
 
-  private final ActorSubmitter submitter;
+  /** What a queue needs from the process that calls the actor. */
+  interface Host {
+    /** A call's reply came back. */
+    void onReply(PendingTask task, PushTaskReply reply);
+
+    /** Inlines a call's ready arguments; returns an argument's error value, or null. */
+    StoredValue inlineResolved(PendingTask task);
+
+    /** Records a call's final value. */
+    void finish(PendingTask task, StoredValue value);
+
+    /** Records that a call was cancelled. */
+    void finishCancelled(PendingTask task);
+
+    /** Fails a call because the actor is dead ({@code info}: its last known state, or null). */
+    void failDead(PendingTask task, String message, ActorInfo info);
+
+    /** The queue of a dead actor holds nothing any more: a later call makes a fresh one. */
+    void forget(ActorQueue queue);
+
+    /** Asks the actor's process to drop or interrupt a call it was sent. */
+    void cancelRemote(Address target, ByteString taskId);
+
+    /** Tells the user (once per shape) that the actor cannot be placed on any node. */
+    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+
+    /** The GCS, which says what the actor is doing. */
+    GcsServiceGrpc.GcsServiceStub gcs();
+
+    /** The shared channel to a process. */
+    ManagedChannel channelTo(Address address);
+
+    /** Closes the channel to a process whose stream broke. */
+    void forgetChannel(Address address);
+
+    /** Whether this process is shutting down. */
+    boolean isShutdown();
+
+    /** Runs {@code r} soon on another thread, outside any queue's lock. */
+    void later(Runnable r);
+
+    /** Runs {@code r} after {@code millis} on another thread. */
+    void schedule(Runnable r, long millis);
+  }
+
+  /**
+   * Where the queue stands with the actor's process. Whether a long poll of the GCS is in flight is
+   * tracked apart: polls run in {@link #WAITING} and {@link #RECONNECTING}, and one started before
+   * a connection may still be answered after it.
+   */
+  enum State {
+    /** No stream: calls wait while the GCS is asked what the actor is doing. */
+    WAITING,
+    /** The stream to the same instance broke: waiting for its channel to be ready again. */
+    RECONNECTING,
+    /** A push stream to the actor's process is open (or opening). */
+    CONNECTED,
+    /** The actor is dead, or this process shut down: every call fails. Final. */
+    DEAD;
+
+    /** Whether a queue in this state may move to {@code next}. */
+    boolean allows(State next) {
+      return switch (this) {
+        case WAITING -> next == RECONNECTING || next == CONNECTED || next == DEAD;
+        case RECONNECTING -> next == WAITING || next == CONNECTED || next == DEAD;
+        case CONNECTED -> next == WAITING || next == DEAD;
+        case DEAD -> false;
+      };
+    }
+  }
+
+  private State state = State.WAITING;
+
+  private final Host submitter;
   final ByteString actorId;
   final String display;
   private final int maxPendingCalls;
@@ -67,18 +143,16 @@ final class ActorQueue {
   /** The latest actor info (without its creation spec, which callers do not need). */
   private ActorInfo info;
 
+  /** The stream: set exactly while {@link State#CONNECTED}. */
   private Connection conn;
-  private boolean polling;
 
-  /** Waiting for the channel to the same instance to be ready again after a break. */
-  private boolean reconnecting;
+  private boolean polling;
 
   /** Which wait for a channel is current; a wait that was given up ignores its wake-up. */
   private long reconnectEpoch;
 
   private boolean waitingOnHead;
   private long nextSequence;
-  private boolean dead;
   private String lastBreak = "";
 
   /** Calls not pushed yet, in order. */
@@ -97,7 +171,7 @@ final class ActorQueue {
   private boolean infeasibleSeen;
 
   ActorQueue(
-      ActorSubmitter submitter,
+      Host submitter,
       ByteString actorId,
       String display,
       int maxTaskRetries,
@@ -109,6 +183,20 @@ final class ActorQueue {
     this.display = display;
     this.maxTaskRetries = maxTaskRetries;
     this.maxPendingCalls = maxPendingCalls;
+  }
+
+  /** Moves to {@code next}, refusing a move the state machine does not have. */
+  private void transition(State next) {
+    if (!state.allows(next)) {
+      throw new IllegalStateException(
+          "actor " + display + ": queue cannot go from " + state + " to " + next);
+    }
+    state = next;
+  }
+
+  /** Where the queue stands (for tests and diagnostics). */
+  synchronized State state() {
+    return state;
   }
 
   /**
@@ -133,7 +221,7 @@ final class ActorQueue {
       task.actor = this;
       task.retriesLeft = maxTaskRetries < 0 ? Integer.MAX_VALUE : maxTaskRetries;
       task.spec.setSequenceNumber(nextSequence++);
-      if (dead) {
+      if (state == State.DEAD) {
         ActorInfo last = info;
         String message = deathMessage();
         after.add(() -> submitter.failDead(task, message, last));
@@ -147,10 +235,10 @@ final class ActorQueue {
 
   /** Pushes what is waiting when connected; otherwise makes sure the GCS is being asked. */
   private void pump() {
-    if (dead) {
+    if (state == State.DEAD) {
       return;
     }
-    if (conn != null && conn.requests != null) {
+    if (state == State.CONNECTED && conn.requests != null) {
       while (!unsent.isEmpty() && conn != null) {
         PendingTask task = unsent.peek();
         if (task.cancelled) {
@@ -176,7 +264,7 @@ final class ActorQueue {
       }
       return;
     }
-    if (!polling && !reconnecting && (!unsent.isEmpty() || !limbo.isEmpty())) {
+    if (!polling && state == State.WAITING && (!unsent.isEmpty() || !limbo.isEmpty())) {
       poll(nextPollMillis());
     }
   }
@@ -232,7 +320,7 @@ final class ActorQueue {
       infeasibleSeen = true;
       String reason =
           actor.getPendingReason().substring("infeasible".length()).replaceFirst("^:\\s*", "");
-      submitter.tasks().warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
+      submitter.warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
     }
   }
 
@@ -283,7 +371,7 @@ final class ActorQueue {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       polling = false;
-      if (dead) {
+      if (state == State.DEAD) {
         return;
       }
       if (!reply.getFound()) {
@@ -300,7 +388,9 @@ final class ActorQueue {
           info = n.toBuilder().clearSpec().build();
           // Whatever happened to the instance being waited for, it is news: stop waiting for
           // its channel (a restarted actor is connected to at once, a restarting one polled).
-          reconnecting = false;
+          if (state == State.RECONNECTING) {
+            transition(State.WAITING);
+          }
         }
         switch (info.getState()) {
           case ALIVE -> {
@@ -309,7 +399,7 @@ final class ActorQueue {
                     ? "its process died while running the call (" + info.getDeathCause() + ")"
                     : "the connection to it broke while it ran the call (" + lastBreak + ")",
                 after);
-            if (conn == null && !reconnecting) {
+            if (state == State.WAITING) {
               if (newer) {
                 connect(info.getAddress());
               } else {
@@ -339,16 +429,13 @@ final class ActorQueue {
    * is pushed to a process that is gone (the long poll meanwhile learns of a death).
    */
   private void reconnectWhenReady(Address address) {
-    reconnecting = true;
     io.grpc.ManagedChannel channel = submitter.channelTo(address);
-    io.grpc.ConnectivityState state = channel.getState(true);
-    if (state == io.grpc.ConnectivityState.READY) {
-      reconnecting = false;
+    io.grpc.ConnectivityState channelState = channel.getState(true);
+    if (channelState == io.grpc.ConnectivityState.READY) {
       connect(address);
       return;
     }
-    if (state == io.grpc.ConnectivityState.SHUTDOWN) {
-      reconnecting = false;
+    if (channelState == io.grpc.ConnectivityState.SHUTDOWN) {
       submitter.schedule(
           () -> {
             synchronized (this) {
@@ -358,21 +445,19 @@ final class ActorQueue {
           200);
       return;
     }
+    transition(State.RECONNECTING);
     long epoch = ++reconnectEpoch;
     channel.notifyWhenStateChanged(
-        state,
+        channelState,
         () ->
             submitter.later(
                 () -> {
                   synchronized (this) {
-                    if (!reconnecting || epoch != reconnectEpoch) {
+                    if (state != State.RECONNECTING || epoch != reconnectEpoch) {
                       return; // given up: the GCS reported a newer instance meanwhile
                     }
-                    reconnecting = false;
-                    if (!dead
-                        && conn == null
-                        && info != null
-                        && info.getAddress().equals(address)) {
+                    transition(State.WAITING);
+                    if (info != null && info.getAddress().equals(address)) {
                       reconnectWhenReady(address);
                     }
                     // Otherwise the actor moved on: pump connects to it or asks the GCS again.
@@ -386,6 +471,7 @@ final class ActorQueue {
 
   private void connect(Address address) {
     Connection c = new Connection(address);
+    transition(State.CONNECTED);
     conn = c;
     StreamObserver<PushTaskRequest> requests =
         CoreWorkerServiceGrpc.newStub(submitter.channelTo(address))
@@ -439,6 +525,7 @@ final class ActorQueue {
       return;
     }
     conn = null;
+    transition(State.WAITING);
     lastBreak = why;
     after.add(() -> submitter.forgetChannel(c.address));
     for (PendingTask task : inflight.values()) {
@@ -449,11 +536,9 @@ final class ActorQueue {
       }
     }
     inflight.clear();
-    if (!dead) {
-      LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
-      if (!polling) {
-        poll(pollMillis);
-      }
+    LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
+    if (!polling) {
+      poll(pollMillis);
     }
   }
 
@@ -488,7 +573,7 @@ final class ActorQueue {
   }
 
   private void markDead(String cause, ActorInfo dying, List<Runnable> after) {
-    dead = true;
+    transition(State.DEAD);
     if (dying != null) {
       info = dying;
     }
@@ -551,7 +636,10 @@ final class ActorQueue {
 
   /** Closes the stream (shutdown); pending calls are failed by the task submitter. */
   synchronized void close() {
-    dead = true;
+    if (state == State.DEAD) {
+      return;
+    }
+    transition(State.DEAD);
     unsent.clear();
     inflight.clear();
     limbo.clear();
