@@ -1,6 +1,7 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
@@ -11,6 +12,7 @@ import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,7 +51,43 @@ final class SchedulingQueue {
   /** A lease held this long takes no new tasks, so no caller monopolises a worker. */
   private final long maxHoldNanos;
 
-  private final TaskSubmitter submitter;
+  /** What a scheduling queue needs from the process that submits the tasks. */
+  interface Host {
+    /** This process's address: where leased workers reply. */
+    Address address();
+
+    /** This node's node manager, asked for leases first. */
+    NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager();
+
+    /** The node manager a lease request was spilled back to. */
+    NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address);
+
+    /** The shared channel to a leased worker. */
+    Channel channelTo(Address address);
+
+    /** Closes the channel to a worker whose stream broke. */
+    void forgetChannel(Address address);
+
+    /** Handles a worker's reply; returns the task when it must run again. */
+    PendingTask onReply(PendingTask task, PushTaskReply reply);
+
+    /** The task's worker died with the task in flight; returns the task when it is retried. */
+    PendingTask onWorkerDied(PendingTask task, Lease lease, String why);
+
+    /** Records that a queued task was cancelled. */
+    void finishCancelled(PendingTask task);
+
+    /** Tells the user (once per shape) that no node can run tasks of this shape. */
+    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+
+    /** Runs the linger checks and lease-request retries. */
+    ScheduledExecutorService timer();
+
+    /** Whether this process is shutting down. */
+    boolean isShutdown();
+  }
+
+  private final Host submitter;
   private final ResourceAmounts resources;
   private final SchedulingStrategyProto strategy;
   private final int pipelineDepth;
@@ -84,7 +123,7 @@ final class SchedulingQueue {
 
   private boolean lingerCheckScheduled;
 
-  SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
+  SchedulingQueue(Host submitter, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
     this.submitter = submitter;
     this.resources = key.resources();
     this.strategy = key.strategy();
