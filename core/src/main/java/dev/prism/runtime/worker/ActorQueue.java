@@ -123,7 +123,7 @@ final class ActorQueue {
 
   private State state = State.WAITING;
 
-  private final Host submitter;
+  private final Host host;
   final ByteString actorId;
   final String display;
   private final int maxPendingCalls;
@@ -171,13 +171,13 @@ final class ActorQueue {
   private boolean infeasibleSeen;
 
   ActorQueue(
-      Host submitter,
+      Host host,
       ByteString actorId,
       String display,
       int maxTaskRetries,
       int maxPendingCalls,
       long pollMillis) {
-    this.submitter = submitter;
+    this.host = host;
     this.pollMillis = pollMillis;
     this.actorId = actorId;
     this.display = display;
@@ -224,7 +224,7 @@ final class ActorQueue {
       if (state == State.DEAD) {
         ActorInfo last = info;
         String message = deathMessage();
-        after.add(() -> submitter.failDead(task, message, last));
+        after.add(() -> host.failDead(task, message, last));
       } else {
         unsent.add(task);
         pump();
@@ -243,7 +243,7 @@ final class ActorQueue {
         PendingTask task = unsent.peek();
         if (task.cancelled) {
           unsent.poll();
-          submitter.later(() -> submitter.finishCancelled(task));
+          host.later(() -> host.finishCancelled(task));
           continue;
         }
         if (task.argsReady != null) {
@@ -252,10 +252,10 @@ final class ActorQueue {
             return;
           }
           task.argsReady = null;
-          StoredValue error = submitter.inlineResolved(task);
+          StoredValue error = host.inlineResolved(task);
           if (error != null) {
             unsent.poll();
-            submitter.later(() -> submitter.finish(task, error));
+            host.later(() -> host.finish(task, error));
             continue;
           }
         }
@@ -277,7 +277,7 @@ final class ActorQueue {
     waitingOnHead = true;
     task.argsReady.whenComplete(
         (ok, error) ->
-            submitter.later(
+            host.later(
                 () -> {
                   synchronized (this) {
                     waitingOnHead = false;
@@ -296,7 +296,7 @@ final class ActorQueue {
       List<Runnable> after = new ArrayList<>();
       broken(conn, e.toString(), after);
       for (Runnable r : after) {
-        submitter.later(r);
+        host.later(r);
       }
     }
   }
@@ -320,7 +320,7 @@ final class ActorQueue {
       infeasibleSeen = true;
       String reason =
           actor.getPendingReason().substring("infeasible".length()).replaceFirst("^:\\s*", "");
-      submitter.warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
+      host.warnInfeasible(actor.getSpec().getResources(), "actor " + display, reason);
     }
   }
 
@@ -333,8 +333,7 @@ final class ActorQueue {
             .setAfterVersion(after)
             .setTimeoutMs(timeoutMillis)
             .build();
-    submitter
-        .gcs()
+    host.gcs()
         .withDeadlineAfter(timeoutMillis + 10_000, TimeUnit.MILLISECONDS)
         .getActor(
             request,
@@ -349,11 +348,11 @@ final class ActorQueue {
                 synchronized (ActorQueue.this) {
                   polling = false;
                 }
-                if (submitter.isShutdown()) {
+                if (host.isShutdown()) {
                   return;
                 }
                 LOG.debug("asking the GCS about actor {} failed: {}", display, t.toString());
-                submitter.schedule(
+                host.schedule(
                     () -> {
                       synchronized (ActorQueue.this) {
                         pump();
@@ -429,14 +428,14 @@ final class ActorQueue {
    * is pushed to a process that is gone (the long poll meanwhile learns of a death).
    */
   private void reconnectWhenReady(Address address) {
-    io.grpc.ManagedChannel channel = submitter.channelTo(address);
+    io.grpc.ManagedChannel channel = host.channelTo(address);
     io.grpc.ConnectivityState channelState = channel.getState(true);
     if (channelState == io.grpc.ConnectivityState.READY) {
       connect(address);
       return;
     }
     if (channelState == io.grpc.ConnectivityState.SHUTDOWN) {
-      submitter.schedule(
+      host.schedule(
           () -> {
             synchronized (this) {
               pump();
@@ -450,7 +449,7 @@ final class ActorQueue {
     channel.notifyWhenStateChanged(
         channelState,
         () ->
-            submitter.later(
+            host.later(
                 () -> {
                   synchronized (this) {
                     if (state != State.RECONNECTING || epoch != reconnectEpoch) {
@@ -474,7 +473,7 @@ final class ActorQueue {
     transition(State.CONNECTED);
     conn = c;
     StreamObserver<PushTaskRequest> requests =
-        CoreWorkerServiceGrpc.newStub(submitter.channelTo(address))
+        CoreWorkerServiceGrpc.newStub(host.channelTo(address))
             .pushTasks(
                 new StreamObserver<>() {
                   @Override
@@ -504,7 +503,7 @@ final class ActorQueue {
       task = inflight.remove(reply.getTaskId());
     }
     if (task != null) {
-      submitter.onReply(task, reply);
+      host.onReply(task, reply);
     }
   }
 
@@ -527,10 +526,10 @@ final class ActorQueue {
     conn = null;
     transition(State.WAITING);
     lastBreak = why;
-    after.add(() -> submitter.forgetChannel(c.address));
+    after.add(() -> host.forgetChannel(c.address));
     for (PendingTask task : inflight.values()) {
       if (task.cancelled) {
-        after.add(() -> submitter.finishCancelled(task));
+        after.add(() -> host.finishCancelled(task));
       } else {
         limbo.add(task);
       }
@@ -563,7 +562,7 @@ final class ActorQueue {
         task.attempt++;
         retry.add(task);
       } else {
-        after.add(() -> submitter.failDead(task, message, null));
+        after.add(() -> host.failDead(task, message, null));
       }
     }
     limbo.clear();
@@ -586,7 +585,7 @@ final class ActorQueue {
     unsent.clear();
     ActorInfo last = info;
     for (PendingTask task : all) {
-      after.add(() -> submitter.failDead(task, message, last));
+      after.add(() -> host.failDead(task, message, last));
     }
     Connection c = conn;
     conn = null;
@@ -601,7 +600,7 @@ final class ActorQueue {
             }
           });
     }
-    after.add(() -> submitter.forget(this));
+    after.add(() -> host.forget(this));
   }
 
   private String deathMessage() {
@@ -620,7 +619,7 @@ final class ActorQueue {
     Address target;
     synchronized (this) {
       if (unsent.remove(task)) {
-        submitter.later(() -> submitter.finishCancelled(task));
+        host.later(() -> host.finishCancelled(task));
         return true;
       }
       if (!inflight.containsKey(task.spec.getTaskId())) {
@@ -629,12 +628,12 @@ final class ActorQueue {
       target = conn == null ? null : conn.address;
     }
     if (target != null) {
-      submitter.cancelRemote(target, task.spec.getTaskId());
+      host.cancelRemote(target, task.spec.getTaskId());
     }
     return true;
   }
 
-  /** Closes the stream (shutdown); pending calls are failed by the task submitter. */
+  /** Closes the stream (shutdown); pending calls are failed by the task host. */
   synchronized void close() {
     if (state == State.DEAD) {
       return;

@@ -87,7 +87,7 @@ final class SchedulingQueue {
     boolean isShutdown();
   }
 
-  private final Host submitter;
+  private final Host host;
   private final ResourceAmounts resources;
   private final SchedulingStrategyProto strategy;
   private final int pipelineDepth;
@@ -123,8 +123,8 @@ final class SchedulingQueue {
 
   private boolean lingerCheckScheduled;
 
-  SchedulingQueue(Host submitter, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
-    this.submitter = submitter;
+  SchedulingQueue(Host host, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
+    this.host = host;
     this.resources = key.resources();
     this.strategy = key.strategy();
     this.pipelineDepth = tuning.pipelineDepth();
@@ -152,7 +152,7 @@ final class SchedulingQueue {
 
   /** Pushes queued tasks to leased workers and asks for more leases when needed. */
   private void pump() {
-    if (submitter.isShutdown()) {
+    if (host.isShutdown()) {
       return;
     }
     long now = System.nanoTime();
@@ -179,14 +179,14 @@ final class SchedulingQueue {
     }
     int wanted = Math.min(queue.size(), MAX_PENDING_LEASE_REQUESTS);
     while (pendingLeaseRequests() < wanted) {
-      requestLease(submitter.localNodeManager(), false);
+      requestLease(host.localNodeManager(), false);
     }
     returnIdleLeases(now);
   }
 
   private void push(Lease lease, PendingTask task) {
     if (task.cancelled) {
-      submitter.finishCancelled(task);
+      host.finishCancelled(task);
       return;
     }
     task.lease = lease;
@@ -234,8 +234,7 @@ final class SchedulingQueue {
     }
     if (anyLingering && !lingerCheckScheduled) {
       lingerCheckScheduled = true;
-      submitter
-          .timer()
+      host.timer()
           .schedule(
               () -> {
                 synchronized (this) {
@@ -288,7 +287,7 @@ final class SchedulingQueue {
 
           @Override
           public void onError(Throwable t) {
-            if (!submitter.isShutdown()) {
+            if (!host.isShutdown()) {
               LOG.debug(
                   "returning lease {} failed", HexFormat.of().formatHex(leaseId.toByteArray()), t);
             }
@@ -331,7 +330,7 @@ final class SchedulingQueue {
             .setResources(resources)
             .setStrategy(strategy)
             .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
-            .setSubmitter(submitter.address())
+            .setSubmitter(host.address())
             .setGrantOrQueue(grantOrQueue)
             .build();
     nodeManager.requestWorkerLease(
@@ -348,7 +347,7 @@ final class SchedulingQueue {
               if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
                 return; // withdrawn, or answered already (a reply, then an error status)
               }
-              if (submitter.isShutdown()) {
+              if (host.isShutdown()) {
                 return;
               }
               warnRetry("a worker lease request failed (" + t + "); retrying");
@@ -380,7 +379,7 @@ final class SchedulingQueue {
           LeaseReply.Granted g = reply.getGranted();
           Lease lease =
               new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor, System.nanoTime());
-          if (submitter.isShutdown()) {
+          if (host.isShutdown()) {
             lease.requests = BorrowNotifier.ignoring("a lease granted after shutdown");
             close(lease, false);
             return;
@@ -391,15 +390,15 @@ final class SchedulingQueue {
         }
         case SPILLBACK -> {
           if (!queue.isEmpty()) {
-            requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
+            requestLease(host.nodeManagerAt(reply.getSpillback()), true);
           }
         }
         case INFEASIBLE -> {
-          submitter.warnInfeasible(resources, "tasks", reply.getInfeasible());
+          host.warnInfeasible(resources, "tasks", reply.getInfeasible());
           retryLater();
         }
         case REJECTED, RESULT_NOT_SET -> {
-          if (!submitter.isShutdown()) {
+          if (!host.isShutdown()) {
             warnRetry("a worker lease was rejected (" + reply.getRejected() + "); retrying");
             retryLater();
           }
@@ -424,15 +423,14 @@ final class SchedulingQueue {
   }
 
   private void retryLater() {
-    if (queue.isEmpty() || submitter.isShutdown()) {
+    if (queue.isEmpty() || host.isShutdown()) {
       return;
     }
     // Counted as pending meanwhile, so pump() does not flood the node manager; one timer task
     // both uncounts it and pumps, so the wake-up cannot be lost.
     retriesScheduled++;
     try {
-      submitter
-          .timer()
+      host.timer()
           .schedule(
               () -> {
                 synchronized (this) {
@@ -449,7 +447,7 @@ final class SchedulingQueue {
 
   private void openStream(Lease lease) {
     lease.requests =
-        CoreWorkerServiceGrpc.newStub(submitter.channelTo(lease.worker))
+        CoreWorkerServiceGrpc.newStub(host.channelTo(lease.worker))
             .pushTasks(
                 new StreamObserver<>() {
                   @Override
@@ -483,7 +481,7 @@ final class SchedulingQueue {
     }
     if (task != null) {
       task.lease = null;
-      PendingTask retry = submitter.onReply(task, reply);
+      PendingTask retry = host.onReply(task, reply);
       synchronized (this) {
         if (retry != null) {
           queue.addFirst(retry);
@@ -504,14 +502,14 @@ final class SchedulingQueue {
       lost = new ArrayList<>(lease.inflight.values());
       lease.inflight.clear();
     }
-    if (!lost.isEmpty() && !submitter.isShutdown()) {
+    if (!lost.isEmpty() && !host.isShutdown()) {
       LOG.debug("{} lost with {} task(s) in flight: {}", lease, lost.size(), why);
     }
-    submitter.forgetChannel(lease.worker);
+    host.forgetChannel(lease.worker);
     List<PendingTask> retries = new ArrayList<>();
     for (PendingTask task : lost) {
       task.lease = null;
-      PendingTask retry = submitter.onWorkerDied(task, lease, why);
+      PendingTask retry = host.onWorkerDied(task, lease, why);
       if (retry != null) {
         retries.add(retry);
       }
