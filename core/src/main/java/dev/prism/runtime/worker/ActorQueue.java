@@ -6,10 +6,13 @@ import dev.prism.PrismException;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
+import dev.prism.runtime.rpc.GcsServiceGrpc;
 import dev.prism.runtime.rpc.GetActorReply;
 import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.PushTaskRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
+import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +50,80 @@ final class ActorQueue {
 
   private int shortPolls;
 
-  private final ActorSubmitter submitter;
+  /** What a queue needs from the process that calls the actor. */
+  interface Host {
+    /** A call's reply came back. */
+    void onReply(PendingTask task, PushTaskReply reply);
+
+    /** Inlines a call's ready arguments; returns an argument's error value, or null. */
+    StoredValue inlineResolved(PendingTask task);
+
+    /** Records a call's final value. */
+    void finish(PendingTask task, StoredValue value);
+
+    /** Records that a call was cancelled. */
+    void finishCancelled(PendingTask task);
+
+    /** Fails a call because the actor is dead ({@code info}: its last known state, or null). */
+    void failDead(PendingTask task, String message, ActorInfo info);
+
+    /** The queue of a dead actor holds nothing any more: a later call makes a fresh one. */
+    void forget(ActorQueue queue);
+
+    /** Asks the actor's process to drop or interrupt a call it was sent. */
+    void cancelRemote(Address target, ByteString taskId);
+
+    /** Tells the user (once per shape) that the actor cannot be placed on any node. */
+    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+
+    /** The GCS, which says what the actor is doing. */
+    GcsServiceGrpc.GcsServiceStub gcs();
+
+    /** The shared channel to a process. */
+    ManagedChannel channelTo(Address address);
+
+    /** Closes the channel to a process whose stream broke. */
+    void forgetChannel(Address address);
+
+    /** Whether this process is shutting down. */
+    boolean isShutdown();
+
+    /** Runs {@code r} soon on another thread, outside any queue's lock. */
+    void later(Runnable r);
+
+    /** Runs {@code r} after {@code millis} on another thread. */
+    void schedule(Runnable r, long millis);
+  }
+
+  /**
+   * Where the queue stands with the actor's process. Whether a long poll of the GCS is in flight is
+   * tracked apart: polls run in {@link #WAITING} and {@link #RECONNECTING}, and one started before
+   * a connection may still be answered after it.
+   */
+  enum State {
+    /** No stream: calls wait while the GCS is asked what the actor is doing. */
+    WAITING,
+    /** The stream to the same instance broke: waiting for its channel to be ready again. */
+    RECONNECTING,
+    /** A push stream to the actor's process is open (or opening). */
+    CONNECTED,
+    /** The actor is dead, or this process shut down: every call fails. Final. */
+    DEAD;
+
+    /** Whether a queue in this state may move to {@code next}. */
+    boolean allows(State next) {
+      return switch (this) {
+        case WAITING -> next == RECONNECTING || next == CONNECTED || next == DEAD;
+        case RECONNECTING -> next == WAITING || next == CONNECTED || next == DEAD;
+        case CONNECTED -> next == WAITING || next == DEAD;
+        case DEAD -> false;
+      };
+    }
+  }
+
+  private State state = State.WAITING;
+
+  private final Host host;
   final ByteString actorId;
   final String display;
   private final int maxPendingCalls;
@@ -67,18 +143,16 @@ final class ActorQueue {
   /** The latest actor info (without its creation spec, which callers do not need). */
   private ActorInfo info;
 
+  /** The stream: set exactly while {@link State#CONNECTED}. */
   private Connection conn;
-  private boolean polling;
 
-  /** Waiting for the channel to the same instance to be ready again after a break. */
-  private boolean reconnecting;
+  private boolean polling;
 
   /** Which wait for a channel is current; a wait that was given up ignores its wake-up. */
   private long reconnectEpoch;
 
   private boolean waitingOnHead;
   private long nextSequence;
-  private boolean dead;
   private String lastBreak = "";
 
   /** Calls not pushed yet, in order. */
@@ -97,18 +171,32 @@ final class ActorQueue {
   private boolean infeasibleSeen;
 
   ActorQueue(
-      ActorSubmitter submitter,
+      Host host,
       ByteString actorId,
       String display,
       int maxTaskRetries,
       int maxPendingCalls,
       long pollMillis) {
-    this.submitter = submitter;
+    this.host = host;
     this.pollMillis = pollMillis;
     this.actorId = actorId;
     this.display = display;
     this.maxTaskRetries = maxTaskRetries;
     this.maxPendingCalls = maxPendingCalls;
+  }
+
+  /** Moves to {@code next}, refusing a move the state machine does not have. */
+  private void transition(State next) {
+    if (!state.allows(next)) {
+      throw new IllegalStateException(
+          "actor " + display + ": queue cannot go from " + state + " to " + next);
+    }
+    state = next;
+  }
+
+  /** Where the queue stands (for tests and diagnostics). */
+  synchronized State state() {
+    return state;
   }
 
   /**
@@ -133,10 +221,10 @@ final class ActorQueue {
       task.actor = this;
       task.retriesLeft = maxTaskRetries < 0 ? Integer.MAX_VALUE : maxTaskRetries;
       task.spec.setSequenceNumber(nextSequence++);
-      if (dead) {
+      if (state == State.DEAD) {
         ActorInfo last = info;
         String message = deathMessage();
-        after.add(() -> submitter.failDead(task, message, last));
+        after.add(() -> host.failDead(task, message, last));
       } else {
         unsent.add(task);
         pump();
@@ -147,15 +235,15 @@ final class ActorQueue {
 
   /** Pushes what is waiting when connected; otherwise makes sure the GCS is being asked. */
   private void pump() {
-    if (dead) {
+    if (state == State.DEAD) {
       return;
     }
-    if (conn != null && conn.requests != null) {
+    if (state == State.CONNECTED && conn.requests != null) {
       while (!unsent.isEmpty() && conn != null) {
         PendingTask task = unsent.peek();
         if (task.cancelled) {
           unsent.poll();
-          submitter.later(() -> submitter.finishCancelled(task));
+          host.later(() -> host.finishCancelled(task));
           continue;
         }
         if (task.argsReady != null) {
@@ -164,10 +252,10 @@ final class ActorQueue {
             return;
           }
           task.argsReady = null;
-          StoredValue error = submitter.inlineResolved(task);
+          StoredValue error = host.inlineResolved(task);
           if (error != null) {
             unsent.poll();
-            submitter.later(() -> submitter.finish(task, error));
+            host.later(() -> host.finish(task, error));
             continue;
           }
         }
@@ -176,7 +264,7 @@ final class ActorQueue {
       }
       return;
     }
-    if (!polling && !reconnecting && (!unsent.isEmpty() || !limbo.isEmpty())) {
+    if (!polling && state == State.WAITING && (!unsent.isEmpty() || !limbo.isEmpty())) {
       poll(nextPollMillis());
     }
   }
@@ -189,7 +277,7 @@ final class ActorQueue {
     waitingOnHead = true;
     task.argsReady.whenComplete(
         (ok, error) ->
-            submitter.later(
+            host.later(
                 () -> {
                   synchronized (this) {
                     waitingOnHead = false;
@@ -208,7 +296,7 @@ final class ActorQueue {
       List<Runnable> after = new ArrayList<>();
       broken(conn, e.toString(), after);
       for (Runnable r : after) {
-        submitter.later(r);
+        host.later(r);
       }
     }
   }
@@ -230,10 +318,8 @@ final class ActorQueue {
     if (actor.getState() == dev.prism.runtime.rpc.ActorState.PENDING_CREATION
         && actor.getPendingKind() == dev.prism.runtime.rpc.PendingKind.PENDING_INFEASIBLE) {
       infeasibleSeen = true;
-      submitter
-          .tasks()
-          .warnInfeasible(
-              actor.getSpec().getResources(), "actor " + display, actor.getPendingReason());
+      host.warnInfeasible(
+          actor.getSpec().getResources(), "actor " + display, actor.getPendingReason());
     }
   }
 
@@ -246,8 +332,7 @@ final class ActorQueue {
             .setAfterVersion(after)
             .setTimeoutMs(timeoutMillis)
             .build();
-    submitter
-        .gcs()
+    host.gcs()
         .withDeadlineAfter(timeoutMillis + 10_000, TimeUnit.MILLISECONDS)
         .getActor(
             request,
@@ -262,11 +347,11 @@ final class ActorQueue {
                 synchronized (ActorQueue.this) {
                   polling = false;
                 }
-                if (submitter.isShutdown()) {
+                if (host.isShutdown()) {
                   return;
                 }
                 LOG.debug("asking the GCS about actor {} failed: {}", display, t.toString());
-                submitter.schedule(
+                host.schedule(
                     () -> {
                       synchronized (ActorQueue.this) {
                         pump();
@@ -284,7 +369,7 @@ final class ActorQueue {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       polling = false;
-      if (dead) {
+      if (state == State.DEAD) {
         return;
       }
       if (!reply.getFound()) {
@@ -301,7 +386,9 @@ final class ActorQueue {
           info = n.toBuilder().clearSpec().build();
           // Whatever happened to the instance being waited for, it is news: stop waiting for
           // its channel (a restarted actor is connected to at once, a restarting one polled).
-          reconnecting = false;
+          if (state == State.RECONNECTING) {
+            transition(State.WAITING);
+          }
         }
         switch (info.getState()) {
           case ALIVE -> {
@@ -310,7 +397,7 @@ final class ActorQueue {
                     ? "its process died while running the call (" + info.getDeathCause() + ")"
                     : "the connection to it broke while it ran the call (" + lastBreak + ")",
                 after);
-            if (conn == null && !reconnecting) {
+            if (state == State.WAITING) {
               if (newer) {
                 connect(info.getAddress());
               } else {
@@ -340,17 +427,14 @@ final class ActorQueue {
    * is pushed to a process that is gone (the long poll meanwhile learns of a death).
    */
   private void reconnectWhenReady(Address address) {
-    reconnecting = true;
-    io.grpc.ManagedChannel channel = submitter.channelTo(address);
-    io.grpc.ConnectivityState state = channel.getState(true);
-    if (state == io.grpc.ConnectivityState.READY) {
-      reconnecting = false;
+    io.grpc.ManagedChannel channel = host.channelTo(address);
+    io.grpc.ConnectivityState channelState = channel.getState(true);
+    if (channelState == io.grpc.ConnectivityState.READY) {
       connect(address);
       return;
     }
-    if (state == io.grpc.ConnectivityState.SHUTDOWN) {
-      reconnecting = false;
-      submitter.schedule(
+    if (channelState == io.grpc.ConnectivityState.SHUTDOWN) {
+      host.schedule(
           () -> {
             synchronized (this) {
               pump();
@@ -359,21 +443,19 @@ final class ActorQueue {
           200);
       return;
     }
+    transition(State.RECONNECTING);
     long epoch = ++reconnectEpoch;
     channel.notifyWhenStateChanged(
-        state,
+        channelState,
         () ->
-            submitter.later(
+            host.later(
                 () -> {
                   synchronized (this) {
-                    if (!reconnecting || epoch != reconnectEpoch) {
+                    if (state != State.RECONNECTING || epoch != reconnectEpoch) {
                       return; // given up: the GCS reported a newer instance meanwhile
                     }
-                    reconnecting = false;
-                    if (!dead
-                        && conn == null
-                        && info != null
-                        && info.getAddress().equals(address)) {
+                    transition(State.WAITING);
+                    if (info != null && info.getAddress().equals(address)) {
                       reconnectWhenReady(address);
                     }
                     // Otherwise the actor moved on: pump connects to it or asks the GCS again.
@@ -387,9 +469,10 @@ final class ActorQueue {
 
   private void connect(Address address) {
     Connection c = new Connection(address);
+    transition(State.CONNECTED);
     conn = c;
     StreamObserver<PushTaskRequest> requests =
-        CoreWorkerServiceGrpc.newStub(submitter.channelTo(address))
+        CoreWorkerServiceGrpc.newStub(host.channelTo(address))
             .pushTasks(
                 new StreamObserver<>() {
                   @Override
@@ -419,7 +502,7 @@ final class ActorQueue {
       task = inflight.remove(reply.getTaskId());
     }
     if (task != null) {
-      submitter.onReply(task, reply);
+      host.onReply(task, reply);
     }
   }
 
@@ -440,21 +523,20 @@ final class ActorQueue {
       return;
     }
     conn = null;
+    transition(State.WAITING);
     lastBreak = why;
-    after.add(() -> submitter.forgetChannel(c.address));
+    after.add(() -> host.forgetChannel(c.address));
     for (PendingTask task : inflight.values()) {
       if (task.cancelled) {
-        after.add(() -> submitter.finishCancelled(task));
+        after.add(() -> host.finishCancelled(task));
       } else {
         limbo.add(task);
       }
     }
     inflight.clear();
-    if (!dead) {
-      LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
-      if (!polling) {
-        poll(pollMillis);
-      }
+    LOG.debug("the stream to actor {} broke ({}); asking the GCS what happened", display, why);
+    if (!polling) {
+      poll(pollMillis);
     }
   }
 
@@ -479,7 +561,7 @@ final class ActorQueue {
         task.attempt++;
         retry.add(task);
       } else {
-        after.add(() -> submitter.failDead(task, message, null));
+        after.add(() -> host.failDead(task, message, null));
       }
     }
     limbo.clear();
@@ -489,7 +571,7 @@ final class ActorQueue {
   }
 
   private void markDead(String cause, ActorInfo dying, List<Runnable> after) {
-    dead = true;
+    transition(State.DEAD);
     if (dying != null) {
       info = dying;
     }
@@ -502,7 +584,7 @@ final class ActorQueue {
     unsent.clear();
     ActorInfo last = info;
     for (PendingTask task : all) {
-      after.add(() -> submitter.failDead(task, message, last));
+      after.add(() -> host.failDead(task, message, last));
     }
     Connection c = conn;
     conn = null;
@@ -517,7 +599,7 @@ final class ActorQueue {
             }
           });
     }
-    after.add(() -> submitter.forget(this));
+    after.add(() -> host.forget(this));
   }
 
   private String deathMessage() {
@@ -536,7 +618,7 @@ final class ActorQueue {
     Address target;
     synchronized (this) {
       if (unsent.remove(task)) {
-        submitter.later(() -> submitter.finishCancelled(task));
+        host.later(() -> host.finishCancelled(task));
         return true;
       }
       if (!inflight.containsKey(task.spec.getTaskId())) {
@@ -545,14 +627,17 @@ final class ActorQueue {
       target = conn == null ? null : conn.address;
     }
     if (target != null) {
-      submitter.cancelRemote(target, task.spec.getTaskId());
+      host.cancelRemote(target, task.spec.getTaskId());
     }
     return true;
   }
 
-  /** Closes the stream (shutdown); pending calls are failed by the task submitter. */
+  /** Closes the stream (shutdown); pending calls are failed by the task host. */
   synchronized void close() {
-    dead = true;
+    if (state == State.DEAD) {
+      return;
+    }
+    transition(State.DEAD);
     unsent.clear();
     inflight.clear();
     limbo.clear();

@@ -15,6 +15,7 @@ import dev.prism.runtime.rpc.GetActorRequest;
 import dev.prism.runtime.rpc.KillActorRequest;
 import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.RegisterActorRequest;
+import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
@@ -56,6 +57,9 @@ public final class ActorSubmitter {
 
   /** How long one long poll of the GCS waits for an actor that is being (re)created. */
   private final long actorPollMillis;
+
+  /** What the queues call back. */
+  private final ActorQueue.Host queueHost = new QueueHost();
 
   /** Lifetime refs this process owns, to the actor each keeps alive. */
   private final ConcurrentHashMap<ObjectId, ByteString> lifetimeRefs = new ConcurrentHashMap<>();
@@ -274,7 +278,7 @@ public final class ActorSubmitter {
             h.actorIdBytes(),
             id ->
                 new ActorQueue(
-                    this,
+                    queueHost,
                     id,
                     h.display(),
                     h.maxTaskRetries(),
@@ -470,10 +474,6 @@ public final class ActorSubmitter {
     worker.cancelRemote(target, taskId, false);
   }
 
-  TaskSubmitter tasks() {
-    return tasks;
-  }
-
   GcsServiceGrpc.GcsServiceStub gcs() {
     return GcsServiceGrpc.newStub(gcsChannel);
   }
@@ -504,6 +504,79 @@ public final class ActorSubmitter {
       worker.timer().schedule(r, millis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Shutting down: pending calls are failed by the task submitter.
+    }
+  }
+
+  /** This process as the actor queues see it. */
+  private final class QueueHost implements ActorQueue.Host {
+    @Override
+    public void onReply(PendingTask task, PushTaskReply reply) {
+      ActorSubmitter.this.onReply(task, reply);
+    }
+
+    @Override
+    public StoredValue inlineResolved(PendingTask task) {
+      return ActorSubmitter.this.inlineResolved(task);
+    }
+
+    @Override
+    public void finish(PendingTask task, StoredValue value) {
+      ActorSubmitter.this.finish(task, value);
+    }
+
+    @Override
+    public void finishCancelled(PendingTask task) {
+      ActorSubmitter.this.finishCancelled(task);
+    }
+
+    @Override
+    public void failDead(PendingTask task, String message, ActorInfo info) {
+      ActorSubmitter.this.failDead(task, message, info);
+    }
+
+    @Override
+    public void forget(ActorQueue queue) {
+      ActorSubmitter.this.forget(queue);
+    }
+
+    @Override
+    public void cancelRemote(Address target, ByteString taskId) {
+      ActorSubmitter.this.cancelRemote(target, taskId);
+    }
+
+    @Override
+    public void warnInfeasible(ResourceAmounts resources, String what, String reason) {
+      tasks.warnInfeasible(resources, what, reason);
+    }
+
+    @Override
+    public GcsServiceGrpc.GcsServiceStub gcs() {
+      return ActorSubmitter.this.gcs();
+    }
+
+    @Override
+    public ManagedChannel channelTo(Address address) {
+      return ActorSubmitter.this.channelTo(address);
+    }
+
+    @Override
+    public void forgetChannel(Address address) {
+      ActorSubmitter.this.forgetChannel(address);
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return ActorSubmitter.this.isShutdown();
+    }
+
+    @Override
+    public void later(Runnable r) {
+      ActorSubmitter.this.later(r);
+    }
+
+    @Override
+    public void schedule(Runnable r, long millis) {
+      ActorSubmitter.this.schedule(r, millis);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.CoreWorkerServiceGrpc;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
@@ -11,6 +12,7 @@ import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,7 +51,43 @@ final class SchedulingQueue {
   /** A lease held this long takes no new tasks, so no caller monopolises a worker. */
   private final long maxHoldNanos;
 
-  private final TaskSubmitter submitter;
+  /** What a scheduling queue needs from the process that submits the tasks. */
+  interface Host {
+    /** This process's address: where leased workers reply. */
+    Address address();
+
+    /** This node's node manager, asked for leases first. */
+    NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager();
+
+    /** The node manager a lease request was spilled back to. */
+    NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address);
+
+    /** The shared channel to a leased worker. */
+    Channel channelTo(Address address);
+
+    /** Closes the channel to a worker whose stream broke. */
+    void forgetChannel(Address address);
+
+    /** Handles a worker's reply; returns the task when it must run again. */
+    PendingTask onReply(PendingTask task, PushTaskReply reply);
+
+    /** The task's worker died with the task in flight; returns the task when it is retried. */
+    PendingTask onWorkerDied(PendingTask task, Lease lease, String why);
+
+    /** Records that a queued task was cancelled. */
+    void finishCancelled(PendingTask task);
+
+    /** Tells the user (once per shape) that no node can run tasks of this shape. */
+    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+
+    /** Runs the linger checks and lease-request retries. */
+    ScheduledExecutorService timer();
+
+    /** Whether this process is shutting down. */
+    boolean isShutdown();
+  }
+
+  private final Host host;
   private final ResourceAmounts resources;
   private final SchedulingStrategyProto strategy;
   private final int pipelineDepth;
@@ -84,8 +123,8 @@ final class SchedulingQueue {
 
   private boolean lingerCheckScheduled;
 
-  SchedulingQueue(TaskSubmitter submitter, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
-    this.submitter = submitter;
+  SchedulingQueue(Host host, TaskSubmitter.SchedulingKey key, WorkerTuning tuning) {
+    this.host = host;
     this.resources = key.resources();
     this.strategy = key.strategy();
     this.pipelineDepth = tuning.pipelineDepth();
@@ -113,7 +152,7 @@ final class SchedulingQueue {
 
   /** Pushes queued tasks to leased workers and asks for more leases when needed. */
   private void pump() {
-    if (submitter.isShutdown()) {
+    if (host.isShutdown()) {
       return;
     }
     long now = System.nanoTime();
@@ -140,14 +179,14 @@ final class SchedulingQueue {
     }
     int wanted = Math.min(queue.size(), MAX_PENDING_LEASE_REQUESTS);
     while (pendingLeaseRequests() < wanted) {
-      requestLease(submitter.localNodeManager(), false);
+      requestLease(host.localNodeManager(), false);
     }
     returnIdleLeases(now);
   }
 
   private void push(Lease lease, PendingTask task) {
     if (task.cancelled) {
-      submitter.finishCancelled(task);
+      host.finishCancelled(task);
       return;
     }
     task.lease = lease;
@@ -195,8 +234,7 @@ final class SchedulingQueue {
     }
     if (anyLingering && !lingerCheckScheduled) {
       lingerCheckScheduled = true;
-      submitter
-          .timer()
+      host.timer()
           .schedule(
               () -> {
                 synchronized (this) {
@@ -249,7 +287,7 @@ final class SchedulingQueue {
 
           @Override
           public void onError(Throwable t) {
-            if (!submitter.isShutdown()) {
+            if (!host.isShutdown()) {
               LOG.debug(
                   "returning lease {} failed", HexFormat.of().formatHex(leaseId.toByteArray()), t);
             }
@@ -292,7 +330,7 @@ final class SchedulingQueue {
             .setResources(resources)
             .setStrategy(strategy)
             .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
-            .setSubmitter(submitter.address())
+            .setSubmitter(host.address())
             .setGrantOrQueue(grantOrQueue)
             .build();
     nodeManager.requestWorkerLease(
@@ -309,7 +347,7 @@ final class SchedulingQueue {
               if (withdrawn.remove(leaseId) || outstanding.remove(leaseId) == null) {
                 return; // withdrawn, or answered already (a reply, then an error status)
               }
-              if (submitter.isShutdown()) {
+              if (host.isShutdown()) {
                 return;
               }
               warnRetry("a worker lease request failed (" + t + "); retrying");
@@ -341,7 +379,7 @@ final class SchedulingQueue {
           LeaseReply.Granted g = reply.getGranted();
           Lease lease =
               new Lease(leaseId, g.getWorker(), g.getWorkerPid(), grantor, System.nanoTime());
-          if (submitter.isShutdown()) {
+          if (host.isShutdown()) {
             lease.requests = BorrowNotifier.ignoring("a lease granted after shutdown");
             close(lease, false);
             return;
@@ -352,15 +390,15 @@ final class SchedulingQueue {
         }
         case SPILLBACK -> {
           if (!queue.isEmpty()) {
-            requestLease(submitter.nodeManagerAt(reply.getSpillback()), true);
+            requestLease(host.nodeManagerAt(reply.getSpillback()), true);
           }
         }
         case INFEASIBLE -> {
-          submitter.warnInfeasible(resources, "tasks", reply.getInfeasible());
+          host.warnInfeasible(resources, "tasks", reply.getInfeasible());
           retryLater();
         }
         case REJECTED, RESULT_NOT_SET -> {
-          if (!submitter.isShutdown()) {
+          if (!host.isShutdown()) {
             warnRetry("a worker lease was rejected (" + reply.getRejected() + "); retrying");
             retryLater();
           }
@@ -385,15 +423,14 @@ final class SchedulingQueue {
   }
 
   private void retryLater() {
-    if (queue.isEmpty() || submitter.isShutdown()) {
+    if (queue.isEmpty() || host.isShutdown()) {
       return;
     }
     // Counted as pending meanwhile, so pump() does not flood the node manager; one timer task
     // both uncounts it and pumps, so the wake-up cannot be lost.
     retriesScheduled++;
     try {
-      submitter
-          .timer()
+      host.timer()
           .schedule(
               () -> {
                 synchronized (this) {
@@ -410,7 +447,7 @@ final class SchedulingQueue {
 
   private void openStream(Lease lease) {
     lease.requests =
-        CoreWorkerServiceGrpc.newStub(submitter.channelTo(lease.worker))
+        CoreWorkerServiceGrpc.newStub(host.channelTo(lease.worker))
             .pushTasks(
                 new StreamObserver<>() {
                   @Override
@@ -444,7 +481,7 @@ final class SchedulingQueue {
     }
     if (task != null) {
       task.lease = null;
-      PendingTask retry = submitter.onReply(task, reply);
+      PendingTask retry = host.onReply(task, reply);
       synchronized (this) {
         if (retry != null) {
           queue.addFirst(retry);
@@ -465,14 +502,14 @@ final class SchedulingQueue {
       lost = new ArrayList<>(lease.inflight.values());
       lease.inflight.clear();
     }
-    if (!lost.isEmpty() && !submitter.isShutdown()) {
+    if (!lost.isEmpty() && !host.isShutdown()) {
       LOG.debug("{} lost with {} task(s) in flight: {}", lease, lost.size(), why);
     }
-    submitter.forgetChannel(lease.worker);
+    host.forgetChannel(lease.worker);
     List<PendingTask> retries = new ArrayList<>();
     for (PendingTask task : lost) {
       task.lease = null;
-      PendingTask retry = submitter.onWorkerDied(task, lease, why);
+      PendingTask retry = host.onWorkerDied(task, lease, why);
       if (retry != null) {
         retries.add(retry);
       }

@@ -13,7 +13,6 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
-import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,9 @@ final class TaskSubmitter {
 
   private final CoreWorker worker;
   private final WorkerTuning tuning;
+
+  /** What the scheduling queues call back. */
+  private final SchedulingQueue.Host queueHost = new QueueHost();
 
   /** A scheduling class: tasks with the same resource shape and strategy share leases. */
   record SchedulingKey(ResourceAmounts resources, SchedulingStrategyProto strategy) {}
@@ -211,7 +213,7 @@ final class TaskSubmitter {
       return;
     }
     task.localityBytes = localityOf(task);
-    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(this, k, tuning)).add(task);
+    queues.computeIfAbsent(task.key, k -> new SchedulingQueue(queueHost, k, tuning)).add(task);
   }
 
   /**
@@ -480,32 +482,62 @@ final class TaskSubmitter {
 
   // --- what the scheduling queues need from the process ---
 
-  NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
-    return worker.localNodeManager();
-  }
+  /** This process as the scheduling queues see it. */
+  private final class QueueHost implements SchedulingQueue.Host {
+    @Override
+    public Address address() {
+      return worker.address();
+    }
 
-  NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address) {
-    return NodeManagerServiceGrpc.newStub(worker.channelTo(address));
-  }
+    @Override
+    public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
+      return worker.localNodeManager();
+    }
 
-  ManagedChannel channelTo(Address address) {
-    return worker.channelTo(address);
-  }
+    @Override
+    public NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address) {
+      return NodeManagerServiceGrpc.newStub(worker.channelTo(address));
+    }
 
-  void forgetChannel(Address address) {
-    worker.forgetChannel(address);
-  }
+    @Override
+    public io.grpc.Channel channelTo(Address address) {
+      return worker.channelTo(address);
+    }
 
-  Address address() {
-    return worker.address();
-  }
+    @Override
+    public void forgetChannel(Address address) {
+      worker.forgetChannel(address);
+    }
 
-  ScheduledExecutorService timer() {
-    return worker.timer();
-  }
+    @Override
+    public PendingTask onReply(PendingTask task, PushTaskReply reply) {
+      return TaskSubmitter.this.onReply(task, reply);
+    }
 
-  boolean isShutdown() {
-    return worker.isShutdown();
+    @Override
+    public PendingTask onWorkerDied(PendingTask task, Lease lease, String why) {
+      return TaskSubmitter.this.onWorkerDied(task, lease, why);
+    }
+
+    @Override
+    public void finishCancelled(PendingTask task) {
+      TaskSubmitter.this.finishCancelled(task);
+    }
+
+    @Override
+    public void warnInfeasible(ResourceAmounts resources, String what, String reason) {
+      TaskSubmitter.this.warnInfeasible(resources, what, reason);
+    }
+
+    @Override
+    public ScheduledExecutorService timer() {
+      return worker.timer();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return worker.isShutdown();
+    }
   }
 
   static FunctionDescriptorProto toProto(FunctionDescriptor d) {
