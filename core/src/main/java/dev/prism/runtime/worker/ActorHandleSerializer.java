@@ -19,10 +19,10 @@ final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
   private final CoreWorker worker;
   private final ObjectRefSerializer refs;
 
-  ActorHandleSerializer(TypeResolver resolver, CoreWorker worker) {
+  ActorHandleSerializer(TypeResolver resolver, CoreWorker worker, ObjectRefImpl.Session session) {
     super(resolver.getConfig(), ActorHandleImpl.class);
     this.worker = worker;
-    this.refs = new ObjectRefSerializer(resolver, worker);
+    this.refs = new ObjectRefSerializer(resolver, session);
   }
 
   @Override

@@ -215,6 +215,7 @@ public final class CoreWorker implements AutoCloseable {
   private final ValueCodec codec;
   private final ReferenceCounter references;
   private final MemoryStore memory = new MemoryStore();
+  private final ObjectRefImpl.Session refSession = new RefSession();
   private final TaskSubmitter submitter;
   private final FunctionInvoker invoker;
   private final Channels channels;
@@ -257,10 +258,10 @@ public final class CoreWorker implements AutoCloseable {
     this.serializer = new ObjectSerializer(loader);
     this.loader = loader;
     this.serializer.registerSerializer(
-        ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, this));
+        ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, refSession));
     this.serializer.registerSerializer(
-        ActorHandleImpl.class, resolver -> new ActorHandleSerializer(resolver, this));
-    this.codec = new ValueCodec(serializer, this);
+        ActorHandleImpl.class, resolver -> new ActorHandleSerializer(resolver, this, refSession));
+    this.codec = new ValueCodec(serializer, this::registerBorrows);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
     this.submitter = new TaskSubmitter(this, s.tuning());
@@ -273,7 +274,15 @@ public final class CoreWorker implements AutoCloseable {
     this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
-    this.reader = new ObjectReader(this, notices);
+    this.reader =
+        new ObjectReader(
+            new ReaderHost(),
+            memory,
+            references,
+            borrowNotifier,
+            codec,
+            store,
+            new RemoteObjects(nodeId, nodeManagerChannel));
     this.copies = new StoredCopies(store, nodeId, releaser);
     this.results =
         new Results(this, memory, references, copies, codec, store, borrowNotifier, releaser);
@@ -666,7 +675,7 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   ObjectRefImpl<?> newOwnedRef(ObjectId id) {
-    return new ObjectRefImpl<>(this, id, address);
+    return new ObjectRefImpl<>(refSession, id, address);
   }
 
   void enterTask(TaskSpec spec) {
@@ -839,6 +848,57 @@ public final class CoreWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This process as its refs see it. */
+  private final class RefSession implements ObjectRefImpl.Session {
+    @Override
+    public <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
+      return reader.get(ref, timeout);
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public ReferenceCounter references() {
+      return references;
+    }
+  }
+
+  /** This process as the object reader sees it. */
+  private final class ReaderHost implements ObjectReader.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public String workerId() {
+      return workerId;
+    }
+
+    @Override
+    public String nodeId() {
+      return nodeId;
+    }
+
+    @Override
+    public boolean reconstruct(ObjectId id, String lostNodeId) {
+      return CoreWorker.this.reconstruct(id, lostNodeId);
+    }
+
+    @Override
+    public boolean enterBlocking() {
+      return notices.enterBlocking();
+    }
+
+    @Override
+    public void exitBlocking() {
+      notices.exitBlocking();
+    }
   }
 
   /** This process as the borrow notifier sees it. */
