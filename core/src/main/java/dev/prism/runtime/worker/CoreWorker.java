@@ -264,10 +264,11 @@ public final class CoreWorker implements AutoCloseable {
     this.codec = new ValueCodec(serializer, this::registerBorrows);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
-    this.submitter = new TaskSubmitter(this, s.tuning());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("prism-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.submitter =
+        new TaskSubmitter(new SubmitterHost(), memory, references, codec, timer, s.tuning());
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
     this.borrowNotifier = new BorrowNotifier(new BorrowHost(), timer);
     this.store = StoreClient.connect(s.storeSocket());
@@ -848,6 +849,94 @@ public final class CoreWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This process as the task submitter sees it. */
+  private final class SubmitterHost implements TaskSubmitter.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public long workerLong() {
+      return workerLong;
+    }
+
+    @Override
+    public long nextSequence() {
+      return CoreWorker.this.nextSequence();
+    }
+
+    @Override
+    public String workerId() {
+      return workerId;
+    }
+
+    @Override
+    public Address address() {
+      return address;
+    }
+
+    @Override
+    public ByteString currentJobId() {
+      return CoreWorker.this.currentJobId();
+    }
+
+    @Override
+    public String namespace() {
+      return CoreWorker.this.namespace();
+    }
+
+    @Override
+    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+      return CoreWorker.this.newOwnedRef(id);
+    }
+
+    @Override
+    public ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
+      return CoreWorker.this.putEncoded(encoded);
+    }
+
+    @Override
+    public void recordResult(ObjectId id, StoredValue value) {
+      results.recordResult(id, value);
+    }
+
+    @Override
+    public void discardReply(ObjectId id, StoredValue value) {
+      results.discardReply(id, value);
+    }
+
+    @Override
+    public boolean cancelActorCall(PendingTask task, boolean force) {
+      return actorSubmitter().cancel(task, force);
+    }
+
+    @Override
+    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+      CoreWorker.this.cancelRemote(worker, taskId, force);
+    }
+
+    @Override
+    public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
+      return nodeManager;
+    }
+
+    @Override
+    public io.grpc.Channel channelTo(Address a) {
+      return channels.to(a);
+    }
+
+    @Override
+    public void forgetChannel(Address a) {
+      channels.forget(a);
+    }
   }
 
   /** This process as its refs see it. */
