@@ -260,7 +260,10 @@ public final class CoreWorker implements AutoCloseable {
     this.serializer.registerSerializer(
         ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, refSession));
     this.serializer.registerSerializer(
-        ActorHandleImpl.class, resolver -> new ActorHandleSerializer(resolver, this, refSession));
+        ActorHandleImpl.class,
+        resolver ->
+            new ActorHandleSerializer(
+                resolver, (actor, noRestart) -> actors().kill(actor, noRestart), refSession));
     this.codec = new ValueCodec(serializer, this::registerBorrows);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
@@ -292,7 +295,16 @@ public final class CoreWorker implements AutoCloseable {
     this.actors =
         gcsChannel == null
             ? null
-            : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress, s.tuning().actorPoll());
+            : new ActorSubmitter(
+                new ActorsHost(),
+                submitter,
+                memory,
+                references,
+                codec,
+                timer,
+                gcsChannel,
+                gcsAddress,
+                s.tuning().actorPoll());
   }
 
   /**
@@ -930,6 +942,79 @@ public final class CoreWorker implements AutoCloseable {
 
     @Override
     public io.grpc.Channel channelTo(Address a) {
+      return channels.to(a);
+    }
+
+    @Override
+    public void forgetChannel(Address a) {
+      channels.forget(a);
+    }
+  }
+
+  /** This process as the actor submitter sees it. */
+  private final class ActorsHost implements ActorSubmitter.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public ClassLoader classLoader() {
+      return loader;
+    }
+
+    @Override
+    public long workerLong() {
+      return workerLong;
+    }
+
+    @Override
+    public long nextSequence() {
+      return CoreWorker.this.nextSequence();
+    }
+
+    @Override
+    public Address address() {
+      return address;
+    }
+
+    @Override
+    public ByteString currentJobId() {
+      return CoreWorker.this.currentJobId();
+    }
+
+    @Override
+    public String namespace() {
+      return CoreWorker.this.namespace();
+    }
+
+    @Override
+    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+      return CoreWorker.this.newOwnedRef(id);
+    }
+
+    @Override
+    public ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
+      return CoreWorker.this.putEncoded(encoded);
+    }
+
+    @Override
+    public HostedActor hostedActor() {
+      return CoreWorker.this.hostedActor();
+    }
+
+    @Override
+    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+      CoreWorker.this.cancelRemote(worker, taskId, force);
+    }
+
+    @Override
+    public ManagedChannel channelTo(Address a) {
       return channels.to(a);
     }
 
