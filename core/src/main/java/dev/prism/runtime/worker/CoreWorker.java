@@ -552,10 +552,6 @@ public final class CoreWorker implements AutoCloseable {
     return submitter.reconstruct(id, lostNodeId);
   }
 
-  ClassLoader classLoader() {
-    return loader;
-  }
-
   ActorSubmitter actorSubmitter() {
     checkAlive();
     if (actors == null) {
@@ -671,16 +667,12 @@ public final class CoreWorker implements AutoCloseable {
     return memory;
   }
 
-  ValueCodec codec() {
-    return codec;
-  }
-
   ScheduledExecutorService timer() {
     return timer;
   }
 
-  NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
-    return nodeManager;
+  ValueCodec codec() {
+    return codec;
   }
 
   boolean owns(ObjectRefImpl<?> ref) {
@@ -718,14 +710,6 @@ public final class CoreWorker implements AutoCloseable {
     return mode == Mode.WORKER && runningTask.get() != null;
   }
 
-  BorrowNotifier borrowNotifier() {
-    return borrowNotifier;
-  }
-
-  StoreClient store() {
-    return store;
-  }
-
   /**
    * Called by an idle worker: the handles its tasks dropped are released only when the garbage
    * collector finds them unreachable, and an idle JVM does not collect on its own, so owners would
@@ -739,14 +723,6 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   // --- what other parts of this package use ---
-
-  void recordResult(ObjectId id, StoredValue value) {
-    results.recordResult(id, value);
-  }
-
-  void discardReply(ObjectId id, StoredValue value) {
-    results.discardReply(id, value);
-  }
 
   void discardValue(ObjectId id, StoredValue value) {
     results.discardValue(id, value);
@@ -765,14 +741,6 @@ public final class CoreWorker implements AutoCloseable {
         .cancelTask(
             CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
             BorrowNotifier.ignoring("cancel"));
-  }
-
-  void forgetChannel(Address a) {
-    channels.forget(a);
-  }
-
-  ManagedChannel channelTo(Address a) {
-    return channels.to(a);
   }
 
   /**
