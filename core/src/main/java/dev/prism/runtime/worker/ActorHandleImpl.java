@@ -15,7 +15,18 @@ import java.util.HexFormat;
  */
 public final class ActorHandleImpl<A> implements ActorHandle<A> {
 
-  private final transient CoreWorker worker;
+  /** How a handle reaches its process's actors: to kill the actor it names. */
+  interface Actors {
+    /**
+     * Kills an actor at once.
+     *
+     * @param actor the actor
+     * @param noRestart true to end it for good; false to restart it if it has restarts left
+     */
+    void kill(ActorHandle<?> actor, boolean noRestart);
+  }
+
+  private final transient Actors actors;
   private final ByteString actorId;
   private final String className;
   private final int maxTaskRetries;
@@ -25,13 +36,13 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
   private final ObjectRefImpl<?> lifetimeRef;
 
   ActorHandleImpl(
-      CoreWorker worker,
+      Actors actors,
       ByteString actorId,
       String className,
       int maxTaskRetries,
       int maxPendingCalls,
       ObjectRefImpl<?> lifetimeRef) {
-    this.worker = worker;
+    this.actors = actors;
     this.actorId = actorId;
     this.className = className;
     this.maxTaskRetries = maxTaskRetries;
@@ -51,7 +62,7 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
 
   @Override
   public void kill() {
-    worker.actors().kill(this, true);
+    actors.kill(this, true);
   }
 
   ByteString actorIdBytes() {

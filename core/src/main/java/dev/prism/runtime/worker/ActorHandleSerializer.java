@@ -16,13 +16,14 @@ import org.apache.fory.serializer.Serializer;
 @SuppressWarnings("rawtypes")
 final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
 
-  private final CoreWorker worker;
+  private final ActorHandleImpl.Actors actors;
   private final ObjectRefSerializer refs;
 
-  ActorHandleSerializer(TypeResolver resolver, CoreWorker worker) {
+  ActorHandleSerializer(
+      TypeResolver resolver, ActorHandleImpl.Actors actors, ObjectRefImpl.Session session) {
     super(resolver.getConfig(), ActorHandleImpl.class);
-    this.worker = worker;
-    this.refs = new ObjectRefSerializer(resolver, worker);
+    this.actors = actors;
+    this.refs = new ObjectRefSerializer(resolver, session);
   }
 
   @Override
@@ -51,6 +52,6 @@ final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
     int retries = buffer.readInt32();
     int pending = buffer.readInt32();
     ObjectRefImpl<?> lifetime = buffer.readBoolean() ? refs.read(ctx) : null;
-    return new ActorHandleImpl<>(worker, id, className, retries, pending, lifetime);
+    return new ActorHandleImpl<>(actors, id, className, retries, pending, lifetime);
   }
 }

@@ -17,6 +17,7 @@ import dev.prism.runtime.rpc.PushTaskReply;
 import dev.prism.runtime.rpc.RegisterActorRequest;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
 import io.grpc.ManagedChannel;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * kills actors, and destroys the actors whose last handle went away. Reach it through {@link
  * CoreWorker#actors()}; the public API ({@code Prism.actor}, {@code handle.task}) calls it.
  */
-public final class ActorSubmitter {
+public final class ActorSubmitter implements ActorHandleImpl.Actors {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActorSubmitter.class);
 
@@ -49,8 +51,57 @@ public final class ActorSubmitter {
 
   private static final long RPC_SECONDS = 30;
 
-  private final CoreWorker worker;
+  /** What the actor submitter needs from the process it runs in. */
+  interface Host {
+    /** Throws if this process's Prism session was shut down. */
+    void checkAlive();
+
+    /** Whether this process is shutting down. */
+    boolean isShutdown();
+
+    /** The class loader that actor classes are resolved with. */
+    ClassLoader classLoader();
+
+    /** This process's worker id as a number: the first part of the ids of its calls. */
+    long workerLong();
+
+    /** The next task sequence number of this process (unique, increasing). */
+    long nextSequence();
+
+    /** This process's RPC address: the owner of the actors it creates, the caller of its calls. */
+    Address address();
+
+    /** The job actors created and calls made now belong to. */
+    ByteString currentJobId();
+
+    /** The namespace of named actors for the calling code. */
+    String namespace();
+
+    /** A new ref to an object this process owns. */
+    ObjectRefImpl<?> newOwnedRef(ObjectId id);
+
+    /** Stores a value like a put; returns its ref. */
+    ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded);
+
+    /** The actor this process hosts, or null. */
+    HostedActor hostedActor();
+
+    /** Asks the worker running a call to cancel it (or to exit when {@code force}). */
+    void cancelRemote(Address worker, ByteString taskId, boolean force);
+
+    /** The shared channel to another process. */
+    ManagedChannel channelTo(Address address);
+
+    /** Drops the shared channel to a process that is gone. */
+    void forgetChannel(Address address);
+  }
+
+  private final Host host;
   private final TaskSubmitter tasks;
+  private final MemoryStore memory;
+  private final ReferenceCounter references;
+  private final ValueCodec codec;
+  private final ScheduledExecutorService timer;
   private final ManagedChannel gcsChannel;
   private final String gcsAddress;
   private final ConcurrentHashMap<ByteString, ActorQueue> queues = new ConcurrentHashMap<>();
@@ -68,13 +119,32 @@ public final class ActorSubmitter {
   private final ConcurrentHashMap<ByteString, List<ObjectId>> creationArgs =
       new ConcurrentHashMap<>();
 
+  /**
+   * @param host the process it runs in
+   * @param tasks the task submitter, which tracks and finishes calls like tasks
+   * @param memory this process's object table, where calls' results live
+   * @param references this process's reference counts (arguments stay held while calls need them)
+   * @param codec encodes arguments and decodes errors
+   * @param timer runs the queues' delayed work
+   * @param gcsChannel the channel to the GCS, which schedules actors
+   * @param gcsAddress the GCS's address, for messages
+   * @param actorPoll how long one long poll of the GCS waits for an actor being (re)created
+   */
   ActorSubmitter(
-      CoreWorker worker,
+      Host host,
       TaskSubmitter tasks,
+      MemoryStore memory,
+      ReferenceCounter references,
+      ValueCodec codec,
+      ScheduledExecutorService timer,
       ManagedChannel gcsChannel,
       String gcsAddress,
       java.time.Duration actorPoll) {
-    this.worker = worker;
+    this.host = host;
+    this.memory = memory;
+    this.references = references;
+    this.codec = codec;
+    this.timer = timer;
     this.actorPollMillis = actorPoll.toMillis();
     this.tasks = tasks;
     this.gcsChannel = gcsChannel;
@@ -93,8 +163,8 @@ public final class ActorSubmitter {
    * @throws PrismException if the GCS refuses it (a name taken, say) or cannot be reached
    */
   public ActorHandle<?> create(FunctionDescriptor factory, Object[] args, ActorOptions options) {
-    worker.checkAlive();
-    ClassLoader loader = worker.classLoader();
+    host.checkAlive();
+    ClassLoader loader = host.classLoader();
     Class<?> actorClass = actorClass(factory, loader);
     int concurrency =
         options.maxConcurrency() > 0
@@ -103,12 +173,12 @@ public final class ActorSubmitter {
     byte[] raw = new byte[16];
     ThreadLocalRandom.current().nextBytes(raw);
     ByteString actorId = ByteString.copyFrom(raw);
-    String namespace = options.namespace() != null ? options.namespace() : worker.namespace();
+    String namespace = options.namespace() != null ? options.namespace() : host.namespace();
     ActorCreationSpec.Builder spec =
         ActorCreationSpec.newBuilder()
             .setActorId(actorId)
-            .setJobId(worker.currentJobId())
-            .setOwner(worker.address())
+            .setJobId(host.currentJobId())
+            .setOwner(host.address())
             .setFunction(TaskSubmitter.toProto(factory))
             .setResources(options.resources())
             .setMaxRestarts(options.maxRestarts())
@@ -125,11 +195,11 @@ public final class ActorSubmitter {
     for (Object arg : args) {
       spec.addArgs(tasks.toArg(arg, held, new ArrayList<>(), keepAlive));
     }
-    worker.references().addSubmitted(held);
+    references.addSubmitted(held);
     try {
       gcsBlocking().registerActor(RegisterActorRequest.newBuilder().setSpec(spec).build());
     } catch (StatusRuntimeException e) {
-      worker.references().removeSubmitted(held);
+      references.removeSubmitted(held);
       throw gcsError("creating actor " + ActorHandleImpl.display(actorClass.getName(), actorId), e);
     }
     if (!held.isEmpty()) {
@@ -137,12 +207,12 @@ public final class ActorSubmitter {
     }
     ObjectRefImpl<?> lifetime = null;
     if (!options.detached()) {
-      lifetime = worker.putEncoded(worker.codec().encode(actorId.toByteArray()));
+      lifetime = host.putEncoded(codec.encode(actorId.toByteArray()));
       lifetimeRefs.put(lifetime.objectId(), actorId);
     }
     java.lang.ref.Reference.reachabilityFence(keepAlive);
     return new ActorHandleImpl<>(
-        worker,
+        this,
         actorId,
         actorClass.getName(),
         options.maxTaskRetries(),
@@ -194,23 +264,23 @@ public final class ActorSubmitter {
    */
   public ObjectRef<?> submit(
       ActorHandle<?> handle, FunctionDescriptor function, Object[] args, String name) {
-    worker.checkAlive();
+    host.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
-    long seq = worker.nextSequence();
-    ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
+    long seq = host.nextSequence();
+    ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
     String displayName = name != null ? name : queue.display + "." + function.methodName();
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
-            .setTaskId(Ids.taskId(worker.workerLong(), seq))
-            .setJobId(worker.currentJobId())
-            .setCaller(worker.address())
+            .setTaskId(Ids.taskId(host.workerLong(), seq))
+            .setJobId(host.currentJobId())
+            .setCaller(host.address())
             .setFunction(TaskSubmitter.toProto(function))
             .setReturnId(ByteString.copyFrom(returnId.toBytes()))
             .setName(displayName)
             .setActorId(h.actorIdBytes())
-            .setNamespace(worker.namespace());
+            .setNamespace(host.namespace());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -232,9 +302,9 @@ public final class ActorSubmitter {
     queue.submit(
         task,
         () -> {
-          result[0] = worker.newOwnedRef(returnId);
-          worker.memory().slot(returnId);
-          worker.references().addSubmitted(held);
+          result[0] = host.newOwnedRef(returnId);
+          memory.slot(returnId);
+          references.addSubmitted(held);
           tasks.register(task);
         });
     java.lang.ref.Reference.reachabilityFence(keepAlive);
@@ -251,7 +321,7 @@ public final class ActorSubmitter {
       return;
     }
     try {
-      ClassLoader loader = worker.classLoader();
+      ClassLoader loader = host.classLoader();
       Class<?> actorClass = Class.forName(h.className(), false, loader);
       Class<?> owner = Class.forName(method.className(), false, loader);
       if (!owner.isAssignableFrom(actorClass)) {
@@ -296,9 +366,9 @@ public final class ActorSubmitter {
    * @return its handle, or empty when no live actor has that name there
    */
   public Optional<ActorHandle<?>> byName(String name, String namespace) {
-    worker.checkAlive();
+    host.checkAlive();
     if (namespace == null) {
-      namespace = worker.namespace();
+      namespace = host.namespace();
     }
     GetActorReply reply;
     try {
@@ -314,7 +384,7 @@ public final class ActorSubmitter {
     ActorCreationSpec spec = reply.getActor().getSpec();
     return Optional.of(
         new ActorHandleImpl<>(
-            worker,
+            this,
             reply.getActor().getActorId(),
             spec.getClassName(),
             spec.getMaxTaskRetries(),
@@ -328,8 +398,9 @@ public final class ActorSubmitter {
    * @param actor the actor
    * @param noRestart true to end it for good; false to restart it if it has restarts left
    */
+  @Override
   public void kill(ActorHandle<?> actor, boolean noRestart) {
-    worker.checkAlive();
+    host.checkAlive();
     ActorHandleImpl<?> handle = impl(actor);
     try {
       gcsBlocking()
@@ -352,7 +423,7 @@ public final class ActorSubmitter {
    * @throws PrismException if this process hosts no actor
    */
   public void exitActor() {
-    HostedActor actor = worker.hostedActor();
+    HostedActor actor = host.hostedActor();
     if (actor == null) {
       throw new PrismException(
           "Prism.exitActor() was called outside an actor: only a method"
@@ -397,9 +468,9 @@ public final class ActorSubmitter {
     }
     List<ObjectId> args = creationArgs.remove(actorId);
     if (args != null) {
-      worker.references().removeSubmitted(args);
+      references.removeSubmitted(args);
     }
-    if (worker.isShutdown()) {
+    if (host.isShutdown()) {
       return true;
     }
     gcs()
@@ -439,7 +510,7 @@ public final class ActorSubmitter {
     TaskError error = null;
     if (info != null && !info.getCreationError().isEmpty()) {
       try {
-        TaskError ctor = worker.codec().decodeError(info.getCreationError().toByteArray());
+        TaskError ctor = codec.decodeError(info.getCreationError().toByteArray());
         error =
             new TaskError(
                 TaskError.Kind.ACTOR_DIED,
@@ -455,7 +526,7 @@ public final class ActorSubmitter {
     if (error == null) {
       error = TaskError.system(TaskError.Kind.ACTOR_DIED, task.displayName, message);
     }
-    tasks.finish(task, worker.errorValue(error));
+    tasks.finish(task, StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of()));
   }
 
   void finishCancelled(PendingTask task) {
@@ -471,7 +542,7 @@ public final class ActorSubmitter {
   }
 
   void cancelRemote(Address target, ByteString taskId) {
-    worker.cancelRemote(target, taskId, false);
+    host.cancelRemote(target, taskId, false);
   }
 
   GcsServiceGrpc.GcsServiceStub gcs() {
@@ -484,15 +555,15 @@ public final class ActorSubmitter {
   }
 
   ManagedChannel channelTo(Address address) {
-    return worker.channelTo(address);
+    return host.channelTo(address);
   }
 
   void forgetChannel(Address address) {
-    worker.forgetChannel(address);
+    host.forgetChannel(address);
   }
 
   boolean isShutdown() {
-    return worker.isShutdown();
+    return host.isShutdown();
   }
 
   void later(Runnable r) {
@@ -501,7 +572,7 @@ public final class ActorSubmitter {
 
   void schedule(Runnable r, long millis) {
     try {
-      worker.timer().schedule(r, millis, TimeUnit.MILLISECONDS);
+      timer.schedule(r, millis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Shutting down: pending calls are failed by the task submitter.
     }

@@ -215,6 +215,7 @@ public final class CoreWorker implements AutoCloseable {
   private final ValueCodec codec;
   private final ReferenceCounter references;
   private final MemoryStore memory = new MemoryStore();
+  private final ObjectRefImpl.Session refSession = new RefSession();
   private final TaskSubmitter submitter;
   private final FunctionInvoker invoker;
   private final Channels channels;
@@ -257,23 +258,35 @@ public final class CoreWorker implements AutoCloseable {
     this.serializer = new ObjectSerializer(loader);
     this.loader = loader;
     this.serializer.registerSerializer(
-        ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, this));
+        ObjectRefImpl.class, resolver -> new ObjectRefSerializer(resolver, refSession));
     this.serializer.registerSerializer(
-        ActorHandleImpl.class, resolver -> new ActorHandleSerializer(resolver, this));
-    this.codec = new ValueCodec(serializer, this);
+        ActorHandleImpl.class,
+        resolver ->
+            new ActorHandleSerializer(
+                resolver, (actor, noRestart) -> actors().kill(actor, noRestart), refSession));
+    this.codec = new ValueCodec(serializer, this::registerBorrows);
     this.invoker = new FunctionInvoker(loader);
     this.references = new ReferenceCounter(workerId, new Releases());
-    this.submitter = new TaskSubmitter(this, s.tuning());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("prism-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.submitter =
+        new TaskSubmitter(new SubmitterHost(), memory, references, codec, timer, s.tuning());
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
     this.borrowNotifier = new BorrowNotifier(new BorrowHost(), timer);
     this.store = StoreClient.connect(s.storeSocket());
     this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
     this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
-    this.reader = new ObjectReader(this, notices);
+    this.reader =
+        new ObjectReader(
+            new ReaderHost(),
+            memory,
+            references,
+            borrowNotifier,
+            codec,
+            store,
+            new RemoteObjects(nodeId, nodeManagerChannel));
     this.copies = new StoredCopies(store, nodeId, releaser);
     this.results =
         new Results(this, memory, references, copies, codec, store, borrowNotifier, releaser);
@@ -282,7 +295,16 @@ public final class CoreWorker implements AutoCloseable {
     this.actors =
         gcsChannel == null
             ? null
-            : new ActorSubmitter(this, submitter, gcsChannel, gcsAddress, s.tuning().actorPoll());
+            : new ActorSubmitter(
+                new ActorsHost(),
+                submitter,
+                memory,
+                references,
+                codec,
+                timer,
+                gcsChannel,
+                gcsAddress,
+                s.tuning().actorPoll());
   }
 
   /**
@@ -530,10 +552,6 @@ public final class CoreWorker implements AutoCloseable {
     return submitter.reconstruct(id, lostNodeId);
   }
 
-  ClassLoader classLoader() {
-    return loader;
-  }
-
   ActorSubmitter actorSubmitter() {
     checkAlive();
     if (actors == null) {
@@ -649,16 +667,12 @@ public final class CoreWorker implements AutoCloseable {
     return memory;
   }
 
-  ValueCodec codec() {
-    return codec;
-  }
-
   ScheduledExecutorService timer() {
     return timer;
   }
 
-  NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
-    return nodeManager;
+  ValueCodec codec() {
+    return codec;
   }
 
   boolean owns(ObjectRefImpl<?> ref) {
@@ -666,7 +680,7 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   ObjectRefImpl<?> newOwnedRef(ObjectId id) {
-    return new ObjectRefImpl<>(this, id, address);
+    return new ObjectRefImpl<>(refSession, id, address);
   }
 
   void enterTask(TaskSpec spec) {
@@ -696,14 +710,6 @@ public final class CoreWorker implements AutoCloseable {
     return mode == Mode.WORKER && runningTask.get() != null;
   }
 
-  BorrowNotifier borrowNotifier() {
-    return borrowNotifier;
-  }
-
-  StoreClient store() {
-    return store;
-  }
-
   /**
    * Called by an idle worker: the handles its tasks dropped are released only when the garbage
    * collector finds them unreachable, and an idle JVM does not collect on its own, so owners would
@@ -717,14 +723,6 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   // --- what other parts of this package use ---
-
-  void recordResult(ObjectId id, StoredValue value) {
-    results.recordResult(id, value);
-  }
-
-  void discardReply(ObjectId id, StoredValue value) {
-    results.discardReply(id, value);
-  }
 
   void discardValue(ObjectId id, StoredValue value) {
     results.discardValue(id, value);
@@ -743,14 +741,6 @@ public final class CoreWorker implements AutoCloseable {
         .cancelTask(
             CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
             BorrowNotifier.ignoring("cancel"));
-  }
-
-  void forgetChannel(Address a) {
-    channels.forget(a);
-  }
-
-  ManagedChannel channelTo(Address a) {
-    return channels.to(a);
   }
 
   /**
@@ -839,6 +829,218 @@ public final class CoreWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This process as the task submitter sees it. */
+  private final class SubmitterHost implements TaskSubmitter.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public long workerLong() {
+      return workerLong;
+    }
+
+    @Override
+    public long nextSequence() {
+      return CoreWorker.this.nextSequence();
+    }
+
+    @Override
+    public String workerId() {
+      return workerId;
+    }
+
+    @Override
+    public Address address() {
+      return address;
+    }
+
+    @Override
+    public ByteString currentJobId() {
+      return CoreWorker.this.currentJobId();
+    }
+
+    @Override
+    public String namespace() {
+      return CoreWorker.this.namespace();
+    }
+
+    @Override
+    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+      return CoreWorker.this.newOwnedRef(id);
+    }
+
+    @Override
+    public ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
+      return CoreWorker.this.putEncoded(encoded);
+    }
+
+    @Override
+    public void recordResult(ObjectId id, StoredValue value) {
+      results.recordResult(id, value);
+    }
+
+    @Override
+    public void discardReply(ObjectId id, StoredValue value) {
+      results.discardReply(id, value);
+    }
+
+    @Override
+    public boolean cancelActorCall(PendingTask task, boolean force) {
+      return actorSubmitter().cancel(task, force);
+    }
+
+    @Override
+    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+      CoreWorker.this.cancelRemote(worker, taskId, force);
+    }
+
+    @Override
+    public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
+      return nodeManager;
+    }
+
+    @Override
+    public io.grpc.Channel channelTo(Address a) {
+      return channels.to(a);
+    }
+
+    @Override
+    public void forgetChannel(Address a) {
+      channels.forget(a);
+    }
+  }
+
+  /** This process as the actor submitter sees it. */
+  private final class ActorsHost implements ActorSubmitter.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public ClassLoader classLoader() {
+      return loader;
+    }
+
+    @Override
+    public long workerLong() {
+      return workerLong;
+    }
+
+    @Override
+    public long nextSequence() {
+      return CoreWorker.this.nextSequence();
+    }
+
+    @Override
+    public Address address() {
+      return address;
+    }
+
+    @Override
+    public ByteString currentJobId() {
+      return CoreWorker.this.currentJobId();
+    }
+
+    @Override
+    public String namespace() {
+      return CoreWorker.this.namespace();
+    }
+
+    @Override
+    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+      return CoreWorker.this.newOwnedRef(id);
+    }
+
+    @Override
+    public ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
+      return CoreWorker.this.putEncoded(encoded);
+    }
+
+    @Override
+    public HostedActor hostedActor() {
+      return CoreWorker.this.hostedActor();
+    }
+
+    @Override
+    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+      CoreWorker.this.cancelRemote(worker, taskId, force);
+    }
+
+    @Override
+    public ManagedChannel channelTo(Address a) {
+      return channels.to(a);
+    }
+
+    @Override
+    public void forgetChannel(Address a) {
+      channels.forget(a);
+    }
+  }
+
+  /** This process as its refs see it. */
+  private final class RefSession implements ObjectRefImpl.Session {
+    @Override
+    public <T> T get(ObjectRefImpl<T> ref, Duration timeout) {
+      return reader.get(ref, timeout);
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public ReferenceCounter references() {
+      return references;
+    }
+  }
+
+  /** This process as the object reader sees it. */
+  private final class ReaderHost implements ObjectReader.Host {
+    @Override
+    public void checkAlive() {
+      CoreWorker.this.checkAlive();
+    }
+
+    @Override
+    public String workerId() {
+      return workerId;
+    }
+
+    @Override
+    public String nodeId() {
+      return nodeId;
+    }
+
+    @Override
+    public boolean reconstruct(ObjectId id, String lostNodeId) {
+      return CoreWorker.this.reconstruct(id, lostNodeId);
+    }
+
+    @Override
+    public boolean enterBlocking() {
+      return notices.enterBlocking();
+    }
+
+    @Override
+    public void exitBlocking() {
+      notices.exitBlocking();
+    }
   }
 
   /** This process as the borrow notifier sees it. */

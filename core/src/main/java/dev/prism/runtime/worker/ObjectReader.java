@@ -7,8 +7,10 @@ import dev.prism.PrismException;
 import dev.prism.WaitResult;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.ObjectRefProto;
+import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectNotFoundException;
+import dev.prism.store.StoreClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,14 +29,70 @@ import java.util.concurrent.TimeoutException;
  */
 final class ObjectReader {
 
-  private final CoreWorker worker;
-  private final NodeManagerNotices notices;
+  /** What the reader needs from the process it runs in. */
+  interface Host {
+    /** Throws if this process's Prism session was shut down. */
+    void checkAlive();
+
+    /** This process's worker id: refs it owns name it. */
+    String workerId();
+
+    /** The node this process runs on: values in its store are read directly. */
+    String nodeId();
+
+    /**
+     * Rebuilds a lost object this process owns from lineage.
+     *
+     * @param id the object
+     * @param lostNodeId the node whose copy was lost
+     * @return whether it is being rebuilt (its memory-store slot then completes again)
+     */
+    boolean reconstruct(ObjectId id, String lostNodeId);
+
+    /**
+     * A wait that may last begins: a task waiting lends its CPU (see {@link
+     * NodeManagerNotices#enterBlocking}).
+     *
+     * @return whether {@link #exitBlocking} must be called when the wait ends
+     */
+    boolean enterBlocking();
+
+    /** The wait that {@link #enterBlocking} reported ended. */
+    void exitBlocking();
+  }
+
+  private final Host host;
+  private final MemoryStore memory;
+  private final ReferenceCounter references;
+  private final BorrowNotifier borrows;
+  private final ValueCodec codec;
+  private final StoreClient store;
   private final RemoteObjects remote;
 
-  ObjectReader(CoreWorker worker, NodeManagerNotices notices) {
-    this.worker = worker;
-    this.notices = notices;
-    this.remote = new RemoteObjects(worker);
+  /**
+   * @param host the process it runs in
+   * @param memory this process's in-memory objects (owned ones, cached borrowed ones)
+   * @param references this process's reference counts (a borrowed value is cached while tracked)
+   * @param borrows asks the owners of borrowed objects for them
+   * @param codec turns stored bytes into values
+   * @param store this node's shared-memory store
+   * @param remote copies objects from other nodes' stores into this node's
+   */
+  ObjectReader(
+      Host host,
+      MemoryStore memory,
+      ReferenceCounter references,
+      BorrowNotifier borrows,
+      ValueCodec codec,
+      StoreClient store,
+      RemoteObjects remote) {
+    this.host = host;
+    this.memory = memory;
+    this.references = references;
+    this.borrows = borrows;
+    this.codec = codec;
+    this.store = store;
+    this.remote = remote;
   }
 
   /**
@@ -73,7 +131,7 @@ final class ObjectReader {
    * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
    */
   <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
-    worker.checkAlive();
+    host.checkAlive();
     List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());
     for (ObjectRef<T> r : refs) {
       ObjectRefImpl<T> impl = CoreWorker.asImpl(r);
@@ -82,23 +140,23 @@ final class ObjectReader {
     }
     if (countDone(futures) < numReturns) {
       long deadline = System.nanoTime() + timeout.toNanos();
-      long seen = worker.memory().enter();
-      boolean blocking = notices.enterBlocking();
+      long seen = memory.enter();
+      boolean blocking = host.enterBlocking();
       try {
         while (countDone(futures) < numReturns) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             break;
           }
-          seen = worker.memory().awaitChange(seen, left);
+          seen = memory.awaitChange(seen, left);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new PrismException("interrupted while waiting for objects", e);
       } finally {
-        worker.memory().leave();
+        memory.leave();
         if (blocking) {
-          notices.exitBlocking();
+          host.exitBlocking();
         }
       }
     }
@@ -130,19 +188,19 @@ final class ObjectReader {
    * task: the tasks that rebuild it may need that CPU.
    */
   Object getForArgument(ObjectRefProto proto) {
-    boolean blocking = notices.enterBlocking();
+    boolean blocking = host.enterBlocking();
     try {
       return readArgument(proto);
     } finally {
       if (blocking) {
-        notices.exitBlocking();
+        host.exitBlocking();
       }
     }
   }
 
   private Object readArgument(ObjectRefProto proto) {
     ObjectId id = Ids.objectId(proto);
-    CompletableFuture<StoredValue> slot = worker.memory().find(id);
+    CompletableFuture<StoredValue> slot = memory.find(id);
     StoredValue value;
     if (slot != null) {
       value = slot.join();
@@ -174,16 +232,15 @@ final class ObjectReader {
     if (lostValue.isInline()) {
       throw lost;
     }
-    if (!owner.getWorkerId().equals(worker.workerId())) {
-      StoredValue again =
-          worker.borrowNotifier().fetch(id, owner, deadline, timeout, lostValue.nodeId());
+    if (!owner.getWorkerId().equals(host.workerId())) {
+      StoredValue again = borrows.fetch(id, owner, deadline, timeout, lostValue.nodeId());
       if (!again.isInline() && java.util.Objects.equals(again.nodeId(), lostValue.nodeId())) {
         throw lost; // the owner could not make it again
       }
       return again;
     }
     CompletableFuture<StoredValue> slot =
-        worker.reconstruct(id, lostValue.nodeId()) ? worker.memory().find(id) : null;
+        host.reconstruct(id, lostValue.nodeId()) ? memory.find(id) : null;
     if (slot == null) {
       throw lost;
     }
@@ -191,16 +248,16 @@ final class ObjectReader {
   }
 
   private StoredValue await(ObjectRefImpl<?> ref, long deadline, Duration timeout) {
-    worker.checkAlive();
+    host.checkAlive();
     ObjectId id = ref.objectId();
-    CompletableFuture<StoredValue> slot = worker.memory().find(id);
+    CompletableFuture<StoredValue> slot = memory.find(id);
     if (slot != null && slot.isDone()) {
       return slot.join();
     }
-    boolean blocking = notices.enterBlocking();
+    boolean blocking = host.enterBlocking();
     try {
       if (slot == null) {
-        if (worker.owns(ref)) {
+        if (owns(ref)) {
           throw new ObjectLostException(ref + " was already freed");
         }
         return fetchFromOwner(id, ref.owner(), deadline, timeout, true);
@@ -208,7 +265,7 @@ final class ObjectReader {
       return awaitSlot(ref, slot, deadline, timeout);
     } finally {
       if (blocking) {
-        notices.exitBlocking();
+        host.exitBlocking();
       }
     }
   }
@@ -230,27 +287,29 @@ final class ObjectReader {
   }
 
   private CompletableFuture<StoredValue> futureOf(ObjectRefImpl<?> ref) {
-    CompletableFuture<StoredValue> slot = worker.memory().find(ref.objectId());
+    CompletableFuture<StoredValue> slot = memory.find(ref.objectId());
     if (slot != null) {
       return slot;
     }
-    if (worker.owns(ref)) {
+    if (owns(ref)) {
       return CompletableFuture.completedFuture(
-          worker.errorValue(
-              TaskError.system(
-                  TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")));
+          StoredValue.inline(
+              ValueFormat.ERROR,
+              codec.encodeError(
+                  TaskError.system(
+                      TaskError.Kind.OBJECT_LOST, ref.toString(), "it was already freed")),
+              List.of()));
     }
     CompletableFuture<StoredValue> inflight = borrowedFetches.get(ref.objectId());
     if (inflight != null) {
       return inflight;
     }
-    CompletableFuture<StoredValue> fetch = worker.memory().newSlot();
+    CompletableFuture<StoredValue> fetch = memory.newSlot();
     CompletableFuture<StoredValue> raced = borrowedFetches.putIfAbsent(ref.objectId(), fetch);
     if (raced != null) {
       return raced;
     }
-    worker
-        .borrowNotifier()
+    borrows
         .fetchAsync(ref.objectId(), ref.owner())
         .whenComplete(
             (value, error) -> {
@@ -274,7 +333,7 @@ final class ObjectReader {
   /** Asks an object's owner for it: waits (long-polling) until it is ready or the deadline. */
   StoredValue fetchFromOwner(
       ObjectId id, Address owner, long deadline, Duration timeout, boolean cache) {
-    StoredValue value = worker.borrowNotifier().fetch(id, owner, deadline, timeout);
+    StoredValue value = borrows.fetch(id, owner, deadline, timeout);
     if (cache) {
       cacheBorrowed(id, value);
     }
@@ -286,22 +345,22 @@ final class ObjectReader {
    * holds refs to it; the cache entry goes with the last ref.
    */
   private void cacheBorrowed(ObjectId id, StoredValue value) {
-    if (value.isInline() && !value.isError() && worker.references().isTracked(id)) {
-      worker.memory().slot(id).complete(value);
+    if (value.isInline() && !value.isError() && references.isTracked(id)) {
+      memory.slot(id).complete(value);
     }
   }
 
   private Object materialize(ObjectId id, StoredValue value, long deadline) {
     if (value.isError()) {
-      TaskError error = worker.codec().decodeError(value.inline());
-      Throwable cause = worker.codec().decodeException(error.exception());
+      TaskError error = codec.decodeError(value.inline());
+      Throwable cause = codec.decodeException(error.exception());
       throw error.toException(cause);
     }
     if (value.isInline()) {
-      return worker.codec().decode(value.inline());
+      return codec.decode(value.inline());
     }
-    if (worker.nodeId().equals(value.nodeId())) {
-      return worker.codec().readFromStore(worker.store(), id, value.format(), remaining(deadline));
+    if (host.nodeId().equals(value.nodeId())) {
+      return codec.readFromStore(store, id, value.format(), remaining(deadline));
     }
     // It lives on another node: the node manager pulls a secondary copy into this node's store,
     // which the store may evict again before it is read (then it is pulled again).
@@ -314,9 +373,7 @@ final class ObjectReader {
               ? null
               : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       try {
-        return worker
-            .codec()
-            .readFromStore(worker.store(), id, value.format(), remaining(deadline));
+        return codec.readFromStore(store, id, value.format(), remaining(deadline));
       } catch (ObjectNotFoundException evicted) {
         if (attempt >= 3) {
           throw new ObjectLostException(
@@ -325,7 +382,7 @@ final class ObjectReader {
                   + " was copied from node "
                   + value.nodeId()
                   + " to node "
-                  + worker.nodeId()
+                  + host.nodeId()
                   + " "
                   + attempt
                   + " times and evicted each time before it could be read; the store is too full",
@@ -335,9 +392,13 @@ final class ObjectReader {
     }
   }
 
+  private boolean owns(ObjectRefImpl<?> ref) {
+    return ref.owner().getWorkerId().equals(host.workerId());
+  }
+
   private Duration remaining(long deadline) {
     return deadline == Long.MAX_VALUE
-        ? worker.store().defaultTimeout()
+        ? store.defaultTimeout()
         : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
   }
 }

@@ -15,15 +15,34 @@ import java.util.Objects;
  */
 public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
+  /** What a ref needs from the Prism session of the process it lives in. */
+  interface Session {
+    /**
+     * Waits for a ref's value.
+     *
+     * @param ref the ref
+     * @param timeout how long to wait, or null for no limit
+     * @param <T> the value's type
+     * @return the value
+     */
+    <T> T get(ObjectRefImpl<T> ref, Duration timeout);
+
+    /** Whether the session was shut down (its refs can no longer be read). */
+    boolean isShutdown();
+
+    /** The session's reference counter, which counts each ref as one local reference. */
+    ReferenceCounter references();
+  }
+
   private final ObjectId id;
   private final Address owner;
-  private final transient CoreWorker worker;
+  private final transient Session session;
 
-  ObjectRefImpl(CoreWorker worker, ObjectId id, Address owner) {
-    this.worker = worker;
+  ObjectRefImpl(Session session, ObjectId id, Address owner) {
+    this.session = session;
     this.id = id;
     this.owner = owner;
-    worker.references().track(this);
+    session.references().track(this);
   }
 
   /**
@@ -47,14 +66,14 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   @Override
   public T get() {
     checkSession();
-    return worker.get(this, null);
+    return session.get(this, null);
   }
 
   @Override
   public T get(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     checkSession();
-    return worker.get(this, timeout);
+    return session.get(this, timeout);
   }
 
   /**
@@ -64,7 +83,7 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
    * @throws dev.prism.PrismException naming the ref
    */
   void checkSession() {
-    if (worker.isShutdown()) {
+    if (session.isShutdown()) {
       throw new dev.prism.PrismException(
           this
               + " belongs to a Prism session that was shut down:"

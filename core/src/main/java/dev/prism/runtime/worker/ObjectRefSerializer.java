@@ -21,11 +21,11 @@ import org.apache.fory.serializer.Serializer;
 @SuppressWarnings("rawtypes")
 final class ObjectRefSerializer extends Serializer<ObjectRefImpl> {
 
-  private final CoreWorker worker;
+  private final ObjectRefImpl.Session session;
 
-  ObjectRefSerializer(TypeResolver resolver, CoreWorker worker) {
+  ObjectRefSerializer(TypeResolver resolver, ObjectRefImpl.Session session) {
     super(resolver.getConfig(), ObjectRefImpl.class);
-    this.worker = worker;
+    this.session = session;
   }
 
   @Override
@@ -53,7 +53,7 @@ final class ObjectRefSerializer extends Serializer<ObjectRefImpl> {
       throw new PrismSerializationException(
           "a serialized ObjectRef has a corrupt owner address", e);
     }
-    ObjectRefImpl<?> ref = new ObjectRefImpl<>(worker, id, owner);
+    ObjectRefImpl<?> ref = new ObjectRefImpl<>(session, id, owner);
     Collector.record(ref);
     return ref;
   }

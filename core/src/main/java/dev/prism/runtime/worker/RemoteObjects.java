@@ -7,6 +7,7 @@ import dev.prism.PrismException;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
 import dev.prism.store.ObjectId;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -18,12 +19,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class RemoteObjects {
 
-  private final CoreWorker worker;
+  private final String nodeId;
   private final ObjectManagerServiceGrpc.ObjectManagerServiceBlockingStub objects;
 
-  RemoteObjects(CoreWorker worker) {
-    this.worker = worker;
-    this.objects = ObjectManagerServiceGrpc.newBlockingStub(worker.localNodeManager().getChannel());
+  /**
+   * @param nodeId this node, for messages
+   * @param nodeManager the channel to this node's node manager
+   */
+  RemoteObjects(String nodeId, Channel nodeManager) {
+    this.nodeId = nodeId;
+    this.objects = ObjectManagerServiceGrpc.newBlockingStub(nodeManager);
   }
 
   /**
@@ -58,7 +63,7 @@ final class RemoteObjects {
                     + " (on node "
                     + sourceNode
                     + ") was not copied to node "
-                    + worker.nodeId()
+                    + nodeId
                     + " within "
                     + (timeout != null ? timeout : "the deadline"));
         case CANCELLED ->
@@ -72,7 +77,7 @@ final class RemoteObjects {
                     + " (on node "
                     + sourceNode
                     + ") cannot be copied to node "
-                    + worker.nodeId()
+                    + nodeId
                     + ": "
                     + why,
                 e);
@@ -83,7 +88,7 @@ final class RemoteObjects {
                     + " lives in the store of node "
                     + sourceNode
                     + " and cannot be read on node "
-                    + worker.nodeId()
+                    + nodeId
                     + ": "
                     + why);
       }

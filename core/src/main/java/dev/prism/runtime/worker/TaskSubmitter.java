@@ -13,6 +13,7 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
+import io.grpc.Channel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,65 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class TaskSubmitter {
 
-  private final CoreWorker worker;
+  /** What the submitter needs from the process it runs in. */
+  interface Host {
+    /** Throws if this process's Prism session was shut down. */
+    void checkAlive();
+
+    /** Whether this process is shutting down (then failed tasks are not retried). */
+    boolean isShutdown();
+
+    /** This process's worker id as a number: the first part of the ids of its tasks. */
+    long workerLong();
+
+    /** The next task sequence number of this process (unique, increasing). */
+    long nextSequence();
+
+    /** This process's worker id: refs it owns name it. */
+    String workerId();
+
+    /** This process's RPC address: the caller tasks reply to. */
+    Address address();
+
+    /** The job tasks submitted now belong to. */
+    ByteString currentJobId();
+
+    /** The namespace tasks submitted now run in. */
+    String namespace();
+
+    /** A new ref to an object this process owns. */
+    ObjectRefImpl<?> newOwnedRef(ObjectId id);
+
+    /** Stores a value too large to travel in a task spec, like a put; returns its ref. */
+    ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded);
+
+    /** Records a task's result as its object's value. */
+    void recordResult(ObjectId id, StoredValue value);
+
+    /** Lets go of a reply that is not recorded (its stored copy, the borrows it carries). */
+    void discardReply(ObjectId id, StoredValue value);
+
+    /** Cancels a call submitted to an actor. */
+    boolean cancelActorCall(PendingTask task, boolean force);
+
+    /** Asks the worker running a task to cancel it (or to exit when {@code force}). */
+    void cancelRemote(Address worker, ByteString taskId, boolean force);
+
+    /** The stub of this node's node manager, which grants leases. */
+    NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager();
+
+    /** The shared channel to another process. */
+    Channel channelTo(Address address);
+
+    /** Drops the shared channel to a process that is gone. */
+    void forgetChannel(Address address);
+  }
+
+  private final Host host;
+  private final MemoryStore memory;
+  private final ReferenceCounter references;
+  private final ValueCodec codec;
+  private final ScheduledExecutorService timer;
   private final WorkerTuning tuning;
 
   /** What the scheduling queues call back. */
@@ -50,21 +109,39 @@ final class TaskSubmitter {
   /** The resource shapes the user was already warned cannot be scheduled anywhere. */
   private final java.util.Set<ResourceAmounts> infeasibleWarned = ConcurrentHashMap.newKeySet();
 
-  TaskSubmitter(CoreWorker worker, WorkerTuning tuning) {
-    this.worker = worker;
+  /**
+   * @param host the process it runs in
+   * @param memory this process's object table, where results and pending tasks' slots live
+   * @param references this process's reference counts (arguments stay held while tasks need them)
+   * @param codec encodes arguments and errors
+   * @param timer runs the scheduling queues' timed work
+   * @param tuning the task path's settings
+   */
+  TaskSubmitter(
+      Host host,
+      MemoryStore memory,
+      ReferenceCounter references,
+      ValueCodec codec,
+      ScheduledExecutorService timer,
+      WorkerTuning tuning) {
+    this.host = host;
+    this.memory = memory;
+    this.references = references;
+    this.codec = codec;
+    this.timer = timer;
     this.tuning = tuning;
   }
 
   ObjectRefImpl<?> submit(FunctionDescriptor function, Object[] args, TaskOptions options) {
-    worker.checkAlive();
-    long seq = worker.nextSequence();
-    ObjectId returnId = new ObjectId(worker.workerLong(), seq, 1);
-    ByteString taskId = Ids.taskId(worker.workerLong(), seq);
+    host.checkAlive();
+    long seq = host.nextSequence();
+    ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
+    ByteString taskId = Ids.taskId(host.workerLong(), seq);
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
             .setTaskId(taskId)
-            .setJobId(worker.currentJobId())
-            .setCaller(worker.address())
+            .setJobId(host.currentJobId())
+            .setCaller(host.address())
             .setFunction(toProto(function))
             .setReturnId(ByteString.copyFrom(returnId.toBytes()))
             .setResources(options.resources())
@@ -72,7 +149,7 @@ final class TaskSubmitter {
             .setRetryExceptions(options.retryExceptions());
     String name = options.name() != null ? options.name() : function.displayName();
     spec.setName(name);
-    spec.setNamespace(worker.namespace());
+    spec.setNamespace(host.namespace());
 
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefProto> dependencies = new ArrayList<>();
@@ -80,9 +157,9 @@ final class TaskSubmitter {
     for (Object arg : args) {
       spec.addArgs(toArg(arg, held, dependencies, keepAlive));
     }
-    ObjectRefImpl<?> result = worker.newOwnedRef(returnId);
-    worker.memory().slot(returnId);
-    worker.references().addSubmitted(held);
+    ObjectRefImpl<?> result = host.newOwnedRef(returnId);
+    memory.slot(returnId);
+    references.addSubmitted(held);
     PendingTask task =
         new PendingTask(
             spec,
@@ -121,8 +198,8 @@ final class TaskSubmitter {
       ObjectRefProto proto = Ids.toProto(ref);
       held.add(ref.objectId());
       keepAlive.add(ref);
-      if (worker.owns(ref)) {
-        CompletableFuture<StoredValue> slot = worker.memory().find(ref.objectId());
+      if (ref.owner().getWorkerId().equals(host.workerId())) {
+        CompletableFuture<StoredValue> slot = memory.find(ref.objectId());
         if (slot != null && slot.isDone()) {
           StoredValue value = slot.join();
           if (value.isInline() && value.format() == ValueFormat.FORY) {
@@ -141,7 +218,7 @@ final class TaskSubmitter {
       }
       return TaskArg.newBuilder().setRef(proto).build();
     }
-    ValueCodec.Encoded encoded = worker.codec().encode(arg);
+    ValueCodec.Encoded encoded = codec.encode(arg);
     if (encoded.fitsInline()) {
       TaskArg.Builder b = TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(encoded.bytes()));
       for (ObjectRefImpl<?> nested : encoded.nested()) {
@@ -152,7 +229,7 @@ final class TaskSubmitter {
       return b.build();
     }
     // Too large to travel in the spec: store it like a put and pass it by reference.
-    ObjectRefImpl<?> stored = worker.putEncoded(encoded);
+    ObjectRefImpl<?> stored = host.putEncoded(encoded);
     keepAlive.add(stored);
     held.add(stored.objectId());
     return TaskArg.newBuilder().setRef(Ids.toProto(stored)).build();
@@ -175,10 +252,10 @@ final class TaskSubmitter {
   StoredValue inlineResolved(PendingTask task) {
     for (int i = 0; i < task.spec.getArgsCount(); i++) {
       TaskArg arg = task.spec.getArgs(i);
-      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
+      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(host.workerId())) {
         continue;
       }
-      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(arg.getRef()));
+      CompletableFuture<StoredValue> slot = memory.find(Ids.objectId(arg.getRef()));
       if (slot == null || !slot.isDone()) {
         continue;
       }
@@ -201,7 +278,7 @@ final class TaskSubmitter {
   CompletableFuture<Void> dependenciesReady(List<ObjectRefProto> dependencies) {
     CompletableFuture<?>[] futures = new CompletableFuture<?>[dependencies.size()];
     for (int i = 0; i < futures.length; i++) {
-      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(dependencies.get(i)));
+      CompletableFuture<StoredValue> slot = memory.find(Ids.objectId(dependencies.get(i)));
       futures[i] = slot != null ? slot : CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.allOf(futures);
@@ -224,10 +301,10 @@ final class TaskSubmitter {
     Map<String, Long> bytes = null;
     for (int i = 0; i < task.spec.getArgsCount(); i++) {
       TaskArg arg = task.spec.getArgs(i);
-      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(worker.workerId())) {
+      if (!arg.hasRef() || !arg.getRef().getOwner().getWorkerId().equals(host.workerId())) {
         continue;
       }
-      CompletableFuture<StoredValue> slot = worker.memory().find(Ids.objectId(arg.getRef()));
+      CompletableFuture<StoredValue> slot = memory.find(Ids.objectId(arg.getRef()));
       if (slot == null || !slot.isDone()) {
         continue;
       }
@@ -247,7 +324,7 @@ final class TaskSubmitter {
     StoredValue value = reply.hasResult() ? StoredValue.fromProto(reply.getResult()) : null;
     if (reply.getCancelled() || task.cancelled) {
       if (value != null) {
-        worker.discardReply(task.returnId, value);
+        host.discardReply(task.returnId, value);
       }
       finishCancelled(task);
       return null;
@@ -255,14 +332,14 @@ final class TaskSubmitter {
     if (!reply.getSystemError().isEmpty()) {
       finish(
           task,
-          worker.errorValue(
+          errorValue(
               TaskError.system(TaskError.Kind.SYSTEM, task.displayName, reply.getSystemError())));
       return null;
     }
-    if (value.isError() && task.retryExceptions && task.retriesLeft > 0 && !worker.isShutdown()) {
+    if (value.isError() && task.retryExceptions && task.retriesLeft > 0 && !host.isShutdown()) {
       task.retriesLeft--;
       task.attempt++;
-      worker.discardReply(task.returnId, value);
+      host.discardReply(task.returnId, value);
       return task;
     }
     finish(task, value);
@@ -275,14 +352,14 @@ final class TaskSubmitter {
       finishCancelled(task);
       return null;
     }
-    if (task.retriesLeft > 0 && !worker.isShutdown()) {
+    if (task.retriesLeft > 0 && !host.isShutdown()) {
       task.retriesLeft--;
       task.attempt++;
       return task;
     }
     finish(
         task,
-        worker.errorValue(
+        errorValue(
             TaskError.system(
                 TaskError.Kind.WORKER_CRASHED,
                 task.displayName,
@@ -299,7 +376,7 @@ final class TaskSubmitter {
   void finishCancelled(PendingTask task) {
     finish(
         task,
-        worker.errorValue(
+        errorValue(
             TaskError.system(
                 TaskError.Kind.CANCELLED, task.displayName, "the task was cancelled")));
   }
@@ -311,35 +388,33 @@ final class TaskSubmitter {
 
   void finish(PendingTask task, StoredValue value) {
     if (pending.remove(task.returnId) == null) {
-      worker.discardReply(task.returnId, value);
+      host.discardReply(task.returnId, value);
       return;
     }
     boolean rebuilt = task.reconstructions > 0;
-    worker.recordResult(task.returnId, value);
+    host.recordResult(task.returnId, value);
     boolean stored = task.actor == null && !value.isInline() && !value.isError();
     if (rebuilt) {
       // Its lineage entry keeps holding the arguments while the result is referenced; if the
       // entry went meanwhile (freed) or the rebuild failed, the arguments are let go now.
-      if (!(stored
-          && lineage.get(task.returnId) == task
-          && worker.memory().find(task.returnId) != null)) {
+      if (!(stored && lineage.get(task.returnId) == task && memory.find(task.returnId) != null)) {
         lineage.remove(task.returnId, task);
         releaseLineage(task);
       }
       return;
     }
-    if (stored && worker.memory().find(task.returnId) != null) {
+    if (stored && memory.find(task.returnId) != null) {
       // Kept as lineage: the arguments stay held until the result is freed.
       synchronized (task) {
         task.lineageHeld = true;
       }
       lineage.put(task.returnId, task);
-      if (worker.memory().find(task.returnId) == null && lineage.remove(task.returnId, task)) {
+      if (memory.find(task.returnId) == null && lineage.remove(task.returnId, task)) {
         releaseLineage(task); // freed meanwhile
       }
       return;
     }
-    worker.references().removeSubmitted(task.heldRefs);
+    references.removeSubmitted(task.heldRefs);
   }
 
   /** Lets go of the arguments a lineage entry held, exactly once. */
@@ -350,7 +425,7 @@ final class TaskSubmitter {
       }
       task.lineageHeld = false;
     }
-    worker.references().removeSubmitted(task.heldRefs);
+    references.removeSubmitted(task.heldRefs);
   }
 
   /** The result's last reference is gone: its lineage (and the arguments it held) goes too. */
@@ -377,7 +452,7 @@ final class TaskSubmitter {
       if (pending.containsKey(id)) {
         return true;
       }
-      CompletableFuture<StoredValue> slot = worker.memory().find(id);
+      CompletableFuture<StoredValue> slot = memory.find(id);
       if (slot == null) {
         return false;
       }
@@ -388,10 +463,10 @@ final class TaskSubmitter {
       if (current != null && !java.util.Objects.equals(current.nodeId(), lostNodeId)) {
         return true; // already rebuilt elsewhere: read the new copy
       }
-      if (task.retriesLeft <= 0 || worker.isShutdown()) {
+      if (task.retriesLeft <= 0 || host.isShutdown()) {
         return false;
       }
-      if (!worker.memory().reopen(id)) {
+      if (!memory.reopen(id)) {
         return false;
       }
       task.retriesLeft--;
@@ -419,7 +494,7 @@ final class TaskSubmitter {
       return false;
     }
     if (task.actor != null) {
-      return worker.actorSubmitter().cancel(task, force);
+      return host.cancelActorCall(task, force);
     }
     task.cancelled = true;
     SchedulingQueue queue = queues.get(task.key);
@@ -429,7 +504,7 @@ final class TaskSubmitter {
     }
     Lease lease = task.lease;
     if (lease != null) {
-      worker.cancelRemote(lease.worker, task.spec.getTaskId(), force);
+      host.cancelRemote(lease.worker, task.spec.getTaskId(), force);
     }
     return true;
   }
@@ -440,15 +515,12 @@ final class TaskSubmitter {
       for (PendingTask task : queue.drain()) {
         finish(
             task,
-            worker.errorValue(
-                TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
+            errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
       }
     }
     for (PendingTask task : List.copyOf(pending.values())) {
       finish(
-          task,
-          worker.errorValue(
-              TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
+          task, errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));
     }
   }
 
@@ -480,33 +552,37 @@ final class TaskSubmitter {
     System.err.println("prism: warning: " + message);
   }
 
+  private StoredValue errorValue(TaskError error) {
+    return StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of());
+  }
+
   // --- what the scheduling queues need from the process ---
 
   /** This process as the scheduling queues see it. */
   private final class QueueHost implements SchedulingQueue.Host {
     @Override
     public Address address() {
-      return worker.address();
+      return host.address();
     }
 
     @Override
     public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
-      return worker.localNodeManager();
+      return host.localNodeManager();
     }
 
     @Override
     public NodeManagerServiceGrpc.NodeManagerServiceStub nodeManagerAt(Address address) {
-      return NodeManagerServiceGrpc.newStub(worker.channelTo(address));
+      return NodeManagerServiceGrpc.newStub(host.channelTo(address));
     }
 
     @Override
     public io.grpc.Channel channelTo(Address address) {
-      return worker.channelTo(address);
+      return host.channelTo(address);
     }
 
     @Override
     public void forgetChannel(Address address) {
-      worker.forgetChannel(address);
+      host.forgetChannel(address);
     }
 
     @Override
@@ -531,12 +607,12 @@ final class TaskSubmitter {
 
     @Override
     public ScheduledExecutorService timer() {
-      return worker.timer();
+      return timer;
     }
 
     @Override
     public boolean isShutdown() {
-      return worker.isShutdown();
+      return host.isShutdown();
     }
   }
 

@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -29,11 +30,15 @@ final class ValueCodec {
   private static final String META_ARRAY = "prism:array:";
 
   private final ObjectSerializer serializer;
-  private final CoreWorker worker;
+  private final Consumer<List<ObjectRefImpl<?>>> borrows;
 
-  ValueCodec(ObjectSerializer serializer, CoreWorker worker) {
+  /**
+   * @param serializer the serializer for Java values (with the ref serializers registered)
+   * @param borrows registers this process as a borrower of the refs nested in a decoded value
+   */
+  ValueCodec(ObjectSerializer serializer, Consumer<List<ObjectRefImpl<?>>> borrows) {
     this.serializer = serializer;
-    this.worker = worker;
+    this.borrows = borrows;
   }
 
   /**
@@ -121,7 +126,7 @@ final class ValueCodec {
       nested = c.refs();
     }
     if (!nested.isEmpty()) {
-      worker.registerBorrows(nested);
+      borrows.accept(nested);
     }
     return value;
   }
