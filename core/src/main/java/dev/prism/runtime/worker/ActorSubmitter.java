@@ -51,49 +51,15 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
 
   private static final long RPC_SECONDS = 30;
 
-  /** What the actor submitter needs from the process it runs in. */
-  interface Host {
-    /** Throws if this process's Prism session was shut down. */
-    void checkAlive();
-
-    /** Whether this process is shutting down. */
-    boolean isShutdown();
-
+  /**
+   * What the actor submitter needs from the process it runs in, beyond what every submitter does.
+   */
+  interface Host extends SubmittingProcess {
     /** The class loader that actor classes are resolved with. */
     ClassLoader classLoader();
 
-    /** This process's worker id as a number: the first part of the ids of its calls. */
-    long workerLong();
-
-    /** The next task sequence number of this process (unique, increasing). */
-    long nextSequence();
-
-    /** This process's RPC address: the owner of the actors it creates, the caller of its calls. */
-    Address address();
-
-    /** The job actors created and calls made now belong to. */
-    ByteString currentJobId();
-
-    /** The namespace of named actors for the calling code. */
-    String namespace();
-
-    /** A new ref to an object this process owns. */
-    ObjectRefImpl<?> newOwnedRef(ObjectId id);
-
-    /** Stores a value like a put; returns its ref. */
-    ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded);
-
     /** The actor this process hosts, or null. */
     HostedActor hostedActor();
-
-    /** Asks the worker running a call to cancel it (or to exit when {@code force}). */
-    void cancelRemote(Address worker, ByteString taskId, boolean force);
-
-    /** The shared channel to another process. */
-    ManagedChannel channelTo(Address address);
-
-    /** Drops the shared channel to a process that is gone. */
-    void forgetChannel(Address address);
   }
 
   private final Host host;

@@ -270,8 +270,8 @@ public final class CoreWorker implements AutoCloseable {
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("prism-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    this.submitter =
-        new TaskSubmitter(new SubmitterHost(), memory, references, codec, timer, s.tuning());
+    ProcessHost processHost = new ProcessHost();
+    this.submitter = new TaskSubmitter(processHost, memory, references, codec, timer, s.tuning());
     this.releaser = Executors.newSingleThreadExecutor(daemon("prism-releaser"));
     this.borrowNotifier = new BorrowNotifier(new BorrowHost(), timer);
     this.store = StoreClient.connect(s.storeSocket());
@@ -296,7 +296,7 @@ public final class CoreWorker implements AutoCloseable {
         gcsChannel == null
             ? null
             : new ActorSubmitter(
-                new ActorsHost(),
+                processHost,
                 submitter,
                 memory,
                 references,
@@ -831,8 +831,8 @@ public final class CoreWorker implements AutoCloseable {
     };
   }
 
-  /** This process as the task submitter sees it. */
-  private final class SubmitterHost implements TaskSubmitter.Host {
+  /** This process as the task and actor submitters see it. */
+  private final class ProcessHost implements TaskSubmitter.Host, ActorSubmitter.Host {
     @Override
     public void checkAlive() {
       CoreWorker.this.checkAlive();
@@ -874,6 +874,11 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
+    public ClassLoader classLoader() {
+      return loader;
+    }
+
+    @Override
     public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
       return CoreWorker.this.newOwnedRef(id);
     }
@@ -894,6 +899,11 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
+    public HostedActor hostedActor() {
+      return CoreWorker.this.hostedActor();
+    }
+
+    @Override
     public boolean cancelActorCall(PendingTask task, boolean force) {
       return actorSubmitter().cancel(task, force);
     }
@@ -906,79 +916,6 @@ public final class CoreWorker implements AutoCloseable {
     @Override
     public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
       return nodeManager;
-    }
-
-    @Override
-    public io.grpc.Channel channelTo(Address a) {
-      return channels.to(a);
-    }
-
-    @Override
-    public void forgetChannel(Address a) {
-      channels.forget(a);
-    }
-  }
-
-  /** This process as the actor submitter sees it. */
-  private final class ActorsHost implements ActorSubmitter.Host {
-    @Override
-    public void checkAlive() {
-      CoreWorker.this.checkAlive();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return shutdown;
-    }
-
-    @Override
-    public ClassLoader classLoader() {
-      return loader;
-    }
-
-    @Override
-    public long workerLong() {
-      return workerLong;
-    }
-
-    @Override
-    public long nextSequence() {
-      return CoreWorker.this.nextSequence();
-    }
-
-    @Override
-    public Address address() {
-      return address;
-    }
-
-    @Override
-    public ByteString currentJobId() {
-      return CoreWorker.this.currentJobId();
-    }
-
-    @Override
-    public String namespace() {
-      return CoreWorker.this.namespace();
-    }
-
-    @Override
-    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
-      return CoreWorker.this.newOwnedRef(id);
-    }
-
-    @Override
-    public ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded) {
-      return CoreWorker.this.putEncoded(encoded);
-    }
-
-    @Override
-    public HostedActor hostedActor() {
-      return CoreWorker.this.hostedActor();
-    }
-
-    @Override
-    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
-      CoreWorker.this.cancelRemote(worker, taskId, force);
     }
 
     @Override

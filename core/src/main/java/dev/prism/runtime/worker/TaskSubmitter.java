@@ -13,7 +13,6 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
-import io.grpc.Channel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,37 +28,12 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class TaskSubmitter {
 
-  /** What the submitter needs from the process it runs in. */
-  interface Host {
-    /** Throws if this process's Prism session was shut down. */
-    void checkAlive();
-
-    /** Whether this process is shutting down (then failed tasks are not retried). */
-    boolean isShutdown();
-
-    /** This process's worker id as a number: the first part of the ids of its tasks. */
-    long workerLong();
-
-    /** The next task sequence number of this process (unique, increasing). */
-    long nextSequence();
-
+  /**
+   * What the task submitter needs from the process it runs in, beyond what every submitter does.
+   */
+  interface Host extends SubmittingProcess {
     /** This process's worker id: refs it owns name it. */
     String workerId();
-
-    /** This process's RPC address: the caller tasks reply to. */
-    Address address();
-
-    /** The job tasks submitted now belong to. */
-    ByteString currentJobId();
-
-    /** The namespace tasks submitted now run in. */
-    String namespace();
-
-    /** A new ref to an object this process owns. */
-    ObjectRefImpl<?> newOwnedRef(ObjectId id);
-
-    /** Stores a value too large to travel in a task spec, like a put; returns its ref. */
-    ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded);
 
     /** Records a task's result as its object's value. */
     void recordResult(ObjectId id, StoredValue value);
@@ -70,17 +44,8 @@ final class TaskSubmitter {
     /** Cancels a call submitted to an actor. */
     boolean cancelActorCall(PendingTask task, boolean force);
 
-    /** Asks the worker running a task to cancel it (or to exit when {@code force}). */
-    void cancelRemote(Address worker, ByteString taskId, boolean force);
-
     /** The stub of this node's node manager, which grants leases. */
     NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager();
-
-    /** The shared channel to another process. */
-    Channel channelTo(Address address);
-
-    /** Drops the shared channel to a process that is gone. */
-    void forgetChannel(Address address);
   }
 
   private final Host host;

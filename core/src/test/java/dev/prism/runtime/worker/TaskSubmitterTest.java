@@ -12,7 +12,6 @@ import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.serialization.ObjectSerializer;
 import dev.prism.store.ObjectId;
-import io.grpc.Channel;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,7 +121,7 @@ class TaskSubmitterTest {
     }
 
     @Override
-    public Channel channelTo(Address address) {
+    public io.grpc.ManagedChannel channelTo(Address address) {
       throw new AssertionError("no process is called here");
     }
 
