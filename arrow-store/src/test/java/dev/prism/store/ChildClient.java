@@ -51,6 +51,7 @@ public final class ChildClient {
       }
       System.out.println("ROWS " + root.getRowCount());
       System.out.println("TSV " + root.contentToTSVString().replace("\n", "|"));
+      System.out.println("RENDER " + ArrowFixtures.render(root));
       System.out.println("ZEROCOPY " + inside);
     }
   }

@@ -102,6 +102,27 @@ class ImmutabilityTest {
   }
 
   @Test
+  void loadingRootsOfManyVectorKindsNeverWritesIntoTheReadOnlyMapping() throws Exception {
+    ObjectId id = ObjectId.random();
+    String rendered;
+    try (VectorSchemaRoot root = ArrowFixtures.richTable(allocator, 500)) {
+      client.putRoot(id, root);
+      rendered = ArrowFixtures.render(root);
+    }
+    // read in another JVM first: a load that wrote into the mapping would crash only that JVM
+    try (var child = crashingChild("read-root", server.socketPath().toString(), id.toString())) {
+      assertThat(child.awaitLine("ROWS")).isEqualTo("ROWS 500");
+      assertThat(child.awaitLine("RENDER")).isEqualTo("RENDER " + rendered);
+      assertThat(child.finish(CHILD_TIMEOUT)).as("exit code, output %s", child.lines).isZero();
+    }
+    try (ArrowObject o = client.getRoot(id, allocator, Duration.ofSeconds(5))) {
+      assertThat(ArrowFixtures.render(o.root())).isEqualTo(rendered);
+      assertThat(client.isInMapping(o.root().getVector("big_text").getDataBuffer().memoryAddress()))
+          .isTrue();
+    }
+  }
+
+  @Test
   void readersMapTheFileReadOnlyAndOnlyWritersAddAWritableMapping() throws IOException {
     String file = server.shmPath().toString();
     int[] base = mappings(file); // the server's own read-write one and `client`'s read-only one
