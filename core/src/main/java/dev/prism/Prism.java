@@ -106,8 +106,9 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Waits for an object's value. A {@code VectorSchemaRoot} comes back backed by shared memory;
-   * close it when done to let the store reuse the memory.
+   * Waits for an object's value. A {@code VectorSchemaRoot} comes back backed by shared memory,
+   * read-only (objects are immutable: writing into its vectors stops this process with SIGSEGV;
+   * copy it to change it); close it when done to let the store reuse the memory.
    *
    * @param ref the ref
    * @param <T> the value's type

@@ -5,9 +5,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A pinned, sealed object: its bytes, read-only and zero-copy, inside the shared mapping. While the
- * handle is open the store neither evicts nor spills the object. Close it to release the pin; after
- * close the segment must not be read (its memory may be reused). Thread-safe.
+ * A pinned, sealed object: its bytes, read-only and zero-copy, inside the client's read-only
+ * mapping of the store. A write through the segment (or a byte buffer of it) throws; a write
+ * through its raw address stops the writing process with {@code SIGSEGV} and changes nothing (see
+ * {@link StoreClient}). While the handle is open the store neither evicts nor spills the object.
+ * Close it to release the pin; after close the segment must not be read (its memory may be reused).
+ * Thread-safe.
  */
 public final class ObjectBuffer implements AutoCloseable {
 
@@ -19,7 +22,8 @@ public final class ObjectBuffer implements AutoCloseable {
   ObjectBuffer(StoreClient client, ObjectId id, long offset, long size) {
     this.client = client;
     this.id = id;
-    this.segment = client.mapping().asSlice(offset, size).asReadOnly();
+    // a slice of the read-only mapping: read-only already, at the segment and the page level
+    this.segment = client.mapping().asSlice(offset, size);
     client.retainMapping();
   }
 

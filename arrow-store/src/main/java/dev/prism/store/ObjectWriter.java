@@ -26,7 +26,7 @@ public final class ObjectWriter implements AutoCloseable {
     this.id = id;
     this.size = size;
     this.arena = Arena.ofConfined();
-    this.segment = client.mapping().asSlice(offset, size).reinterpret(arena, null);
+    this.segment = client.writableMapping().asSlice(offset, size).reinterpret(arena, null);
     client.retainMapping();
   }
 

@@ -35,6 +35,27 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  *
  * Every object is an Arrow IPC stream, whichever way it was written.
  *
+ * <p><b>Sealed objects are immutable for every reader.</b> The client maps the store's file twice:
+ * sealed objects are read through a read-only mapping ({@code PROT_READ}), and objects being
+ * created are filled through a read-write mapping that is made on the first create (a client that
+ * only reads never has one). A reader therefore cannot change an object that other readers see:
+ *
+ * <ul>
+ *   <li>a write through the {@link MemorySegment} of an {@link ObjectBuffer} or {@link Payload}, or
+ *       through a {@link java.nio.ByteBuffer} view of it, throws ({@link IllegalArgumentException}
+ *       "Attempt to write a read-only segment", {@link java.nio.ReadOnlyBufferException});
+ *   <li>a write through a raw address inside the read-only mapping, which is what Arrow's {@code
+ *       ArrowBuf} setters do for the vectors of a root from {@link #getRoot} (also {@code Unsafe},
+ *       or a segment made with {@code MemorySegment.ofAddress}), cannot be refused by the JVM: the
+ *       kernel stops the writing process with {@code SIGSEGV} (a JVM crash report names the
+ *       faulting address, {@code SEGV_ACCERR}, and the store file mapped {@code r--s}). Only that
+ *       process dies; the server releases its pins, and every other reader keeps the original
+ *       bytes. To change the data, copy it into a root of your own first (for example {@code
+ *       VectorSchemaRootAppender.append(mine, root)} into an empty root of the same schema).
+ * </ul>
+ *
+ * A writer's segment becomes unusable at seal (see {@link ObjectWriter}).
+ *
  * <p>Thread-safe. Quick requests are serialised over one socket (use one client per thread for the
  * highest throughput); a get that must wait for a seal, or a create that must wait for space, waits
  * on an extra connection of the same client, so it does not hold up the client's other threads.
@@ -55,7 +76,12 @@ public final class StoreClient implements AutoCloseable {
   /** Every extra connection, idle or in use, so that close() can end waits in progress. */
   private final Set<ClientChannel> allWaiters = ConcurrentHashMap.newKeySet();
 
+  /** The read-only mapping through which sealed objects are read. */
   private final SharedMemory memory;
+
+  /** The read-write mapping through which created objects are filled; made by the first create. */
+  private volatile SharedMemory writeMemory;
+
   private final Duration defaultTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -83,7 +109,8 @@ public final class StoreClient implements AutoCloseable {
     long group = ThreadLocalRandom.current().nextLong();
     ClientChannel ch = ClientChannel.connect(socketPath, group);
     try {
-      return new StoreClient(ch, socketPath, group, SharedMemory.open(ch.shmPath(), ch.capacity()));
+      return new StoreClient(
+          ch, socketPath, group, SharedMemory.open(ch.shmPath(), ch.capacity(), false));
     } catch (RuntimeException e) {
       ch.close();
       throw e;
@@ -372,23 +399,26 @@ public final class StoreClient implements AutoCloseable {
   // ------------------------------------------------------------------ the mapping
 
   /**
-   * Returns this client's mapping of the whole shared-memory file.
+   * Returns this client's read-only mapping of the whole shared-memory file, through which every
+   * sealed object is read.
    *
-   * @return the segment (read-write; write only through an {@link ObjectWriter})
+   * @return the segment (read-only: writes throw; write only through an {@link ObjectWriter})
    */
   public MemorySegment mapping() {
     return memory.segment();
   }
 
   /**
-   * Returns whether a native address lies inside this client's shared mapping (the proof that a
-   * buffer is zero-copy).
+   * Returns whether a native address lies inside one of this client's shared mappings, the
+   * read-only one of sealed objects or the read-write one of objects being created (the proof that
+   * a buffer is zero-copy).
    *
    * @param address a native address, e.g. {@code ArrowBuf.memoryAddress()}
    * @return true if inside
    */
   public boolean isInMapping(long address) {
-    return memory.contains(address);
+    SharedMemory w = writeMemory;
+    return memory.contains(address) || (w != null && w.contains(address));
   }
 
   /**
@@ -449,11 +479,39 @@ public final class StoreClient implements AutoCloseable {
     mappingUsers.incrementAndGet();
   }
 
-  /** Drops one user of the mapping; the last one unmaps it. */
+  /** Drops one user of the mappings; the last one unmaps them. */
   void releaseMapping() {
     if (mappingUsers.decrementAndGet() == 0) {
-      memory.close();
+      synchronized (this) {
+        memory.close();
+        SharedMemory w = writeMemory;
+        if (w != null) {
+          w.close();
+        }
+      }
     }
+  }
+
+  /**
+   * Returns the read-write mapping for filling objects being created, mapping it on first use.
+   *
+   * @throws StoreClosedException if the client and all its handles are closed
+   */
+  MemorySegment writableMapping() {
+    SharedMemory w = writeMemory;
+    if (w == null) {
+      synchronized (this) {
+        w = writeMemory;
+        if (w == null) {
+          if (mappingUsers.get() == 0) {
+            throw new StoreClosedException("this store client is closed; connect a new one");
+          }
+          w = SharedMemory.open(memory.path(), memory.segment().byteSize(), true);
+          writeMemory = w;
+        }
+      }
+    }
+    return w.segment();
   }
 
   ClientChannel channel() {

@@ -29,6 +29,9 @@ public final class ChildClient {
       case "write-root" -> writeRoot(socket, ObjectId.fromHex(args[2]));
       case "hold" -> hold(socket, ObjectId.fromHex(args[2]), ObjectId.fromHex(args[3]));
       case "worker" -> worker(socket, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      case "watch-root" -> watchRoot(socket, ObjectId.fromHex(args[2]));
+      case "scribble-arrow" -> scribbleArrow(socket, ObjectId.fromHex(args[2]));
+      case "scribble-raw" -> scribbleRaw(socket, ObjectId.fromHex(args[2]));
       default -> throw new IllegalArgumentException(args[0]);
     }
   }
@@ -48,6 +51,7 @@ public final class ChildClient {
       }
       System.out.println("ROWS " + root.getRowCount());
       System.out.println("TSV " + root.contentToTSVString().replace("\n", "|"));
+      System.out.println("RENDER " + ArrowFixtures.render(root));
       System.out.println("ZEROCOPY " + inside);
     }
   }
@@ -130,5 +134,69 @@ public final class ChildClient {
       System.exit(1);
     }
     System.out.println("DONE " + (2 * count));
+  }
+
+  /**
+   * Reads a root and its object's bytes, prints what it saw, says READY, waits for a line on
+   * standard input (while another process tries to change the object), then reads the same pinned
+   * root and bytes again and prints them.
+   */
+  private static void watchRoot(Path socket, ObjectId id) throws Exception {
+    try (StoreClient c = StoreClient.connect(socket);
+        BufferAllocator a = new RootAllocator();
+        ArrowObject o = c.getRoot(id, a, Duration.ofSeconds(10));
+        ObjectBuffer bytes = c.get(id, Duration.ofSeconds(10))) {
+      System.out.println("BEFORE " + seen(o.root(), bytes));
+      System.out.println("READY");
+      String go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+      System.out.println("AFTER " + seen(o.root(), bytes) + " (" + go + ")");
+    }
+  }
+
+  private static String seen(VectorSchemaRoot root, ObjectBuffer bytes) {
+    return StoreTestSupport.checksum(bytes.segment())
+        + " "
+        + root.contentToTSVString().replace("\n", "|").hashCode();
+  }
+
+  /** Writes into a root read from the store through Arrow's setters (Unsafe on the address). */
+  private static void scribbleArrow(Path socket, ObjectId id) {
+    try (StoreClient c = StoreClient.connect(socket);
+        BufferAllocator a = new RootAllocator();
+        ArrowObject o = c.getRoot(id, a, Duration.ofSeconds(10))) {
+      org.apache.arrow.vector.BigIntVector ids =
+          (org.apache.arrow.vector.BigIntVector) o.root().getVector("id");
+      System.out.println("WRITING " + ids.get(1));
+      System.out.flush();
+      ids.getDataBuffer().setLong(8, -1L); // row 1
+      System.out.println("WROTE " + ids.get(1));
+    }
+  }
+
+  /**
+   * Tries to write into an object's bytes through the API (refused with exceptions, printed), then
+   * through a segment made from the raw address.
+   */
+  private static void scribbleRaw(Path socket, ObjectId id) {
+    try (StoreClient c = StoreClient.connect(socket);
+        ObjectBuffer b = c.get(id, Duration.ofSeconds(10))) {
+      try {
+        b.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        System.out.println("SEGMENT-WRITE-ACCEPTED");
+      } catch (RuntimeException e) {
+        System.out.println("REFUSED-SEGMENT " + e.getClass().getName() + ": " + e.getMessage());
+      }
+      try {
+        b.segment().asByteBuffer().put(0, (byte) 1);
+        System.out.println("BUFFER-WRITE-ACCEPTED");
+      } catch (RuntimeException e) {
+        System.out.println("REFUSED-BUFFER " + e.getClass().getName());
+      }
+      MemorySegment raw = MemorySegment.ofAddress(b.segment().address()).reinterpret(b.size());
+      System.out.println("WRITING raw");
+      System.out.flush();
+      raw.set(java.lang.foreign.ValueLayout.JAVA_BYTE, b.size() / 2, (byte) 1);
+      System.out.println("WROTE raw");
+    }
   }
 }

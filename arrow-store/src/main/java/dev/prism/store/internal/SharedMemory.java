@@ -11,9 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A shared-memory file mapped read-write into this process. The server creates the file (sparse: no
- * page is touched until written) and deletes it on close; clients map the existing file. Internal:
- * not part of the API.
+ * A shared-memory file mapped into this process. The server creates the file (sparse: no page is
+ * touched until written), maps it read-write and deletes it on close; clients map the existing file
+ * read-only for reading sealed objects and, once they create objects, a second time read-write (see
+ * {@code StoreClient}). Internal: not part of the API.
  */
 public final class SharedMemory implements AutoCloseable {
 
@@ -70,15 +71,28 @@ public final class SharedMemory implements AutoCloseable {
   /**
    * Maps an existing file that a server created.
    *
+   * <p>A read-only mapping is mapped with {@code PROT_READ}: its segment (and every slice and byte
+   * buffer of it) refuses writes with an exception, and a write through a raw address inside it
+   * (Arrow's {@code ArrowBuf}, {@code Unsafe}) makes the kernel stop this process with {@code
+   * SIGSEGV} without changing the file.
+   *
    * @param path the file
    * @param size the server's capacity
+   * @param writable whether to map it read-write (to fill objects being created) or read-only
    * @return the mapping; closing it unmaps but keeps the file
    */
-  public static SharedMemory open(Path path, long size) {
+  public static SharedMemory open(Path path, long size, boolean writable) {
     try (FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        writable
+            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : FileChannel.open(path, StandardOpenOption.READ)) {
       Arena arena = Arena.ofShared();
-      MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+      MemorySegment seg =
+          ch.map(
+              writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
+              0,
+              size,
+              arena);
       return new SharedMemory(path, arena, seg, false);
     } catch (IOException e) {
       throw new StoreException(

@@ -160,7 +160,7 @@ public final class StoreDemo {
     try (StoreClient client = StoreClient.connect(socket);
         BufferAllocator allocator = new RootAllocator()) {
       System.out.printf(
-          "[client pid %d] connected; mapped %s at 0x%x (%d MiB)%n",
+          "[client pid %d] connected; mapped %s read-only at 0x%x (%d MiB)%n",
           pid, client.shmPath().getFileName(), client.mapping().address(), client.capacity() >> 20);
       try (ArrowObject table = client.getRoot(tableId, allocator, Duration.ofSeconds(10))) {
         VectorSchemaRoot root = table.root();

@@ -24,8 +24,10 @@ import java.util.concurrent.TimeoutException;
  * The read side of objects in a process: {@code get} and {@code wait} on refs, and the values of
  * task arguments passed by reference. An object this process owns (or has cached) is waited for in
  * the memory store; a borrowed one is asked of its owner; a value in the node's shared memory is
- * read from the store (Arrow data zero-copy); one in another node's store is first copied into this
- * node's store by the node manager ({@link RemoteObjects}).
+ * read from the store (Arrow data zero-copy, through the store client's read-only mapping, so a
+ * task that writes into a root it read stops its own process and changes nothing for other readers:
+ * see {@link StoreClient}); one in another node's store is first copied into this node's store by
+ * the node manager ({@link RemoteObjects}).
  */
 final class ObjectReader {
 

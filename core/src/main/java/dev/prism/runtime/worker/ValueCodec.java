@@ -131,7 +131,11 @@ final class ValueCodec {
     return value;
   }
 
-  /** Reads a value from the node's store. Arrow data comes back zero-copy. */
+  /**
+   * Reads a value from the node's store. Arrow data comes back zero-copy and read-only: its buffers
+   * lie in the store's read-only mapping, where a write through Arrow kills this process with
+   * SIGSEGV (see {@link StoreClient}). Arrays and other values are copied out.
+   */
   Object readFromStore(StoreClient store, ObjectId id, ValueFormat format, Duration timeout) {
     switch (format) {
       case ARROW -> {
