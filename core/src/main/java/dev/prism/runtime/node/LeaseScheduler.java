@@ -199,8 +199,55 @@ final class LeaseScheduler {
     ArrayDeque<Lease> waiting = awaitingWorker.computeIfAbsent(key, k -> new ArrayDeque<>());
     waiting.addLast(lease);
     scheduleTimeout(lease);
+    if (submitterMayWaitSoon(lease)) {
+      // A task that submits usually waits for what it submitted right after: then its own JVM
+      // serves this lease (see shareWaitingWorker). A new JVM is started only if it does not.
+      timer.schedule(() -> startIfStillAwaiting(lease), SHARE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      return;
+    }
     starts.startFor(key, waiting.size());
     launchStarts(after);
+  }
+
+  /**
+   * How long a lease whose submitter is a busy worker of this node waits for that worker to start
+   * waiting (and serve it) before a new JVM is started for it: a worker reports a wait after 2 ms
+   * (see the worker's NodeManagerNotices), a JVM start takes a second or more.
+   */
+  static final long SHARE_GRACE_MILLIS = 20;
+
+  /** Whether the lease's submitter is a worker here that could serve it once a task of it waits. */
+  private boolean submitterMayWaitSoon(Lease lease) {
+    if (lease.request.getExclusiveWorker() || config.maxTasksPerWorker() < 2) {
+      return false;
+    }
+    WorkerHandle sub = pool.get(lease.submitterWorkerId());
+    if (sub == null
+        || sub.removed
+        || sub.state != WorkerInfo.State.LEASED
+        || sub.leases.size() >= config.maxTasksPerWorker()
+        || !sub.gpus.equals(GpuSet.of(lease.grant))) {
+      return false;
+    }
+    for (Lease l : sub.leases) {
+      if (l.request.getExclusiveWorker()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void startIfStillAwaiting(Lease lease) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (closed || lease.state != Lease.State.AWAITING_WORKER) {
+        return;
+      }
+      GpuSet key = GpuSet.of(lease.grant);
+      starts.startFor(key, waitingFor(key));
+      launchStarts(after);
+    }
+    run(after);
   }
 
   /** Gives a worker to a lease and answers the submitter. */
