@@ -212,9 +212,10 @@ final class LeaseScheduler {
   /**
    * How long a lease whose submitter is a busy worker of this node waits for that worker to start
    * waiting (and serve it) before a new JVM is started for it: a worker reports a wait after 2 ms
-   * (see the worker's NodeManagerNotices), a JVM start takes a second or more.
+   * (see the worker's NodeManagerNotices), more on a loaded machine; a JVM start takes a second or
+   * more.
    */
-  static final long SHARE_GRACE_MILLIS = 20;
+  static final long SHARE_GRACE_MILLIS = 50;
 
   /** Whether the lease's submitter is a worker here that could serve it once a task of it waits. */
   private boolean submitterMayWaitSoon(Lease lease) {

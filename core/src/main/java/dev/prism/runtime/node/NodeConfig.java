@@ -128,7 +128,7 @@ public record NodeConfig(
           "-XX:MaxMetaspaceSize=128m");
 
   /** The default of {@link #maxTasksPerWorker}. */
-  public static final int DEFAULT_MAX_TASKS_PER_WORKER = 64;
+  public static final int DEFAULT_MAX_TASKS_PER_WORKER = 256;
 
   /** The default object store capacity: 512 MiB (the shared-memory file is sparse). */
   public static final long DEFAULT_OBJECT_STORE_CAPACITY = 512L << 20;
