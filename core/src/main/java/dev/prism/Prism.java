@@ -236,6 +236,12 @@ public final class Prism extends PrismCalls {
   /**
    * Cancels a task; with {@code force} a running task's worker process is killed.
    *
+   * <p>A worker runs one task at a time unless tasks in it wait in {@code get}/{@code wait}: then
+   * the tasks they wait for may run in the same worker process, on other threads. A task
+   * force-cancelled in such a shared worker is first interrupted; only if it is still running a
+   * second later is the process killed, and the tasks that shared it then fail as on any worker
+   * crash (retried as their {@code maxRetries} allow).
+   *
    * @param ref the ref a task submission returned
    * @param force whether to kill the worker running it
    * @return whether the task was still pending

@@ -149,6 +149,7 @@ final class ActorScheduler implements AutoCloseable {
             .setSubmitter(submitter)
             .setGrantOrQueue(grantOrQueue)
             .setTimeoutMs(0)
+            .setExclusiveWorker(true)
             .build();
     StreamObserver<LeaseReply> observer =
         new StreamObserver<>() {

@@ -59,6 +59,10 @@ final class LeaseScheduler {
   private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
   private final BundleReservations bundleReservations = new BundleReservations(this);
   private final InfeasibleDemands infeasible = new InfeasibleDemands();
+
+  /** Workers with a task waiting (a lent grant), as candidates to share; purged lazily. */
+  private final java.util.Set<WorkerHandle> lending = new java.util.LinkedHashSet<>();
+
   private long leasesGranted;
   private boolean closed;
 
@@ -180,7 +184,14 @@ final class LeaseScheduler {
     leases.put(lease.id, lease);
     resourcesChanged.run();
     GpuSet key = GpuSet.of(grant);
-    WorkerHandle w = pool.pollIdle(key);
+    // A waiting task's own nested tasks run in its JVM; other leases prefer an idle worker.
+    WorkerHandle w = waitingWorkerFor(lease, true);
+    if (w == null) {
+      w = pool.pollIdle(key);
+    }
+    if (w == null) {
+      w = waitingWorkerFor(lease, false);
+    }
     if (w != null) {
       bind(lease, w, after);
       return;
@@ -188,8 +199,56 @@ final class LeaseScheduler {
     ArrayDeque<Lease> waiting = awaitingWorker.computeIfAbsent(key, k -> new ArrayDeque<>());
     waiting.addLast(lease);
     scheduleTimeout(lease);
+    if (submitterMayWaitSoon(lease)) {
+      // A task that submits usually waits for what it submitted right after: then its own JVM
+      // serves this lease (see shareWaitingWorker). A new JVM is started only if it does not.
+      timer.schedule(() -> startIfStillAwaiting(lease), SHARE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      return;
+    }
     starts.startFor(key, waiting.size());
     launchStarts(after);
+  }
+
+  /**
+   * How long a lease whose submitter is a busy worker of this node waits for that worker to start
+   * waiting (and serve it) before a new JVM is started for it: a worker reports a wait after 2 ms
+   * (see the worker's NodeManagerNotices), more on a loaded machine; a JVM start takes a second or
+   * more.
+   */
+  static final long SHARE_GRACE_MILLIS = 50;
+
+  /** Whether the lease's submitter is a worker here that could serve it once a task of it waits. */
+  private boolean submitterMayWaitSoon(Lease lease) {
+    if (lease.request.getExclusiveWorker() || config.maxTasksPerWorker() < 2) {
+      return false;
+    }
+    WorkerHandle sub = pool.get(lease.submitterWorkerId());
+    if (sub == null
+        || sub.removed
+        || sub.state != WorkerInfo.State.LEASED
+        || sub.leases.size() >= config.maxTasksPerWorker()
+        || !sub.gpus.equals(GpuSet.of(lease.grant))) {
+      return false;
+    }
+    for (Lease l : sub.leases) {
+      if (l.request.getExclusiveWorker()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void startIfStillAwaiting(Lease lease) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (closed || lease.state != Lease.State.AWAITING_WORKER) {
+        return;
+      }
+      GpuSet key = GpuSet.of(lease.grant);
+      starts.startFor(key, waitingFor(key));
+      launchStarts(after);
+    }
+    run(after);
   }
 
   /** Gives a worker to a lease and answers the submitter. */
@@ -200,14 +259,16 @@ final class LeaseScheduler {
     if (lease.callCancelled()) {
       releaseGrant(lease);
       forget(lease);
-      pool.pushIdle(w, System.nanoTime());
+      if (w.leases.isEmpty()) {
+        pool.pushIdle(w, System.nanoTime());
+      }
       return;
     }
     lease.state = Lease.State.GRANTED;
     leasesGranted++;
     lease.worker = w;
     w.state = WorkerInfo.State.LEASED;
-    w.lease = lease;
+    w.leases.add(lease);
     LeaseReply.Granted.Builder g =
         LeaseReply.Granted.newBuilder()
             .setWorker(w.address)
@@ -217,6 +278,95 @@ final class LeaseScheduler {
     LeaseReply reply = LeaseReply.newBuilder().setGranted(g).build();
     LOG.debug("lease {} for {} granted with {}", lease.hexId(), lease.demand, w);
     after.add(() -> Lease.send(lease.reply, reply));
+  }
+
+  // ------------------------------------------------------------ workers shared by waiting tasks
+
+  /**
+   * A worker serving {@code lease} without a JVM of its own: one whose tasks wait (a lent CPU
+   * grant) and that may take it (see {@link #canShare}); the lease's own submitter first, so a
+   * waiting task's nested tasks run in its JVM. Null when none.
+   *
+   * @param submitterOnly only the worker that submitted the lease
+   */
+  private WorkerHandle waitingWorkerFor(Lease lease, boolean submitterOnly) {
+    if (lease.request.getExclusiveWorker() || config.maxTasksPerWorker() < 2) {
+      return null;
+    }
+    WorkerHandle best = null;
+    for (Iterator<WorkerHandle> it = lending.iterator(); it.hasNext(); ) {
+      WorkerHandle w = it.next();
+      if (w.removed || !lendsAny(w)) {
+        it.remove();
+        continue;
+      }
+      if (canShare(w, lease)) {
+        if (w.id.equals(lease.submitterWorkerId())) {
+          return w;
+        }
+        if (best == null && !submitterOnly) {
+          best = w;
+        }
+      }
+    }
+    return best;
+  }
+
+  private static boolean lendsAny(WorkerHandle w) {
+    for (Lease l : w.leases) {
+      if (l.grantLent) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a leased worker may serve one more lease: a task of it waits (its CPU grant lent), it
+   * holds fewer than {@link NodeConfig#maxTasksPerWorker()} leases, none of them (nor the new one)
+   * wants the worker to itself (an actor's), the GPU sets match, and every lease it serves comes
+   * from the new lease's submitter or from the worker itself (unless the worker is the submitter):
+   * when a submitter dies its leases' workers are killed, so a worker never runs the tasks of two
+   * unrelated submitters.
+   */
+  private boolean canShare(WorkerHandle w, Lease lease) {
+    if (w.state != WorkerInfo.State.LEASED
+        || w.leases.size() >= config.maxTasksPerWorker()
+        || lease.request.getExclusiveWorker()
+        || !w.gpus.equals(GpuSet.of(lease.grant))) {
+      return false;
+    }
+    String submitter = lease.submitterWorkerId();
+    boolean waits = false;
+    for (Lease l : w.leases) {
+      if (l.request.getExclusiveWorker()) {
+        return false;
+      }
+      String other = l.submitterWorkerId();
+      if (!submitter.equals(w.id) && !other.equals(submitter) && !other.equals(w.id)) {
+        return false;
+      }
+      waits |= l.grantLent;
+    }
+    return waits;
+  }
+
+  /** A task in {@code w} began to wait: it serves the leases waiting for a worker that it may. */
+  private void shareWaitingWorker(WorkerHandle w, List<Runnable> after) {
+    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
+    if (waiting == null) {
+      return;
+    }
+    for (Iterator<Lease> it = waiting.iterator(); it.hasNext(); ) {
+      Lease l = it.next();
+      if (l.state == Lease.State.AWAITING_WORKER && canShare(w, l)) {
+        it.remove();
+        bind(l, w, after);
+      }
+    }
+    if (waiting.isEmpty()) {
+      awaitingWorker.remove(w.gpus);
+    }
   }
 
   /** A worker is free (it registered, or its lease came back): serve a waiting lease or idle. */
@@ -345,6 +495,9 @@ final class LeaseScheduler {
         awaitingWorker.remove(key);
       }
     }
+    if (lease.worker != null) {
+      lease.worker.leases.remove(lease);
+    }
     lease.state = Lease.State.DONE;
     leases.remove(lease.id, lease);
   }
@@ -396,14 +549,15 @@ final class LeaseScheduler {
    * it waits, a CPU-only grant is freed so queued leases can run (the tasks it waits for among
    * them); when it resumes it takes its resources back, or runs oversubscribed until the lease ends
    * if they are in use, as Ray does. Grants with GPUs are kept: a device is not shared behind a
-   * task's back.
+   * task's back. While one of its tasks waits, the worker itself may serve more leases (see {@link
+   * #canShare}), so the tasks waited for need no new JVM.
    */
-  void workerBlocked(String workerId, boolean blocked) {
+  void workerBlocked(String workerId, ByteString leaseId, boolean blocked) {
     List<Runnable> after = new ArrayList<>();
     boolean changed = false;
     synchronized (this) {
       WorkerHandle w = pool.get(workerId);
-      Lease lease = w == null ? null : w.lease;
+      Lease lease = w == null ? null : w.lease(leaseId);
       if (lease == null || lease.state != Lease.State.GRANTED || closed) {
         return;
       }
@@ -415,6 +569,8 @@ final class LeaseScheduler {
           local.free(lease.grant);
           lease.grantLent = true;
           changed = true;
+          lending.add(w);
+          shareWaitingWorker(w, after);
           dispatch(after);
         }
       } else if (lease.blockedDepth > 0 && --lease.blockedDepth == 0 && lease.grantLent) {
@@ -455,7 +611,7 @@ final class LeaseScheduler {
         if (workerFailed) {
           retire(w, after, WorkerFailureReporter.KILLED_RETURNED_AS_FAILED);
           LOG.debug("{} returned as failed by its submitter; killing it", w);
-        } else if (!w.removed) {
+        } else if (!w.removed && w.leases.isEmpty()) {
           offerWorker(w, after);
         }
       }
@@ -654,16 +810,18 @@ final class LeaseScheduler {
           startFailed(w, "it exited with code " + exitCode + " before registering", after);
           wasRegistered = false;
         } else {
-          Lease lease = w.lease;
-          if (lease != null && lease.state == Lease.State.GRANTED) {
-            releaseGrant(lease);
-            forget(lease);
+          String leaseIds = null;
+          for (Lease lease : new ArrayList<>(w.leases)) {
+            if (lease.state == Lease.State.GRANTED) {
+              leaseIds = leaseIds == null ? lease.hexId() : leaseIds + ", " + lease.hexId();
+              releaseGrant(lease);
+              forget(lease);
+            }
           }
           w.removed = true;
           w.state = WorkerInfo.State.STOPPING;
           pool.remove(w);
-          failure =
-              WorkerFailureReporter.exitReason(exitCode, lease == null ? null : lease.hexId());
+          failure = WorkerFailureReporter.exitReason(exitCode, leaseIds);
           LOG.warn("{} {}", w, failure);
         }
       }

@@ -51,6 +51,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param maxConcurrentWorkerStarts how many worker JVMs may be starting (launched, not yet
  *     registered) at once, prestarted ones included; further starts wait for a slot (like Ray's
  *     {@code maximum_startup_concurrency}; default {@code max(2, numCpus)})
+ * @param maxTasksPerWorker how many leases (each running its tasks in order on a thread of its own)
+ *     one worker JVM may hold at once; a worker holds more than one only while tasks in it wait in
+ *     get/wait, so that a waiting task's nested tasks run in its JVM instead of a new one (default
+ *     {@value #DEFAULT_MAX_TASKS_PER_WORKER}; 1 gives every lease a JVM of its own)
  * @param workerStartTimeout how long a worker may take from launch to {@code RegisterWorker}
  *     (waiting for a start slot does not count)
  * @param workerIdleTimeout how long a worker beyond the prestarted ones may stay idle before it is
@@ -88,6 +92,7 @@ public record NodeConfig(
     Map<String, String> workerEnvironment,
     int prestartWorkers,
     int maxConcurrentWorkerStarts,
+    int maxTasksPerWorker,
     Duration workerStartTimeout,
     Duration workerIdleTimeout,
     Duration workerExitGrace,
@@ -121,6 +126,9 @@ public record NodeConfig(
           "-Xss512k",
           "-XX:ReservedCodeCacheSize=64m",
           "-XX:MaxMetaspaceSize=128m");
+
+  /** The default of {@link #maxTasksPerWorker}. */
+  public static final int DEFAULT_MAX_TASKS_PER_WORKER = 256;
 
   /** The default object store capacity: 512 MiB (the shared-memory file is sparse). */
   public static final long DEFAULT_OBJECT_STORE_CAPACITY = 512L << 20;
@@ -195,6 +203,10 @@ public record NodeConfig(
     if (prestartWorkers < 0) {
       throw new NodeManagerException(
           "prestartWorkers " + prestartWorkers + " is negative; give 0 or more");
+    }
+    if (maxTasksPerWorker < 1) {
+      throw new NodeManagerException(
+          "maxTasksPerWorker " + maxTasksPerWorker + " is below 1; give 1 or more");
     }
     if (maxConcurrentWorkerStarts < 1) {
       throw new NodeManagerException(
@@ -294,6 +306,8 @@ public record NodeConfig(
         + prestartWorkers
         + ", maxConcurrentWorkerStarts="
         + maxConcurrentWorkerStarts
+        + ", maxTasksPerWorker="
+        + maxTasksPerWorker
         + ", workerMainClass="
         + workerMainClass
         + "}";
@@ -324,6 +338,7 @@ public record NodeConfig(
     private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
     private int prestartWorkers = -1;
     private int maxConcurrentWorkerStarts = -1;
+    private int maxTasksPerWorker = DEFAULT_MAX_TASKS_PER_WORKER;
     private Duration workerStartTimeout = Duration.ofSeconds(30);
     private Duration workerIdleTimeout =
         Duration.ofMillis(Long.getLong("prism.worker.idleTimeoutMs", 60_000));
@@ -359,6 +374,7 @@ public record NodeConfig(
       workerEnvironment.putAll(c.workerEnvironment());
       prestartWorkers = c.prestartWorkers();
       maxConcurrentWorkerStarts = c.maxConcurrentWorkerStarts();
+      maxTasksPerWorker = c.maxTasksPerWorker();
       workerStartTimeout = c.workerStartTimeout();
       workerIdleTimeout = c.workerIdleTimeout();
       workerExitGrace = c.workerExitGrace();
@@ -683,6 +699,27 @@ public record NodeConfig(
     }
 
     /**
+     * Sets how many leases one worker JVM may hold at once (default {@value
+     * #DEFAULT_MAX_TASKS_PER_WORKER}). A worker gets a second lease only while a task in it waits
+     * in get/wait (its CPU is then lent) and only for tasks (never while it hosts an actor): the
+     * waiting task's nested tasks then run on other threads of the same JVM instead of each waiting
+     * level costing a new worker process. Beyond this bound the node starts another worker. 1 gives
+     * every lease a JVM of its own, as Ray does.
+     *
+     * @param max 1 or more
+     * @return this builder
+     * @throws NodeManagerException if {@code max} is below 1
+     */
+    public Builder maxTasksPerWorker(int max) {
+      if (max < 1) {
+        throw new NodeManagerException(
+            "maxTasksPerWorker " + max + " is below 1; give 1 or more (1: a JVM per lease)");
+      }
+      this.maxTasksPerWorker = max;
+      return this;
+    }
+
+    /**
      * Sets how long a worker may take from its launch to registering before it is killed (default
      * 30 s); time spent waiting for a start slot does not count.
      *
@@ -802,6 +839,7 @@ public record NodeConfig(
           workerEnvironment,
           prestartWorkers < 0 ? numCpus : prestartWorkers,
           maxConcurrentWorkerStarts < 0 ? Math.max(2, numCpus) : maxConcurrentWorkerStarts,
+          maxTasksPerWorker,
           workerStartTimeout,
           workerIdleTimeout,
           workerExitGrace,

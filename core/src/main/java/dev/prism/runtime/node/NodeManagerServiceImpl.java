@@ -87,7 +87,7 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   @Override
   public void notifyWorkerBlocked(
       WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> out) {
-    scheduler.workerBlocked(request.getWorkerId(), request.getBlocked());
+    scheduler.workerBlocked(request.getWorkerId(), request.getLeaseId(), request.getBlocked());
     out.onNext(WorkerBlockedReply.getDefaultInstance());
     out.onCompleted();
   }

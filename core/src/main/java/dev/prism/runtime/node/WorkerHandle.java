@@ -3,6 +3,7 @@ package dev.prism.runtime.node;
 import dev.prism.runtime.rpc.Address;
 import io.grpc.ManagedChannel;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 
@@ -28,7 +29,12 @@ final class WorkerHandle {
   long pid = -1;
   Address address;
   long idleSinceNanos;
-  Lease lease;
+
+  /**
+   * The leases it serves (state LEASED): one, or more while tasks in it wait (see {@link
+   * NodeConfig#maxTasksPerWorker()}).
+   */
+  final List<Lease> leases = new ArrayList<>(1);
 
   /** Whether the worker owns objects that may still be read (then it is not stopped as idle). */
   boolean ownsObjects;
@@ -55,6 +61,19 @@ final class WorkerHandle {
     this.id = id;
     this.gpus = gpus;
     this.launchedNanos = launchedNanos;
+  }
+
+  /** The lease of this id it serves, or null; an empty id names its only lease. */
+  Lease lease(com.google.protobuf.ByteString leaseId) {
+    if (leaseId.isEmpty()) {
+      return leases.size() == 1 ? leases.get(0) : null;
+    }
+    for (Lease l : leases) {
+      if (l.id.equals(leaseId)) {
+        return l;
+      }
+    }
+    return null;
   }
 
   boolean isCpuOnly() {

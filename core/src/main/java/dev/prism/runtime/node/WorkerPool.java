@@ -76,7 +76,7 @@ final class WorkerPool {
   void pushIdle(WorkerHandle w, long nowNanos) {
     w.state = WorkerInfo.State.IDLE;
     w.idleSinceNanos = nowNanos;
-    w.lease = null;
+    w.leases.clear();
     idle.computeIfAbsent(w.gpus, k -> new ArrayDeque<>()).addLast(w);
   }
 

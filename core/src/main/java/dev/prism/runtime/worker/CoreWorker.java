@@ -226,6 +226,10 @@ public final class CoreWorker implements AutoCloseable {
   private final BorrowNotifier borrowNotifier;
   private final AtomicLong sequence = new AtomicLong();
   private final ThreadLocal<TaskSpec> runningTask = new ThreadLocal<>();
+
+  /** The lease the running thread's task came on (empty for actor calls and outside tasks). */
+  private final ThreadLocal<ByteString> runningLease = new ThreadLocal<>();
+
   private final StoreClient store;
   private final ManagedChannel nodeManagerChannel;
   private final NodeManagerServiceGrpc.NodeManagerServiceStub nodeManager;
@@ -684,7 +688,13 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   void enterTask(TaskSpec spec) {
+    enterTask(spec, ByteString.EMPTY);
+  }
+
+  /** The running thread runs {@code spec}, pushed on lease {@code leaseId} (empty: an actor's). */
+  void enterTask(TaskSpec spec, ByteString leaseId) {
     runningTask.set(spec);
+    runningLease.set(leaseId);
     if (!spec.getJobId().isEmpty()) {
       lastJobId = spec.getJobId();
     }
@@ -695,6 +705,7 @@ public final class CoreWorker implements AutoCloseable {
 
   void exitTask() {
     runningTask.remove();
+    runningLease.remove();
   }
 
   StoredValue errorValue(TaskError error) {
@@ -704,6 +715,17 @@ public final class CoreWorker implements AutoCloseable {
   /** Gets the value of a task argument passed by reference (no timeout: the task waits). */
   Object getForArgument(ObjectRefProto proto) {
     return reader.getForArgument(proto);
+  }
+
+  /** What this worker tells its node manager about waits and idle leases. */
+  NodeManagerNotices notices() {
+    return notices;
+  }
+
+  /** The lease of the task the calling thread runs; empty for an actor's calls or none. */
+  ByteString currentLeaseId() {
+    ByteString id = runningLease.get();
+    return id == null ? ByteString.EMPTY : id;
   }
 
   boolean isRunningTaskInWorker() {
@@ -971,6 +993,9 @@ public final class CoreWorker implements AutoCloseable {
 
     @Override
     public boolean enterBlocking() {
+      if (executor != null && isRunningTaskInWorker()) {
+        executor.taskWaits();
+      }
       return notices.enterBlocking();
     }
 

@@ -1,9 +1,12 @@
 package dev.prism.runtime.worker;
 
+import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import dev.prism.runtime.rpc.WorkerOwnsObjectsRequest;
 import io.grpc.ManagedChannel;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,33 +57,72 @@ final class NodeManagerNotices {
 
   /**
    * A task that waits for objects tells its node manager, which lends the task's CPUs to other
-   * leases meanwhile (the tasks it waits for may need them). Only the outermost wait counts, and
-   * only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so quick gets cost
-   * no RPC.
+   * leases meanwhile (the tasks it waits for may need them, and may run in this worker). Waits are
+   * counted per lease (a worker may hold several while tasks in it wait, each lease's tasks on a
+   * thread of their own; an actor's calls all count for its one lease): only the outermost wait
+   * counts, and only a wait still going on after {@link #BLOCKED_NOTICE_NANOS} is reported, so
+   * quick gets cost no RPC.
    */
   boolean enterBlocking() {
     if (!worker.isRunningTaskInWorker()) {
       return false;
     }
+    enter(worker.currentLeaseId());
+    return true;
+  }
+
+  /** The wait {@link #enterBlocking} counted ended (on the same thread). */
+  void exitBlocking() {
+    exit(worker.currentLeaseId());
+  }
+
+  /**
+   * A lease's lane ran out of tasks: an idle lease lends its CPU like a waiting task (after the
+   * same delay), so a submitter that keeps a lease a little while for its next task (the lease
+   * linger) does not hold a CPU that queued leases of others could use meanwhile.
+   */
+  void leaseIdle(ByteString lease) {
+    enter(lease);
+  }
+
+  /** The idle lease got a task again (on the thread that runs it, before it runs). */
+  void leaseBusy(ByteString lease) {
+    exit(lease);
+  }
+
+  /** The lease ended (its stream closed): forgets its episode without telling the node. */
+  void leaseEnded(ByteString lease) {
+    BlockNotice notice;
     synchronized (blockLock) {
-      if (blockedDepth++ == 0) {
-        BlockNotice notice = new BlockNotice();
-        currentNotice = notice;
+      Episode e = episodes.remove(lease);
+      notice = e == null ? null : e.notice;
+    }
+    if (notice != null) {
+      notice.abandon();
+    }
+  }
+
+  private void enter(ByteString lease) {
+    synchronized (blockLock) {
+      Episode e = episodes.computeIfAbsent(lease, k -> new Episode());
+      if (e.depth++ == 0) {
+        BlockNotice notice = new BlockNotice(lease);
+        e.notice = notice;
         notice.timer =
             timer.schedule(() -> notice.send(this), BLOCKED_NOTICE_NANOS, TimeUnit.NANOSECONDS);
       }
     }
-    return true;
   }
 
-  void exitBlocking() {
+  private void exit(ByteString lease) {
     BlockNotice notice;
     synchronized (blockLock) {
-      if (--blockedDepth > 0) {
+      Episode e = episodes.get(lease);
+      if (e == null || --e.depth > 0) {
         return;
       }
-      notice = currentNotice;
-      currentNotice = null;
+      episodes.remove(lease);
+      notice = e.notice;
     }
     if (notice != null) {
       notice.finish(this);
@@ -89,20 +131,37 @@ final class NodeManagerNotices {
 
   private static final long BLOCKED_NOTICE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private final Object blockLock = new Object();
-  private int blockedDepth;
-  private BlockNotice currentNotice;
+
+  /** The waits going on, per lease (guarded by {@link #blockLock}). */
+  private final Map<ByteString, Episode> episodes = new HashMap<>();
+
+  private static final class Episode {
+    int depth;
+    BlockNotice notice;
+  }
 
   /** One blocking episode: "blocked" is sent if it lasts, "resumed" only if "blocked" was. */
   private static final class BlockNotice {
+    private final ByteString lease;
     private java.util.concurrent.ScheduledFuture<?> timer;
     private CompletableFuture<Void> blockedSent;
     private boolean finished;
 
+    BlockNotice(ByteString lease) {
+      this.lease = lease;
+    }
+
     /** On the timer thread: sends "blocked" without waiting for the answer. */
     synchronized void send(NodeManagerNotices notices) {
       if (!finished) {
-        blockedSent = notices.notifyBlocked(true);
+        blockedSent = notices.notifyBlocked(lease, true);
       }
+    }
+
+    /** The lease is gone: no "blocked" is sent any more (one sent is moot: the node forgot it). */
+    synchronized void abandon() {
+      finished = true;
+      timer.cancel(false);
     }
 
     /** On the task's thread: "resumed" goes out after "blocked" was answered, in order. */
@@ -119,12 +178,12 @@ final class NodeManagerNotices {
         } catch (Exception e) {
           LOG.debug("the blocked notice was not answered: {}", e.toString());
         }
-        notices.notifyBlocked(false).join();
+        notices.notifyBlocked(lease, false).join();
       }
     }
   }
 
-  private CompletableFuture<Void> notifyBlocked(boolean blocked) {
+  private CompletableFuture<Void> notifyBlocked(ByteString lease, boolean blocked) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     NodeManagerServiceGrpc.newStub(nodeManagerChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -132,6 +191,7 @@ final class NodeManagerNotices {
             WorkerBlockedRequest.newBuilder()
                 .setWorkerId(worker.workerId())
                 .setBlocked(blocked)
+                .setLeaseId(lease)
                 .build(),
             new io.grpc.stub.StreamObserver<>() {
               @Override

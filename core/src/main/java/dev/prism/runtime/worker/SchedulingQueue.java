@@ -193,7 +193,8 @@ final class SchedulingQueue {
     task.spec.setAttempt(task.attempt);
     lease.inflight.put(task.spec.getTaskId(), task);
     lease.tasksPushed++;
-    lease.requests.onNext(PushTaskRequest.newBuilder().setSpec(task.spec).build());
+    lease.requests.onNext(
+        PushTaskRequest.newBuilder().setSpec(task.spec).setLeaseId(lease.leaseId).build());
   }
 
   private void returnIdleLeases(long now) {

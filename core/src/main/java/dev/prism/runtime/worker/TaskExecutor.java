@@ -17,6 +17,7 @@ import dev.prism.store.ObjectId;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -39,6 +40,12 @@ final class TaskExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
 
+  /**
+   * How long a task force-cancelled in a worker that runs other tasks too may take to end on its
+   * interrupt before the worker process exits.
+   */
+  static final long FORCE_CANCEL_GRACE_MILLIS = 1000;
+
   /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
   private static final long IDLE_COLLECT_MILLIS = 200;
 
@@ -55,7 +62,189 @@ final class TaskExecutor {
       TaskSpec spec,
       ReplySink sink,
       CreateActorRequest create,
-      StreamObserver<CreateActorReply> createReply) {}
+      StreamObserver<CreateActorReply> createReply,
+      ByteString leaseId) {}
+
+  /**
+   * Runs the plain tasks of one push stream (one lease) in the order they came, on a thread of the
+   * pool (the lane's runner) while it has work. A worker holds several leases only while tasks in
+   * it wait (the node lends their CPUs and may grant this worker more leases, bounded per worker):
+   * the tasks of each lease then run on threads of their own. And a runner whose task starts to
+   * wait in get/wait hands the lane over to a new runner at once, so a task queued behind a waiting
+   * one (a submitter pipelines up to {@code pipelineDepth} tasks on a lease) never waits for it:
+   * the waiting task may be waiting for that very task. A lane left without tasks tells the node
+   * its lease is idle (see {@link NodeManagerNotices#leaseIdle}).
+   */
+  private final class Lane implements Runnable {
+    private final ArrayDeque<Work> work = new ArrayDeque<>();
+    private Thread runner;
+    private boolean scheduled;
+
+    /** The lease of the lane's stream (from its first task). */
+    private ByteString leaseId = ByteString.EMPTY;
+
+    /** Tasks of the lane running now (more than one once a runner handed over). */
+    private int active;
+
+    /** Whether the node was told (or is about to be) that the lease is idle. */
+    private boolean idleNoticed;
+
+    private boolean ended;
+
+    void add(Work w) {
+      synchronized (this) {
+        work.addLast(w);
+        if (w.spec != null && leaseId.isEmpty()) {
+          leaseId = w.leaseId;
+        }
+        if (scheduled) {
+          return;
+        }
+        scheduled = true;
+      }
+      launch();
+    }
+
+    private void launch() {
+      busyLanes.incrementAndGet();
+      try {
+        lanePool.execute(this);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        busyLanes.decrementAndGet();
+        synchronized (this) {
+          scheduled = false;
+        }
+      }
+    }
+
+    @Override
+    public void run() {
+      Thread me = Thread.currentThread();
+      synchronized (this) {
+        runner = me;
+      }
+      CURRENT_LANE.set(this);
+      try {
+        while (true) {
+          Work w;
+          boolean wasIdle;
+          synchronized (this) {
+            if (runner != me) {
+              return; // handed over while its task waited: the new runner goes on
+            }
+            w = work.pollFirst();
+            if (w == null) {
+              runner = null;
+              scheduled = false;
+              return;
+            }
+            wasIdle = idleNoticed;
+            idleNoticed = false;
+            if (w.spec != null) {
+              active++;
+            } else {
+              ended = true;
+            }
+          }
+          if (w.spec == null) {
+            if (wasIdle) {
+              worker.notices().leaseEnded(leaseId);
+            }
+            runPlain(w);
+            continue;
+          }
+          if (wasIdle) {
+            worker.notices().leaseBusy(leaseId);
+          }
+          runPlain(w);
+          boolean idle;
+          synchronized (this) {
+            active--;
+            idle = active == 0 && work.isEmpty() && !ended && !leaseId.isEmpty();
+            if (idle) {
+              idleNoticed = true;
+            }
+          }
+          if (idle) {
+            worker.notices().leaseIdle(leaseId);
+          }
+        }
+      } finally {
+        CURRENT_LANE.remove();
+        workDone.incrementAndGet();
+        busyLanes.decrementAndGet();
+      }
+    }
+
+    /** On the runner, whose task starts to wait: a new runner takes the queued tasks. */
+    void runnerWaits() {
+      synchronized (this) {
+        if (runner != Thread.currentThread()) {
+          return;
+        }
+        runner = null;
+        if (work.isEmpty()) {
+          scheduled = false;
+          return;
+        }
+      }
+      launch();
+    }
+
+    /** Takes a queued task out (a cancel); false if it is not queued here. */
+    synchronized Work remove(ByteString taskId) {
+      for (java.util.Iterator<Work> it = work.iterator(); it.hasNext(); ) {
+        Work w = it.next();
+        if (w.spec != null && w.spec.getTaskId().equals(taskId)) {
+          it.remove();
+          return w;
+        }
+      }
+      return null;
+    }
+
+    /** The stream broke: drops the queued tasks and any idle notice. */
+    void clear() {
+      boolean wasIdle;
+      synchronized (this) {
+        work.clear();
+        ended = true;
+        wasIdle = idleNoticed;
+        idleNoticed = false;
+      }
+      if (wasIdle) {
+        worker.notices().leaseEnded(leaseId);
+      }
+    }
+  }
+
+  /** Lane threads: platform threads, as tasks may block in any way a JVM allows. */
+  private final java.util.concurrent.ExecutorService lanePool =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          Thread.ofPlatform().daemon().name("prism-task-", 0).factory());
+
+  private final java.util.Set<Lane> lanes = ConcurrentHashMap.newKeySet();
+
+  /** The lane whose runner the current thread is (null on other threads). */
+  private static final ThreadLocal<Lane> CURRENT_LANE = new ThreadLocal<>();
+
+  /**
+   * The running task of the calling thread starts to wait in get/wait (or for an argument): if the
+   * thread runs a lane, the lane's queued tasks go on on another thread.
+   */
+  void taskWaits() {
+    Lane lane = CURRENT_LANE.get();
+    if (lane != null) {
+      lane.runnerWaits();
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger busyLanes =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Counts runs of work, so the idle collection knows whether anything ran meanwhile. */
+  private final java.util.concurrent.atomic.AtomicLong workDone =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * A call being run, so a cancel can interrupt it: only while its method runs on its thread
@@ -103,6 +292,10 @@ final class TaskExecutor {
    */
   private static final class ReplySink {
     private final StreamObserver<PushTaskReply> observer;
+
+    /** The lane of the stream's plain tasks; set on the gRPC thread that delivers its messages. */
+    Lane lane;
+
     private int unanswered;
     private boolean completeRequested;
     private boolean closed;
@@ -166,7 +359,15 @@ final class TaskExecutor {
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest request) {
-        queue.add(new Work(request.getSpec(), sink, null, null));
+        Work w = new Work(request.getSpec(), sink, null, null, request.getLeaseId());
+        if (request.getSpec().getActorId().isEmpty()) {
+          // A plain task: taken now, so the stream's end (which follows in the same lane)
+          // waits for its reply.
+          sink.taken();
+          laneOf(sink).add(w);
+        } else {
+          queue.add(w);
+        }
       }
 
       @Override
@@ -174,18 +375,55 @@ final class TaskExecutor {
         // The submitter is gone: its queued tasks will be retried elsewhere or are moot.
         sink.abandon();
         queue.removeIf(w -> w.sink == sink);
+        Lane lane = sink.lane;
+        if (lane != null) {
+          lane.clear();
+          lanes.remove(lane);
+        }
       }
 
       @Override
       public void onCompleted() {
-        queue.add(new Work(null, sink, null, null));
+        Work end = new Work(null, sink, null, null, ByteString.EMPTY);
+        Lane lane = sink.lane;
+        if (lane != null) {
+          lanes.remove(lane);
+          lane.add(end);
+        } else {
+          queue.add(end);
+        }
       }
     };
   }
 
   /** Queues the creation of the actor this worker is to host (see CoreWorkerService). */
   void createActor(CreateActorRequest request, StreamObserver<CreateActorReply> reply) {
-    queue.add(new Work(null, null, request, reply));
+    queue.add(new Work(null, null, request, reply, ByteString.EMPTY));
+  }
+
+  private Lane laneOf(ReplySink sink) {
+    Lane lane = sink.lane;
+    if (lane == null) {
+      lane = new Lane();
+      sink.lane = lane;
+      lanes.add(lane);
+    }
+    return lane;
+  }
+
+  /** Runs one message of a lane: a plain task, or the end of its stream. */
+  private void runPlain(Work work) {
+    if (work.spec == null) {
+      work.sink.requestComplete();
+      return;
+    }
+    HostedActor a = actor;
+    if (a != null) {
+      work.sink.send(
+          systemError(work.spec, "this worker hosts actor " + a.display + " and runs no tasks"));
+      return;
+    }
+    runCall(work, null);
   }
 
   /** The actor this worker hosts, or null. */
@@ -202,13 +440,47 @@ final class TaskExecutor {
         return true;
       }
     }
+    for (Lane lane : lanes) {
+      Work w = lane.remove(taskId);
+      if (w != null) {
+        // taken() was counted when it arrived
+        w.sink.send(PushTaskReply.newBuilder().setTaskId(taskId).setCancelled(true).build());
+        return true;
+      }
+    }
     Running r = running.get(taskId);
     if (r == null) {
       return false;
     }
     if (force && actor == null) {
-      LOG.warn("force-cancelling a task: this worker exits");
-      Runtime.getRuntime().halt(1);
+      if (running.size() <= 1) {
+        LOG.warn("force-cancelling a task: this worker exits");
+        Runtime.getRuntime().halt(1);
+      }
+      // Other tasks share this JVM (their callers wait for the one cancelled): interrupt it,
+      // and end the process only if it is still running after a grace period; the tasks that
+      // shared it then fail as on any worker death, and are retried as their options allow.
+      boolean interrupted = r.cancel();
+      Thread.ofPlatform()
+          .daemon()
+          .name("prism-force-cancel")
+          .start(
+              () -> {
+                try {
+                  Thread.sleep(FORCE_CANCEL_GRACE_MILLIS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                if (running.get(taskId) == r) {
+                  LOG.warn(
+                      "a task force-cancelled {} ms ago still runs: this worker exits, with the"
+                          + " {} other task(s) it runs",
+                      FORCE_CANCEL_GRACE_MILLIS,
+                      running.size() - 1);
+                  Runtime.getRuntime().halt(1);
+                }
+              });
+      return interrupted;
     }
     return r.cancel();
   }
@@ -216,6 +488,7 @@ final class TaskExecutor {
   void stop() {
     stopped = true;
     thread.interrupt();
+    lanePool.shutdownNow();
     HostedActor a = actor;
     if (a != null) {
       a.close();
@@ -223,17 +496,26 @@ final class TaskExecutor {
   }
 
   private void run() {
+    long seen = -1;
+    long collected = -1;
     while (!stopped) {
       Work work;
       try {
         work = queue.poll(IDLE_COLLECT_MILLIS, TimeUnit.MILLISECONDS);
-        if (work == null) {
-          worker.collectIdleBorrows();
-          work = queue.take();
-        }
       } catch (InterruptedException e) {
         continue;
       }
+      if (work == null) {
+        // Idle for a whole poll (nothing ran in a lane either): collect once per idle spell.
+        long done = workDone.get();
+        if (busyLanes.get() == 0 && done == seen && done != collected) {
+          collected = done;
+          worker.collectIdleBorrows();
+        }
+        seen = done;
+        continue;
+      }
+      workDone.incrementAndGet();
       if (work.create != null) {
         create(work.create, work.createReply);
         continue;
@@ -287,7 +569,7 @@ final class TaskExecutor {
     running.put(spec.getTaskId(), r);
     Object outcome;
     try {
-      outcome = execute(spec, a, r);
+      outcome = execute(spec, work.leaseId, a, r);
     } catch (Throwable t) {
       // Nothing may end this thread: a worker without it would never answer again.
       outcome = systemError(spec, "the worker failed while running the task: " + t);
@@ -333,7 +615,7 @@ final class TaskExecutor {
   }
 
   /** A reply, or a future of one for an actor method that returned a stage. */
-  private Object execute(TaskSpec spec, HostedActor a, Running r) {
+  private Object execute(TaskSpec spec, ByteString leaseId, HostedActor a, Running r) {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
     boolean actorCall = !spec.getActorId().isEmpty();
     if (actorCall && (a == null || !a.actorId.equals(spec.getActorId()))) {
@@ -380,7 +662,7 @@ final class TaskExecutor {
     try {
       // The task counts as running while its arguments are fetched, so a wait for a borrowed
       // argument lends the CPU like any other wait inside a task.
-      worker.enterTask(spec);
+      worker.enterTask(spec, leaseId);
       try {
         for (int i = 0; i < args.length; i++) {
           args[i] = resolve(spec.getArgs(i));

@@ -169,6 +169,25 @@ public final class NodeTestSupport {
           .get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Tells the node manager, as a worker would, that a task on a lease started or stopped waiting.
+     *
+     * @param workerId the worker
+     * @param leaseId the lease its waiting task came on
+     * @param blocked true: it waits; false: it resumed
+     * @throws Exception if the call fails
+     */
+    public void blocked(String workerId, ByteString leaseId, boolean blocked) throws Exception {
+      stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .notifyWorkerBlocked(
+              dev.prism.runtime.rpc.WorkerBlockedRequest.newBuilder()
+                  .setWorkerId(workerId)
+                  .setLeaseId(leaseId)
+                  .setBlocked(blocked)
+                  .build())
+          .get(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
       channel.shutdownNow();

@@ -319,7 +319,10 @@ class BorrowNotifierTest {
             () -> notifier.fetch(ObjectId.random(), ownerA.address, deadlineIn(timeout), timeout))
         .isInstanceOf(GetTimeoutException.class)
         .hasMessageContaining("PT0.3S");
-    assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(timeout.toNanos());
+    // Not early: gRPC's deadline timer may fire a fraction of a millisecond before the deadline
+    // (seen once: 299.7 ms), so a few milliseconds of slack.
+    assertThat(System.nanoTime() - started)
+        .isGreaterThanOrEqualTo(timeout.toNanos() - TimeUnit.MILLISECONDS.toNanos(5));
     assertThat(ownerA.gets).isNotEmpty().allMatch(r -> r.getTimeoutMs() <= 300);
   }
 
