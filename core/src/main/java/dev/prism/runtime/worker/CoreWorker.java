@@ -281,7 +281,31 @@ public final class CoreWorker implements AutoCloseable {
     this.store = StoreClient.connect(s.storeSocket());
     this.nodeManagerChannel = channels.to(s.nodeManager());
     this.nodeManager = NodeManagerServiceGrpc.newStub(nodeManagerChannel);
-    this.notices = new NodeManagerNotices(this, nodeManagerChannel, timer);
+    this.notices =
+        new NodeManagerNotices(
+            new NodeManagerNotices.Host() {
+              @Override
+              public String workerId() {
+                return workerId;
+              }
+
+              @Override
+              public boolean isRunningTaskInWorker() {
+                return CoreWorker.this.isRunningTaskInWorker();
+              }
+
+              @Override
+              public ByteString currentLeaseId() {
+                return CoreWorker.this.currentLeaseId();
+              }
+
+              @Override
+              public int ownedCount() {
+                return references.ownedCount();
+              }
+            },
+            nodeManagerChannel,
+            timer);
     this.reader =
         new ObjectReader(
             new ReaderHost(),

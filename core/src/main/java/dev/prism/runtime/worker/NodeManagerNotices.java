@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import dev.prism.runtime.rpc.WorkerOwnsObjectsRequest;
-import io.grpc.ManagedChannel;
+import io.grpc.Channel;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,12 +22,26 @@ final class NodeManagerNotices {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeManagerNotices.class);
 
-  private final CoreWorker worker;
-  private final ManagedChannel nodeManagerChannel;
+  /** What the notices need from the worker process. */
+  interface Host {
+    /** This worker's id. */
+    String workerId();
+
+    /** Whether the calling thread runs a task (or actor call) in a worker process. */
+    boolean isRunningTaskInWorker();
+
+    /** The lease of the calling thread's task; empty for an actor's calls. */
+    ByteString currentLeaseId();
+
+    /** How many objects this process owns. */
+    int ownedCount();
+  }
+
+  private final Host worker;
+  private final Channel nodeManagerChannel;
   private final ScheduledExecutorService timer;
 
-  NodeManagerNotices(
-      CoreWorker worker, ManagedChannel nodeManagerChannel, ScheduledExecutorService timer) {
+  NodeManagerNotices(Host worker, Channel nodeManagerChannel, ScheduledExecutorService timer) {
     this.worker = worker;
     this.nodeManagerChannel = nodeManagerChannel;
     this.timer = timer;
@@ -38,7 +52,7 @@ final class NodeManagerNotices {
    * whose objects others may still read is not stopped (they would be lost with it).
    */
   void reportOwnership() {
-    boolean owns = worker.references().ownedCount() > 0;
+    boolean owns = worker.ownedCount() > 0;
     if (owns == reportedOwnership) {
       return;
     }
