@@ -1,0 +1,570 @@
+package dev.prism.runtime.node;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AOT cache of a node's worker JVMs (JEP 483, 514 and 515): classes loaded and linked ahead of
+ * time, with method profiles, so a worker starts faster and is warm sooner.
+ *
+ * <p>Caches live in a directory every node on the machine finds ({@link
+ * NodeConfig#workerAotCache()}), one per key: a hash of the {@code java} executable (its path and
+ * its runtime image's size and modification time), the worker JVM flags and options, the main class
+ * and every class path entry (a jar's path, size and modification time; a directory's files' paths,
+ * sizes and modification times). When the node starts its first worker, a background thread looks
+ * for the key's cache: one found is checked once in this JVM (a JVM started with {@code
+ * -XX:AOTMode=on}, which fails on a file it cannot use); when none is found (or the one found is
+ * unusable: one warning per node), it trains one with a short run of the worker main class ({@link
+ * dev.prism.runtime.worker.WorkerMain#TRAIN_ARGUMENT}) under {@code -XX:AOTCacheOutput}, checks it
+ * and renames it into place. Workers launched from then on start with {@code -XX:AOTCache} (the
+ * JVM's default {@code AOTMode=auto}: a JVM that cannot map it still starts); workers launched
+ * before start without it. A file lock keeps two nodes (or two processes) from training the same
+ * cache at once.
+ *
+ * <p>The JVM caches classes from jars only and refuses a class path with a non-empty directory, so
+ * each such directory is packed into a jar named by its content ({@code cp-<hash>.jar}, in the same
+ * directory) and workers with a cache get that jar in the directory's place.
+ */
+final class AotCache {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AotCache.class);
+
+  /** How long a training run (with the JVM's assembly of the cache at its exit) may take. */
+  private static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(3);
+
+  /** How long the check of a cache may take. */
+  private static final Duration CHECK_TIMEOUT = Duration.ofMinutes(1);
+
+  /** How many caches the directory keeps (the most recently used). */
+  private static final int KEEP_CACHES = 8;
+
+  /** Snapshot jars unused this long are removed. */
+  private static final Duration KEEP_SNAPSHOTS = Duration.ofDays(7);
+
+  /** Temporary files (of a training cut short) older than this are removed. */
+  private static final Duration KEEP_TEMPORARY = Duration.ofHours(1);
+
+  /** JVM options under which Prism leaves class data sharing to the user. */
+  private static final List<String> USER_MANAGED =
+      List.of(
+          "-XX:AOTCache",
+          "-XX:AOTCacheOutput",
+          "-XX:AOTConfiguration",
+          "-XX:AOTMode",
+          "-XX:SharedArchiveFile",
+          "-XX:ArchiveClassesAtExit",
+          "-Xshare:off",
+          "-javaagent",
+          "-agentlib",
+          "-agentpath");
+
+  /** Caches (file, size, modification time) this JVM checked and found usable. */
+  private static final Set<String> CHECKED = ConcurrentHashMap.newKeySet();
+
+  /** One lock per cache key: file locks do not exclude two threads of one JVM. */
+  private static final ConcurrentHashMap<String, ReentrantLock> KEY_LOCKS =
+      new ConcurrentHashMap<>();
+
+  /** How many training runs this JVM started (tests check a cache is reused, not rebuilt). */
+  private static final AtomicInteger TRAININGS = new AtomicInteger();
+
+  /** The warnings of nodes that warned about their cache, by node id (tests read them). */
+  private static final ConcurrentHashMap<String, List<String>> WARNINGS = new ConcurrentHashMap<>();
+
+  /** A usable cache: its file, and the class path workers use it with. */
+  record Ready(Path file, String classpath) {}
+
+  private final NodeConfig config;
+  private final Path directory;
+  private final List<String> jvmOptions;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final CompletableFuture<Optional<Ready>> outcome = new CompletableFuture<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  /**
+   * A node's worker AOT cache; nothing happens until {@link #start()}.
+   *
+   * @param config the node's configuration
+   */
+  AotCache(NodeConfig config) {
+    this.config = config;
+    List<String> options = new ArrayList<>(config.jvmFlags());
+    options.addAll(config.workerJvmOptions());
+    options.addAll(config.workerExtraJvmOptions());
+    this.jvmOptions = List.copyOf(options);
+    Optional<String> managed =
+        options.stream().filter(o -> USER_MANAGED.stream().anyMatch(o::startsWith)).findFirst();
+    if (config.workerAotCache().isPresent() && managed.isPresent()) {
+      LOG.debug("workers start without Prism's AOT cache: their options include {}", managed.get());
+    }
+    this.directory = managed.isPresent() ? null : config.workerAotCache().orElse(null);
+  }
+
+  /** Starts looking for (or training) the cache in the background; later calls do nothing. */
+  void start() {
+    if (!started.compareAndSet(false, true)) {
+      return;
+    }
+    if (directory == null) {
+      outcome.complete(Optional.empty());
+      return;
+    }
+    Thread.ofPlatform()
+        .daemon()
+        .name(
+            "prism-aot-cache-"
+                + config.nodeId().substring(0, Math.min(8, config.nodeId().length())))
+        .start(
+            () -> {
+              Optional<Ready> ready = Optional.empty();
+              try {
+                ready = prepare();
+              } catch (IOException | RuntimeException e) {
+                warnOnce("the workers' AOT cache in " + directory + " cannot be prepared: " + e);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                outcome.complete(ready);
+              }
+            });
+  }
+
+  /**
+   * The cache workers start with now: empty while it is being prepared, when it is off, or when
+   * none could be made.
+   */
+  Optional<Ready> ready() {
+    return outcome.getNow(Optional.empty());
+  }
+
+  /**
+   * Waits until the cache is prepared (or could not be).
+   *
+   * @param timeout how long to wait
+   * @return the cache, or empty
+   * @throws TimeoutException if it is still being prepared
+   */
+  Optional<Ready> await(Duration timeout) throws TimeoutException, InterruptedException {
+    try {
+      return outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The warnings this node logged about its cache (the first one at WARN, any later at DEBUG). */
+  synchronized List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  /**
+   * The warnings a node has logged about its workers' cache.
+   *
+   * @param nodeId the node
+   * @return its warnings, none if it logged none
+   */
+  static List<String> warnings(String nodeId) {
+    List<String> w = WARNINGS.get(nodeId);
+    return w == null ? List.of() : List.copyOf(w);
+  }
+
+  /** How many training runs this JVM has started. */
+  static int trainings() {
+    return TRAININGS.get();
+  }
+
+  /** The worker command line with the cache: its option before the class path, and its jars. */
+  List<String> command(Ready ready) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(config.javaExecutable().toString());
+    cmd.addAll(jvmOptions);
+    cmd.add("-XX:AOTCache=" + ready.file());
+    cmd.add("-cp");
+    cmd.add(ready.classpath());
+    cmd.add(config.workerMainClass());
+    return cmd;
+  }
+
+  /**
+   * Where the cache of this node's workers is (or will be), and the class path they use it with,
+   * with the directories that must be packed into jars first; empty when the cache is off.
+   */
+  Optional<Plan> plan() throws IOException {
+    if (directory == null) {
+      return Optional.empty();
+    }
+    MessageDigest key = sha256();
+    Path java = config.javaExecutable();
+    update(key, "java", java.toAbsolutePath().toString(), stamp(runtimeImage(java)));
+    update(key, "options", String.join("\u0000", jvmOptions), config.workerMainClass());
+    List<String> entries = new ArrayList<>();
+    Map<Path, Path> snapshots = new LinkedHashMap<>();
+    for (String entry : config.classpath().split(File.pathSeparator, -1)) {
+      Path path = Path.of(entry.isEmpty() ? "." : entry).toAbsolutePath();
+      String used = entry;
+      if (Files.isDirectory(path)) {
+        Optional<String> content = contentHash(path);
+        if (content.isPresent()) {
+          Path jar = directory.resolve("cp-" + content.get() + ".jar");
+          snapshots.put(path, jar);
+          used = jar.toString();
+          update(key, "dir", path.toString(), content.get());
+        } else {
+          update(key, "empty", path.toString());
+        }
+      } else {
+        update(key, "file", path.toString(), stamp(path));
+      }
+      entries.add(used);
+    }
+    String name = "worker-" + HexFormat.of().formatHex(key.digest(), 0, 12);
+    return Optional.of(
+        new Plan(
+            directory.resolve(name + ".aot"),
+            String.join(File.pathSeparator, entries),
+            Map.copyOf(snapshots)));
+  }
+
+  /**
+   * A cache's place.
+   *
+   * @param file the cache file
+   * @param classpath the workers' class path with it
+   * @param snapshots the class path's non-empty directories, each with the jar it is packed into
+   */
+  record Plan(Path file, String classpath, Map<Path, Path> snapshots) {}
+
+  private Optional<Ready> prepare() throws IOException, InterruptedException {
+    Files.createDirectories(directory);
+    prune();
+    Plan plan = plan().orElseThrow();
+    for (Map.Entry<Path, Path> s : plan.snapshots().entrySet()) {
+      if (!Files.isRegularFile(s.getValue())) {
+        snapshot(s.getKey(), s.getValue());
+      }
+    }
+    Path file = plan.file();
+    String classpath = plan.classpath();
+    String fileName = file.getFileName().toString();
+    String name = fileName.substring(0, fileName.length() - ".aot".length());
+    ReentrantLock keyLock = KEY_LOCKS.computeIfAbsent(name, k -> new ReentrantLock());
+    keyLock.lockInterruptibly();
+    try (FileChannel lockFile =
+            FileChannel.open(
+                directory.resolve(name + ".lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock = lockFile.lock()) {
+      if (Files.isRegularFile(file)) {
+        String problem = usable(file, classpath);
+        if (problem == null) {
+          Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+          LOG.debug("workers start with the AOT cache {}", file);
+          return Optional.of(new Ready(file, classpath));
+        }
+        warnOnce(
+            "the workers' AOT cache "
+                + file
+                + " cannot be used ("
+                + problem
+                + "): workers start without it until a new one is trained");
+        Files.deleteIfExists(file);
+      }
+      return train(file, classpath);
+    } finally {
+      keyLock.unlock();
+    }
+  }
+
+  /** Trains a cache into a temporary file, checks it, and renames it to {@code file}. */
+  private Optional<Ready> train(Path file, String classpath)
+      throws IOException, InterruptedException {
+    String suffix = ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path tmp = file.resolveSibling(file.getFileName() + suffix);
+    Path log = file.resolveSibling(file.getFileName() + ".log" + suffix);
+    long t0 = System.nanoTime();
+    TRAININGS.incrementAndGet();
+    try {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(config.javaExecutable().toString());
+      cmd.addAll(jvmOptions);
+      cmd.add("-XX:AOTCacheOutput=" + tmp);
+      cmd.add("-cp");
+      cmd.add(classpath);
+      cmd.add(config.workerMainClass());
+      cmd.add(dev.prism.runtime.worker.WorkerMain.TRAIN_ARGUMENT);
+      String problem = run(cmd, log, TRAIN_TIMEOUT);
+      if (problem == null && !Files.isRegularFile(tmp)) {
+        problem = "the training run wrote no cache: " + tail(log);
+      }
+      if (problem == null) {
+        problem = usable(tmp, classpath);
+      }
+      if (problem != null) {
+        warnOnce(
+            "could not train the workers' AOT cache "
+                + file
+                + " ("
+                + problem
+                + "): workers start without one");
+        return Optional.empty();
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      CHECKED.add(checkedKey(file));
+      LOG.info(
+          "trained the workers' AOT cache {} ({} MiB) in {} ms",
+          file,
+          Files.size(file) >> 20,
+          (System.nanoTime() - t0) / 1_000_000);
+      return Optional.of(new Ready(file, classpath));
+    } finally {
+      Files.deleteIfExists(tmp);
+      Files.deleteIfExists(log);
+    }
+  }
+
+  /** Null when a JVM can start with the cache in {@code AOTMode=on}; else why not. */
+  private String usable(Path file, String classpath) throws IOException, InterruptedException {
+    if (CHECKED.contains(checkedKey(file))) {
+      return null;
+    }
+    Path log = file.resolveSibling(file.getFileName() + ".check-" + System.nanoTime());
+    try {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(config.javaExecutable().toString());
+      cmd.addAll(jvmOptions);
+      cmd.add("-XX:AOTCache=" + file);
+      cmd.add("-XX:AOTMode=on");
+      cmd.add("-cp");
+      cmd.add(classpath);
+      cmd.add(config.workerMainClass());
+      cmd.add(dev.prism.runtime.worker.WorkerMain.CHECK_ARGUMENT);
+      String problem = run(cmd, log, CHECK_TIMEOUT);
+      if (problem == null) {
+        CHECKED.add(checkedKey(file));
+      }
+      return problem;
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  /** Runs a JVM with the workers' environment; null when it exits with 0, else why not. */
+  private String run(List<String> cmd, Path log, Duration timeout)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(config.workerEnvironment());
+    Process p = pb.start();
+    try {
+      p.getOutputStream().close();
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        return "no exit within " + timeout.toSeconds() + " s";
+      }
+      int rc = p.exitValue();
+      return rc == 0 ? null : "exit status " + rc + ": " + tail(log);
+    } finally {
+      if (p.isAlive()) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** The last lines of a log, in one line. */
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size()));
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
+  }
+
+  private synchronized void warnOnce(String message) {
+    if (warnings.isEmpty()) {
+      LOG.warn(message);
+    } else {
+      LOG.debug(message);
+    }
+    warnings.add(message);
+    WARNINGS
+        .computeIfAbsent(config.nodeId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+        .add(message);
+  }
+
+  /** A hash of a directory's files (paths, sizes, modification times); empty when it has none. */
+  private static Optional<String> contentHash(Path dir) throws IOException {
+    MessageDigest md = sha256();
+    int files = 0;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted().toList()) {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        if (a.isRegularFile()) {
+          files++;
+          update(
+              md,
+              dir.relativize(p).toString(),
+              Long.toString(a.size()),
+              a.lastModifiedTime().toString());
+        }
+      }
+    }
+    return files == 0
+        ? Optional.empty()
+        : Optional.of(HexFormat.of().formatHex(md.digest(), 0, 12));
+  }
+
+  /** Packs a directory's files into a jar (written aside, then renamed into place). */
+  private static void snapshot(Path dir, Path jar) throws IOException {
+    Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp-" + System.nanoTime());
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp);
+          ZipOutputStream zip = new ZipOutputStream(out);
+          Stream<Path> walk = Files.walk(dir)) {
+        zip.setLevel(Deflater.BEST_SPEED);
+        for (Path p : walk.sorted().toList()) {
+          if (p.equals(dir)) {
+            continue;
+          }
+          String name = dir.relativize(p).toString().replace(File.separatorChar, '/');
+          boolean isDir = Files.isDirectory(p);
+          ZipEntry e = new ZipEntry(isDir ? name + "/" : name);
+          e.setLastModifiedTime(Files.getLastModifiedTime(p));
+          zip.putNextEntry(e);
+          if (!isDir) {
+            Files.copy(p, zip);
+          }
+          zip.closeEntry();
+        }
+      }
+      Files.move(tmp, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Removes old caches (beyond the most recent few), old snapshots, and leftover temporaries. */
+  private void prune() throws IOException {
+    List<Path> caches = new ArrayList<>();
+    Instant now = Instant.now();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        try {
+          Instant modified = Files.getLastModifiedTime(f).toInstant();
+          if (n.contains(".tmp-") || n.contains(".check-")) {
+            if (modified.isBefore(now.minus(KEEP_TEMPORARY))) {
+              Files.deleteIfExists(f);
+            }
+          } else if (n.startsWith("cp-") && n.endsWith(".jar")) {
+            if (modified.isBefore(now.minus(KEEP_SNAPSHOTS))) {
+              Files.deleteIfExists(f);
+            }
+          } else if (n.startsWith("worker-") && n.endsWith(".aot")) {
+            caches.add(f);
+          }
+        } catch (NoSuchFileException e) {
+          // another node pruned it first
+        }
+      }
+    }
+    if (caches.size() > KEEP_CACHES) {
+      caches.sort(Comparator.comparing(AotCache::modifiedOrEpoch).reversed());
+      for (Path old : caches.subList(KEEP_CACHES, caches.size())) {
+        Files.deleteIfExists(old);
+        String n = old.getFileName().toString();
+        Files.deleteIfExists(old.resolveSibling(n.substring(0, n.length() - 4) + ".lock"));
+      }
+    }
+  }
+
+  private static Instant modifiedOrEpoch(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toInstant();
+    } catch (IOException e) {
+      return Instant.EPOCH;
+    }
+  }
+
+  /** The runtime image of a {@code java} launcher ({@code <home>/lib/modules}), or the launcher. */
+  private static Path runtimeImage(Path java) {
+    Path home = java.toAbsolutePath().getParent();
+    Path modules =
+        home == null || home.getParent() == null ? null : home.getParent().resolve("lib/modules");
+    return modules != null && Files.isRegularFile(modules) ? modules : java;
+  }
+
+  /** A file's size and modification time, or "missing". */
+  private static String stamp(Path p) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      return a.size() + "@" + a.lastModifiedTime();
+    } catch (IOException e) {
+      return "missing";
+    }
+  }
+
+  /** A cache file's identity: path, file key (inode), size; touching it keeps the identity. */
+  private static String checkedKey(Path file) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return file.toAbsolutePath() + "|" + a.fileKey() + "|" + a.size() + "|" + a.creationTime();
+    } catch (IOException e) {
+      return file.toAbsolutePath() + "|missing";
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+
+  private static void update(MessageDigest md, String... parts) {
+    for (String part : parts) {
+      md.update(part.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+    }
+  }
+}
