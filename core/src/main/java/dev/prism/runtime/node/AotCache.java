@@ -3,15 +3,12 @@ package dev.prism.runtime.node;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -33,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -67,12 +63,6 @@ final class AotCache {
 
   private static final Logger LOG = LoggerFactory.getLogger(AotCache.class);
 
-  /** How long a training run (with the JVM's assembly of the cache at its exit) may take. */
-  private static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(3);
-
-  /** How long the check of a cache may take. */
-  private static final Duration CHECK_TIMEOUT = Duration.ofMinutes(1);
-
   /** How many caches the directory keeps (the most recently used). */
   private static final int KEEP_CACHES = 8;
 
@@ -81,6 +71,9 @@ final class AotCache {
 
   /** Temporary files (of a training cut short) older than this are removed. */
   private static final Duration KEEP_TEMPORARY = Duration.ofHours(1);
+
+  /** The most bytes of class path directory Prism packs into a jar. */
+  private static final long SNAPSHOT_LIMIT = 64L << 20;
 
   /** JVM options under which Prism leaves class data sharing to the user. */
   private static final List<String> USER_MANAGED =
@@ -99,11 +92,7 @@ final class AotCache {
   /** Caches (file, size, modification time) this JVM checked and found usable. */
   private static final Set<String> CHECKED = ConcurrentHashMap.newKeySet();
 
-  /** One lock per cache key: file locks do not exclude two threads of one JVM. */
-  private static final ConcurrentHashMap<String, ReentrantLock> KEY_LOCKS =
-      new ConcurrentHashMap<>();
-
-  /** How many training runs this JVM started (tests check a cache is reused, not rebuilt). */
+  /** How many installers this JVM started (tests check a cache is reused, not rebuilt). */
   private static final AtomicInteger TRAININGS = new AtomicInteger();
 
   /** The warnings of nodes that warned about their cache, by node id (tests read them). */
@@ -283,60 +272,55 @@ final class AotCache {
     }
     Path file = plan.file();
     String classpath = plan.classpath();
-    String fileName = file.getFileName().toString();
-    String name = fileName.substring(0, fileName.length() - ".aot".length());
-    ReentrantLock keyLock = KEY_LOCKS.computeIfAbsent(name, k -> new ReentrantLock());
-    keyLock.lockInterruptibly();
-    try (FileChannel lockFile =
-            FileChannel.open(
-                directory.resolve(name + ".lock"),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock = lockFile.lock()) {
-      if (Files.isRegularFile(file)) {
-        String problem = usable(file, classpath);
-        if (problem == null) {
-          Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
-          LOG.debug("workers start with the AOT cache {}", file);
-          return Optional.of(new Ready(file, classpath));
-        }
-        warnOnce(
-            "the workers' AOT cache "
-                + file
-                + " cannot be used ("
-                + problem
-                + "): workers start without it until a new one is trained");
-        Files.deleteIfExists(file);
+    AotCacheInstaller.Job job =
+        new AotCacheInstaller.Job(
+            file,
+            config.javaExecutable().toString(),
+            jvmOptions,
+            classpath,
+            config.workerMainClass());
+    if (Files.isRegularFile(file)) {
+      String problem = CHECKED.contains(checkedKey(file)) ? null : AotCacheInstaller.check(job);
+      if (problem == null) {
+        CHECKED.add(checkedKey(file));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+        LOG.debug("workers start with the AOT cache {}", file);
+        return Optional.of(new Ready(file, classpath));
       }
-      return train(file, classpath);
-    } finally {
-      keyLock.unlock();
+      warnOnce(
+          "the workers' AOT cache "
+              + file
+              + " cannot be used ("
+              + problem
+              + "): workers start without it until a new one is trained");
+      Files.deleteIfExists(file);
     }
+    return install(job);
   }
 
-  /** Trains a cache into a temporary file, checks it, and renames it to {@code file}. */
-  private Optional<Ready> train(Path file, String classpath)
+  /**
+   * Trains the cache in an installer process of its own, which outlives this JVM if need be (a
+   * short program still leaves a cache for the next), and waits for it.
+   */
+  private Optional<Ready> install(AotCacheInstaller.Job job)
       throws IOException, InterruptedException {
-    String suffix = ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    Path tmp = file.resolveSibling(file.getFileName() + suffix);
-    Path log = file.resolveSibling(file.getFileName() + ".log" + suffix);
+    Path file = job.file();
+    Path log = file.resolveSibling(file.getFileName() + ".install.tmp-" + System.nanoTime());
     long t0 = System.nanoTime();
     TRAININGS.incrementAndGet();
     try {
       List<String> cmd = new ArrayList<>();
-      cmd.add(config.javaExecutable().toString());
-      cmd.addAll(jvmOptions);
-      cmd.add("-XX:AOTCacheOutput=" + tmp);
+      cmd.add(job.java());
+      cmd.addAll(AotCacheInstaller.OWN_OPTIONS);
       cmd.add("-cp");
-      cmd.add(classpath);
-      cmd.add(config.workerMainClass());
-      cmd.add(dev.prism.runtime.worker.WorkerMain.TRAIN_ARGUMENT);
-      String problem = run(cmd, log, TRAIN_TIMEOUT);
-      if (problem == null && !Files.isRegularFile(tmp)) {
-        problem = "the training run wrote no cache: " + tail(log);
-      }
-      if (problem == null) {
-        problem = usable(tmp, classpath);
+      cmd.add(job.classpath());
+      cmd.add(AotCacheInstaller.class.getName());
+      cmd.addAll(job.toArguments());
+      String problem =
+          AotCacheInstaller.run(
+              cmd, config.workerEnvironment(), log, AotCacheInstaller.TRAIN_TIMEOUT.plusMinutes(1));
+      if (problem == null && !Files.isRegularFile(file)) {
+        problem = "the installer left no cache: " + AotCacheInstaller.tail(log);
       }
       if (problem != null) {
         warnOnce(
@@ -347,75 +331,15 @@ final class AotCache {
                 + "): workers start without one");
         return Optional.empty();
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       CHECKED.add(checkedKey(file));
       LOG.info(
-          "trained the workers' AOT cache {} ({} MiB) in {} ms",
+          "the workers' AOT cache {} ({} MiB) is ready after {} ms",
           file,
           Files.size(file) >> 20,
           (System.nanoTime() - t0) / 1_000_000);
-      return Optional.of(new Ready(file, classpath));
-    } finally {
-      Files.deleteIfExists(tmp);
-      Files.deleteIfExists(log);
-    }
-  }
-
-  /** Null when a JVM can start with the cache in {@code AOTMode=on}; else why not. */
-  private String usable(Path file, String classpath) throws IOException, InterruptedException {
-    if (CHECKED.contains(checkedKey(file))) {
-      return null;
-    }
-    Path log = file.resolveSibling(file.getFileName() + ".check-" + System.nanoTime());
-    try {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(config.javaExecutable().toString());
-      cmd.addAll(jvmOptions);
-      cmd.add("-XX:AOTCache=" + file);
-      cmd.add("-XX:AOTMode=on");
-      cmd.add("-cp");
-      cmd.add(classpath);
-      cmd.add(config.workerMainClass());
-      cmd.add(dev.prism.runtime.worker.WorkerMain.CHECK_ARGUMENT);
-      String problem = run(cmd, log, CHECK_TIMEOUT);
-      if (problem == null) {
-        CHECKED.add(checkedKey(file));
-      }
-      return problem;
+      return Optional.of(new Ready(file, job.classpath()));
     } finally {
       Files.deleteIfExists(log);
-    }
-  }
-
-  /** Runs a JVM with the workers' environment; null when it exits with 0, else why not. */
-  private String run(List<String> cmd, Path log, Duration timeout)
-      throws IOException, InterruptedException {
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(config.workerEnvironment());
-    Process p = pb.start();
-    try {
-      p.getOutputStream().close();
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        return "no exit within " + timeout.toSeconds() + " s";
-      }
-      int rc = p.exitValue();
-      return rc == 0 ? null : "exit status " + rc + ": " + tail(log);
-    } finally {
-      if (p.isAlive()) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  /** The last lines of a log, in one line. */
-  private static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size()));
-    } catch (IOException e) {
-      return "(no output: " + e + ")";
     }
   }
 
@@ -431,15 +355,30 @@ final class AotCache {
         .add(message);
   }
 
-  /** A hash of a directory's files (paths, sizes, modification times); empty when it has none. */
+  /**
+   * A hash of a directory's files (paths, sizes, modification times); empty when it has none.
+   *
+   * @throws IOException if it holds more than {@link #SNAPSHOT_LIMIT} bytes (no jar is made of a
+   *     directory that large, e.g. a project root given as {@code .})
+   */
   private static Optional<String> contentHash(Path dir) throws IOException {
     MessageDigest md = sha256();
     int files = 0;
+    long bytes = 0;
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted().toList()) {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
         if (a.isRegularFile()) {
           files++;
+          bytes += a.size();
+          if (bytes > SNAPSHOT_LIMIT) {
+            throw new IOException(
+                "the class path directory "
+                    + dir
+                    + " holds more than "
+                    + (SNAPSHOT_LIMIT >> 20)
+                    + " MiB: too much to pack into a jar for the cache");
+          }
           update(
               md,
               dir.relativize(p).toString(),
@@ -544,7 +483,7 @@ final class AotCache {
   }
 
   /** A cache file's identity: path, file key (inode), size; touching it keeps the identity. */
-  private static String checkedKey(Path file) {
+  static String checkedKey(Path file) {
     try {
       BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
       return file.toAbsolutePath() + "|" + a.fileKey() + "|" + a.size() + "|" + a.creationTime();

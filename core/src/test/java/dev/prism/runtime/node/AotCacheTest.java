@@ -160,10 +160,12 @@ class AotCacheTest {
     }
   }
 
-  /** A training run or a check of a cache. */
+  /** An installer, a training run or a check of a cache. */
   private static boolean aotRun(ProcessHandle p) {
     String args = arguments(p);
-    return args.contains(WorkerMain.TRAIN_ARGUMENT) || args.contains(WorkerMain.CHECK_ARGUMENT);
+    return args.contains(WorkerMain.TRAIN_ARGUMENT)
+        || args.contains(WorkerMain.CHECK_ARGUMENT)
+        || args.contains(AotCacheInstaller.class.getName());
   }
 
   private static String arguments(ProcessHandle p) {
