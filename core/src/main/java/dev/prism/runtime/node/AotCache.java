@@ -72,6 +72,9 @@ final class AotCache {
   /** Temporary files (of a training cut short) older than this are removed. */
   private static final Duration KEEP_TEMPORARY = Duration.ofHours(1);
 
+  /** The first four bytes of a HotSpot CDS/AOT archive, as an int in the file's byte order. */
+  private static final int CACHE_MAGIC = 0xf00baba2;
+
   /** The most bytes of class path directory Prism packs into a jar. */
   private static final long SNAPSHOT_LIMIT = 64L << 20;
 
@@ -106,6 +109,7 @@ final class AotCache {
   private final List<String> jvmOptions;
   private final AtomicBoolean started = new AtomicBoolean();
   private final CompletableFuture<Optional<Ready>> outcome = new CompletableFuture<>();
+  private volatile Ready current;
   private final List<String> warnings = new ArrayList<>();
 
   /**
@@ -136,6 +140,17 @@ final class AotCache {
       outcome.complete(Optional.empty());
       return;
     }
+    // A cache that exists (with its jars) is used from the first worker on, the prestarted ones
+    // included: the check in a JVM of its own comes after, in the background, and withdraws it if
+    // the JVM cannot use it. A file that is not a JVM cache at all is not used even once.
+    Plan plan = null;
+    try {
+      plan = plan().orElseThrow();
+      current = existing(plan).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("no quick look at the workers' AOT cache in {}: {}", directory, e.toString());
+    }
+    Plan planned = plan;
     Thread.ofPlatform()
         .daemon()
         .name(
@@ -145,12 +160,13 @@ final class AotCache {
             () -> {
               Optional<Ready> ready = Optional.empty();
               try {
-                ready = prepare();
+                ready = prepare(planned);
               } catch (IOException | RuntimeException e) {
                 warnOnce("the workers' AOT cache in " + directory + " cannot be prepared: " + e);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               } finally {
+                current = ready.orElse(null);
                 outcome.complete(ready);
               }
             });
@@ -161,7 +177,7 @@ final class AotCache {
    * none could be made.
    */
   Optional<Ready> ready() {
-    return outcome.getNow(Optional.empty());
+    return Optional.ofNullable(current);
   }
 
   /**
@@ -261,10 +277,28 @@ final class AotCache {
    */
   record Plan(Path file, String classpath, Map<Path, Path> snapshots) {}
 
-  private Optional<Ready> prepare() throws IOException, InterruptedException {
+  /** The plan's cache when it and its jars exist and the file starts as a JVM cache does. */
+  private static Optional<Ready> existing(Plan plan) throws IOException {
+    if (!Files.isRegularFile(plan.file())
+        || !plan.snapshots().values().stream().allMatch(Files::isRegularFile)) {
+      return Optional.empty();
+    }
+    byte[] head = new byte[4];
+    try (var in = Files.newInputStream(plan.file())) {
+      if (in.readNBytes(head, 0, 4) < 4) {
+        return Optional.empty();
+      }
+    }
+    int magic = (head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16 | head[3] << 24;
+    return magic == CACHE_MAGIC
+        ? Optional.of(new Ready(plan.file(), plan.classpath()))
+        : Optional.empty();
+  }
+
+  private Optional<Ready> prepare(Plan planned) throws IOException, InterruptedException {
     Files.createDirectories(directory);
     prune();
-    Plan plan = plan().orElseThrow();
+    Plan plan = planned != null ? planned : plan().orElseThrow();
     for (Map.Entry<Path, Path> s : plan.snapshots().entrySet()) {
       if (!Files.isRegularFile(s.getValue())) {
         snapshot(s.getKey(), s.getValue());
@@ -287,6 +321,7 @@ final class AotCache {
         LOG.debug("workers start with the AOT cache {}", file);
         return Optional.of(new Ready(file, classpath));
       }
+      current = null;
       warnOnce(
           "the workers' AOT cache "
               + file
