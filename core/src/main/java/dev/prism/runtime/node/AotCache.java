@@ -45,15 +45,17 @@ import org.slf4j.LoggerFactory;
  * NodeConfig#workerAotCache()}), one per key: a hash of the {@code java} executable (its path and
  * its runtime image's size and modification time), the worker JVM flags and options, the main class
  * and every class path entry (a jar's path, size and modification time; a directory's files' paths,
- * sizes and modification times). When the node starts its first worker, a background thread looks
- * for the key's cache: one found is checked once in this JVM (a JVM started with {@code
- * -XX:AOTMode=on}, which fails on a file it cannot use); when none is found (or the one found is
- * unusable: one warning per node), it trains one with a short run of the worker main class ({@link
+ * sizes and modification times). When the node starts its first worker, it looks for the key's
+ * cache: one that exists with its jars and starts as a JVM archive does is used from that worker
+ * on, and checked once in this JVM in the background (a JVM started with {@code -XX:AOTMode=on},
+ * which fails on a file it cannot use); a cache that fails is withdrawn with one warning per node
+ * and removed. When there is none (or no longer), the node starts an {@link AotCacheInstaller},
+ * which trains one with a short run of the worker main class ({@link
  * dev.prism.runtime.worker.WorkerMain#TRAIN_ARGUMENT}) under {@code -XX:AOTCacheOutput}, checks it
- * and renames it into place. Workers launched from then on start with {@code -XX:AOTCache} (the
- * JVM's default {@code AOTMode=auto}: a JVM that cannot map it still starts); workers launched
- * before start without it. A file lock keeps two nodes (or two processes) from training the same
- * cache at once.
+ * and renames it into place, under a file lock so that two nodes (or processes) do not train the
+ * same cache at once; the installer finishes even if the node's JVM ends first. Workers launched
+ * once the cache is ready start with {@code -XX:AOTCache} (the JVM's default {@code AOTMode=auto}:
+ * a JVM that cannot map it still starts); workers launched before start without it.
  *
  * <p>The JVM caches classes from jars only and refuses a class path with a non-empty directory, so
  * each such directory is packed into a jar named by its content ({@code cp-<hash>.jar}, in the same
