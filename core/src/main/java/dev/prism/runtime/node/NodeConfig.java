@@ -43,6 +43,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param workerJvmOptions the worker JVM options (heap, collector, ...), after the flags
  * @param workerExtraJvmOptions more worker JVM options, after those: for profiling or diagnostics
  *     (default: the system property {@code prism.worker.extraJvmOptions} split on white space)
+ * @param workerAotCache the directory of the workers' AOT caches, shared by every node on the
+ *     machine; empty to start workers without one (see {@link Builder#workerAotCache})
  * @param classpath the workers' class path
  * @param workerMainClass the workers' main class
  * @param workerEnvironment extra environment variables for every worker (the {@code PRISM_*}
@@ -87,6 +89,7 @@ public record NodeConfig(
     List<String> jvmFlags,
     List<String> workerJvmOptions,
     List<String> workerExtraJvmOptions,
+    Optional<Path> workerAotCache,
     String classpath,
     String workerMainClass,
     Map<String, String> workerEnvironment,
@@ -186,6 +189,7 @@ public record NodeConfig(
     jvmFlags = List.copyOf(jvmFlags);
     workerJvmOptions = List.copyOf(workerJvmOptions);
     workerExtraJvmOptions = List.copyOf(workerExtraJvmOptions);
+    Objects.requireNonNull(workerAotCache, "workerAotCache");
     Objects.requireNonNull(workerMainClass, "workerMainClass");
     if (workerMainClass.isBlank()) {
       throw new NodeManagerException(
@@ -333,6 +337,7 @@ public record NodeConfig(
     private List<String> workerJvmOptions = DEFAULT_WORKER_JVM_OPTIONS;
     private List<String> workerExtraJvmOptions =
         words(System.getProperty("prism.worker.extraJvmOptions"));
+    private Path workerAotCache = aotCacheFromSystemProperties();
     private String classpath = System.getProperty("java.class.path", "");
     private String workerMainClass = DEFAULT_WORKER_MAIN_CLASS;
     private final Map<String, String> workerEnvironment = new LinkedHashMap<>();
@@ -369,6 +374,7 @@ public record NodeConfig(
       jvmFlags = c.jvmFlags();
       workerJvmOptions = c.workerJvmOptions();
       workerExtraJvmOptions = c.workerExtraJvmOptions();
+      workerAotCache = c.workerAotCache().orElse(null);
       classpath = c.classpath();
       workerMainClass = c.workerMainClass();
       workerEnvironment.putAll(c.workerEnvironment());
@@ -604,6 +610,37 @@ public record NodeConfig(
     }
 
     /**
+     * Sets the directory of the workers' AOT caches (JEP 483/514/515), or turns them off. With a
+     * directory, the node manager keeps there one cache per worker class path, {@code java} and JVM
+     * options: if none exists yet it trains one in the background with a short run of the worker
+     * main class, and workers started after that start with it (classes loaded and linked, method
+     * profiles ready). A changed class path (a jar or a class file changed, an entry added) gives a
+     * new cache; a cache the JVM cannot use is ignored with one warning. The JVM caches classes
+     * from jars only, so workers with a cache get the class path's directories as jars snapshotted
+     * into the same directory. Default: the system property {@code prism.worker.aotCache} ({@code
+     * off} turns the caches off; else a directory), or {@code prism-<user>/aot} in {@code
+     * java.io.tmpdir}.
+     *
+     * @param directory the directory (made if missing), or null to start workers without a cache
+     * @return this builder
+     */
+    public Builder workerAotCache(Path directory) {
+      this.workerAotCache = directory;
+      return this;
+    }
+
+    private static Path aotCacheFromSystemProperties() {
+      String value = System.getProperty("prism.worker.aotCache");
+      if (value == null || value.isBlank()) {
+        return Path.of(
+            System.getProperty("java.io.tmpdir"),
+            "prism-" + System.getProperty("user.name", "user"),
+            "aot");
+      }
+      return value.trim().equalsIgnoreCase("off") ? null : Path.of(value.trim());
+    }
+
+    /**
      * Sets the workers' maximum heap, replacing any {@code -Xmx} among the worker JVM options.
      *
      * @param bytes the heap size, at least 16 MiB
@@ -834,6 +871,7 @@ public record NodeConfig(
           jvmFlags,
           workerJvmOptions,
           workerExtraJvmOptions,
+          Optional.ofNullable(workerAotCache),
           classpath,
           workerMainClass,
           workerEnvironment,

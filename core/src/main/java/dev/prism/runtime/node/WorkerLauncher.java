@@ -56,6 +56,7 @@ final class WorkerLauncher {
   private final Supplier<String> nodeManagerAddress;
   private final String storeSocket;
   private final List<String> command;
+  private final AotCache aotCache;
 
   WorkerLauncher(NodeConfig config, Supplier<String> nodeManagerAddress, String storeSocket) {
     this.config = config;
@@ -70,11 +71,20 @@ final class WorkerLauncher {
     cmd.add(config.classpath());
     cmd.add(config.workerMainClass());
     this.command = List.copyOf(cmd);
+    this.aotCache = new AotCache(config);
   }
 
-  /** The command line every worker is started with. */
+  /**
+   * The command line a worker is started with now: with the AOT cache once it is ready, else
+   * without.
+   */
   List<String> command() {
-    return command;
+    return aotCache.ready().map(aotCache::command).orElse(command);
+  }
+
+  /** The workers' AOT cache. */
+  AotCache aotCache() {
+    return aotCache;
   }
 
   /** The variables the node manager sets for a worker (on top of its own environment). */
@@ -99,7 +109,9 @@ final class WorkerLauncher {
    * @throws IOException if the process cannot be started
    */
   Process launch(WorkerHandle worker) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command);
+    // The first launch (the node is serving by then) starts looking for the cache, or training it.
+    aotCache.start();
+    ProcessBuilder pb = new ProcessBuilder(command());
     pb.environment().putAll(environment(worker));
     Process process = pb.start();
     long pid = process.pid();

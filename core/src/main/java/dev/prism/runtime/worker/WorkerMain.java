@@ -29,14 +29,35 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WorkerMain {
 
+  /**
+   * The argument of an AOT cache training run ({@link AotTraining}): the process exercises what a
+   * worker loads at start-up on its own, without a node, and exits.
+   */
+  public static final String TRAIN_ARGUMENT = "--aot-train";
+
+  /**
+   * The argument of an AOT cache check: the process exits at once, so that a node manager can try a
+   * cache with {@code -XX:AOTMode=on} (a JVM that cannot use it fails to start).
+   */
+  public static final String CHECK_ARGUMENT = "--aot-check";
+
   private WorkerMain() {}
 
   /**
    * Runs the worker.
    *
-   * @param args ignored: workers are configured through the environment
+   * @param args none for a worker (workers are configured through the environment), or {@link
+   *     #TRAIN_ARGUMENT} or {@link #CHECK_ARGUMENT}
+   * @throws java.io.IOException if a training run cannot make or remove its directory
    */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
+    if (args.length == 1 && args[0].equals(CHECK_ARGUMENT)) {
+      return;
+    }
+    if (args.length == 1 && args[0].equals(TRAIN_ARGUMENT)) {
+      AotTraining.run();
+      System.exit(0);
+    }
     String nodeManager = required("PRISM_NODE_MANAGER_ADDRESS");
     String nodeId = required("PRISM_NODE_ID");
     String workerId = required("PRISM_WORKER_ID");
