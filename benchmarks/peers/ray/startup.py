@@ -1,5 +1,5 @@
-"""Ray's side of benchmarks/run startup: ray.init() to the first task's result, and the resident
-memory of idle Ray worker processes. Uses Ray's public API only."""
+"""Ray's side of benchmarks/run startup: ray.init() to the first task's result, and the memory of
+idle Ray worker processes, resident (RSS) and proportional (PSS). Uses Ray's public API only."""
 import os
 import sys
 import time
@@ -12,11 +12,12 @@ def one():
     return 1
 
 
-def rss_kib(pid):
+def kib(pid, field):
+    """A field of /proc/PID/smaps_rollup in KiB, or -1 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         return -1
@@ -48,9 +49,12 @@ def main():
         print(f"init to first task result (round {r + 1}) ms {ms:.1f}")
         if r == 0:
             time.sleep(3)
-            rss = [k for k in (rss_kib(p) for p in worker_pids()) if k > 0]
-            mean = sum(rss) / len(rss) if rss else 0
-            print(f"idle worker resident memory MiB {mean / 1024:.1f} ({len(rss)} workers: {rss} KiB)")
+            pids = worker_pids()
+            for label, field in (("resident", "Rss"), ("proportional", "Pss")):
+                kibs = [k for k in (kib(p, field) for p in pids) if k > 0]
+                mean = sum(kibs) / len(kibs) if kibs else 0
+                print(f"idle worker {label} memory MiB {mean / 1024:.1f} "
+                      f"({len(kibs)} workers: {kibs} KiB)")
         ray.shutdown()
 
 
