@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
 """Runs Prism's and Ray's benchmarks on the same metrics, one after the other on this machine,
-and prints a Markdown table metric | Prism | Ray | Prism/Ray (also written as compare.json).
+and prints a Markdown table metric | Prism | Ray | Prism/Ray | note (also written as compare.json).
 
 Sections, each run when PATTERN is empty or selects one of its metrics (a substring, like Ray's
 TESTS_TO_RUN):
   micro     every metric of Ray's own `ray microbenchmark` (ray/_private/ray_perf.py, unmodified,
-            via run.sh) next to Prism's `benchmarks/run micro`: tasks, objects, actors and the
-            placement-group metric. Ray's "client: ..." metrics (Ray Client) are left out.
+            via run.sh) next to Prism's `benchmarks/run micro`, both with Ray's timing protocol
+            (10 s pause, 1 s warm-up, 4 rounds of >= 2 s): tasks, objects, actors and the
+            placement-group metric. Ray's "client: ..." metrics (Ray Client) are left out. Prism's
+            rows "... (store)" and "... (by reference)" are the like-for-like variants of Ray's
+            small-object rows (the value in the shared-memory store, as Ray's ray.put); their Ray
+            column repeats Ray's row of the same shape. --long-warmup S adds a separate, labelled
+            column: Prism's micro again with S seconds of warm-up (not Ray's protocol).
   startup   init to the first task's result (cold, then later rounds in the same process) and
-            idle worker memory: `benchmarks/run startup` and startup.py.
+            idle worker memory (RSS, PSS): `benchmarks/run startup` and startup.py.
   actors    actor creation until N are alive and memory per actor process:
             `benchmarks/run actors N` and actor_creation.py.
+  nested    nested tasks, a recursive fib on a fresh cluster of 2 CPUs: fib(10) first call after
+            init and later calls, fib(15) later calls: `benchmarks/run nested` and nested.py.
 
 usage: benchmarks/peers/ray/compare.py [PATTERN] [--out DIR] [--quick] [--actors N]
-                                       [--startup-rounds N] [--render]
+                                       [--startup-rounds N] [--nested-rounds N] [--no-fib15]
+                                       [--nested-timeout S] [--long-warmup S] [--render]
 Writes DIR/compare.json and each side's log (prism-*.log, ray-*.log) into DIR
 (default benchmarks/results, git-ignored)."""
 import argparse
@@ -31,19 +39,25 @@ ROOT = HERE.parent.parent.parent
 PYTHON = HERE / ".venv" / "bin" / "python"
 LINE = re.compile(r"^(.+?) per second ([0-9.]+) \+- ([0-9.]+)\s*$")
 INIT = re.compile(r"^init to first task result \(round (\d+)[^)]*\) ms ([0-9.]+)")
-IDLE = re.compile(r"^idle worker resident memory MiB ([0-9.]+)")
+IDLE = re.compile(r"^idle worker (resident|proportional) memory MiB ([0-9.]+)")
+SECONDS = re.compile(r"^(nested tasks .+?) seconds ([0-9.]+) \+- ([0-9.]+)\s*$")
+TIMED_OUT = re.compile(r"^nested tasks fib\((\d+)\) timed out after ([0-9]+) s")
+MOST = re.compile(r"^nested tasks, most worker processes at once count ([0-9]+)")
 ACTOR_MEM = re.compile(r"per actor: rss ([0-9.]+) pss ([0-9.]+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # The metrics of Ray 2.58's ray_perf.py (Prism's `benchmarks/run micro` has the same names).
 MICRO = [
-    "single client get calls (Plasma Store)", "single client put calls (Plasma Store)",
-    "multi client put calls (Plasma Store)", "single client put gigabytes",
+    "single client get calls (Plasma Store)", "single client get calls (store)",
+    "single client put calls (Plasma Store)", "single client put calls (store)",
+    "multi client put calls (Plasma Store)", "multi client put calls (store)",
+    "single client put gigabytes",
     "single client tasks and get batch", "multi client put gigabytes",
     "single client get object containing 10k refs", "single client wait 1k refs",
     "single client tasks sync", "single client tasks async", "multi client tasks async",
     "1:1 actor calls sync", "1:1 actor calls async", "1:1 actor calls concurrent",
     "1:n actor calls async", "n:n actor calls async", "n:n actor calls with arg async",
+    "n:n actor calls with arg async (by reference)",
     "1:1 async-actor calls sync", "1:1 async-actor calls async",
     "1:1 async-actor calls with args async", "1:n async-actor calls async",
     "n:n async-actor calls async", "placement group create/removal",
@@ -51,6 +65,36 @@ MICRO = [
 COLD = "init to first task result, cold (ms)"
 WARM = "init to first task result, later rounds (ms)"
 IDLE_MEM = "idle worker resident memory (MiB)"
+IDLE_PSS = "idle worker proportional memory, PSS (MiB)"
+FIB10_COLD = "nested tasks fib(10), first call after init (s)"
+FIB10_WARM = "nested tasks fib(10), later calls (s)"
+FIB15_FIRST = "nested tasks fib(15), first call (s)"
+FIB15_WARM = "nested tasks fib(15), later calls (s)"
+NESTED_WORKERS = "nested tasks, most worker processes at once"
+NESTED = [FIB10_COLD, FIB10_WARM, FIB15_FIRST, FIB15_WARM, NESTED_WORKERS]
+# Prism's like-for-like rows: Ray's column repeats Ray's row of the same shape (Ray's ray.put
+# always writes to its shared-memory store, and its actor argument is a plasma ref).
+RAY_SAME = {
+    "single client get calls (store)": "single client get calls (Plasma Store)",
+    "single client put calls (store)": "single client put calls (Plasma Store)",
+    "multi client put calls (store)": "multi client put calls (Plasma Store)",
+    "n:n actor calls with arg async (by reference)": "n:n actor calls with arg async",
+}
+HEAP = "Prism: a small value stays in the owner's heap; Ray: its shared-memory store"
+STORE = "Prism: a one-row Arrow batch in the shared-memory store; Ray: the row above"
+NOTES = {
+    "single client get calls (Plasma Store)": HEAP,
+    "single client put calls (Plasma Store)": HEAP,
+    "multi client put calls (Plasma Store)": HEAP,
+    "single client get calls (store)": STORE,
+    "single client put calls (store)": STORE,
+    "multi client put calls (store)": STORE,
+    "n:n actor calls with arg async": "Prism: the small value is inlined into each call;"
+                                      " Ray: a ref to its shared-memory store",
+    "n:n actor calls with arg async (by reference)": "Prism: the argument stays in the"
+                                                     " shared-memory store, passed as a ref;"
+                                                     " Ray: the row above",
+}
 ACTOR_RSS = "memory per actor process, RSS (MiB)"
 ACTOR_PSS = "memory per actor process, PSS (MiB)"
 
@@ -77,7 +121,7 @@ def parse_startup(text):
             rounds[int(m.group(1))] = float(m.group(2))
         m = IDLE.match(line)
         if m:
-            out[IDLE_MEM] = (float(m.group(1)), None)
+            out[IDLE_MEM if m.group(1) == "resident" else IDLE_PSS] = (float(m.group(2)), None)
     ordered = {}
     if 1 in rounds:
         ordered[COLD] = (rounds[1], None)
@@ -98,6 +142,27 @@ def parse_actors(text):
     return out
 
 
+def parse_nested(text):
+    """Nested-task lines: '<metric> seconds <mean> +- <std>', a timed-out call, the most workers.
+    A call that timed out ends its run: that size's rows (and fib(15)'s after a fib(10)) read
+    'timed out'."""
+    out = {}
+    for line in clean(text):
+        m = SECONDS.match(line)
+        if m:
+            out[m.group(1) + " (s)"] = (float(m.group(2)), float(m.group(3)))
+        m = TIMED_OUT.match(line)
+        if m:
+            label = f"timed out (> {m.group(2)} s)"
+            rows = [FIB10_COLD, FIB10_WARM] if m.group(1) == "10" else []
+            for name in rows + [FIB15_FIRST, FIB15_WARM]:
+                out.setdefault(name, label)
+        m = MOST.match(line)
+        if m:
+            out[NESTED_WORKERS] = (float(m.group(1)), None)
+    return out
+
+
 def run(cmd, log, parse):
     print("$ " + " ".join(str(c) for c in cmd), file=sys.stderr, flush=True)
     proc = subprocess.run([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE,
@@ -113,6 +178,31 @@ def run(cmd, log, parse):
     return parse(proc.stdout)
 
 
+def run_all(cmds, log, parse):
+    """Runs several commands of one side in turn; one log, the union of their metrics."""
+    if len(cmds) == 1:
+        return run(cmds[0], log, parse)
+    out, texts = {}, []
+    for i, cmd in enumerate(cmds):
+        part = log.with_name(f"{log.stem}.{i}{log.suffix}")
+        out.update(run(cmd, part, parse))
+        texts.append(part.read_text())
+        part.unlink()
+    log.write_text("".join(texts))
+    return out
+
+
+def ray_micro_patterns(pattern):
+    """TESTS_TO_RUN values for Ray's side: the pattern itself, unless it selects one of Prism's
+    like-for-like rows whose Ray row it does not select; then each needed Ray row by its name."""
+    if not pattern:
+        return [""]
+    needed = {RAY_SAME.get(n, n) for n in MICRO if pattern in n}
+    if all(pattern in n for n in needed):
+        return [pattern]
+    return sorted(needed)
+
+
 def selects(pattern, names):
     return not pattern or any(pattern in n for n in names)
 
@@ -120,6 +210,8 @@ def selects(pattern, names):
 def fmt(v):
     if v is None:
         return "-"
+    if isinstance(v, str):
+        return v
     mean, std = v
     digits = 1 if mean < 100 else 0
     text = f"{mean:,.{digits}f}"

@@ -1,11 +1,13 @@
 """Ray's side of benchmarks/run nested: a recursive fib where each task submits fib(n-1) and
 fib(n-2) and gets both (fib(n < 2) = n, no memoisation; fib(10) is 177 tasks, fib(15) 1,973), on a
 fresh local cluster of 2 CPUs: the first fib(10) call right after ray.init(), later fib(10) calls,
-then fib(15) (a first call, then later calls). Every call has a timeout; one that times out ends
-the run. The most Ray worker processes alive at once is sampled every second. Ray's public API
+then fib(15) (a first call, then later calls). Every call has a timeout; after one that times out
+(its row reads "timed out after S s") the later rows are not run: its tasks still occupy the
+cluster. The most Ray worker processes alive at once is sampled every second. Ray's public API
 only; the output lines are those of Prism's side.
 
-usage: .venv/bin/python nested.py [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N]"""
+usage: .venv/bin/python nested.py [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N]
+                                  [--fib N]"""
 import argparse
 import os
 import statistics
@@ -61,7 +63,7 @@ def call(n, timeout):
         result = ray.get(ref, timeout=timeout)
     except ray.exceptions.GetTimeoutError:
         ray.cancel(ref, force=True, recursive=True)
-        raise TimedOut(f"nested tasks fib({n}) timed out after {timeout} s")
+        raise TimedOut(f"timed out after {timeout} s")
     seconds = time.perf_counter() - start
     if result != expected(n):
         raise RuntimeError(f"fib({n}) returned {result}")
@@ -80,9 +82,17 @@ def main():
     ap.add_argument("--timeout-seconds", type=int, default=600)
     ap.add_argument("--no-fib15", action="store_true")
     ap.add_argument("--cpus", type=int, default=2)
+    ap.add_argument("--fib", type=int, default=10,
+                    help="the smaller size (default 10; a smaller one checks that it runs)")
     args = ap.parse_args()
-    if args.rounds < 1 or args.timeout_seconds < 1 or args.cpus < 1:
-        ap.error("--rounds, --timeout-seconds and --cpus must be >= 1")
+    if args.rounds < 1 or args.timeout_seconds < 1 or args.cpus < 1 or not 1 <= args.fib <= 30:
+        ap.error("--rounds, --timeout-seconds and --cpus must be >= 1, --fib within 1..30")
+    small = args.fib
+    steps = [(f"nested tasks fib({small}), first call after init", small, 1),
+             (f"nested tasks fib({small}), later calls", small, args.rounds)]
+    if not args.no_fib15:
+        steps += [("nested tasks fib(15), first call", 15, 1),
+                  ("nested tasks fib(15), later calls", 15, args.rounds)]
     most = [0]
     stop = threading.Event()
 
@@ -95,16 +105,20 @@ def main():
     sampler.start()
     ray.init(num_cpus=args.cpus, include_dashboard=False, logging_level="ERROR")
     try:
-        print(f"nested tasks: {args.cpus} CPUs, fib(10) = {tasks(10)} tasks, "
+        print(f"nested tasks: {args.cpus} CPUs, fib({small}) = {tasks(small)} tasks, "
               f"fib(15) = {tasks(15)} tasks", flush=True)
-        t = args.timeout_seconds
-        report("nested tasks fib(10), first call after init", [call(10, t)])
-        report("nested tasks fib(10), later calls", [call(10, t) for _ in range(args.rounds)])
-        if not args.no_fib15:
-            report("nested tasks fib(15), first call", [call(15, t)])
-            report("nested tasks fib(15), later calls", [call(15, t) for _ in range(args.rounds)])
-    except TimedOut as e:
-        print(e, flush=True)
+        timed_out = False
+        for metric, n, calls in steps:
+            if timed_out:
+                # The timed-out call's tasks still occupy the cluster: what follows would not
+                # measure.
+                print(f"{metric} not run (an earlier call timed out)", flush=True)
+                continue
+            try:
+                report(metric, [call(n, args.timeout_seconds) for _ in range(calls)])
+            except TimedOut as e:
+                print(f"{metric} {e}", flush=True)
+                timed_out = True
     finally:
         stop.set()
         sampler.join()

@@ -5,7 +5,9 @@ import dev.prism.ObjectRef;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,12 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code fib(15)} 1,973), the dynamic task graph a new user writes first. On a fresh embedded
  * cluster of 2 CPUs (a new driver JVM each run): the first {@code fib(10)} call right after {@code
  * Prism.init()}, then later calls of {@code fib(10)}, then {@code fib(15)} (a first call, then
- * later calls). Every call is timed from submission to its result, with a timeout; a call that
- * times out ends the run (its tasks still occupy the cluster). The most worker processes alive at
- * once is sampled every second. The Ray peer is {@code benchmarks/peers/ray/nested.py}, same
- * shapes, same output lines.
+ * later calls). Every call is timed from submission to its result, with a timeout; after a call
+ * that times out (its row reads {@code timed out after S s}) the later rows are not run ({@code not
+ * run (...)}): its tasks still occupy the cluster. The most worker processes alive at once is
+ * sampled every second. The Ray peer is {@code benchmarks/peers/ray/nested.py}, same shapes, same
+ * output lines.
  *
- * <p>{@code benchmarks/run nested [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N]}
+ * <p>{@code benchmarks/run nested [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N] [--fib
+ * N]}
  */
 public final class Nested {
 
@@ -67,49 +71,68 @@ public final class Nested {
     }
   }
 
+  /** One row: {@code calls} calls of {@code fib(n)}, reported as their mean and std. */
+  private record Step(String metric, int n, int calls) {}
+
   /**
    * Runs the measurement.
    *
-   * @param args {@code [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N]}: later calls
-   *     timed per size (default 3), the timeout of each call (default 600), whether to skip {@code
-   *     fib(15)}, the cluster's CPUs (default 2)
+   * @param args {@code [--rounds N] [--timeout-seconds S] [--no-fib15] [--cpus N] [--fib N]}: later
+   *     calls timed per size (default 3), the timeout of each call (default 600), whether to skip
+   *     {@code fib(15)}, the cluster's CPUs (default 2), the smaller size (default 10; a smaller
+   *     one checks that the harness runs)
    */
   public static void main(String[] args) {
     int rounds = 3;
     long timeoutSeconds = 600;
     boolean fib15 = true;
     int cpus = 2;
+    int small = 10;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--timeout-seconds" -> timeoutSeconds = Long.parseLong(args[++i]);
         case "--no-fib15" -> fib15 = false;
         case "--cpus" -> cpus = Integer.parseInt(args[++i]);
+        case "--fib" -> small = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    if (rounds < 1 || timeoutSeconds < 1 || cpus < 1) {
-      throw new IllegalArgumentException("--rounds, --timeout-seconds and --cpus must be >= 1");
+    if (rounds < 1 || timeoutSeconds < 1 || cpus < 1 || small < 1 || small > 30) {
+      throw new IllegalArgumentException(
+          "--rounds, --timeout-seconds and --cpus must be >= 1, --fib within 1..30");
     }
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
     AtomicLong mostWorkers = new AtomicLong();
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
     sampler.scheduleAtFixedRate(
         () -> mostWorkers.accumulateAndGet(workerProcesses(), Math::max), 0, 1, TimeUnit.SECONDS);
+    List<Step> steps = new ArrayList<>();
+    steps.add(new Step("nested tasks fib(" + small + "), first call after init", small, 1));
+    steps.add(new Step("nested tasks fib(" + small + "), later calls", small, rounds));
+    if (fib15) {
+      steps.add(new Step("nested tasks fib(15), first call", 15, 1));
+      steps.add(new Step("nested tasks fib(15), later calls", 15, rounds));
+    }
     Prism.init(PrismConfig.builder().numCpus(cpus).build());
     try {
       System.out.printf(
-          "nested tasks: %d CPUs, fib(10) = %d tasks, fib(15) = %d tasks%n",
-          cpus, tasks(10), tasks(15));
-      double cold = call(10, timeout);
-      report("nested tasks fib(10), first call after init", new double[] {cold});
-      report("nested tasks fib(10), later calls", calls(10, rounds, timeout));
-      if (fib15) {
-        report("nested tasks fib(15), first call", new double[] {call(15, timeout)});
-        report("nested tasks fib(15), later calls", calls(15, rounds, timeout));
+          "nested tasks: %d CPUs, fib(%d) = %d tasks, fib(15) = %d tasks%n",
+          cpus, small, tasks(small), tasks(15));
+      boolean timedOut = false;
+      for (Step step : steps) {
+        if (timedOut) {
+          // The timed-out call's tasks still occupy the cluster: what follows would not measure.
+          System.out.println(step.metric() + " not run (an earlier call timed out)");
+          continue;
+        }
+        try {
+          report(step.metric(), calls(step.n(), step.calls(), timeout));
+        } catch (TimedOut e) {
+          System.out.println(step.metric() + " " + e.getMessage());
+          timedOut = true;
+        }
       }
-    } catch (TimedOut e) {
-      System.out.println(e.getMessage());
     } finally {
       sampler.shutdownNow();
       mostWorkers.accumulateAndGet(workerProcesses(), Math::max);
@@ -136,9 +159,7 @@ public final class Nested {
       result = Prism.get(ref, timeout);
     } catch (GetTimeoutException e) {
       Prism.cancel(ref, true);
-      throw new TimedOut(
-          String.format(
-              Locale.ROOT, "nested tasks fib(%d) timed out after %d s", n, timeout.toSeconds()));
+      throw new TimedOut("timed out after " + timeout.toSeconds() + " s");
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (result != expected(n)) {
