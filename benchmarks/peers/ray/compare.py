@@ -21,7 +21,8 @@ TESTS_TO_RUN):
 
 usage: benchmarks/peers/ray/compare.py [PATTERN] [--out DIR] [--quick] [--actors N]
                                        [--startup-rounds N] [--nested-rounds N] [--no-fib15]
-                                       [--nested-timeout S] [--long-warmup S] [--render]
+                                       [--nested-timeout S] [--nested-fib N] [--long-warmup S]
+                                       [--render]
 Writes DIR/compare.json and each side's log (prism-*.log, ray-*.log) into DIR
 (default benchmarks/results, git-ignored)."""
 import argparse
@@ -41,7 +42,7 @@ LINE = re.compile(r"^(.+?) per second ([0-9.]+) \+- ([0-9.]+)\s*$")
 INIT = re.compile(r"^init to first task result \(round (\d+)[^)]*\) ms ([0-9.]+)")
 IDLE = re.compile(r"^idle worker (resident|proportional) memory MiB ([0-9.]+)")
 SECONDS = re.compile(r"^(nested tasks .+?) seconds ([0-9.]+) \+- ([0-9.]+)\s*$")
-TIMED_OUT = re.compile(r"^nested tasks fib\((\d+)\) timed out after ([0-9]+) s")
+NOT_MEASURED = re.compile(r"^(nested tasks .+?) (timed out after [0-9]+ s|not run \(.*\))\s*$")
 MOST = re.compile(r"^nested tasks, most worker processes at once count ([0-9]+)")
 ACTOR_MEM = re.compile(r"per actor: rss ([0-9.]+) pss ([0-9.]+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -81,7 +82,8 @@ RAY_SAME = {
     "n:n actor calls with arg async (by reference)": "n:n actor calls with arg async",
 }
 HEAP = "Prism: a small value stays in the owner's heap; Ray: its shared-memory store"
-STORE = "Prism: a one-row Arrow batch in the shared-memory store; Ray: the row above"
+STORE = ("Prism: a one-row Arrow batch in the shared-memory store; Ray: its (Plasma Store) row"
+         " again")
 NOTES = {
     "single client get calls (Plasma Store)": HEAP,
     "single client put calls (Plasma Store)": HEAP,
@@ -93,7 +95,8 @@ NOTES = {
                                       " Ray: a ref to its shared-memory store",
     "n:n actor calls with arg async (by reference)": "Prism: the argument stays in the"
                                                      " shared-memory store, passed as a ref;"
-                                                     " Ray: the row above",
+                                                     " Ray: its row without (by reference)"
+                                                     " again",
 }
 ACTOR_RSS = "memory per actor process, RSS (MiB)"
 ACTOR_PSS = "memory per actor process, PSS (MiB)"
@@ -143,20 +146,16 @@ def parse_actors(text):
 
 
 def parse_nested(text):
-    """Nested-task lines: '<metric> seconds <mean> +- <std>', a timed-out call, the most workers.
-    A call that timed out ends its run: that size's rows (and fib(15)'s after a fib(10)) read
-    'timed out'."""
+    """Nested-task lines: '<metric> seconds <mean> +- <std>', or '<metric> timed out after S s' /
+    '<metric> not run (...)' (kept as text for the table), and the most worker processes."""
     out = {}
     for line in clean(text):
         m = SECONDS.match(line)
         if m:
             out[m.group(1) + " (s)"] = (float(m.group(2)), float(m.group(3)))
-        m = TIMED_OUT.match(line)
+        m = NOT_MEASURED.match(line)
         if m:
-            label = f"timed out (> {m.group(2)} s)"
-            rows = [FIB10_COLD, FIB10_WARM] if m.group(1) == "10" else []
-            for name in rows + [FIB15_FIRST, FIB15_WARM]:
-                out.setdefault(name, label)
+            out[m.group(1) + " (s)"] = m.group(2)
         m = MOST.match(line)
         if m:
             out[NESTED_WORKERS] = (float(m.group(1)), None)
@@ -218,47 +217,99 @@ def fmt(v):
     return text + (f" ± {std:,.{digits}f}" if std else "")
 
 
+def unit(name):
+    if name in (COLD, WARM):
+        return "ms"
+    if name in (IDLE_MEM, IDLE_PSS, ACTOR_RSS, ACTOR_PSS):
+        return "MiB"
+    if name.startswith("nested tasks") and name.endswith(" (s)"):
+        return "s"
+    if name == NESTED_WORKERS:
+        return "processes"
+    return "per second"
+
+
+def json_value(v):
+    """A metric's mean (None when absent) and std, or its text when it was not measured."""
+    if v is None:
+        return None, None
+    if isinstance(v, str):
+        return v, None
+    return v
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("pattern", nargs="?", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--quick", action="store_true",
-                    help="Prism's micro without pause and with 1 s warm-up, 1 startup round,"
-                         " 4 actors (Ray's microbenchmark keeps its own protocol)")
+                    help="a check that everything runs, not numbers: Prism's micro without pause,"
+                         " 1 startup round, 4 actors, 1 round of nested calls and no fib(15)"
+                         " (Ray's microbenchmark keeps its own protocol)")
     ap.add_argument("--actors", type=int, default=None,
                     help="actors created in the actor-creation section (default 40; 0 skips it)")
     ap.add_argument("--startup-rounds", type=int, default=None,
                     help="rounds of the startup section (default 3; 0 skips it)")
+    ap.add_argument("--nested-rounds", type=int, default=None,
+                    help="later calls timed per fib size in the nested section (default 3;"
+                         " 0 skips the section)")
+    ap.add_argument("--no-fib15", action="store_true",
+                    help="skip fib(15) in the nested section (always skipped with --quick)")
+    ap.add_argument("--nested-timeout", type=int, default=600,
+                    help="timeout of each fib call, in seconds (default 600)")
+    ap.add_argument("--nested-fib", type=int, default=10, metavar="N",
+                    help="the smaller fib size (default 10; a smaller one checks that the"
+                         " section runs)")
+    ap.add_argument("--long-warmup", type=int, default=0, metavar="S",
+                    help="also run Prism's micro with S seconds of warm-up, shown as a separate,"
+                         " labelled column (the headline columns keep Ray's protocol)")
     ap.add_argument("--render", action="store_true",
                     help="only re-read the logs a previous run left in --out")
     args = ap.parse_args()
     actors = args.actors if args.actors is not None else (4 if args.quick else 40)
     rounds = args.startup_rounds if args.startup_rounds is not None else (1 if args.quick else 3)
-    if actors < 0 or rounds < 0:
-        ap.error("--actors and --startup-rounds must not be negative")
+    nested_rounds = (args.nested_rounds if args.nested_rounds is not None
+                     else (1 if args.quick else 3))
+    if min(actors, rounds, nested_rounds, args.long_warmup) < 0 or args.nested_timeout < 1:
+        ap.error("counts must not be negative, --nested-timeout at least 1")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     pattern = args.pattern
+    run_cmd = ROOT / "benchmarks" / "run"
     creation = f"actor creation ({actors} actors until alive)"
+    # (name, parse, Prism's commands, Ray's commands): each side's commands run in turn.
     sections = []
-    if selects(pattern, [COLD, WARM, IDLE_MEM]) and rounds > 0:
-        sections.append(("startup", parse_startup,
-                         [ROOT / "benchmarks" / "run", "startup", rounds],
-                         [PYTHON, HERE / "startup.py", rounds]))
+    if selects(pattern, [COLD, WARM, IDLE_MEM, IDLE_PSS]) and rounds > 0:
+        sections.append(("startup", parse_startup, [[run_cmd, "startup", rounds]],
+                         [[PYTHON, HERE / "startup.py", rounds]]))
     if selects(pattern, [creation, ACTOR_RSS, ACTOR_PSS]) and actors > 0:
-        sections.append(("actors", parse_actors,
-                         [ROOT / "benchmarks" / "run", "actors", actors],
-                         [PYTHON, HERE / "actor_creation.py", actors]))
-    if selects(pattern, MICRO) or not sections:
-        micro = [ROOT / "benchmarks" / "run", "micro", pattern]
+        sections.append(("actors", parse_actors, [[run_cmd, "actors", actors]],
+                         [[PYTHON, HERE / "actor_creation.py", actors]]))
+    if selects(pattern, NESTED) and nested_rounds > 0:
+        opts = ["--rounds", nested_rounds, "--timeout-seconds", args.nested_timeout,
+                "--fib", args.nested_fib]
+        if args.no_fib15 or args.quick:
+            opts.append("--no-fib15")
+        sections.append(("nested", parse_nested, [[run_cmd, "nested", *opts]],
+                         [[PYTHON, HERE / "nested.py", *opts]]))
+    micro_selected = selects(pattern, MICRO) or not sections
+    if micro_selected:
+        micro = [run_cmd, "micro", pattern]  # Ray's protocol: Microbenchmark's defaults
         if args.quick:
-            micro += ["--pause-seconds", "0", "--warmup-seconds", "1"]
-        sections.insert(0, ("micro", parse_rates, micro, [HERE / "run.sh", pattern]))
+            micro += ["--pause-seconds", "0"]
+        sections.insert(0, ("micro", parse_rates, [micro],
+                            [[HERE / "run.sh", p] for p in ray_micro_patterns(pattern)]))
+    long_name = f"Prism, {args.long_warmup} s warm-up"
+    long_cmd = None
+    if micro_selected and args.long_warmup > 0:
+        long_cmd = [run_cmd, "micro", pattern, "--warmup-seconds", args.long_warmup]
+        if args.quick:
+            long_cmd += ["--pause-seconds", "0"]
     if not args.render:
         subprocess.run([HERE / "setup.sh"], check=True, stdout=sys.stderr)
 
-    prism, ray = {}, {}
-    for name, parse, prism_cmd, ray_cmd in sections:
+    prism, ray, prism_long = {}, {}, {}
+    for name, parse, prism_cmds, ray_cmds in sections:
         prism_log, ray_log = out / f"prism-{name}.log", out / f"ray-{name}.log"
         if args.render:
             if prism_log.exists():
@@ -266,24 +317,46 @@ def main():
             if ray_log.exists():
                 ray.update(parse(ray_log.read_text()))
         else:
-            prism.update(run(prism_cmd, prism_log, parse))
-            ray.update(run(ray_cmd, ray_log, parse))
+            prism.update(run_all(prism_cmds, prism_log, parse))
+            ray.update(run_all(ray_cmds, ray_log, parse))
+    if long_cmd:
+        long_log = out / f"prism-micro-warmup-{args.long_warmup}s.log"
+        if args.render:
+            if long_log.exists():
+                prism_long = parse_rates(long_log.read_text())
+        else:
+            prism_long = run(long_cmd, long_log, parse_rates)
     # Ray's "client: ..." metrics measure Ray Client (a remote-driver mode Prism does not have).
     names = list(prism) + [n for n in ray if n not in prism and not n.startswith("client:")]
     rows = []
-    print("| metric | Prism | Ray | Prism/Ray |")
-    print("| --- | ---: | ---: | ---: |")
+    header = ["metric", "Prism", "Ray", "Prism/Ray"] + ([long_name] if long_cmd else []) + ["note"]
+    print("| " + " | ".join(header) + " |")
+    print("| --- | ---: | ---: | ---: | " + ("---: | " if long_cmd else "") + "--- |")
     for n in names:
-        p, r = prism.get(n), ray.get(n)
-        ratio = p[0] / r[0] if p and r and r[0] > 0 else None
-        unit = ("ms" if n in (COLD, WARM) else "MiB" if n in (IDLE_MEM, ACTOR_RSS, ACTOR_PSS)
-                else "per second")
-        rows.append({"metric": n, "unit": unit, "prism": p and p[0], "prism_std": p and p[1],
-                     "ray": r and r[0], "ray_std": r and r[1], "ratio": ratio})
-        print(f"| {n} | {fmt(p)} | {fmt(r)} | {f'{ratio:.2f}x' if ratio else '-'} |")
+        p, r = prism.get(n), ray.get(RAY_SAME.get(n, n))
+        numeric = isinstance(p, tuple) and isinstance(r, tuple)
+        ratio = p[0] / r[0] if numeric and r[0] > 0 else None
+        note = NOTES.get(n, "")
+        cells = [n, fmt(p), fmt(r), f"{ratio:.2f}x" if ratio else "-"]
+        if long_cmd:
+            cells.append(fmt(prism_long.get(n)))
+        print("| " + " | ".join(cells + [note]) + " |")
+        pv, ps = json_value(p)
+        rv, rs = json_value(r)
+        row = {"metric": n, "unit": unit(n), "prism": pv, "prism_std": ps, "ray": rv,
+               "ray_std": rs, "ratio": ratio, "note": note}
+        if n in RAY_SAME:
+            row["ray_metric"] = RAY_SAME[n]
+        if long_cmd:
+            lv, ls = json_value(prism_long.get(n))
+            row.update({"prism_long_warmup": lv, "prism_long_warmup_std": ls})
+        rows.append(row)
     (out / "compare.json").write_text(json.dumps({
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "pattern": pattern, "quick": args.quick, "sections": [s[0] for s in sections],
+        "protocol": "Ray's timeit: 10 s pause, 1 s warm-up, 4 rounds of >= 2 s"
+                    + (" (Prism's pause 0 s: --quick)" if args.quick else ""),
+        "long_warmup_seconds": args.long_warmup if long_cmd else None,
         "rows": rows}, indent=2))
     print(f"wrote {out / 'compare.json'}", file=sys.stderr)
 
