@@ -206,13 +206,17 @@ def selects(pattern, names):
     return not pattern or any(pattern in n for n in names)
 
 
-def fmt(v):
+def fmt(v, unit_name="per second"):
     if v is None:
         return "-"
     if isinstance(v, str):
         return v
     mean, std = v
     digits = 1 if mean < 100 else 0
+    if unit_name == "s" and mean < 10:
+        digits = 2  # nested calls of a fraction of a second
+    elif unit_name == "processes":
+        digits = 0
     text = f"{mean:,.{digits}f}"
     return text + (f" ± {std:,.{digits}f}" if std else "")
 
@@ -337,9 +341,9 @@ def main():
         numeric = isinstance(p, tuple) and isinstance(r, tuple)
         ratio = p[0] / r[0] if numeric and r[0] > 0 else None
         note = NOTES.get(n, "")
-        cells = [n, fmt(p), fmt(r), f"{ratio:.2f}x" if ratio else "-"]
+        cells = [n, fmt(p, unit(n)), fmt(r, unit(n)), f"{ratio:.2f}x" if ratio else "-"]
         if long_cmd:
-            cells.append(fmt(prism_long.get(n)))
+            cells.append(fmt(prism_long.get(n), unit(n)))
         print("| " + " | ".join(cells + [note]) + " |")
         pv, ps = json_value(p)
         rv, rs = json_value(r)

@@ -250,7 +250,8 @@ final class ActorMetrics {
           m * n);
       kill(servers);
     }
-    if (t.selected("n:n actor calls with arg async")) {
+    if (t.selected("n:n actor calls with arg async")
+        || t.selected("n:n actor calls with arg async (by reference)")) {
       int n = 1000;
       List<ActorHandle<Actor>> servers = actors(nCpu);
       List<ActorHandle<Client>> clients = new ArrayList<>();
