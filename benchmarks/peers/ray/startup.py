@@ -24,11 +24,31 @@ def kib(pid, field):
     return -1
 
 
-def worker_pids():
-    out = []
+def descendants(root):
+    """The pids of root's descendant processes (a local cluster's raylet, and its workers, are
+    children of the driver that started it: Ray processes of other clusters are not counted)."""
+    children = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(pid))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def worker_pids():
+    out = []
+    for pid in descendants(os.getpid()):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
