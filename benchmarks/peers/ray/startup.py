@@ -1,5 +1,5 @@
-"""Ray's side of benchmarks/run startup: ray.init() to the first task's result, and the resident
-memory of idle Ray worker processes. Uses Ray's public API only."""
+"""Ray's side of benchmarks/run startup: ray.init() to the first task's result, and the memory of
+idle Ray worker processes, resident (RSS) and proportional (PSS). Uses Ray's public API only."""
 import os
 import sys
 import time
@@ -12,22 +12,43 @@ def one():
     return 1
 
 
-def rss_kib(pid):
+def kib(pid, field):
+    """A field of /proc/PID/smaps_rollup in KiB, or -1 when the process is gone."""
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         return -1
     return -1
 
 
-def worker_pids():
-    out = []
+def descendants(root):
+    """The pids of root's descendant processes (a local cluster's raylet, and its workers, are
+    children of the driver that started it: Ray processes of other clusters are not counted)."""
+    children = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(pid))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def worker_pids():
+    out = []
+    for pid in descendants(os.getpid()):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
@@ -48,9 +69,12 @@ def main():
         print(f"init to first task result (round {r + 1}) ms {ms:.1f}")
         if r == 0:
             time.sleep(3)
-            rss = [k for k in (rss_kib(p) for p in worker_pids()) if k > 0]
-            mean = sum(rss) / len(rss) if rss else 0
-            print(f"idle worker resident memory MiB {mean / 1024:.1f} ({len(rss)} workers: {rss} KiB)")
+            pids = worker_pids()
+            for label, field in (("resident", "Rss"), ("proportional", "Pss")):
+                kibs = [k for k in (kib(p, field) for p in pids) if k > 0]
+                mean = sum(kibs) / len(kibs) if kibs else 0
+                print(f"idle worker {label} memory MiB {mean / 1024:.1f} "
+                      f"({len(kibs)} workers: {kibs} KiB)")
         ray.shutdown()
 
 

@@ -6,11 +6,15 @@ import dev.prism.Prism;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The actor metrics of {@code ray microbenchmark} (ray_perf.py), with Ray's call shapes: the same
  * actor classes (a plain actor holding no CPU, an async actor, a client actor that calls servers),
- * the same counts and multipliers. {@code nCpu} is half the machine's CPUs, as in Ray.
+ * the same counts and multipliers. {@code nCpu} is half the machine's CPUs, as in Ray. "n:n actor
+ * calls with arg async (by reference)" is that metric with an argument that stays in the
+ * shared-memory store, as Ray's {@code ray.put(0)} does: Prism inlines a small value into each
+ * call.
  */
 final class ActorMetrics {
 
@@ -27,6 +31,11 @@ final class ActorMetrics {
     }
 
     public byte[] smallValueArg(int x) {
+      return OK;
+    }
+
+    /** The by-reference variant: the argument is read from the shared-memory store. */
+    public byte[] smallValueArgStored(VectorSchemaRoot x) {
       return OK;
     }
 
@@ -74,6 +83,26 @@ final class ActorMetrics {
       for (ActorHandle<Actor> s : servers) {
         for (int i = 0; i < n; i++) {
           results.add(s.task(Actor::smallValueArg, x).remote());
+        }
+      }
+      Prism.get(results);
+      return 0;
+    }
+
+    /**
+     * {@link #smallValueBatchArg} with the argument passed by reference: a value in the
+     * shared-memory store, which Prism passes as a ref that every call resolves, where a small
+     * value in the caller's heap is copied into each call.
+     */
+    public int smallValueBatchArgByReference(int n) {
+      ObjectRef<VectorSchemaRoot> x;
+      try (VectorSchemaRoot zero = StoreValues.zero()) {
+        x = Prism.put(zero);
+      }
+      List<ObjectRef<byte[]>> results = new ArrayList<>(n * servers.size());
+      for (ActorHandle<Actor> s : servers) {
+        for (int i = 0; i < n; i++) {
+          results.add(s.task(Actor::smallValueArgStored, x).remote());
         }
       }
       Prism.get(results);
@@ -221,7 +250,8 @@ final class ActorMetrics {
           m * n);
       kill(servers);
     }
-    if (t.selected("n:n actor calls with arg async")) {
+    if (t.selected("n:n actor calls with arg async")
+        || t.selected("n:n actor calls with arg async (by reference)")) {
       int n = 1000;
       List<ActorHandle<Actor>> servers = actors(nCpu);
       List<ActorHandle<Client>> clients = new ArrayList<>();
@@ -234,6 +264,16 @@ final class ActorMetrics {
             List<ObjectRef<Integer>> done = new ArrayList<>();
             for (ActorHandle<Client> c : clients) {
               done.add(c.task(Client::smallValueBatchArg, n).remote());
+            }
+            Prism.get(done);
+          },
+          n * clients.size());
+      t.run(
+          "n:n actor calls with arg async (by reference)",
+          () -> {
+            List<ObjectRef<Integer>> done = new ArrayList<>();
+            for (ActorHandle<Client> c : clients) {
+              done.add(c.task(Client::smallValueBatchArgByReference, n).remote());
             }
             Prism.get(done);
           },

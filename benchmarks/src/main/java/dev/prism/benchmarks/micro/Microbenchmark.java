@@ -4,6 +4,7 @@ import dev.prism.ObjectRef;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import dev.prism.WaitResult;
+import dev.prism.function.PrismFunc0;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,14 +12,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Prism's side of {@code ray microbenchmark}: the same metrics, call shapes and multipliers as
- * Ray's ray_perf.py, timed with the same protocol ({@link Timeit}). Run it with {@code
- * benchmarks/run micro [PATTERN] [--json FILE] [--pause-seconds N] [--warmup-seconds N]}; PATTERN
- * filters metrics by substring like Ray's {@code TESTS_TO_RUN}. The actor metrics are in {@link
- * ActorMetrics}; the placement-group one, run last on a cluster with {@code custom=100} as Ray's,
- * in {@link PlacementGroupMetrics}.
+ * Ray's ray_perf.py, timed with the same protocol ({@link Timeit}: by default Ray's own, a 10 s
+ * pause and 1 s of warm-up per metric). Run it with {@code benchmarks/run micro [PATTERN] [--json
+ * FILE] [--pause-seconds N] [--warmup-seconds N]}; PATTERN filters metrics by substring like Ray's
+ * {@code TESTS_TO_RUN}. The actor metrics are in {@link ActorMetrics}; the placement-group one, run
+ * last on a cluster with {@code custom=100} as Ray's, in {@link PlacementGroupMetrics}.
+ *
+ * <p>Ray's small-object metrics put into and get from its shared-memory store; Prism keeps a small
+ * value in its owner's heap, so its rows of Ray's names measure that. The rows ending in {@code
+ * (store)} are the like-for-like variants: the same shapes with a value that lives in Prism's
+ * shared-memory store ({@link StoreValues}).
  */
 public final class Microbenchmark {
 
@@ -42,6 +49,16 @@ public final class Microbenchmark {
   static int putSmallHundredTimes() {
     for (int i = 0; i < 100; i++) {
       Prism.put(0);
+    }
+    return 0;
+  }
+
+  /** {@link #putSmallHundredTimes} with a value that goes to the shared-memory store. */
+  static int putStoreHundredTimes() {
+    try (VectorSchemaRoot zero = StoreValues.zero()) {
+      for (int i = 0; i < 100; i++) {
+        Prism.put(zero);
+      }
     }
     return 0;
   }
@@ -70,8 +87,8 @@ public final class Microbenchmark {
   public static void main(String[] args) throws Exception {
     String filter = System.getenv().getOrDefault("TESTS_TO_RUN", "");
     Path json = null;
-    long pauseSeconds = 2;
-    long warmupSeconds = 5;
+    long pauseSeconds = 10; // Ray's timeit: warmup_time_sec=10, a sleep before each metric
+    long warmupSeconds = 1; // Ray's timeit: one second that also sizes the step
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--json" -> json = Path.of(args[++i]);
@@ -97,17 +114,31 @@ public final class Microbenchmark {
   private static void run(Timeit t) throws Exception {
     ObjectRef<Integer> value = Prism.put(0);
     t.run("single client get calls (Plasma Store)", () -> Prism.get(value));
+    if (t.selected("single client get calls (store)")) {
+      try (VectorSchemaRoot zero = StoreValues.zero()) {
+        ObjectRef<VectorSchemaRoot> stored = Prism.put(zero);
+        t.run(
+            "single client get calls (store)",
+            () -> {
+              try (VectorSchemaRoot read = Prism.get(stored)) {
+                StoreValues.valueOf(read);
+              }
+            });
+      }
+    }
     t.run("single client put calls (Plasma Store)", () -> Prism.put(0));
+    if (t.selected("single client put calls (store)")) {
+      try (VectorSchemaRoot zero = StoreValues.zero()) {
+        t.run("single client put calls (store)", () -> Prism.put(zero));
+      }
+    }
     t.run(
         "multi client put calls (Plasma Store)",
-        () -> {
-          List<ObjectRef<Integer>> clients = new ArrayList<>(10);
-          for (int i = 0; i < 10; i++) {
-            // Ray 2.58's do_put_small is a plain task (1 CPU), not a zero-CPU actor.
-            clients.add(Prism.task(Microbenchmark::putSmallHundredTimes).remote());
-          }
-          Prism.get(clients);
-        },
+        () -> multiClientPut(Microbenchmark::putSmallHundredTimes),
+        1000);
+    t.run(
+        "multi client put calls (store)",
+        () -> multiClientPut(Microbenchmark::putStoreHundredTimes),
         1000);
     if (t.selected("single client put gigabytes")) {
       long[] arr = new long[100 * 1024 * 1024];
@@ -154,6 +185,16 @@ public final class Microbenchmark {
           Prism.get(refs);
         },
         1000);
+  }
+
+  /** Ten client tasks that put 100 values each, as Ray's {@code put_multi_small}. */
+  private static void multiClientPut(PrismFunc0<Integer> putHundred) {
+    List<ObjectRef<Integer>> clients = new ArrayList<>(10);
+    for (int i = 0; i < 10; i++) {
+      // Ray 2.58's do_put_small is a plain task (1 CPU), not a zero-CPU actor.
+      clients.add(Prism.task(putHundred).remote());
+    }
+    Prism.get(clients);
   }
 
   private static void writeJson(Path path, List<Timeit.Result> results) throws IOException {

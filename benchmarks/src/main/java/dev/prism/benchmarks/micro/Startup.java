@@ -10,9 +10,9 @@ import java.util.List;
 
 /**
  * Two costs a user feels first: how long {@code Prism.init()} takes until the first task's result
- * is back (embedded cluster, cold JVM for the first round), and how much resident memory an idle
- * worker process holds. The Ray peer measures the same with {@code
- * benchmarks/peers/ray/startup.py}.
+ * is back (embedded cluster, cold JVM for the first round), and how much memory an idle worker
+ * process holds, resident (RSS) and proportional (PSS: shared pages divided among the processes
+ * that map them). The Ray peer measures the same with {@code benchmarks/peers/ray/startup.py}.
  */
 public final class Startup {
 
@@ -41,17 +41,20 @@ public final class Startup {
             round + 1, round == 0 ? ", cold JVM" : "", ms);
         if (round == 0) {
           Thread.sleep(3_000);
-          List<Long> rss =
+          List<Long> workers =
               ProcessHandle.current()
                   .descendants()
                   .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
-                  .map(p -> rssKib(p.pid()))
-                  .filter(k -> k > 0)
+                  .map(ProcessHandle::pid)
                   .toList();
-          double mean = rss.stream().mapToLong(Long::longValue).average().orElse(0);
+          List<Long> rss = workers.stream().map(pid -> kib(pid, "Rss")).filter(k -> k > 0).toList();
+          List<Long> pss = workers.stream().map(pid -> kib(pid, "Pss")).filter(k -> k > 0).toList();
           System.out.printf(
               "idle worker resident memory MiB %.1f (%d workers: %s KiB)%n",
-              mean / 1024, rss.size(), rss);
+              mean(rss) / 1024, rss.size(), rss);
+          System.out.printf(
+              "idle worker proportional memory MiB %.1f (%d workers: %s KiB)%n",
+              mean(pss) / 1024, pss.size(), pss);
         }
       } finally {
         Prism.shutdown();
@@ -59,10 +62,16 @@ public final class Startup {
     }
   }
 
-  private static long rssKib(long pid) {
+  private static double mean(List<Long> values) {
+    return values.stream().mapToLong(Long::longValue).average().orElse(0);
+  }
+
+  /** A field of /proc/PID/smaps_rollup in KiB, or -1 when the process is gone. */
+  private static long kib(long pid, String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {
+        if (line.startsWith(field + ":")) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

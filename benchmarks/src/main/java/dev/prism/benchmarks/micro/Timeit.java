@@ -4,12 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The timing protocol of Ray's {@code ray microbenchmark} (ray_microbenchmark_helpers.timeit): an
- * optional pause against noisy neighbours, a warm-up that also sizes a step, then four rounds of at
- * least two seconds each; the rate of each round times the multiplier, reported as mean and
- * standard deviation. Ray warms up for one second; a JVM compiles its hot paths (in the driver and
- * in every worker) during the first seconds of work, so the warm-up here is configurable and
- * defaults to five seconds: the rounds then measure the steady state, as for Ray.
+ * The timing protocol of Ray's {@code ray microbenchmark} ({@code timeit} in Ray 2.58's
+ * ray/_private/ray_microbenchmark_helpers.py): a pause against noisy neighbours (Ray's is 10 s),
+ * one second of warm-up that also sizes a step (a tenth of the calls made in that second, plus
+ * one), then four rounds of at least two seconds each, calling the body a whole step between clock
+ * reads; the rate of each round times the multiplier, reported as mean and population standard
+ * deviation. With the defaults of {@link Microbenchmark} (10 s pause, 1 s warm-up) this is exactly
+ * Ray's protocol. A longer warm-up (for a JVM whose JIT compilers are still busy after one second)
+ * runs the body for the extra seconds before Ray's one-second sizing warm-up; results measured so
+ * must be labelled as such.
  */
 final class Timeit {
 
