@@ -105,6 +105,8 @@ class NestedTasksTest {
   // ------------------------------------------------------------------ cancellation in a shared JVM
   // The parents below take both CPUs, so their children run only once the parent waits, and
   // then in the parent's JVM (a child given a free CPU and an idle worker would run there).
+  // Each child has a resource shape of its own, so that no lease its submitter still holds from
+  // an earlier test (an idle lease lingers a little, its CPU lent) can take it elsewhere.
 
   /** Records its pid, then sleeps (interruptibly) far longer than any test waits. */
   static String sleeper(String dir) throws IOException, InterruptedException {
@@ -128,10 +130,17 @@ class NestedTasksTest {
    * how the child ended and whether it ran in this process.
    */
   static String cancelChild(String dir, boolean spin, boolean force) throws Exception {
+    double cpus = spin ? 0.4 : force ? 0.6 : 0.75;
     ObjectRef<String> child =
         spin
-            ? Prism.task(NestedTasksTest::spinner, dir).setMaxRetries(0).remote()
-            : Prism.task(NestedTasksTest::sleeper, dir).setMaxRetries(0).remote();
+            ? Prism.task(NestedTasksTest::spinner, dir)
+                .setResource("CPU", cpus)
+                .setMaxRetries(0)
+                .remote()
+            : Prism.task(NestedTasksTest::sleeper, dir)
+                .setResource("CPU", cpus)
+                .setMaxRetries(0)
+                .remote();
     Path pidFile = Path.of(dir, "child-pid");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!Files.exists(pidFile) || Files.readString(pidFile).isEmpty()) {
@@ -203,15 +212,17 @@ class NestedTasksTest {
   }
 
   /** Waits for a child that kills the JVM this task runs in (the first time). */
-  static int parentOfDieOnce(String dir) {
-    return Prism.get(Prism.task(NestedTasksTest::dieOnce, dir).remote()) + 1;
+  static int parentOfDieOnce(String dir, double childCpus) {
+    return Prism.get(
+            Prism.task(NestedTasksTest::dieOnce, dir).setResource("CPU", childCpus).remote())
+        + 1;
   }
 
   @Test
   void aSharedJvmThatDiesTakesItsTasksWithItAndTheyAreRetried(@TempDir Path dir) {
     int r =
         Prism.get(
-            Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString())
+            Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString(), 0.5)
                 .setResource("CPU", 2.0)
                 .setMaxRetries(1)
                 .remote(),
@@ -223,7 +234,7 @@ class NestedTasksTest {
   @Test
   void aParentWithoutRetriesFailsWhenItsSharedJvmDies(@TempDir Path dir) {
     ObjectRef<Integer> parent =
-        Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString())
+        Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString(), 0.25)
             .setResource("CPU", 2.0)
             .setMaxRetries(0)
             .remote();
