@@ -3,6 +3,8 @@ package dev.prism;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.prism.runtime.cluster.EmbeddedCluster;
+import dev.prism.runtime.node.WorkerInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,14 +32,44 @@ class NestedTasksTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
 
+  private static EmbeddedCluster cluster;
+
   @BeforeAll
   static void start() {
-    Prism.init(ClusterFixture.small().build());
+    cluster =
+        EmbeddedCluster.start(
+            ClusterFixture.smallNode()
+                .prestartWorkers(2)
+                .workerJvmOptions(
+                    List.of("-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"))
+                .build());
+    Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
   }
 
   @AfterAll
   static void stop() {
-    ClusterFixture.shutdownAndCheck();
+    try {
+      Prism.shutdown();
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+    ClusterFixture.awaitNothingLeft();
+  }
+
+  /**
+   * Waits until no worker holds a lease: an idle lease that an earlier test's submitter still holds
+   * lends its CPU, and a child granted that CPU before its parent waits would go to an idle worker
+   * instead of the parent's JVM (right for the cluster, but not the case these tests are about).
+   */
+  private static void awaitNoLeases() {
+    Awaitility.await("every lease of earlier tests returned")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster.headNode().workers().stream()
+                    .noneMatch(w -> w.state() == WorkerInfo.State.LEASED));
   }
 
   /** fib(n) by two nested tasks per level; each result carries the pids that computed it. */
@@ -161,6 +194,7 @@ class NestedTasksTest {
 
   @Test
   void cancellingATaskThatSharesItsJvmInterruptsOnlyIt(@TempDir Path dir) {
+    awaitNoLeases();
     String r =
         Prism.get(
             Prism.task(NestedTasksTest::cancelChild, dir.toString(), false, false)
@@ -174,6 +208,7 @@ class NestedTasksTest {
   @Test
   void forceCancellingATaskThatSharesItsJvmSparesTheOthersWhenItStopsOnItsInterrupt(
       @TempDir Path dir) {
+    awaitNoLeases();
     String r =
         Prism.get(
             Prism.task(NestedTasksTest::cancelChild, dir.toString(), false, true)
@@ -187,6 +222,7 @@ class NestedTasksTest {
   @Test
   void forceCancellingATaskThatIgnoresItsInterruptEndsTheSharedJvm(@TempDir Path dir)
       throws Exception {
+    awaitNoLeases();
     ObjectRef<String> parent =
         Prism.task(NestedTasksTest::cancelChild, dir.toString(), true, true)
             .setResource("CPU", 2.0)
@@ -220,6 +256,7 @@ class NestedTasksTest {
 
   @Test
   void aSharedJvmThatDiesTakesItsTasksWithItAndTheyAreRetried(@TempDir Path dir) {
+    awaitNoLeases();
     int r =
         Prism.get(
             Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString(), 0.5)
@@ -233,6 +270,7 @@ class NestedTasksTest {
 
   @Test
   void aParentWithoutRetriesFailsWhenItsSharedJvmDies(@TempDir Path dir) {
+    awaitNoLeases();
     ObjectRef<Integer> parent =
         Prism.task(NestedTasksTest::parentOfDieOnce, dir.toString(), 0.25)
             .setResource("CPU", 2.0)
