@@ -37,10 +37,13 @@ public final class ActorCreation {
   /**
    * Runs the measurement.
    *
-   * @param args {@code [N]} actors (default 200)
+   * @param args {@code [N] [--threads]}: N actors (default 200); {@code --threads} also prints the
+   *     CPU time of one actor process by thread (JIT compilers, GC, main, RPC), to see where a
+   *     worker's start-up goes
    */
   public static void main(String[] args) {
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    int n = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 200;
+    boolean threads = List.of(args).contains("--threads");
     Duration wait = Duration.ofMinutes(10);
     Prism.init(PrismConfig.builder().build());
     try {
@@ -64,9 +67,18 @@ public final class ActorCreation {
       }
       double rss = 0;
       double pss = 0;
-      for (long pid : Prism.get(pids, wait)) {
+      double cpu = 0;
+      List<Long> alive = Prism.get(pids, wait);
+      for (long pid : alive) {
         rss += kib(pid, "Rss");
         pss += kib(pid, "Pss");
+        cpu += cpuSeconds(Path.of("/proc", String.valueOf(pid), "stat"));
+      }
+      System.out.printf(
+          "actor process CPU time from launch until alive and answering, seconds: %.2f per actor%n",
+          cpu / n);
+      if (threads && !alive.isEmpty()) {
+        printThreads(alive.get(alive.size() - 1));
       }
       rss /= 1024;
       pss /= 1024;
@@ -76,6 +88,36 @@ public final class ActorCreation {
     } finally {
       Prism.shutdown();
     }
+  }
+
+  /** CPU seconds (user + system) of a /proc stat file: fields 14 and 15, in clock ticks. */
+  private static double cpuSeconds(Path stat) {
+    try {
+      String s = Files.readString(stat);
+      String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** Prints the CPU time of a process's threads, grouped by name without digits. */
+  private static void printThreads(long pid) {
+    java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path t : tasks.toList()) {
+        String name = Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#");
+        byName.merge(name, cpuSeconds(t.resolve("stat")), Double::sum);
+      }
+    } catch (IOException e) {
+      System.out.println("threads of " + pid + ": " + e);
+      return;
+    }
+    System.out.println("CPU seconds by thread of actor process " + pid + ":");
+    byName.entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+        .filter(e -> e.getValue() > 0)
+        .forEach(e -> System.out.printf("  %-20s %.2f%n", e.getKey(), e.getValue()));
   }
 
   private static long kib(long pid, String field) {

@@ -218,10 +218,22 @@ final class AotCache {
     return TRAININGS.get();
   }
 
+  /**
+   * Options a worker that uses the cache starts with, before the configured ones (which may
+   * override them): map the cache at the address it was written for. By default the JVM maps it
+   * elsewhere and relocates its pointers, which writes into every page of it: each worker then
+   * holds a private copy (measured: proportional memory per actor process 83 MiB with relocation,
+   * 66 MiB without, the same CPU time); mapped where it was written, its pages stay shared by all
+   * workers of the machine. The JVM still relocates when that address is taken.
+   */
+  static final List<String> MAPPING_OPTIONS =
+      List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+
   /** The worker command line with the cache: its option before the class path, and its jars. */
   List<String> command(Ready ready) {
     List<String> cmd = new ArrayList<>();
     cmd.add(config.javaExecutable().toString());
+    cmd.addAll(MAPPING_OPTIONS);
     cmd.addAll(jvmOptions);
     cmd.add("-XX:AOTCache=" + ready.file());
     cmd.add("-cp");

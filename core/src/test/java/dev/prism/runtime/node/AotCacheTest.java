@@ -62,6 +62,11 @@ class AotCacheTest {
     assertThat(first.command(ready))
         .contains("-XX:AOTCache=" + ready.file(), ready.classpath())
         .doesNotContain("-XX:AOTMode=on");
+    List<String> cmd = first.command(ready);
+    assertThat(cmd.indexOf(AotCache.MAPPING_OPTIONS.get(1)))
+        .as("the cache's mapping option comes before the configured options, which may override it")
+        .isPositive()
+        .isLessThan(cmd.indexOf("-Xmx128m"));
     Object identity = Files.readAttributes(ready.file(), "unix:ino").get("ino");
 
     AotCache second = new AotCache(node("640k").build());
