@@ -59,9 +59,9 @@ class NestedTasksTest {
   }
 
   /**
-   * Waits until no worker holds a lease: an idle lease that an earlier test's submitter still holds
-   * lends its CPU, and a child granted that CPU before its parent waits would go to an idle worker
-   * instead of the parent's JVM (right for the cluster, but not the case these tests are about).
+   * Waits until no worker holds a lease: a lease an earlier test's submitter still holds for a
+   * while may take a child elsewhere, or free a CPU for it before its parent waits, and the child
+   * then runs in another worker (right for the cluster, but not the case these tests are about).
    */
   private static void awaitNoLeases() {
     Awaitility.await("every lease of earlier tests returned")
@@ -139,7 +139,7 @@ class NestedTasksTest {
   // The parents below take both CPUs, so their children run only once the parent waits, and
   // then in the parent's JVM (a child given a free CPU and an idle worker would run there).
   // Each child has a resource shape of its own, so that no lease its submitter still holds from
-  // an earlier test (an idle lease lingers a little, its CPU lent) can take it elsewhere.
+  // an earlier test (an idle lease lingers a little) can take it elsewhere.
 
   /** Records its pid, then sleeps (interruptibly) far longer than any test waits. */
   static String sleeper(String dir) throws IOException, InterruptedException {

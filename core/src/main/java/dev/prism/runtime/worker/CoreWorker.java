@@ -741,11 +741,6 @@ public final class CoreWorker implements AutoCloseable {
     return reader.getForArgument(proto);
   }
 
-  /** What this worker tells its node manager about waits and idle leases. */
-  NodeManagerNotices notices() {
-    return notices;
-  }
-
   /** The lease of the task the calling thread runs; empty for an actor's calls or none. */
   ByteString currentLeaseId() {
     ByteString id = runningLease.get();

@@ -90,32 +90,6 @@ final class NodeManagerNotices {
     exit(worker.currentLeaseId());
   }
 
-  /**
-   * A lease's lane ran out of tasks: an idle lease lends its CPU like a waiting task (after the
-   * same delay), so a submitter that keeps a lease a little while for its next task (the lease
-   * linger) does not hold a CPU that queued leases of others could use meanwhile.
-   */
-  void leaseIdle(ByteString lease) {
-    enter(lease);
-  }
-
-  /** The idle lease got a task again (on the thread that runs it, before it runs). */
-  void leaseBusy(ByteString lease) {
-    exit(lease);
-  }
-
-  /** The lease ended (its stream closed): forgets its episode without telling the node. */
-  void leaseEnded(ByteString lease) {
-    BlockNotice notice;
-    synchronized (blockLock) {
-      Episode e = episodes.remove(lease);
-      notice = e == null ? null : e.notice;
-    }
-    if (notice != null) {
-      notice.abandon();
-    }
-  }
-
   private void enter(ByteString lease) {
     synchronized (blockLock) {
       Episode e = episodes.computeIfAbsent(lease, k -> new Episode());
@@ -170,12 +144,6 @@ final class NodeManagerNotices {
       if (!finished) {
         blockedSent = notices.notifyBlocked(lease, true);
       }
-    }
-
-    /** The lease is gone: no "blocked" is sent any more (one sent is moot: the node forgot it). */
-    synchronized void abandon() {
-      finished = true;
-      timer.cancel(false);
     }
 
     /** On the task's thread: "resumed" goes out after "blocked" was answered, in order. */

@@ -23,9 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The wait and idle notices a worker sends its node manager (a fake one on loopback): per lease,
- * only waits that last, "resumed" only after "blocked", an idle lease reported like a wait, and
- * nothing for a lease that ended.
+ * The wait notices a worker sends its node manager (a fake one on loopback): per lease, only waits
+ * that last, and "resumed" only after "blocked".
  */
 @Timeout(30)
 class NodeManagerNoticesTest {
@@ -172,29 +171,5 @@ class NodeManagerNoticesTest {
     WorkerBlockedRequest aResumed = next();
     assertThat(aResumed.getLeaseId()).isEqualTo(LEASE_A);
     assertThat(aResumed.getBlocked()).isFalse();
-  }
-
-  @Test
-  void anIdleLeaseLendsItsCpuAndTakesItBackForItsNextTask() throws Exception {
-    notices.leaseIdle(LEASE_A);
-    WorkerBlockedRequest idle = next();
-    assertThat(idle.getLeaseId()).isEqualTo(LEASE_A);
-    assertThat(idle.getBlocked()).isTrue();
-    notices.leaseBusy(LEASE_A);
-    WorkerBlockedRequest busy = next();
-    assertThat(busy.getLeaseId()).isEqualTo(LEASE_A);
-    assertThat(busy.getBlocked()).isFalse();
-  }
-
-  @Test
-  void aLeaseThatEndsWhileIdleSendsNothingMore() throws Exception {
-    notices.leaseIdle(LEASE_A);
-    notices.leaseEnded(LEASE_A); // before the notice was due: none is sent
-    assertNoMoreNotices();
-    notices.leaseIdle(LEASE_B);
-    assertThat(next().getBlocked()).isTrue();
-    notices.leaseEnded(LEASE_B); // after it: no "resumed" for a lease the node forgot
-    notices.leaseBusy(LEASE_B); // a stray busy for an ended lease is ignored
-    assertNoMoreNotices();
   }
 }
