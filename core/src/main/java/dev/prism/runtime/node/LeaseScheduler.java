@@ -212,10 +212,13 @@ final class LeaseScheduler {
   /**
    * How long a lease whose submitter is a busy worker of this node waits for that worker to start
    * waiting (and serve it) before a new JVM is started for it: a worker reports a wait after 2 ms
-   * (see the worker's NodeManagerNotices), more on a loaded machine; a JVM start takes a second or
-   * more.
+   * (see the worker's NodeManagerNotices), much later on a loaded machine; a JVM start takes a
+   * second or more of CPU. Measured with {@code benchmarks/run nested} on 2 cores (2026-12-05, four
+   * runs each): later fib(10) calls took 1.5-1.75 s on average with 50 ms, 1.1 s with 300 ms and
+   * 0.9 s with 1 s. A task that submits and goes on computing without waiting gets its child's JVM
+   * started this much later.
    */
-  static final long SHARE_GRACE_MILLIS = 50;
+  static final long SHARE_GRACE_MILLIS = 300;
 
   /** Whether the lease's submitter is a worker here that could serve it once a task of it waits. */
   private boolean submitterMayWaitSoon(Lease lease) {
