@@ -205,6 +205,9 @@ final class LeaseScheduler {
       timer.schedule(() -> startIfStillAwaiting(lease), SHARE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
       return;
     }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("lease {} needs a new worker: {}", lease.hexId(), whyNoShare(lease));
+    }
     starts.startFor(key, waiting.size());
     launchStarts(after);
   }
@@ -248,10 +251,45 @@ final class LeaseScheduler {
         return;
       }
       GpuSet key = GpuSet.of(lease.grant);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug(
+            "lease {} waited {} ms for its submitter, needs a new worker: {}",
+            lease.hexId(),
+            SHARE_GRACE_MILLIS,
+            whyNoShare(lease));
+      }
       starts.startFor(key, waitingFor(key));
       launchStarts(after);
     }
     run(after);
+  }
+
+  /** For the debug log: the state of a lease's submitter when the lease needs a new worker. */
+  private String whyNoShare(Lease lease) {
+    WorkerHandle sub = pool.get(lease.submitterWorkerId());
+    if (sub == null) {
+      return "its submitter is not a worker here";
+    }
+    int lent = 0;
+    int blockedUnlent = 0;
+    for (Lease l : sub.leases) {
+      if (l.grantLent) {
+        lent++;
+      } else if (l.blockedDepth > 0) {
+        blockedUnlent++;
+      }
+    }
+    return "submitter "
+        + sub
+        + " "
+        + sub.state
+        + " with "
+        + sub.leases.size()
+        + " leases, "
+        + lent
+        + " lending, "
+        + blockedUnlent
+        + " waiting with nothing to lend";
   }
 
   /** Gives a worker to a lease and answers the submitter. */
@@ -299,7 +337,7 @@ final class LeaseScheduler {
     WorkerHandle best = null;
     for (Iterator<WorkerHandle> it = lending.iterator(); it.hasNext(); ) {
       WorkerHandle w = it.next();
-      if (w.removed || !lendsAny(w)) {
+      if (w.removed || !waitsAny(w)) {
         it.remove();
         continue;
       }
@@ -315,9 +353,9 @@ final class LeaseScheduler {
     return best;
   }
 
-  private static boolean lendsAny(WorkerHandle w) {
+  private static boolean waitsAny(WorkerHandle w) {
     for (Lease l : w.leases) {
-      if (l.grantLent) {
+      if (waits(l)) {
         return true;
       }
     }
@@ -325,7 +363,16 @@ final class LeaseScheduler {
   }
 
   /**
-   * Whether a leased worker may serve one more lease: a task of it waits (its CPU grant lent), it
+   * Whether a lease's task waits in a way that lets its worker serve more leases: its CPU grant is
+   * lent, or it has none left to lend (it resumed once while the CPUs were in use, runs
+   * oversubscribed, and waits again: fib's second get). A kept GPU grant never counts.
+   */
+  private static boolean waits(Lease l) {
+    return l.grantLent || (l.blockedDepth > 0 && l.grant == null);
+  }
+
+  /**
+   * Whether a leased worker may serve one more lease: a task of it waits (see {@link #waits}), it
    * holds fewer than {@link NodeConfig#maxTasksPerWorker()} leases, none of them (nor the new one)
    * wants the worker to itself (an actor's), the GPU sets match, and every lease it serves comes
    * from the new lease's submitter or from the worker itself (unless the worker is the submitter):
@@ -349,7 +396,7 @@ final class LeaseScheduler {
       if (!submitter.equals(w.id) && !other.equals(submitter) && !other.equals(w.id)) {
         return false;
       }
-      waits |= l.grantLent;
+      waits |= waits(l);
     }
     return waits;
   }
@@ -575,6 +622,11 @@ final class LeaseScheduler {
           lending.add(w);
           shareWaitingWorker(w, after);
           dispatch(after);
+        } else if (lease.blockedDepth == 1 && lease.grant == null) {
+          // Nothing to lend (it runs oversubscribed since it last resumed), but it waits: the
+          // leases of the tasks it waits for may still run in its JVM.
+          lending.add(w);
+          shareWaitingWorker(w, after);
         }
       } else if (lease.blockedDepth > 0 && --lease.blockedDepth == 0 && lease.grantLent) {
         lease.grantLent = false;

@@ -570,6 +570,21 @@ final class ActorQueue {
     }
   }
 
+  /**
+   * This process killed the actor for good (the GCS has marked it dead): pending and later calls
+   * fail now, even if the actor's process still answers until it is stopped.
+   */
+  void killedHere(String cause) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (this) {
+      if (state == State.DEAD) {
+        return;
+      }
+      markDead(cause, null, after);
+    }
+    run(after);
+  }
+
   private void markDead(String cause, ActorInfo dying, List<Runnable> after) {
     transition(State.DEAD);
     if (dying != null) {

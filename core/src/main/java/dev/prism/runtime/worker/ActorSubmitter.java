@@ -368,17 +368,26 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
   public void kill(ActorHandle<?> actor, boolean noRestart) {
     host.checkAlive();
     ActorHandleImpl<?> handle = impl(actor);
+    String reason = "it was killed with Prism.kill" + (noRestart ? "" : " (restart allowed)");
+    boolean found;
     try {
-      gcsBlocking()
-          .killActor(
-              KillActorRequest.newBuilder()
-                  .setActorId(handle.actorIdBytes())
-                  .setNoRestart(noRestart)
-                  .setReason(
-                      "it was killed with Prism.kill" + (noRestart ? "" : " (restart allowed)"))
-                  .build());
+      found =
+          gcsBlocking()
+              .killActor(
+                  KillActorRequest.newBuilder()
+                      .setActorId(handle.actorIdBytes())
+                      .setNoRestart(noRestart)
+                      .setReason(reason)
+                      .build())
+              .getFound();
     } catch (StatusRuntimeException e) {
       throw gcsError("killing actor " + handle.display(), e);
+    }
+    // The GCS marked it dead; its process may still answer calls for a moment. Calls from here
+    // fail from now on, as they would once this process hears of the death.
+    ActorQueue q = queues.get(handle.actorIdBytes());
+    if (noRestart && found && q != null) {
+      q.killedHere(reason);
     }
   }
 

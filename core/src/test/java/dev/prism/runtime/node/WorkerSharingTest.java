@@ -105,6 +105,27 @@ class WorkerSharingTest {
   }
 
   @Test
+  void aTaskThatResumedWithoutItsCpuAndWaitsAgainStillServesItsNestedTasks() throws Exception {
+    LeaseRequest.Builder parent = NodeTestSupport.Leases.request(ONE_CPU);
+    LeaseReply.Granted w = grant(parent);
+    String workerId = w.getWorker().getWorkerId();
+    leases.blocked(workerId, parent.getLeaseId(), true);
+    // Both CPUs go to another lease (the other, idle worker) while the parent waits...
+    LeaseRequest.Builder big = NodeTestSupport.Leases.request(Map.of("CPU", 2.0));
+    LeaseReply.Granted other = grant(big);
+    assertThat(other.getWorkerPid()).isNotEqualTo(w.getWorkerPid());
+    // ...so the parent resumes without a CPU (oversubscribed) and waits again (fib's second get):
+    // it has nothing to lend, but its JVM still serves its nested task, although a worker is idle.
+    leases.blocked(workerId, parent.getLeaseId(), false);
+    leases.blocked(workerId, parent.getLeaseId(), true);
+    leases.giveBack(big.getLeaseId(), false);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> stateOf(other.getWorkerPid()) == WorkerInfo.State.IDLE);
+    assertThat(grant(from(w.getWorker())).getWorkerPid()).isEqualTo(w.getWorkerPid());
+  }
+
+  @Test
   void anActorsLeaseNeverSharesAWorker() throws Exception {
     LeaseRequest.Builder parent = NodeTestSupport.Leases.request(ONE_CPU);
     LeaseReply.Granted w = grant(parent);
