@@ -15,6 +15,9 @@ import java.util.Optional;
  *
  * @param address {@code host:port} of a running cluster's GCS to join, or empty to start an
  *     embedded one
+ * @param nodeIp the address of the node on this machine that a driver joining a cluster attaches to
+ *     (and binds its own server to); empty: the node at an address of this machine, preferring the
+ *     one that routes to the head ({@code PRISM_NODE_IP} sets it too)
  * @param numCpus CPUs the embedded node offers (default: this machine's processors)
  * @param numGpus GPUs the embedded node offers (default: those CUDA finds, else none); on a machine
  *     without GPUs this declares logical GPUs, which is how tests run GPU code paths
@@ -29,6 +32,7 @@ import java.util.Optional;
  */
 public record PrismConfig(
     Optional<String> address,
+    Optional<String> nodeIp,
     int numCpus,
     Optional<Double> numGpus,
     Map<String, Double> resources,
@@ -48,6 +52,7 @@ public record PrismConfig(
    * Validates and copies the parts.
    *
    * @param address the address
+   * @param nodeIp the local node's address
    * @param numCpus the CPUs
    * @param numGpus the GPUs
    * @param resources the custom resources
@@ -60,6 +65,17 @@ public record PrismConfig(
    */
   public PrismConfig {
     address = address == null ? Optional.empty() : address;
+    nodeIp = nodeIp == null ? Optional.empty() : nodeIp.map(String::trim);
+    nodeIp.ifPresent(
+        ip -> {
+          // One colon: a host:port; an IPv6 address has several.
+          if (ip.isEmpty() || ip.chars().filter(c -> c == ':').count() == 1) {
+            throw new IllegalArgumentException(
+                "nodeIp '"
+                    + ip
+                    + "' is not an address; give the IP of this machine's node, without a port");
+          }
+        });
     address.ifPresent(
         a -> {
           int colon = a.lastIndexOf(':');
@@ -133,6 +149,7 @@ public record PrismConfig(
   /** Builds a {@link PrismConfig}; every setter validates when {@link #build()} runs. */
   public static final class Builder {
     private String address;
+    private String nodeIp;
     private int numCpus = Runtime.getRuntime().availableProcessors();
     private Double numGpus;
     private final Map<String, Double> resources = new LinkedHashMap<>();
@@ -152,6 +169,20 @@ public record PrismConfig(
      */
     public Builder address(String address) {
       this.address = address;
+      return this;
+    }
+
+    /**
+     * When joining a cluster, attaches this driver to the node of this machine at {@code ip} and
+     * binds the driver's own server there (default: {@code PRISM_NODE_IP}, else the node at an
+     * address of this machine, preferring the one that routes to the head). Needed only where
+     * several nodes of one cluster run on this machine at different addresses.
+     *
+     * @param ip an address of this machine where a node of the cluster listens
+     * @return this builder
+     */
+    public Builder nodeIp(String ip) {
+      this.nodeIp = ip;
       return this;
     }
 
@@ -254,6 +285,7 @@ public record PrismConfig(
     public PrismConfig build() {
       return new PrismConfig(
           Optional.ofNullable(address),
+          Optional.ofNullable(nodeIp),
           numCpus,
           Optional.ofNullable(numGpus),
           resources,

@@ -3,16 +3,13 @@ package dev.prism.runtime.cli;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.net.HostAddresses;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
 import java.io.File;
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +62,7 @@ public final class PrismNode implements AutoCloseable {
       throw CliException.failure(
           e.getMessage() + " (prism start writes it before it starts" + " the node)");
     }
+    options.host().ifPresent(PrismNode::checkOwnAddress);
     GcsServer gcs = null;
     String gcsAddress;
     String host;
@@ -143,28 +141,31 @@ public final class PrismNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails unless {@code host} is an address of this machine: a node binds what it advertises, so a
+   * remote address would fail later with the system's "Cannot assign requested address".
+   */
+  static void checkOwnAddress(String host) {
+    if (!HostAddresses.isOwn(host)) {
+      throw CliException.failure(
+          "--host "
+              + host
+              + " is not an address of this machine (its addresses: "
+              + String.join(", ", HostAddresses.own())
+              + "); give one of them, or leave --host out to use the one that reaches the head");
+    }
+  }
+
   /** The local address this machine uses to reach the GCS's host (loopback for loopback). */
   static String localAddressFor(String gcsAddress) {
     String gcsHost = gcsAddress.substring(0, gcsAddress.lastIndexOf(':'));
-    try {
-      InetAddress target = InetAddress.getByName(gcsHost);
-      if (target.isLoopbackAddress()) {
-        return "127.0.0.1";
-      }
-      try (DatagramSocket probe = new DatagramSocket()) {
-        probe.connect(new InetSocketAddress(target, 9));
-        InetAddress local = probe.getLocalAddress();
-        if (local != null && !local.isAnyLocalAddress()) {
-          return local.getHostAddress();
-        }
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot find the local address that reaches {}: {}", gcsHost, e.toString());
-    }
-    throw CliException.failure(
-        "cannot tell which address of this machine the head at "
-            + gcsAddress
-            + " reaches; give it with --node-ip");
+    return HostAddresses.routeTo(gcsHost)
+        .orElseThrow(
+            () ->
+                CliException.failure(
+                    "cannot tell which address of this machine the head at "
+                        + gcsAddress
+                        + " reaches; give it with --node-ip"));
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.prism.runtime.cli.ClusterTokens;
 import dev.prism.runtime.cli.SessionDir;
 import dev.prism.runtime.cluster.EmbeddedCluster;
 import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.net.HostAddresses;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
@@ -16,9 +17,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts this process's driver: in a new embedded cluster, or joined to a running one. */
 final class DriverStart {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DriverStart.class);
+
+  /** This host as the network stack and the file system see it. */
+  private static final LocalNode.Host THIS_HOST =
+      new LocalNode.Host() {
+        @Override
+        public boolean hasSocket(String path) {
+          return Files.exists(Path.of(path));
+        }
+
+        @Override
+        public boolean isOwn(String address) {
+          return HostAddresses.isOwn(address);
+        }
+
+        @Override
+        public Optional<String> routeTo(String host) {
+          return HostAddresses.routeTo(host);
+        }
+
+        @Override
+        public List<String> addresses() {
+          return List.copyOf(HostAddresses.own());
+        }
+      };
 
   private DriverStart() {}
 
@@ -86,22 +115,15 @@ final class DriverStart {
               + "; check the address (host:port of the head's GCS) and that the head runs",
           e);
     }
-    NodeInfo local = null;
-    for (NodeInfo n : nodes) {
-      if (n.getAlive() && Files.exists(Path.of(n.getStoreSocket()))) {
-        local = n;
-        break;
-      }
-    }
-    if (local == null) {
-      throw new PrismException(
-          "the cluster at "
-              + address
-              + " has "
-              + nodes.size()
-              + " node(s), none of them on this machine: a driver joins through a node on its own"
-              + " machine; start one here first");
-    }
+    Optional<String> nodeIp =
+        config
+            .nodeIp()
+            .or(() -> Optional.ofNullable(System.getenv("PRISM_NODE_IP")))
+            .map(String::trim)
+            .filter(ip -> !ip.isEmpty());
+    LocalNode.Choice choice = LocalNode.choose(nodes, address, nodeIp, THIS_HOST);
+    choice.note().ifPresent(LOG::info);
+    NodeInfo local = choice.node();
     CoreWorker.start(
         driver(
             local.getNodeId(),

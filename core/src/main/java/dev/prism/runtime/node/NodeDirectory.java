@@ -5,6 +5,8 @@ import dev.prism.runtime.rpc.NodeInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,7 @@ final class NodeDirectory {
   }
 
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+  private final List<Consumer<NodeInfo>> deathListeners = new CopyOnWriteArrayList<>();
   private final Supplier<List<NodeInfo>> refresh;
 
   /**
@@ -37,10 +40,27 @@ final class NodeDirectory {
     this.refresh = refresh;
   }
 
+  /**
+   * Calls {@code listener} with each node this directory hears has died (once per death, on the
+   * thread that folds in the GCS's view).
+   */
+  void onDeath(Consumer<NodeInfo> listener) {
+    deathListeners.add(listener);
+  }
+
   /** Folds in the GCS's view of the cluster (every node it knows, dead ones included). */
   void update(List<NodeInfo> view) {
     for (NodeInfo n : view) {
-      nodes.put(n.getNodeId(), n);
+      NodeInfo before = nodes.put(n.getNodeId(), n);
+      if (!n.getAlive() && before != null && before.getAlive()) {
+        for (Consumer<NodeInfo> l : deathListeners) {
+          try {
+            l.accept(n);
+          } catch (RuntimeException e) {
+            LOG.warn("a listener of node {}'s death failed", n.getNodeId(), e);
+          }
+        }
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.rpc.Address;
 import dev.prism.runtime.rpc.FetchObjectReply;
 import dev.prism.runtime.rpc.FetchObjectRequest;
+import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.ObjectManagerServiceGrpc;
 import dev.prism.runtime.rpc.OpenPullReply;
 import dev.prism.runtime.rpc.OpenPullRequest;
@@ -86,6 +87,11 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private final ObjectTransferConfig transfer;
   private final ConcurrentHashMap<ObjectId, CompletableFuture<FetchObjectReply>> inFlight =
       new ConcurrentHashMap<>();
+
+  /** The source node of each pull in flight, to fail its callers at once when that node dies. */
+  private final ConcurrentHashMap<CompletableFuture<FetchObjectReply>, PullFrom> sources =
+      new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   // platform threads: a pull blocks in large socket reads, which a virtual thread would turn
   // into a park and a poller wake-up each time the socket's buffer drains
@@ -121,6 +127,42 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
             transfer.idleTimeout());
     this.dataClient = new ObjectDataClient(store, watchdog, CREATE_TIMEOUT, transfer, token);
     this.streamPuller = new StreamPuller(store, chunkSize, CREATE_TIMEOUT);
+    directory.onDeath(this::sourceDied);
+  }
+
+  /** Where a pull in flight reads from. */
+  private record PullFrom(ObjectId id, String sourceNode) {}
+
+  /**
+   * A node died: the callers of every pull in flight from it get their answer now (the object is
+   * lost there, so its owner may rebuild it), not when the pull's own timeouts end it. A host cut
+   * off the network answers nothing: its connections hang until the open deadline (60 s) or the
+   * data idle timeout (30 s), long after the GCS declared it dead. The pull's thread is left to end
+   * on those timeouts (interrupting it could close the store client's channel it shares).
+   */
+  private void sourceDied(NodeInfo node) {
+    for (var e : sources.entrySet()) {
+      PullFrom from = e.getValue();
+      if (!from.sourceNode().equals(node.getNodeId())) {
+        continue;
+      }
+      CompletableFuture<FetchObjectReply> pull = e.getKey();
+      inFlight.remove(from.id(), pull);
+      sources.remove(pull, from);
+      boolean failed =
+          pull.completeExceptionally(
+              new StatusRuntimeException(
+                  Status.UNAVAILABLE.withDescription(
+                      "node "
+                          + node.getNodeId()
+                          + " died while this node pulled the object from it"
+                          + (node.getDeathReason().isBlank()
+                              ? ""
+                              : " (" + node.getDeathReason() + ")"))));
+      if (failed) {
+        LOG.info("pull of {} from node {} failed: that node died", from.id(), node.getNodeId());
+      }
+    }
   }
 
   /**
@@ -382,6 +424,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     if (running != null) {
       return running;
     }
+    sources.put(mine, new PullFrom(id, sourceNode));
     try {
       pullers.execute(
           () -> {
@@ -391,10 +434,12 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
               mine.completeExceptionally(t);
             } finally {
               inFlight.remove(id, mine);
+              sources.remove(mine);
             }
           });
     } catch (RejectedExecutionException e) {
       inFlight.remove(id, mine);
+      sources.remove(mine);
       mine.completeExceptionally(
           new StatusRuntimeException(
               Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down")));
@@ -481,10 +526,13 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
         "cannot fetch object " + id + " from node " + source + " to node " + nodeId + ": ";
     if (t instanceof StatusRuntimeException s) {
       Status st = s.getStatus();
+      // A deadline between nodes (the source did not answer in time) is not the caller's
+      // timeout: to the caller the copy there cannot be read, as when the source is gone.
       Status.Code code =
-          st.getCode() == Status.Code.UNKNOWN || st.getCode() == Status.Code.INTERNAL
-              ? Status.Code.UNAVAILABLE
-              : st.getCode();
+          switch (st.getCode()) {
+            case UNKNOWN, INTERNAL, DEADLINE_EXCEEDED -> Status.Code.UNAVAILABLE;
+            default -> st.getCode();
+          };
       String why =
           st.getDescription() != null
               ? st.getDescription()
