@@ -45,10 +45,11 @@ import java.util.concurrent.TimeUnit;
  *
  * Prints GiB/s and the ratio of pull to TCP.
  *
- * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; system properties: {@code
- * prism.objectDataChannel=false} measures the older streamed gRPC {@code Pull} instead (chunk size
- * {@code prism.objectChunkBytes}), {@code prism.objectDataIoBytes} sets the data channel's bytes
- * per read and write.
+ * <p>Usage: {@code TransferBenchmark [--rounds N] [--size-mib N]}; with {@code --across-hosts} the
+ * pull goes between two hosts made of network namespaces instead ({@link CrossHostTransfer});
+ * system properties: {@code prism.objectDataChannel=false} measures the older streamed gRPC {@code
+ * Pull} instead (chunk size {@code prism.objectChunkBytes}), {@code prism.objectDataIoBytes} sets
+ * the data channel's bytes per read and write.
  */
 public final class TransferBenchmark {
 
@@ -66,6 +67,10 @@ public final class TransferBenchmark {
    */
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
+    if (a.contains("--across-hosts")) {
+      CrossHostTransfer.run(a);
+      return;
+    }
     int rounds = intArg(a, "--rounds", 5);
     long size = intArg(a, "--size-mib", 1024) * MIB;
     long capacity = size + size / 8 + 64 * MIB;
@@ -166,7 +171,7 @@ public final class TransferBenchmark {
   }
 
   /** Fetches the object on every given node at once, deletes the copies; aggregate GiB/s. */
-  private static double pullRound(
+  static double pullRound(
       List<ManagedChannel> channels,
       List<StoreClient> stores,
       FetchObjectRequest request,
@@ -239,22 +244,22 @@ public final class TransferBenchmark {
     }
   }
 
-  private static void row(String name, double[] values) {
+  static void row(String name, double[] values) {
     System.out.printf(
         Locale.ROOT, "| %s | %.2f GiB/s | %.2f GiB/s |%n", name, median(values), max(values));
   }
 
-  private static double median(double[] v) {
+  static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
-  private static double max(double[] v) {
+  static double max(double[] v) {
     return Arrays.stream(v).max().orElse(0);
   }
 
-  private static int intArg(List<String> args, String name, int dflt) {
+  static int intArg(List<String> args, String name, int dflt) {
     int i = args.indexOf(name);
     return i >= 0 && i + 1 < args.size() ? Integer.parseInt(args.get(i + 1)) : dflt;
   }
