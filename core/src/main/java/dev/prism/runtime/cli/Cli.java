@@ -4,6 +4,7 @@ import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.rpc.ActorInfo;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TlsConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,6 +134,23 @@ public final class Cli {
               + started.session().tokenFile()
               + " (only you can read"
               + " it; every process of the cluster needs it)");
+      java.nio.file.Path cert = started.session().path().resolve(TlsConfig.CERT_FILE);
+      if (java.nio.file.Files.exists(cert)) {
+        out.println(
+            "TLS: on, with a certificate generated for this cluster: "
+                + cert
+                + ", "
+                + started.session().path().resolve(TlsConfig.KEY_FILE)
+                + ", "
+                + started.session().path().resolve(TlsConfig.CA_FILE)
+                + " (every node and driver needs copies: --tls-cert/--tls-key/--tls-ca, or "
+                + TlsConfig.ENV_CERT
+                + "/"
+                + TlsConfig.ENV_KEY
+                + "/"
+                + TlsConfig.ENV_CA
+                + ")");
+      }
       out.println();
       out.println("To connect a driver on this machine:");
       out.println("  PRISM_ADDRESS=" + a + " java ... YourMain      (Prism.init() reads it)");

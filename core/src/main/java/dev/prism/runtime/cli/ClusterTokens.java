@@ -2,6 +2,7 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.net.TlsProbe;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
 import dev.prism.runtime.security.TokenAuth;
@@ -183,6 +184,10 @@ public final class ClusterTokens {
         throw token.isEmpty()
             ? missing(root, address)
             : new SecurityConfigException(refusedMessage(who, address, token.get()), e);
+      }
+      Optional<String> tls = TlsProbe.explain(address, who.replace("'s", ""), e);
+      if (tls.isPresent()) {
+        throw new SecurityConfigException(tls.get(), e);
       }
       throw e;
     }

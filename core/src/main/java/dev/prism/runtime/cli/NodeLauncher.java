@@ -3,6 +3,7 @@ package dev.prism.runtime.cli;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TlsConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -68,6 +69,7 @@ public final class NodeLauncher {
   public static Started launch(StartOptions options, Map<String, String> env) {
     Path root = SessionDir.root(options.tempDir());
     SessionDir session;
+    Optional<TlsConfig> tls;
     try {
       if (options.head()) {
         checkPortFree(options.host().orElse("127.0.0.1"), options.port());
@@ -81,8 +83,12 @@ public final class NodeLauncher {
                 .orElseGet(ClusterToken::generate);
         session = SessionDir.create(root, null);
         token.writeTo(session.tokenFile());
+        tls = options.tls().resolve(env, Optional.of(session.path()));
+        TlsConfig.useForThisProcess(tls);
       } else {
         String address = options.address().orElseThrow();
+        tls = options.tls().resolve(env, Optional.empty());
+        TlsConfig.useForThisProcess(tls);
         ClusterTokens.Found token =
             PrismNode.checkReachable(
                 address, ClusterTokens.find(options.tokenFile(), env, root, address), root);
@@ -104,9 +110,14 @@ public final class NodeLauncher {
     List<String> command = command(options.toArgs(nodeId, session.path()), env);
     Process process;
     try {
+      ProcessBuilder pb = new ProcessBuilder(command);
+      // The node talks TLS exactly when this command resolved TLS files for it.
+      pb.environment()
+          .keySet()
+          .removeAll(List.of(TlsConfig.ENV_CERT, TlsConfig.ENV_KEY, TlsConfig.ENV_CA));
+      tls.ifPresent(t -> pb.environment().putAll(t.environment()));
       process =
-          new ProcessBuilder(command)
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();

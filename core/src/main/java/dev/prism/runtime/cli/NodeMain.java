@@ -111,7 +111,10 @@ public final class NodeMain {
             + " at "
             + node.nodeManager().address()
             + " with "
-            + node.nodeManager().totalResources());
+            + node.nodeManager().totalResources()
+            + (dev.prism.runtime.net.Rpc.usesTls()
+                ? "; TLS on (objects move over TLS gRPC, no plain data port)"
+                : "; plain text"));
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  *     fresh random one
  * @param workerHeap the workers' maximum heap in bytes ({@code --worker-heap}); empty: the node
  *     manager's default worker JVM options
+ * @param tls TLS between the cluster's processes ({@code --tls}, {@code --tls-cert}, {@code
+ *     --tls-key}, {@code --tls-ca})
  */
 public record StartOptions(
     boolean head,
@@ -57,7 +59,8 @@ public record StartOptions(
     Optional<String> nodeId,
     Optional<Path> sessionDir,
     Optional<Path> tokenFile,
-    Optional<Long> workerHeap) {
+    Optional<Long> workerHeap,
+    TlsOptions tls) {
 
   /** The head's default GCS port, Ray's. */
   public static final int DEFAULT_PORT = 6379;
@@ -93,11 +96,21 @@ public record StartOptions(
                                 $PRISM_CLUSTER_TOKEN_FILE, else the session of that cluster
                                 on this machine); for a head, a token to use instead of a
                                 new random one
+        --tls                   TLS between the cluster's processes: for a head without the
+                                files below, generates a certificate for the cluster into its
+                                session directory (tls_cert.pem, tls_key.pem, tls_ca.pem);
+                                every node and driver then needs copies of those files
+        --tls-cert FILE         this node's certificate (PEM); with --tls-key and --tls-ca
+        --tls-key FILE          its private key (PEM, PKCS#8)
+        --tls-ca FILE           the authority peers' certificates must be signed by (PEM)
+                                (default for all three: $PRISM_TLS_CERT, $PRISM_TLS_KEY,
+                                $PRISM_TLS_CA)
       """;
 
   /** Validates and copies. */
   public StartOptions {
     resources = Map.copyOf(resources);
+    tls = tls == null ? TlsOptions.NONE : tls;
     if (head == address.isPresent()) {
       throw CliException.usage(
           head
@@ -147,6 +160,10 @@ public record StartOptions(
     Path sessionDir = null;
     Path tokenFile = null;
     Long workerHeap = null;
+    boolean tls = false;
+    Path tlsCert = null;
+    Path tlsKey = null;
+    Path tlsCa = null;
     while (args.hasNext()) {
       String opt = args.nextOption();
       switch (opt) {
@@ -166,6 +183,13 @@ public record StartOptions(
         case "--code-search-path" -> codePath = args.value(opt);
         case "--temp-dir" -> tempDir = Path.of(args.value(opt)).toAbsolutePath();
         case "--token-file" -> tokenFile = Path.of(args.value(opt)).toAbsolutePath();
+        case "--tls" -> {
+          args.noValue(opt);
+          tls = true;
+        }
+        case "--tls-cert" -> tlsCert = Path.of(args.value(opt)).toAbsolutePath();
+        case "--tls-key" -> tlsKey = Path.of(args.value(opt)).toAbsolutePath();
+        case "--tls-ca" -> tlsCa = Path.of(args.value(opt)).toAbsolutePath();
         case "--timeout" -> timeout = Duration.ofSeconds(args.intValue(opt, 1, 3600));
         case "--node-id" -> {
           if (!node) {
@@ -210,7 +234,12 @@ public record StartOptions(
         Optional.ofNullable(nodeId),
         Optional.ofNullable(sessionDir),
         Optional.ofNullable(tokenFile),
-        Optional.ofNullable(workerHeap));
+        Optional.ofNullable(workerHeap),
+        new TlsOptions(
+            tls,
+            Optional.ofNullable(tlsCert),
+            Optional.ofNullable(tlsKey),
+            Optional.ofNullable(tlsCa)));
   }
 
   /**

@@ -1,21 +1,30 @@
 package dev.prism.runtime.net;
 
 import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TlsConfig;
 import dev.prism.runtime.security.TokenAuth;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
 
 /**
  * The one place where Prism builds gRPC channels and servers, so that every one has the same
  * settings. What every channel gets:
  *
  * <ul>
- *   <li>plaintext HTTP/2 over Netty (no TLS; see {@link dev.prism.runtime.security});
+ *   <li>HTTP/2 over Netty: plain text, or TLS with both sides authenticated when this process has
+ *       {@link TlsConfig#process() TLS files} (the server's certificate must name {@value
+ *       TlsConfig#SERVER_NAME}, which every channel expects whatever address it dials);
  *   <li>the cluster token on every call ({@link TokenAuth#clientInterceptor});
  *   <li>replies of any size ({@link #UNLIMITED}): a channel talks only to Prism processes, and a
  *       reply (a list of actors, a value) must not fail for its size;
@@ -43,6 +52,58 @@ public final class Rpc {
   public static final int UNLIMITED = Integer.MAX_VALUE;
 
   private Rpc() {}
+
+  /** The TLS contexts of one set of files, built once. */
+  private record Contexts(TlsConfig files, SslContext client, SslContext server) {}
+
+  private static volatile Contexts contexts;
+
+  /** The contexts of this process's TLS files, or empty for plain text. */
+  private static Optional<Contexts> tls() {
+    Optional<TlsConfig> files = TlsConfig.process();
+    if (files.isEmpty()) {
+      return Optional.empty();
+    }
+    Contexts c = contexts;
+    if (c == null || !c.files().equals(files.get())) {
+      TlsConfig t = files.get();
+      try {
+        c =
+            new Contexts(
+                t,
+                GrpcSslContexts.forClient()
+                    .trustManager(t.ca().toFile())
+                    .keyManager(t.cert().toFile(), t.key().toFile())
+                    .build(),
+                GrpcSslContexts.forServer(t.cert().toFile(), t.key().toFile())
+                    .trustManager(t.ca().toFile())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .build());
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new SecurityConfigException(
+            "cannot use the TLS files (certificate "
+                + t.cert()
+                + ", key "
+                + t.key()
+                + ", authority "
+                + t.ca()
+                + "): "
+                + e.getMessage(),
+            e);
+      }
+      contexts = c;
+    }
+    return Optional.of(c);
+  }
+
+  /**
+   * Whether this process talks TLS (it has {@link TlsConfig#process() TLS files}).
+   *
+   * @return true for TLS, false for plain text
+   */
+  public static boolean usesTls() {
+    return TlsConfig.process().isPresent();
+  }
 
   /**
    * Starts describing a channel to a {@code host:port} target (resolved by name).
@@ -86,9 +147,14 @@ public final class Rpc {
     private final NettyChannelBuilder builder;
 
     private ChannelSpec(NettyChannelBuilder builder, ClusterToken token) {
+      Optional<Contexts> tls = tls();
+      if (tls.isPresent()) {
+        builder.sslContext(tls.get().client()).overrideAuthority(TlsConfig.SERVER_NAME);
+      } else {
+        builder.usePlaintext();
+      }
       this.builder =
           builder
-              .usePlaintext()
               .maxInboundMessageSize(UNLIMITED)
               .intercept(TokenAuth.clientInterceptor(Objects.requireNonNull(token, "token")));
     }
@@ -141,6 +207,7 @@ public final class Rpc {
     private final NettyServerBuilder builder;
 
     private ServerSpec(NettyServerBuilder builder, ClusterToken token, String name) {
+      tls().ifPresent(t -> builder.sslContext(t.server()));
       this.builder =
           builder
               .maxInboundMessageSize(CONTROL_MESSAGE_LIMIT)

@@ -172,6 +172,11 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
    * @throws IOException if the port cannot be bound
    */
   void listen(String host) throws IOException {
+    if (Rpc.usesTls()) {
+      // The data port is plain TCP: with TLS on, objects move over the TLS gRPC stream instead.
+      LOG.info("TLS is on: node {} serves objects over TLS gRPC, not its plain data port", nodeId);
+      return;
+    }
     if (transfer.dataChannel() && dataServer == null) {
       dataServer =
           ObjectDataServer.start(

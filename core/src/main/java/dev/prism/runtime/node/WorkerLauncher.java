@@ -1,5 +1,6 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.security.TlsConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,6 +101,8 @@ final class WorkerLauncher {
     env.put(ENV_CUDA_VISIBLE_DEVICES, worker.gpus.cudaVisibleDevices());
     env.put(ENV_BIND_HOST, config.host());
     env.put(ENV_CLUSTER_TOKEN, config.token().secret());
+    // The node's TLS files, or none: a worker talks TLS exactly when its node does.
+    TlsConfig.process().ifPresent(t -> env.putAll(t.environment()));
     return env;
   }
 
@@ -112,6 +115,9 @@ final class WorkerLauncher {
     // The first launch (the node is serving by then) starts looking for the cache, or training it.
     aotCache.start();
     ProcessBuilder pb = new ProcessBuilder(command());
+    pb.environment()
+        .keySet()
+        .removeAll(List.of(TlsConfig.ENV_CERT, TlsConfig.ENV_KEY, TlsConfig.ENV_CA));
     pb.environment().putAll(environment(worker));
     Process process = pb.start();
     long pid = process.pid();

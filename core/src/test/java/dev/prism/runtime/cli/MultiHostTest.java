@@ -9,23 +9,20 @@ import dev.prism.PlacementGroups;
 import dev.prism.PlacementStrategy;
 import dev.prism.Prism;
 import dev.prism.SchedulingStrategy;
+import dev.prism.runtime.cli.HostProcesses.Out;
 import dev.prism.runtime.net.HostAddresses;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,10 +50,8 @@ class MultiHostTest {
 
   private static final Duration STEP = Duration.ofSeconds(150);
 
-  private static NetnsHosts hosts;
-  private static Path root;
+  private static HostProcesses p;
   private static String headAddress;
-  private static final List<ProcessHandle> seen = new ArrayList<>();
 
   // ---- what runs on the cluster ----
 
@@ -172,7 +167,8 @@ class MultiHostTest {
       try {
         System.out.println("driver-node " + Prism.runtimeContext().nodeId());
         switch (args[0]) {
-          case "tour" -> tour(Integer.parseInt(args[1]));
+          case "tour" ->
+              tour(Integer.parseInt(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 3);
           case "pg" -> placementGroups();
           case "lose" -> lose(Integer.parseInt(args[1]), args[2], args[3], args[4]);
           default -> throw new IllegalArgumentException(args[0]);
@@ -187,9 +183,12 @@ class MultiHostTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int LEN = 4 << 20; // 32 MB of longs
 
-    /** Tasks on every host, objects both ways between this host and each other, actors. */
-    private static void tour(int me) {
-      for (int h = 1; h <= 3; h++) {
+    /**
+     * Tasks on every host (hosts 1 to {@code hostCount}), objects both ways between this host and
+     * each other, actors.
+     */
+    private static void tour(int me, int hostCount) {
+      for (int h = 1; h <= hostCount; h++) {
         ObjectRef<String> where =
             Prism.task(MultiHostTest::whereAmI).setResource("host" + h, 1).remote();
         System.out.println("task " + h + " " + Prism.get(where, WAIT));
@@ -208,7 +207,7 @@ class MultiHostTest {
       System.out.println("spread-hosts " + spreadHosts.size());
       long[] mine = makeArray(LEN, me);
       ObjectRef<long[]> put = Prism.put(mine);
-      for (int h = 1; h <= 3; h++) {
+      for (int h = 1; h <= hostCount; h++) {
         if (h == me) {
           continue;
         }
@@ -296,14 +295,10 @@ class MultiHostTest {
     Assumptions.assumeTrue(
         NetnsHosts.unavailable().isEmpty(),
         () -> "skipped: " + NetnsHosts.unavailable().orElse(""));
-    root = Files.createTempDirectory(Path.of("/tmp"), "pmh");
-    hosts = NetnsHosts.create(3);
-    for (NetnsHosts.Host h : hosts.hosts()) {
-      Files.createDirectories(dirOf(h));
-    }
-    NetnsHosts.Host one = hosts.host(1);
+    p = HostProcesses.create(3, STEP);
+    NetnsHosts.Host one = p.host(1);
     Out head =
-        cli(
+        p.cli(
             one,
             "start",
             "--head",
@@ -315,14 +310,13 @@ class MultiHostTest {
             "{\"host1\": 100, \"slot\": 1}",
             "--object-store-memory",
             "256m");
-    assertThat(head.code).as(head.text).isZero();
+    assertThat(head.code()).as(head.text()).isZero();
     headAddress = one.address() + ":" + StartOptions.DEFAULT_PORT;
-    assertThat(head.text).contains("GCS at " + headAddress);
-    SessionDir session =
-        SessionDir.latest(SessionDir.root(java.util.Optional.of(rootOf(one)))).orElseThrow();
-    for (NetnsHosts.Host h : hosts.hosts().subList(1, 3)) {
+    assertThat(head.text()).contains("GCS at " + headAddress).doesNotContain("TLS: on");
+    SessionDir session = SessionDir.latest(p.sessionRootOf(one)).orElseThrow();
+    for (NetnsHosts.Host h : p.hosts().hosts().subList(1, 3)) {
       // As a user would: copy the head's token file to the other machine, readable by you only.
-      Path copy = dirOf(h).resolve("prism_token");
+      Path copy = p.dirOf(h).resolve("prism_token");
       Files.copy(session.tokenFile(), copy);
       Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
     }
@@ -330,45 +324,16 @@ class MultiHostTest {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (hosts == null) {
-      return;
-    }
-    try {
-      for (NetnsHosts.Host h : hosts.hosts()) {
-        try {
-          cli(h, "stop", "--force");
-        } catch (AssertionError | Exception e) {
-          // Whatever is left is killed below.
-        }
-      }
-    } finally {
-      for (NetnsHosts.Host h : hosts.hosts()) {
-        for (SessionDir s : SessionDir.all(rootOf(h))) {
-          for (NodeRecord r : s.records()) {
-            r.liveProcess()
-                .ifPresent(
-                    p -> {
-                      p.descendants().forEach(ProcessHandle::destroyForcibly);
-                      p.destroyForcibly();
-                    });
-          }
-        }
-      }
-      seen.forEach(ProcessHandle::destroyForcibly);
-      hosts.close();
-      try (Stream<Path> walk = Files.walk(root)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+    if (p != null) {
+      p.close();
     }
   }
 
   @Test
   @Order(1)
   void nodesOnOtherHostsJoinWithTheCopiedTokenAsTheReadmeSays() throws Exception {
-    NetnsHosts.Host two = hosts.host(2);
-    NetnsHosts.Host three = hosts.host(3);
+    NetnsHosts.Host two = p.host(2);
+    NetnsHosts.Host three = p.host(3);
     // A --host that is not this host's address is refused before anything starts.
     Out wrongHost =
         cli(
@@ -380,10 +345,26 @@ class MultiHostTest {
             two.address(),
             "--token-file",
             dirOf(three).resolve("prism_token").toString());
-    assertThat(wrongHost.code).as(wrongHost.text).isEqualTo(1);
-    assertThat(wrongHost.text)
+    assertThat(wrongHost.code()).as(wrongHost.text()).isEqualTo(1);
+    assertThat(wrongHost.text())
         .contains("--host " + two.address() + " is not an address of this machine")
         .contains(three.address());
+    // A node with TLS cannot join a plain-text cluster, and is told so.
+    dev.prism.runtime.security.TlsConfig tls =
+        dev.prism.runtime.security.TlsConfig.generate(
+            Files.createDirectories(p.root().resolve("tls")));
+    Out tlsNode =
+        p.cli(
+            three,
+            tls.environment(),
+            "start",
+            "--address",
+            headAddress,
+            "--token-file",
+            dirOf(three).resolve("prism_token").toString());
+    assertThat(tlsNode.code()).as(tlsNode.text()).isEqualTo(1);
+    assertThat(tlsNode.text())
+        .contains("the cluster at " + headAddress + " does not use TLS, but this node does");
     // Host 2 without --host: the address that routes to the head.
     Out joined2 =
         cli(
@@ -399,7 +380,7 @@ class MultiHostTest {
             "{\"host2\": 100, \"slot\": 1}",
             "--object-store-memory",
             "256m");
-    assertThat(joined2.code).as(joined2.text).isZero();
+    assertThat(joined2.code()).as(joined2.text()).isZero();
     // Host 3 with --host and --node-manager-port.
     Out joined3 =
         cli(
@@ -419,13 +400,13 @@ class MultiHostTest {
             "{\"host3\": 100, \"slot\": 1}",
             "--object-store-memory",
             "256m");
-    assertThat(joined3.code).as(joined3.text).isZero();
-    Out status = cli(hosts.host(1), "status");
-    assertThat(status.code).as(status.text).isZero();
-    assertThat(status.text)
+    assertThat(joined3.code()).as(joined3.text()).isZero();
+    Out status = cli(p.host(1), "status");
+    assertThat(status.code()).as(status.text()).isZero();
+    assertThat(status.text())
         .contains("Prism cluster at " + headAddress)
         .contains("Nodes: 3 alive, 0 dead")
-        .contains(hosts.host(1).address() + ":")
+        .contains(p.host(1).address() + ":")
         .contains(two.address() + ":")
         .contains(three.address() + ":7001");
   }
@@ -435,28 +416,28 @@ class MultiHostTest {
   void driversOnEveryHostSpreadTasksPullObjectsBothWaysAndCallActorsOnOtherHosts()
       throws Exception {
     Map<Integer, String> nodeOf = new HashMap<>();
-    for (NetnsHosts.Host h : hosts.hosts()) {
+    for (NetnsHosts.Host h : p.hosts().hosts()) {
       Out d = driver(h, "tour", String.valueOf(h.index()));
-      assertThat(d.code).as(d.text).isZero();
-      for (NetnsHosts.Host t : hosts.hosts()) {
-        String line = lineStarting(d.text, "task " + t.index() + " ");
-        assertThat(line).as(d.text).endsWith(" " + t.address());
+      assertThat(d.code()).as(d.text()).isZero();
+      for (NetnsHosts.Host t : p.hosts().hosts()) {
+        String line = lineStarting(d.text(), "task " + t.index() + " ");
+        assertThat(line).as(d.text()).endsWith(" " + t.address());
         nodeOf.put(t.index(), line.split(" ")[2]);
       }
-      assertThat(d.text)
+      assertThat(d.text())
           .as("driver on host %d joins through its own host's node", h.index())
           .contains("driver-node " + nodeOf.get(h.index()));
-      assertThat(lineStarting(d.text, "spread-hosts ")).isNotEqualTo("spread-hosts 1");
-      for (NetnsHosts.Host t : hosts.hosts()) {
+      assertThat(lineStarting(d.text(), "spread-hosts ")).isNotEqualTo("spread-hosts 1");
+      for (NetnsHosts.Host t : p.hosts().hosts()) {
         if (t.index() == h.index()) {
           continue;
         }
-        assertThat(d.text)
+        assertThat(d.text())
             .contains("pull-to " + t.index() + " true " + t.address())
             .contains("pull-from " + t.index() + " true")
             .contains("actor " + t.index() + " " + t.address() + " 2");
       }
-      assertThat(d.text).contains("driver done");
+      assertThat(d.text()).contains("driver done");
     }
     assertThat(new HashSet<>(nodeOf.values())).hasSize(3);
   }
@@ -464,9 +445,9 @@ class MultiHostTest {
   @Test
   @Order(3)
   void aStrictSpreadPlacementGroupTakesOneBundleOnEachHost() throws Exception {
-    Out d = driver(hosts.host(2), "pg");
-    assertThat(d.code).as(d.text).isZero();
-    assertThat(d.text)
+    Out d = driver(p.host(2), "pg");
+    assertThat(d.code()).as(d.text()).isZero();
+    assertThat(d.text())
         .contains("pg-ready true")
         .contains("pg-hosts 3")
         .contains("pg4-ready false")
@@ -476,136 +457,74 @@ class MultiHostTest {
   @Test
   @Order(4)
   void aKilledNodeIsNoticedAndTheResultsItHeldAreRebuilt() throws Exception {
-    NodeRecord victim = onlyRecord(hosts.host(2));
-    Path log = root.resolve("runs-kill.txt");
-    Out d =
-        driver(hosts.host(1), "lose", "2", log.toString(), "kill", String.valueOf(victim.pid()));
-    assertThat(d.code).as(d.text).isZero();
-    assertThat(d.text).contains("made 1").contains("rebuilt-get true").contains("driver done");
-    assertThat(lineStarting(d.text, "rebuilt-task ")).startsWith("rebuilt-task true ");
-    assertThat(lineStarting(d.text, "rebuilt-task ")).doesNotEndWith(" " + hosts.host(2).address());
+    NodeRecord victim = onlyRecord(p.host(2));
+    Path log = p.root().resolve("runs-kill.txt");
+    Out d = driver(p.host(1), "lose", "2", log.toString(), "kill", String.valueOf(victim.pid()));
+    assertThat(d.code()).as(d.text()).isZero();
+    assertThat(d.text()).contains("made 1").contains("rebuilt-get true").contains("driver done");
+    assertThat(lineStarting(d.text(), "rebuilt-task ")).startsWith("rebuilt-task true ");
+    assertThat(lineStarting(d.text(), "rebuilt-task ")).doesNotEndWith(" " + p.host(2).address());
     List<String> runs = Files.readAllLines(log);
     assertThat(runs)
-        .as("ran on the killed node, then again elsewhere; driver:%n%s", d.text)
+        .as("ran on the killed node, then again elsewhere; driver:%n%s", d.text())
         .hasSize(2);
     assertThat(runs.getFirst()).isEqualTo(victim.nodeId());
     assertThat(runs.get(1)).isNotEqualTo(victim.nodeId());
-    Out status = cli(hosts.host(1), "status");
-    assertThat(status.text).contains("Nodes: 2 alive, 1 dead");
+    Out status = cli(p.host(1), "status");
+    assertThat(status.text()).contains("Nodes: 2 alive, 1 dead");
   }
 
   @Test
   @Order(5)
   void aHostCutOffTheNetworkIsNoticedAndTheResultsItHeldAreRebuilt() throws Exception {
-    NodeRecord victim = onlyRecord(hosts.host(3));
-    Path log = root.resolve("runs-cut.txt");
+    NodeRecord victim = onlyRecord(p.host(3));
+    Path log = p.root().resolve("runs-cut.txt");
     Out d =
         driver(
-            hosts.host(1),
+            p.host(1),
             "lose",
             "3",
             log.toString(),
             "cut",
-            String.join(" ", hosts.cutCommand(3)));
-    assertThat(d.code).as(d.text).isZero();
-    assertThat(d.text)
+            String.join(" ", p.hosts().cutCommand(3)));
+    assertThat(d.code()).as(d.text()).isZero();
+    assertThat(d.text())
         .contains("cut 0")
-        .contains("rebuilt-task true " + hosts.host(1).address())
+        .contains("rebuilt-task true " + p.host(1).address())
         .contains("rebuilt-get true")
         .contains("driver done");
     List<String> runs = Files.readAllLines(log);
     assertThat(runs)
-        .as("ran on the cut host, then again on the head; driver:%n%s", d.text)
+        .as("ran on the cut host, then again on the head; driver:%n%s", d.text())
         .hasSize(2);
     assertThat(runs.getFirst()).isEqualTo(victim.nodeId());
-    Out status = cli(hosts.host(1), "status");
-    assertThat(status.text).contains("Nodes: 1 alive, 2 dead");
+    Out status = cli(p.host(1), "status");
+    assertThat(status.text()).contains("Nodes: 1 alive, 2 dead");
   }
 
   // ---- helpers ----
 
-  private static Path dirOf(NetnsHosts.Host h) {
-    return root.resolve("h" + h.index());
+  private static Out cli(NetnsHosts.Host h, String... args) throws Exception {
+    return p.cli(h, args);
   }
 
-  /** The default session root of a host's processes: TMPDIR is the host's directory. */
-  private static Path rootOf(NetnsHosts.Host h) {
-    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-    return dirOf(h).resolve("prism-" + user);
+  private static Path dirOf(NetnsHosts.Host h) {
+    return p.dirOf(h);
   }
 
   private static NodeRecord onlyRecord(NetnsHosts.Host h) {
-    List<NodeRecord> records = new ArrayList<>();
-    for (SessionDir s : SessionDir.all(rootOf(h))) {
-      records.addAll(s.records().stream().filter(r -> r.state().equals(NodeRecord.READY)).toList());
-    }
-    assertThat(records).as("ready nodes on host %d", h.index()).hasSize(1);
-    return records.getFirst();
+    return p.onlyNode(h);
   }
 
   private static String lineStarting(String text, String prefix) {
-    return text.lines()
-        .filter(l -> l.startsWith(prefix))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no line '" + prefix + "...' in:\n" + text));
-  }
-
-  private record Out(int code, String text) {}
-
-  private static Out cli(NetnsHosts.Host h, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Cli.class.getName());
-    command.addAll(List.of(args));
-    return run(h, command, Map.of());
+    return HostProcesses.lineStarting(text, prefix);
   }
 
   private static Out driver(NetnsHosts.Host h, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Driver.class.getName());
-    command.addAll(List.of(args));
     Map<String, String> env = new HashMap<>();
-    env.put("PRISM_ADDRESS", headAddress);
     if (h.index() != 1) {
       env.put("PRISM_CLUSTER_TOKEN_FILE", dirOf(h).resolve("prism_token").toString());
     }
-    return run(h, command, env);
-  }
-
-  /**
-   * Runs a main class in a child JVM on this class path, in the host's namespace, with TMPDIR the
-   * host's directory (so each host has its own default session root, as machines do).
-   */
-  private static Out run(NetnsHosts.Host h, List<String> mainAndArgs, Map<String, String> env)
-      throws Exception {
-    List<String> java = new ArrayList<>();
-    java.add(ProcessHandle.current().info().command().orElseThrow());
-    java.add("-Xmx256m");
-    java.add("-XX:TieredStopAtLevel=1");
-    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-      if (!flag.isBlank()) {
-        java.add(flag);
-      }
-    }
-    java.add("-cp");
-    java.add(System.getProperty("java.class.path"));
-    java.addAll(mainAndArgs);
-    Path log = Files.createTempFile(root, "child", ".log");
-    ProcessBuilder pb =
-        new ProcessBuilder(h.command(java)).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    pb.environment().put("TMPDIR", dirOf(h).toString());
-    Process p = pb.start();
-    seen.add(p.toHandle());
-    boolean done = p.waitFor(STEP.toSeconds(), TimeUnit.SECONDS);
-    if (!done) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    String text = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(done)
-        .as("%s on host %d finished within %s; output:%n%s", mainAndArgs, h.index(), STEP, text)
-        .isTrue();
-    return new Out(p.exitValue(), text);
+    return p.driver(h, headAddress, env, Driver.class.getName(), args);
   }
 }
