@@ -7,9 +7,11 @@ import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.net.Rpc;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
+import dev.prism.runtime.node.ObjectTransferConfig;
 import dev.prism.runtime.rpc.FetchObjectRequest;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TlsConfig;
 import dev.prism.store.ObjectId;
 import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
@@ -31,6 +33,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -46,8 +49,11 @@ import java.util.stream.Stream;
  * through A's store socket, which B can open because the hosts share a file system: a shortcut to
  * set up the source, not part of what is timed.
  *
- * <p>Usage: {@code TransferBenchmark --across-hosts [--rounds N] [--size-mib N]}; needs root and
- * iproute2 ({@code ip netns}); says so and exits 2 without them.
+ * <p>With {@code --tls} the head starts with {@code --tls} and host B uses its generated files: the
+ * pull then goes over TLS gRPC (a TLS cluster opens no plain data port).
+ *
+ * <p>Usage: {@code TransferBenchmark --across-hosts [--tls] [--rounds N] [--size-mib N]}; needs
+ * root and iproute2 ({@code ip netns}); says so and exits 2 without them.
  */
 final class CrossHostTransfer {
 
@@ -62,6 +68,7 @@ final class CrossHostTransfer {
   static void run(List<String> args) throws Exception {
     int rounds = TransferBenchmark.intArg(args, "--rounds", 5);
     int sizeMib = TransferBenchmark.intArg(args, "--size-mib", 1024);
+    boolean tls = args.contains("--tls");
     String tag = "px" + (ProcessHandle.current().pid() % 100_000);
     String a = tag + "a";
     String b = tag + "b";
@@ -87,13 +94,15 @@ final class CrossHostTransfer {
       }
       long capacity = sizeMib * MIB + sizeMib * MIB / 8 + 64 * MIB;
       Path rootA = dir.resolve("a");
+      List<String> start = new ArrayList<>(List.of(Cli.class.getName(), "start", "--head"));
+      if (tls) {
+        start.add("--tls");
+      }
       Process head =
           java(
               a,
-              List.of(
-                  Cli.class.getName(),
-                  "start",
-                  "--head",
+              join(
+                  start,
                   "--host",
                   ipA,
                   "--num-cpus",
@@ -106,7 +115,8 @@ final class CrossHostTransfer {
       if (!head.waitFor(120, TimeUnit.SECONDS) || head.exitValue() != 0) {
         throw new IllegalStateException("the head on host A did not start");
       }
-      Path token = SessionDir.latest(rootA).orElseThrow().tokenFile();
+      Path session = SessionDir.latest(rootA).orElseThrow().path();
+      Path token = session.resolve(ClusterToken.FILE_NAME);
       Process sender =
           java(
               a,
@@ -128,7 +138,8 @@ final class CrossHostTransfer {
                   ipB,
                   String.valueOf(sizeMib),
                   String.valueOf(rounds),
-                  dir.resolve("b").toString()));
+                  dir.resolve("b").toString(),
+                  tls ? session.toString() : "-"));
       children.add(puller);
       if (!puller.waitFor(20, TimeUnit.MINUTES) || puller.exitValue() != 0) {
         throw new IllegalStateException("the pulling side on host B failed");
@@ -169,6 +180,16 @@ final class CrossHostTransfer {
     if (args[0].equals("--tcp-send")) {
       tcpSend(args[1], Long.parseLong(args[2]) * MIB, Integer.parseInt(args[3]));
     } else {
+      if (!args[7].equals("-")) {
+        // TLS: this side uses the head's generated files, as a node given copies of them would.
+        Path s = Path.of(args[7]);
+        TlsConfig.useForThisProcess(
+            Optional.of(
+                new TlsConfig(
+                    s.resolve(TlsConfig.CERT_FILE),
+                    s.resolve(TlsConfig.KEY_FILE),
+                    s.resolve(TlsConfig.CA_FILE))));
+      }
       pull(
           args[1],
           Path.of(args[2]),
@@ -242,16 +263,27 @@ final class CrossHostTransfer {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       System.out.printf(
           Locale.ROOT,
-          "%ncross-host transfer: %d MiB, %d rounds, host A %s -> host B %s (veth link)%n%n",
+          "%ncross-host transfer: %d MiB, %d rounds, host A %s -> host B %s (veth link), %s%n%n",
           size / MIB,
           rounds,
           hostA,
-          ownIp);
+          ownIp,
+          Rpc.usesTls()
+              ? "TLS (objects over TLS gRPC)"
+              : ObjectTransferConfig.fromSystemProperties().dataChannel()
+                  ? "plain text (data port)"
+                  : "plain text (gRPC stream: prism.objectDataChannel=false)");
       System.out.println("| measurement | median | best |");
       System.out.println("| --- | ---: | ---: |");
       TransferBenchmark.row(
           "plain TCP copy A -> B over the link, " + size / MIB + " MiB (SocketChannel)", tcp);
-      TransferBenchmark.row("Prism pull A -> B, " + size / MIB + " MiB (FetchObject)", pull);
+      TransferBenchmark.row(
+          "Prism pull A -> B, "
+              + size / MIB
+              + " MiB (FetchObject"
+              + (Rpc.usesTls() ? ", TLS" : "")
+              + ")",
+          pull);
       System.out.printf(
           Locale.ROOT, "| Prism pull, first (cold store pages on B) | %.2f GiB/s | |%n", cold);
       System.out.printf(
@@ -325,6 +357,12 @@ final class CrossHostTransfer {
     command.add(System.getProperty("java.class.path"));
     command.addAll(mainAndArgs);
     return new ProcessBuilder(command).inheritIO().start();
+  }
+
+  private static List<String> join(List<String> head, String... rest) {
+    List<String> out = new ArrayList<>(head);
+    out.addAll(Arrays.asList(rest));
+    return out;
   }
 
   private static void must(String... args) throws IOException, InterruptedException {
