@@ -15,6 +15,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
@@ -28,8 +29,11 @@ import javax.net.ssl.SSLException;
  *   <li>the cluster token on every call ({@link TokenAuth#clientInterceptor});
  *   <li>replies of any size ({@link #UNLIMITED}): a channel talks only to Prism processes, and a
  *       reply (a list of actors, a value) must not fail for its size;
- *   <li>gRPC's default executor and flow-control window, and no keepalive pings (a dead peer is
- *       noticed by the health checks and call deadlines of the layer above, not by the transport).
+ *   <li>gRPC's default executor and flow-control window;
+ *   <li>keepalive pings while calls are open ({@link #KEEPALIVE}, answered within {@link
+ *       #KEEPALIVE_TIMEOUT}): a peer whose host left the network sends no reset, so without them a
+ *       call to it (a pushed task, a lease request) would wait forever; with them the transport
+ *       closes within about 30 s and the call fails {@code UNAVAILABLE}, as for a crashed peer.
  * </ul>
  *
  * What every server gets: the token check ({@link TokenAuth#serverInterceptor}) before any request
@@ -47,6 +51,12 @@ public final class Rpc {
    * nobody makes the GCS or a node manager buffer huge messages.
    */
   public static final int CONTROL_MESSAGE_LIMIT = 4 << 20;
+
+  /** How often a channel with open calls pings its peer. */
+  public static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(10);
+
+  /** How long a ping may go unanswered before the channel's transport is closed. */
+  public static final java.time.Duration KEEPALIVE_TIMEOUT = java.time.Duration.ofSeconds(20);
 
   /** A message limit that accepts any size. */
   public static final int UNLIMITED = Integer.MAX_VALUE;
@@ -155,6 +165,9 @@ public final class Rpc {
       }
       this.builder =
           builder
+              .keepAliveTime(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)
+              .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .keepAliveWithoutCalls(false)
               .maxInboundMessageSize(UNLIMITED)
               .intercept(TokenAuth.clientInterceptor(Objects.requireNonNull(token, "token")));
     }
@@ -210,6 +223,10 @@ public final class Rpc {
       tls().ifPresent(t -> builder.sslContext(t.server()));
       this.builder =
           builder
+              // Peers ping every KEEPALIVE while calls are open: allow it (the default minimum of
+              // 5 minutes would answer them with GOAWAY).
+              .permitKeepAliveTime(KEEPALIVE.toMillis() / 2, TimeUnit.MILLISECONDS)
+              .permitKeepAliveWithoutCalls(false)
               .maxInboundMessageSize(CONTROL_MESSAGE_LIMIT)
               .intercept(new StatusDescriptionLimit())
               .intercept(

@@ -280,7 +280,13 @@ class MultiHostTest {
         System.out.println("cut " + cut.waitFor());
       }
       long expected = sum(makeArray(LEN, 3L));
-      ObjectRef<String> elsewhere = Prism.task(MultiHostTest::sumAt, ref).remote();
+      // Soft affinity to the lost node: sent there while the cluster does not know it is gone (a
+      // lease request or a pushed task to a host cut off hangs unless the transport notices),
+      // run elsewhere once it does.
+      ObjectRef<String> elsewhere =
+          Prism.task(MultiHostTest::sumAt, ref)
+              .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(victimNode, true))
+              .remote();
       String[] got = Prism.get(elsewhere, Duration.ofSeconds(120)).split(" ");
       System.out.println("rebuilt-task " + (Long.parseLong(got[0]) == expected) + " " + got[1]);
       System.out.println("rebuilt-get " + (sum(Prism.get(ref, WAIT)) == expected));
