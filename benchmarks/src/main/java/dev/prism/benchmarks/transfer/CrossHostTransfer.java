@@ -1,6 +1,5 @@
 package dev.prism.benchmarks.transfer;
 
-import com.google.protobuf.ByteString;
 import dev.prism.runtime.cli.Cli;
 import dev.prism.runtime.cli.SessionDir;
 import dev.prism.runtime.gcs.GcsClient;
@@ -13,7 +12,6 @@ import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.TlsConfig;
 import dev.prism.store.ObjectId;
-import dev.prism.store.ObjectWriter;
 import dev.prism.store.StoreClient;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -239,19 +237,8 @@ final class CrossHostTransfer {
         StoreClient storeA = StoreClient.connect(Path.of(a.getStoreSocket()));
         StoreClient storeB = StoreClient.connect(nodeB.storeSocketPath())) {
       ManagedChannel channel = Rpc.channel(nodeB.address(), token).build();
-      ObjectId id = ObjectId.random();
-      try (ObjectWriter w = storeA.create(id, size)) {
-        MemorySegment s = w.segment();
-        for (long i = 0; i + 8 <= size; i += 8) {
-          s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
-        }
-        w.seal();
-      }
-      FetchObjectRequest request =
-          FetchObjectRequest.newBuilder()
-              .setObjectId(ByteString.copyFrom(id.toBytes()))
-              .setSourceNodeId(a.getNodeId())
-              .build();
+      ObjectId id = TransferBenchmark.writeSource(storeA, size);
+      FetchObjectRequest request = TransferBenchmark.fetchRequest(id, a.getNodeId());
       List<ManagedChannel> one = List.of(channel);
       List<StoreClient> here = List.of(storeB);
       double cold = TransferBenchmark.pullRound(one, here, request, id, size);

@@ -112,19 +112,8 @@ public final class TransferBenchmark {
           channels.add(Rpc.channel(n.address(), cluster.token()).build());
           stores.add(StoreClient.connect(n.storeSocketPath()));
         }
-        ObjectId id = ObjectId.random();
-        try (ObjectWriter w = storeA.create(id, size)) {
-          MemorySegment s = w.segment();
-          for (long i = 0; i + 8 <= size; i += 8) {
-            s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
-          }
-          w.seal();
-        }
-        FetchObjectRequest request =
-            FetchObjectRequest.newBuilder()
-                .setObjectId(ByteString.copyFrom(id.toBytes()))
-                .setSourceNodeId(a0.nodeId())
-                .build();
+        ObjectId id = writeSource(storeA, size);
+        FetchObjectRequest request = fetchRequest(id, a0.nodeId());
 
         double cold = pullRound(channels.subList(0, 1), stores.subList(0, 1), request, id, size);
         double[] pull = new double[rounds];
@@ -168,6 +157,27 @@ public final class TransferBenchmark {
         }
       }
     }
+  }
+
+  /** Writes and seals an object of {@code size} bytes (a counting pattern) in a source's store. */
+  static ObjectId writeSource(StoreClient store, long size) {
+    ObjectId id = ObjectId.random();
+    try (ObjectWriter w = store.create(id, size)) {
+      MemorySegment s = w.segment();
+      for (long i = 0; i + 8 <= size; i += 8) {
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i);
+      }
+      w.seal();
+    }
+    return id;
+  }
+
+  /** The request that makes a node pull {@code id} from {@code sourceNode}. */
+  static FetchObjectRequest fetchRequest(ObjectId id, String sourceNode) {
+    return FetchObjectRequest.newBuilder()
+        .setObjectId(ByteString.copyFrom(id.toBytes()))
+        .setSourceNodeId(sourceNode)
+        .build();
   }
 
   /** Fetches the object on every given node at once, deletes the copies; aggregate GiB/s. */

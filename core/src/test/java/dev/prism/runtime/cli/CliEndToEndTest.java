@@ -284,18 +284,7 @@ class CliEndToEndTest {
   /** Runs a main class in a child JVM with extra environment variables. */
   private Out run(List<String> mainAndArgs, Duration timeout, Map<String, String> env)
       throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
-    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-      if (!flag.isBlank()) {
-        command.add(flag);
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.addAll(mainAndArgs);
+    List<String> command = HostProcesses.childJava(mainAndArgs);
     Path log = Files.createTempFile(root, "child", ".log");
     ProcessBuilder pb =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -115,18 +115,7 @@ final class HostProcesses implements AutoCloseable {
 
   /** Runs a main class in a child JVM on this class path, in the host's namespace. */
   Out run(NetnsHosts.Host h, List<String> mainAndArgs, Map<String, String> env) throws Exception {
-    List<String> java = new ArrayList<>();
-    java.add(ProcessHandle.current().info().command().orElseThrow());
-    java.add("-Xmx256m");
-    java.add("-XX:TieredStopAtLevel=1");
-    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
-      if (!flag.isBlank()) {
-        java.add(flag);
-      }
-    }
-    java.add("-cp");
-    java.add(System.getProperty("java.class.path"));
-    java.addAll(mainAndArgs);
+    List<String> java = childJava(mainAndArgs);
     Path log = Files.createTempFile(root, "child", ".log");
     ProcessBuilder pb =
         new ProcessBuilder(h.command(java)).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -145,6 +134,29 @@ final class HostProcesses implements AutoCloseable {
         .as("%s on host %d finished within %s; output:%n%s", mainAndArgs, h.index(), step, text)
         .isTrue();
     return new Out(p.exitValue(), text);
+  }
+
+  /**
+   * The command of a child JVM that runs a main class on this test's class path: this JVM's java, a
+   * small heap, C1 only (short-lived), the project's JVM flags.
+   *
+   * @param mainAndArgs the main class and its arguments
+   * @return the command
+   */
+  static List<String> childJava(List<String> mainAndArgs) {
+    List<String> java = new ArrayList<>();
+    java.add(ProcessHandle.current().info().command().orElseThrow());
+    java.add("-Xmx256m");
+    java.add("-XX:TieredStopAtLevel=1");
+    for (String flag : System.getProperty("prism.jvm.flags", "").split(" ")) {
+      if (!flag.isBlank()) {
+        java.add(flag);
+      }
+    }
+    java.add("-cp");
+    java.add(System.getProperty("java.class.path"));
+    java.addAll(mainAndArgs);
+    return java;
   }
 
   /** The first line of {@code text} that starts with {@code prefix}. */
