@@ -203,6 +203,7 @@ public final class Cli {
       address = resolveAddress(env, SessionDir.root(tempDir));
     }
     Path root = SessionDir.root(tempDir);
+    ClusterTokens.adoptSessionTls(root, address);
     List<NodeInfo> nodes;
     List<ActorInfo> actors;
     List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;

@@ -5,6 +5,7 @@ import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.net.TlsProbe;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TlsConfig;
 import dev.prism.runtime.security.TokenAuth;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,35 @@ public final class ClusterTokens {
           && Files.exists(s.tokenFile())) {
         return Optional.of(
             new Found(ClusterToken.readFrom(s.tokenFile()), "the session file " + s.tokenFile()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Makes this process use the TLS files of the cluster at {@code address} when it has none of its
+   * own ({@link TlsConfig#process()}) and a session of that cluster on this machine keeps them (a
+   * node started here with TLS copies them into its session): a driver or {@code prism status} on a
+   * machine with a TLS node needs no TLS settings of its own.
+   *
+   * @param root the root of session directories
+   * @param address the cluster's GCS address
+   * @return the files this process now uses, if any
+   */
+  public static Optional<TlsConfig> adoptSessionTls(Path root, String address) {
+    Optional<TlsConfig> own = TlsConfig.process();
+    if (own.isPresent()) {
+      return own;
+    }
+    for (SessionDir s : SessionDir.all(root).reversed()) {
+      if (s.gcsAddress()
+          .map(a -> a.equals(address) || sameLocalCluster(address, a))
+          .orElse(false)) {
+        Optional<TlsConfig> found = TlsConfig.inDirectory(s.path());
+        if (found.isPresent()) {
+          TlsConfig.useForThisProcess(found);
+          return found;
+        }
       }
     }
     return Optional.empty();

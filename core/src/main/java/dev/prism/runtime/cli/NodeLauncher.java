@@ -101,6 +101,9 @@ public final class NodeLauncher {
           token.token().writeTo(file); // drivers and nodes started here later find it
         }
       }
+      // The TLS files in the session too: drivers and 'prism status' here find them there.
+      Path here = session.path();
+      tls = tls.map(t -> t.copyTo(here));
     } catch (SecurityConfigException e) {
       throw CliException.failure(e.getMessage());
     }

@@ -97,6 +97,7 @@ final class DriverStart {
    */
   private static void connect(String address, PrismConfig config) {
     Path root = SessionDir.defaultRoot();
+    ClusterTokens.adoptSessionTls(root, address);
     Optional<ClusterTokens.Found> token =
         ClusterTokens.find(Optional.empty(), System.getenv(), root, address);
     List<NodeInfo> nodes;

@@ -253,6 +253,59 @@ public record TlsConfig(Path cert, Path key, Path ca) {
     }
   }
 
+  /**
+   * The cluster's TLS files kept in a session directory ({@value #CERT_FILE}, {@value #KEY_FILE},
+   * {@value #CA_FILE}), when all three are there.
+   *
+   * @param dir the session directory
+   * @return the files, or empty
+   */
+  public static Optional<TlsConfig> inDirectory(Path dir) {
+    Path c = dir.resolve(CERT_FILE);
+    Path k = dir.resolve(KEY_FILE);
+    Path a = dir.resolve(CA_FILE);
+    return Files.isReadable(c) && Files.isReadable(k) && Files.isReadable(a)
+        ? Optional.of(new TlsConfig(c, k, a))
+        : Optional.empty();
+  }
+
+  /**
+   * Copies these files into {@code dir} under the names of a session ({@value #CERT_FILE}, {@value
+   * #KEY_FILE} readable by this user only, {@value #CA_FILE}), so that drivers and {@code prism
+   * status} on this machine find them as they find the token; files already there stay.
+   *
+   * @param dir the session directory
+   * @return the files in {@code dir}
+   * @throws SecurityConfigException when they cannot be copied
+   */
+  public TlsConfig copyTo(Path dir) {
+    Path c = dir.resolve(CERT_FILE).toAbsolutePath();
+    Path k = dir.resolve(KEY_FILE).toAbsolutePath();
+    Path a = dir.resolve(CA_FILE).toAbsolutePath();
+    try {
+      if (!c.equals(cert)) {
+        Files.copy(cert, c, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      if (!a.equals(ca)) {
+        Files.copy(ca, a, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      if (!k.equals(key)) {
+        Files.deleteIfExists(k);
+        try {
+          Files.createFile(
+              k,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+          Files.createFile(k);
+        }
+        Files.write(k, Files.readAllBytes(key));
+      }
+    } catch (IOException e) {
+      throw new SecurityConfigException("cannot copy the TLS files into " + dir + ": " + e, e);
+    }
+    return new TlsConfig(c, k, a);
+  }
+
   private static String pem(String type, byte[] der) {
     return "-----BEGIN "
         + type

@@ -143,9 +143,25 @@ class MultiHostTlsTest {
     assertThat(Files.readString(headSession.resolve("logs").resolve(head.name() + ".log")))
         .as("the head's log")
         .contains("TLS on (objects move over TLS gRPC, no plain data port)");
-    Out status = p.cli(two, join(copied(two).subList(0, 2), "status", "--address", headAddress));
-    assertThat(status.code()).as("status without TLS files: %s", status.text()).isEqualTo(1);
-    assertThat(status.text()).contains("uses TLS and this");
+    // On a host whose node runs with TLS, status and drivers find the files in its session.
+    Out status = p.cli(two, "status", "--address", headAddress);
+    assertThat(status.code()).as(status.text()).isZero();
+    assertThat(status.text()).contains("Nodes: 2 alive");
+    Out plainDriver =
+        p.driver(
+            two, headAddress, Map.of(), MultiHostTest.Driver.class.getName(), "tour", "2", "2");
+    assertThat(plainDriver.code()).as(plainDriver.text()).isZero();
+    // Where no session keeps them, status is refused and told what to give.
+    Out refused =
+        p.cli(
+            p.host(3),
+            "status",
+            "--address",
+            headAddress,
+            "--token-file",
+            p.dirOf(p.host(3)).resolve(ClusterTokenFile.NAME).toString());
+    assertThat(refused.code()).as(refused.text()).isEqualTo(1);
+    assertThat(refused.text()).contains("uses TLS and this command does not");
   }
 
   @Test
@@ -195,13 +211,14 @@ class MultiHostTlsTest {
   @Test
   @Order(4)
   void aDriverWithoutTlsIsRefusedAndToldWhatToGive() throws Exception {
-    NetnsHosts.Host two = p.host(2);
+    NetnsHosts.Host three = p.host(3); // host 3: no node, no session with the cluster's files
     Out d =
         p.driver(
-            two,
+            three,
             headAddress,
             Map.of(
-                "PRISM_CLUSTER_TOKEN_FILE", p.dirOf(two).resolve(ClusterTokenFile.NAME).toString()),
+                "PRISM_CLUSTER_TOKEN_FILE",
+                p.dirOf(three).resolve(ClusterTokenFile.NAME).toString()),
             MultiHostTest.Driver.class.getName(),
             "tour",
             "2",

@@ -61,4 +61,18 @@ class TlsConfigTest {
         .containsEntry(TlsConfig.ENV_CA, t.ca().toString());
     assertThat(dir.toFile().list()).as("no keystore left behind").hasSize(3);
   }
+
+  @Test
+  void filesCopiedIntoASessionAreFoundThereWithTheKeyKeptPrivate(@TempDir Path dir)
+      throws Exception {
+    TlsConfig made = TlsConfig.generate(Files.createDirectories(dir.resolve("head")));
+    Path session = Files.createDirectories(dir.resolve("session"));
+    assertThat(TlsConfig.inDirectory(session)).isEmpty();
+    TlsConfig copied = made.copyTo(session);
+    assertThat(TlsConfig.inDirectory(session)).contains(copied);
+    assertThat(Files.readString(copied.key())).isEqualTo(Files.readString(made.key()));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copied.key())))
+        .isEqualTo("rw-------");
+    assertThat(made.copyTo(dir.resolve("head"))).as("files already there stay").isEqualTo(made);
+  }
 }
