@@ -202,7 +202,7 @@ class MultiHostTest {
       }
       Set<String> spreadHosts = new HashSet<>();
       for (String w : Prism.get(spread, WAIT)) {
-        spreadHosts.add(w.split(" ")[1]);
+        spreadHosts.add(w.split(" ", -1)[1]);
       }
       System.out.println("spread-hosts " + spreadHosts.size());
       long[] mine = makeArray(LEN, me);
@@ -213,7 +213,7 @@ class MultiHostTest {
         }
         ObjectRef<String> there =
             Prism.task(MultiHostTest::sumAt, put).setResource("host" + h, 1).remote();
-        String[] got = Prism.get(there, WAIT).split(" ");
+        String[] got = Prism.get(there, WAIT).split(" ", -1);
         System.out.println(
             "pull-to " + h + " " + (Long.parseLong(got[0]) == sum(mine)) + " " + got[1]);
         ObjectRef<long[]> made =
@@ -241,7 +241,7 @@ class MultiHostTest {
                         .setSchedulingStrategy(SchedulingStrategy.placementGroup(pg, b))
                         .remote(),
                     WAIT)
-                .split(" ")[1]);
+                .split(" ", -1)[1]);
       }
       System.out.println("pg-hosts " + at.size());
       PlacementGroups.remove(pg);
@@ -265,7 +265,7 @@ class MultiHostTest {
           Prism.get(
                   Prism.task(MultiHostTest::whereAmI).setResource("host" + victim, 1).remote(),
                   WAIT)
-              .split(" ")[0];
+              .split(" ", -1)[0];
       ObjectRef<long[]> ref =
           Prism.task(MultiHostTest::makeLoggedArray, LEN, 3L, log)
               .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(victimNode, true))
@@ -276,7 +276,7 @@ class MultiHostTest {
         node.descendants().forEach(ProcessHandle::destroyForcibly);
         node.destroyForcibly();
       } else {
-        Process cut = new ProcessBuilder(what.split(" ")).inheritIO().start();
+        Process cut = new ProcessBuilder(what.split(" ", -1)).inheritIO().start();
         System.out.println("cut " + cut.waitFor());
       }
       long expected = sum(makeArray(LEN, 3L));
@@ -287,7 +287,7 @@ class MultiHostTest {
           Prism.task(MultiHostTest::sumAt, ref)
               .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(victimNode, true))
               .remote();
-      String[] got = Prism.get(elsewhere, Duration.ofSeconds(120)).split(" ");
+      String[] got = Prism.get(elsewhere, Duration.ofMinutes(2)).split(" ", -1);
       System.out.println("rebuilt-task " + (Long.parseLong(got[0]) == expected) + " " + got[1]);
       System.out.println("rebuilt-get " + (sum(Prism.get(ref, WAIT)) == expected));
       System.out.println("victim-node " + victimNode);
@@ -428,7 +428,7 @@ class MultiHostTest {
       for (NetnsHosts.Host t : p.hosts().hosts()) {
         String line = lineStarting(d.text(), "task " + t.index() + " ");
         assertThat(line).as(d.text()).endsWith(" " + t.address());
-        nodeOf.put(t.index(), line.split(" ")[2]);
+        nodeOf.put(t.index(), line.split(" ", -1)[2]);
       }
       assertThat(d.text())
           .as("driver on host %d joins through its own host's node", h.index())
