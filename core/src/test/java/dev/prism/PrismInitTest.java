@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.prism.runtime.gcs.GcsServer;
 import dev.prism.runtime.security.SecurityConfigException;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,5 +66,19 @@ class PrismInitTest {
         .hasMessageContaining("controlTimeout");
     assertThat(PrismConfig.builder().build().controlTimeout())
         .isEqualTo(PrismConfig.DEFAULT_CONTROL_TIMEOUT);
+  }
+
+  @Test
+  void aNodeIpIsAnAddressWithoutAPort() {
+    for (String bad : List.of("", "  ", "10.0.0.5:6379")) {
+      assertThatThrownBy(() -> PrismConfig.builder().nodeIp(bad).build())
+          .as("nodeIp '%s'", bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is not an address")
+          .hasMessageContaining("without a port");
+    }
+    assertThat(PrismConfig.builder().nodeIp(" 10.0.0.5 ").build().nodeIp()).contains("10.0.0.5");
+    assertThat(PrismConfig.builder().nodeIp("fe80::1").build().nodeIp()).contains("fe80::1");
+    assertThat(PrismConfig.builder().build().nodeIp()).isEmpty();
   }
 }

@@ -134,23 +134,24 @@ public final class Cli {
               + started.session().tokenFile()
               + " (only you can read"
               + " it; every process of the cluster needs it)");
-      java.nio.file.Path cert = started.session().path().resolve(TlsConfig.CERT_FILE);
-      if (java.nio.file.Files.exists(cert)) {
-        out.println(
-            "TLS: on, with a certificate generated for this cluster: "
-                + cert
-                + ", "
-                + started.session().path().resolve(TlsConfig.KEY_FILE)
-                + ", "
-                + started.session().path().resolve(TlsConfig.CA_FILE)
-                + " (every node and driver needs copies: --tls-cert/--tls-key/--tls-ca, or "
-                + TlsConfig.ENV_CERT
-                + "/"
-                + TlsConfig.ENV_KEY
-                + "/"
-                + TlsConfig.ENV_CA
-                + ")");
-      }
+      TlsConfig.inDirectory(started.session().path())
+          .ifPresent(
+              t ->
+                  out.println(
+                      "TLS: on, with the cluster's certificate files "
+                          + t.cert()
+                          + ", "
+                          + t.key()
+                          + ", "
+                          + t.ca()
+                          + " (every node and driver on another machine needs copies:"
+                          + " --tls-cert/--tls-key/--tls-ca, or "
+                          + TlsConfig.ENV_CERT
+                          + "/"
+                          + TlsConfig.ENV_KEY
+                          + "/"
+                          + TlsConfig.ENV_CA
+                          + ")"));
       out.println();
       out.println("To connect a driver on this machine:");
       out.println("  PRISM_ADDRESS=" + a + " java ... YourMain      (Prism.init() reads it)");

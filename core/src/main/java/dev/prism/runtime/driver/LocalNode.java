@@ -48,12 +48,12 @@ final class LocalNode {
   static Choice choose(
       List<NodeInfo> nodes, String gcsAddress, Optional<String> nodeIp, Host host) {
     List<NodeInfo> here = new ArrayList<>();
-    List<NodeInfo> socketOnly = new ArrayList<>();
     for (NodeInfo n : nodes) {
-      if (!n.getAlive() || !host.hasSocket(n.getStoreSocket())) {
-        continue;
+      if (n.getAlive()
+          && host.hasSocket(n.getStoreSocket())
+          && host.isOwn(n.getAddress().getHost())) {
+        here.add(n);
       }
-      (host.isOwn(n.getAddress().getHost()) ? here : socketOnly).add(n);
     }
     if (nodeIp.isPresent()) {
       String ip = nodeIp.get();

@@ -85,12 +85,9 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
   private final NodeDirectory directory;
   private final int chunkSize;
   private final ObjectTransferConfig transfer;
-  private final ConcurrentHashMap<ObjectId, CompletableFuture<FetchObjectReply>> inFlight =
-      new ConcurrentHashMap<>();
 
-  /** The source node of each pull in flight, to fail its callers at once when that node dies. */
-  private final ConcurrentHashMap<CompletableFuture<FetchObjectReply>, PullFrom> sources =
-      new ConcurrentHashMap<>();
+  /** The pulls in flight, by object, with their source (to fail them when it dies). */
+  private final ConcurrentHashMap<ObjectId, Pull> inFlight = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   // platform threads: a pull blocks in large socket reads, which a virtual thread would turn
@@ -130,8 +127,8 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
     directory.onDeath(this::sourceDied);
   }
 
-  /** Where a pull in flight reads from. */
-  private record PullFrom(ObjectId id, String sourceNode) {}
+  /** A pull in flight: what its callers wait on, and the node it reads from. */
+  private record Pull(CompletableFuture<FetchObjectReply> result, String sourceNode) {}
 
   /**
    * A node died: the callers of every pull in flight from it get their answer now (the object is
@@ -141,26 +138,24 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
    * on those timeouts (interrupting it could close the store client's channel it shares).
    */
   private void sourceDied(NodeInfo node) {
-    for (var e : sources.entrySet()) {
-      PullFrom from = e.getValue();
-      if (!from.sourceNode().equals(node.getNodeId())) {
+    for (var e : inFlight.entrySet()) {
+      Pull pull = e.getValue();
+      if (!pull.sourceNode().equals(node.getNodeId()) || !inFlight.remove(e.getKey(), pull)) {
         continue;
       }
-      CompletableFuture<FetchObjectReply> pull = e.getKey();
-      inFlight.remove(from.id(), pull);
-      sources.remove(pull, from);
       boolean failed =
-          pull.completeExceptionally(
-              new StatusRuntimeException(
-                  Status.UNAVAILABLE.withDescription(
-                      "node "
-                          + node.getNodeId()
-                          + " died while this node pulled the object from it"
-                          + (node.getDeathReason().isBlank()
-                              ? ""
-                              : " (" + node.getDeathReason() + ")"))));
+          pull.result()
+              .completeExceptionally(
+                  new StatusRuntimeException(
+                      Status.UNAVAILABLE.withDescription(
+                          "node "
+                              + node.getNodeId()
+                              + " died while this node pulled the object from it"
+                              + (node.getDeathReason().isBlank()
+                                  ? ""
+                                  : " (" + node.getDeathReason() + ")"))));
       if (failed) {
-        LOG.info("pull of {} from node {} failed: that node died", from.id(), node.getNodeId());
+        LOG.info("pull of {} from node {} failed: that node died", e.getKey(), node.getNodeId());
       }
     }
   }
@@ -406,9 +401,9 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
    * @return completes when the object is here, or fails with the reason it cannot be
    */
   CompletableFuture<FetchObjectReply> fetch(ObjectId id, String sourceNode) {
-    CompletableFuture<FetchObjectReply> running = inFlight.get(id);
+    Pull running = inFlight.get(id);
     if (running != null) {
-      return running;
+      return running.result();
     }
     try {
       if (store.contains(id)) {
@@ -427,11 +422,11 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
                   + ", but it is not (freed or lost)"));
     }
     CompletableFuture<FetchObjectReply> mine = new CompletableFuture<>();
-    running = inFlight.putIfAbsent(id, mine);
+    Pull pull = new Pull(mine, sourceNode);
+    running = inFlight.putIfAbsent(id, pull);
     if (running != null) {
-      return running;
+      return running.result();
     }
-    sources.put(mine, new PullFrom(id, sourceNode));
     try {
       pullers.execute(
           () -> {
@@ -444,8 +439,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
             } finally {
               // Before answering: a caller told of this pull's end that asks again (another
               // source, a retry) must start a new pull, not be handed this one's result.
-              inFlight.remove(id, mine);
-              sources.remove(mine);
+              inFlight.remove(id, pull);
             }
             if (failure == null) {
               mine.complete(reply);
@@ -454,8 +448,7 @@ final class ObjectManager extends ObjectManagerServiceGrpc.ObjectManagerServiceI
             }
           });
     } catch (RejectedExecutionException e) {
-      inFlight.remove(id, mine);
-      sources.remove(mine);
+      inFlight.remove(id, pull);
       mine.completeExceptionally(
           new StatusRuntimeException(
               Status.UNAVAILABLE.withDescription("node " + nodeId + " is shutting down")));

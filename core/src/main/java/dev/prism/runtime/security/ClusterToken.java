@@ -2,11 +2,9 @@ package dev.prism.runtime.security;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -47,8 +45,6 @@ public final class ClusterToken {
   private static final int MIN_LENGTH = 16;
   private static final int MAX_LENGTH = 1024;
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Set<PosixFilePermission> OWNER_READ_WRITE =
-      PosixFilePermissions.fromString("rw-------");
 
   private final String value;
   private final byte[] digest;
@@ -209,31 +205,9 @@ public final class ClusterToken {
    * @throws SecurityConfigException if the file cannot be written
    */
   public void writeTo(Path file) {
-    Path tmp =
-        file.resolveSibling(
-            file.getFileName()
-                + ".tmp-"
-                + ProcessHandle.current().pid()
-                + "-"
-                + Long.toHexString(RANDOM.nextLong()));
     try {
-      try {
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(tmp); // not a POSIX file system
-      }
-      Files.writeString(tmp, value + "\n", StandardCharsets.US_ASCII);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      PrivateFile.write(file, (value + "\n").getBytes(StandardCharsets.US_ASCII));
     } catch (IOException e) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // the write failed already
-      }
       throw new SecurityConfigException(
           "cannot write the cluster token file " + file + ": " + e.getMessage(), e);
     }

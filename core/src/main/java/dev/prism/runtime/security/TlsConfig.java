@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -229,15 +228,8 @@ public record TlsConfig(Path cert, Path key, Path ca) {
       String certPem = pem("CERTIFICATE", cert.getEncoded());
       Files.writeString(certFile, certPem, StandardCharsets.US_ASCII);
       Files.writeString(caFile, certPem, StandardCharsets.US_ASCII);
-      Files.deleteIfExists(keyFile);
-      try {
-        Files.createFile(
-            keyFile,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(keyFile);
-      }
-      Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()), StandardCharsets.US_ASCII);
+      PrivateFile.write(
+          keyFile, pem("PRIVATE KEY", key.getEncoded()).getBytes(StandardCharsets.US_ASCII));
       return new TlsConfig(certFile, keyFile, caFile);
     } catch (IOException | GeneralSecurityException e) {
       throw new SecurityConfigException("cannot generate the cluster's TLS certificate: " + e, e);
@@ -290,15 +282,7 @@ public record TlsConfig(Path cert, Path key, Path ca) {
         Files.copy(ca, a, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       if (!k.equals(key)) {
-        Files.deleteIfExists(k);
-        try {
-          Files.createFile(
-              k,
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-          Files.createFile(k);
-        }
-        Files.write(k, Files.readAllBytes(key));
+        PrivateFile.write(k, Files.readAllBytes(key));
       }
     } catch (IOException e) {
       throw new SecurityConfigException("cannot copy the TLS files into " + dir + ": " + e, e);

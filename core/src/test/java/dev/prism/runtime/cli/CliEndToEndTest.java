@@ -108,16 +108,7 @@ class CliEndToEndTest {
           List.of(Cli.class.getName(), "stop", "--force", "--temp-dir", root.toString()),
           Duration.ofSeconds(60));
     } finally {
-      for (SessionDir s : SessionDir.all(root)) {
-        for (NodeRecord r : s.records()) {
-          r.liveProcess()
-              .ifPresent(
-                  p -> {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                  });
-        }
-      }
+      HostProcesses.killNodesUnder(root);
       seen.forEach(ProcessHandle::destroyForcibly);
       try (Stream<Path> walk = Files.walk(root)) {
         for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {

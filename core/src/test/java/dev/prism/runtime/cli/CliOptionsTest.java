@@ -281,4 +281,40 @@ class CliOptionsTest {
     return new Result(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void tlsOptionsAreAllThreeFilesOrNoneAndAJoiningNodeCannotGenerateThem(@TempDir Path dir)
+      throws Exception {
+    StartOptions some =
+        StartOptions.parse(List.of("--head", "--tls-cert", dir.resolve("c.pem").toString()));
+    assertThatThrownBy(() -> some.tls().resolve(Map.of(), java.util.Optional.of(dir)))
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("TLS needs all of --tls-cert, --tls-key and --tls-ca");
+    StartOptions join = StartOptions.parse(List.of("--address", "10.0.0.5:6379", "--tls"));
+    assertThat(join.tls().on()).isTrue();
+    assertThatThrownBy(() -> join.tls().resolve(Map.of(), java.util.Optional.empty()))
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("--tls on a joining node needs the cluster's TLS files")
+        .hasMessageContaining("--tls-cert, --tls-key and --tls-ca");
+    StartOptions missing =
+        StartOptions.parse(
+            List.of(
+                "--head",
+                "--tls-cert",
+                dir.resolve("c.pem").toString(),
+                "--tls-key",
+                dir.resolve("k.pem").toString(),
+                "--tls-ca",
+                dir.resolve("a.pem").toString()));
+    assertThatThrownBy(() -> missing.tls().resolve(Map.of(), java.util.Optional.of(dir)))
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("the TLS certificate file " + dir.resolve("c.pem"))
+        .hasMessageContaining("does not exist");
+    assertThat(
+            StartOptions.parse(List.of("--head"))
+                .tls()
+                .resolve(Map.of(), java.util.Optional.of(dir)))
+        .as("no option, no variable: plain text")
+        .isEmpty();
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -76,6 +77,53 @@ final class HostProcesses implements AutoCloseable {
   Path sessionRootOf(NetnsHosts.Host h) {
     String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
     return dirOf(h).resolve("prism-" + user);
+  }
+
+  /** The head's GCS address: host 1's address at the default port. */
+  String headAddress() {
+    return host(1).address() + ":" + StartOptions.DEFAULT_PORT;
+  }
+
+  /**
+   * Starts the head on host 1 as a user would: {@code prism start --head --host <its address>} and
+   * the given options; fails the test unless it started.
+   *
+   * @param options more options of {@code start}
+   * @return what {@code start} printed
+   */
+  Out startHead(String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of("start", "--head", "--host", host(1).address()));
+    args.addAll(List.of(options));
+    Out head = cli(host(1), args.toArray(String[]::new));
+    assertThat(head.code()).as(head.text()).isZero();
+    assertThat(head.text()).contains("GCS at " + headAddress());
+    return head;
+  }
+
+  /** The head's session directory (after {@link #startHead}). */
+  Path headSession() {
+    return SessionDir.latest(sessionRootOf(host(1))).orElseThrow().path();
+  }
+
+  /**
+   * Copies files of the head's session into every other host's directory, readable by this user
+   * only, as a user copies the token (and TLS files) to the other machines.
+   *
+   * @param names the files' names in the session
+   */
+  void copyToOtherHosts(String... names) throws Exception {
+    for (NetnsHosts.Host h : hosts.hosts().subList(1, hosts.hosts().size())) {
+      for (String name : names) {
+        Path copy = dirOf(h).resolve(name);
+        Files.copy(headSession().resolve(name), copy);
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
+      }
+    }
+  }
+
+  /** A copied file of a host (after {@link #copyToOtherHosts}). */
+  String copied(NetnsHosts.Host h, String name) {
+    return dirOf(h).resolve(name).toString();
   }
 
   /** The node of a host that is ready (exactly one). */
@@ -167,6 +215,25 @@ final class HostProcesses implements AutoCloseable {
         .orElseThrow(() -> new AssertionError("no line '" + prefix + "...' in:\n" + text));
   }
 
+  /**
+   * Kills every node process recorded under a root of session directories, with its workers: what a
+   * test's clean-up does after {@code prism stop}, whatever state that left.
+   *
+   * @param sessionRoot the root
+   */
+  static void killNodesUnder(Path sessionRoot) {
+    for (SessionDir s : SessionDir.all(sessionRoot)) {
+      for (NodeRecord r : s.records()) {
+        r.liveProcess()
+            .ifPresent(
+                p -> {
+                  p.descendants().forEach(ProcessHandle::destroyForcibly);
+                  p.destroyForcibly();
+                });
+      }
+    }
+  }
+
   /** Stops every node of every host, kills what is left, deletes the hosts and the files. */
   @Override
   public void close() throws Exception {
@@ -180,16 +247,7 @@ final class HostProcesses implements AutoCloseable {
       }
     } finally {
       for (NetnsHosts.Host h : hosts.hosts()) {
-        for (SessionDir s : SessionDir.all(sessionRootOf(h))) {
-          for (NodeRecord r : s.records()) {
-            r.liveProcess()
-                .ifPresent(
-                    p -> {
-                      p.descendants().forEach(ProcessHandle::destroyForcibly);
-                      p.destroyForcibly();
-                    });
-          }
-        }
+        killNodesUnder(sessionRootOf(h));
       }
       seen.forEach(ProcessHandle::destroyForcibly);
       hosts.close();

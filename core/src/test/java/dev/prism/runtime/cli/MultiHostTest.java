@@ -11,11 +11,11 @@ import dev.prism.Prism;
 import dev.prism.SchedulingStrategy;
 import dev.prism.runtime.cli.HostProcesses.Out;
 import dev.prism.runtime.net.HostAddresses;
+import dev.prism.runtime.security.ClusterToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -302,30 +302,17 @@ class MultiHostTest {
         NetnsHosts.unavailable().isEmpty(),
         () -> "skipped: " + NetnsHosts.unavailable().orElse(""));
     p = HostProcesses.create(3, STEP);
-    NetnsHosts.Host one = p.host(1);
     Out head =
-        p.cli(
-            one,
-            "start",
-            "--head",
-            "--host",
-            one.address(),
+        p.startHead(
             "--num-cpus",
             "2",
             "--resources",
             "{\"host1\": 100, \"slot\": 1}",
             "--object-store-memory",
             "256m");
-    assertThat(head.code()).as(head.text()).isZero();
-    headAddress = one.address() + ":" + StartOptions.DEFAULT_PORT;
-    assertThat(head.text()).contains("GCS at " + headAddress).doesNotContain("TLS: on");
-    SessionDir session = SessionDir.latest(p.sessionRootOf(one)).orElseThrow();
-    for (NetnsHosts.Host h : p.hosts().hosts().subList(1, 3)) {
-      // As a user would: copy the head's token file to the other machine, readable by you only.
-      Path copy = p.dirOf(h).resolve("prism_token");
-      Files.copy(session.tokenFile(), copy);
-      Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
-    }
+    headAddress = p.headAddress();
+    assertThat(head.text()).doesNotContain("TLS: on");
+    p.copyToOtherHosts(ClusterToken.FILE_NAME);
   }
 
   @AfterAll
@@ -350,7 +337,7 @@ class MultiHostTest {
             "--host",
             two.address(),
             "--token-file",
-            dirOf(three).resolve("prism_token").toString());
+            p.copied(three, ClusterToken.FILE_NAME));
     assertThat(wrongHost.code()).as(wrongHost.text()).isEqualTo(1);
     assertThat(wrongHost.text())
         .contains("--host " + two.address() + " is not an address of this machine")
@@ -367,7 +354,7 @@ class MultiHostTest {
             "--address",
             headAddress,
             "--token-file",
-            dirOf(three).resolve("prism_token").toString());
+            p.copied(three, ClusterToken.FILE_NAME));
     assertThat(tlsNode.code()).as(tlsNode.text()).isEqualTo(1);
     assertThat(tlsNode.text())
         .contains("the cluster at " + headAddress + " does not use TLS, but this node does");
@@ -379,7 +366,7 @@ class MultiHostTest {
             "--address",
             headAddress,
             "--token-file",
-            dirOf(two).resolve("prism_token").toString(),
+            p.copied(two, ClusterToken.FILE_NAME),
             "--num-cpus",
             "2",
             "--resources",
@@ -399,7 +386,7 @@ class MultiHostTest {
             "--node-manager-port",
             "7001",
             "--token-file",
-            dirOf(three).resolve("prism_token").toString(),
+            p.copied(three, ClusterToken.FILE_NAME),
             "--num-cpus",
             "2",
             "--resources",
@@ -529,7 +516,7 @@ class MultiHostTest {
   private static Out driver(NetnsHosts.Host h, String... args) throws Exception {
     Map<String, String> env = new HashMap<>();
     if (h.index() != 1) {
-      env.put("PRISM_CLUSTER_TOKEN_FILE", dirOf(h).resolve("prism_token").toString());
+      env.put("PRISM_CLUSTER_TOKEN_FILE", p.copied(h, ClusterToken.FILE_NAME));
     }
     return p.driver(h, headAddress, env, Driver.class.getName(), args);
   }

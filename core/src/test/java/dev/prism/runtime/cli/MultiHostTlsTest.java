@@ -3,6 +3,7 @@ package dev.prism.runtime.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.prism.runtime.cli.HostProcesses.Out;
+import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.TlsConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,24 +45,17 @@ class MultiHostTlsTest {
         NetnsHosts.unavailable().isEmpty(),
         () -> "skipped: " + NetnsHosts.unavailable().orElse(""));
     p = HostProcesses.create(3, STEP);
-    NetnsHosts.Host one = p.host(1);
     Out head =
-        p.cli(
-            one,
-            "start",
-            "--head",
+        p.startHead(
             "--tls",
-            "--host",
-            one.address(),
             "--num-cpus",
             "2",
             "--resources",
             "{\"host1\": 100}",
             "--object-store-memory",
             "256m");
-    assertThat(head.code()).as(head.text()).isZero();
-    headAddress = one.address() + ":" + StartOptions.DEFAULT_PORT;
-    headSession = SessionDir.latest(p.sessionRootOf(one)).orElseThrow().path();
+    headAddress = p.headAddress();
+    headSession = p.headSession();
     assertThat(head.text()).contains("TLS: on").contains(TlsConfig.CERT_FILE);
     assertThat(
             PosixFilePermissions.toString(
@@ -69,13 +63,8 @@ class MultiHostTlsTest {
         .as("the generated key's permissions")
         .isEqualTo("rw-------");
     // As a user would: copy the token and the three TLS files to the other hosts.
-    for (NetnsHosts.Host h : p.hosts().hosts().subList(1, 3)) {
-      for (String f :
-          List.of(
-              ClusterTokenFile.NAME, TlsConfig.CERT_FILE, TlsConfig.KEY_FILE, TlsConfig.CA_FILE)) {
-        Files.copy(headSession.resolve(f), p.dirOf(h).resolve(f));
-      }
-    }
+    p.copyToOtherHosts(
+        ClusterToken.FILE_NAME, TlsConfig.CERT_FILE, TlsConfig.KEY_FILE, TlsConfig.CA_FILE);
   }
 
   @AfterAll
@@ -90,7 +79,7 @@ class MultiHostTlsTest {
     Path d = p.dirOf(h);
     return List.of(
         "--token-file",
-        d.resolve(ClusterTokenFile.NAME).toString(),
+        d.resolve(ClusterToken.FILE_NAME).toString(),
         "--tls-cert",
         d.resolve(TlsConfig.CERT_FILE).toString(),
         "--tls-key",
@@ -125,7 +114,7 @@ class MultiHostTlsTest {
                 "256m"));
     assertThat(joined.code()).as(joined.text()).isZero();
     Map<String, String> env = new HashMap<>();
-    env.put("PRISM_CLUSTER_TOKEN_FILE", p.dirOf(two).resolve(ClusterTokenFile.NAME).toString());
+    env.put("PRISM_CLUSTER_TOKEN_FILE", p.dirOf(two).resolve(ClusterToken.FILE_NAME).toString());
     env.put(TlsConfig.ENV_CERT, p.dirOf(two).resolve(TlsConfig.CERT_FILE).toString());
     env.put(TlsConfig.ENV_KEY, p.dirOf(two).resolve(TlsConfig.KEY_FILE).toString());
     env.put(TlsConfig.ENV_CA, p.dirOf(two).resolve(TlsConfig.CA_FILE).toString());
@@ -159,7 +148,7 @@ class MultiHostTlsTest {
             "--address",
             headAddress,
             "--token-file",
-            p.dirOf(p.host(3)).resolve(ClusterTokenFile.NAME).toString());
+            p.dirOf(p.host(3)).resolve(ClusterToken.FILE_NAME).toString());
     assertThat(refused.code()).as(refused.text()).isEqualTo(1);
     assertThat(refused.text()).contains("uses TLS and this command does not");
   }
@@ -175,7 +164,7 @@ class MultiHostTlsTest {
             "--address",
             headAddress,
             "--token-file",
-            p.dirOf(three).resolve(ClusterTokenFile.NAME).toString());
+            p.dirOf(three).resolve(ClusterToken.FILE_NAME).toString());
     assertThat(plain.code()).as(plain.text()).isEqualTo(1);
     assertThat(plain.text())
         .contains("the cluster at " + headAddress + " uses TLS and this node does not")
@@ -195,7 +184,7 @@ class MultiHostTlsTest {
             "--address",
             headAddress,
             "--token-file",
-            p.dirOf(three).resolve(ClusterTokenFile.NAME).toString(),
+            p.dirOf(three).resolve(ClusterToken.FILE_NAME).toString(),
             "--tls-cert",
             wrong.cert().toString(),
             "--tls-key",
@@ -218,17 +207,12 @@ class MultiHostTlsTest {
             headAddress,
             Map.of(
                 "PRISM_CLUSTER_TOKEN_FILE",
-                p.dirOf(three).resolve(ClusterTokenFile.NAME).toString()),
+                p.dirOf(three).resolve(ClusterToken.FILE_NAME).toString()),
             MultiHostTest.Driver.class.getName(),
             "tour",
             "2",
             "2");
     assertThat(d.code()).as(d.text()).isNotZero();
     assertThat(d.text()).contains("uses TLS and this driver does not");
-  }
-
-  /** The token file's name, as the head writes it in its session. */
-  private static final class ClusterTokenFile {
-    static final String NAME = dev.prism.runtime.security.ClusterToken.FILE_NAME;
   }
 }
