@@ -10,6 +10,8 @@ import java.util.Optional;
  *
  * @param jobId the job's id in hex
  * @param nodeId the node's id
+ * @param nodeIp the address this process is reached at on its node's network (the node's IP, as
+ *     other nodes see it); libraries that open sockets of their own advertise it
  * @param workerId this process's worker id in hex
  * @param gpuIds the GPU ids assigned to this worker (as in {@code CUDA_VISIBLE_DEVICES}); empty
  *     when it has none
@@ -20,6 +22,7 @@ import java.util.Optional;
 public record RuntimeContext(
     String jobId,
     String nodeId,
+    String nodeIp,
     String workerId,
     List<Integer> gpuIds,
     boolean isDriver,
@@ -30,12 +33,14 @@ public record RuntimeContext(
    *
    * @param jobId the job's id
    * @param nodeId the node's id
+   * @param nodeIp the node's address
    * @param workerId the worker's id
    * @param gpuIds the GPU ids
    * @param isDriver whether this is the driver
    * @param actorId the hosted actor's id, or empty
    */
   public RuntimeContext {
+    Objects.requireNonNull(nodeIp, "nodeIp");
     gpuIds = List.copyOf(Objects.requireNonNull(gpuIds, "gpuIds"));
     Objects.requireNonNull(actorId, "actorId");
   }

@@ -346,7 +346,9 @@ class ApiMisuseTest {
     assertNullNamed(() -> PrismConfig.builder().controlTimeout(null), "timeout");
     assertNullNamed(() -> new WaitResult<Integer>(null, List.of()), "ready");
     assertNullNamed(
-        () -> new RuntimeContext("j", "n", "w", null, true, java.util.Optional.empty()), "gpuIds");
+        () ->
+            new RuntimeContext("j", "n", "127.0.0.1", "w", null, true, java.util.Optional.empty()),
+        "gpuIds");
     // null as an argument value is allowed: the method receives null
     assertThat(Prism.get(Prism.task(ApiMisuseTest::describe, (String) null).remote(), WAIT))
         .isEqualTo("got null");

@@ -203,6 +203,7 @@ public final class CoreWorker implements AutoCloseable {
   private final String workerId;
   private final long workerLong;
   private final String nodeId;
+  private final String bindHost;
   private ByteString jobId;
   private final String namespace;
   private final ClassLoader loader;
@@ -251,6 +252,7 @@ public final class CoreWorker implements AutoCloseable {
             : ThreadLocalRandom.current().nextLong();
     this.workerId = String.format("%016x", workerLong);
     this.nodeId = s.nodeId();
+    this.bindHost = s.bindHost();
     this.jobId =
         s.jobId() == null ? ByteString.EMPTY : ByteString.copyFrom(HEX.parseHex(s.jobId()));
     this.namespace = s.namespace() == null || s.namespace().isBlank() ? "default" : s.namespace();
@@ -504,6 +506,7 @@ public final class CoreWorker implements AutoCloseable {
     return new RuntimeContext(
         job,
         nodeId,
+        bindHost,
         workerId,
         gpuIds,
         mode == Mode.DRIVER,

@@ -61,6 +61,10 @@ class MultiHostTest {
    * @return "nodeId address"
    */
   public static String whereAmI() {
+    String nodeIp = Prism.runtimeContext().nodeIp();
+    if (!nodeIp.equals(ownAddress())) {
+      throw new IllegalStateException("nodeIp " + nodeIp + " is not this host's " + ownAddress());
+    }
     return Prism.runtimeContext().nodeId() + " " + ownAddress();
   }
 
