@@ -1,0 +1,486 @@
+package dev.prism.train;
+
+import dev.prism.ActorDiedException;
+import dev.prism.ActorHandle;
+import dev.prism.ObjectRef;
+import dev.prism.PlacementGroup;
+import dev.prism.PlacementGroups;
+import dev.prism.Prism;
+import dev.prism.PrismException;
+import dev.prism.WaitResult;
+import dev.prism.WorkerCrashedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Data-parallel training on a gang of workers: as Ray Train's {@code TorchTrainer}, for DJL. {@link
+ * #fit()} reserves one placement-group bundle per worker, starts a {@link TrainWorker} actor in
+ * each, forms their collective group, and runs the {@link TrainLoop} on every rank; rank 0's
+ * reports come back to the driver (shown as progress, appended to the run's history, their
+ * checkpoints kept and pruned). When a worker fails or dies, the whole group is torn down and
+ * started again from the latest checkpoint, up to {@link FailureConfig#maxFailures()} times.
+ *
+ * <pre>{@code
+ * Result r = DataParallelTrainer.builder(MyTraining::loop)
+ *     .scalingConfig(ScalingConfig.builder().numWorkers(2).build())
+ *     .runConfig(RunConfig.builder("digits").storagePath(dir).build())
+ *     .dataset("train", Dataset.fromArrays(x, y))
+ *     .config(Map.of("lr", 0.1, "epochs", 10))
+ *     .build()
+ *     .fit();
+ * }</pre>
+ */
+public final class DataParallelTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(DataParallelTrainer.class);
+  private static final String HISTORY = "progress.jsonl";
+
+  private final TrainLoop loop;
+  private final ScalingConfig scaling;
+  private final RunConfig run;
+  private final Map<String, Dataset> datasets;
+  private final Map<String, Object> config;
+  private final Duration placementTimeout;
+  private final Duration collectiveTimeout;
+  private final long seed;
+  private final boolean progress;
+
+  private DataParallelTrainer(Builder b) {
+    this.loop = b.loop;
+    this.scaling = b.scaling;
+    this.run = b.run;
+    this.datasets = Collections.unmodifiableMap(new LinkedHashMap<>(b.datasets));
+    this.config = Collections.unmodifiableMap(new LinkedHashMap<>(b.config));
+    this.placementTimeout = b.placementTimeout;
+    this.collectiveTimeout = b.collectiveTimeout;
+    this.seed = b.seed;
+    this.progress = b.progress;
+  }
+
+  /**
+   * A builder for a trainer of {@code loop}.
+   *
+   * @param loop the per-worker training function
+   * @return the builder
+   */
+  public static Builder builder(TrainLoop loop) {
+    return new Builder(loop);
+  }
+
+  /**
+   * Runs the training to its end (or until its restarts run out) and returns the result. A failed
+   * run returns a result with its {@link Result#error()}; a run that cannot start (its workers
+   * cannot be placed) throws.
+   *
+   * @return the result
+   * @throws TrainingException if the workers cannot be placed
+   */
+  public Result fit() {
+    Path dir = run.runDirectory();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the run directory " + dir, e);
+    }
+    RunState state = new RunState(dir, run.checkpointConfig(), progress, config);
+    int restarts = 0;
+    Throwable error = null;
+    while (true) {
+      try {
+        attempt(state);
+        error = null;
+        break;
+      } catch (AttemptFailed e) {
+        error = e.getCause();
+        int max = run.failureConfig().maxFailures();
+        if (max != -1 && restarts >= max) {
+          LOG.warn("run '{}' failed and has no restarts left: {}", run.name(), error.toString());
+          break;
+        }
+        restarts++;
+        LOG.warn(
+            "run '{}' lost a worker ({}); restart {} from {}",
+            run.name(),
+            firstLine(error),
+            restarts,
+            state.latest().map(Path::toString).orElse("the beginning"));
+      }
+    }
+    return state.result(error, restarts);
+  }
+
+  private void attempt(RunState state) throws AttemptFailed {
+    int n = scaling.numWorkers();
+    List<Map<String, Double>> bundles = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      bundles.add(scaling.resourcesPerWorker());
+    }
+    PlacementGroup pg = PlacementGroups.create(bundles, scaling.placementStrategy());
+    List<ActorHandle<TrainWorker>> actors = new ArrayList<>();
+    try {
+      awaitPlacement(pg);
+      int threads =
+          (int) Math.max(1, Math.round(scaling.resourcesPerWorker().getOrDefault("CPU", 1.0)));
+      for (int i = 0; i < n; i++) {
+        actors.add(
+            Prism.actor(TrainWorker::new, threads)
+                .setPlacementGroup(pg, i)
+                .setResources(scaling.resourcesPerWorker())
+                .setMaxConcurrency(2)
+                .remote());
+      }
+      List<String> where;
+      try {
+        List<ObjectRef<String>> refs = new ArrayList<>();
+        actors.forEach(a -> refs.add(a.task(TrainWorker::listen).remote()));
+        where = Prism.get(refs, placementTimeout.plus(Duration.ofSeconds(60)));
+      } catch (PrismException e) {
+        throw new AttemptFailed(e);
+      }
+      List<Integer> order = rankOrder(where);
+      List<String> addresses = new ArrayList<>();
+      List<String> nodes = new ArrayList<>();
+      for (int idx : order) {
+        String[] parts = where.get(idx).split(" ", 2);
+        if (!nodes.contains(parts[0])) {
+          nodes.add(parts[0]);
+        }
+        addresses.add(parts[1]);
+      }
+      List<ObjectRef<Integer>> runs = new ArrayList<>();
+      ActorHandle<TrainWorker> rank0 = actors.get(order.getFirst());
+      for (int rank = 0; rank < n; rank++) {
+        String node = where.get(order.get(rank)).split(" ", 2)[0];
+        int localRank = 0;
+        int localSize = 0;
+        for (int other = 0; other < n; other++) {
+          if (where.get(order.get(other)).startsWith(node + " ")) {
+            if (other < rank) {
+              localRank++;
+            }
+            localSize++;
+          }
+        }
+        WorkerSpec spec =
+            new WorkerSpec(
+                run.name(),
+                run.runDirectory().toString(),
+                rank,
+                n,
+                localRank,
+                localSize,
+                nodes.indexOf(node),
+                addresses,
+                collectiveTimeout.toMillis(),
+                loop,
+                config,
+                datasets,
+                state.latest().map(Path::toString).orElse(null),
+                state.reports(),
+                scaling.useGpu(),
+                seed);
+        runs.add(actors.get(order.get(rank)).task(TrainWorker::run, spec).remote());
+      }
+      watch(runs, rank0, state);
+    } finally {
+      for (ActorHandle<TrainWorker> a : actors) {
+        try {
+          Prism.kill(a);
+        } catch (PrismException e) {
+          LOG.debug("killing a training worker: {}", e.toString());
+        }
+      }
+      try {
+        PlacementGroups.remove(pg);
+      } catch (PrismException e) {
+        LOG.debug("removing the training placement group: {}", e.toString());
+      }
+    }
+  }
+
+  /** Waits for every rank to finish, passing rank 0's reports on; throws at the first failure. */
+  private void watch(List<ObjectRef<Integer>> runs, ActorHandle<TrainWorker> rank0, RunState state)
+      throws AttemptFailed {
+    while (true) {
+      WaitResult<Integer> w = Prism.wait(runs, runs.size(), Duration.ofMillis(250));
+      drain(rank0, state);
+      Throwable failure = null;
+      for (ObjectRef<Integer> r : w.ready()) {
+        try {
+          Prism.get(r, Duration.ofSeconds(10));
+        } catch (PrismException e) {
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure != null) {
+        drain(rank0, state);
+        throw new AttemptFailed(rootFailure(runs, failure));
+      }
+      if (w.unready().isEmpty()) {
+        drain(rank0, state);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The failure to report: when one rank dies, the others fail too (their collective calls break);
+   * the death, or a rank's own exception, says more than those.
+   */
+  private static Throwable rootFailure(List<ObjectRef<Integer>> runs, Throwable first) {
+    Prism.wait(runs, runs.size(), Duration.ofSeconds(3));
+    Throwable best = first;
+    for (ObjectRef<Integer> r : runs) {
+      try {
+        Prism.get(r, Duration.ofMillis(100));
+      } catch (ActorDiedException | WorkerCrashedException e) {
+        return e;
+      } catch (PrismException e) {
+        if (isCollective(best) && !isCollective(e)) {
+          best = e;
+        }
+      }
+    }
+    return best;
+  }
+
+  private static boolean isCollective(Throwable t) {
+    return String.valueOf(t.getMessage()).contains("CollectiveException");
+  }
+
+  private static void drain(ActorHandle<TrainWorker> rank0, RunState state) {
+    try {
+      List<TrainReport> got =
+          Prism.get(rank0.task(TrainWorker::drain).remote(), Duration.ofSeconds(30));
+      got.forEach(state::add);
+    } catch (PrismException e) {
+      LOG.debug("rank 0 did not hand over its reports: {}", e.toString());
+    }
+  }
+
+  /**
+   * Rank order: workers grouped by node (in order of first appearance), so local ranks are
+   * contiguous.
+   */
+  static List<Integer> rankOrder(List<String> where) {
+    List<String> nodes = new ArrayList<>();
+    for (String w : where) {
+      String node = w.split(" ", 2)[0];
+      if (!nodes.contains(node)) {
+        nodes.add(node);
+      }
+    }
+    List<Integer> order = new ArrayList<>();
+    for (String node : nodes) {
+      for (int i = 0; i < where.size(); i++) {
+        if (where.get(i).startsWith(node + " ")) {
+          order.add(i);
+        }
+      }
+    }
+    return order;
+  }
+
+  private void awaitPlacement(PlacementGroup pg) {
+    long deadline = System.nanoTime() + placementTimeout.toNanos();
+    while (!pg.waitUntilReady(Duration.ofMillis(500))) {
+      String reason = pg.pendingReason();
+      if (reason != null && reason.startsWith("infeasible") || System.nanoTime() > deadline) {
+        throw new TrainingException(
+            "cannot place "
+                + scaling.numWorkers()
+                + " training workers, each with "
+                + scaling.resourcesPerWorker()
+                + " ("
+                + scaling.placementStrategy()
+                + "): "
+                + (reason == null || reason.isBlank()
+                    ? "still pending after " + placementTimeout
+                    : reason));
+      }
+    }
+  }
+
+  private static String firstLine(Throwable t) {
+    String m = String.valueOf(t.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** One attempt failed; its cause is why. */
+  private static final class AttemptFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    AttemptFailed(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  /** Builds a {@link DataParallelTrainer}. */
+  public static final class Builder {
+    private final TrainLoop loop;
+    private ScalingConfig scaling = ScalingConfig.builder().build();
+    private RunConfig run;
+    private final Map<String, Dataset> datasets = new LinkedHashMap<>();
+    private final Map<String, Object> config = new LinkedHashMap<>();
+    private Duration placementTimeout = Duration.ofSeconds(60);
+    private Duration collectiveTimeout = Duration.ofMinutes(30);
+    private long seed = 42;
+    private boolean progress = true;
+
+    private Builder(TrainLoop loop) {
+      this.loop = Objects.requireNonNull(loop, "loop");
+    }
+
+    /**
+     * Sets how many workers and what each needs.
+     *
+     * @param scaling the scaling config
+     * @return this builder
+     */
+    public Builder scalingConfig(ScalingConfig scaling) {
+      this.scaling = Objects.requireNonNull(scaling, "scalingConfig");
+      return this;
+    }
+
+    /**
+     * Sets the run's name, storage, checkpoint and failure policies.
+     *
+     * @param run the run config
+     * @return this builder
+     */
+    public Builder runConfig(RunConfig run) {
+      this.run = Objects.requireNonNull(run, "runConfig");
+      return this;
+    }
+
+    /**
+     * Adds a data set, which each rank reads with {@link TrainContext#datasetShard}.
+     *
+     * @param name its name
+     * @param dataset the data set
+     * @return this builder
+     */
+    public Builder dataset(String name, Dataset dataset) {
+      if (Objects.requireNonNull(name, "dataset name").isBlank()) {
+        throw new IllegalArgumentException("a dataset name is blank");
+      }
+      if (dataset == null) {
+        throw new IllegalArgumentException(
+            "dataset '" + name + "' is null: give a Dataset (Dataset.fromArrays or Dataset.of)");
+      }
+      datasets.put(name, dataset);
+      return this;
+    }
+
+    /**
+     * Sets the config map every rank gets (numbers, strings, lists: serializable values).
+     *
+     * @param config the config
+     * @return this builder
+     */
+    public Builder config(Map<String, ?> config) {
+      this.config.putAll(Objects.requireNonNull(config, "config"));
+      return this;
+    }
+
+    /**
+     * Sets how long the workers may wait for resources before {@code fit()} gives up (60 s).
+     *
+     * @param timeout the limit
+     * @return this builder
+     */
+    public Builder placementTimeout(Duration timeout) {
+      this.placementTimeout = positive(timeout, "placementTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the limit of each collective operation, so a rank that hangs fails the run instead of
+     * hanging it (30 minutes, as large steps and checkpoints can take long).
+     *
+     * @param timeout the limit
+     * @return this builder
+     */
+    public Builder collectiveTimeout(Duration timeout) {
+      this.collectiveTimeout = positive(timeout, "collectiveTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the seed of the per-epoch shuffles (42).
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Turns the driver's progress display on (default) or off.
+     *
+     * @param show whether to show progress
+     * @return this builder
+     */
+    public Builder progress(boolean show) {
+      this.progress = show;
+      return this;
+    }
+
+    /**
+     * Builds the trainer.
+     *
+     * @return the trainer
+     * @throws IllegalArgumentException if no run config was given
+     */
+    public DataParallelTrainer build() {
+      if (run == null) {
+        throw new IllegalArgumentException(
+            "a trainer needs a RunConfig (name and storage path): call runConfig(...)");
+      }
+      return new DataParallelTrainer(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " is " + d + "; give a positive duration");
+      }
+      return d;
+    }
+  }
+
+  /** The name of the run's history file, one JSON report per line. */
+  static String historyFile() {
+    return HISTORY;
+  }
+
+  /** For messages: what this trainer would place. */
+  @Override
+  public String toString() {
+    return "DataParallelTrainer["
+        + run.name()
+        + ", "
+        + scaling
+        + ", datasets "
+        + datasets.keySet()
+        + "]";
+  }
+
+  static Optional<Path> latestCheckpoint(Path runDir) {
+    return CheckpointStore.latest(runDir);
+  }
+}
