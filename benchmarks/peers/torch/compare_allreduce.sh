@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
-echo "== Prism (dev.prism.collective, TCP ring between worker JVMs)"
+echo "== Prism (dev.prism.collective between worker JVMs: TCP ring below 1 MiB, shared memory from 1 MiB on one host)"
 "$here/../../run" allreduce "$@"
 echo "== torch.distributed (gloo)"
 "$here/.venv/bin/python" "$here/allreduce.py" "$@"

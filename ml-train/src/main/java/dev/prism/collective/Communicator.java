@@ -2,6 +2,7 @@ package dev.prism.collective;
 
 import dev.prism.collective.internal.Reduction;
 import dev.prism.collective.internal.RingLinks;
+import dev.prism.collective.internal.SharedBuffers;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,9 +13,10 @@ import java.util.Objects;
 
 /**
  * One rank's side of a collective group: allreduce, broadcast, allgather and barrier with the other
- * ranks, directly between the processes over TCP (a ring: each rank sends to the next and receives
- * from the previous), never through the GCS. Get one from {@link CollectiveGroup#join} or {@link
- * Endpoint#connect}.
+ * ranks, directly between the processes, never through the GCS: a ring over TCP (each rank sends to
+ * the next and receives from the previous) and, when every rank is on one host, shared memory for
+ * allreduce of {@value #SHARED_MIN_BYTES} bytes and more. Get one from {@link CollectiveGroup#join}
+ * or {@link Endpoint#connect}.
  *
  * <p>Buffers are {@link MemorySegment}s, off-heap ones travel without a copy; the array overloads
  * copy through a reused off-heap buffer. Every rank must call the same operations in the same order
@@ -34,21 +36,32 @@ public final class Communicator implements AutoCloseable {
   private static final int ALLGATHER = 3;
   private static final long CHUNK = 1L << 20;
 
+  /**
+   * From this size on, a group whose ranks share one host reduces through shared memory; below, the
+   * TCP ring's fewer round trips win.
+   */
+  static final long SHARED_MIN_BYTES = 1L << 20;
+
   private final int rank;
   private final int worldSize;
   private final RingLinks links;
   private final Duration timeout;
   private final Arena arena = Arena.ofShared();
+  private final SharedBuffers shared;
+  private final MemorySegment barrierCell;
   private MemorySegment scratch;
   private MemorySegment staging;
   private long seq;
+  private long sharedOps;
   private boolean closed;
 
-  Communicator(int rank, int worldSize, RingLinks links, Duration timeout) {
+  Communicator(int rank, int worldSize, RingLinks links, SharedBuffers shared, Duration timeout) {
     this.rank = rank;
     this.worldSize = worldSize;
     this.links = links;
+    this.shared = shared;
     this.timeout = timeout;
+    this.barrierCell = arena.allocate(8, 8);
   }
 
   /**
@@ -92,6 +105,57 @@ public final class Communicator implements AutoCloseable {
       throw new IllegalArgumentException("MEAN needs FLOAT32 or FLOAT64, not " + type);
     }
     long count = data.byteSize() / type.bytes();
+    if (shared != null && data.byteSize() >= SHARED_MIN_BYTES) {
+      sharedAllreduce(data, count, type, op);
+    } else {
+      ringAllreduce(data, count, type, op);
+    }
+    if (op == ReduceOp.MEAN && worldSize > 1) {
+      Reduction.scale(data, count, type, worldSize);
+    }
+  }
+
+  /**
+   * Allreduce through the ranks' shared buffers (all ranks on one host). Each buffer has two halves
+   * used by alternate operations, so an operation never waits for the readers of the one before it.
+   * Rank r: copies the slices the others will sum into its half (all but slice r); after a barrier,
+   * sums slice r of every rank straight into its own data and publishes it; after a second barrier,
+   * copies every other slice's sum from the rank that made it.
+   */
+  private void sharedAllreduce(MemorySegment data, long count, DataType type, ReduceOp op) {
+    long bytes = data.byteSize();
+    try {
+      shared.ensure(2 * bytes, this::barrier);
+    } catch (java.io.UncheckedIOException e) {
+      links.breakWith(e.getMessage());
+      throw new CollectiveException("allreduce on rank " + rank + " failed: " + e.getMessage(), e);
+    }
+    long half = (sharedOps++ & 1) == 0 ? 0 : shared.capacity() / 2;
+    MemorySegment own = shared.buffer(rank).asSlice(half, bytes);
+    for (int k = 0; k < worldSize; k++) {
+      if (k != rank) {
+        part(own, count, type, k).copyFrom(part(data, count, type, k));
+      }
+    }
+    barrier();
+    MemorySegment mine = part(data, count, type, rank);
+    for (int k = 0; k < worldSize; k++) {
+      if (k != rank) {
+        MemorySegment theirs = part(shared.buffer(k).asSlice(half, bytes), count, type, rank);
+        Reduction.combine(mine, theirs, mine.byteSize() / type.bytes(), type, op);
+      }
+    }
+    part(own, count, type, rank).copyFrom(mine);
+    barrier();
+    for (int k = 0; k < worldSize; k++) {
+      if (k != rank) {
+        part(data, count, type, k)
+            .copyFrom(part(shared.buffer(k).asSlice(half, bytes), count, type, k));
+      }
+    }
+  }
+
+  private void ringAllreduce(MemorySegment data, long count, DataType type, ReduceOp op) {
     run(
         "allreduce",
         deadline -> {
@@ -131,9 +195,6 @@ public final class Communicator implements AutoCloseable {
             links.step(GATHER, seq, out, -1, in.byteSize(), into(in), deadline, OPS);
           }
         });
-    if (op == ReduceOp.MEAN && worldSize > 1) {
-      Reduction.scale(data, count, type, worldSize);
-    }
   }
 
   /**
@@ -275,9 +336,11 @@ public final class Communicator implements AutoCloseable {
    * @throws CollectiveException if a peer fails or the timeout passes
    */
   public void barrier() {
-    MemorySegment one = staging(8);
-    one.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
-    allreduce(one, DataType.INT64, ReduceOp.SUM);
+    if (closed) {
+      throw new CollectiveException("barrier on a closed communicator (rank " + rank + ")");
+    }
+    barrierCell.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
+    allreduce(barrierCell, DataType.INT64, ReduceOp.SUM);
   }
 
   /** Closes the connections and frees the buffers; the peers' next operation fails. */
@@ -288,6 +351,9 @@ public final class Communicator implements AutoCloseable {
     }
     closed = true;
     links.close();
+    if (shared != null) {
+      shared.close();
+    }
     arena.close();
   }
 

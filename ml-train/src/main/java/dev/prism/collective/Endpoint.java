@@ -2,6 +2,7 @@ package dev.prism.collective;
 
 import dev.prism.Prism;
 import dev.prism.collective.internal.RingLinks;
+import dev.prism.collective.internal.SharedBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -108,8 +109,8 @@ public final class Endpoint implements AutoCloseable {
       throw new IllegalArgumentException("timeout is " + timeout + "; give a positive duration");
     }
     try {
-      return new Communicator(
-          rank, all.size(), RingLinks.connect(listener, rank, all, timeout), timeout);
+      RingLinks links = RingLinks.connect(listener, rank, all, timeout);
+      return new Communicator(rank, all.size(), links, SharedBuffers.forGroup(rank, all), timeout);
     } finally {
       close();
     }

@@ -119,6 +119,15 @@ class CollectiveGroupTest {
       for (ActorHandle<Member> m : members) {
         sums.add(m.task(Member::sum, 100_000).remote());
       }
+      List<ObjectRef<float[]>> big = new ArrayList<>();
+      for (ActorHandle<Member> m : members) {
+        big.add(m.task(Member::sum, 2_000_000).remote());
+      }
+      for (float[] s : Prism.get(big, WAIT)) {
+        assertThat(s[1_999_999])
+            .as("shared-memory path between processes")
+            .isEqualTo(6 + 3 * 1_999_999f);
+      }
       for (float[] s : Prism.get(sums, WAIT)) {
         assertThat(s).hasSize(100_000);
         assertThat(s[0]).isEqualTo(1 + 2 + 3);
@@ -146,14 +155,18 @@ class CollectiveGroupTest {
       joinAll(group, members);
       long victim = Prism.get(members.get(2).task(Member::pid).remote(), WAIT);
       ProcessHandle.of(victim).orElseThrow().destroyForcibly();
-      ObjectRef<float[]> a = members.get(0).task(Member::sum, 1_000).remote();
-      ObjectRef<float[]> b = members.get(1).task(Member::sum, 1_000).remote();
+      // 1M floats: the shared-memory path (all ranks on this host)
+      ObjectRef<float[]> a = members.get(0).task(Member::sum, 1_000_000).remote();
+      ObjectRef<float[]> b = members.get(1).task(Member::sum, 1_000_000).remote();
       for (ObjectRef<float[]> r : List.of(a, b)) {
         assertThatThrownBy(() -> Prism.get(r, WAIT))
             .isInstanceOf(TaskException.class)
             .hasMessageContaining("CollectiveException")
             .hasMessageContaining("a rank died or closed its communicator");
       }
+      assertThat(CommunicatorTest.sharedFiles())
+          .as("the killed rank leaves no shared-memory file behind")
+          .isEmpty();
     } finally {
       members.forEach(Prism::kill);
       group.destroy();

@@ -243,6 +243,58 @@ class CommunicatorTest {
   }
 
   @Test
+  void sharedMemoryAllreduceStaysExactWhileItsBuffersGrowAndAlternate() throws Exception {
+    int[] counts = {300_000, 3_000_000, 300_000, 5_000_001, 262_144, 3_000_000};
+    List<Boolean> ok =
+        onRanks(
+            3,
+            TIMEOUT,
+            (c, rank) -> {
+              boolean good = true;
+              for (int round = 0; round < counts.length; round++) {
+                float[] v = new float[counts[round]];
+                for (int i = 0; i < v.length; i++) {
+                  v[i] = rank + round + (i % 7);
+                }
+                c.allreduce(v, ReduceOp.SUM);
+                for (int i = 0; i < v.length; i += 997) {
+                  good &= v[i] == 3 + 3 * round + 3 * (i % 7);
+                }
+                good &= v[v.length - 1] == 3 + 3 * round + 3 * ((v.length - 1) % 7);
+              }
+              return good;
+            });
+    assertThat(ok).containsOnly(true);
+    assertThat(sharedFiles()).as("no shared-memory file outlives the group").isEmpty();
+  }
+
+  @Test
+  void onlyGroupsOnOneHostShareMemory() {
+    assertThat(
+            dev.prism.collective.internal.SharedBuffers.forGroup(
+                0, List.of("127.0.0.1:1", "127.0.0.1:2")))
+        .isNotNull();
+    assertThat(
+            dev.prism.collective.internal.SharedBuffers.forGroup(
+                0, List.of("10.0.0.1:1", "10.0.0.2:2")))
+        .isNull();
+    assertThat(dev.prism.collective.internal.SharedBuffers.forGroup(0, List.of("127.0.0.1:1")))
+        .isNull();
+  }
+
+  static List<String> sharedFiles() throws java.io.IOException {
+    java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+    if (!java.nio.file.Files.isDirectory(shm)) {
+      return List.of();
+    }
+    try (var s = java.nio.file.Files.list(shm)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("prism-collective-"))
+          .toList();
+    }
+  }
+
+  @Test
   void ranksThatCallDifferentOperationsFailWithAMessage() throws Exception {
     List<String> out =
         outcomes(

@@ -35,6 +35,8 @@ public final class Reduction {
    */
   public static void combine(
       MemorySegment dst, MemorySegment src, long count, DataType type, ReduceOp op) {
+    dst = plain(dst);
+    src = plain(src);
     switch (type) {
       case FLOAT32 -> floats(dst, src, count, op);
       case FLOAT64 -> doubles(dst, src, count, op);
@@ -52,6 +54,7 @@ public final class Reduction {
    * @param divisor the number of ranks
    */
   public static void scale(MemorySegment data, long count, DataType type, int divisor) {
+    data = plain(data);
     if (type == DataType.FLOAT32) {
       float d = divisor;
       for (long i = 0; i < count; i++) {
@@ -67,6 +70,16 @@ public final class Reduction {
     } else {
       throw new IllegalArgumentException("MEAN needs a floating-point type, not " + type);
     }
+  }
+
+  /**
+   * The same memory as a plain native segment. The loops below are compiled for the segment classes
+   * they see: a loop fed both mapped (shared-memory) and plain off-heap segments runs several times
+   * slower than one that sees one class. The view lives no longer than the call, within the
+   * lifetime of the segments it was made from.
+   */
+  private static MemorySegment plain(MemorySegment s) {
+    return s.isNative() ? MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize()) : s;
   }
 
   private static void floats(MemorySegment dst, MemorySegment src, long count, ReduceOp op) {
