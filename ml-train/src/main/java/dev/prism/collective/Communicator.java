@@ -18,12 +18,12 @@ import java.util.Objects;
  * allreduce of {@value #SHARED_MIN_BYTES} bytes and more. Get one from {@link CollectiveGroup#join}
  * or {@link Endpoint#connect}.
  *
- * <p>Buffers are {@link MemorySegment}s, off-heap ones travel without a copy; the array overloads
- * copy through a reused off-heap buffer. Every rank must call the same operations in the same order
- * with buffers of the same size; a rank that does not, a peer that dies, or an operation that runs
- * past the timeout fails the operation with a {@link CollectiveException} on every rank, and the
- * communicator stays broken. Allreduce is a ring reduce-scatter then allgather, so each rank sends
- * and receives {@code 2 (n-1)/n} times the buffer, and every rank ends with the same bytes.
+ * <p>Buffers are {@link MemorySegment}s: off-heap ones travel without a copy, heap ones (and the
+ * array overloads) through an off-heap copy. Every rank must call the same operations in the same
+ * order with buffers of the same size; a rank that does not, a peer that dies, or an operation that
+ * runs past the timeout fails the operation with a {@link CollectiveException} on every rank, and
+ * the communicator stays broken. Allreduce is a ring reduce-scatter then allgather, so each rank
+ * sends and receives {@code 2 (n-1)/n} times the buffer, and every rank ends with the same bytes.
  *
  * <p>A communicator is for one thread at a time.
  */
@@ -103,6 +103,17 @@ public final class Communicator implements AutoCloseable {
     }
     if (op == ReduceOp.MEAN && !type.isFloatingPoint()) {
       throw new IllegalArgumentException("MEAN needs FLOAT32 or FLOAT64, not " + type);
+    }
+    if (!data.isNative()) {
+      // Sockets take heap memory only as byte arrays: run on an off-heap copy.
+      try (Arena temp = Arena.ofConfined()) {
+        MemorySegment copy =
+            temp.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
+        copy.copyFrom(data);
+        allreduce(copy, type, op);
+        data.copyFrom(copy);
+      }
+      return;
     }
     long count = data.byteSize() / type.bytes();
     if (shared != null && data.byteSize() >= SHARED_MIN_BYTES) {
@@ -234,6 +245,16 @@ public final class Communicator implements AutoCloseable {
   public void broadcast(MemorySegment data, int root) {
     Objects.requireNonNull(data, "data");
     checkRank("root", root);
+    if (!data.isNative()) {
+      try (Arena temp = Arena.ofConfined()) {
+        MemorySegment copy =
+            temp.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
+        copy.copyFrom(data);
+        broadcast(copy, root);
+        data.copyFrom(copy);
+      }
+      return;
+    }
     run(
         "broadcast",
         deadline -> {
@@ -316,6 +337,17 @@ public final class Communicator implements AutoCloseable {
               + worldSize
               + " ranks needs "
               + block * worldSize);
+    }
+    if (!in.isNative() || !out.isNative()) {
+      try (Arena temp = Arena.ofConfined()) {
+        MemorySegment inCopy = temp.allocate(Math.max(1, block), 64).asSlice(0, block);
+        MemorySegment outCopy =
+            temp.allocate(Math.max(1, out.byteSize()), 64).asSlice(0, out.byteSize());
+        inCopy.copyFrom(in);
+        allgather(inCopy, outCopy);
+        out.copyFrom(outCopy);
+      }
+      return;
     }
     out.asSlice(rank * block, block).copyFrom(in);
     run(

@@ -18,6 +18,7 @@ import java.util.Objects;
  * CollectiveGroup}'s rendezvous), then {@link #connect} each with the same list.
  */
 public final class Endpoint implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Endpoint.class);
   private final ServerSocketChannel listener;
   private final String address;
 

@@ -29,6 +29,8 @@ public final class DatasetShard implements AutoCloseable {
   private final int worldSize;
   private final long seed;
   private final Arena arena = Arena.ofConfined();
+  private MemorySegment trainBuffer;
+  private MemorySegment evalBuffer;
 
   DatasetShard(VectorSchemaRoot root, int rank, int worldSize, long seed) {
     this.featureSize = Dataset.check(root);
@@ -88,7 +90,9 @@ public final class DatasetShard implements AutoCloseable {
     int[] order = permutation(epoch);
     int global = batchSize * worldSize;
     int count = rows / global;
-    return () -> rowsIterator(order, count, batchSize, i -> i * global + rank * batchSize);
+    return () ->
+        new BatchIterator(
+            order, count, batchSize, i -> i * global + rank * batchSize, Integer.MAX_VALUE, false);
   }
 
   /**
@@ -107,12 +111,7 @@ public final class DatasetShard implements AutoCloseable {
       order[i] = i;
     }
     int count = (to - from + batchSize - 1) / batchSize;
-    return () -> new BatchIterator(order, count, batchSize, i -> from + i * batchSize, to);
-  }
-
-  private Iterator<Batch> rowsIterator(
-      int[] order, int count, int batchSize, java.util.function.IntUnaryOperator start) {
-    return new BatchIterator(order, count, batchSize, start, Integer.MAX_VALUE);
+    return () -> new BatchIterator(order, count, batchSize, i -> from + i * batchSize, to, true);
   }
 
   private int[] permutation(int epoch) {
@@ -146,13 +145,18 @@ public final class DatasetShard implements AutoCloseable {
     private int next;
 
     BatchIterator(
-        int[] order, int count, int batchSize, java.util.function.IntUnaryOperator start, int end) {
+        int[] order,
+        int count,
+        int batchSize,
+        java.util.function.IntUnaryOperator start,
+        int end,
+        boolean eval) {
       this.order = order;
       this.count = count;
       this.batchSize = batchSize;
       this.start = start;
       this.end = end;
-      this.buffer = arena.allocate((long) batchSize * featureSize * 4, 64);
+      this.buffer = buffer((long) batchSize * featureSize * 4, eval);
     }
 
     @Override
@@ -182,6 +186,20 @@ public final class DatasetShard implements AutoCloseable {
               .asFloatBuffer();
       return new Batch(fb, y, size, featureSize);
     }
+  }
+
+  /** One reused buffer for training batches and one for evaluation, grown when needed. */
+  private MemorySegment buffer(long bytes, boolean eval) {
+    MemorySegment b = eval ? evalBuffer : trainBuffer;
+    if (b == null || b.byteSize() < bytes) {
+      b = arena.allocate(Math.max(bytes, 64), 64);
+      if (eval) {
+        evalBuffer = b;
+      } else {
+        trainBuffer = b;
+      }
+    }
+    return b;
   }
 
   /** Releases the table's mapping and the batch buffers. */

@@ -269,6 +269,25 @@ class CommunicatorTest {
   }
 
   @Test
+  void heapSegmentsOfAnyArrayWork() throws Exception {
+    List<String> out =
+        onRanks(
+            2,
+            TIMEOUT,
+            (c, rank) -> {
+              int[] sum = {rank + 1, 10 * (rank + 1)};
+              c.allreduce(MemorySegment.ofArray(sum), DataType.INT32, ReduceOp.SUM);
+              long[] b = {rank == 1 ? 42 : 0};
+              c.broadcast(MemorySegment.ofArray(b), 1);
+              double[] in = {rank + 0.5};
+              double[] all = new double[2];
+              c.allgather(MemorySegment.ofArray(in), MemorySegment.ofArray(all));
+              return java.util.Arrays.toString(sum) + b[0] + java.util.Arrays.toString(all);
+            });
+    assertThat(out).containsOnly("[3, 30]42[0.5, 1.5]");
+  }
+
+  @Test
   void onlyGroupsOnOneHostShareMemory() {
     assertThat(
             dev.prism.collective.internal.SharedBuffers.forGroup(
