@@ -5,8 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
-if ! "$here/.venv/bin/python" -c 'import torch' 2>/dev/null; then
-  "$here/.venv/bin/pip" install -q --disable-pip-version-check --retries 0 "torch==${PRISM_TORCH_VERSION:-2.13.0+cpu}" pandas pyarrow fsspec
+if ! "$here/.venv/bin/python" -c 'import torch, pydantic' 2>/dev/null; then
+  "$here/.venv/bin/pip" install -q --disable-pip-version-check --retries 0 "torch==${PRISM_TORCH_VERSION:-2.13.0+cpu}" pandas pyarrow fsspec pydantic
 fi
 echo "== Prism (ml-train on DJL) and plain DJL"
 "$here/../../run" train "$@"

@@ -9,6 +9,10 @@ import ai.djl.util.Pair;
 import dev.prism.Prism;
 import dev.prism.collective.Communicator;
 import dev.prism.collective.ReduceOp;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +45,8 @@ public final class TrainContext {
   private final Consumer<TrainReport> reports;
   private final ReportCounter counter;
   private final Map<String, DatasetShard> shards = new LinkedHashMap<>();
-  private float[] gradients = new float[0];
+  private final Arena gradientArena = Arena.ofShared();
+  private MemorySegment gradients;
 
   /** Numbers reports; shared with the worker so the driver learns how many were made. */
   static final class ReportCounter {
@@ -217,32 +222,44 @@ public final class TrainContext {
    * @param block the model's block
    */
   public void allreduceGradients(Block block) {
+    if (spec.worldSize() == 1) {
+      return;
+    }
     List<NDArray> grads = new ArrayList<>();
-    int total = 0;
+    long total = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
       Parameter param = p.getValue();
       if (param.requiresGradient() && param.getArray().hasGradient()) {
         NDArray g = param.getArray().getGradient();
+        if (g.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+          throw new IllegalArgumentException(
+              "gradient of parameter '"
+                  + p.getKey()
+                  + "' is "
+                  + g.getDataType()
+                  + "; FLOAT32 only");
+        }
         grads.add(g);
-        total += (int) g.size();
+        total += g.size() * 4;
       }
     }
-    if (gradients.length != total) {
-      gradients = new float[total];
+    if (gradients == null || gradients.byteSize() < total) {
+      gradients = gradientArena.allocate(Math.max(total, 64), 64);
     }
-    int off = 0;
+    // One copy out of each tensor, one allreduce of all of them, one copy back into each.
+    long off = 0;
     for (NDArray g : grads) {
-      float[] a = g.toFloatArray();
-      System.arraycopy(a, 0, gradients, off, a.length);
-      off += a.length;
+      ByteBuffer bytes = g.toByteBuffer();
+      long n = bytes.remaining();
+      MemorySegment.copy(MemorySegment.ofBuffer(bytes), 0, gradients, off, n);
+      off += n;
     }
-    comm.allreduce(gradients, ReduceOp.MEAN);
+    MemorySegment all = gradients.asSlice(0, total);
+    comm.allreduce(all, dev.prism.collective.DataType.FLOAT32, ReduceOp.MEAN);
     off = 0;
     for (NDArray g : grads) {
-      int n = (int) g.size();
-      float[] a = new float[n];
-      System.arraycopy(gradients, off, a, 0, n);
-      g.set(a);
+      long n = g.size() * 4;
+      g.set(all.asSlice(off, n).asByteBuffer().order(ByteOrder.nativeOrder()));
       off += n;
     }
   }
@@ -308,5 +325,6 @@ public final class TrainContext {
   void closeShards() {
     shards.values().forEach(DatasetShard::close);
     shards.clear();
+    gradientArena.close();
   }
 }

@@ -44,10 +44,11 @@ import java.util.zip.GZIPInputStream;
 /**
  * Training throughput of the digits MLP (64-128-10, Adam 0.003, softmax cross-entropy), global
  * batch 64, with the protocol of {@code benchmarks/peers/ray/train_digits.py} (Ray Train's
- * TorchTrainer): the rows with {@code index % 5 == 0} held out, {@code --epochs} epochs (20), the
- * first a warm-up; samples/s over the rest (rows of the global batches trained / seconds, the clock
- * read on rank 0 after a barrier); test accuracy at the end. Runs plain DJL in this process (no
- * Prism), then Prism with 1 and 2 workers. {@code benchmarks/run train [--epochs N]}.
+ * TorchTrainer): the rows with {@code index % 5 == 0} held out, {@code --epochs} epochs (60), the
+ * first {@code --warmup-epochs} (5) a warm-up; samples/s over the rest (rows of the global batches
+ * trained / seconds, the clock read on rank 0 after a barrier); test accuracy at the end. Runs
+ * plain DJL in this process (no Prism), then Prism with 1 and 2 workers. {@code benchmarks/run
+ * train [--epochs N]}.
  */
 public final class TrainThroughput {
   static final int GLOBAL_BATCH = 64;
@@ -124,10 +125,12 @@ public final class TrainThroughput {
         DatasetShard train = ctx.datasetShard("train");
         DatasetShard test = ctx.datasetShard("test");
         NDManager root = trainer.getManager();
+        int warmup = ((Number) ctx.config().get("warmup")).intValue();
         long start = 0;
         long samples = 0;
+        long syncNanos = 0;
         for (int epoch = 0; epoch < epochs; epoch++) {
-          if (epoch == 1) {
+          if (epoch == warmup) {
             ctx.communicator().barrier();
             start = System.nanoTime();
           }
@@ -140,10 +143,14 @@ public final class TrainThroughput {
                     trainer.getLoss().evaluate(new NDList(y), trainer.forward(new NDList(x)));
                 gc.backward(loss);
               }
+              long t0 = System.nanoTime();
               ctx.allreduceGradients(trainer);
+              if (epoch >= warmup) {
+                syncNanos += System.nanoTime() - t0;
+              }
               trainer.step();
             }
-            if (epoch >= 1) {
+            if (epoch >= warmup) {
               samples += (long) b.size() * ctx.worldSize();
             }
           }
@@ -166,6 +173,7 @@ public final class TrainThroughput {
         metrics.put("samples_per_s", samples / seconds);
         metrics.put("seconds", seconds);
         metrics.put("steps", samples / GLOBAL_BATCH);
+        metrics.put("sync_ms_per_step", syncNanos / 1e6 / Math.max(1, samples / GLOBAL_BATCH));
         metrics.put("accuracy", counts[0] / counts[1]);
         ctx.report(metrics);
       }
@@ -173,7 +181,7 @@ public final class TrainThroughput {
   }
 
   /** Plain DJL in this process: the same model, batches and clock, no Prism. */
-  static double[] plainDjl(Data d, int epochs) {
+  static double[] plainDjl(Data d, int epochs, int warmup) {
     Engine.getInstance().setRandomSeed(11);
     try (Model model = Model.newInstance("mlp")) {
       model.setBlock(mlp());
@@ -185,7 +193,7 @@ public final class TrainThroughput {
         long start = 0;
         long samples = 0;
         for (int epoch = 0; epoch < epochs; epoch++) {
-          if (epoch == 1) {
+          if (epoch == warmup) {
             start = System.nanoTime();
           }
           int[] order = permutation(rows, epoch);
@@ -207,7 +215,7 @@ public final class TrainThroughput {
               }
               trainer.step();
             }
-            if (epoch >= 1) {
+            if (epoch >= warmup) {
               samples += GLOBAL_BATCH;
             }
           }
@@ -253,15 +261,18 @@ public final class TrainThroughput {
   /**
    * Runs the benchmark.
    *
-   * @param args {@code --epochs N} (20), {@code --data FILE} (the digits CSV, gzipped)
+   * @param args {@code --epochs N} (60), {@code --warmup-epochs N} (5), {@code --data FILE} (the
+   *     digits CSV, gzipped)
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
-    int epochs = 20;
+    int epochs = 60;
+    int warmup = 5;
     Path data = Path.of("examples/src/main/resources/datasets/digits.csv.gz");
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
+        case "--warmup-epochs" -> warmup = Integer.parseInt(args[i + 1]);
         case "--data" -> data = Path.of(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
@@ -272,15 +283,19 @@ public final class TrainThroughput {
     Data d = load(data);
     System.out.printf(
         Locale.ROOT,
-        "digits MLP 64-128-10, Adam 0.003, global batch %d, %d epochs (first one warm-up), %d train"
-            + " / %d test rows%n",
+        "digits MLP 64-128-10, Adam 0.003, global batch %d, %d epochs (the first %d warm-up), %d"
+            + " train / %d test rows%n",
         GLOBAL_BATCH,
         epochs,
+        warmup,
         d.trainX().length,
         d.testX().length);
     System.out.printf(
         Locale.ROOT, "%-22s %14s %10s %10s%n", "run", "samples/s", "seconds", "accuracy");
-    double[] plain = plainDjl(d, epochs);
+    if (warmup < 1 || warmup >= epochs) {
+      throw new IllegalArgumentException("give 1 <= --warmup-epochs < --epochs");
+    }
+    double[] plain = plainDjl(d, epochs, warmup);
     System.out.printf(
         Locale.ROOT,
         "%-22s %14.0f %10.2f %10.4f%n",
@@ -300,7 +315,7 @@ public final class TrainThroughput {
                 .runConfig(RunConfig.builder("w" + workers).storagePath(storage).build())
                 .dataset("train", train)
                 .dataset("test", test)
-                .config(Map.of("epochs", epochs))
+                .config(Map.of("epochs", epochs, "warmup", warmup))
                 .progress(false)
                 .build()
                 .fit();
@@ -315,6 +330,8 @@ public final class TrainThroughput {
             v.get("samples_per_s"),
             v.get("seconds"),
             v.get("accuracy"));
+        System.out.printf(
+            Locale.ROOT, "  gradient allreduce: %.3f ms per step%n", v.get("sync_ms_per_step"));
         if (workers == 1) {
           double steps = v.get("steps");
           System.out.printf(
