@@ -105,14 +105,7 @@ public final class Communicator implements AutoCloseable {
       throw new IllegalArgumentException("MEAN needs FLOAT32 or FLOAT64, not " + type);
     }
     if (!data.isNative()) {
-      // Sockets take heap memory only as byte arrays: run on an off-heap copy.
-      try (Arena temp = Arena.ofConfined()) {
-        MemorySegment copy =
-            temp.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
-        copy.copyFrom(data);
-        allreduce(copy, type, op);
-        data.copyFrom(copy);
-      }
+      offHeap(data, copy -> allreduce(copy, type, op));
       return;
     }
     long count = data.byteSize() / type.bytes();
@@ -246,13 +239,7 @@ public final class Communicator implements AutoCloseable {
     Objects.requireNonNull(data, "data");
     checkRank("root", root);
     if (!data.isNative()) {
-      try (Arena temp = Arena.ofConfined()) {
-        MemorySegment copy =
-            temp.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
-        copy.copyFrom(data);
-        broadcast(copy, root);
-        data.copyFrom(copy);
-      }
+      offHeap(data, copy -> broadcast(copy, root));
       return;
     }
     run(
@@ -338,15 +325,12 @@ public final class Communicator implements AutoCloseable {
               + " ranks needs "
               + block * worldSize);
     }
-    if (!in.isNative() || !out.isNative()) {
-      try (Arena temp = Arena.ofConfined()) {
-        MemorySegment inCopy = temp.allocate(Math.max(1, block), 64).asSlice(0, block);
-        MemorySegment outCopy =
-            temp.allocate(Math.max(1, out.byteSize()), 64).asSlice(0, out.byteSize());
-        inCopy.copyFrom(in);
-        allgather(inCopy, outCopy);
-        out.copyFrom(outCopy);
-      }
+    if (!in.isNative()) {
+      offHeap(in, copy -> allgather(copy, out));
+      return;
+    }
+    if (!out.isNative()) {
+      offHeap(out, copy -> allgather(in, copy));
       return;
     }
     out.asSlice(rank * block, block).copyFrom(in);
@@ -387,6 +371,20 @@ public final class Communicator implements AutoCloseable {
       shared.close();
     }
     arena.close();
+  }
+
+  /**
+   * Runs {@code op} on an off-heap copy of a heap segment and copies the result back (sockets take
+   * heap memory only as byte arrays).
+   */
+  private static void offHeap(MemorySegment heap, java.util.function.Consumer<MemorySegment> op) {
+    try (Arena temp = Arena.ofConfined()) {
+      MemorySegment copy =
+          temp.allocate(Math.max(1, heap.byteSize()), 64).asSlice(0, heap.byteSize());
+      copy.copyFrom(heap);
+      op.accept(copy);
+      heap.copyFrom(copy);
+    }
   }
 
   private interface Steps {

@@ -115,6 +115,19 @@ public final class DatasetShard implements AutoCloseable {
   }
 
   private int[] permutation(int epoch) {
+    return epochOrder(rows, seed, epoch);
+  }
+
+  /**
+   * The shuffled order of all rows in one epoch, the same on every rank: what {@link #batches} cuts
+   * into global batches (for a reference run outside the trainer that takes the same steps).
+   *
+   * @param rows the number of rows
+   * @param seed the trainer's seed
+   * @param epoch the epoch
+   * @return a permutation of {@code 0..rows-1}
+   */
+  public static int[] epochOrder(int rows, long seed, int epoch) {
     int[] order = new int[rows];
     for (int i = 0; i < rows; i++) {
       order[i] = i;

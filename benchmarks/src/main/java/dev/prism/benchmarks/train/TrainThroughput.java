@@ -38,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -242,20 +241,9 @@ public final class TrainThroughput {
     }
   }
 
-  /** The same per-epoch order as {@code DatasetShard.batches} (seed 42). */
+  /** The same per-epoch order as {@code DatasetShard.batches} (the trainer's seed, 42). */
   static int[] permutation(int rows, int epoch) {
-    int[] order = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      order[i] = i;
-    }
-    Random random = new Random(42 * 1_000_003L + epoch);
-    for (int i = rows - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return DatasetShard.epochOrder(rows, 42, epoch);
   }
 
   /**
