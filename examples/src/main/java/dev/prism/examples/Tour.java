@@ -133,9 +133,17 @@ public final class Tour {
       gpuB.kill();
 
       t = System.nanoTime();
-      dev.prism.train.Result trained =
-          TrainDigits.run(
-              2, 3, java.nio.file.Files.createTempDirectory("prism-tour-"), "tour-digits", false);
+      java.nio.file.Path runs = java.nio.file.Files.createTempDirectory("prism-tour-");
+      dev.prism.train.Result trained;
+      try {
+        trained = TrainDigits.run(2, 3, runs, "tour-digits", false);
+      } finally {
+        try (var files = java.nio.file.Files.walk(runs)) {
+          for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.deleteIfExists(p);
+          }
+        }
+      }
       step(
           "8. ml-train: a digits classifier (DJL MLP) trained data-parallel on 2 worker actors"
               + " that average gradients with an allreduce every step: 3 epochs, test accuracy"
