@@ -50,7 +50,6 @@ public final class Communicator implements AutoCloseable {
   private final SharedBuffers shared;
   private final MemorySegment barrierCell;
   private MemorySegment scratch;
-  private MemorySegment staging;
   private long seq;
   private long sharedOps;
   private boolean closed;
@@ -97,6 +96,7 @@ public final class Communicator implements AutoCloseable {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(op, "op");
+    checkOpen("allreduce");
     if (data.byteSize() % type.bytes() != 0) {
       throw new IllegalArgumentException(
           "data holds " + data.byteSize() + " bytes, not a whole number of " + type + " elements");
@@ -208,10 +208,7 @@ public final class Communicator implements AutoCloseable {
    * @param op how to combine
    */
   public void allreduce(float[] data, ReduceOp op) {
-    MemorySegment seg = staging((long) data.length * 4);
-    MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data.length);
-    allreduce(seg, DataType.FLOAT32, op);
-    MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data, 0, data.length);
+    allreduce(MemorySegment.ofArray(data), DataType.FLOAT32, op);
   }
 
   /**
@@ -221,10 +218,7 @@ public final class Communicator implements AutoCloseable {
    * @param op how to combine
    */
   public void allreduce(double[] data, ReduceOp op) {
-    MemorySegment seg = staging((long) data.length * 8);
-    MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_DOUBLE_UNALIGNED, 0, data.length);
-    allreduce(seg, DataType.FLOAT64, op);
-    MemorySegment.copy(seg, ValueLayout.JAVA_DOUBLE_UNALIGNED, 0, data, 0, data.length);
+    allreduce(MemorySegment.ofArray(data), DataType.FLOAT64, op);
   }
 
   /**
@@ -237,6 +231,7 @@ public final class Communicator implements AutoCloseable {
    */
   public void broadcast(MemorySegment data, int root) {
     Objects.requireNonNull(data, "data");
+    checkOpen("broadcast");
     checkRank("root", root);
     if (!data.isNative()) {
       offHeap(data, copy -> broadcast(copy, root));
@@ -283,10 +278,7 @@ public final class Communicator implements AutoCloseable {
    * @param root the rank whose data everyone gets
    */
   public void broadcast(byte[] data, int root) {
-    MemorySegment seg = staging(data.length);
-    MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, 0, data.length);
-    broadcast(seg, root);
-    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, data, 0, data.length);
+    broadcast(MemorySegment.ofArray(data), root);
   }
 
   /**
@@ -296,10 +288,7 @@ public final class Communicator implements AutoCloseable {
    * @param root the rank whose data everyone gets
    */
   public void broadcast(float[] data, int root) {
-    MemorySegment seg = staging((long) data.length * 4);
-    MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data.length);
-    broadcast(seg, root);
-    MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, data, 0, data.length);
+    broadcast(MemorySegment.ofArray(data), root);
   }
 
   /**
@@ -313,6 +302,7 @@ public final class Communicator implements AutoCloseable {
   public void allgather(MemorySegment in, MemorySegment out) {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(out, "out");
+    checkOpen("allgather");
     long block = in.byteSize();
     if (out.byteSize() != block * worldSize) {
       throw new IllegalArgumentException(
@@ -352,9 +342,7 @@ public final class Communicator implements AutoCloseable {
    * @throws CollectiveException if a peer fails or the timeout passes
    */
   public void barrier() {
-    if (closed) {
-      throw new CollectiveException("barrier on a closed communicator (rank " + rank + ")");
-    }
+    checkOpen("barrier");
     barrierCell.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
     allreduce(barrierCell, DataType.INT64, ReduceOp.SUM);
   }
@@ -404,9 +392,7 @@ public final class Communicator implements AutoCloseable {
   }
 
   private void run(String what, Steps steps) {
-    if (closed) {
-      throw new CollectiveException(what + " on a closed communicator (rank " + rank + ")");
-    }
+    checkOpen(what);
     String broken = links.brokenReason();
     if (broken != null) {
       throw new CollectiveException(
@@ -451,15 +437,10 @@ public final class Communicator implements AutoCloseable {
     return scratch;
   }
 
-  private MemorySegment staging(long bytes) {
+  private void checkOpen(String what) {
     if (closed) {
-      throw new CollectiveException(
-          "a collective operation on a closed communicator (rank " + rank + ")");
+      throw new CollectiveException(what + " on a closed communicator (rank " + rank + ")");
     }
-    if (staging == null || staging.byteSize() < bytes) {
-      staging = arena.allocate(Math.max(bytes, 64), 64);
-    }
-    return staging.asSlice(0, bytes);
   }
 
   private void checkRank(String what, int r) {

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -103,7 +102,7 @@ public final class Endpoint implements AutoCloseable {
               + address
               + ": give every rank the same list, in rank order");
     }
-    if (new ArrayList<>(all).stream().distinct().count() != all.size()) {
+    if (all.stream().distinct().count() != all.size()) {
       throw new IllegalArgumentException("addresses names an endpoint twice: " + all);
     }
     if (timeout.isNegative() || timeout.isZero()) {

@@ -102,16 +102,17 @@ final class CheckpointStore {
       return ranked.reversed();
     }
     String attr = config.scoreAttribute().get();
-    Comparator<Path> byScore =
-        Comparator.comparingDouble(
-            p -> {
-              double v = score(p, attr);
-              if (Double.isNaN(v)) {
-                return Double.POSITIVE_INFINITY;
-              }
-              return config.scoreOrder() == CheckpointConfig.Order.MAX ? -v : v;
-            });
-    ranked.sort(byScore);
+    // Each checkpoint's metrics file is read once, not once per comparison.
+    Map<Path, Double> keys = new java.util.HashMap<>();
+    for (Path p : ranked) {
+      double v = score(p, attr);
+      keys.put(
+          p,
+          Double.isNaN(v)
+              ? Double.POSITIVE_INFINITY
+              : config.scoreOrder() == CheckpointConfig.Order.MAX ? -v : v);
+    }
+    ranked.sort(Comparator.comparingDouble(keys::get));
     return ranked;
   }
 

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DataParallelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DataParallelTrainer.class);
-  private static final String HISTORY = "progress.jsonl";
 
   private final TrainLoop loop;
   private final ScalingConfig scaling;
@@ -148,50 +146,45 @@ public final class DataParallelTrainer {
       } catch (PrismException e) {
         throw new AttemptFailed(e);
       }
-      List<Integer> order = rankOrder(where);
-      List<String> addresses = new ArrayList<>();
-      List<String> nodes = new ArrayList<>();
-      for (int idx : order) {
-        String[] parts = where.get(idx).split(" ", 2);
-        if (!nodes.contains(parts[0])) {
-          nodes.add(parts[0]);
-        }
-        addresses.add(parts[1]);
+      // Ranks grouped by node (nodes in order of first appearance), so local ranks are contiguous.
+      Map<String, List<Integer>> byNode = new LinkedHashMap<>();
+      List<String> addressOf = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String[] parts = where.get(i).split(" ", 2);
+        byNode.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(i);
+        addressOf.add(parts[1]);
       }
+      List<Integer> order = new ArrayList<>();
+      byNode.values().forEach(order::addAll);
+      List<String> addresses = order.stream().map(addressOf::get).toList();
       List<ObjectRef<Integer>> runs = new ArrayList<>();
-      ActorHandle<TrainWorker> rank0 = actors.get(order.getFirst());
-      for (int rank = 0; rank < n; rank++) {
-        String node = where.get(order.get(rank)).split(" ", 2)[0];
-        int localRank = 0;
-        int localSize = 0;
-        for (int other = 0; other < n; other++) {
-          if (where.get(order.get(other)).startsWith(node + " ")) {
-            if (other < rank) {
-              localRank++;
-            }
-            localSize++;
-          }
+      int rank = 0;
+      int nodeRank = 0;
+      for (List<Integer> onNode : byNode.values()) {
+        for (int localRank = 0; localRank < onNode.size(); localRank++, rank++) {
+          WorkerSpec spec =
+              new WorkerSpec(
+                  run.name(),
+                  run.runDirectory().toString(),
+                  rank,
+                  n,
+                  localRank,
+                  onNode.size(),
+                  nodeRank,
+                  addresses,
+                  collectiveTimeout.toMillis(),
+                  loop,
+                  config,
+                  datasets,
+                  state.latest().map(Path::toString).orElse(null),
+                  state.reports(),
+                  scaling.useGpu(),
+                  seed);
+          runs.add(actors.get(onNode.get(localRank)).task(TrainWorker::run, spec).remote());
         }
-        WorkerSpec spec =
-            new WorkerSpec(
-                run.name(),
-                run.runDirectory().toString(),
-                rank,
-                n,
-                localRank,
-                localSize,
-                nodes.indexOf(node),
-                addresses,
-                collectiveTimeout.toMillis(),
-                loop,
-                config,
-                datasets,
-                state.latest().map(Path::toString).orElse(null),
-                state.reports(),
-                scaling.useGpu(),
-                seed);
-        runs.add(actors.get(order.get(rank)).task(TrainWorker::run, spec).remote());
+        nodeRank++;
       }
+      ActorHandle<TrainWorker> rank0 = actors.get(order.getFirst());
       watch(runs, rank0, state);
     } finally {
       for (ActorHandle<TrainWorker> a : actors) {
@@ -267,29 +260,6 @@ public final class DataParallelTrainer {
     } catch (PrismException e) {
       LOG.debug("rank 0 did not hand over its reports: {}", e.toString());
     }
-  }
-
-  /**
-   * Rank order: workers grouped by node (in order of first appearance), so local ranks are
-   * contiguous.
-   */
-  static List<Integer> rankOrder(List<String> where) {
-    List<String> nodes = new ArrayList<>();
-    for (String w : where) {
-      String node = w.split(" ", 2)[0];
-      if (!nodes.contains(node)) {
-        nodes.add(node);
-      }
-    }
-    List<Integer> order = new ArrayList<>();
-    for (String node : nodes) {
-      for (int i = 0; i < where.size(); i++) {
-        if (where.get(i).startsWith(node + " ")) {
-          order.add(i);
-        }
-      }
-    }
-    return order;
   }
 
   private void awaitPlacement(PlacementGroup pg) {
@@ -463,11 +433,6 @@ public final class DataParallelTrainer {
     }
   }
 
-  /** The name of the run's history file, one JSON report per line. */
-  static String historyFile() {
-    return HISTORY;
-  }
-
   /** For messages: what this trainer would place. */
   @Override
   public String toString() {
@@ -478,9 +443,5 @@ public final class DataParallelTrainer {
         + ", datasets "
         + datasets.keySet()
         + "]";
-  }
-
-  static Optional<Path> latestCheckpoint(Path runDir) {
-    return CheckpointStore.latest(runDir);
   }
 }

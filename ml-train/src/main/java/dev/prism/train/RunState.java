@@ -19,6 +19,9 @@ import java.util.Optional;
  * read back when a run resumes), its latest checkpoint, and the progress line.
  */
 final class RunState {
+  /** The run's history file, one JSON report per line. */
+  static final String HISTORY = "progress.jsonl";
+
   private final Path dir;
   private final CheckpointConfig checkpoints;
   private final boolean show;
@@ -33,7 +36,7 @@ final class RunState {
     this.checkpoints = checkpoints;
     this.show = show;
     this.config = config;
-    Path file = dir.resolve(DataParallelTrainer.historyFile());
+    Path file = dir.resolve(HISTORY);
     if (Files.exists(file)) {
       try {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -73,7 +76,7 @@ final class RunState {
     line.put("metrics", r.metrics());
     try {
       Files.writeString(
-          dir.resolve(DataParallelTrainer.historyFile()),
+          dir.resolve(HISTORY),
           Json.write(line) + "\n",
           StandardCharsets.UTF_8,
           StandardOpenOption.CREATE,

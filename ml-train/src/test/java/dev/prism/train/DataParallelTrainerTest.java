@@ -119,6 +119,17 @@ class DataParallelTrainerTest {
   }
 
   @Test
+  void aRunWhoseHistoryCannotBeReadIsNotResumedBlindly(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("broken"));
+    Files.writeString(
+        dir.resolve("broken").resolve(RunState.HISTORY), "{\"iteration\": 1, \"metr\n");
+    assertThatThrownBy(() -> trainer(dir, "broken", 1, 30).build().fit())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot resume run from")
+        .hasMessageContaining("move it away to start anew");
+  }
+
+  @Test
   void badConfigsFailWithClearMessages(@TempDir Path dir) {
     assertThatThrownBy(() -> ScalingConfig.builder().numWorkers(0).build())
         .hasMessageContaining("numWorkers is 0");

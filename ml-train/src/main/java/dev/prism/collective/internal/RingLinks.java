@@ -90,7 +90,7 @@ public final class RingLinks implements AutoCloseable {
       ByteBuffer hello = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
       hello.putInt(MAGIC).putInt(rank).putInt(n).putLong(token).flip();
       writeFully(next, hello);
-      prev = accept(listener, prevRank, n, token, deadline, timeout);
+      prev = accept(listener, prevRank, n, token, deadline);
       return new RingLinks(rank, n, next, prev);
     } catch (IOException e) {
       closeQuietly(next);
@@ -134,12 +134,7 @@ public final class RingLinks implements AutoCloseable {
   }
 
   private static SocketChannel accept(
-      ServerSocketChannel listener,
-      int prevRank,
-      int n,
-      long token,
-      long deadline,
-      Duration timeout)
+      ServerSocketChannel listener, int prevRank, int n, long token, long deadline)
       throws IOException {
     while (true) {
       long left = remainingMillis(deadline);
