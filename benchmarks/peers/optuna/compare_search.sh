@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Search quality in one run: Prism's TpeSearch and RandomSearch (benchmarks/run search), then
 # Optuna's TPESampler and RandomSampler (tpe_quality.py), same functions, trials and seeds; the
-# output goes to the terminal and to benchmarks/reports/<date>/tune-search/compare.md.
+# output goes to the terminal and to benchmarks/reports/<date>/tune-search/compare.md (another name:
+# PRISM_REPORT_NAME=compare-40-seeds).
 #   benchmarks/peers/optuna/compare_search.sh [--trials N] [--seeds N]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,4 +22,4 @@ mkdir -p "$out"
   echo "## Optuna"
   echo
   "$here/.venv/bin/python" "$here/tpe_quality.py" "$@"
-} | tee "$out/compare.md"
+} | tee "$out/${PRISM_REPORT_NAME:-compare}.md"
