@@ -331,7 +331,7 @@ public sealed interface Domain
     public Object sample(Random rnd) {
       validate();
       double v = Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * rnd.nextDouble());
-      return (int) Math.min(Math.max(Math.floor(v), lo), hi - 1L);
+      return (int) Math.min(Math.max(Math.floor(v), lo), hi - 1.0);
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prism.tune.Mode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,7 +36,11 @@ public final class GridSearch implements Searcher {
         if (s.domain() instanceof Domain.Grid || s.domain() instanceof Domain.Choice) {
           enumerated.add(s.name());
         } else {
-          refused.add(s.name() + " (" + s.domain().getClass().getSimpleName().toLowerCase() + ")");
+          refused.add(
+              s.name()
+                  + " ("
+                  + s.domain().getClass().getSimpleName().toLowerCase(Locale.ROOT)
+                  + ")");
         }
       }
     }

@@ -192,21 +192,18 @@ final class ParzenEstimator {
 
   private double logKernel(int j, int i, double x) {
     TpeDimension dim = dims.get(j);
-    switch (dim.kind()) {
-      case CATEGORICAL:
-        return Math.log(catProbs[j][i][(int) x]);
-      case STEPPED:
-        {
-          double mu = mus[j][i];
-          double sigma = sigmas[j][i];
-          double h = dim.step() / 2;
-          return Gauss.logMass((x - h - mu) / sigma, (x + h - mu) / sigma) - logMass[j][i];
-        }
-      default:
-        {
-          double z = (x - mus[j][i]) / sigmas[j][i];
-          return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigmas[j][i]) - logMass[j][i];
-        }
-    }
+    return switch (dim.kind()) {
+      case CATEGORICAL -> Math.log(catProbs[j][i][(int) x]);
+      case STEPPED -> {
+        double mu = mus[j][i];
+        double sigma = sigmas[j][i];
+        double h = dim.step() / 2;
+        yield Gauss.logMass((x - h - mu) / sigma, (x + h - mu) / sigma) - logMass[j][i];
+      }
+      case CONTINUOUS -> {
+        double z = (x - mus[j][i]) / sigmas[j][i];
+        yield -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigmas[j][i]) - logMass[j][i];
+      }
+    };
   }
 }

@@ -300,9 +300,49 @@ public final class TpeSearch implements Searcher {
     return x;
   }
 
-  private record Observation(long order, double[] x, double score) {}
+  /** A completed trial: its position among the suggestions, coordinates and score. */
+  private static final class Observation {
+    private final long order;
+    private final double[] x;
+    private final double score;
 
-  private record Pending(long order, double[] x) {}
+    Observation(long order, double[] x, double score) {
+      this.order = order;
+      this.x = x;
+      this.score = score;
+    }
+
+    long order() {
+      return order;
+    }
+
+    double[] x() {
+      return x;
+    }
+
+    double score() {
+      return score;
+    }
+  }
+
+  /** A suggested trial still running: its position and coordinates (null: not modelled). */
+  private static final class Pending {
+    private final long order;
+    private final double[] x;
+
+    Pending(long order, double[] x) {
+      this.order = order;
+      this.x = x;
+    }
+
+    long order() {
+      return order;
+    }
+
+    double[] x() {
+      return x;
+    }
+  }
 
   /** Builds a {@link TpeSearch}; every option defaults to Optuna 5's. */
   public static final class Builder {

@@ -86,39 +86,33 @@ class TpeSearchTest {
 
   @Test
   void ignoresErroredTrialsAndTrialsWithoutTheMetric() {
-    TpeSearch plain = TpeSearch.builder().nStartupTrials(5).build();
-    TpeSearch noisy = TpeSearch.builder().nStartupTrials(5).build();
-    plain.setup(SQUARE, "loss", Mode.MIN, 11);
-    noisy.setup(SQUARE, "loss", Mode.MIN, 11);
-    List<Map<String, Object>> a = new ArrayList<>();
-    List<Map<String, Object>> b = new ArrayList<>();
+    TpeSearch s = TpeSearch.builder().nStartupTrials(5).build();
+    s.setup(SQUARE, "loss", Mode.MIN, 11);
     int extra = 0;
     for (int i = 0; i < 20; i++) {
-      Map<String, Object> c = plain.suggest("t" + i).orElseThrow();
-      plain.onTrialComplete("t" + i, Map.of("loss", quadratic(c)), false);
-      a.add(c);
-      // The noisy searcher sees, besides the same trials, ones that failed (with a misleadingly
-      // good value) or reported no loss; they would change its suggestions if they counted.
-      Map<String, Object> d = noisy.suggest("t" + i).orElseThrow();
-      noisy.onTrialComplete("t" + i, Map.of("loss", quadratic(d)), false);
-      b.add(d);
+      Map<String, Object> c = s.suggest("t" + i).orElseThrow();
+      s.onTrialComplete("t" + i, Map.of("loss", quadratic(c)), false);
       if (i % 3 == 0) {
-        String id = "x" + extra++;
-        noisy.suggest(id);
-        noisy.onTrialComplete(id, Map.of("loss", -1000.0), true);
-        String id2 = "x" + extra++;
-        noisy.suggest(id2);
-        noisy.onTrialComplete(id2, Map.of("accuracy", 0.9), false);
+        // A failed trial with a misleadingly good value, one without the metric, one with NaN.
+        String failed = "x" + extra++;
+        s.suggest(failed);
+        s.onTrialComplete(failed, Map.of("loss", -1000.0), true);
+        String noMetric = "x" + extra++;
+        s.suggest(noMetric);
+        s.onTrialComplete(noMetric, Map.of("accuracy", 0.9), false);
+        String nan = "x" + extra++;
+        s.suggest(nan);
+        s.onTrialComplete(nan, Map.of("loss", Double.NaN), false);
       }
     }
-    // Suggestions are drawn from per-index random sources, so compare what was learnt: the
-    // noisy searcher kept exactly the plain one's observations.
-    JsonNode pa = plain.saveState().get("observations");
-    JsonNode pb = noisy.saveState().get("observations");
-    assertThat(pb.size()).isEqualTo(pa.size()).isEqualTo(20);
-    for (JsonNode o : pb) {
+    s.onTrialComplete("never-suggested", Map.of("loss", -5.0), false);
+    JsonNode state = s.saveState();
+    assertThat(state.get("observations")).hasSize(20);
+    for (JsonNode o : state.get("observations")) {
       assertThat(o.get("score").asDouble()).isLessThanOrEqualTo(0.0);
     }
+    assertThat(state.get("pending")).isEmpty();
+    assertThat(state.get("suggested").asLong()).isEqualTo(20 + extra);
   }
 
   @Test
