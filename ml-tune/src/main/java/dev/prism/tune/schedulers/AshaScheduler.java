@@ -142,6 +142,9 @@ public final class AshaScheduler implements TrialScheduler {
 
   @Override
   public void onTrialAdd(String trialId, Map<String, Object> config) {
+    if (trialBracket.containsKey(trialId)) {
+      return; // announced again (a restored sweep): it keeps its bracket
+    }
     trialBracket.put(trialId, (int) (added++ % bracketCount));
   }
 

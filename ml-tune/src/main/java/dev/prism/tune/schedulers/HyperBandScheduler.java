@@ -133,6 +133,9 @@ public final class HyperBandScheduler implements TrialScheduler {
   @Override
   public void onTrialAdd(String trialId, Map<String, Object> config) {
     SchedulerSupport.requireSetup(metric);
+    if (trialInfo.containsKey(trialId) || ended.contains(trialId) || status.containsKey(trialId)) {
+      return; // announced again (a restored sweep): it keeps its place
+    }
     Bracket cur = curBracket < 0 ? null : bands.get(curBand).get(curBracket);
     if (cur == null || cur.filled()) {
       while (true) {

@@ -30,9 +30,11 @@ import java.util.Set;
  * <p>Differences from Ray: the time attribute defaults to {@code training_iteration} and the grace
  * period to 1 (Ray: {@code time_total_s} and 60 seconds; set both to get Ray's behaviour); with too
  * few samples the trial goes on (Ray may pause it to give the slot to waiting trials, governed by
- * {@code min_time_slice}, which is not offered here). With {@code hardStop} false the trial is
- * paused instead of stopped and, once resumed, never judged again, as in Ray. Results without the
- * time attribute or the metric are ignored (the trial goes on).
+ * {@code min_time_slice}, which is not offered here); a trial with no result between the grace
+ * period and the time in question (so no running average) is left out of the median, where Ray's
+ * NaN median would stop the judged trial. With {@code hardStop} false the trial is paused instead
+ * of stopped and, once resumed, never judged again, as in Ray. Results without the time attribute
+ * or the metric are ignored (the trial goes on).
  */
 public final class MedianStoppingRule implements TrialScheduler {
   private final String timeAttr;
@@ -101,7 +103,14 @@ public final class MedianStoppingRule implements TrialScheduler {
     if (others.size() < minSamplesRequired) {
       return Decision.CONTINUE;
     }
-    double[] means = others.stream().mapToDouble(t -> runningMean(t, time)).toArray();
+    double[] means =
+        others.stream()
+            .mapToDouble(t -> runningMean(t, time))
+            .filter(m -> !Double.isNaN(m))
+            .toArray();
+    if (means.length == 0) {
+      return Decision.CONTINUE;
+    }
     double median = median(means);
     double best = best(trialId);
     if (mode.better(median, best)) {
@@ -133,13 +142,7 @@ public final class MedianStoppingRule implements TrialScheduler {
     return best;
   }
 
-  /** numpy's median: NaN when any value is NaN. */
   private static double median(double[] v) {
-    for (double x : v) {
-      if (Double.isNaN(x)) {
-        return Double.NaN;
-      }
-    }
     double[] s = v.clone();
     Arrays.sort(s);
     int n = s.length;

@@ -167,7 +167,8 @@ public final class PopulationBasedTraining implements TrialScheduler {
 
   @Override
   public void onTrialAdd(String trialId, Map<String, Object> config) {
-    trials.put(trialId, new TrialState(config));
+    // A trial announced again (a restored sweep) keeps its state, exploited configuration included.
+    trials.putIfAbsent(trialId, new TrialState(config));
   }
 
   @Override

@@ -40,7 +40,7 @@ final class SplitMix {
     return new Random(0) {
       @Override
       protected int next(int bits) {
-        return (int) (nextLong() >>> (64 - bits));
+        return (int) (SplitMix.this.nextLong() >>> (64 - bits));
       }
     };
   }
