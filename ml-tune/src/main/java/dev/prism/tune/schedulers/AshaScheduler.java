@@ -266,8 +266,8 @@ public final class AshaScheduler implements TrialScheduler {
     trialBracket.clear();
     state
         .path("trialBracket")
-        .fields()
-        .forEachRemaining(e -> trialBracket.put(e.getKey(), e.getValue().asInt()));
+        .properties()
+        .forEach(e -> trialBracket.put(e.getKey(), e.getValue().asInt()));
     List<List<Rung>> restored = newBrackets();
     JsonNode bs = state.path("brackets");
     require(

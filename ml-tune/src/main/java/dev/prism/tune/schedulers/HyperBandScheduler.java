@@ -354,8 +354,8 @@ public final class HyperBandScheduler implements TrialScheduler {
     trialInfo.clear();
     state
         .path("trials")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e ->
                 trialInfo.put(
                     e.getKey(),
@@ -363,8 +363,8 @@ public final class HyperBandScheduler implements TrialScheduler {
     status.clear();
     state
         .path("status")
-        .fields()
-        .forEachRemaining(e -> status.put(e.getKey(), Status.valueOf(e.getValue().asText())));
+        .properties()
+        .forEach(e -> status.put(e.getKey(), Status.valueOf(e.getValue().asText())));
     toStop.clear();
     toStop.addAll(strings(state.path("toStop")));
     stopOnNextResult.clear();

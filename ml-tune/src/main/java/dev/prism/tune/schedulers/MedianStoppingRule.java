@@ -181,8 +181,8 @@ public final class MedianStoppingRule implements TrialScheduler {
     results.clear();
     state
         .path("results")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e -> {
               List<double[]> list = new ArrayList<>();
               e.getValue()

@@ -330,8 +330,8 @@ public final class PopulationBasedTraining implements TrialScheduler {
     trials.clear();
     state
         .path("trials")
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e -> {
               JsonNode o = e.getValue();
               TrialState s = new TrialState(decodeConfig(o.path("config")));
