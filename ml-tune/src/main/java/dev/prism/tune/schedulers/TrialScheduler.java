@@ -67,6 +67,19 @@ public interface TrialScheduler {
   }
 
   /**
+   * The trials this scheduler wants ended although they get no callback now: paused trials that
+   * {@link HyperBandScheduler} cut in a halving round. Each call returns the ids gathered since the
+   * last call and forgets them. The tuner calls it after every callback into the scheduler and
+   * stops each listed trial that is still waiting, as terminated (not failed); it may then call
+   * {@link #onTrialRemove} for them, which the scheduler ignores.
+   *
+   * @return the trials to stop, in the order the scheduler cut them; empty for most schedulers
+   */
+  default List<String> trialsToStop() {
+    return List.of();
+  }
+
+  /**
    * The scheduler's state, to save with the experiment.
    *
    * @return a JSON tree
