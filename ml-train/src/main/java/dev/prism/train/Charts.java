@@ -69,15 +69,7 @@ public final class Charts {
     } finally {
       g.dispose();
     }
-    try {
-      Path parent = png.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      ImageIO.write(img, "png", png.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write chart " + png + ": " + e.getMessage(), e);
-    }
+    write(img, png);
   }
 
   private static void panel(
@@ -129,6 +121,113 @@ public final class Charts {
       g.fillOval(x - 2, y - 2, 5, 5);
       px = x;
       py = y;
+    }
+  }
+
+  /**
+   * Writes a PNG with every series in one panel (x: iteration, y: value), colours cycling, and a
+   * legend of the first twelve names: a metric of many trials or runs compared.
+   *
+   * @param png the file to write (its directory is created)
+   * @param title the chart's title
+   * @param series values by name, each in iteration order (NaN values are skipped)
+   * @throws IllegalArgumentException if there is no series
+   * @throws UncheckedIOException if the file cannot be written
+   */
+  public static void overlay(Path png, String title, Map<String, List<Double>> series) {
+    if (series.isEmpty()) {
+      throw new IllegalArgumentException("a chart needs at least one series");
+    }
+    System.setProperty("java.awt.headless", "true");
+    BufferedImage img = new BufferedImage(900, 560, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, img.getWidth(), img.getHeight());
+      g.setColor(Color.BLACK);
+      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+      g.drawString(title, 12, 24);
+      int left = 70;
+      int right = 700;
+      int top = 50;
+      int bottom = 510;
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      int n = 1;
+      for (List<Double> values : series.values()) {
+        n = Math.max(n, values.size());
+        for (double v : values) {
+          if (!Double.isNaN(v)) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+          }
+        }
+      }
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      g.setColor(Color.GRAY);
+      g.drawLine(left, bottom, right, bottom);
+      g.drawLine(left, top, left, bottom);
+      if (min == Double.POSITIVE_INFINITY) {
+        min = 0;
+        max = 1;
+      }
+      if (max - min < 1e-12) {
+        max = min + 1;
+      }
+      g.drawString(String.format(Locale.ROOT, "%.3g", max), 4, top + 5);
+      g.drawString(String.format(Locale.ROOT, "%.3g", min), 4, bottom);
+      g.drawString("1", left - 3, bottom + 15);
+      g.drawString(Integer.toString(n), right - 12, bottom + 15);
+      g.drawString("iteration", (left + right) / 2 - 22, bottom + 30);
+      g.setStroke(new BasicStroke(1.6f));
+      int k = 0;
+      for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+        Color color = COLORS[k % COLORS.length];
+        g.setColor(color);
+        List<Double> values = e.getValue();
+        int px = -1;
+        int py = -1;
+        for (int i = 0; i < values.size(); i++) {
+          double v = values.get(i);
+          if (Double.isNaN(v)) {
+            continue;
+          }
+          int x = n == 1 ? (left + right) / 2 : left + (int) ((long) (right - left) * i / (n - 1));
+          int y = bottom - (int) ((bottom - top) * (v - min) / (max - min));
+          if (px >= 0) {
+            g.drawLine(px, py, x, y);
+          } else {
+            g.fillOval(x - 2, y - 2, 5, 5);
+          }
+          px = x;
+          py = y;
+        }
+        if (k < 12) {
+          g.fillRect(715, top + k * 18, 12, 10);
+          g.setColor(Color.BLACK);
+          g.drawString(e.getKey(), 732, top + 10 + k * 18);
+        } else if (k == 12) {
+          g.setColor(Color.BLACK);
+          g.drawString("... " + (series.size() - 12) + " more", 732, top + 10 + k * 18);
+        }
+        k++;
+      }
+    } finally {
+      g.dispose();
+    }
+    write(img, png);
+  }
+
+  private static void write(BufferedImage img, Path png) {
+    try {
+      Path parent = png.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      ImageIO.write(img, "png", png.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write chart " + png + ": " + e.getMessage(), e);
     }
   }
 }

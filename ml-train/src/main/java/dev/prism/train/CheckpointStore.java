@@ -17,18 +17,31 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-/** The checkpoint directories of a run: written atomically, found again, pruned by policy. */
-final class CheckpointStore {
-  static final String PREFIX = "checkpoint_";
-  static final String METRICS = "metrics.json";
+/**
+ * The checkpoint directories of a run: written atomically, found again, pruned by policy. The
+ * trainer keeps its checkpoints with it, and so does ml-tune for each trial.
+ */
+public final class CheckpointStore {
+  /** The name of every kept checkpoint directory starts with this, then a 6-digit iteration. */
+  public static final String PREFIX = "checkpoint_";
+
+  /** The file in a kept checkpoint with the metrics of the report that kept it. */
+  public static final String METRICS = "metrics.json";
 
   private CheckpointStore() {}
 
   /**
    * Keeps a checkpoint: moves (or copies) its files to a temporary directory in the run's
    * directory, adds the report's metrics, then renames it to {@code checkpoint_NNNNNN}.
+   *
+   * @param runDir the run's directory
+   * @param iteration the report's iteration (the directory's number)
+   * @param checkpoint the checkpoint, whose directory is deleted once copied
+   * @param metrics the report's metrics
+   * @return the kept directory
+   * @throws UncheckedIOException if it cannot be copied
    */
-  static Path persist(
+  public static Path persist(
       Path runDir, int iteration, Checkpoint checkpoint, Map<String, Object> metrics) {
     Path target = runDir.resolve(String.format("%s%06d", PREFIX, iteration));
     Path tmp = runDir.resolve(".tmp-" + UUID.randomUUID());
@@ -50,8 +63,13 @@ final class CheckpointStore {
     }
   }
 
-  /** The run's kept checkpoints, oldest first. */
-  static List<Path> list(Path runDir) {
+  /**
+   * The run's kept checkpoints, oldest first.
+   *
+   * @param runDir the run's directory
+   * @return the checkpoint directories
+   */
+  public static List<Path> list(Path runDir) {
     if (!Files.isDirectory(runDir)) {
       return List.of();
     }
@@ -65,8 +83,13 @@ final class CheckpointStore {
     }
   }
 
-  /** The latest kept checkpoint, if any. */
-  static Optional<Path> latest(Path runDir) {
+  /**
+   * The latest kept checkpoint, if any.
+   *
+   * @param runDir the run's directory
+   * @return its directory
+   */
+  public static Optional<Path> latest(Path runDir) {
     List<Path> all = list(runDir);
     return all.isEmpty() ? Optional.empty() : Optional.of(all.getLast());
   }
@@ -75,9 +98,11 @@ final class CheckpointStore {
    * Deletes the checkpoints the policy does not keep: with a score, all but the best {@code
    * numToKeep} by it; without, all but the newest {@code numToKeep}. The latest always stays.
    *
+   * @param runDir the run's directory
+   * @param config the policy
    * @return the kept ones, best (or newest) first
    */
-  static List<Path> prune(Path runDir, CheckpointConfig config) {
+  public static List<Path> prune(Path runDir, CheckpointConfig config) {
     List<Path> all = new ArrayList<>(list(runDir));
     if (all.isEmpty()) {
       return List.of();
@@ -125,7 +150,14 @@ final class CheckpointStore {
     }
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
+  /**
+   * Copies a directory tree.
+   *
+   * @param from the source directory
+   * @param to the target (created)
+   * @throws IOException if a file cannot be copied
+   */
+  public static void copyTree(Path from, Path to) throws IOException {
     Files.walkFileTree(
         from,
         new SimpleFileVisitor<>() {
@@ -145,7 +177,13 @@ final class CheckpointStore {
         });
   }
 
-  static void deleteTree(Path root) {
+  /**
+   * Deletes a directory tree, if it exists.
+   *
+   * @param root the tree
+   * @throws UncheckedIOException if a file cannot be deleted
+   */
+  public static void deleteTree(Path root) {
     if (root == null || !Files.exists(root)) {
       return;
     }

@@ -1,0 +1,201 @@
+package dev.prism.tune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.prism.Prism;
+import dev.prism.PrismConfig;
+import dev.prism.train.Checkpoint;
+import dev.prism.train.RunConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sweeps on an embedded cluster: results and files, failures and retries, bad settings. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class TunerTest {
+  @BeforeAll
+  static void start() {
+    Prism.init(PrismConfig.builder().numCpus(2).workerJvmOptions(List.of("-Xmx128m")).build());
+  }
+
+  @AfterAll
+  static void stop() {
+    Prism.shutdown();
+  }
+
+  private static int index(TuneContext ctx) {
+    return Integer.parseInt(ctx.trialId().substring("trial_".length()));
+  }
+
+  /** Trial i reports score = i * iteration, five times. */
+  static void linear(Map<String, Object> config, TuneContext ctx) {
+    int i = index(ctx);
+    for (int it = 1; it <= 5; it++) {
+      ctx.report(Map.of("score", i * it, "name", "t" + i));
+    }
+  }
+
+  /**
+   * Trial 1 fails at iteration 3 of its first attempt after a checkpoint at 2; trial 2 always
+   * fails; the others run five iterations.
+   */
+  static void flaky(Map<String, Object> config, TuneContext ctx) throws Exception {
+    int i = index(ctx);
+    long from = ctx.iteration();
+    for (long it = from + 1; it <= 5; it++) {
+      if (i == 2) {
+        throw new IllegalStateException("trial 2 always fails");
+      }
+      if (i == 1 && it == 3 && from == 0) {
+        throw new IllegalStateException("trial 1 fails once");
+      }
+      Checkpoint c = Checkpoint.create();
+      Files.writeString(c.file("it"), Long.toString(it));
+      ctx.report(Map.of("score", it), c);
+    }
+  }
+
+  static void noMetric(Map<String, Object> config, TuneContext ctx) {
+    ctx.report(Map.of("loss", 1.0));
+  }
+
+  private static Tuner.Builder sweep(Trainable t, Path dir, String name, int samples) {
+    return Tuner.builder(t)
+        .tuneConfig(
+            TuneConfig.builder("score", Mode.MAX)
+                .numSamples(samples)
+                .maxConcurrentTrials(2)
+                .build())
+        .runConfig(RunConfig.builder(name).storagePath(dir).build())
+        .progress(false);
+  }
+
+  @Test
+  void everyTrialRunsAndItsResultsAreKeptInFilesAndTheGrid(@TempDir Path dir) throws Exception {
+    ResultGrid g = sweep(TunerTest::linear, dir, "linear", 6).build().fit();
+
+    assertThat(g.size()).isEqualTo(6);
+    assertThat(g.results()).allMatch(r -> r.status() == TrialStatus.TERMINATED);
+    assertThat(g.results()).allMatch(r -> r.history().size() == 5);
+    assertThat(g.best().trialId()).isEqualTo("trial_00005");
+    assertThat(g.best().metric("score")).isEqualTo(25);
+    assertThat(g.best("score", Mode.MIN, ResultGrid.Scope.ALL).trialId()).isEqualTo("trial_00000");
+    Path t3 = dir.resolve("linear").resolve("trial_00003");
+    List<String> json = Files.readAllLines(t3.resolve("result.json"));
+    assertThat(json).hasSize(5);
+    assertThat(json.get(4)).contains("\"score\":15").contains("\"training_iteration\":5");
+    List<String> csv = Files.readAllLines(t3.resolve("progress.csv"));
+    assertThat(csv).hasSize(6);
+    assertThat(csv.get(0).split(",")).contains("score", "name", "training_iteration");
+    assertThat(Files.readString(dir.resolve("linear").resolve(Experiment.STATE)))
+        .contains("\"status\":\"TERMINATED\"");
+
+    g.writeCsv(dir.resolve("grid.csv"));
+    List<String> grid = Files.readAllLines(dir.resolve("grid.csv"));
+    assertThat(grid).hasSize(7);
+    assertThat(grid.get(0)).startsWith("trial_id,status,");
+    g.writeArrow(dir.resolve("grid.arrow"));
+    assertThat(Files.size(dir.resolve("grid.arrow"))).isGreaterThan(100);
+    g.writeChart(dir.resolve("score.png"), "score");
+    assertThat(Files.readAllBytes(dir.resolve("score.png"))).startsWith(0x89, 'P', 'N', 'G');
+  }
+
+  @Test
+  void
+      aFailingTrialIsRetriedFromItsCheckpointAndOneThatKeepsFailingIsRecordedWithoutStoppingTheSweep(
+          @TempDir Path dir) throws Exception {
+    ResultGrid g =
+        sweep(TunerTest::flaky, dir, "flaky", 4)
+            .runConfig(RunConfig.builder("flaky").storagePath(dir).maxFailures(1).build())
+            .build()
+            .fit();
+
+    TrialResult retried = g.results().get(1);
+    assertThat(retried.status()).isEqualTo(TrialStatus.TERMINATED);
+    assertThat(retried.series("score")).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
+    assertThat(Files.readString(retried.path().resolve("error.txt")))
+        .contains("trial 1 fails once");
+    TrialResult failed = g.results().get(2);
+    assertThat(failed.status()).isEqualTo(TrialStatus.ERROR);
+    assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("always fails"));
+    assertThat(g.errors()).containsExactly(failed);
+    assertThat(g.results().get(0).status()).isEqualTo(TrialStatus.TERMINATED);
+    assertThat(g.results().get(3).status()).isEqualTo(TrialStatus.TERMINATED);
+    assertThat(g.results().get(3).checkpoint())
+        .hasValueSatisfying(
+            c -> assertThat(c.getFileName().toString()).isEqualTo("checkpoint_000005"));
+  }
+
+  @Test
+  void stopCriteriaEndTrialsAtTheFirstResultThatMeetsThem(@TempDir Path dir) {
+    ResultGrid g =
+        sweep(TunerTest::linear, dir, "stopped", 3).stop("training_iteration", 2).build().fit();
+    assertThat(g.results()).allMatch(r -> r.history().size() == 2);
+    assertThat(g.results()).allMatch(r -> r.status() == TrialStatus.TERMINATED);
+  }
+
+  @Test
+  void aTrialThatNeverReportsTheMetricFailsWithAMessageNamingIt(@TempDir Path dir) {
+    ResultGrid g = sweep(TunerTest::noMetric, dir, "nometric", 1).build().fit();
+    assertThat(g.results().getFirst().status()).isEqualTo(TrialStatus.ERROR);
+    assertThat(g.results().getFirst().error().orElseThrow())
+        .contains("without the metric 'score'")
+        .contains("loss");
+  }
+
+  @Test
+  void trialsThatFitNoNodeAreReportedAtOnce(@TempDir Path dir) {
+    Tuner t =
+        sweep(TunerTest::linear, dir, "huge", 2).resourcesPerTrial(Map.of("CPU", 64.0)).build();
+    assertThatThrownBy(t::fit)
+        .isInstanceOf(TuneException.class)
+        .hasMessageContaining("fit no node")
+        .hasMessageContaining("CPU=64.0");
+  }
+
+  @Test
+  void aNameThatHoldsASweepIsRefusedAndRestoreNeedsOne(@TempDir Path dir) {
+    sweep(TunerTest::linear, dir, "twice", 1).build().fit();
+    assertThatThrownBy(() -> sweep(TunerTest::linear, dir, "twice", 1).build().fit())
+        .isInstanceOf(TuneException.class)
+        .hasMessageContaining("already exists")
+        .hasMessageContaining("Tuner.restore");
+    assertThatThrownBy(
+            () -> Tuner.restore(dir.resolve("none"), sweep(TunerTest::linear, dir, "x", 1)))
+        .isInstanceOf(TuneException.class)
+        .hasMessageContaining("has no experiment_state.json");
+    ResultGrid again =
+        Tuner.restore(dir.resolve("twice"), sweep(TunerTest::linear, dir, "x", 1)).fit();
+    assertThat(again.size()).isEqualTo(1);
+    assertThat(again.results().getFirst().history()).hasSize(5);
+    assertThat(again.results().getFirst().status()).isEqualTo(TrialStatus.TERMINATED);
+  }
+
+  @Test
+  void badSettingsAreRejectedWithMessages() {
+    assertThatThrownBy(() -> TuneConfig.builder("score", Mode.MAX).numSamples(0).build())
+        .hasMessageContaining("numSamples must be >= 1, got 0");
+    assertThatThrownBy(() -> TuneConfig.builder(" ", Mode.MAX).build())
+        .hasMessageContaining("metric must name a reported metric");
+    assertThatThrownBy(() -> TuneConfig.builder("s", Mode.MAX).maxConcurrentTrials(0).build())
+        .hasMessageContaining("maxConcurrentTrials must be >= 1");
+    assertThatThrownBy(
+            () -> TuneConfig.builder("s", Mode.MAX).timeBudget(java.time.Duration.ZERO).build())
+        .hasMessageContaining("timeBudget must be positive");
+    assertThatThrownBy(
+            () -> Tuner.builder(TunerTest::linear).resourcesPerTrial(Map.of("CPU", -1.0)))
+        .hasMessageContaining("CPU must be a finite amount >= 0");
+    assertThatThrownBy(() -> Tuner.builder(TunerTest::linear).stop("x", Double.NaN))
+        .hasMessageContaining("threshold of x is NaN");
+    assertThatThrownBy(() -> Tuner.builder(TunerTest::linear).build())
+        .hasMessageContaining("tuneConfig");
+  }
+}
