@@ -11,6 +11,8 @@ import dev.prism.tune.internal.PollBatch;
 import dev.prism.tune.internal.TrialRunner;
 import dev.prism.tune.internal.TrialStart;
 import dev.prism.tune.schedulers.Decision;
+import dev.prism.tune.search.GridSearch;
+import dev.prism.tune.search.RandomSearch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,6 +42,7 @@ final class Experiment {
   private final Path dir;
   private final int totalTrials;
   private final int maxPending;
+  private final boolean eager;
   private final List<Trial> trials = new ArrayList<>();
   private final Map<String, Trial> byId = new HashMap<>();
   private final List<Runner> runners = new ArrayList<>();
@@ -64,6 +67,7 @@ final class Experiment {
     tc.searcher().setup(tuner.space(), tc.metric(), tc.mode(), tc.seed());
     tc.scheduler().setup(tc.metric(), tc.mode());
     this.totalTrials = tc.searcher().trialCount(tc.numSamples());
+    this.eager = tc.searcher() instanceof RandomSearch || tc.searcher() instanceof GridSearch;
     boolean decisions = !tuner.stopCriteria().isEmpty() || !tuner.fifo();
     this.maxPending = decisions ? 1 : tuner.maxPendingResults();
     this.progress = new ProgressTable(tc, tuner.showProgress(), tuner.space().names());
@@ -245,22 +249,32 @@ final class Experiment {
         return t;
       }
     }
-    Optional<String> pick = tc.scheduler().chooseTrialToRun(waitingIds());
-    if (pick.isPresent()) {
-      Trial t = byId.get(pick.get());
-      if (t == null || (t.status != TrialStatus.PENDING && t.status != TrialStatus.PAUSED)) {
-        throw new IllegalStateException(
-            "the scheduler chose trial " + pick.get() + ", which does not wait to run");
-      }
-      return t;
+    if (eager) {
+      // searchers that do not learn from results suggest every trial up front, as Ray creates
+      // pending trials ahead: a HyperBand bracket fills before its first milestone
+      while (trials.size() < totalTrials && !overBudget() && createTrial()) {}
     }
-    if (trials.size() >= totalTrials) {
+    Optional<String> pick = tc.scheduler().chooseTrialToRun(waitingIds());
+    if (pick.isEmpty() && !eager && trials.size() < totalTrials && createTrial()) {
+      pick = tc.scheduler().chooseTrialToRun(waitingIds());
+    }
+    if (pick.isEmpty()) {
       return null;
     }
+    Trial t = byId.get(pick.get());
+    if (t == null || (t.status != TrialStatus.PENDING && t.status != TrialStatus.PAUSED)) {
+      throw new IllegalStateException(
+          "the scheduler chose trial " + pick.get() + ", which does not wait to run");
+    }
+    return t;
+  }
+
+  /** Asks the searcher for the next trial; false when it has none now. */
+  private boolean createTrial() {
     String id = String.format("trial_%05d", trials.size());
     Optional<Map<String, Object>> config = tc.searcher().suggest(id);
     if (config.isEmpty()) {
-      return null;
+      return false;
     }
     Trial t = new Trial(id, dir.resolve(id), config.get());
     t.writeParams();
@@ -268,8 +282,7 @@ final class Experiment {
     byId.put(id, t);
     tc.scheduler().onTrialAdd(id, t.config);
     dirty = true;
-    pick = tc.scheduler().chooseTrialToRun(waitingIds());
-    return pick.map(byId::get).orElse(null);
+    return true;
   }
 
   private void launch(Trial t, Runner r) {
