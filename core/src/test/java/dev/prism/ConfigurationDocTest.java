@@ -35,7 +35,7 @@ class ConfigurationDocTest {
   void everyVariableAndPropertyReadIsDocumented() throws IOException {
     String doc = Files.readString(ROOT.resolve("docs/CONFIGURATION.md"));
     Set<String> names = new TreeSet<>();
-    for (String module : List.of("core", "arrow-store", "gpu-scheduler", "ml-train")) {
+    for (String module : List.of("core", "arrow-store", "gpu-scheduler", "ml-train", "ml-tune")) {
       names.addAll(readIn(ROOT.resolve(module).resolve("src/main/java")));
     }
     assertThat(names)
