@@ -205,7 +205,7 @@ final class Experiment {
         }
       }
       if (free == null) {
-        if (runners.size() < tc.maxConcurrentTrials() && demand() && runnersPending() == 0) {
+        if (runners.size() < Math.min(tc.maxConcurrentTrials(), demand())) {
           runners.add(new Runner(runners.size(), tuner.resources()));
           continue;
         }
@@ -220,26 +220,15 @@ final class Experiment {
     }
   }
 
-  private int runnersPending() {
-    int n = 0;
-    for (Runner r : runners) {
-      if (r.actor == null) {
+  /** How many trials could use a runner: those running or waiting, and those still to create. */
+  private int demand() {
+    int n = overBudget() ? 0 : totalTrials - trials.size();
+    for (Trial t : trials) {
+      if (!t.status.isFinished()) {
         n++;
       }
     }
     return n;
-  }
-
-  private boolean demand() {
-    if (!overBudget() && trials.size() < totalTrials) {
-      return true;
-    }
-    for (Trial t : trials) {
-      if (t.status == TrialStatus.PENDING || t.status == TrialStatus.PAUSED) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private Trial nextTrial() {

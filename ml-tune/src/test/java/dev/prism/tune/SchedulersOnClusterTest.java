@@ -64,16 +64,7 @@ class SchedulersOnClusterTest {
   /** {@link #curve} once all four trials of the population have started, so they overlap. */
   static void population(Map<String, Object> config, TuneContext ctx) throws Exception {
     if (ctx.checkpoint().isEmpty()) {
-      Path started = ctx.trialDir().getParent().resolve("started");
-      Files.createDirectories(started);
-      Files.writeString(started.resolve(ctx.trialId()), "");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (Files.list(started).count() < 4) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the population did not start together");
-        }
-        Thread.sleep(20);
-      }
+      Arrivals.arriveAndWait(ctx, "started", 4);
     }
     curve(config, ctx);
   }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TunerTest {
   @BeforeAll
   static void start() {
-    Prism.init(PrismConfig.builder().numCpus(2).workerJvmOptions(List.of("-Xmx128m")).build());
+    Prism.init(
+        PrismConfig.builder().numCpus(2).numGpus(1).workerJvmOptions(List.of("-Xmx128m")).build());
   }
 
   @AfterAll
@@ -65,6 +66,46 @@ class TunerTest {
 
   static void noMetric(Map<String, Object> config, TuneContext ctx) {
     ctx.report(Map.of("loss", 1.0));
+  }
+
+  /** Reports its GPU ids once its partner trial runs too (they share the one GPU). */
+  static void gpuTrial(Map<String, Object> config, TuneContext ctx) throws Exception {
+    Arrivals.arriveAndWait(ctx, "running", 2);
+    ctx.report(Map.of("score", 1, "gpus", Prism.runtimeContext().gpuIds().toString()));
+  }
+
+  static void slow(Map<String, Object> config, TuneContext ctx) throws Exception {
+    for (int i = 0; i < 1000; i++) {
+      Thread.sleep(100);
+      ctx.report(Map.of("score", i));
+    }
+  }
+
+  /** A class trainable: counts to five, done at five. */
+  public static final class Counter implements StepTrainable {
+    private int n;
+
+    /** A counter at zero. */
+    public Counter() {}
+
+    @Override
+    public void setup(Map<String, Object> config) {}
+
+    @Override
+    public Map<String, ?> step() {
+      n++;
+      return Map.of("score", n, "done", n == 5);
+    }
+
+    @Override
+    public void save(Path dir) throws Exception {
+      Files.writeString(dir.resolve("n"), Integer.toString(n));
+    }
+
+    @Override
+    public void restore(Path dir) throws Exception {
+      n = Integer.parseInt(Files.readString(dir.resolve("n")));
+    }
   }
 
   private static Tuner.Builder sweep(Trainable t, Path dir, String name, int samples) {
@@ -177,6 +218,50 @@ class TunerTest {
     assertThat(again.size()).isEqualTo(1);
     assertThat(again.results().getFirst().history()).hasSize(5);
     assertThat(again.results().getFirst().status()).isEqualTo(TrialStatus.TERMINATED);
+  }
+
+  @Test
+  void trialsWithHalfAGpuEachShareTheOneGpuAtTheSameTime(@TempDir Path dir) {
+    ResultGrid g =
+        sweep(TunerTest::gpuTrial, dir, "gpu", 2)
+            .resourcesPerTrial(Map.of("CPU", 0.5, "GPU", 0.5))
+            .build()
+            .fit();
+    assertThat(g.errors()).isEmpty();
+    assertThat(g.results()).allMatch(r -> "[0]".equals(r.metrics().get("gpus")));
+  }
+
+  @Test
+  void theTimeBudgetEndsTheSweepAndItsRunningTrials(@TempDir Path dir) {
+    long t0 = System.nanoTime();
+    ResultGrid g =
+        Tuner.builder(TunerTest::slow)
+            .tuneConfig(
+                TuneConfig.builder("score", Mode.MAX)
+                    .numSamples(4)
+                    .maxConcurrentTrials(2)
+                    .timeBudget(java.time.Duration.ofSeconds(4))
+                    .build())
+            .runConfig(RunConfig.builder("budget").storagePath(dir).build())
+            .progress(false)
+            .build()
+            .fit();
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(30);
+    assertThat(g.results()).allMatch(r -> r.status() == TrialStatus.TERMINATED);
+    assertThat(g.results()).allMatch(r -> r.history().size() < 1000);
+  }
+
+  @Test
+  void aClassTrainableStepsUntilDoneWithCheckpoints(@TempDir Path dir) throws Exception {
+    ResultGrid g = sweep(StepTrainable.asTrainable(Counter::new, 2), dir, "steps", 1).build().fit();
+    TrialResult r = g.results().getFirst();
+    assertThat(r.series("score")).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
+    assertThat(r.checkpoint())
+        .hasValueSatisfying(
+            c -> assertThat(c.getFileName().toString()).isEqualTo("checkpoint_000005"));
+    assertThat(Files.readString(r.checkpoint().orElseThrow().resolve("n"))).isEqualTo("5");
+    assertThatThrownBy(() -> StepTrainable.asTrainable(Counter::new, -1))
+        .hasMessageContaining("checkpointEvery must be >= 0, got -1");
   }
 
   @Test
