@@ -64,6 +64,22 @@ class TunerTest {
     }
   }
 
+  /** Kills its own process (SIGKILL) at iteration 3 of its first attempt, after a checkpoint. */
+  static void killsItsRunner(Map<String, Object> config, TuneContext ctx) throws Exception {
+    long from = ctx.iteration();
+    for (long it = from + 1; it <= 4; it++) {
+      if (it == 3 && from == 0) {
+        new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid()))
+            .start()
+            .waitFor();
+        Thread.sleep(10_000);
+      }
+      Checkpoint c = Checkpoint.create();
+      Files.writeString(c.file("pid"), Long.toString(ProcessHandle.current().pid()));
+      ctx.report(Map.of("score", it, "pid", ProcessHandle.current().pid()), c);
+    }
+  }
+
   static void noMetric(Map<String, Object> config, TuneContext ctx) {
     ctx.report(Map.of("loss", 1.0));
   }
@@ -173,6 +189,28 @@ class TunerTest {
     assertThat(g.results().get(3).checkpoint())
         .hasValueSatisfying(
             c -> assertThat(c.getFileName().toString()).isEqualTo("checkpoint_000005"));
+  }
+
+  @Test
+  void aRunnerKilledMidTrialIsReplacedAndTheTrialResumesFromItsCheckpoint(@TempDir Path dir)
+      throws Exception {
+    ResultGrid g =
+        sweep(TunerTest::killsItsRunner, dir, "killed", 1)
+            .runConfig(RunConfig.builder("killed").storagePath(dir).maxFailures(1).build())
+            // each report waits for the driver, so the checkpoint at 2 is known when the runner
+            // dies
+            .maxPendingResults(1)
+            .build()
+            .fit();
+    TrialResult r = g.results().getFirst();
+    assertThat(r.status())
+        .as(Files.readString(r.path().resolve("error.txt")))
+        .isEqualTo(TrialStatus.TERMINATED);
+    assertThat(r.series("score")).containsExactly(1.0, 2.0, 3.0, 4.0);
+    assertThat(r.history().get(1).get("pid"))
+        .as("iterations 3 and 4 ran in a new runner process")
+        .isNotEqualTo(r.history().get(2).get("pid"));
+    assertThat(r.error()).hasValueSatisfying(e -> assertThat(e).contains("runner failed"));
   }
 
   @Test
