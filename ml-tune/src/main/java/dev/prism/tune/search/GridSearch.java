@@ -87,10 +87,7 @@ public final class GridSearch implements Searcher {
 
   @Override
   public JsonNode saveState() {
-    ObjectNode s = SearchSupport.JSON.createObjectNode();
-    s.put("type", TYPE);
-    s.put("seed", seed);
-    s.put("suggested", suggested);
+    ObjectNode s = SearchSupport.counterState(TYPE, seed, suggested);
     return s;
   }
 

@@ -89,10 +89,7 @@ public final class RandomSearch implements Searcher {
 
   @Override
   public JsonNode saveState() {
-    ObjectNode s = SearchSupport.JSON.createObjectNode();
-    s.put("type", TYPE);
-    s.put("seed", seed);
-    s.put("suggested", suggested);
+    ObjectNode s = SearchSupport.counterState(TYPE, seed, suggested);
     return s;
   }
 

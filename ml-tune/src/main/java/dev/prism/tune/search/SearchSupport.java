@@ -2,6 +2,7 @@ package dev.prism.tune.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,5 +54,14 @@ final class SearchSupport {
     if (space == null) {
       throw new IllegalStateException(searcher + ": setup was not called");
     }
+  }
+
+  /** The state every searcher saves: its type, seed and number of suggestions so far. */
+  static ObjectNode counterState(String type, long seed, long suggested) {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("type", type);
+    s.put("seed", seed);
+    s.put("suggested", suggested);
+    return s;
   }
 }

@@ -236,10 +236,7 @@ public final class TpeSearch implements Searcher {
 
   @Override
   public JsonNode saveState() {
-    ObjectNode s = SearchSupport.JSON.createObjectNode();
-    s.put("type", TYPE);
-    s.put("seed", seed);
-    s.put("suggested", suggested);
+    ObjectNode s = SearchSupport.counterState(TYPE, seed, suggested);
     ArrayNode obs = s.putArray("observations");
     for (Observation o : observations) {
       ObjectNode n = obs.addObject();
