@@ -302,7 +302,8 @@ final class Experiment {
                     startIteration,
                     timeBefore,
                     maxPending,
-                    tuner.runConfig().checkpointConfig()))
+                    tuner.runConfig().checkpointConfig(),
+                    tuner.stopGrace().toMillis()))
             .remote();
     dirty = true;
   }
@@ -323,6 +324,16 @@ final class Experiment {
         try {
           Prism.get(ref, Duration.ofSeconds(10));
         } catch (RuntimeException e) {
+          if (String.valueOf(e.getMessage()).contains(TrialRunner.STUCK)) {
+            // the trial before this one would not stop: a new runner, and this trial is not to
+            // blame
+            r.trial = null;
+            r.replace();
+            t.runner = null;
+            t.status = TrialStatus.PENDING;
+            resumeFirst.addFirst(t);
+            return;
+          }
           runnerFailed(r, t, e);
           return;
         }

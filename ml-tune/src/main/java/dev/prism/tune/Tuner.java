@@ -6,6 +6,7 @@ import dev.prism.tune.schedulers.FifoScheduler;
 import dev.prism.tune.search.Space;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -45,6 +46,7 @@ public final class Tuner {
   private final int maxPendingResults;
   private final boolean progress;
   private final boolean restore;
+  private final Duration stopGrace;
 
   private Tuner(Builder b, boolean restore) {
     this.trainable = b.trainable;
@@ -63,6 +65,7 @@ public final class Tuner {
     this.maxPendingResults = b.maxPendingResults;
     this.progress = b.progress;
     this.restore = restore;
+    this.stopGrace = b.stopGrace;
   }
 
   /**
@@ -168,6 +171,10 @@ public final class Tuner {
     return maxPendingResults;
   }
 
+  Duration stopGrace() {
+    return stopGrace;
+  }
+
   boolean showProgress() {
     return progress;
   }
@@ -182,6 +189,7 @@ public final class Tuner {
     private final Map<String, Double> stop = new LinkedHashMap<>();
     private int maxPendingResults = 256;
     private boolean progress = true;
+    private Duration stopGrace = Duration.ofSeconds(30);
 
     private Builder(Trainable trainable) {
       this.trainable = Objects.requireNonNull(trainable, "trainable");
@@ -272,6 +280,22 @@ public final class Tuner {
         throw new IllegalArgumentException("maxPendingResults must be >= 1, got " + n);
       }
       this.maxPendingResults = n;
+      return this;
+    }
+
+    /**
+     * Sets how long a stopped trial may take to end (its next {@code report} throws; its thread is
+     * interrupted) before its runner is replaced by a new process; default 30 s.
+     *
+     * @param grace positive
+     * @return this
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder stopGracePeriod(Duration grace) {
+      if (grace == null || grace.isNegative() || grace.isZero()) {
+        throw new IllegalArgumentException("stopGracePeriod must be positive, got " + grace);
+      }
+      this.stopGrace = grace;
       return this;
     }
 

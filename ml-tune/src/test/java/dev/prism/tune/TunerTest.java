@@ -80,6 +80,25 @@ class TunerTest {
     }
   }
 
+  /** Trial 0 ignores being stopped and never ends; the others report once. */
+  static void stubborn(Map<String, Object> config, TuneContext ctx) {
+    if (index(ctx) == 0) {
+      try {
+        ctx.report(Map.of("score", 1));
+      } catch (TrialStoppedException ignored) {
+        // a trial that will not stop
+      }
+      while (true) {
+        try {
+          Thread.sleep(60_000);
+        } catch (InterruptedException ignored) {
+          // nor be interrupted
+        }
+      }
+    }
+    ctx.report(Map.of("score", 2));
+  }
+
   static void noMetric(Map<String, Object> config, TuneContext ctx) {
     ctx.report(Map.of("loss", 1.0));
   }
@@ -214,6 +233,23 @@ class TunerTest {
   }
 
   @Test
+  void aTrialThatWillNotStopCostsItsRunnerNotTheNextTrial(@TempDir Path dir) {
+    ResultGrid g =
+        Tuner.builder(TunerTest::stubborn)
+            .tuneConfig(
+                TuneConfig.builder("score", Mode.MAX).numSamples(2).maxConcurrentTrials(1).build())
+            .runConfig(RunConfig.builder("stubborn").storagePath(dir).build())
+            .stop("training_iteration", 1)
+            .stopGracePeriod(java.time.Duration.ofSeconds(1))
+            .progress(false)
+            .build()
+            .fit();
+    assertThat(g.results()).allMatch(r -> r.status() == TrialStatus.TERMINATED);
+    assertThat(g.results().get(1).metric("score")).isEqualTo(2);
+    assertThat(g.results().get(1).error()).isEmpty();
+  }
+
+  @Test
   void stopCriteriaEndTrialsAtTheFirstResultThatMeetsThem(@TempDir Path dir) {
     ResultGrid g =
         sweep(TunerTest::linear, dir, "stopped", 3).stop("training_iteration", 2).build().fit();
@@ -318,6 +354,9 @@ class TunerTest {
         .hasMessageContaining("CPU must be a finite amount >= 0");
     assertThatThrownBy(() -> Tuner.builder(TunerTest::linear).stop("x", Double.NaN))
         .hasMessageContaining("threshold of x is NaN");
+    assertThatThrownBy(
+            () -> Tuner.builder(TunerTest::linear).stopGracePeriod(java.time.Duration.ZERO))
+        .hasMessageContaining("stopGracePeriod must be positive");
     assertThatThrownBy(() -> Tuner.builder(TunerTest::linear).build())
         .hasMessageContaining("tuneConfig");
   }

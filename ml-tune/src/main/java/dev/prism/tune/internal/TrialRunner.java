@@ -22,6 +22,9 @@ import java.util.Optional;
  * trials does not start a thousand worker processes.
  */
 public final class TrialRunner {
+  /** Starts the message of a start refused because the previous trial would not end. */
+  public static final String STUCK = "the previous trial on this runner did not end";
+
   private final Object lock = new Object();
   private Attempt current;
 
@@ -29,7 +32,7 @@ public final class TrialRunner {
   public TrialRunner() {}
 
   /**
-   * Starts an attempt, after stopping the one before it (waiting up to 30 s for it to end).
+   * Starts an attempt, after stopping the one before it (waiting its stop grace for it to end).
    *
    * @param start the attempt
    * @return the id of the node it runs on
@@ -42,12 +45,15 @@ public final class TrialRunner {
     }
     if (previous != null) {
       previous.requestStop();
-      previous.thread.join(30_000);
+      previous.thread.join(Math.max(1, previous.start.stopGraceMillis()));
       if (previous.thread.isAlive()) {
         throw new IllegalStateException(
-            "trial "
+            STUCK
+                + ": trial "
                 + previous.start.trialId()
-                + " did not end within 30 s of being stopped (it does not report, or it ignores"
+                + " still runs "
+                + previous.start.stopGraceMillis()
+                + " ms after it was stopped (it does not report, or it ignores"
                 + " the TrialStoppedException its report throws)");
       }
     }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param startTimeTotal the training seconds spent before it
  * @param maxPending how many results may wait for the driver before {@code report} blocks
  * @param checkpoints which checkpoints to keep
+ * @param stopGraceMillis how long the next start waits for this attempt to end once stopped
  */
 public record TrialStart(
     String trialId,
@@ -28,4 +29,5 @@ public record TrialStart(
     long startIteration,
     double startTimeTotal,
     int maxPending,
-    CheckpointConfig checkpoints) {}
+    CheckpointConfig checkpoints,
+    long stopGraceMillis) {}
