@@ -130,6 +130,48 @@ class DataParallelTrainerTest {
   }
 
   @Test
+  void anExceptionFromTheReportCallbackEndsTheFitPromptlyAndKillsTheWorkers(@TempDir Path dir)
+      throws Exception {
+    List<TrainReport> seen = new java.util.ArrayList<>();
+    DataParallelTrainer endless =
+        DataParallelTrainer.builder(
+                ctx -> {
+                  Files.writeString(
+                      ctx.runDirectory().resolve("pid"),
+                      Long.toString(ProcessHandle.current().pid()));
+                  for (int i = 0; ; i++) {
+                    ctx.report(Map.of("i", i));
+                    Thread.sleep(20);
+                  }
+                })
+            .runConfig(RunConfig.builder("stopped").storagePath(dir).maxFailures(2).build())
+            .progress(false)
+            .onReport(
+                r -> {
+                  seen.add(r);
+                  if (r.iteration() == 3) {
+                    throw new IllegalStateException("stop at 3");
+                  }
+                })
+            .build();
+    long t0 = System.nanoTime();
+    assertThatThrownBy(endless::fit)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("stop at 3");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(45));
+    assertThat(seen).extracting(TrainReport::iteration).containsExactly(1, 2, 3);
+    long pid = Long.parseLong(Files.readString(dir.resolve("stopped").resolve("pid")));
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the worker process was killed, not left training")
+        .isFalse();
+  }
+
+  @Test
   void badConfigsFailWithClearMessages(@TempDir Path dir) {
     assertThatThrownBy(() -> ScalingConfig.builder().numWorkers(0).build())
         .hasMessageContaining("numWorkers is 0");
