@@ -193,6 +193,18 @@ public final class DataParallelTrainer {
       ActorHandle<TrainWorker> rank0 = actors.get(order.getFirst());
       watch(runs, rank0, state);
     } finally {
+      release(actors, pg);
+    }
+  }
+
+  /**
+   * Kills the workers and removes their placement group, even when the calling thread was
+   * interrupted (as ml-tune interrupts a trial it stops): its interrupt flag is cleared for the
+   * clean-up, whose calls to the cluster it would otherwise fail, and set again afterwards.
+   */
+  private static void release(List<ActorHandle<TrainWorker>> actors, PlacementGroup pg) {
+    boolean interrupted = Thread.interrupted();
+    try {
       for (ActorHandle<TrainWorker> a : actors) {
         try {
           Prism.kill(a);
@@ -204,6 +216,10 @@ public final class DataParallelTrainer {
         PlacementGroups.remove(pg);
       } catch (PrismException e) {
         LOG.debug("removing the training placement group: {}", e.toString());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -3,6 +3,9 @@ package dev.prism.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.prism.PlacementGroup;
+import dev.prism.PlacementGroups;
+import dev.prism.PlacementStrategy;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import java.nio.file.Files;
@@ -130,8 +133,8 @@ class DataParallelTrainerTest {
   }
 
   @Test
-  void anExceptionFromTheReportCallbackEndsTheFitPromptlyAndKillsTheWorkers(@TempDir Path dir)
-      throws Exception {
+  void anExceptionFromTheReportCallbackEndsTheFitPromptlyAndReleasesTheWorkersEvenInterrupted(
+      @TempDir Path dir) throws Exception {
     List<TrainReport> seen = new java.util.ArrayList<>();
     DataParallelTrainer endless =
         DataParallelTrainer.builder(
@@ -150,6 +153,8 @@ class DataParallelTrainerTest {
                 r -> {
                   seen.add(r);
                   if (r.iteration() == 3) {
+                    // as ml-tune stops a trial: its thread interrupted, its report throwing
+                    Thread.currentThread().interrupt();
                     throw new IllegalStateException("stop at 3");
                   }
                 })
@@ -158,6 +163,7 @@ class DataParallelTrainerTest {
     assertThatThrownBy(endless::fit)
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("stop at 3");
+    assertThat(Thread.interrupted()).as("the caller's interrupt is kept").isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(45));
     assertThat(seen).extracting(TrainReport::iteration).containsExactly(1, 2, 3);
     long pid = Long.parseLong(Files.readString(dir.resolve("stopped").resolve("pid")));
@@ -169,6 +175,15 @@ class DataParallelTrainerTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
         .as("the worker process was killed, not left training")
         .isFalse();
+    PlacementGroup all =
+        PlacementGroups.create(List.of(Map.of("CPU", 3.0)), PlacementStrategy.PACK);
+    try {
+      assertThat(all.waitUntilReady(Duration.ofSeconds(20)))
+          .as("the worker's CPU was given back: " + all.pendingReason())
+          .isTrue();
+    } finally {
+      PlacementGroups.remove(all);
+    }
   }
 
   @Test
