@@ -111,6 +111,7 @@ public final class TuneDigits {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    scheduler(scheduler, epochs); // refuses an unknown name before the cluster starts
     String name = "tune-digits-" + scheduler + "-" + System.currentTimeMillis();
     Options options = new Options(samples, epochs, scheduler, storage, name, seed);
     // Logical CPUs: each running trial takes half a CPU for its runner and one for its worker.
