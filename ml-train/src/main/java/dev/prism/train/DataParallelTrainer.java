@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * #fit()} reserves one placement-group bundle per worker, starts a {@link TrainWorker} actor in
  * each, forms their collective group, and runs the {@link TrainLoop} on every rank; rank 0's
  * reports come back to the driver (shown as progress, appended to the run's history, their
- * checkpoints kept and pruned). When a worker fails or dies, the whole group is torn down and
- * started again from the latest checkpoint, up to {@link FailureConfig#maxFailures()} times.
+ * checkpoints kept and pruned, and passed to the {@link Builder#onReport} callback). When a worker
+ * fails or dies, the whole group is torn down and started again from the latest checkpoint, up to
+ * {@link FailureConfig#maxFailures()} times.
  *
  * <pre>{@code
  * Result r = DataParallelTrainer.builder(MyTraining::loop)
@@ -53,6 +55,7 @@ public final class DataParallelTrainer {
   private final Duration collectiveTimeout;
   private final long seed;
   private final boolean progress;
+  private final Consumer<TrainReport> onReport;
 
   private DataParallelTrainer(Builder b) {
     this.loop = b.loop;
@@ -64,6 +67,7 @@ public final class DataParallelTrainer {
     this.collectiveTimeout = b.collectiveTimeout;
     this.seed = b.seed;
     this.progress = b.progress;
+    this.onReport = b.onReport;
   }
 
   /**
@@ -83,6 +87,8 @@ public final class DataParallelTrainer {
    *
    * @return the result
    * @throws TrainingException if the workers cannot be placed
+   * @throws RuntimeException what the {@link Builder#onReport} callback threw, once the workers are
+   *     killed (the run is not restarted)
    */
   public Result fit() {
     Path dir = run.runDirectory();
@@ -187,6 +193,18 @@ public final class DataParallelTrainer {
       ActorHandle<TrainWorker> rank0 = actors.get(order.getFirst());
       watch(runs, rank0, state);
     } finally {
+      release(actors, pg);
+    }
+  }
+
+  /**
+   * Kills the workers and removes their placement group, even when the calling thread was
+   * interrupted (as ml-tune interrupts a trial it stops): its interrupt flag is cleared for the
+   * clean-up, whose calls to the cluster it would otherwise fail, and set again afterwards.
+   */
+  private static void release(List<ActorHandle<TrainWorker>> actors, PlacementGroup pg) {
+    boolean interrupted = Thread.interrupted();
+    try {
       for (ActorHandle<TrainWorker> a : actors) {
         try {
           Prism.kill(a);
@@ -198,6 +216,10 @@ public final class DataParallelTrainer {
         PlacementGroups.remove(pg);
       } catch (PrismException e) {
         LOG.debug("removing the training placement group: {}", e.toString());
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
@@ -252,13 +274,21 @@ public final class DataParallelTrainer {
     return String.valueOf(t.getMessage()).contains("CollectiveException");
   }
 
-  private static void drain(ActorHandle<TrainWorker> rank0, RunState state) {
+  /**
+   * Takes rank 0's new reports into the run's state and passes each to the callback; what the
+   * callback throws propagates (out of {@link #attempt}, whose clean-up kills the workers).
+   */
+  private void drain(ActorHandle<TrainWorker> rank0, RunState state) {
+    List<TrainReport> got;
     try {
-      List<TrainReport> got =
-          Prism.get(rank0.task(TrainWorker::drain).remote(), Duration.ofSeconds(30));
-      got.forEach(state::add);
+      got = Prism.get(rank0.task(TrainWorker::drain).remote(), Duration.ofSeconds(30));
     } catch (PrismException e) {
       LOG.debug("rank 0 did not hand over its reports: {}", e.toString());
+      return;
+    }
+    for (TrainReport r : got) {
+      state.add(r);
+      onReport.accept(r);
     }
   }
 
@@ -308,6 +338,7 @@ public final class DataParallelTrainer {
     private Duration collectiveTimeout = Duration.ofMinutes(30);
     private long seed = 42;
     private boolean progress = true;
+    private Consumer<TrainReport> onReport = r -> {};
 
     private Builder(TrainLoop loop) {
       this.loop = Objects.requireNonNull(loop, "loop");
@@ -407,6 +438,23 @@ public final class DataParallelTrainer {
      */
     public Builder progress(boolean show) {
       this.progress = show;
+      return this;
+    }
+
+    /**
+     * Sets a callback the driver calls with each of rank 0's reports, in order, once it is in the
+     * run's history: how a caller follows a run as it goes (ml-tune forwards each report to its
+     * trial, so that a scheduler can stop the run). Reports reach the driver in batches about every
+     * 250 ms, while the workers go on training. When the callback throws, {@link
+     * DataParallelTrainer#fit()} kills the workers, removes their placement group and rethrows the
+     * exception, without restarting the run (the reports after the one that threw are dropped).
+     * Default: none.
+     *
+     * @param callback called on the driver's thread that runs {@code fit()}
+     * @return this builder
+     */
+    public Builder onReport(Consumer<TrainReport> callback) {
+      this.onReport = Objects.requireNonNull(callback, "onReport");
       return this;
     }
 

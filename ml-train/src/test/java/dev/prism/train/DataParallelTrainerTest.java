@@ -3,6 +3,9 @@ package dev.prism.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.prism.PlacementGroup;
+import dev.prism.PlacementGroups;
+import dev.prism.PlacementStrategy;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import java.nio.file.Files;
@@ -127,6 +130,60 @@ class DataParallelTrainerTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot resume run from")
         .hasMessageContaining("move it away to start anew");
+  }
+
+  @Test
+  void anExceptionFromTheReportCallbackEndsTheFitPromptlyAndReleasesTheWorkersEvenInterrupted(
+      @TempDir Path dir) throws Exception {
+    List<TrainReport> seen = new java.util.ArrayList<>();
+    DataParallelTrainer endless =
+        DataParallelTrainer.builder(
+                ctx -> {
+                  Files.writeString(
+                      ctx.runDirectory().resolve("pid"),
+                      Long.toString(ProcessHandle.current().pid()));
+                  for (int i = 0; ; i++) {
+                    ctx.report(Map.of("i", i));
+                    Thread.sleep(20);
+                  }
+                })
+            .runConfig(RunConfig.builder("stopped").storagePath(dir).maxFailures(2).build())
+            .progress(false)
+            .onReport(
+                r -> {
+                  seen.add(r);
+                  if (r.iteration() == 3) {
+                    // as ml-tune stops a trial: its thread interrupted, its report throwing
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("stop at 3");
+                  }
+                })
+            .build();
+    long t0 = System.nanoTime();
+    assertThatThrownBy(endless::fit)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("stop at 3");
+    assertThat(Thread.interrupted()).as("the caller's interrupt is kept").isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(45));
+    assertThat(seen).extracting(TrainReport::iteration).containsExactly(1, 2, 3);
+    long pid = Long.parseLong(Files.readString(dir.resolve("stopped").resolve("pid")));
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the worker process was killed, not left training")
+        .isFalse();
+    PlacementGroup all =
+        PlacementGroups.create(List.of(Map.of("CPU", 3.0)), PlacementStrategy.PACK);
+    try {
+      assertThat(all.waitUntilReady(Duration.ofSeconds(20)))
+          .as("the worker's CPU was given back: " + all.pendingReason())
+          .isTrue();
+    } finally {
+      PlacementGroups.remove(all);
+    }
   }
 
   @Test
