@@ -30,15 +30,16 @@ import java.util.Map;
 
 /**
  * Tunes the digits classifier's learning rate, hidden size and batch size, as a Ray user tunes a
- * {@code TorchTrainer}: each trial is a real ml-train run ({@link Digits#train} on one {@link
- * DataParallelTrainer} worker) whose epochs are forwarded to the trial as they come, so that ASHA
- * stops the poor ones early. Prints the progress table, the best configuration and its accuracy,
- * and the totals; writes the accuracy and loss charts and the grid as CSV: {@code ./prism
+ * {@code TorchTrainer}: each trial is a real ml-train run ({@link Digits#train} on a one-worker
+ * {@link DataParallelTrainer} that runs in the trial's own runner process, so PyTorch is loaded
+ * once per runner, not once per trial) whose epochs are forwarded to the trial as they come, so
+ * that ASHA stops the poor ones early. Prints the progress table, the best configuration and its
+ * accuracy, and the totals; writes the accuracy and loss charts and the grid as CSV: {@code ./prism
  * tune-digits [--samples N] [--epochs N] [--scheduler asha|fifo] [--storage DIR] [--seed N]}.
  */
 public final class TuneDigits {
-  /** The CPU of each trial's runner, which only drives its trainer. */
-  static final double RUNNER_CPU = 0.5;
+  /** The CPU of each trial: its runner trains the model itself. */
+  static final double TRIAL_CPU = 1.0;
 
   private TuneDigits() {}
 
@@ -114,8 +115,8 @@ public final class TuneDigits {
     scheduler(scheduler, epochs); // refuses an unknown name before the cluster starts
     String name = "tune-digits-" + scheduler + "-" + System.currentTimeMillis();
     Options options = new Options(samples, epochs, scheduler, storage, name, seed);
-    // Logical CPUs: each running trial takes half a CPU for its runner and one for its worker.
-    int cpus = Math.max(4, Runtime.getRuntime().availableProcessors());
+    // Logical CPUs: each running trial takes one; two run at once.
+    int cpus = Math.max(2, Runtime.getRuntime().availableProcessors());
     Prism.init(PrismConfig.builder().numCpus(cpus).workerJvmOptions(List.of("-Xmx256m")).build());
     Sweep s;
     try {
@@ -187,6 +188,7 @@ public final class TuneDigits {
       Result r =
           DataParallelTrainer.builder(Digits::train)
               .scalingConfig(ScalingConfig.builder().numWorkers(1).build())
+              .runInThisProcess(true)
               .runConfig(
                   RunConfig.builder("train")
                       .storagePath(ctx.trialDir())
@@ -231,7 +233,7 @@ public final class TuneDigits {
                     .seed(o.seed())
                     .build())
             .runConfig(RunConfig.builder(o.name()).storagePath(o.storage()).build())
-            .resourcesPerTrial(Map.of("CPU", RUNNER_CPU))
+            .resourcesPerTrial(Map.of("CPU", TRIAL_CPU))
             .progress(progress)
             .build()
             .fit();

@@ -25,7 +25,7 @@ class TuneDigitsTest {
   void ashaStopsPoorTrialsEarlyAndTheBestTrialClassifiesWell(@TempDir Path dir) throws Exception {
     int trials = 6;
     int epochs = 6;
-    Prism.init(PrismConfig.builder().numCpus(4).workerJvmOptions(List.of("-Xmx256m")).build());
+    Prism.init(PrismConfig.builder().numCpus(2).workerJvmOptions(List.of("-Xmx256m")).build());
     TuneDigits.Sweep s;
     try {
       s = TuneDigits.run(new TuneDigits.Options(trials, epochs, "asha", dir, "sweep", 42), false);

@@ -56,6 +56,7 @@ public final class DataParallelTrainer {
   private final long seed;
   private final boolean progress;
   private final Consumer<TrainReport> onReport;
+  private final boolean inThisProcess;
 
   private DataParallelTrainer(Builder b) {
     this.loop = b.loop;
@@ -68,6 +69,7 @@ public final class DataParallelTrainer {
     this.seed = b.seed;
     this.progress = b.progress;
     this.onReport = b.onReport;
+    this.inThisProcess = b.inThisProcess;
   }
 
   /**
@@ -125,6 +127,10 @@ public final class DataParallelTrainer {
   }
 
   private void attempt(RunState state) throws AttemptFailed {
+    if (inThisProcess) {
+      attemptHere(state);
+      return;
+    }
     int n = scaling.numWorkers();
     List<Map<String, Double>> bundles = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -194,6 +200,62 @@ public final class DataParallelTrainer {
       watch(runs, rank0, state);
     } finally {
       release(actors, pg);
+    }
+  }
+
+  /**
+   * The one rank runs in this process, on this thread: no placement group, no worker actor, its
+   * reports go to the history and the callback as it makes them.
+   */
+  private void attemptHere(RunState state) throws AttemptFailed {
+    int threads =
+        (int) Math.max(1, Math.round(scaling.resourcesPerWorker().getOrDefault("CPU", 1.0)));
+    TrainWorker here = new TrainWorker(threads);
+    String address = here.listen().split(" ", 2)[1];
+    WorkerSpec spec =
+        new WorkerSpec(
+            run.name(),
+            run.runDirectory().toString(),
+            0,
+            1,
+            0,
+            1,
+            0,
+            List.of(address),
+            collectiveTimeout.toMillis(),
+            loop,
+            config,
+            datasets,
+            state.latest().map(Path::toString).orElse(null),
+            state.reports(),
+            scaling.useGpu(),
+            seed);
+    try {
+      here.runWith(
+          spec,
+          r -> {
+            state.add(r);
+            try {
+              onReport.accept(r);
+            } catch (RuntimeException e) {
+              throw new CallbackFailed(e);
+            }
+          });
+    } catch (CallbackFailed e) {
+      throw (RuntimeException) e.getCause();
+    } catch (Exception e) {
+      throw new AttemptFailed(e);
+    } finally {
+      here.closeEndpoint();
+    }
+  }
+
+  /** The onReport callback threw, inside the training function: rethrown as it is by fit(). */
+  private static final class CallbackFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CallbackFailed(RuntimeException cause) {
+      super(cause);
     }
   }
 
@@ -338,6 +400,7 @@ public final class DataParallelTrainer {
     private Duration collectiveTimeout = Duration.ofMinutes(30);
     private long seed = 42;
     private boolean progress = true;
+    private boolean inThisProcess;
     private Consumer<TrainReport> onReport = r -> {};
 
     private Builder(TrainLoop loop) {
@@ -459,6 +522,23 @@ public final class DataParallelTrainer {
     }
 
     /**
+     * Runs the single worker in the process that calls {@link DataParallelTrainer#fit()}, on its
+     * thread, instead of in a worker actor of its own: no placement group, no new JVM, reports
+     * reach the history and the {@link #onReport} callback as they are made. For a caller that
+     * already is a worker holding the resources, as an ml-tune trial is: a trial's runner keeps its
+     * JVM (and the loaded PyTorch) from trial to trial. Needs {@code numWorkers == 1}; a failure
+     * restarts the function in this process from the latest checkpoint, as the failure config
+     * allows. Default: off.
+     *
+     * @param here true to run in this process
+     * @return this builder
+     */
+    public Builder runInThisProcess(boolean here) {
+      this.inThisProcess = here;
+      return this;
+    }
+
+    /**
      * Builds the trainer.
      *
      * @return the trainer
@@ -468,6 +548,11 @@ public final class DataParallelTrainer {
       if (run == null) {
         throw new IllegalArgumentException(
             "a trainer needs a RunConfig (name and storage path): call runConfig(...)");
+      }
+      if (inThisProcess && scaling.numWorkers() != 1) {
+        throw new IllegalArgumentException(
+            "runInThisProcess needs exactly 1 worker, the ScalingConfig asks for "
+                + scaling.numWorkers());
       }
       return new DataParallelTrainer(this);
     }

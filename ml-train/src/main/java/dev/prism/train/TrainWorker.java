@@ -59,6 +59,20 @@ public final class TrainWorker {
    * @throws Exception what the training function threw
    */
   public Integer run(WorkerSpec spec) throws Exception {
+    return runWith(spec, reports::add);
+  }
+
+  /** Closes the endpoint {@link #listen} opened (when the worker lives in the caller's process). */
+  void closeEndpoint() {
+    Endpoint e = endpoint;
+    endpoint = null;
+    if (e != null) {
+      e.close();
+    }
+  }
+
+  /** Runs the function with its reports handed to {@code sink} (in the caller's process). */
+  Integer runWith(WorkerSpec spec, java.util.function.Consumer<TrainReport> sink) throws Exception {
     Endpoint e = endpoint;
     if (e == null) {
       throw new IllegalStateException("run before listen");
@@ -66,7 +80,7 @@ public final class TrainWorker {
     TrainContext.ReportCounter counter = new TrainContext.ReportCounter(spec.firstReport());
     try (Communicator comm =
         e.connect(spec.rank(), spec.addresses(), Duration.ofMillis(spec.timeoutMillis()))) {
-      TrainContext ctx = new TrainContext(spec, comm, counter, reports::add);
+      TrainContext ctx = new TrainContext(spec, comm, counter, sink);
       try {
         spec.loop().train(ctx);
       } finally {

@@ -187,6 +187,41 @@ class DataParallelTrainerTest {
   }
 
   @Test
+  void oneWorkerRunsInTheCallersProcessWhenAskedAndTrainsTheSameModel(@TempDir Path dir)
+      throws Exception {
+    List<TrainReport> seen = new java.util.ArrayList<>();
+    Result here =
+        trainer(dir, "here", 1, 60).runInThisProcess(true).onReport(seen::add).build().fit();
+    Result actor = trainer(dir, "actor", 1, 60).build().fit();
+    assertThat(here.error()).isEmpty();
+    assertThat(seen).extracting(TrainReport::iteration).containsExactly(1, 2, 3);
+    float[] h = Mlp.readParams(here.checkpoint().orElseThrow().file("params.txt"));
+    float[] a = Mlp.readParams(actor.checkpoint().orElseThrow().file("params.txt"));
+    for (int i = 0; i < h.length; i++) {
+      assertThat(h[i]).as("param %d", i).isCloseTo(a[i], Offset.offset(1e-5f));
+    }
+    Result pid =
+        DataParallelTrainer.builder(
+                ctx -> {
+                  Files.writeString(
+                      ctx.runDirectory().resolve("pid"),
+                      Long.toString(ProcessHandle.current().pid()));
+                  ctx.report(Map.of("i", 1));
+                })
+            .runConfig(RunConfig.builder("pid").storagePath(dir).build())
+            .runInThisProcess(true)
+            .progress(false)
+            .build()
+            .fit();
+    assertThat(pid.error()).isEmpty();
+    assertThat(Files.readString(dir.resolve("pid").resolve("pid")))
+        .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+    assertThatThrownBy(() -> trainer(dir, "two", 2, 30).runInThisProcess(true).build())
+        .hasMessageContaining(
+            "runInThisProcess needs exactly 1 worker, the ScalingConfig asks for 2");
+  }
+
+  @Test
   void badConfigsFailWithClearMessages(@TempDir Path dir) {
     assertThatThrownBy(() -> ScalingConfig.builder().numWorkers(0).build())
         .hasMessageContaining("numWorkers is 0");
