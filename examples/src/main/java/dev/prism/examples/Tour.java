@@ -138,17 +138,32 @@ public final class Tour {
       try {
         trained = TrainDigits.run(2, 3, runs, "tour-digits", false);
       } finally {
-        try (var files = java.nio.file.Files.walk(runs)) {
-          for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            java.nio.file.Files.deleteIfExists(p);
-          }
-        }
+        deleteTree(runs);
       }
       step(
           "8. ml-train: a digits classifier (DJL MLP) trained data-parallel on 2 worker actors"
               + " that average gradients with an allreduce every step: 3 epochs, test accuracy"
               + " %.3f, %.0f ms (the full run: ./prism train-digits).",
           trained.metric("accuracy").getLast(), (System.nanoTime() - t) / 1e6);
+
+      t = System.nanoTime();
+      java.nio.file.Path sweeps = java.nio.file.Files.createTempDirectory("prism-tour-tune-");
+      TuneDigits.Sweep sweep;
+      try {
+        sweep =
+            TuneDigits.run(new TuneDigits.Options(4, 4, "asha", sweeps, "tour-sweep", 42), false);
+      } finally {
+        deleteTree(sweeps);
+      }
+      step(
+          "9. ml-tune: a sweep of the same classifier (learning rate, hidden size and batch size"
+              + " sampled; ASHA stops the poor trials), each trial training on a reused runner"
+              + " actor: %s; best %s, test accuracy %.3f, %.0f ms (the full sweep: ./prism"
+              + " tune-digits).",
+          sweep.totals(),
+          sweep.best().config(),
+          sweep.best().metric("accuracy"),
+          (System.nanoTime() - t) / 1e6);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } finally {
@@ -157,7 +172,7 @@ public final class Tour {
 
     TwoNodes.Outcome spread = TwoNodes.run(6);
     step(
-        "9. Two nodes on this machine with LocalCluster: the head in this JVM and a second"
+        "10. Two nodes on this machine with LocalCluster: the head in this JVM and a second"
             + " node as its own process (own port, store and worker JVMs; on another machine"
             + " that is 'prism start --address HOST:PORT'). 6 tasks submitted with"
             + " SchedulingStrategy.spread(), each reporting its node:%n%s",
@@ -194,6 +209,14 @@ public final class Tour {
       }
     }
     return Optional.empty();
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var files = Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static void step(String format, Object... args) {
