@@ -89,6 +89,7 @@ final class Experiment {
       for (Runner r : runners) {
         r.close();
       }
+      trials.forEach(Trial::closeFiles);
       save();
       progress.print(trials, elapsed(), true);
     }
@@ -126,8 +127,13 @@ final class Experiment {
         sleep(20);
       } else {
         WaitResult<Object> w = Prism.wait(refs, 1, Duration.ofMillis(POLL_MILLIS + 100));
-        for (ObjectRef<Object> ready : w.ready()) {
-          handle(ready);
+        List<ObjectRef<Object>> ready = new ArrayList<>(w.ready());
+        if (!ready.isEmpty() && !w.unready().isEmpty()) {
+          // every other reply that is already in, handled in this round too
+          ready.addAll(Prism.wait(w.unready(), w.unready().size(), Duration.ZERO).ready());
+        }
+        for (ObjectRef<Object> r : ready) {
+          handle(r);
         }
       }
       for (String id : tc.scheduler().trialsToStop()) {
@@ -425,6 +431,7 @@ final class Experiment {
       case PAUSE -> {
         stopRunning(t);
         t.status = TrialStatus.PAUSED;
+        t.closeFiles();
         t.resumeFrom = t.resumeCheckpoint();
         dirty = true;
         return;
@@ -515,6 +522,7 @@ final class Experiment {
 
   /** An attempt failed: retry from the latest checkpoint while the failure config allows. */
   private void fail(Trial t, String error) {
+    t.closeFiles();
     t.failures++;
     t.error = error;
     t.writeError(error);
@@ -530,6 +538,7 @@ final class Experiment {
 
   private void end(Trial t, TrialStatus status, boolean onItsOwn) {
     t.status = status;
+    t.closeFiles();
     if (status == TrialStatus.TERMINATED && onItsOwn) {
       tc.scheduler().onTrialComplete(t.id, t.lastResult());
     } else {

@@ -45,6 +45,8 @@ final class Trial {
   long acked;
 
   private List<String> csvColumns;
+  private BufferedWriter jsonOut;
+  private BufferedWriter csvOut;
 
   Trial(String id, Path dir, Map<String, Object> config) {
     this.id = id;
@@ -113,8 +115,45 @@ final class Trial {
       }
       csv.append(String.join(",", cells)).append('\n');
     }
-    append(RESULTS, json);
-    append(CSV, csv);
+    try {
+      if (jsonOut == null) {
+        jsonOut = open(RESULTS);
+        csvOut = open(CSV);
+      }
+      jsonOut.append(json);
+      jsonOut.flush();
+      csvOut.append(csv);
+      csvOut.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot write the results of " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private BufferedWriter open(String file) throws IOException {
+    return Files.newBufferedWriter(
+        dir.resolve(file),
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+
+  /** Closes the result files (kept open while the trial runs: one write per batch, no reopen). */
+  void closeFiles() {
+    try {
+      if (jsonOut != null) {
+        jsonOut.close();
+      }
+      if (csvOut != null) {
+        csvOut.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot close the results of " + dir + ": " + e.getMessage(), e);
+    } finally {
+      jsonOut = null;
+      csvOut = null;
+    }
   }
 
   private List<String> readCsvHeader() {
