@@ -24,7 +24,7 @@ echo "== Prism (ml-tune)" >&2
   echo
   echo "$(date -u '+%F %H:%M UTC'), commit $commit, $(nproc) cores; arguments: ${*:-(defaults)}"
   echo
-  "$root/benchmarks/run" tune --json "$out/prism.json" "$@" 2> >(tee "$out/prism.log" >&2)
+  "$root/benchmarks/run" tune --json "$out/prism.json" "$@" 2> >(tee "$out/prism-rounds.txt" >&2)
 } | tee "$out/prism.md"
 load_mid=$(uptime)
 
@@ -35,7 +35,7 @@ echo "== Ray Tune" >&2
   echo "$(date -u '+%F %H:%M UTC'), commit $commit, $(nproc) cores; arguments: ${*:-(defaults)}"
   echo
   "$here/.venv/bin/python" "$here/tune_overhead.py" --json "$out/ray.json" "$@" \
-    2> >(grep --line-buffered -E '^(round|warm-up)' | tee "$out/ray.log" >&2)
+    2> >(grep --line-buffered -E '^(round|warm-up)' | tee "$out/ray-rounds.txt" >&2)
 } | tee "$out/ray.md"
 load_after=$(uptime)
 sleep 1

@@ -63,7 +63,8 @@ public final class TuneOverhead {
   private TuneOverhead() {}
 
   /** One measured sweep. */
-  record Run(double seconds, int trials, long results, int errors) {}
+  record Run(
+      double seconds, int trials, long results, int errors, long fewestResults, long mostResults) {}
 
   /** Reports once and returns. */
   static void once(Map<String, Object> config, TuneContext ctx) {
@@ -113,13 +114,17 @@ public final class TuneOverhead {
     double s = (System.nanoTime() - t0) / 1e9;
     long results = 0;
     int errors = 0;
+    long fewest = Long.MAX_VALUE;
+    long most = 0;
     for (TrialResult r : grid.results()) {
       results += r.history().size();
+      fewest = Math.min(fewest, r.history().size());
+      most = Math.max(most, r.history().size());
       if (r.status() == TrialStatus.ERROR) {
         errors++;
       }
     }
-    return new Run(s, grid.size(), results, errors);
+    return new Run(s, grid.size(), results, errors, fewest, most);
   }
 
   public static void main(String[] args) throws IOException {
@@ -188,12 +193,14 @@ public final class TuneOverhead {
           measured.computeIfAbsent(sh.key(), k -> new ArrayList<>()).add(r);
           System.err.printf(
               Locale.ROOT,
-              "round %d %s: %.2f s, %d trials, %d results, %d errors, %,.1f %s%n",
+              "round %d %s: %.2f s, %d trials, %d results (%d to %d a trial), %d errors, %,.1f %s%n",
               round,
               sh.key(),
               r.seconds(),
               r.trials(),
               r.results(),
+              r.fewestResults(),
+              r.mostResults(),
               r.errors(),
               rate(sh.key(), r),
               sh.unit());
