@@ -126,7 +126,10 @@ final class Experiment {
         }
         sleep(20);
       } else {
-        WaitResult<Object> w = Prism.wait(refs, 1, Duration.ofMillis(POLL_MILLIS + 100));
+        // while a runner's bundle is being placed, look again soon: it takes a trial once placed
+        boolean placing = runners.stream().anyMatch(r -> r.actor == null);
+        WaitResult<Object> w =
+            Prism.wait(refs, 1, Duration.ofMillis(placing ? 20 : POLL_MILLIS + 100));
         List<ObjectRef<Object>> ready = new ArrayList<>(w.ready());
         if (!ready.isEmpty() && !w.unready().isEmpty()) {
           // every other reply that is already in, handled in this round too
