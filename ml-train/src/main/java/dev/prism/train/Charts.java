@@ -45,14 +45,8 @@ public final class Charts {
     int top = 40;
     BufferedImage img =
         new BufferedImage(panelW * series.size(), panelH + top, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
+    Graphics2D g = canvas(img, title);
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, img.getWidth(), img.getHeight());
-      g.setColor(Color.BLACK);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-      g.drawString(title, 12, 24);
       int i = 0;
       for (Map.Entry<String, List<Double>> e : series.entrySet()) {
         panel(
@@ -140,14 +134,8 @@ public final class Charts {
     }
     System.setProperty("java.awt.headless", "true");
     BufferedImage img = new BufferedImage(900, 560, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
+    Graphics2D g = canvas(img, title);
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, img.getWidth(), img.getHeight());
-      g.setColor(Color.BLACK);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-      g.drawString(title, 12, 24);
       int left = 70;
       int right = 700;
       int top = 50;
@@ -217,6 +205,18 @@ public final class Charts {
       g.dispose();
     }
     write(img, png);
+  }
+
+  /** A white image with the chart's title, anti-aliased, ready to draw on. */
+  private static Graphics2D canvas(BufferedImage img, String title) {
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, img.getWidth(), img.getHeight());
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+    g.drawString(title, 12, 24);
+    return g;
   }
 
   private static void write(BufferedImage img, Path png) {

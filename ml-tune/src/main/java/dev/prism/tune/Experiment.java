@@ -107,15 +107,7 @@ final class Experiment {
   private void loop() {
     while (true) {
       if (overBudget()) {
-        for (Trial t : trials) {
-          if (t.status == TrialStatus.RUNNING) {
-            stopRunning(t);
-            end(t, TrialStatus.TERMINATED, false);
-          } else if (!t.status.isFinished()) {
-            t.status = TrialStatus.TERMINATED;
-            tc.scheduler().onTrialRemove(t.id);
-          }
-        }
+        trials.stream().filter(t -> !t.status.isFinished()).forEach(this::terminate);
         return;
       }
       startWaitingTrials();
@@ -142,10 +134,7 @@ final class Experiment {
       for (String id : tc.scheduler().trialsToStop()) {
         Trial t = byId.get(id);
         if (t != null && !t.status.isFinished()) {
-          if (t.status == TrialStatus.RUNNING) {
-            stopRunning(t);
-          }
-          end(t, TrialStatus.TERMINATED, false);
+          terminate(t);
         }
       }
       maybeSave();
@@ -167,13 +156,7 @@ final class Experiment {
     if (waiting && schedulerDeclined) {
       // nothing runs and the scheduler chooses none of the waiting trials: they would wait
       // forever, so they end
-      for (Trial t : trials) {
-        if (!t.status.isFinished()) {
-          t.status = TrialStatus.TERMINATED;
-          tc.scheduler().onTrialRemove(t.id);
-          dirty = true;
-        }
-      }
+      trials.stream().filter(t -> !t.status.isFinished()).forEach(this::terminate);
       return true;
     }
     return !waiting;
@@ -427,8 +410,7 @@ final class Experiment {
     }
     switch (decision.action()) {
       case STOP -> {
-        stopRunning(t);
-        end(t, TrialStatus.TERMINATED, false);
+        terminate(t);
         return;
       }
       case PAUSE -> {
@@ -537,6 +519,14 @@ final class Experiment {
       return;
     }
     end(t, TrialStatus.ERROR, true);
+  }
+
+  /** Ends a trial the tuner (budget, scheduler) ends, running or waiting, as terminated. */
+  private void terminate(Trial t) {
+    if (t.status == TrialStatus.RUNNING) {
+      stopRunning(t);
+    }
+    end(t, TrialStatus.TERMINATED, false);
   }
 
   private void end(Trial t, TrialStatus status, boolean onItsOwn) {

@@ -59,28 +59,26 @@ final class Runner {
 
   /** Replaces a runner that died or hangs. */
   void replace() {
-    if (actor != null) {
-      try {
-        Prism.kill(actor);
-      } catch (RuntimeException gone) {
-        // already dead
-      }
-    }
+    kill();
     spawn();
   }
 
   void close() {
+    kill();
+    try {
+      PlacementGroups.remove(group);
+    } catch (RuntimeException gone) {
+      // the cluster is going away
+    }
+  }
+
+  private void kill() {
     if (actor != null) {
       try {
         Prism.kill(actor);
       } catch (RuntimeException gone) {
         // already dead
       }
-    }
-    try {
-      PlacementGroups.remove(group);
-    } catch (RuntimeException gone) {
-      // the cluster is going away
     }
   }
 }

@@ -48,23 +48,25 @@ public final class Tuner {
   private final boolean restore;
   private final Duration stopGrace;
 
-  private Tuner(Builder b, boolean restore) {
+  private Tuner(Builder b, RunConfig restoreInto) {
     this.trainable = b.trainable;
     this.space = b.space;
     this.tuneConfig = Objects.requireNonNull(b.tuneConfig, "tuneConfig: set it on the builder");
+    this.restore = restoreInto != null;
     this.runConfig =
-        b.runConfig != null
-            ? b.runConfig
-            : RunConfig.builder(
-                    "tune-"
-                        + LocalDateTime.now()
-                            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd_HH-mm-ss")))
-                .build();
+        restoreInto != null
+            ? restoreInto
+            : b.runConfig != null
+                ? b.runConfig
+                : RunConfig.builder(
+                        "tune-"
+                            + LocalDateTime.now()
+                                .format(DateTimeFormatter.ofPattern("yyyy-MM-dd_HH-mm-ss")))
+                    .build();
     this.resources = Map.copyOf(b.resources);
     this.stop = Map.copyOf(b.stop);
     this.maxPendingResults = b.maxPendingResults;
     this.progress = b.progress;
-    this.restore = restore;
     this.stopGrace = b.stopGrace;
   }
 
@@ -109,13 +111,13 @@ public final class Tuner {
         sameSweep.runConfig != null
             ? sameSweep.runConfig
             : RunConfig.builder(dir.getFileName().toString()).build();
-    sameSweep.runConfig =
+    return new Tuner(
+        sameSweep,
         new RunConfig(
             dir.getFileName().toString(),
             dir.getParent(),
             given.checkpointConfig(),
-            given.failureConfig());
-    return new Tuner(sameSweep, true);
+            given.failureConfig()));
   }
 
   /**
@@ -317,7 +319,7 @@ public final class Tuner {
      * @throws NullPointerException if no tune config was set
      */
     public Tuner build() {
-      return new Tuner(this, false);
+      return new Tuner(this, null);
     }
   }
 }

@@ -277,7 +277,7 @@ class TunerTest {
   }
 
   @Test
-  void aNameThatHoldsASweepIsRefusedAndRestoreNeedsOne(@TempDir Path dir) {
+  void aNameThatHoldsASweepIsRefusedAndRestoreNeedsOne(@TempDir Path dir) throws Exception {
     sweep(TunerTest::linear, dir, "twice", 1).build().fit();
     assertThatThrownBy(() -> sweep(TunerTest::linear, dir, "twice", 1).build().fit())
         .isInstanceOf(TuneException.class)
@@ -287,11 +287,26 @@ class TunerTest {
             () -> Tuner.restore(dir.resolve("none"), sweep(TunerTest::linear, dir, "x", 1)))
         .isInstanceOf(TuneException.class)
         .hasMessageContaining("has no experiment_state.json");
-    ResultGrid again =
-        Tuner.restore(dir.resolve("twice"), sweep(TunerTest::linear, dir, "x", 1)).fit();
+    Tuner.Builder same = sweep(TunerTest::linear, dir, "x", 1);
+    ResultGrid again = Tuner.restore(dir.resolve("twice"), same).fit();
     assertThat(again.size()).isEqualTo(1);
     assertThat(again.results().getFirst().history()).hasSize(5);
     assertThat(again.results().getFirst().status()).isEqualTo(TrialStatus.TERMINATED);
+    assertThat(same.build().runConfig().name())
+        .as("restore left the caller's builder as it was")
+        .isEqualTo("x");
+
+    Tuner.Builder otherMetric =
+        sweep(TunerTest::linear, dir, "x", 1)
+            .tuneConfig(TuneConfig.builder("loss", Mode.MIN).build());
+    assertThatThrownBy(() -> Tuner.restore(dir.resolve("twice"), otherMetric).fit())
+        .isInstanceOf(TuneException.class)
+        .hasMessageContaining("it optimises score (MAX), the given TuneConfig loss (MIN)");
+    Files.writeString(dir.resolve("twice").resolve(Experiment.STATE), "{not json");
+    assertThatThrownBy(
+            () -> Tuner.restore(dir.resolve("twice"), sweep(TunerTest::linear, dir, "x", 1)).fit())
+        .isInstanceOf(TuneException.class)
+        .hasMessageContaining("experiment_state.json is unreadable");
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.prism.tune.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prism.tune.Mode;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,8 +86,7 @@ public final class GridSearch implements Searcher {
 
   @Override
   public JsonNode saveState() {
-    ObjectNode s = SearchSupport.counterState(TYPE, seed, suggested);
-    return s;
+    return SearchSupport.counterState(TYPE, seed, suggested);
   }
 
   @Override
