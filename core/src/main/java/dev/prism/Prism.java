@@ -320,4 +320,15 @@ public final class Prism extends PrismCalls {
   public static void exitActor() {
     Runtimes.get().exitActor();
   }
+
+  /**
+   * Lists the cluster's nodes, alive and dead, with their resources and labels (Ray's {@code
+   * ray.nodes()}).
+   *
+   * @return the nodes
+   * @throws PrismException if Prism is not initialized or the GCS cannot be reached
+   */
+  public static List<NodeInfo> nodes() {
+    return Runtimes.get().nodes();
+  }
 }

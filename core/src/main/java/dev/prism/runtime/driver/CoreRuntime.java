@@ -173,6 +173,35 @@ public final class CoreRuntime implements PrismRuntime {
     return groups().get(id, wait);
   }
 
+  @Override
+  public List<dev.prism.NodeInfo> nodes() {
+    return cluster().nodes();
+  }
+
+  @Override
+  public void kvPut(String key, byte[] value) {
+    cluster().kvPut(key, value);
+  }
+
+  @Override
+  public Optional<byte[]> kvGet(String key) {
+    return cluster().kvGet(key);
+  }
+
+  @Override
+  public boolean kvDelete(String key) {
+    return cluster().kvDelete(key);
+  }
+
+  @Override
+  public List<String> kvKeys(String prefix) {
+    return cluster().kvKeys(prefix);
+  }
+
+  private ClusterTablesClient cluster() {
+    return new ClusterTablesClient(CoreWorker.current(), controlTimeout);
+  }
+
   private PlacementGroupClient groups() {
     return new PlacementGroupClient(CoreWorker.current(), controlTimeout);
   }

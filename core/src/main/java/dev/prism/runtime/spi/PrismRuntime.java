@@ -196,4 +196,43 @@ public interface PrismRuntime {
    * @return the group then, or empty when the cluster does not know it (removed)
    */
   Optional<PlacementGroupSnapshot> awaitPlacementGroup(String id, Duration wait);
+
+  /**
+   * Lists the cluster's nodes, alive and dead.
+   *
+   * @return the nodes, as the GCS has them
+   */
+  List<dev.prism.NodeInfo> nodes();
+
+  /**
+   * Stores a value in the GCS's key-value store, in the caller's namespace.
+   *
+   * @param key the key
+   * @param value the value
+   */
+  void kvPut(String key, byte[] value);
+
+  /**
+   * Reads a value from the GCS's key-value store.
+   *
+   * @param key the key
+   * @return the value, or empty
+   */
+  Optional<byte[]> kvGet(String key);
+
+  /**
+   * Deletes a key of the GCS's key-value store.
+   *
+   * @param key the key
+   * @return whether it had a value
+   */
+  boolean kvDelete(String key);
+
+  /**
+   * Lists keys of the GCS's key-value store.
+   *
+   * @param prefix the prefix they start with
+   * @return the keys, sorted
+   */
+  List<String> kvKeys(String prefix);
 }
