@@ -1,0 +1,165 @@
+package dev.prism.serve.internal;
+
+import dev.prism.ObjectRef;
+import dev.prism.TaskException;
+import dev.prism.serve.BackPressureException;
+import dev.prism.serve.HttpRequest;
+import dev.prism.serve.HttpResponse;
+import dev.prism.serve.RequestTimeoutException;
+import dev.prism.serve.ServeException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What a proxy does with a request, whatever HTTP server carries it: the built-in routes ({@code
+ * /-/healthz}, {@code /-/routes}, {@code /-/metrics}), routing by the longest matching route prefix
+ * to the application's ingress deployment, and the mapping of failures to statuses (503 with {@code
+ * Retry-After} when at capacity, 408 on timeout, 404 for no route, 500 otherwise).
+ */
+public final class ProxyCore {
+
+  /** The header that names a multiplexed model. */
+  public static final String MODEL_HEADER = "serve_multiplexed_model_id";
+
+  private final ServeClient client;
+  private final ServeMetrics metrics;
+
+  /**
+   * Creates the core of a proxy.
+   *
+   * @param client this process's link to the controller
+   * @param metrics where request metrics go
+   */
+  public ProxyCore(ServeClient client, ServeMetrics metrics) {
+    this.client = client;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Answers one request.
+   *
+   * @param method the method
+   * @param path the path (no query)
+   * @param query the query parameters
+   * @param headers the headers, names in lower case
+   * @param body the body
+   * @return the response, with {@code X-Request-Id}
+   */
+  public HttpResponse handle(
+      String method,
+      String path,
+      Map<String, String> query,
+      Map<String, String> headers,
+      byte[] body) {
+    String requestId = headers.getOrDefault("x-request-id", "");
+    if (requestId.isEmpty() || requestId.length() > 128) {
+      requestId = UUID.randomUUID().toString();
+    }
+    long start = System.nanoTime();
+    HttpResponse r;
+    String app = "";
+    String route = "";
+    if (path.startsWith("/-/")) {
+      r = builtIn(path);
+      route = path;
+    } else {
+      RouteTable.Route match = match(client.table().routes(), path);
+      if (match == null) {
+        r =
+            error(
+                404,
+                "no application serves "
+                    + path
+                    + "; routes: "
+                    + client.table().routes().stream().map(RouteTable.Route::prefix).toList(),
+                requestId);
+      } else {
+        app = match.app();
+        route = match.prefix();
+        r = forward(match, method, path, query, headers, body, requestId);
+      }
+    }
+    metrics.record(app, route, r.status(), System.nanoTime() - start);
+    return r.withHeader("X-Request-Id", requestId);
+  }
+
+  private HttpResponse forward(
+      RouteTable.Route match,
+      String method,
+      String path,
+      Map<String, String> query,
+      Map<String, String> headers,
+      byte[] body,
+      String requestId) {
+    String rest = match.prefix().equals("/") ? path : path.substring(match.prefix().length());
+    if (rest.isEmpty()) {
+      rest = "/";
+    }
+    HttpRequest request =
+        new HttpRequest(requestId, method, rest, match.prefix(), query, headers, body);
+    String modelId = headers.getOrDefault(MODEL_HEADER, "");
+    Router router = client.router(match.ingressKey());
+    try {
+      Object answer =
+          router.send(
+              replica -> call(replica, request, modelId), modelId, /* the deployment's */ null);
+      return (HttpResponse) answer;
+    } catch (BackPressureException e) {
+      return error(503, e.getMessage(), requestId).withHeader("Retry-After", "1");
+    } catch (RequestTimeoutException e) {
+      return error(408, e.getMessage(), requestId);
+    } catch (TaskException e) {
+      return error(500, Errors.describe(e), requestId);
+    } catch (ServeException e) {
+      return error(503, e.getMessage(), requestId).withHeader("Retry-After", "1");
+    } catch (RuntimeException e) {
+      return error(500, Errors.describe(e), requestId);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static ObjectRef<Object> call(
+      RouteTable.ReplicaRoute replica, HttpRequest request, String modelId) {
+    return (ObjectRef<Object>)
+        (ObjectRef<?>) replica.actor().task(ReplicaActor::http, request, modelId).remote();
+  }
+
+  static RouteTable.Route match(List<RouteTable.Route> routes, String path) {
+    for (RouteTable.Route r : routes) {
+      String p = r.prefix();
+      if (p.equals("/")
+          || path.equals(p)
+          || (path.startsWith(p) && path.charAt(p.length()) == '/')) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private HttpResponse builtIn(String path) {
+    switch (path) {
+      case "/-/healthz":
+        return HttpResponse.text("success");
+      case "/-/routes":
+        Map<String, String> routes = new LinkedHashMap<>();
+        for (RouteTable.Route r : client.table().routes()) {
+          routes.put(r.prefix(), r.app());
+        }
+        return HttpResponse.json(routes);
+      case "/-/metrics":
+        return HttpResponse.of(
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics.scrape(client.table()).getBytes(StandardCharsets.UTF_8));
+      default:
+        return error(404, "no built-in route " + path, "");
+    }
+  }
+
+  static HttpResponse error(int status, String message, String requestId) {
+    return HttpResponse.json(status, Map.of("error", message, "requestId", requestId));
+  }
+}

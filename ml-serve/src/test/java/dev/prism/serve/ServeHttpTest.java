@@ -1,0 +1,101 @@
+package dev.prism.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prism.TaskException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Deployments reached over real HTTP through the proxy, and through handles. */
+@Timeout(300)
+class ServeHttpTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void start() {
+    ServeFixture.start();
+    Serve.run(Deployment.builder(Echo.class).build().bind("hi"), "echo", "/echo");
+  }
+
+  @AfterAll
+  static void stop() {
+    ServeFixture.stop();
+  }
+
+  @Test
+  void routesByPrefixAndAnswersJson() throws Exception {
+    HttpResponse<String> r = ServeFixture.get("/echo/some/path?x=1");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.get("greeting").asText()).isEqualTo("hi");
+    assertThat(body.get("path").asText()).isEqualTo("/some/path");
+    assertThat(r.headers().firstValue("x-request-id")).isPresent();
+
+    HttpResponse<String> p = ServeFixture.post("/echo", "{\"a\": [1, 2]}");
+    assertThat(p.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(p.body()).get("echo").get("a").get(1).asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void builtInRoutes() throws Exception {
+    assertThat(ServeFixture.get("/-/healthz").body()).isEqualTo("success");
+    assertThat(JSON.readTree(ServeFixture.get("/-/routes").body()).get("/echo").asText())
+        .isEqualTo("echo");
+    ServeFixture.get("/echo");
+    String metrics = ServeFixture.get("/-/metrics").body();
+    assertThat(metrics).contains("prism_serve_requests_total").contains("application=\"echo\"");
+  }
+
+  @Test
+  void badInputGetsClearStatuses() throws Exception {
+    HttpResponse<String> unknown = ServeFixture.get("/nowhere");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("no application serves /nowhere");
+
+    HttpResponse<String> invalid = ServeFixture.post("/echo", "{not json");
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("not valid JSON");
+
+    HttpResponse<String> failing = ServeFixture.get("/echo/fail");
+    assertThat(failing.statusCode()).isEqualTo(500);
+    assertThat(failing.body()).contains("asked to fail");
+
+    // The server still answers after all that.
+    assertThat(ServeFixture.get("/echo").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void handlesCallMethodsAndCarryErrors() {
+    DeploymentHandle<Echo> h = Serve.getAppHandle("echo");
+    assertThat(h.call(Echo::greet, "ann").result(Duration.ofSeconds(60))).isEqualTo("hi, ann");
+    assertThatThrownBy(() -> h.call(Echo::boom, "no!").result(Duration.ofSeconds(60)))
+        .isInstanceOf(TaskException.class)
+        .hasRootCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no!");
+    assertThatThrownBy(() -> h.call((Echo e, String s) -> s, "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a lambda");
+  }
+
+  @Test
+  void statusShowsTheApplication() {
+    ServeStatus s = Serve.status();
+    ServeStatus.App app = s.applications().get("echo");
+    assertThat(app.status()).isEqualTo("RUNNING");
+    assertThat(app.routePrefix()).isEqualTo("/echo");
+    assertThat(app.deployments().get("Echo").running()).isEqualTo(1);
+    assertThat(s.proxies())
+        .singleElement()
+        .satisfies(p -> assertThat(p.url()).startsWith("http://"));
+    assertThat(Map.of()).isEmpty();
+  }
+}
