@@ -304,6 +304,15 @@ public final class ServeController implements DeploymentState.Ops {
   }
 
   /**
+   * The controller's process id (for operators and fault tests).
+   *
+   * @return the pid
+   */
+  public long pid() {
+    return ProcessHandle.current().pid();
+  }
+
+  /**
    * Stops every application and proxy and forgets the checkpoint; the caller then kills this actor.
    *
    * @param timeoutMillis how long replicas may take to stop
