@@ -420,6 +420,8 @@ public final class ServeController implements DeploymentState.Ops {
             .setMaxConcurrency(spec.maxOngoing() + 8)
             .remote();
     ReplicaState r = new ReplicaState(id, name, spec.version(), actor);
+    // Its constructor applies this config; a newer one set while it starts is applied after.
+    r.appliedUserConfig = spec.userConfig();
     stateDirty = true;
     awaitReady(r);
     return r;
@@ -498,6 +500,8 @@ public final class ServeController implements DeploymentState.Ops {
                     .get(Duration.ofMinutes(1));
               } catch (RuntimeException e) {
                 r.unhealthy = "reconfigure failed: " + Errors.describe(e);
+              } finally {
+                r.reconfiguring = false;
               }
               wake();
             });
