@@ -159,22 +159,9 @@ public final class DeploymentHandle<T> {
             MethodRefs.name(method), Arrays.asList(args), UUID.randomUUID().toString(), modelId);
     String key = DeploymentSpec.key(app, deployment);
     Duration timeout = timeoutMillis < 0 ? null : Duration.ofMillis(timeoutMillis);
-    Call<R> future = new Call<>();
-    future.thread =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    Object r =
-                        ServeClient.get()
-                            .router(key)
-                            .send(replica -> invoke(replica, call), modelId, timeout);
-                    future.complete((R) r);
-                  } catch (Throwable t) {
-                    future.completeExceptionally(t);
-                  }
-                });
-    return new DeploymentResponse<>(future);
+    CompletableFuture<Object> sent =
+        ServeClient.get().router(key).sendAsync(replica -> invoke(replica, call), modelId, timeout);
+    return new DeploymentResponse<>((CompletableFuture<R>) (CompletableFuture<?>) sent);
   }
 
   @SuppressWarnings("unchecked")
@@ -190,20 +177,5 @@ public final class DeploymentHandle<T> {
         + deployment
         + (modelId.isEmpty() ? "" : " model " + modelId)
         + "]";
-  }
-
-  /** A future whose cancel also stops the thread waiting for a replica. */
-  private static final class Call<R> extends CompletableFuture<R> {
-    volatile Thread thread;
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean done = super.cancel(mayInterruptIfRunning);
-      Thread t = thread;
-      if (done && t != null) {
-        t.interrupt();
-      }
-      return done;
-    }
   }
 }

@@ -63,10 +63,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class NettyHttpServer implements AutoCloseable {
 
-  /** Answers one request (called on a virtual thread). */
+  /** Answers one request (called on the event loop; must not block). */
   @FunctionalInterface
   interface Handler {
-    HttpResponse handle(
+    java.util.concurrent.CompletableFuture<HttpResponse> handle(
         String method,
         String path,
         Map<String, String> query,
@@ -316,17 +316,23 @@ final class NettyHttpServer implements AutoCloseable {
       byte[] body = new byte[content.readableBytes()];
       content.readBytes(body);
       String path = uri.path();
-      Thread worker =
-          Thread.ofVirtual()
-              .unstarted(
-                  () -> {
-                    HttpResponse r = handler.handle(method, path, query, headers, body);
-                    write(ctx, r, keepAlive);
-                  });
-      // A client that goes away interrupts its request: one waiting for a replica is dropped.
-      ChannelFutureListener gone = f -> worker.interrupt();
-      ctx.channel().closeFuture().addListener(gone);
-      worker.start();
+      java.util.concurrent.CompletableFuture<HttpResponse> answer =
+          handler.handle(method, path, query, headers, body);
+      if (!answer.isDone()) {
+        // A client that goes away cancels its request: one still waiting for a replica is dropped.
+        ChannelFutureListener gone = f -> answer.cancel(false);
+        ctx.channel().closeFuture().addListener(gone);
+        answer.whenComplete((r, e) -> ctx.channel().closeFuture().removeListener(gone));
+      }
+      answer.whenComplete(
+          (r, e) ->
+              write(
+                  ctx,
+                  r != null
+                      ? r
+                      : ProxyCore.error(
+                          500, String.valueOf(e), headers.getOrDefault("x-request-id", "")),
+                  keepAlive));
     }
 
     private static void write(ChannelHandlerContext ctx, HttpResponse r, boolean keepAlive) {

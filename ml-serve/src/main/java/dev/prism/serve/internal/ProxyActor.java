@@ -3,9 +3,9 @@ package dev.prism.serve.internal;
 import dev.prism.serve.ServeConfig;
 
 /**
- * A Serve HTTP proxy (an actor, one per node or one on the head): a Netty server whose requests
- * each run on a virtual thread, waiting on the replica's answer through the deployment's router.
- * HTTP/1.1 with keep-alive, and HTTP/2 (h2c, by upgrade or prior knowledge) on the same port.
+ * A Serve HTTP proxy (an actor, one per node or one on the head): a Netty server whose requests go
+ * through the deployment's router to a replica, asynchronously. HTTP/1.1 with keep-alive, and
+ * HTTP/2 (h2c, by upgrade or prior knowledge) on the same port.
  */
 public final class ProxyActor {
 

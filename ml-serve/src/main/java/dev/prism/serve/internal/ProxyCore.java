@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a proxy does with a request, whatever HTTP server carries it: the built-in routes ({@code
@@ -48,7 +49,7 @@ public final class ProxyCore {
    * @param body the body
    * @return the response, with {@code X-Request-Id}
    */
-  public HttpResponse handle(
+  public CompletableFuture<HttpResponse> handle(
       String method,
       String path,
       Map<String, String> query,
@@ -59,34 +60,41 @@ public final class ProxyCore {
       requestId = UUID.randomUUID().toString();
     }
     long start = System.nanoTime();
-    HttpResponse r;
+    CompletableFuture<HttpResponse> r;
     String app = "";
     String route = "";
     if (path.startsWith("/-/")) {
-      r = builtIn(path);
+      r = CompletableFuture.completedFuture(builtIn(path));
       route = path;
     } else {
       RouteTable.Route match = match(client.table().routes(), path);
       if (match == null) {
         r =
-            error(
-                404,
-                "no application serves "
-                    + path
-                    + "; routes: "
-                    + client.table().routes().stream().map(RouteTable.Route::prefix).toList(),
-                requestId);
+            CompletableFuture.completedFuture(
+                error(
+                    404,
+                    "no application serves "
+                        + path
+                        + "; routes: "
+                        + client.table().routes().stream().map(RouteTable.Route::prefix).toList(),
+                    requestId));
       } else {
         app = match.app();
         route = match.prefix();
         r = forward(match, method, path, query, headers, body, requestId);
       }
     }
-    metrics.record(app, route, r.status(), System.nanoTime() - start);
-    return r.withHeader("X-Request-Id", requestId);
+    String id = requestId;
+    String a = app;
+    String rt = route;
+    return r.thenApply(
+        resp -> {
+          metrics.record(a, rt, resp.status(), System.nanoTime() - start);
+          return resp.withHeader("X-Request-Id", id);
+        });
   }
 
-  private HttpResponse forward(
+  private CompletableFuture<HttpResponse> forward(
       RouteTable.Route match,
       String method,
       String path,
@@ -102,11 +110,22 @@ public final class ProxyCore {
         new HttpRequest(requestId, method, rest, match.prefix(), query, headers, body);
     String modelId = headers.getOrDefault(MODEL_HEADER, "");
     Router router = client.router(match.ingressKey());
+    return router
+        .sendAsync(replica -> call(replica, request, modelId), modelId, /* the deployment's */ null)
+        .handle(
+            (answer, error) ->
+                error == null ? (HttpResponse) answer : failure(unwrap(error), requestId));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+        ? t.getCause()
+        : t;
+  }
+
+  private static HttpResponse failure(Throwable error, String requestId) {
     try {
-      Object answer =
-          router.send(
-              replica -> call(replica, request, modelId), modelId, /* the deployment's */ null);
-      return (HttpResponse) answer;
+      throw error;
     } catch (BackPressureException e) {
       return error(503, e.getMessage(), requestId).withHeader("Retry-After", "1");
     } catch (RequestTimeoutException e) {
@@ -115,7 +134,9 @@ public final class ProxyCore {
       return error(500, Errors.describe(e), requestId);
     } catch (ServeException e) {
       return error(503, e.getMessage(), requestId).withHeader("Retry-After", "1");
-    } catch (RuntimeException e) {
+    } catch (java.util.concurrent.CancellationException e) {
+      return error(499, "the client went away", requestId);
+    } catch (Throwable e) {
       return error(500, Errors.describe(e), requestId);
     }
   }

@@ -1,20 +1,25 @@
 package dev.prism.serve.internal;
 
 import dev.prism.ActorDiedException;
-import dev.prism.GetTimeoutException;
 import dev.prism.ObjectRef;
 import dev.prism.WorkerCrashedException;
 import dev.prism.serve.BackPressureException;
 import dev.prism.serve.RequestTimeoutException;
 import dev.prism.serve.ServeException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -22,9 +27,10 @@ import java.util.function.Function;
 /**
  * The router of one deployment in one process (a proxy, a driver, a replica calling another
  * deployment): picks a replica by the power of two choices on the requests it has in flight on
- * each, preferring replicas on this node and replicas that have the requested model loaded; queues
- * a request while every replica is full, up to {@code maxQueued}; retries on another replica a
- * request whose replica died or refused it.
+ * each, preferring replicas that have the requested model loaded, then replicas on this node;
+ * queues a request while every replica is full, up to {@code maxQueued}; retries on another replica
+ * a request whose replica died or refused it. Asynchronous: no thread waits for a replica or an
+ * answer.
  */
 public final class Router {
 
@@ -34,18 +40,22 @@ public final class Router {
   /** How long a request waits for a deployment that has no running replica. */
   static final long NO_REPLICA_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+  private static final ScheduledExecutorService TIMERS =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("prism-serve-router-timer").factory());
+
   private final String key;
   private final String localNode;
   private final Consumer<String> replicaDied;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition freed = lock.newCondition();
+  private final ArrayDeque<Request> queue = new ArrayDeque<>();
   private List<Slot> slots = List.of();
   private int maxOngoing = 1;
   private int maxQueued;
   private long requestTimeoutMillis;
-  private int waiting;
   private int inFlight;
   private boolean closed;
+  private final java.util.concurrent.ScheduledFuture<?> expiry;
 
   /**
    * Creates a router with no replicas yet.
@@ -58,6 +68,7 @@ public final class Router {
     this.key = key;
     this.localNode = localNode;
     this.replicaDied = replicaDied;
+    this.expiry = TIMERS.scheduleWithFixedDelay(this::expire, 100, 100, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -66,6 +77,7 @@ public final class Router {
    * @param route the route, or null when the deployment is gone
    */
   public void update(RouteTable.DeploymentRoute route) {
+    List<Dispatch> go;
     lock.lock();
     try {
       if (route == null) {
@@ -90,10 +102,11 @@ public final class Router {
         maxQueued = route.maxQueued();
         requestTimeoutMillis = route.requestTimeoutMillis();
       }
-      freed.signalAll();
+      go = drainQueue();
     } finally {
       lock.unlock();
     }
+    go.forEach(Dispatch::run);
   }
 
   /**
@@ -113,7 +126,7 @@ public final class Router {
   public int load() {
     lock.lock();
     try {
-      return inFlight + waiting;
+      return inFlight + queue.size();
     } finally {
       lock.unlock();
     }
@@ -127,7 +140,7 @@ public final class Router {
   public int queued() {
     lock.lock();
     try {
-      return waiting;
+      return queue.size();
     } finally {
       lock.unlock();
     }
@@ -146,120 +159,165 @@ public final class Router {
    */
   public Object send(
       Function<RouteTable.ReplicaRoute, ObjectRef<Object>> send, String modelId, Duration timeout) {
-    Duration t = timeout != null ? timeout : requestTimeout();
-    long deadline = t.isZero() ? Long.MAX_VALUE : System.nanoTime() + t.toNanos();
-    int died = 0;
-    int refused = 0;
-    while (true) {
-      Slot slot = acquire(modelId, deadline, t);
-      boolean dead = false;
-      try {
-        ObjectRef<Object> ref = send.apply(slot.replica);
-        Object answer =
-            deadline == Long.MAX_VALUE
-                ? ref.get()
-                : ref.get(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        if (!(answer instanceof Rejected)) {
-          return answer;
-        }
-        // The replica is full through another router, or stopping: try another after a moment.
-        if (++refused > 10_000) {
-          throw new ServeException(
-              "deployment " + key + ": replicas refused this request 10000 times: " + answer);
-        }
-        sleepQuietly(1 + ThreadLocalRandom.current().nextInt(3));
-      } catch (GetTimeoutException e) {
-        throw new RequestTimeoutException(
-            "a request to deployment " + key + " did not finish within " + t);
-      } catch (ActorDiedException | WorkerCrashedException e) {
-        dead = true;
-        if (++died >= MAX_ATTEMPTS) {
-          throw new ServeException(
-              "deployment "
-                  + key
-                  + ": "
-                  + died
-                  + " replicas died while answering this request; last: "
-                  + e.getMessage(),
-              e);
-        }
-      } finally {
-        release(slot, dead);
+    CompletableFuture<Object> f = sendAsync(send, modelId, timeout);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(false);
+      Thread.currentThread().interrupt();
+      throw new ServeException("interrupted while waiting for deployment " + key, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
       }
+      throw new ServeException("deployment " + key + " failed: " + e.getCause(), e.getCause());
     }
   }
 
-  private Slot acquire(String modelId, long deadline, Duration timeout) {
+  /**
+   * Sends a request to a replica; the future completes with its answer, or exceptionally with
+   * {@link BackPressureException}, {@link RequestTimeoutException}, the replica's error, or {@link
+   * ServeException}. Cancelling the future drops a request still queued here.
+   *
+   * @param send makes the call on a replica's actor
+   * @param modelId the model id the request asks for, or empty
+   * @param timeout the request's timeout, or null for the deployment's
+   * @return the answer to come
+   */
+  public CompletableFuture<Object> sendAsync(
+      Function<RouteTable.ReplicaRoute, ObjectRef<Object>> send, String modelId, Duration timeout) {
+    Duration t = timeout != null ? timeout : requestTimeout();
+    long now = System.nanoTime();
+    Request r = new Request(send, modelId, t, t.isZero() ? Long.MAX_VALUE : now + t.toNanos(), now);
+    Dispatch d;
     lock.lock();
     try {
-      long noReplicaDeadline = System.nanoTime() + NO_REPLICA_WAIT_NANOS;
-      boolean queued = false;
-      try {
-        while (true) {
-          if (closed) {
-            throw new ServeException("the router of deployment " + key + " is closed");
-          }
-          Slot s = pick(modelId);
-          if (s != null) {
-            s.inFlight++;
-            inFlight++;
-            return s;
-          }
-          if (!queued) {
-            if (waiting >= maxQueued && !slots.isEmpty()) {
-              throw new BackPressureException(
-                  "deployment "
-                      + key
-                      + " is at capacity: "
-                      + slots.size()
-                      + " replicas x "
-                      + maxOngoing
-                      + " ongoing requests, and "
-                      + waiting
-                      + " requests queued (maxQueuedRequests "
-                      + maxQueued
-                      + ")");
-            }
-            waiting++;
-            queued = true;
-          }
-          long now = System.nanoTime();
-          if (now >= deadline) {
-            throw new RequestTimeoutException(
-                "a request to deployment " + key + " waited " + timeout + " for a replica");
-          }
-          if (slots.isEmpty() && now >= noReplicaDeadline) {
-            throw new ServeException(
-                "deployment "
-                    + key
-                    + " has no running replica (is it deployed, scaled to zero or failing to"
-                    + " start? see Serve.status())");
-          }
-          long wait = Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(100));
-          freed.awaitNanos(wait);
-        }
-      } finally {
-        if (queued) {
-          waiting--;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServeException("interrupted while waiting for a replica of " + key, e);
+      d = admit(r);
     } finally {
       lock.unlock();
     }
+    if (d != null) {
+      d.run();
+    }
+    return r.result;
+  }
+
+  /** Under the lock: a replica for the request now, or queue it, or refuse it. */
+  private Dispatch admit(Request r) {
+    if (closed) {
+      r.result.completeExceptionally(
+          new ServeException("the router of deployment " + key + " is closed"));
+      return null;
+    }
+    Slot s = queue.isEmpty() ? pick(r.modelId) : null;
+    if (s != null) {
+      return take(s, r);
+    }
+    if (queue.size() >= maxQueued && !slots.isEmpty()) {
+      r.result.completeExceptionally(
+          new BackPressureException(
+              "deployment "
+                  + key
+                  + " is at capacity: "
+                  + slots.size()
+                  + " replicas x "
+                  + maxOngoing
+                  + " ongoing requests, and "
+                  + queue.size()
+                  + " requests queued (maxQueuedRequests "
+                  + maxQueued
+                  + ")"));
+      return null;
+    }
+    queue.addLast(r);
+    return null;
+  }
+
+  private Dispatch take(Slot s, Request r) {
+    s.inFlight++;
+    inFlight++;
+    return new Dispatch(s, r);
+  }
+
+  /** Under the lock: queued requests that now have a replica, in order. */
+  private List<Dispatch> drainQueue() {
+    List<Dispatch> go = new ArrayList<>();
+    Iterator<Request> it = queue.iterator();
+    while (it.hasNext()) {
+      Request r = it.next();
+      if (r.result.isDone()) {
+        it.remove();
+        continue;
+      }
+      Slot s = pick(r.modelId);
+      if (s == null) {
+        break;
+      }
+      it.remove();
+      go.add(take(s, r));
+    }
+    return go;
+  }
+
+  /** Fails queued requests past their deadline, or waiting too long for any replica. */
+  private void expire() {
+    List<Runnable> fail = new ArrayList<>();
+    lock.lock();
+    try {
+      long now = System.nanoTime();
+      Iterator<Request> it = queue.iterator();
+      while (it.hasNext()) {
+        Request r = it.next();
+        if (r.result.isDone()) {
+          it.remove();
+        } else if (now >= r.deadline) {
+          it.remove();
+          fail.add(
+              () ->
+                  r.result.completeExceptionally(
+                      new RequestTimeoutException(
+                          "a request to deployment "
+                              + key
+                              + " waited "
+                              + r.timeout
+                              + " for a replica")));
+        } else if (slots.isEmpty() && now - r.queuedAt >= NO_REPLICA_WAIT_NANOS) {
+          it.remove();
+          fail.add(
+              () ->
+                  r.result.completeExceptionally(
+                      new ServeException(
+                          "deployment "
+                              + key
+                              + " has no running replica (is it deployed, scaled to zero or"
+                              + " failing to start? see Serve.status())")));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    fail.forEach(Runnable::run);
   }
 
   /** Power of two choices among the preferred replicas with room; null when all are full. */
   private Slot pick(String modelId) {
     List<Slot> all = slots;
-    if (all.isEmpty()) {
+    int n = all.size();
+    if (n == 0) {
       return null;
     }
+    if (n <= 2 && modelId.isEmpty()) {
+      Slot a = all.get(0);
+      Slot b = n == 2 ? all.get(1) : a;
+      Slot best =
+          b.inFlight < a.inFlight
+              ? b
+              : a.inFlight < b.inFlight || ThreadLocalRandom.current().nextBoolean() ? a : b;
+      return best.inFlight < maxOngoing ? best : null;
+    }
     List<Slot> withModel = new ArrayList<>(0);
-    List<Slot> local = new ArrayList<>(all.size());
-    List<Slot> free = new ArrayList<>(all.size());
+    List<Slot> local = new ArrayList<>(n);
+    List<Slot> free = new ArrayList<>(n);
     for (Slot s : all) {
       if (s.inFlight >= maxOngoing) {
         continue;
@@ -279,9 +337,9 @@ public final class Router {
     if (from.size() == 1) {
       return from.get(0);
     }
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    int i = r.nextInt(from.size());
-    int j = r.nextInt(from.size() - 1);
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    int i = rnd.nextInt(from.size());
+    int j = rnd.nextInt(from.size() - 1);
     if (j >= i) {
       j++;
     }
@@ -290,42 +348,174 @@ public final class Router {
     return b.inFlight < a.inFlight ? b : a;
   }
 
-  private void release(Slot slot, boolean dead) {
-    lock.lock();
-    try {
-      slot.inFlight--;
-      inFlight--;
-      if (dead && slots.contains(slot)) {
-        List<Slot> rest = new ArrayList<>(slots);
-        rest.remove(slot);
-        slots = List.copyOf(rest);
-      }
-      freed.signal();
-    } finally {
-      lock.unlock();
+  /** A request's call on a replica; its answer frees the replica's slot. */
+  private final class Dispatch {
+    final Slot slot;
+    final Request request;
+
+    Dispatch(Slot slot, Request request) {
+      this.slot = slot;
+      this.request = request;
     }
-    if (dead) {
-      replicaDied.accept(slot.replica.id());
+
+    void run() {
+      ObjectRef<Object> ref;
+      try {
+        ref = request.send.apply(slot.replica);
+      } catch (RuntimeException e) {
+        finish(false);
+        request.result.completeExceptionally(e);
+        return;
+      }
+      CompletableFuture<Object> answer = ref.future();
+      if (request.deadline != Long.MAX_VALUE) {
+        answer =
+            answer.orTimeout(
+                Math.max(1, request.deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+      answer.whenComplete(this::answered);
+    }
+
+    private void answered(Object value, Throwable error) {
+      Throwable e =
+          error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+      if (e instanceof ActorDiedException || e instanceof WorkerCrashedException) {
+        finish(true);
+        if (++request.died >= MAX_ATTEMPTS) {
+          request.result.completeExceptionally(
+              new ServeException(
+                  "deployment "
+                      + key
+                      + ": "
+                      + request.died
+                      + " replicas died while answering this request; last: "
+                      + e.getMessage(),
+                  e));
+        } else {
+          retry(request, 0);
+        }
+        return;
+      }
+      finish(false);
+      if (e instanceof java.util.concurrent.TimeoutException) {
+        request.result.completeExceptionally(
+            new RequestTimeoutException(
+                "a request to deployment " + key + " did not finish within " + request.timeout));
+      } else if (e != null) {
+        request.result.completeExceptionally(e);
+      } else if (value instanceof Rejected rejected) {
+        // Full through another router, or stopping: try again after a moment.
+        if (++request.refused > 10_000) {
+          request.result.completeExceptionally(
+              new ServeException(
+                  "deployment "
+                      + key
+                      + ": replicas refused this request 10000 times: "
+                      + rejected));
+        } else {
+          retry(request, 1 + ThreadLocalRandom.current().nextInt(3));
+        }
+      } else {
+        request.result.complete(value);
+      }
+    }
+
+    private void finish(boolean dead) {
+      List<Dispatch> go;
+      lock.lock();
+      try {
+        slot.inFlight--;
+        inFlight--;
+        if (dead && slots.contains(slot)) {
+          List<Slot> rest = new ArrayList<>(slots);
+          rest.remove(slot);
+          slots = List.copyOf(rest);
+        }
+        go = drainQueue();
+      } finally {
+        lock.unlock();
+      }
+      go.forEach(Dispatch::run);
+      if (dead) {
+        replicaDied.accept(slot.replica.id());
+      }
+    }
+  }
+
+  private void retry(Request r, long delayMillis) {
+    Runnable again =
+        () -> {
+          Dispatch d;
+          lock.lock();
+          try {
+            // A retried request goes first: it has waited already.
+            if (closed) {
+              d = null;
+              r.result.completeExceptionally(
+                  new ServeException("the router of deployment " + key + " is closed"));
+            } else {
+              Slot s = pick(r.modelId);
+              if (s != null) {
+                d = take(s, r);
+              } else {
+                queue.addFirst(r);
+                d = null;
+              }
+            }
+          } finally {
+            lock.unlock();
+          }
+          if (d != null) {
+            d.run();
+          }
+        };
+    if (delayMillis <= 0) {
+      again.run();
+    } else {
+      TIMERS.schedule(again, delayMillis, TimeUnit.MILLISECONDS);
     }
   }
 
   /** Fails the requests that wait here and refuses new ones. */
   public void close() {
+    List<Request> waiting;
     lock.lock();
     try {
       closed = true;
-      freed.signalAll();
+      expiry.cancel(false);
+      waiting = new ArrayList<>(queue);
+      queue.clear();
     } finally {
       lock.unlock();
     }
+    for (Request r : waiting) {
+      r.result.completeExceptionally(
+          new ServeException("the router of deployment " + key + " is closed"));
+    }
   }
 
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServeException("interrupted while retrying a request", e);
+  /** One request through this router. */
+  private static final class Request {
+    final Function<RouteTable.ReplicaRoute, ObjectRef<Object>> send;
+    final String modelId;
+    final Duration timeout;
+    final long deadline;
+    final long queuedAt;
+    final CompletableFuture<Object> result = new CompletableFuture<>();
+    int died;
+    int refused;
+
+    Request(
+        Function<RouteTable.ReplicaRoute, ObjectRef<Object>> send,
+        String modelId,
+        Duration timeout,
+        long deadline,
+        long queuedAt) {
+      this.send = send;
+      this.modelId = modelId;
+      this.timeout = timeout;
+      this.deadline = deadline;
+      this.queuedAt = queuedAt;
     }
   }
 
