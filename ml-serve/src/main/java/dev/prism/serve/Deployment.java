@@ -320,9 +320,20 @@ public final class Deployment<T> {
      * @return this builder
      */
     public Builder<T> resource(String name, double amount) {
-      if (Objects.requireNonNull(name, "name").isBlank() || !(amount >= 0)) {
+      if (Objects.requireNonNull(name, "name").isBlank()
+          || !(amount >= 0)
+          || Double.isInfinite(amount)) {
         throw new IllegalArgumentException(
             "resource '" + name + "' = " + amount + ": the name must not be blank, amount >= 0");
+      }
+      if (amount > 1 && amount != Math.rint(amount) && !name.equals("memory")) {
+        throw new IllegalArgumentException(
+            "resource "
+                + name
+                + "="
+                + amount
+                + ": amounts above 1 must be whole numbers; use a fraction below 1 or a whole"
+                + " number such as 2");
       }
       if (amount == 0) {
         resources.remove(name);

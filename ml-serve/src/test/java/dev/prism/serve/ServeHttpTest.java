@@ -107,6 +107,25 @@ class ServeHttpTest {
   }
 
   @Test
+  void aDeploymentThatCannotStartFailsRunWithTheReason() {
+    assertThatThrownBy(
+            () ->
+                Serve.run(
+                    Deployment.builder(Broken.class)
+                        .resource("CPU", 0.25)
+                        .build()
+                        .bind("no model file"),
+                    "broken",
+                    "/broken"))
+        .isInstanceOf(ServeException.class)
+        .hasMessageContaining("failed to deploy")
+        .hasMessageContaining("no model file");
+    assertThat(Serve.status().applications().get("broken").status()).isEqualTo("DEPLOY_FAILED");
+    Serve.delete("broken");
+    assertThat(Serve.status().applications()).doesNotContainKey("broken");
+  }
+
+  @Test
   void statusShowsTheApplication() {
     ServeStatus s = Serve.status();
     ServeStatus.App app = s.applications().get("echo");

@@ -158,7 +158,7 @@ final class DeploymentState {
       }
       long oldRunning = count(old, ReplicaState.Phase.RUNNING);
       if (!failed && fresh.size() < target && freshStarting == 0) {
-        replicas.add(ops.start(spec));
+        startOne(ops);
       }
       // One old replica goes for each new one running, never below the target.
       long over = freshRunning + oldRunning - target;
@@ -178,7 +178,7 @@ final class DeploymentState {
     }
     if (fresh.size() < target && !failed) {
       for (long i = fresh.size(); i < target; i++) {
-        replicas.add(ops.start(spec));
+        startOne(ops);
       }
     } else if (fresh.size() > target) {
       long extra = fresh.size() - target;
@@ -197,6 +197,16 @@ final class DeploymentState {
         }
         stop(ops, r);
       }
+    }
+  }
+
+  /** Starts a replica; one that cannot even be submitted fails the deploy with the reason. */
+  private void startOne(Ops ops) {
+    try {
+      replicas.add(ops.start(spec));
+    } catch (RuntimeException e) {
+      startFailures = MAX_START_FAILURES;
+      failure = "a replica cannot be started: " + Errors.describe(e);
     }
   }
 
