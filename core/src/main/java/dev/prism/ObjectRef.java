@@ -1,6 +1,7 @@
 package dev.prism;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A future for an immutable object in the cluster: the result of a task or a value given to {@link
@@ -38,4 +39,16 @@ public interface ObjectRef<T> {
    * @return the id
    */
   String id();
+
+  /**
+   * The value as a future, to wait without holding a thread (Ray's {@code ref.future()}): it
+   * completes with what {@link #get()} would return, or exceptionally with what it would throw. A
+   * small value is read on the thread that learns it is ready (keep dependent stages short, or use
+   * an {@code ...Async} stage); a value in the object store is read on a virtual thread. The future
+   * holds this ref until it completes.
+   *
+   * @return the future
+   * @throws PrismException if this ref's process was shut down
+   */
+  CompletableFuture<T> future();
 }

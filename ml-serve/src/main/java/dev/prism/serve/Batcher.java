@@ -100,7 +100,12 @@ public final class Batcher<I, O> implements AutoCloseable {
       f.completeExceptionally(new ServeException("the batcher is closed"));
       return f;
     }
-    queue.add(new Item<>(input, f));
+    Item<I, O> item = new Item<>(input, f);
+    queue.add(item);
+    if (closed && queue.remove(item)) {
+      // close() ran between the check and the add, and has drained the queue already.
+      f.completeExceptionally(new ServeException("the batcher is closed"));
+    }
     return f;
   }
 
@@ -122,7 +127,7 @@ public final class Batcher<I, O> implements AutoCloseable {
    * @param wait 0 or more
    */
   public void setMaxWait(Duration wait) {
-    if (wait.isNegative()) {
+    if (Objects.requireNonNull(wait, "maxWait").isNegative()) {
       throw new IllegalArgumentException("maxWait " + wait + " is negative");
     }
     this.maxWaitNanos = wait.toNanos();

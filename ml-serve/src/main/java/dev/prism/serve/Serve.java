@@ -190,11 +190,26 @@ public final class Serve {
    * @throws ServeException when Serve is not running
    */
   public static ServeStatus status() {
-    return ServeClient.get()
-        .controller()
-        .task(ServeController::status)
-        .remote()
-        .get(Duration.ofSeconds(30));
+    return controlCall(c -> c.task(ServeController::status).remote().get(Duration.ofSeconds(30)));
+  }
+
+  /**
+   * A call to the controller, tried again for up to a minute while the controller restarts after
+   * its process died.
+   */
+  private static <R> R controlCall(
+      java.util.function.Function<ActorHandle<ServeController>, R> call) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (true) {
+      try {
+        return call.apply(ServeClient.get().controller());
+      } catch (dev.prism.ActorDiedException e) {
+        if (System.nanoTime() > deadline || !ServeClient.findController().isPresent()) {
+          throw e;
+        }
+        sleep(200);
+      }
+    }
   }
 
   /**
@@ -247,9 +262,11 @@ public final class Serve {
    * @return whether it existed
    */
   public static boolean delete(String app) {
-    ActorHandle<ServeController> c = ServeClient.get().controller();
-    boolean existed = c.task(ServeController::deleteApp, app).remote().get(Duration.ofSeconds(30));
-    c.task(ServeController::awaitDeleted, 120_000L).remote().get(Duration.ofMinutes(3));
+    boolean existed =
+        controlCall(
+            c -> c.task(ServeController::deleteApp, app).remote().get(Duration.ofSeconds(30)));
+    controlCall(
+        c -> c.task(ServeController::awaitDeleted, 120_000L).remote().get(Duration.ofMinutes(3)));
     return existed;
   }
 

@@ -68,6 +68,15 @@ public class Echo implements HttpHandler, Reconfigurable {
     throw new IllegalArgumentException(why);
   }
 
+  /**
+   * Which replica and process answer.
+   *
+   * @return {@code replicaId:pid}
+   */
+  public String whoami() {
+    return replica() + ":" + ProcessHandle.current().pid();
+  }
+
   @Override
   public void reconfigure(Map<String, Object> userConfig) {
     suffix = String.valueOf(userConfig.getOrDefault("suffix", ""));

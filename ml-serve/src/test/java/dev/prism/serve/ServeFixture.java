@@ -25,10 +25,21 @@ final class ServeFixture {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
+  private static volatile String url;
+
   private ServeFixture() {}
 
   /** Starts Prism (4 logical CPUs, small workers) and Serve on a free port. */
   static void start() {
+    start(ServeConfig.defaults().withPort(0));
+  }
+
+  /**
+   * Starts Prism (4 logical CPUs, small workers) and Serve with these settings.
+   *
+   * @param config Serve's settings
+   */
+  static void start(ServeConfig config) {
     Prism.init(
         PrismConfig.builder()
             .numCpus(4)
@@ -36,7 +47,8 @@ final class ServeFixture {
             .workerJvmOptions(
                 List.of("-Xmx192m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1"))
             .build());
-    Serve.start(ServeConfig.defaults().withPort(0));
+    Serve.start(config);
+    url = Serve.httpUrl();
   }
 
   /** Shuts Serve and Prism down and checks no process or shared-memory file is left. */
@@ -55,7 +67,7 @@ final class ServeFixture {
   static java.net.http.HttpResponse<String> get(String path)
       throws IOException, InterruptedException {
     return HTTP.send(
-        java.net.http.HttpRequest.newBuilder(URI.create(Serve.httpUrl() + path))
+        java.net.http.HttpRequest.newBuilder(URI.create(url + path))
             .timeout(Duration.ofSeconds(60))
             .build(),
         BodyHandlers.ofString());
@@ -64,7 +76,7 @@ final class ServeFixture {
   static java.net.http.HttpResponse<String> post(String path, String json)
       throws IOException, InterruptedException {
     return HTTP.send(
-        java.net.http.HttpRequest.newBuilder(URI.create(Serve.httpUrl() + path))
+        java.net.http.HttpRequest.newBuilder(URI.create(url + path))
             .timeout(Duration.ofSeconds(60))
             .header("Content-Type", "application/json")
             .POST(BodyPublishers.ofString(json))

@@ -46,6 +46,26 @@ class ServeHttpTest {
   }
 
   @Test
+  void speaksHttp2OverCleartext() throws Exception {
+    java.net.http.HttpClient h2 =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_2)
+            .build();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r =
+          h2.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(Serve.httpUrl() + "/echo/h2"))
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+      assertThat(JSON.readTree(r.body()).get("path").asText()).isEqualTo("/h2");
+    }
+  }
+
+  @Test
   void builtInRoutes() throws Exception {
     assertThat(ServeFixture.get("/-/healthz").body()).isEqualTo("success");
     assertThat(JSON.readTree(ServeFixture.get("/-/routes").body()).get("/echo").asText())

@@ -986,6 +986,11 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
+    public <T> java.util.concurrent.CompletableFuture<T> future(ObjectRefImpl<T> ref) {
+      return reader.future(ref);
+    }
+
+    @Override
     public ReferenceCounter references() {
       return references;
     }

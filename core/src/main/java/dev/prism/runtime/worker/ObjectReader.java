@@ -132,6 +132,36 @@ final class ObjectReader {
    * @param <T> the values' type
    * @return the ready refs (at most {@code numReturns}, in the order given) and the rest
    */
+  /**
+   * A ref's value as a future: read on the completing thread when it came inline, else on a virtual
+   * thread (reading may map or fetch it from a store).
+   */
+  <T> CompletableFuture<T> future(ObjectRefImpl<T> ref) {
+    host.checkAlive();
+    CompletableFuture<StoredValue> slot = futureOf(ref);
+    CompletableFuture<T> out = new CompletableFuture<>();
+    slot.whenComplete(
+        (value, error) -> {
+          Runnable read =
+              () -> {
+                try {
+                  out.complete(get(ref, FUTURE_READ_TIMEOUT));
+                } catch (Throwable t) {
+                  out.completeExceptionally(t);
+                }
+              };
+          if (value != null && value.isInline()) {
+            read.run();
+          } else {
+            Thread.ofVirtual().start(read);
+          }
+        });
+    return out;
+  }
+
+  /** How long a future's read of a ready value (from a store, or a rebuild) may take. */
+  private static final Duration FUTURE_READ_TIMEOUT = Duration.ofMinutes(10);
+
   <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
     host.checkAlive();
     List<CompletableFuture<StoredValue>> futures = new ArrayList<>(refs.size());

@@ -30,6 +30,28 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
     /** Whether the session was shut down (its refs can no longer be read). */
     boolean isShutdown();
 
+    /**
+     * A ref's value as a future; by default read on a virtual thread that waits for it.
+     *
+     * @param ref the ref
+     * @param <T> the value's type
+     * @return the future
+     */
+    default <T> java.util.concurrent.CompletableFuture<T> future(ObjectRefImpl<T> ref) {
+      java.util.concurrent.CompletableFuture<T> out =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  out.complete(get(ref, null));
+                } catch (Throwable t) {
+                  out.completeExceptionally(t);
+                }
+              });
+      return out;
+    }
+
     /** The session's reference counter, which counts each ref as one local reference. */
     ReferenceCounter references();
   }
@@ -67,6 +89,12 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   public T get() {
     checkSession();
     return session.get(this, null);
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<T> future() {
+    checkSession();
+    return session.future(this);
   }
 
   @Override

@@ -92,6 +92,7 @@ final class DeploymentState {
         }
         if (!spec.userConfig().equals(r.appliedUserConfig) && spec.version().equals(r.version)) {
           r.appliedUserConfig = spec.userConfig();
+          r.reconfiguring = true;
           ops.reconfigure(r, spec.userConfig());
         }
       }
@@ -105,7 +106,10 @@ final class DeploymentState {
         if (r.readyNode != null) {
           r.phase = ReplicaState.Phase.RUNNING;
           r.nodeId = r.readyNode;
-          r.appliedUserConfig = spec.version().equals(r.version) ? spec.userConfig() : null;
+          if (r.appliedUserConfig == null && spec.version().equals(r.version)) {
+            // Taken over from a checkpoint: it runs the config of its time, the current one.
+            r.appliedUserConfig = spec.userConfig();
+          }
           r.lastHealthNanos = now;
           startFailures = 0;
           failure = "";
@@ -269,12 +273,19 @@ final class DeploymentState {
     return out;
   }
 
-  /** Whether the deployment has reached its spec: its target of running replicas, all new. */
+  /**
+   * Whether the deployment has reached its spec: its target of running replicas, all new, all with
+   * the user config applied.
+   */
   boolean settled() {
     long fresh = 0;
     for (ReplicaState r : replicas) {
       if (r.phase != ReplicaState.Phase.STOPPING) {
-        if (!r.version.equals(spec.version()) || r.phase != ReplicaState.Phase.RUNNING) {
+        if (!r.version.equals(spec.version())
+            || r.phase != ReplicaState.Phase.RUNNING
+            || r.reconfiguring
+            || r.unhealthy != null
+            || !spec.userConfig().equals(r.appliedUserConfig)) {
           return false;
         }
         fresh++;

@@ -22,6 +22,9 @@ final class ReplicaState {
   List<String> modelIds = List.of();
   Object appliedUserConfig;
 
+  /** Whether a reconfigure call is in flight. */
+  volatile boolean reconfiguring;
+
   /** Set by the start probe: the node, once the constructor ran. */
   volatile String readyNode;
 

@@ -304,6 +304,15 @@ public final class ServeController implements DeploymentState.Ops {
   }
 
   /**
+   * The controller's process id (for operators and fault tests).
+   *
+   * @return the pid
+   */
+  public long pid() {
+    return ProcessHandle.current().pid();
+  }
+
+  /**
    * Stops every application and proxy and forgets the checkpoint; the caller then kills this actor.
    *
    * @param timeoutMillis how long replicas may take to stop
@@ -411,6 +420,8 @@ public final class ServeController implements DeploymentState.Ops {
             .setMaxConcurrency(spec.maxOngoing() + 8)
             .remote();
     ReplicaState r = new ReplicaState(id, name, spec.version(), actor);
+    // Its constructor applies this config; a newer one set while it starts is applied after.
+    r.appliedUserConfig = spec.userConfig();
     stateDirty = true;
     awaitReady(r);
     return r;
@@ -489,6 +500,8 @@ public final class ServeController implements DeploymentState.Ops {
                     .get(Duration.ofMinutes(1));
               } catch (RuntimeException e) {
                 r.unhealthy = "reconfigure failed: " + Errors.describe(e);
+              } finally {
+                r.reconfiguring = false;
               }
               wake();
             });
