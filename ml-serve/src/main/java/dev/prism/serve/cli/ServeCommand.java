@@ -175,12 +175,13 @@ public final class ServeCommand implements Callable<Integer> {
             keptSettingsNote(yaml, base);
           }
           out.println("Running:");
+          int width = yaml.applications().stream().mapToInt(a -> a.name().length()).max().orElse(0);
           for (ServeYaml.App a : yaml.applications()) {
             String url = StatusText.url(base, a.routePrefix());
             out.println(
                 "  "
                     + a.name()
-                    + "  "
+                    + " ".repeat(width - a.name().length() + 2)
                     + (url.equals("-") ? "(no HTTP route: reach it through a handle)" : url));
           }
           return 0;
@@ -316,8 +317,7 @@ public final class ServeCommand implements Callable<Integer> {
                 + address
                 + ": "
                 + message(e)
-                + " (no cluster running? start one with 'prism start --head'; another cluster?"
-                + " give its address with --address)");
+                + " (no cluster running? start one with 'prism start --head')");
       }
     }
     try {

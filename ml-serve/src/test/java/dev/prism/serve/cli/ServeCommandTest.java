@@ -151,6 +151,7 @@ class ServeCommandTest {
   void deployServesStatusListsShutdownEnds() throws Exception {
     Path file = Path.of(ServeCommandTest.class.getResource("/serve/cli.yaml").toURI());
     Result deployed = run("deploy", file.toString(), "--timeout", "180");
+    System.out.println("prism serve deploy printed:\n" + deployed.out() + deployed.err());
     assertThat(deployed.code()).as(deployed.err() + deployed.out()).isZero();
     assertThat(Prism.isInitialized()).as("the command left the cluster").isFalse();
     String echoUrl = url(deployed.out(), "echo");
@@ -164,6 +165,7 @@ class ServeCommandTest {
         .isEqualTo("hey, ann");
 
     Result status = run("status");
+    System.out.println("prism serve status printed:\n" + status.out() + status.err());
     assertThat(status.code()).as(status.err()).isZero();
     assertThat(status.out())
         .contains("Applications: 2")
@@ -186,7 +188,7 @@ class ServeCommandTest {
   }
 
   private static String url(String out, String app) {
-    Matcher m = Pattern.compile("(?m)^  " + app + "  (http://\\S+)$").matcher(out);
+    Matcher m = Pattern.compile("(?m)^  " + app + " +(http://\\S+)$").matcher(out);
     assertThat(m.find()).as("a URL for " + app + " in:\n" + out).isTrue();
     return m.group(1);
   }
