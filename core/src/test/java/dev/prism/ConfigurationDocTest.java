@@ -35,7 +35,8 @@ class ConfigurationDocTest {
   void everyVariableAndPropertyReadIsDocumented() throws IOException {
     String doc = Files.readString(ROOT.resolve("docs/CONFIGURATION.md"));
     Set<String> names = new TreeSet<>();
-    for (String module : List.of("core", "arrow-store", "gpu-scheduler", "ml-train", "ml-tune")) {
+    for (String module :
+        List.of("core", "arrow-store", "gpu-scheduler", "ml-train", "ml-tune", "ml-serve")) {
       names.addAll(readIn(ROOT.resolve(module).resolve("src/main/java")));
     }
     assertThat(names)

@@ -49,7 +49,7 @@ public final class Serve {
   public static void start(ServeConfig config) {
     controller(config);
     if (config.proxyLocation() != ProxyLocation.DISABLED) {
-      awaitProxies(Duration.ofSeconds(Long.getLong("prism.serve.proxyWaitSeconds", 120)));
+      awaitProxies(Duration.ofMinutes(2));
     }
   }
 
