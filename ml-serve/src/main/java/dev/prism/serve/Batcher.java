@@ -100,7 +100,12 @@ public final class Batcher<I, O> implements AutoCloseable {
       f.completeExceptionally(new ServeException("the batcher is closed"));
       return f;
     }
-    queue.add(new Item<>(input, f));
+    Item<I, O> item = new Item<>(input, f);
+    queue.add(item);
+    if (closed && queue.remove(item)) {
+      // close() drained the queue between the check above and the add: fail it here, not never.
+      f.completeExceptionally(new ServeException("the batcher is closed"));
+    }
     return f;
   }
 
@@ -225,10 +230,11 @@ public final class Batcher<I, O> implements AutoCloseable {
         i.out.completeExceptionally(e);
       }
     } catch (Error e) {
+      // An Error (a native library's UnsatisfiedLinkError, an OutOfMemoryError) fails this batch
+      // only: rethrown, it would end the batcher's thread and leave every later request waiting.
       for (Item<I, O> i : batch) {
         i.out.completeExceptionally(e);
       }
-      throw e;
     }
   }
 
