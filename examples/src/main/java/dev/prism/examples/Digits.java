@@ -49,11 +49,44 @@ public final class Digits {
   record Split(Dataset train, Dataset test, int trainRows, int testRows) {}
 
   /**
+   * The split as arrays: 64 features per row scaled to 0..1 (the pixels' 0..16 divided by 16), and
+   * the digit of each row.
+   */
+  record Rows(float[][] trainX, int[] trainY, float[][] testX, int[] testY) {}
+
+  /**
    * Loads the 1,797 digits (features scaled to 0..1) and splits them 80/20 with a fixed seed.
    *
    * @return the two data sets
    */
   static Split load() {
+    Rows r = rows();
+    return new Split(
+        Dataset.fromArrays(r.trainX(), r.trainY()),
+        Dataset.fromArrays(r.testX(), r.testY()),
+        r.trainY().length,
+        r.testY().length);
+  }
+
+  /**
+   * The network: 64 inputs, {@code hidden} ReLU units, 10 logits.
+   *
+   * @param hidden the hidden layer's width
+   * @return the block, not initialized
+   */
+  static SequentialBlock network(int hidden) {
+    return new SequentialBlock()
+        .add(Linear.builder().setUnits(hidden).build())
+        .add(Activation::relu)
+        .add(Linear.builder().setUnits(10).build());
+  }
+
+  /**
+   * Loads the 1,797 digits and splits them as {@link #load()} does, into arrays.
+   *
+   * @return the rows
+   */
+  static Rows rows() {
     List<float[]> x = new ArrayList<>();
     List<Integer> y = new ArrayList<>();
     try (InputStream raw = Digits.class.getResourceAsStream("/datasets/digits.csv.gz")) {
@@ -107,8 +140,7 @@ public final class Digits {
         testY[i - trainRows] = y.get(row);
       }
     }
-    return new Split(
-        Dataset.fromArrays(trainX, trainY), Dataset.fromArrays(testX, testY), trainRows, testRows);
+    return new Rows(trainX, trainY, testX, testY);
   }
 
   /**
@@ -129,11 +161,7 @@ public final class Digits {
     int every = ((Number) ctx.config().getOrDefault("checkpointEvery", 5)).intValue();
     Engine.getInstance().setRandomSeed(11);
     try (Model model = Model.newInstance("digits", ctx.device())) {
-      SequentialBlock net =
-          new SequentialBlock()
-              .add(Linear.builder().setUnits(hidden).build())
-              .add(Activation::relu)
-              .add(Linear.builder().setUnits(10).build());
+      SequentialBlock net = network(hidden);
       model.setBlock(net);
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())

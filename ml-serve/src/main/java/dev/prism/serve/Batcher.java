@@ -230,10 +230,11 @@ public final class Batcher<I, O> implements AutoCloseable {
         i.out.completeExceptionally(e);
       }
     } catch (Error e) {
+      // An Error (a native library's UnsatisfiedLinkError, an OutOfMemoryError) fails this batch
+      // only: rethrown, it would end the batcher's thread and leave every later request waiting.
       for (Item<I, O> i : batch) {
         i.out.completeExceptionally(e);
       }
-      throw e;
     }
   }
 
