@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * wrk exactly as it drives Ray Serve.
  *
  * <pre>
- *   benchmarks/run serve noop [--replicas N] [--port P] [--cpus N]
+ *   benchmarks/run serve noop|digits [--replicas N] [--port P] [--cpus N]
  * </pre>
  *
  * <p>Like the Ray side ({@code ray.init(num_cpus=2)}, Serve's defaults), the cluster has as many
@@ -28,9 +28,9 @@ public final class ServeBench {
    * Runs it.
    *
    * @param args shape and options
-   * @throws InterruptedException when interrupted
+   * @throws Exception when it cannot start
    */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) throws Exception {
     String shape = args.length > 0 ? args[0] : "noop";
     int replicas = 1;
     int port = 8001;
@@ -59,7 +59,9 @@ public final class ServeBench {
       case "noop" ->
           Serve.run(
               Deployment.builder(Noop.class).numReplicas(replicas).build().bind(), "noop", "/");
-      default -> throw new IllegalArgumentException("unknown shape " + shape + "; give noop");
+      case "digits" -> Serve.run(DigitsBench.application(), "digits", "/digits");
+      default ->
+          throw new IllegalArgumentException("unknown shape " + shape + "; give noop or digits");
     }
     System.out.println("READY " + Serve.httpUrl());
     System.out.flush();
