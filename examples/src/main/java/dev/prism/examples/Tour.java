@@ -164,15 +164,37 @@ public final class Tour {
           sweep.best().config(),
           sweep.best().metric("accuracy"),
           (System.nanoTime() - t) / 1e6);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+
+      t = System.nanoTime();
+      java.nio.file.Path served = java.nio.file.Files.createTempDirectory("prism-tour-serve-");
+      ServeDigits.Outcome endpoint;
+      try {
+        endpoint = ServeDigits.serve(new ServeDigits.Options(3, null, 100, 0, served, true));
+      } finally {
+        dev.prism.serve.Serve.shutdown();
+        deleteTree(served);
+      }
+      step(
+          "10. ml-serve: the classifier (3 epochs) deployed behind HTTP at %s/digits by a DJL"
+              + " deployment (a replica actor, a Netty proxy, a controller actor); %d held-out"
+              + " digits POSTed at once: accuracy %.3f, answered in %d ms in %d batches (largest"
+              + " %d), %.0f ms in all (serving until Ctrl-C: ./prism serve-digits).",
+          endpoint.url(),
+          endpoint.requests(),
+          endpoint.accuracy(),
+          endpoint.wall().toMillis(),
+          endpoint.batches(),
+          endpoint.largestBatch(),
+          (System.nanoTime() - t) / 1e6);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     } finally {
       Prism.shutdown();
     }
 
     TwoNodes.Outcome spread = TwoNodes.run(6);
     step(
-        "10. Two nodes on this machine with LocalCluster: the head in this JVM and a second"
+        "11. Two nodes on this machine with LocalCluster: the head in this JVM and a second"
             + " node as its own process (own port, store and worker JVMs; on another machine"
             + " that is 'prism start --address HOST:PORT'). 6 tasks submitted with"
             + " SchedulingStrategy.spread(), each reporting its node:%n%s",
