@@ -175,7 +175,7 @@ public final class Tour {
         deleteTree(served);
       }
       step(
-          "10. ml-serve: the classifier (3 epochs) deployed behind HTTP at %s/digits by a DJL"
+          "10. ml-serve: the classifier (3 epochs) deployed behind HTTP at %s by a DJL"
               + " deployment (a replica actor, a Netty proxy, a controller actor); %d held-out"
               + " digits POSTed at once: accuracy %.3f, answered in %d ms in %d batches (largest"
               + " %d), %.0f ms in all (serving until Ctrl-C: ./prism serve-digits).",
