@@ -107,6 +107,36 @@ class ServeHttpTest {
   }
 
   @Test
+  void anIngressComposesAnotherDeploymentThroughAHandle() throws Exception {
+    Serve.run(
+        Deployment.builder(Composer.class)
+            .resource("CPU", 0.25)
+            .build()
+            .bind(
+                Deployment.builder(Echo.class)
+                    .name("Downstream")
+                    .numReplicas(2)
+                    .resource("CPU", 0.25)
+                    .build()
+                    .bind("howdy")),
+        "composed",
+        "/composed");
+    java.util.Set<String> downstream = new java.util.HashSet<>();
+    for (int i = 0; i < 20 && downstream.size() < 2; i++) {
+      HttpResponse<String> r = ServeFixture.get("/composed?name=bo");
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonNode body = JSON.readTree(r.body());
+      assertThat(body.get("composed").asText()).isEqualTo("howdy, bo");
+      downstream.add(body.get("downstream").asText());
+    }
+    // The ingress's router spreads its calls over both downstream replicas.
+    assertThat(downstream).hasSize(2);
+    assertThat(Serve.status().applications().get("composed").deployments())
+        .containsOnlyKeys("Composer", "Downstream");
+    Serve.delete("composed");
+  }
+
+  @Test
   void aDeploymentThatCannotStartFailsRunWithTheReason() {
     assertThatThrownBy(
             () ->
