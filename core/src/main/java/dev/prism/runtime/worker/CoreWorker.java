@@ -760,6 +760,14 @@ public final class CoreWorker implements AutoCloseable {
    * keep objects this worker borrowed, and this worker would keep (and stay alive for) objects it
    * owns, forever. Collect once per idle period while any are tracked.
    */
+  /**
+   * A count that grows with this process's reference activity on any thread: while it grows the
+   * process is not idle, whatever its task queue says.
+   */
+  long referenceActivity() {
+    return references.createdCount();
+  }
+
   void collectIdleBorrows() {
     if (references.borrowedCount() > 0 || references.ownedCount() > 0) {
       System.gc();

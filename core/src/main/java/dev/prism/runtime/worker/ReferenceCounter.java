@@ -71,9 +71,23 @@ final class ReferenceCounter {
   private final java.util.concurrent.atomic.AtomicInteger owned =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /** Objects ever tracked here: grows while this process makes or receives refs. */
+  private final java.util.concurrent.atomic.AtomicLong created =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private Entry newEntry(Address owner, boolean isOwned) {
     (isOwned ? owned : borrowed).incrementAndGet();
+    created.incrementAndGet();
     return new Entry(owner, isOwned);
+  }
+
+  /**
+   * How many objects were ever tracked here. It grows while any thread of this process calls tasks
+   * or actors (an actor that serves HTTP on its own threads, say), so a process whose task queue is
+   * empty but that still makes refs is not idle.
+   */
+  long createdCount() {
+    return created.get();
   }
 
   /** How many objects this process owns that still have references. */

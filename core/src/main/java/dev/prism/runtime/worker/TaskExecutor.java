@@ -46,7 +46,7 @@ final class TaskExecutor {
    */
   static final long FORCE_CANCEL_GRACE_MILLIS = 1000;
 
-  /** After this long without work, an idle worker collects garbage once (see CoreWorker). */
+  /** After this long without work, an idle worker may collect garbage (see IdleCollection). */
   private static final long IDLE_COLLECT_MILLIS = 200;
 
   private final CoreWorker worker;
@@ -444,9 +444,23 @@ final class TaskExecutor {
     }
   }
 
+  /**
+   * A young object only this holds weakly: the JVM's next collection, even a young one, clears it.
+   */
+  private java.lang.ref.WeakReference<Object> gcSentinel =
+      new java.lang.ref.WeakReference<>(new Object());
+
+  /** Whether the JVM collected since the previous call (cheaper than the management beans). */
+  private boolean collectedSinceLastCall() {
+    if (gcSentinel.get() != null) {
+      return false;
+    }
+    gcSentinel = new java.lang.ref.WeakReference<>(new Object());
+    return true;
+  }
+
   private void run() {
-    long seen = -1;
-    long collected = -1;
+    IdleCollection idle = new IdleCollection();
     while (!stopped) {
       Work work;
       try {
@@ -455,13 +469,16 @@ final class TaskExecutor {
         continue;
       }
       if (work == null) {
-        // Idle for a whole poll (nothing ran in a lane either): collect once per idle spell.
-        long done = workDone.get();
-        if (busyLanes.get() == 0 && done == seen && done != collected) {
-          collected = done;
+        if (idle.afterIdlePoll(
+            workDone.get(),
+            busyLanes.get() != 0,
+            worker.referenceActivity(),
+            collectedSinceLastCall(),
+            System.nanoTime())) {
+          long start = System.nanoTime();
           worker.collectIdleBorrows();
+          idle.forcedCollectionTook(System.nanoTime() - start);
         }
-        seen = done;
         continue;
       }
       workDone.incrementAndGet();
