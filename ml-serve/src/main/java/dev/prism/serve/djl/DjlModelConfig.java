@@ -157,20 +157,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withModelName(String name) {
-    return new DjlModelConfig(
-        modelUrl,
-        name,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.modelName = name);
   }
 
   /**
@@ -180,20 +167,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withEngine(String name) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        name,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.engine = name);
   }
 
   /**
@@ -203,20 +177,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withDevice(String name) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        name,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.device = name);
   }
 
   /**
@@ -236,20 +197,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withBlockFactory(String className) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        className,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.blockFactory = className);
   }
 
   /**
@@ -273,20 +221,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withTranslator(String className) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        className,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.translator = className);
   }
 
   /**
@@ -298,20 +233,12 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withTypes(Class<?> input, Class<?> output) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        input.getName(),
-        output.getName(),
-        inputShape,
-        this.output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(
+        f -> {
+          f.inputType = input.getName();
+          f.outputType = output.getName();
+          f.output = this.output;
+        });
   }
 
   /**
@@ -325,20 +252,7 @@ public record DjlModelConfig(
     for (long d : shape) {
       s.add(d);
     }
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        s,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.inputShape = s);
   }
 
   /**
@@ -348,20 +262,7 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withOutput(Output answer) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        answer,
-        maxBatchSize,
-        maxWaitMillis,
-        arguments);
+    return with(f -> f.output = answer);
   }
 
   /**
@@ -372,20 +273,11 @@ public record DjlModelConfig(
    * @return the new config
    */
   public DjlModelConfig withBatching(int maxBatch, Duration maxWait) {
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatch,
-        maxWait.toMillis(),
-        arguments);
+    return with(
+        f -> {
+          f.maxBatchSize = maxBatch;
+          f.maxWaitMillis = maxWait.toMillis();
+        });
   }
 
   /**
@@ -398,20 +290,7 @@ public record DjlModelConfig(
   public DjlModelConfig withArgument(String name, Object value) {
     Map<String, Object> more = new LinkedHashMap<>(arguments);
     more.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
-    return new DjlModelConfig(
-        modelUrl,
-        modelName,
-        engine,
-        device,
-        blockFactory,
-        translator,
-        inputType,
-        outputType,
-        inputShape,
-        output,
-        maxBatchSize,
-        maxWaitMillis,
-        more);
+    return with(f -> f.arguments = more);
   }
 
   /**
@@ -425,5 +304,58 @@ public record DjlModelConfig(
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
+  }
+
+  /** The record's components, to change some and build a new record (see {@link #with}). */
+  private static final class Fields {
+    String modelUrl;
+    String modelName;
+    String engine;
+    String device;
+    String blockFactory;
+    String translator;
+    String inputType;
+    String outputType;
+    List<Long> inputShape;
+    Output output;
+    int maxBatchSize;
+    long maxWaitMillis;
+    Map<String, Object> arguments;
+
+    Fields(DjlModelConfig c) {
+      modelUrl = c.modelUrl;
+      modelName = c.modelName;
+      engine = c.engine;
+      device = c.device;
+      blockFactory = c.blockFactory;
+      translator = c.translator;
+      inputType = c.inputType;
+      outputType = c.outputType;
+      inputShape = c.inputShape;
+      output = c.output;
+      maxBatchSize = c.maxBatchSize;
+      maxWaitMillis = c.maxWaitMillis;
+      arguments = c.arguments;
+    }
+  }
+
+  /** A copy of this config with what {@code change} sets changed (validated again). */
+  private DjlModelConfig with(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return new DjlModelConfig(
+        f.modelUrl,
+        f.modelName,
+        f.engine,
+        f.device,
+        f.blockFactory,
+        f.translator,
+        f.inputType,
+        f.outputType,
+        f.inputShape,
+        f.output,
+        f.maxBatchSize,
+        f.maxWaitMillis,
+        f.arguments);
   }
 }
