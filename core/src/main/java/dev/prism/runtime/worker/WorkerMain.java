@@ -51,6 +51,8 @@ public final class WorkerMain {
    * @throws java.io.IOException if a training run cannot make or remove its directory
    */
   public static void main(String[] args) throws java.io.IOException {
+    // Before any logger: no "no SLF4J providers" warnings when the user's class path has none.
+    dev.prism.runtime.logging.FallbackLogging.installIfNoProvider();
     if (args.length == 1 && args[0].equals(CHECK_ARGUMENT)) {
       return;
     }
