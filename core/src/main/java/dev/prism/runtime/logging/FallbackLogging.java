@@ -23,11 +23,12 @@ public final class FallbackLogging {
    * @return whether the fallback was chosen
    */
   public static boolean installIfNoProvider() {
-    if (System.getProperty(PROVIDER_PROPERTY) != null) {
-      return false;
-    }
-    ClassLoader loader = FallbackLogging.class.getClassLoader();
-    if (loader != null && loader.getResource(SERVICE) != null) {
+    return installIfNoProvider(FallbackLogging.class.getClassLoader());
+  }
+
+  /** As {@link #installIfNoProvider()}, looking for providers through {@code loader}. */
+  static boolean installIfNoProvider(ClassLoader loader) {
+    if (System.getProperty(PROVIDER_PROPERTY) != null || loader.getResource(SERVICE) != null) {
       return false;
     }
     System.setProperty(PROVIDER_PROPERTY, FallbackServiceProvider.class.getName());

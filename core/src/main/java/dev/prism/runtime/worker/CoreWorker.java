@@ -755,12 +755,6 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
-   * Called by an idle worker: the handles its tasks dropped are released only when the garbage
-   * collector finds them unreachable, and an idle JVM does not collect on its own, so owners would
-   * keep objects this worker borrowed, and this worker would keep (and stay alive for) objects it
-   * owns, forever. Collect once per idle period while any are tracked.
-   */
-  /**
    * A count that grows with this process's reference activity on any thread: while it grows the
    * process is not idle, whatever its task queue says.
    */
@@ -768,6 +762,12 @@ public final class CoreWorker implements AutoCloseable {
     return references.createdCount();
   }
 
+  /**
+   * Called by an idle worker: the handles its tasks dropped are released only when the garbage
+   * collector finds them unreachable, and an idle JVM does not collect on its own, so owners would
+   * keep objects this worker borrowed, and this worker would keep (and stay alive for) objects it
+   * owns, forever. Collect while any are tracked, when {@link IdleCollection} says so.
+   */
   void collectIdleBorrows() {
     if (references.borrowedCount() > 0 || references.ownedCount() > 0) {
       System.gc();

@@ -9,9 +9,8 @@ package dev.prism.runtime.worker;
  * <ul>
  *   <li>nothing ran for a whole poll and no ref was made or received: collect, once per idle spell;
  *   <li>no task ran but refs keep coming (the process works on its own threads): collect only when
- *       the JVM has not collected by itself for {@link #ACTIVE_QUIET_NANOS} and did not force one
- *       that recently either (a busy process allocates, and its young collections release the refs
- *       it dropped);
+ *       the JVM has not collected, by itself or forced, for {@link #ACTIVE_QUIET_NANOS} (a busy
+ *       process allocates, and its young collections release the refs it dropped);
  *   <li>a task ran or runs: never.
  * </ul>
  *
@@ -29,12 +28,12 @@ final class IdleCollection {
   static final long COST_FACTOR = 200;
 
   private long seenTasks = -1;
-  private long lastForcedLengthNanos;
   private long seenRefs = -1;
   private long collectedTasks = -1;
   private long collectedRefs = -1;
   private long lastGcNanos;
   private long lastForcedNanos;
+  private long lastForcedLengthNanos;
   private boolean forcedBefore;
 
   /** Records how long the forced collection this class asked for took. */
@@ -64,12 +63,10 @@ final class IdleCollection {
     if (!tasksQuiet || (tasksDone == collectedTasks && refsCreated == collectedRefs)) {
       return false;
     }
-    long sinceForced = now - lastForcedNanos;
-    if (!refsQuiet
-        && (now - lastGcNanos < ACTIVE_QUIET_NANOS
-            || (forcedBefore && sinceForced < ACTIVE_QUIET_NANOS))) {
-      return false;
+    if (!refsQuiet && now - lastGcNanos < ACTIVE_QUIET_NANOS) {
+      return false; // a forced collection shows here too, at the next call, as gcRan
     }
+    long sinceForced = now - lastForcedNanos;
     if (forcedBefore
         && (sinceForced < MIN_INTERVAL_NANOS
             || sinceForced < COST_FACTOR * lastForcedLengthNanos)) {
