@@ -129,6 +129,13 @@ public final class Cli {
               + r.pid()
               + ").");
       out.println("Session: " + started.session().path() + "   log: " + started.log());
+      out.println("Dashboard: " + r.httpUrl() + "   metrics: " + r.httpUrl() + "/metrics");
+      out.println(
+          "  log in to the dashboard with this link (it holds the cluster token): "
+              + r.httpUrl()
+              + "/login#token="
+              + dev.prism.runtime.security.ClusterToken.readFrom(started.session().tokenFile())
+                  .secret());
       out.println(
           "Cluster token: "
               + started.session().tokenFile()
@@ -178,6 +185,7 @@ public final class Cli {
               + r.gcsAddress()
               + ".");
       out.println("Session: " + started.session().path() + "   log: " + started.log());
+      out.println("Metrics: " + r.httpUrl() + "/metrics");
     }
     return 0;
   }

@@ -56,6 +56,7 @@ public final class NodeMain {
             options.address().orElse(""),
             "",
             "",
+            "",
             "");
     session.write(record);
     PrismNode node;
@@ -80,7 +81,8 @@ public final class NodeMain {
             node.gcsAddress(),
             node.nodeManager().storeShmPath().toString(),
             node.nodeManager().storeSocketPath().toString(),
-            "");
+            "",
+            node.httpUrl());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -112,6 +114,8 @@ public final class NodeMain {
             + node.nodeManager().address()
             + " with "
             + node.nodeManager().totalResources()
+            + (options.head() ? ", dashboard at " : ", metrics at ")
+            + node.httpUrl()
             + (dev.prism.runtime.net.Rpc.usesTls()
                 ? "; TLS on (objects move over TLS gRPC, no plain data port)"
                 : "; plain text"));

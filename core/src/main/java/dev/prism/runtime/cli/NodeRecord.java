@@ -21,6 +21,8 @@ import java.util.Properties;
  * @param storeShm the object store's shared-memory file, empty until ready
  * @param storeSocket the object store's socket, empty until ready
  * @param message why it failed, empty otherwise
+ * @param httpUrl the node's HTTP server ({@code http://host:port}): the head's dashboard, another
+ *     node's metrics endpoint; empty until ready
  */
 public record NodeRecord(
     String name,
@@ -33,7 +35,8 @@ public record NodeRecord(
     String gcsAddress,
     String storeShm,
     String storeSocket,
-    String message) {
+    String message,
+    String httpUrl) {
 
   /** Launched, not yet serving. */
   public static final String STARTING = "starting";
@@ -56,7 +59,8 @@ public record NodeRecord(
    * @return the record, {@link #STARTING}
    */
   static NodeRecord starting(boolean head, String nodeId, long pid) {
-    return new NodeRecord(nameOf(head, nodeId), head, STARTING, pid, 0, nodeId, "", "", "", "", "");
+    return new NodeRecord(
+        nameOf(head, nodeId), head, STARTING, pid, 0, nodeId, "", "", "", "", "", "");
   }
 
   /** The record's file name stem for a node. */
@@ -83,7 +87,8 @@ public record NodeRecord(
         gcsAddress,
         storeShm,
         storeSocket,
-        why);
+        why,
+        httpUrl);
   }
 
   /**
@@ -120,6 +125,7 @@ public record NodeRecord(
     p.setProperty("store.shm", storeShm);
     p.setProperty("store.socket", storeSocket);
     p.setProperty("message", message);
+    p.setProperty("http.url", httpUrl);
     return p;
   }
 
@@ -135,7 +141,8 @@ public record NodeRecord(
         p.getProperty("gcs.address", ""),
         p.getProperty("store.shm", ""),
         p.getProperty("store.socket", ""),
-        p.getProperty("message", ""));
+        p.getProperty("message", ""),
+        p.getProperty("http.url", ""));
   }
 
   private static long parseLong(String s) {

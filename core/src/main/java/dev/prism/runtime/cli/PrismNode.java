@@ -1,8 +1,13 @@
 package dev.prism.runtime.cli;
 
+import dev.prism.runtime.dashboard.DashboardRoutes;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.http.HttpServer;
+import dev.prism.runtime.metrics.GcsMetrics;
+import dev.prism.runtime.metrics.Metrics;
+import dev.prism.runtime.metrics.NodeMetrics;
 import dev.prism.runtime.net.HostAddresses;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
@@ -13,6 +18,8 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * The servers of one node process, as {@code prism start} configures them: for the head a {@link
  * GcsServer} and a {@link NodeManager} registered with it, for another node a node manager that
  * joins the GCS at {@code --address}. Its store's socket and spill files live in the session
- * directory. {@link NodeMain} runs one per process; starting several (each with its own options)
- * emulates several nodes on one machine the same way the command line does.
+ * directory. Each node also serves HTTP on its address ({@link #httpUrl()}, token required): the
+ * head its dashboard, REST API and {@code /metrics}, another node its {@code /metrics}. {@link
+ * NodeMain} runs one per process; starting several (each with its own options) emulates several
+ * nodes on one machine the same way the command line does.
  */
 public final class PrismNode implements AutoCloseable {
 
@@ -32,6 +41,8 @@ public final class PrismNode implements AutoCloseable {
   private final GcsServer gcs;
   private final NodeManager node;
   private final ClusterToken token;
+  private final List<Metrics.Binding> metrics = new ArrayList<>();
+  private volatile HttpServer http;
 
   private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token) {
     this.gcs = gcs;
@@ -63,6 +74,8 @@ public final class PrismNode implements AutoCloseable {
           e.getMessage() + " (prism start writes it before it starts" + " the node)");
     }
     options.host().ifPresent(PrismNode::checkOwnAddress);
+    // Before any server starts: they time their calls only in a process that turned metrics on.
+    Metrics.enable();
     GcsServer gcs = null;
     String gcsAddress;
     String host;
@@ -95,6 +108,12 @@ public final class PrismNode implements AutoCloseable {
       options.workerHeap().ifPresent(b::workerHeap);
       NodeManager nm = NodeManager.start(b.build());
       PrismNode started = new PrismNode(gcs, nm, token.token());
+      try {
+        started.startHttp(options, host);
+      } catch (RuntimeException e) {
+        started.close();
+        throw e;
+      }
       if (!options.head()) {
         try {
           started.awaitRegistered(REGISTER_WAIT);
@@ -194,6 +213,55 @@ public final class PrismNode implements AutoCloseable {
         .orElse(own);
   }
 
+  /**
+   * Starts the node's HTTP server on its address: the head's dashboard, API and metrics, or another
+   * node's metrics endpoint. A head on the default port takes any free port when that one is taken
+   * (a second cluster on this machine); a port given on purpose must be free.
+   */
+  private void startHttp(StartOptions options, String host) {
+    metrics.add(NodeMetrics.bind(node));
+    gcs().ifPresent(g -> metrics.add(GcsMetrics.bind(g)));
+    boolean defaultPort = options.httpPort() == StartOptions.DEFAULT_HTTP_PORT;
+    int port =
+        !defaultPort
+            ? options.httpPort()
+            : options.head() ? StartOptions.DEFAULT_DASHBOARD_PORT : 0;
+    try {
+      http = httpServer(host, port);
+    } catch (IllegalStateException e) {
+      if (!(defaultPort && options.head())) {
+        throw CliException.failure(
+            e.getMessage()
+                + "; choose another port with "
+                + (options.head() ? "--dashboard-port" : "--metrics-port")
+                + " (0: any free port)");
+      }
+      LOG.info("the dashboard's default port {} is taken; it takes any free port", port);
+      http = httpServer(host, 0);
+    }
+    LOG.info("{} at {}", options.head() ? "dashboard" : "metrics endpoint", http.url());
+  }
+
+  private HttpServer httpServer(String host, int port) {
+    HttpServer.Builder b = HttpServer.builder(host, port, token);
+    if (gcs != null) {
+      DashboardRoutes.addHead(b, gcs);
+    } else {
+      DashboardRoutes.addMetrics(b);
+    }
+    return b.start();
+  }
+
+  /**
+   * Returns the base URL of this node's HTTP server: the head's dashboard (its {@code /metrics}
+   * too), another node's metrics endpoint.
+   *
+   * @return {@code http://host:port}
+   */
+  public String httpUrl() {
+    return http.url();
+  }
+
   private void awaitRegistered(Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     String last = "no answer yet";
@@ -278,6 +346,11 @@ public final class PrismNode implements AutoCloseable {
   @Override
   public void close() {
     Path shm = node.storeShmPath();
+    HttpServer h = http;
+    if (h != null) {
+      h.close();
+    }
+    metrics.forEach(Metrics.Binding::close);
     try {
       node.close();
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -42,6 +42,11 @@ import java.util.regex.Pattern;
  *     manager's default worker JVM options
  * @param tls TLS between the cluster's processes ({@code --tls}, {@code --tls-cert}, {@code
  *     --tls-key}, {@code --tls-ca})
+ * @param httpPort the port of the node's HTTP server: for a head the dashboard's ({@code
+ *     --dashboard-port}; it serves the API and {@code /metrics} too), for another node its metrics
+ *     endpoint's ({@code --metrics-port}); {@link #DEFAULT_HTTP_PORT} for the default: {@value
+ *     #DEFAULT_DASHBOARD_PORT} for a head (any free port when that one is taken), any free port for
+ *     a node
  */
 public record StartOptions(
     boolean head,
@@ -60,10 +65,17 @@ public record StartOptions(
     Optional<Path> sessionDir,
     Optional<Path> tokenFile,
     Optional<Long> workerHeap,
-    TlsOptions tls) {
+    TlsOptions tls,
+    int httpPort) {
 
   /** The head's default GCS port, Ray's. */
   public static final int DEFAULT_PORT = 6379;
+
+  /** The head's default dashboard port, Ray's. */
+  public static final int DEFAULT_DASHBOARD_PORT = 8265;
+
+  /** {@link #httpPort()} when no port was given. */
+  public static final int DEFAULT_HTTP_PORT = -1;
 
   /** How long {@code start} waits for a node by default. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -82,6 +94,9 @@ public record StartOptions(
         --host IP, --node-ip IP the address to bind and advertise (default for the head:
                                 127.0.0.1; for a node: the local address that reaches the head)
         --node-manager-port N   the node manager's port (default 0: any free port)
+        --dashboard-port N      the head's dashboard, REST API and /metrics (default 8265,
+                                or any free port when 8265 is taken; 0: any free port)
+        --metrics-port N        a node's /metrics endpoint (default 0: any free port)
         --num-cpus N            CPUs offered to tasks (default: this machine's processors)
         --num-gpus N            logical GPUs (default: discovered through CUDA, else none)
         --resources JSON        custom resources, e.g. '{"accelerator": 1, "disk": 2.5}'
@@ -164,6 +179,8 @@ public record StartOptions(
     Path tlsCert = null;
     Path tlsKey = null;
     Path tlsCa = null;
+    int dashboardPort = DEFAULT_HTTP_PORT;
+    int metricsPort = DEFAULT_HTTP_PORT;
     while (args.hasNext()) {
       String opt = args.nextOption();
       switch (opt) {
@@ -175,6 +192,8 @@ public record StartOptions(
         case "--host", "--node-ip", "--node-ip-address" -> host = checkHost(opt, args.value(opt));
         case "--port" -> port = args.intValue(opt, 0, 65535);
         case "--node-manager-port" -> nmPort = args.intValue(opt, 0, 65535);
+        case "--dashboard-port" -> dashboardPort = args.intValue(opt, 0, 65535);
+        case "--metrics-port" -> metricsPort = args.intValue(opt, 0, 65535);
         case "--num-cpus" -> cpus = args.intValue(opt, 0, 1 << 20);
         case "--num-gpus" -> gpus = args.intValue(opt, 0, 1024);
         case "--resources" -> resources.putAll(ResourcesJson.parse(args.value(opt)));
@@ -218,6 +237,16 @@ public record StartOptions(
           "start: --port is the head's GCS port; a node joining with"
               + " --address takes --node-manager-port instead");
     }
+    if (head && metricsPort != DEFAULT_HTTP_PORT) {
+      throw CliException.usage(
+          "start: a head serves /metrics on its dashboard port; give --dashboard-port instead of"
+              + " --metrics-port");
+    }
+    if (!head && dashboardPort != DEFAULT_HTTP_PORT) {
+      throw CliException.usage(
+          "start: the dashboard runs on the head; a node joining with --address takes"
+              + " --metrics-port for its /metrics endpoint");
+    }
     return new StartOptions(
         head,
         Optional.ofNullable(address),
@@ -239,7 +268,8 @@ public record StartOptions(
             tls,
             Optional.ofNullable(tlsCert),
             Optional.ofNullable(tlsKey),
-            Optional.ofNullable(tlsCa)));
+            Optional.ofNullable(tlsCa)),
+        head ? dashboardPort : metricsPort);
   }
 
   /**
@@ -340,6 +370,9 @@ public record StartOptions(
     }
     host.ifPresent(h -> out.add("--host=" + h));
     out.add("--node-manager-port=" + nodeManagerPort);
+    if (httpPort != DEFAULT_HTTP_PORT) {
+      out.add((head ? "--dashboard-port=" : "--metrics-port=") + httpPort);
+    }
     numCpus.ifPresent(n -> out.add("--num-cpus=" + n));
     numGpus.ifPresent(n -> out.add("--num-gpus=" + n));
     if (!resources.isEmpty()) {

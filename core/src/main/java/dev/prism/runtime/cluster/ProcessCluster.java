@@ -133,7 +133,8 @@ public final class ProcessCluster implements LocalClusterRuntime {
             Optional.empty(),
             Optional.empty(),
             spec.workerHeap() > 0 ? Optional.of(spec.workerHeap()) : Optional.empty(),
-            dev.prism.runtime.cli.TlsOptions.NONE);
+            dev.prism.runtime.cli.TlsOptions.NONE,
+            StartOptions.DEFAULT_HTTP_PORT);
     NodeLauncher.Started started = NodeLauncher.launch(options);
     ProcessNode node = new ProcessNode(started, resourcesOf(spec));
     int expected;

@@ -38,9 +38,11 @@ import javax.net.ssl.SSLException;
  *
  * What every server gets: the token check ({@link TokenAuth#serverInterceptor}) before any request
  * message is read, error descriptions cut to a size every client accepts ({@link
- * StatusDescriptionLimit}), and requests up to {@link #CONTROL_MESSAGE_LIMIT}. A caller changes a
- * setting only where its traffic needs it, through the few methods of {@link ChannelSpec} and
- * {@link ServerSpec}: the core worker's server accepts messages of any size and runs calls on the
+ * StatusDescriptionLimit}), requests up to {@link #CONTROL_MESSAGE_LIMIT}, and, in a process that
+ * turned metrics on ({@link dev.prism.runtime.metrics.Metrics#enable()}: node processes), the
+ * latency of every call ({@link dev.prism.runtime.metrics.RpcMetrics}). A caller changes a setting
+ * only where its traffic needs it, through the few methods of {@link ChannelSpec} and {@link
+ * ServerSpec}: the core worker's server accepts messages of any size and runs calls on the
  * transport's threads, the node manager's server and its object channels use a larger flow-control
  * window for chunks of objects.
  */
@@ -232,6 +234,16 @@ public final class Rpc {
               .intercept(
                   TokenAuth.serverInterceptor(
                       Objects.requireNonNull(token, "token"), Objects.requireNonNull(name)));
+      if (dev.prism.runtime.metrics.Metrics.enabled()) {
+        // Outermost: a call refused for its token is timed too.
+        builder.intercept(dev.prism.runtime.metrics.RpcMetrics.forServer(metricsName(name)));
+      }
+    }
+
+    /** The {@code server} tag of a server's calls: {@code gcs}, {@code node_manager}, ... */
+    static String metricsName(String name) {
+      String n = name.toLowerCase(java.util.Locale.ROOT);
+      return n.startsWith("node manager") ? "node_manager" : n.replaceAll("[^a-z0-9]+", "_");
     }
 
     /**

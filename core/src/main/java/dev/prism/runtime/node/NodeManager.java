@@ -481,6 +481,24 @@ public final class NodeManager implements AutoCloseable {
   }
 
   /**
+   * How many objects this node pulled into its store from other nodes since it started.
+   *
+   * @return the count
+   */
+  public long objectsPulled() {
+    return objects.pullCount();
+  }
+
+  /**
+   * How many bytes of objects this node pulled into its store from other nodes since it started.
+   *
+   * @return the bytes
+   */
+  public long bytesPulled() {
+    return objects.bytesPulled();
+  }
+
+  /**
    * How many live nodes this node's scheduler knows (itself included), from its last report to the
    * GCS: a node that just joined is known to the others after their next report.
    *
