@@ -51,6 +51,7 @@ public final class Cli {
         start --address HOST:PORT [opts]   start a node here that joins a cluster
         status [--address HOST:PORT]       nodes, resources and actors of a cluster
         stop [--force]                     stop the Prism processes started here
+        job <submit|status|logs|stop|list> run and manage jobs on a cluster's head
       """;
 
   private static final Duration STATUS_RPC_TIMEOUT = Duration.ofSeconds(5);
@@ -90,6 +91,7 @@ public final class Cli {
         case "start" -> start(rest, out, env);
         case "status" -> status(rest, out, env);
         case "stop" -> StopCommand.run(rest, out);
+        case "job" -> JobCommand.run(rest, out, env);
         case "help", "--help", "-h" -> {
           out.print(HELP);
           yield 0;

@@ -8,18 +8,24 @@ import dev.prism.runtime.http.HttpServer;
 import dev.prism.runtime.metrics.GcsMetrics;
 import dev.prism.runtime.metrics.Metrics;
 import dev.prism.runtime.metrics.NodeMetrics;
+import dev.prism.runtime.job.JobManager;
+import dev.prism.runtime.job.JobManagerConfig;
+import dev.prism.runtime.job.JobServiceImpl;
 import dev.prism.runtime.net.HostAddresses;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.security.TlsConfig;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +49,13 @@ public final class PrismNode implements AutoCloseable {
   private final ClusterToken token;
   private final List<Metrics.Binding> metrics = new ArrayList<>();
   private volatile HttpServer http;
+  private final JobManager jobs;
 
-  private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token) {
+  private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token, JobManager jobs) {
     this.gcs = gcs;
     this.node = node;
     this.token = token;
+    this.jobs = jobs;
   }
 
   /**
@@ -77,14 +85,18 @@ public final class PrismNode implements AutoCloseable {
     // Before any server starts: they time their calls only in a process that turned metrics on.
     Metrics.enable();
     GcsServer gcs = null;
+    JobManager jobs = null;
     String gcsAddress;
     String host;
     if (options.head()) {
       host = options.host().orElse("127.0.0.1");
+      jobs = jobManager(session, workerClasspath(options.codeSearchPath()), System.getenv());
       gcs =
           GcsServer.start(
-              GcsConfig.builder().host(host).port(options.port()).token(token.token()).build());
+              GcsConfig.builder().host(host).port(options.port()).token(token.token()).build(),
+              List.of(new JobServiceImpl(jobs)));
       gcsAddress = gcs.address();
+      jobs.clusterAddress(gcsAddress);
     } else {
       gcsAddress = options.address().orElseThrow();
       checkReachable(gcsAddress, Optional.of(token), session.path().getParent());
@@ -107,7 +119,7 @@ public final class PrismNode implements AutoCloseable {
       options.objectStoreMemory().ifPresent(b::objectStoreCapacity);
       options.workerHeap().ifPresent(b::workerHeap);
       NodeManager nm = NodeManager.start(b.build());
-      PrismNode started = new PrismNode(gcs, nm, token.token());
+      PrismNode started = new PrismNode(gcs, nm, token.token(), jobs);
       try {
         started.startHttp(options, host);
       } catch (RuntimeException e) {
@@ -124,6 +136,9 @@ public final class PrismNode implements AutoCloseable {
       }
       return started;
     } catch (RuntimeException e) {
+      if (jobs != null) {
+        jobs.close();
+      }
       if (gcs != null) {
         gcs.close();
       }
@@ -203,6 +218,40 @@ public final class PrismNode implements AutoCloseable {
         dir,
         System.getProperty("java.io.tmpdir"));
     return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  /**
+   * The head's job manager: files and drivers' logs in the session's {@code jobs/} directory,
+   * drivers started with this JVM's {@code java}, the workers' flags and class path, and the
+   * session's token file (and this process's TLS files) in their environment. The upload limit is
+   * {@value JobManager#ENV_MAX_UPLOAD_BYTES} (bytes) when set.
+   */
+  static JobManager jobManager(SessionDir session, String classpath, Map<String, String> env) {
+    long limit = JobManagerConfig.DEFAULT_MAX_UPLOAD_BYTES;
+    String given = env.get(JobManager.ENV_MAX_UPLOAD_BYTES);
+    if (given != null && !given.isBlank()) {
+      try {
+        limit = Long.parseLong(given.strip());
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit <= 0) {
+        throw CliException.usage(
+            JobManager.ENV_MAX_UPLOAD_BYTES + "=" + given + " is not a positive number of bytes");
+      }
+    }
+    Map<String, String> driverEnv = new HashMap<>();
+    driverEnv.put(ClusterToken.ENV_FILE, session.tokenFile().toString());
+    TlsConfig.process().ifPresent(t -> driverEnv.putAll(t.environment()));
+    return new JobManager(
+        new JobManagerConfig(
+            session.path().resolve("jobs"),
+            limit,
+            Path.of(System.getProperty("java.home"), "bin", "java"),
+            NodeConfig.jvmFlagsFromSystemProperties(),
+            classpath,
+            driverEnv,
+            Duration.ofSeconds(10)));
   }
 
   private static String workerClasspath(Optional<String> codeSearchPath) {
@@ -339,9 +388,9 @@ public final class PrismNode implements AutoCloseable {
   }
 
   /**
-   * Stops the node manager (its workers and store go with it), waits for its store file to be gone
-   * (the node manager's own shutdown hook may be closing it at the same time), then stops the GCS
-   * of a head. Idempotent.
+   * Stops the jobs' drivers of a head, then the node manager (its workers and store go with it),
+   * waits for its store file to be gone (the node manager's own shutdown hook may be closing it at
+   * the same time), then stops the GCS of a head. Idempotent.
    */
   @Override
   public void close() {
@@ -352,6 +401,9 @@ public final class PrismNode implements AutoCloseable {
     }
     metrics.forEach(Metrics.Binding::close);
     try {
+      if (jobs != null) {
+        jobs.close();
+      }
       node.close();
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (Files.exists(shm) && System.nanoTime() < deadline) {

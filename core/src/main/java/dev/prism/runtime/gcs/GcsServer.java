@@ -92,6 +92,19 @@ public final class GcsServer implements AutoCloseable {
    * @throws GcsException if the address cannot be bound
    */
   public static GcsServer start(GcsConfig config) {
+    return start(config, List.of());
+  }
+
+  /**
+   * Starts a GCS that also serves other services on its port, behind the same token check (the
+   * head's {@code JobService}).
+   *
+   * @param config the configuration
+   * @param extraServices the other services
+   * @return the running server
+   * @throws GcsException if the address cannot be bound
+   */
+  public static GcsServer start(GcsConfig config, List<io.grpc.BindableService> extraServices) {
     NodeTable nodes = new NodeTable(config.clock(), config.nodeTimeout());
     ActorManager actors = new ActorManager(nodes, config);
     PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
@@ -99,8 +112,10 @@ public final class GcsServer implements AutoCloseable {
     GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
     DriverWatcher drivers =
         new DriverWatcher(jobs, service::jobFinished, nodes, config.nodeTimeout(), config.token());
-    Server server =
-        Rpc.server(config.host(), config.port(), config.token(), "GCS").addService(service).build();
+    Rpc.ServerSpec spec =
+        Rpc.server(config.host(), config.port(), config.token(), "GCS").addService(service);
+    extraServices.forEach(spec::addService);
+    Server server = spec.build();
     try {
       server.start();
     } catch (IOException e) {

@@ -1,0 +1,268 @@
+package dev.prism.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code prism job} end to end on one real head ({@code prism start --head} in a child JVM, an
+ * upload limit of 64 KiB): jobs whose jars are compiled here, submitted through the CLI in child
+ * JVMs. A
+ * long job is stopped (STOPPED, its driver gone); a missing main class fails the job with the JVM's
+ * own error in its logs; an upload over the limit is refused; a missing jar is a usage error; an
+ * unknown job id a failure. The head's job files are readable by their owner only.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(300)
+class JobCommandEndToEndTest {
+
+  private static final Duration STEP = Duration.ofSeconds(120);
+
+  private Path root;
+  private Path v1;
+  private Path v2;
+  private final List<ProcessHandle> seen = new ArrayList<>();
+
+  private static final String GREETER =
+      """
+      package demo;
+      public class Greeter {
+        public Greeter() {}
+        public static String hello() { return "VERSION"; }
+        public String version() { return "VERSION"; }
+      }
+      """;
+
+  private static final String MAIN =
+      """
+      package demo;
+      import dev.prism.ActorHandle;
+      import dev.prism.Prism;
+      import java.time.Duration;
+      public class Main {
+        public static void main(String[] args) {
+          System.out.println("driver args " + String.join(" ", args));
+          Prism.init();
+          try {
+            String t = Prism.get(Prism.task(Greeter::hello).remote(), Duration.ofSeconds(100));
+            System.out.println("task saw " + t);
+            ActorHandle<Greeter> g = Prism.actor(Greeter::new).remote();
+            String a = Prism.get(g.task(Greeter::version).remote(), Duration.ofSeconds(100));
+            System.out.println("actor saw " + a);
+          } finally {
+            Prism.shutdown();
+          }
+        }
+      }
+      """;
+
+  private static final String SLEEPER =
+      """
+      package demo;
+      public class Sleeper {
+        public static void main(String[] args) throws Exception {
+          System.out.println("sleeping");
+          Thread.sleep(600_000);
+        }
+      }
+      """;
+
+  @BeforeAll
+  void startHead() throws Exception {
+    root = Files.createTempDirectory(Path.of("/tmp"), "pjob");
+    v1 = buildJar("v1");
+    v2 = buildJar("v2");
+    Out head =
+        run(
+            List.of(
+                Cli.class.getName(),
+                "start",
+                "--head",
+                "--port",
+                "0",
+                "--num-cpus",
+                "4",
+                "--object-store-memory",
+                "64m",
+                "--temp-dir",
+                root.toString()),
+            Map.of("PRISM_JOB_MAX_UPLOAD_BYTES", Integer.toString(64 << 10)));
+    assertThat(head.code).as(head.text).isZero();
+  }
+
+  @AfterAll
+  void stopHead() throws Exception {
+    try {
+      run(List.of(Cli.class.getName(), "stop", "--force", "--temp-dir", root.toString()), Map.of());
+    } finally {
+      HostProcesses.killNodesUnder(root);
+      seen.forEach(ProcessHandle::destroyForcibly);
+      try (Stream<Path> walk = Files.walk(root)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Compiles demo.Greeter (returning {@code version}), demo.Main and demo.Sleeper into a jar. */
+  private Path buildJar(String version) throws IOException {
+    Path src = Files.createTempDirectory(root, "src-" + version);
+    Path classes = Files.createTempDirectory(root, "classes-" + version);
+    Path demo = Files.createDirectories(src.resolve("demo"));
+    Files.writeString(demo.resolve("Greeter.java"), GREETER.replace("VERSION", version));
+    Files.writeString(demo.resolve("Main.java"), MAIN);
+    Files.writeString(demo.resolve("Sleeper.java"), SLEEPER);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    int rc =
+        javac.run(
+            null,
+            null,
+            null,
+            "-d",
+            classes.toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            demo.resolve("Greeter.java").toString(),
+            demo.resolve("Main.java").toString(),
+            demo.resolve("Sleeper.java").toString());
+    assertThat(rc).isZero();
+    Path jar = root.resolve("demo-" + version + ".jar");
+    try (OutputStream o = Files.newOutputStream(jar);
+        JarOutputStream j = new JarOutputStream(o);
+        Stream<Path> files = Files.walk(classes)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        j.putNextEntry(new JarEntry(classes.relativize(f).toString()));
+        Files.copy(f, j);
+        j.closeEntry();
+      }
+    }
+    return jar;
+  }
+
+  @Test
+  void aLongJobIsStopped() throws Exception {
+    Out submitted =
+        job(
+            "submit",
+            "--jar",
+            v1.toString(),
+            "--main",
+            "demo.Sleeper",
+            "--submission-id",
+            "sleepy",
+            "--no-wait");
+    assertThat(submitted.code).as(submitted.text).isZero();
+    long deadline = System.nanoTime() + STEP.toNanos();
+    Out logs;
+    do {
+      Thread.sleep(200);
+      logs = job("logs", "sleepy");
+    } while (!logs.text.contains("sleeping") && System.nanoTime() < deadline);
+    assertThat(logs.text).contains("sleeping");
+    Out running = job("status", "sleepy");
+    assertThat(running.text).contains("sleepy RUNNING");
+    long pid = driverPid(running.text);
+    Out stopped = job("stop", "sleepy", "--grace-ms", "2000");
+    assertThat(stopped.code).as(stopped.text).isZero();
+    assertThat(stopped.text).contains("sleepy STOPPED");
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  private static long driverPid(String statusLine) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("driver pid (\\d+)").matcher(statusLine);
+    assertThat(m.find()).as(statusLine).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void aMissingMainClassFailsTheJobWithTheDriversError() throws Exception {
+    Out out = job("submit", "--jar", v1.toString(), "--main", "demo.NoSuchMain");
+    assertThat(out.code).as(out.text).isEqualTo(1);
+    assertThat(out.text).contains("demo.NoSuchMain").contains("FAILED (exit code 1)");
+  }
+
+  @Test
+  void refusalsAreClear() throws Exception {
+    Path big = root.resolve("big.jar");
+    byte[] noise = new byte[100 << 10];
+    ThreadLocalRandom.current().nextBytes(noise);
+    Files.write(big, noise);
+    Out tooLarge = job("submit", "--jar", big.toString(), "--main", "demo.Main");
+    assertThat(tooLarge.code).as(tooLarge.text).isEqualTo(1);
+    assertThat(tooLarge.text).contains("over the head's upload limit of 65536 bytes");
+
+    Out missing =
+        job("submit", "--jar", root.resolve("nope.jar").toString(), "--main", "demo.Main");
+    assertThat(missing.code).as(missing.text).isEqualTo(2);
+    assertThat(missing.text).contains("nope.jar does not exist");
+
+    Out unknown = job("status", "no-such-job");
+    assertThat(unknown.code).as(unknown.text).isEqualTo(1);
+    assertThat(unknown.text).contains("no job 'no-such-job'");
+
+    Out noMain = job("submit", "--jar", v1.toString());
+    assertThat(noMain.code).as(noMain.text).isEqualTo(2);
+  }
+
+  private record Out(int code, String text) {}
+
+  private Out job(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Cli.class.getName(), "job"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--temp-dir", root.toString()));
+    int dashes = command.indexOf("--");
+    if (dashes >= 0) {
+      // options go before the job's own arguments
+      List<String> jobArgs = new ArrayList<>(command.subList(dashes, command.size() - 2));
+      List<String> opts = new ArrayList<>(command.subList(0, dashes));
+      opts.addAll(command.subList(command.size() - 2, command.size()));
+      opts.addAll(jobArgs);
+      command = opts;
+    }
+    return run(command, Map.of());
+  }
+
+  private Out run(List<String> mainAndArgs, Map<String, String> env) throws Exception {
+    List<String> command = HostProcesses.childJava(mainAndArgs);
+    Path log = Files.createTempFile(root, "child", ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    pb.environment().remove("PRISM_ADDRESS");
+    Process p = pb.start();
+    seen.add(p.toHandle());
+    boolean done = p.waitFor(STEP.toSeconds(), TimeUnit.SECONDS);
+    if (!done) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    String text = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(done).as("%s finished within %s; output:%n%s", mainAndArgs, STEP, text).isTrue();
+    return new Out(p.exitValue(), text);
+  }
+}
