@@ -50,6 +50,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     Address target;
     ResourceAmounts resources;
     SchedulingStrategyProto strategy;
+    List<String> jobJars;
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
       if (e == null || e.leaseCall != null || e.lease != null) {
@@ -71,8 +72,9 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
       e.leaseNodeId = n.getNodeId();
       resources = e.spec.getResources();
       strategy = e.spec.getStrategy();
+      jobJars = e.spec.getJobJarsList();
     }
-    scheduler.requestLease(id, attempt, call, target, resources, strategy, false);
+    scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, false);
   }
 
   /** The owner's node if alive, else an alive node whose totals fit, else any alive node. */
@@ -170,9 +172,12 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           e.leaseNodeId = target.getNodeId();
           ResourceAmounts resources = e.spec.getResources();
           SchedulingStrategyProto strategy = e.spec.getStrategy();
+          List<String> jobJars = e.spec.getJobJarsList();
           LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
           after.add(
-              () -> scheduler.requestLease(id, attempt, next, target, resources, strategy, true));
+              () ->
+                  scheduler.requestLease(
+                      id, attempt, next, target, resources, strategy, jobJars, true));
         }
         case INFEASIBLE -> {
           if (stale) {
@@ -190,6 +195,17 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
                 retryPeriod.toMillis());
           }
           retryLater(e);
+        }
+        case BAD_ENVIRONMENT -> {
+          if (stale) {
+            break;
+          }
+          e.leaseCall = null;
+          manager.markDead(
+              e,
+              "its job environment cannot be set up: " + reply.getBadEnvironment(),
+              ByteString.EMPTY,
+              after);
         }
         default -> {
           if (stale) {

@@ -18,6 +18,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -139,6 +140,7 @@ final class ActorScheduler implements AutoCloseable {
       Address nodeManager,
       ResourceAmounts resources,
       SchedulingStrategyProto strategy,
+      List<String> jobJars,
       boolean grantOrQueue) {
     ByteString leaseId = newLeaseId();
     LeaseRequest request =
@@ -150,6 +152,7 @@ final class ActorScheduler implements AutoCloseable {
             .setGrantOrQueue(grantOrQueue)
             .setTimeoutMs(0)
             .setExclusiveWorker(true)
+            .addAllJobJars(jobJars)
             .build();
     StreamObserver<LeaseReply> observer =
         new StreamObserver<>() {

@@ -236,7 +236,7 @@ public final class JobManager implements AutoCloseable {
       job.start = Instant.now();
     }
     LOG.info("job {} started: driver pid {}, main class {}", job.id, p.pid(), r.mainClass());
-    var unused = p.onExit().thenRun(() -> exited(job, p));
+    var _ = p.onExit().thenRun(() -> exited(job, p));
   }
 
   private synchronized void exited(Job job, Process p) {

@@ -37,6 +37,10 @@ final class Lease {
   final LeaseRequest request;
   final ResourceRequest demand;
   final StreamObserver<LeaseReply> reply;
+
+  /** The submitter's job environment: its jars' hashes, comma separated; empty for none. */
+  final String jobJars;
+
   State state = State.QUEUED;
   Grant grant;
 
@@ -57,6 +61,7 @@ final class Lease {
     this.request = request;
     this.demand = demand;
     this.reply = reply;
+    this.jobJars = request.getJobJarsCount() == 0 ? "" : String.join(",", request.getJobJarsList());
     this.bundle = LeaseDecider.bundleOf(request.getStrategy());
   }
 

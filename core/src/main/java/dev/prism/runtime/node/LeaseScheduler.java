@@ -56,7 +56,7 @@ final class LeaseScheduler {
   private final Runnable resourcesChanged;
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private final ArrayDeque<Lease> queued = new ArrayDeque<>();
-  private final Map<GpuSet, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
+  private final Map<PoolKey, ArrayDeque<Lease>> awaitingWorker = new HashMap<>();
   private final BundleReservations bundleReservations = new BundleReservations(this);
   private final InfeasibleDemands infeasible = new InfeasibleDemands();
 
@@ -100,8 +100,67 @@ final class LeaseScheduler {
 
   // ------------------------------------------------------------------------------ lease requests
 
-  /** Handles {@code RequestWorkerLease}: replies now, or later from another thread. */
+  /**
+   * Handles {@code RequestWorkerLease}: replies now, or later from another thread. A request of a
+   * job environment first has the environment's jars fetched (once per node); when one cannot be,
+   * it is answered {@code bad_environment}.
+   */
   void requestLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
+    if (request.getJobJarsCount() == 0) {
+      decide(request, reply, null);
+      return;
+    }
+    CompletableFuture<List<java.nio.file.Path>> jars =
+        launcher.jobFiles().resolve(request.getJobJarsList());
+    if (jars.isDone() && !jars.isCompletedExceptionally()) {
+      decide(request, reply, null);
+      return;
+    }
+    // A call's cancel handler can only be set on the thread that received it.
+    java.util.concurrent.atomic.AtomicReference<Lease> later =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    if (reply instanceof ServerCallStreamObserver<LeaseReply> call) {
+      call.setOnCancelHandler(
+          () -> {
+            Lease l = later.get();
+            if (l != null) {
+              cancelled(l);
+            }
+          });
+    }
+    var _ =
+        jars.whenComplete(
+            (paths, error) -> {
+              if (error == null) {
+                try {
+                  decide(request, reply, later);
+                } catch (RuntimeException e) {
+                  LOG.error("lease request of a job environment failed", e);
+                  Lease.send(reply, LeaseReply.newBuilder().setRejected(e.toString()).build());
+                }
+                return;
+              }
+              Throwable cause =
+                  error instanceof java.util.concurrent.CompletionException c
+                          && c.getCause() != null
+                      ? c.getCause()
+                      : error;
+              Lease.send(
+                  reply,
+                  LeaseReply.newBuilder()
+                      .setBadEnvironment("node " + localId + ": " + cause.getMessage())
+                      .build());
+            });
+  }
+
+  /**
+   * Decides a lease request. {@code later} is null on the call's thread (the cancel handler is set
+   * here), else where to put the lease for the handler set when the request arrived.
+   */
+  private void decide(
+      LeaseRequest request,
+      StreamObserver<LeaseReply> reply,
+      java.util.concurrent.atomic.AtomicReference<Lease> later) {
     ResourceRequest demand;
     try {
       demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
@@ -111,7 +170,9 @@ final class LeaseScheduler {
       return;
     }
     Lease lease = new Lease(request, demand, reply);
-    if (reply instanceof ServerCallStreamObserver<LeaseReply> call) {
+    if (later != null) {
+      later.set(lease);
+    } else if (reply instanceof ServerCallStreamObserver<LeaseReply> call) {
       call.setOnCancelHandler(() -> cancelled(lease));
     }
     List<Runnable> after = new ArrayList<>();
@@ -183,7 +244,7 @@ final class LeaseScheduler {
     lease.state = Lease.State.AWAITING_WORKER;
     leases.put(lease.id, lease);
     resourcesChanged.run();
-    GpuSet key = GpuSet.of(grant);
+    PoolKey key = PoolKey.of(lease);
     // A waiting task's own nested tasks run in its JVM; other leases prefer an idle worker.
     WorkerHandle w = waitingWorkerFor(lease, true);
     if (w == null) {
@@ -233,7 +294,7 @@ final class LeaseScheduler {
         || sub.removed
         || sub.state != WorkerInfo.State.LEASED
         || sub.leases.size() >= config.maxTasksPerWorker()
-        || !sub.gpus.equals(GpuSet.of(lease.grant))) {
+        || !sub.key.equals(PoolKey.of(lease))) {
       return false;
     }
     for (Lease l : sub.leases) {
@@ -250,7 +311,7 @@ final class LeaseScheduler {
       if (closed || lease.state != Lease.State.AWAITING_WORKER) {
         return;
       }
-      GpuSet key = GpuSet.of(lease.grant);
+      PoolKey key = PoolKey.of(lease);
       if (LOG.isDebugEnabled()) {
         LOG.debug(
             "lease {} waited {} ms for its submitter, needs a new worker: {}",
@@ -383,7 +444,7 @@ final class LeaseScheduler {
     if (w.state != WorkerInfo.State.LEASED
         || w.leases.size() >= config.maxTasksPerWorker()
         || lease.request.getExclusiveWorker()
-        || !w.gpus.equals(GpuSet.of(lease.grant))) {
+        || !w.key.equals(PoolKey.of(lease))) {
       return false;
     }
     String submitter = lease.submitterWorkerId();
@@ -403,7 +464,7 @@ final class LeaseScheduler {
 
   /** A task in {@code w} began to wait: it serves the leases waiting for a worker that it may. */
   private void shareWaitingWorker(WorkerHandle w, List<Runnable> after) {
-    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
+    ArrayDeque<Lease> waiting = awaitingWorker.get(w.key);
     if (waiting == null) {
       return;
     }
@@ -415,17 +476,17 @@ final class LeaseScheduler {
       }
     }
     if (waiting.isEmpty()) {
-      awaitingWorker.remove(w.gpus);
+      awaitingWorker.remove(w.key);
     }
   }
 
   /** A worker is free (it registered, or its lease came back): serve a waiting lease or idle. */
   private void offerWorker(WorkerHandle w, List<Runnable> after) {
-    ArrayDeque<Lease> waiting = awaitingWorker.get(w.gpus);
+    ArrayDeque<Lease> waiting = awaitingWorker.get(w.key);
     while (waiting != null && !waiting.isEmpty()) {
       Lease l = waiting.pollFirst();
       if (waiting.isEmpty()) {
-        awaitingWorker.remove(w.gpus);
+        awaitingWorker.remove(w.key);
       }
       if (l.state == Lease.State.AWAITING_WORKER) {
         bind(l, w, after);
@@ -539,7 +600,7 @@ final class LeaseScheduler {
     if (lease.state == Lease.State.QUEUED) {
       queued.remove(lease);
     } else if (lease.state == Lease.State.AWAITING_WORKER) {
-      GpuSet key = GpuSet.of(lease.grant);
+      PoolKey key = PoolKey.of(lease);
       ArrayDeque<Lease> waiting = awaitingWorker.get(key);
       if (waiting != null && waiting.remove(lease) && waiting.isEmpty()) {
         awaitingWorker.remove(key);
@@ -717,8 +778,8 @@ final class LeaseScheduler {
     }
   }
 
-  private int waitingFor(GpuSet gpus) {
-    ArrayDeque<Lease> waiting = awaitingWorker.get(gpus);
+  private int waitingFor(PoolKey key) {
+    ArrayDeque<Lease> waiting = awaitingWorker.get(key);
     return waiting == null ? 0 : waiting.size();
   }
 
@@ -804,8 +865,8 @@ final class LeaseScheduler {
     LOG.warn(reason);
     WorkerInfo info = w.info();
     after.add(() -> events.startFailed(info, reason));
-    if (!starts.covers(w.gpus, waitingFor(w.gpus))) {
-      Lease l = awaitingWorker.get(w.gpus).peekFirst();
+    if (!starts.covers(w.key, waitingFor(w.key))) {
+      Lease l = awaitingWorker.get(w.key).peekFirst();
       abandon(l);
       after.add(() -> l.reject(reason));
     }

@@ -18,6 +18,9 @@ final class WorkerHandle {
 
   final String id;
 
+  /** What the worker was started with: its GPUs and job environment. */
+  final PoolKey key;
+
   /** The GPUs the worker was started with. */
   final GpuSet gpus;
 
@@ -57,9 +60,10 @@ final class WorkerHandle {
 
   private final ArrayDeque<String> tail = new ArrayDeque<>();
 
-  WorkerHandle(String id, GpuSet gpus, long launchedNanos) {
+  WorkerHandle(String id, PoolKey key, long launchedNanos) {
     this.id = id;
-    this.gpus = gpus;
+    this.key = key;
+    this.gpus = key.gpus();
     this.launchedNanos = launchedNanos;
   }
 
@@ -127,6 +131,12 @@ final class WorkerHandle {
 
   @Override
   public String toString() {
-    return "worker " + id + " (pid " + pid + (gpus.isEmpty() ? "" : ", GPUs " + gpus) + ")";
+    return "worker "
+        + id
+        + " (pid "
+        + pid
+        + (gpus.isEmpty() ? "" : ", GPUs " + gpus)
+        + (key.hasJobJars() ? ", job jars " + key.jobJars() : "")
+        + ")";
   }
 }

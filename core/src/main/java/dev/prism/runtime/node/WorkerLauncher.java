@@ -58,6 +58,7 @@ final class WorkerLauncher {
   private final String storeSocket;
   private final List<String> command;
   private final AotCache aotCache;
+  private final JobFiles jobFiles;
 
   WorkerLauncher(NodeConfig config, Supplier<String> nodeManagerAddress, String storeSocket) {
     this.config = config;
@@ -73,6 +74,34 @@ final class WorkerLauncher {
     cmd.add(config.workerMainClass());
     this.command = List.copyOf(cmd);
     this.aotCache = new AotCache(config);
+    this.jobFiles =
+        new JobFiles(
+            config.spillDirectory().resolve("job-files-" + config.nodeId()),
+            config.gcsAddress().orElse(""),
+            config.token());
+  }
+
+  /** The node's cache of jobs' jars. */
+  JobFiles jobFiles() {
+    return jobFiles;
+  }
+
+  /**
+   * The command line of a worker of a job environment: the node's class path with the job's jars
+   * after it, without the AOT cache (trained on the node's class path alone).
+   */
+  private List<String> command(PoolKey key) {
+    if (!key.hasJobJars()) {
+      return command();
+    }
+    List<String> cmd = new ArrayList<>(command);
+    int cp = cmd.indexOf("-cp") + 1;
+    StringBuilder path = new StringBuilder(cmd.get(cp));
+    for (java.nio.file.Path jar : jobFiles.paths(key.jarHashes())) {
+      path.append(java.io.File.pathSeparatorChar).append(jar);
+    }
+    cmd.set(cp, path.toString());
+    return cmd;
   }
 
   /**
@@ -100,6 +129,9 @@ final class WorkerLauncher {
     env.put(ENV_GPU_IDS, worker.gpus.indexList());
     env.put(ENV_CUDA_VISIBLE_DEVICES, worker.gpus.cudaVisibleDevices());
     env.put(ENV_BIND_HOST, config.host());
+    if (worker.key.hasJobJars()) {
+      env.put(dev.prism.runtime.job.JobManager.ENV_JOB_JARS, worker.key.jobJars());
+    }
     env.put(ENV_CLUSTER_TOKEN, config.token().secret());
     // The node's TLS files, or none: a worker talks TLS exactly when its node does.
     TlsConfig.process().ifPresent(t -> env.putAll(t.environment()));
@@ -114,10 +146,15 @@ final class WorkerLauncher {
   Process launch(WorkerHandle worker) throws IOException {
     // The first launch (the node is serving by then) starts looking for the cache, or training it.
     aotCache.start();
-    ProcessBuilder pb = new ProcessBuilder(command());
+    ProcessBuilder pb = new ProcessBuilder(command(worker.key));
     pb.environment()
         .keySet()
-        .removeAll(List.of(TlsConfig.ENV_CERT, TlsConfig.ENV_KEY, TlsConfig.ENV_CA));
+        .removeAll(
+            List.of(
+                TlsConfig.ENV_CERT,
+                TlsConfig.ENV_KEY,
+                TlsConfig.ENV_CA,
+                dev.prism.runtime.job.JobManager.ENV_JOB_JARS));
     pb.environment().putAll(environment(worker));
     Process process = pb.start();
     long pid = process.pid();

@@ -11,15 +11,16 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The bookkeeping of the worker pool: every worker by id, and the idle ones keyed by the GPU set
- * they were started with (a JVM's environment is fixed at start, so a worker only ever serves
- * leases of its own GPU set; CPU-only workers have the empty set). Not thread safe: guarded by the
- * {@link LeaseScheduler}'s monitor.
+ * The bookkeeping of the worker pool: every worker by id, and the idle ones keyed by what they were
+ * started with, their {@link PoolKey}: GPU set and job environment (a JVM's environment and class
+ * path are fixed at start, so a worker only ever serves leases of its own key; CPU-only workers
+ * have the empty GPU set, workers on the node's class path the empty environment). Not thread safe:
+ * guarded by the {@link LeaseScheduler}'s monitor.
  */
 final class WorkerPool {
 
   private final Map<String, WorkerHandle> workers = new LinkedHashMap<>();
-  private final Map<GpuSet, ArrayDeque<WorkerHandle>> idle = new HashMap<>();
+  private final Map<PoolKey, ArrayDeque<WorkerHandle>> idle = new HashMap<>();
 
   /** A fresh worker id: 8 random bytes as 16 lower-case hex digits (it fits a {@code long}). */
   static String newWorkerId() {
@@ -27,8 +28,8 @@ final class WorkerPool {
   }
 
   /** Adds a worker in state STARTING. */
-  WorkerHandle create(GpuSet gpus) {
-    WorkerHandle w = new WorkerHandle(newWorkerId(), gpus, System.nanoTime());
+  WorkerHandle create(PoolKey key) {
+    WorkerHandle w = new WorkerHandle(newWorkerId(), key, System.nanoTime());
     workers.put(w.id, w);
     return w;
   }
@@ -37,11 +38,11 @@ final class WorkerPool {
     return workers.get(id);
   }
 
-  /** Counts the workers of a GPU set that are still starting. */
-  int starting(GpuSet gpus) {
+  /** Counts the workers of a pool key that are still starting. */
+  int starting(PoolKey key) {
     int n = 0;
     for (WorkerHandle w : workers.values()) {
-      if (w.state == WorkerInfo.State.STARTING && w.gpus.equals(gpus)) {
+      if (w.state == WorkerInfo.State.STARTING && w.key.equals(key)) {
         n++;
       }
     }
@@ -59,15 +60,15 @@ final class WorkerPool {
     return n;
   }
 
-  /** Takes the most recently used idle worker of a GPU set (its JIT is warmest), or null. */
-  WorkerHandle pollIdle(GpuSet gpus) {
-    ArrayDeque<WorkerHandle> q = idle.get(gpus);
+  /** Takes the most recently used idle worker of a pool key (its JIT is warmest), or null. */
+  WorkerHandle pollIdle(PoolKey key) {
+    ArrayDeque<WorkerHandle> q = idle.get(key);
     if (q == null) {
       return null;
     }
     WorkerHandle w = q.pollLast();
     if (q.isEmpty()) {
-      idle.remove(gpus);
+      idle.remove(key);
     }
     return w;
   }
@@ -77,7 +78,7 @@ final class WorkerPool {
     w.state = WorkerInfo.State.IDLE;
     w.idleSinceNanos = nowNanos;
     w.leases.clear();
-    idle.computeIfAbsent(w.gpus, k -> new ArrayDeque<>()).addLast(w);
+    idle.computeIfAbsent(w.key, k -> new ArrayDeque<>()).addLast(w);
   }
 
   /** Forgets a worker (it died or is being stopped). */
@@ -87,21 +88,22 @@ final class WorkerPool {
   }
 
   void removeIdle(WorkerHandle w) {
-    ArrayDeque<WorkerHandle> q = idle.get(w.gpus);
+    ArrayDeque<WorkerHandle> q = idle.get(w.key);
     if (q != null && q.remove(w) && q.isEmpty()) {
-      idle.remove(w.gpus);
+      idle.remove(w.key);
     }
   }
 
   /**
-   * Returns the idle workers to stop: idle longer than the timeout, oldest first, GPU workers
-   * always, CPU workers only while more than {@code keepCpu} CPU workers would remain.
+   * Returns the idle workers to stop: idle longer than the timeout, oldest first, GPU workers and
+   * workers of a job environment always, shared CPU workers only while more than {@code keepCpu}
+   * CPU workers would remain.
    */
   List<WorkerHandle> expiredIdle(long nowNanos, Duration timeout, int keepCpu) {
     long limit = timeout.toNanos();
     int cpuWorkers = 0;
     for (WorkerHandle w : workers.values()) {
-      if (w.isCpuOnly() && w.state != WorkerInfo.State.STOPPING) {
+      if (w.isCpuOnly() && !w.key.hasJobJars() && w.state != WorkerInfo.State.STOPPING) {
         cpuWorkers++;
       }
     }
@@ -116,7 +118,7 @@ final class WorkerPool {
     candidates.sort((a, b) -> Long.compare(a.idleSinceNanos, b.idleSinceNanos));
     List<WorkerHandle> out = new ArrayList<>();
     for (WorkerHandle w : candidates) {
-      if (!w.isCpuOnly()) {
+      if (!w.isCpuOnly() || w.key.hasJobJars()) {
         out.add(w);
       } else if (cpuWorkers > keepCpu) {
         out.add(w);

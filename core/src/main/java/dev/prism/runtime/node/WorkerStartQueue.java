@@ -12,14 +12,15 @@ import java.util.function.ToIntFunction;
  * in arrival order and are launched as slots free up.
  *
  * <p>A start queued for leases is dropped when it reaches the head of the queue and the leases of
- * its GPU set that wait for a worker are already covered by the workers starting (they were
- * cancelled, timed out, or served by a worker that came back). A prestart is always launched.
+ * its pool key (GPU set and job environment) that wait for a worker are already covered by the
+ * workers starting (they were cancelled, timed out, or served by a worker that came back). A
+ * prestart is always launched.
  *
  * <p>Not thread safe: guarded by the {@link LeaseScheduler}'s monitor.
  */
 final class WorkerStartQueue {
 
-  private record Pending(GpuSet gpus, boolean prestart) {}
+  private record Pending(PoolKey key, boolean prestart) {}
 
   private final int max;
   private final WorkerPool pool;
@@ -32,7 +33,7 @@ final class WorkerStartQueue {
 
   /** Queues a prestart of a CPU worker (launched even if no lease needs it). */
   void prestart() {
-    pending.addLast(new Pending(GpuSet.NONE, true));
+    pending.addLast(new Pending(PoolKey.SHARED_CPU, true));
   }
 
   /**
@@ -41,22 +42,22 @@ final class WorkerStartQueue {
    *
    * @param waiting how many leases of the set wait for a worker
    */
-  void startFor(GpuSet gpus, int waiting) {
-    if (!covers(gpus, waiting)) {
-      pending.addLast(new Pending(gpus, false));
+  void startFor(PoolKey key, int waiting) {
+    if (!covers(key, waiting)) {
+      pending.addLast(new Pending(key, false));
     }
   }
 
   /** Whether the workers of a GPU set starting or queued to start cover {@code waiting} leases. */
-  boolean covers(GpuSet gpus, int waiting) {
-    return waiting <= pool.starting(gpus) + queued(gpus);
+  boolean covers(PoolKey key, int waiting) {
+    return waiting <= pool.starting(key) + queued(key);
   }
 
   /** Counts the queued starts of a GPU set. */
-  int queued(GpuSet gpus) {
+  int queued(PoolKey key) {
     int n = 0;
     for (Pending p : pending) {
-      if (p.gpus.equals(gpus)) {
+      if (p.key.equals(key)) {
         n++;
       }
     }
@@ -70,13 +71,13 @@ final class WorkerStartQueue {
    * @param waiting how many leases of a GPU set wait for a worker
    * @return the workers to launch
    */
-  List<WorkerHandle> take(ToIntFunction<GpuSet> waiting) {
+  List<WorkerHandle> take(ToIntFunction<PoolKey> waiting) {
     List<WorkerHandle> out = new ArrayList<>();
     int starting = pool.starting();
     while (starting < max && !pending.isEmpty()) {
       Pending p = pending.pollFirst();
-      if (p.prestart || waiting.applyAsInt(p.gpus) > pool.starting(p.gpus)) {
-        out.add(pool.create(p.gpus));
+      if (p.prestart || waiting.applyAsInt(p.key) > pool.starting(p.key)) {
+        out.add(pool.create(p.key));
         starting++;
       }
     }

@@ -155,7 +155,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setNamespace(namespace)
             .setDetached(options.detached())
             .setClassName(actorClass.getName())
-            .setStrategy(options.strategy());
+            .setStrategy(options.strategy())
+            .addAllJobJars(JobEnvironment.JARS);
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {

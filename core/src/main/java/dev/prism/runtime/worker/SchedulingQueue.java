@@ -77,6 +77,9 @@ final class SchedulingQueue {
     /** Records that a queued task was cancelled. */
     void finishCancelled(PendingTask task);
 
+    /** Fails a queued task that cannot run: its job environment cannot be set up. */
+    void failUnrunnable(PendingTask task, String why);
+
     /** Tells the user (once per shape) that no node can run tasks of this shape. */
     void warnInfeasible(ResourceAmounts resources, String what, String reason);
 
@@ -333,6 +336,7 @@ final class SchedulingQueue {
             .putAllLocalityBytes(queue.isEmpty() ? java.util.Map.of() : queue.peek().localityBytes)
             .setSubmitter(host.address())
             .setGrantOrQueue(grantOrQueue)
+            .addAllJobJars(JobEnvironment.JARS)
             .build();
     nodeManager.requestWorkerLease(
         request,
@@ -363,6 +367,7 @@ final class SchedulingQueue {
 
   private void onLeaseReply(
       NodeManagerServiceGrpc.NodeManagerServiceStub grantor, ByteString leaseId, LeaseReply reply) {
+    List<PendingTask> unrunnable = List.of();
     synchronized (this) {
       if (withdrawn.remove(leaseId)) {
         if (reply.hasGranted()) {
@@ -398,6 +403,12 @@ final class SchedulingQueue {
           host.warnInfeasible(resources, "tasks", reply.getInfeasible());
           retryLater();
         }
+        case BAD_ENVIRONMENT -> {
+          // Asking again cannot help: every task queued for this class fails now.
+          unrunnable = new ArrayList<>(queue);
+          queue.clear();
+          withdrawOutstanding();
+        }
         case REJECTED, RESULT_NOT_SET -> {
           if (!host.isShutdown()) {
             warnRetry("a worker lease was rejected (" + reply.getRejected() + "); retrying");
@@ -405,6 +416,10 @@ final class SchedulingQueue {
           }
         }
       }
+    }
+    for (PendingTask task : unrunnable) {
+      host.failUnrunnable(
+          task, "its job environment cannot be set up: " + reply.getBadEnvironment());
     }
   }
 

@@ -566,6 +566,11 @@ final class TaskSubmitter {
     }
 
     @Override
+    public void failUnrunnable(PendingTask task, String why) {
+      finish(task, errorValue(TaskError.system(TaskError.Kind.SYSTEM, task.displayName, why)));
+    }
+
+    @Override
     public void warnInfeasible(ResourceAmounts resources, String what, String reason) {
       TaskSubmitter.this.warnInfeasible(resources, what, reason);
     }

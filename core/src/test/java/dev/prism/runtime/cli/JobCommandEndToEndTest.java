@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code prism job} end to end on one real head ({@code prism start --head} in a child JVM, an
  * upload limit of 64 KiB): jobs whose jars are compiled here, submitted through the CLI in child
- * JVMs. A
+ * JVMs. A job's output streams back and it SUCCEEDS; two jobs whose jars hold different versions of
+ * the class {@code demo.Greeter} each see their own version in their tasks and actors on workers; a
  * long job is stopped (STOPPED, its driver gone); a missing main class fails the job with the JVM's
  * own error in its logs; an upload over the limit is refused; a missing jar is a usage error; an
  * unknown job id a failure. The head's job files are readable by their owner only.
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class JobCommandEndToEndTest {
 
-  private static final Duration STEP = Duration.ofSeconds(120);
+  private static final Duration STEP = Duration.ofMinutes(2);
 
   private Path root;
   private Path v1;
@@ -163,6 +164,111 @@ class JobCommandEndToEndTest {
   }
 
   @Test
+  void twoJobsWithConflictingClassVersionsEachSeeTheirOwn() throws Exception {
+    Out first = job("submit", "--jar", v1.toString(), "--main", "demo.Main", "--no-wait");
+    assertThat(first.code).as(first.text).isZero();
+    String id1 = first.text.strip().lines().reduce((a, b) -> b).orElseThrow();
+    Out second = job("submit", "--jar", v2.toString(), "--main", "demo.Main", "--", "x", "y");
+    assertThat(second.code).as(second.text).isZero();
+    assertThat(second.text)
+        .contains("driver args x y")
+        .contains("task saw v2")
+        .contains("actor saw v2")
+        .contains("SUCCEEDED");
+    Out logs = job("logs", id1, "--follow");
+    assertThat(logs.code).as(logs.text).isZero();
+    assertThat(logs.text).contains("task saw v1").contains("actor saw v1");
+    Out status = job("status", id1);
+    assertThat(status.text).contains(id1 + " SUCCEEDED (exit code 0)");
+    Out list = job("list");
+    assertThat(list.text).contains(id1 + " SUCCEEDED");
+    Path files = SessionDir.latest(root).orElseThrow().path().resolve("jobs/files");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(files)))
+        .isEqualTo("rwx------");
+    try (Stream<Path> stored = Files.list(files)) {
+      for (Path f : stored.toList()) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as(f.toString())
+            .isEqualTo("rw-------");
+      }
+    }
+  }
+
+  /** A task of the bad-environment driver. */
+  public static String hello() {
+    return "hello";
+  }
+
+  /** An actor of the bad-environment driver. */
+  public static final class Nobody {
+    /** Creates it. */
+    public Nobody() {}
+
+    /**
+     * Answers.
+     *
+     * @return "here"
+     */
+    public String here() {
+      return "here";
+    }
+  }
+
+  /** A driver whose job environment names a jar the head does not have. */
+  public static final class BadEnvironmentDriver {
+    private BadEnvironmentDriver() {}
+
+    /**
+     * Runs it.
+     *
+     * @param args none
+     */
+    public static void main(String[] args) {
+      dev.prism.Prism.init();
+      try {
+        try {
+          dev.prism.Prism.get(
+              dev.prism.Prism.task(JobCommandEndToEndTest::hello).remote(), Duration.ofSeconds(60));
+          System.out.println("task ran");
+        } catch (dev.prism.PrismException e) {
+          System.out.println("task failed: " + e.getMessage());
+        }
+        try {
+          dev.prism.ActorHandle<Nobody> a = dev.prism.Prism.actor(Nobody::new).remote();
+          dev.prism.Prism.get(a.task(Nobody::here).remote(), Duration.ofSeconds(60));
+          System.out.println("actor ran");
+        } catch (dev.prism.PrismException e) {
+          System.out.println("actor failed: " + e.getMessage());
+        }
+      } finally {
+        dev.prism.Prism.shutdown();
+      }
+      System.exit(0);
+    }
+  }
+
+  @Test
+  void aJarTheHeadDoesNotHaveFailsTasksAndActorsWithAClearError() throws Exception {
+    SessionDir session = SessionDir.latest(root).orElseThrow();
+    Out out =
+        run(
+            List.of(BadEnvironmentDriver.class.getName()),
+            Map.of(
+                "PRISM_ADDRESS",
+                session.gcsAddress().orElseThrow(),
+                "PRISM_CLUSTER_TOKEN_FILE",
+                session.tokenFile().toString(),
+                "PRISM_JOB_JARS",
+                "0".repeat(64)));
+    assertThat(out.code).as(out.text).isZero();
+    assertThat(out.text)
+        .contains("task failed: ")
+        .contains("actor failed: ")
+        .contains("its job environment cannot be set up")
+        .contains("the head has no jar " + "0".repeat(64));
+  }
+
+  @Test
   void aLongJobIsStopped() throws Exception {
     Out submitted =
         job(
@@ -251,8 +357,8 @@ class JobCommandEndToEndTest {
     Path log = Files.createTempFile(root, "child", ".log");
     ProcessBuilder pb =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
     pb.environment().remove("PRISM_ADDRESS");
+    pb.environment().putAll(env);
     Process p = pb.start();
     seen.add(p.toHandle());
     boolean done = p.waitFor(STEP.toSeconds(), TimeUnit.SECONDS);

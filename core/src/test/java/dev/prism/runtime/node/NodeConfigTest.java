@@ -191,7 +191,8 @@ class NodeConfigTest {
             "-cp",
             "a.jar:b",
             "x.Main");
-    WorkerHandle w = new WorkerHandle("ff01", new GpuSet(List.of(0, 2), List.of("0", "2")), 0);
+    WorkerHandle w =
+        new WorkerHandle("ff01", new PoolKey(new GpuSet(List.of(0, 2), List.of("0", "2")), ""), 0);
     assertThat(launcher.environment(w))
         .containsEntry("PRISM_NODE_MANAGER_ADDRESS", "127.0.0.1:6000")
         .containsEntry("PRISM_GCS_ADDRESS", "127.0.0.1:7000")
@@ -203,7 +204,7 @@ class NodeConfigTest {
         .containsEntry("CUDA_VISIBLE_DEVICES", "0,2")
         .containsEntry("PRISM_BIND_HOST", "127.0.0.1")
         .containsEntry("EXTRA", "1");
-    WorkerHandle cpu = new WorkerHandle("ff02", GpuSet.NONE, 0);
+    WorkerHandle cpu = new WorkerHandle("ff02", PoolKey.SHARED_CPU, 0);
     assertThat(launcher.environment(cpu))
         .containsEntry("PRISM_GPU_IDS", "")
         .containsEntry("CUDA_VISIBLE_DEVICES", "");

@@ -238,6 +238,9 @@ class SchedulingQueueTest {
         public void finishCancelled(PendingTask task) {}
 
         @Override
+        public void failUnrunnable(PendingTask task, String why) {}
+
+        @Override
         public void warnInfeasible(ResourceAmounts resources, String what, String reason) {}
 
         @Override
