@@ -379,6 +379,15 @@ public final class PrismNode implements AutoCloseable {
   }
 
   /**
+   * Returns the job manager of a head (what the head's other APIs call to manage jobs).
+   *
+   * @return the job manager, or empty for another node
+   */
+  public Optional<JobManager> jobs() {
+    return Optional.ofNullable(jobs);
+  }
+
+  /**
    * Returns the GCS of a head.
    *
    * @return the GCS, or empty for another node

@@ -44,6 +44,7 @@ class JobCommandEndToEndTest {
   private Path root;
   private Path v1;
   private Path v2;
+  private Path v2Classes;
   private final List<ProcessHandle> seen = new ArrayList<>();
 
   private static final String GREETER =
@@ -128,7 +129,10 @@ class JobCommandEndToEndTest {
     }
   }
 
-  /** Compiles demo.Greeter (returning {@code version}), demo.Main and demo.Sleeper into a jar. */
+  /**
+   * Compiles demo.Greeter (returning {@code version}), demo.Main and demo.Sleeper into a jar (the
+   * classes directory of v2 is kept for {@code --classpath-dir}).
+   */
   private Path buildJar(String version) throws IOException {
     Path src = Files.createTempDirectory(root, "src-" + version);
     Path classes = Files.createTempDirectory(root, "classes-" + version);
@@ -150,6 +154,9 @@ class JobCommandEndToEndTest {
             demo.resolve("Main.java").toString(),
             demo.resolve("Sleeper.java").toString());
     assertThat(rc).isZero();
+    if (version.equals("v2")) {
+      v2Classes = classes;
+    }
     Path jar = root.resolve("demo-" + version + ".jar");
     try (OutputStream o = Files.newOutputStream(jar);
         JarOutputStream j = new JarOutputStream(o);
@@ -168,7 +175,17 @@ class JobCommandEndToEndTest {
     Out first = job("submit", "--jar", v1.toString(), "--main", "demo.Main", "--no-wait");
     assertThat(first.code).as(first.text).isZero();
     String id1 = first.text.strip().lines().reduce((a, b) -> b).orElseThrow();
-    Out second = job("submit", "--jar", v2.toString(), "--main", "demo.Main", "--", "x", "y");
+    // the second as a directory of classes, which submit packs into a jar
+    Out second =
+        job(
+            "submit",
+            "--classpath-dir",
+            v2Classes.toString(),
+            "--main",
+            "demo.Main",
+            "--",
+            "x",
+            "y");
     assertThat(second.code).as(second.text).isZero();
     assertThat(second.text)
         .contains("driver args x y")
