@@ -334,7 +334,8 @@ public final class JobManager implements AutoCloseable {
 
   /**
    * Stops a job: SIGTERM to its driver and the driver's descendants, SIGKILL to those left after
-   * the grace period. Returns once the driver exited (or after the grace and 5 more seconds).
+   * the grace period. Returns once the driver exited and the job is STOPPED (or after the grace and
+   * 10 more seconds).
    *
    * @param id its submission id
    * @param grace how long the driver has to exit; null for the configured one
@@ -352,6 +353,12 @@ public final class JobManager implements AutoCloseable {
       p = j.process;
     }
     kill(p, grace == null ? config.stopGrace() : grace);
+    try {
+      // the exit is recorded on another thread: the status after this call says STOPPED
+      await(id, Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return true;
   }
 
