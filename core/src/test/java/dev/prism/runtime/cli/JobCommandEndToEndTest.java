@@ -43,7 +43,6 @@ class JobCommandEndToEndTest {
 
   private Path root;
   private Path v1;
-  private Path v2;
   private Path v2Classes;
   private final List<ProcessHandle> seen = new ArrayList<>();
 
@@ -95,7 +94,7 @@ class JobCommandEndToEndTest {
   void startHead() throws Exception {
     root = Files.createTempDirectory(Path.of("/tmp"), "pjob");
     v1 = buildJar("v1");
-    v2 = buildJar("v2");
+    buildJar("v2"); // its classes directory is submitted with --classpath-dir
     Out head =
         run(
             List.of(
