@@ -1,6 +1,7 @@
 package dev.prism.runtime.cli;
 
 import dev.prism.runtime.dashboard.DashboardRoutes;
+import dev.prism.runtime.dashboard.JobRoutes;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
@@ -295,6 +296,9 @@ public final class PrismNode implements AutoCloseable {
     HttpServer.Builder b = HttpServer.builder(host, port, token);
     if (gcs != null) {
       DashboardRoutes.addHead(b, gcs);
+      if (jobs != null) {
+        JobRoutes.add(b, jobs);
+      }
     } else {
       DashboardRoutes.addMetrics(b);
     }

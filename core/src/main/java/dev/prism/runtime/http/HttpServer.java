@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -18,9 +19,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
@@ -29,6 +32,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -60,6 +64,7 @@ public final class HttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
   private static final String STATIC_PREFIX = "/static/";
   private static final String STATIC_RESOURCES = "/dev/prism/runtime/http/static/";
+  private static final int PUBLIC_BODY_LIMIT = 64 * 1024;
 
   private final List<Route> routes;
   private final HttpAuth auth;
@@ -109,6 +114,7 @@ public final class HttpServer implements AutoCloseable {
                         .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                         .addLast(new HttpServerCodec(8192, 16 * 1024, 8192))
                         .addLast(new HttpServerKeepAliveHandler())
+                        .addLast(new HeaderGate())
                         .addLast(new HttpObjectAggregator(maxBody))
                         .addLast(new Dispatch());
                   }
@@ -235,6 +241,62 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks the token as soon as a request's headers are in, before its body is read: a client
+   * without it cannot make the server hold a large body in memory. Bodies of the routes that need
+   * no token (the login form) are cut at {@value #PUBLIC_BODY_LIMIT} bytes.
+   */
+  private final class HeaderGate extends ChannelInboundHandlerAdapter {
+    private boolean discarding;
+    private boolean publicRoute;
+    private long publicBytes;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest req) {
+        discarding = false;
+        publicBytes = 0;
+        String path;
+        try {
+          path = new QueryStringDecoder(req.uri()).path();
+        } catch (IllegalArgumentException e) {
+          path = req.uri();
+        }
+        publicRoute = path.equals("/login") || path.startsWith(STATIC_PREFIX);
+        if (!publicRoute && req.decoderResult().isSuccess()) {
+          java.util.Optional<Response> refused = auth.check(headersOnly(ctx, req, path));
+          if (refused.isPresent()) {
+            ReferenceCountUtil.release(msg);
+            discarding = true;
+            write(ctx, refused.get(), false);
+            return;
+          }
+        }
+      }
+      if (msg instanceof HttpContent content) {
+        if (discarding) {
+          ReferenceCountUtil.release(msg);
+          return;
+        }
+        if (publicRoute) {
+          publicBytes += content.content().readableBytes();
+          if (publicBytes > PUBLIC_BODY_LIMIT) {
+            ReferenceCountUtil.release(msg);
+            discarding = true;
+            write(ctx, Response.error(413, "the body is too large for this page"), false);
+            return;
+          }
+        }
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  private static Request headersOnly(ChannelHandlerContext ctx, HttpRequest req, String path) {
+    return new Request(
+        req.method().name(), path, Map.of(), headerMap(req), new byte[0], remote(ctx));
+  }
+
   /** Reads requests on the network thread and answers them from the handler pool. */
   private final class Dispatch extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -284,23 +346,29 @@ public final class HttpServer implements AutoCloseable {
     if (path.contains("/../") || path.endsWith("/..")) {
       throw new IllegalArgumentException("the path " + path + " goes up a directory");
     }
+    return new Request(
+        msg.method().name(),
+        path,
+        q.parameters(),
+        headerMap(msg),
+        ByteBufUtil.getBytes(msg.content()),
+        remote(ctx));
+  }
+
+  private static Map<String, List<String>> headerMap(HttpRequest msg) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (Map.Entry<String, String> h : msg.headers()) {
       headers
           .computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .add(h.getValue());
     }
-    String remote =
-        ctx.channel().remoteAddress() instanceof InetSocketAddress a
-            ? a.getAddress().getHostAddress()
-            : String.valueOf(ctx.channel().remoteAddress());
-    return new Request(
-        msg.method().name(),
-        path,
-        q.parameters(),
-        headers,
-        ByteBufUtil.getBytes(msg.content()),
-        remote);
+    return headers;
+  }
+
+  private static String remote(ChannelHandlerContext ctx) {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+        ? a.getAddress().getHostAddress()
+        : String.valueOf(ctx.channel().remoteAddress());
   }
 
   private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {

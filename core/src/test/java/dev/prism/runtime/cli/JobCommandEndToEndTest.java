@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +46,7 @@ class JobCommandEndToEndTest {
   private static final Duration STEP = Duration.ofMinutes(2);
 
   private Path root;
+  private String dashboard;
   private Path v1;
   private Path v2Classes;
   private final List<ProcessHandle> seen = new ArrayList<>();
@@ -111,6 +116,7 @@ class JobCommandEndToEndTest {
                 root.toString()),
             Map.of("PRISM_JOB_MAX_UPLOAD_BYTES", Integer.toString(64 << 10)));
     assertThat(head.code).as(head.text).isZero();
+    dashboard = HostProcesses.lineStarting(head.text, "Dashboard: ").split("\\s+")[1];
   }
 
   @AfterAll
@@ -311,6 +317,94 @@ class JobCommandEndToEndTest {
     assertThat(stopped.code).as(stopped.text).isZero();
     assertThat(stopped.text).contains("sleepy STOPPED");
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  @Test
+  void theRestApiUploadsSubmitsFollowsAndStopsJobs() throws Exception {
+    String bearer =
+        "Bearer "
+            + dev.prism.runtime.security.ClusterToken.readFrom(
+                    SessionDir.latest(root).orElseThrow().tokenFile())
+                .secret();
+    byte[] jar = Files.readAllBytes(v1);
+    String hash = dev.prism.runtime.job.FileStore.sha256(v1);
+    HttpResponse<String> up = http("PUT", "/api/v0/files/" + hash, bearer, jar);
+    assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
+    assertThat(up.body()).contains(hash);
+    HttpResponse<String> wrongHash = http("PUT", "/api/v0/files/" + "0".repeat(64), bearer, jar);
+    assertThat(wrongHash.statusCode()).as(wrongHash.body()).isEqualTo(400);
+    byte[] noise = new byte[100 << 10];
+    HttpResponse<String> tooBig = http("PUT", "/api/v0/files/" + sha256(noise), bearer, noise);
+    assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(413);
+    assertThat(
+            http("POST", "/api/v0/jobs", null, "{}".getBytes(StandardCharsets.UTF_8)).statusCode())
+        .isEqualTo(401);
+    assertThat(http("POST", "/api/v0/jobs", bearer, "[1".getBytes(StandardCharsets.UTF_8)).body())
+        .contains("not JSON");
+    HttpResponse<String> noJar =
+        http("POST", "/api/v0/jobs", bearer, json("demo.Main", "f".repeat(64), "rest-x"));
+    assertThat(noJar.statusCode()).as(noJar.body()).isEqualTo(404);
+
+    HttpResponse<String> submitted =
+        http("POST", "/api/v0/jobs", bearer, json("demo.Main", hash, "rest-1"));
+    assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
+    long deadline = System.nanoTime() + STEP.toNanos();
+    String status;
+    do {
+      Thread.sleep(300);
+      status = http("GET", "/api/v0/jobs/rest-1", bearer, null).body();
+    } while (status.contains("\"RUNNING\"") && System.nanoTime() < deadline);
+    assertThat(status).contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+    HttpResponse<String> logs = http("GET", "/api/v0/jobs/rest-1/logs", bearer, null);
+    assertThat(logs.body()).contains("task saw v1").contains("actor saw v1");
+    assertThat(logs.headers().firstValue("X-Job-Ended")).hasValue("true");
+    long next = Long.parseLong(logs.headers().firstValue("X-Next-Offset").orElseThrow());
+    assertThat(http("GET", "/api/v0/jobs/rest-1/logs?offset=" + next, bearer, null).body())
+        .isEmpty();
+    assertThat(http("GET", "/api/v0/jobs?state=SUCCEEDED", bearer, null).body()).contains("rest-1");
+    assertThat(http("GET", "/api/v0/jobs/nobody", bearer, null).statusCode()).isEqualTo(404);
+
+    assertThat(
+            http("POST", "/api/v0/jobs", bearer, json("demo.Sleeper", hash, "rest-sleep"))
+                .statusCode())
+        .isEqualTo(201);
+    HttpResponse<String> stop = http("POST", "/api/v0/jobs/rest-sleep/stop", bearer, new byte[0]);
+    assertThat(stop.statusCode()).as(stop.body()).isEqualTo(200);
+    assertThat(stop.body()).contains("\"stopped\":true");
+    assertThat(http("GET", "/api/v0/jobs/rest-sleep", bearer, null).body())
+        .contains("\"state\":\"STOPPED\"");
+  }
+
+  private static byte[] json(String main, String jar, String id) {
+    return ("{\"mainClass\": \""
+            + main
+            + "\", \"jars\": [\""
+            + jar
+            + "\"], \"args\": [\"a\"], \"submissionId\": \""
+            + id
+            + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String sha256(byte[] b) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  private HttpResponse<String> http(String method, String path, String auth, byte[] body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(dashboard + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (auth != null) {
+      b.header("Authorization", auth);
+    }
+    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static long driverPid(String statusLine) {
