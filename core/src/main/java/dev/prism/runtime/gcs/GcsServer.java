@@ -96,7 +96,9 @@ public final class GcsServer implements AutoCloseable {
     ActorManager actors = new ActorManager(nodes, config);
     PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
-    GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
+    GcsServiceImpl service =
+        new GcsServiceImpl(
+            nodes, jobs, new KvTable(), actors, groups, new TaskEventStore(config.maxTasks()));
     DriverWatcher drivers =
         new DriverWatcher(jobs, service::jobFinished, nodes, config.nodeTimeout(), config.token());
     Server server =

@@ -272,6 +272,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
           memory.slot(returnId);
           references.addSubmitted(held);
           tasks.register(task);
+          host.taskEvents().submitted(task);
         });
     java.lang.ref.Reference.reachabilityFence(keepAlive);
     return result[0];
