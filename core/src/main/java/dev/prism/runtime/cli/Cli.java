@@ -51,6 +51,11 @@ public final class Cli {
         start --address HOST:PORT [opts]   start a node here that joins a cluster
         status [--address HOST:PORT]       nodes, resources and actors of a cluster
         stop [--force]                     stop the Prism processes started here
+        list <kind> [--filter K=V] [--detail] [--format json]
+                                           nodes, jobs, actors, tasks, objects, workers or
+                                           placement-groups of a cluster
+        summary <tasks|actors|objects>     counts by function, class or node, and state
+        timeline [--output FILE]           task execution as a Chrome trace (JSON)
       """;
 
   private static final Duration STATUS_RPC_TIMEOUT = Duration.ofSeconds(5);
@@ -90,6 +95,9 @@ public final class Cli {
         case "start" -> start(rest, out, env);
         case "status" -> status(rest, out, env);
         case "stop" -> StopCommand.run(rest, out);
+        case "list" -> ListCommand.run(rest, out, env);
+        case "summary" -> SummaryCommand.run(rest, out, env);
+        case "timeline" -> TimelineCommand.run(rest, out, env);
         case "help", "--help", "-h" -> {
           out.print(HELP);
           yield 0;
