@@ -96,6 +96,11 @@ final class TaskEventStore {
       }
       case TASK_FINISHED, TASK_FAILED, TASK_CANCELLED -> {
         a.setEndedUs(e.getTimeUs());
+        if (e.getStartTimeUs() > 0) {
+          a.setStartedUs(e.getStartTimeUs());
+          a.setNodeId(e.getNodeId());
+          a.setWorkerId(e.getWorkerId());
+        }
         // A submitter that saw the worker die reports the end itself: the worker's own
         // RUNNING event (when it came) keeps naming where it ran.
         if (a.getNodeId().isEmpty()) {

@@ -263,21 +263,51 @@ final class TaskEvents implements AutoCloseable {
     }
   }
 
+  private record Attempt(ByteString taskId, int attempt) {}
+
+  /**
+   * Takes up to a batch of events, in their wire form. An attempt that started and ended within the
+   * batch travels as one event (its end, with the start time): a short task costs the worker one
+   * event, not two.
+   */
   private AddTaskEventsRequest drain() {
-    List<TaskEvent> events = new ArrayList<>(Math.min(BATCH, size.get()));
+    List<TaskEvent.Builder> events = new ArrayList<>(Math.min(BATCH, size.get()));
+    java.util.Map<Attempt, Integer> started = new java.util.HashMap<>();
     Pending p;
-    while (events.size() < BATCH && (p = queue.poll()) != null) {
+    int taken = 0;
+    while (taken < BATCH && (p = queue.poll()) != null) {
       size.decrementAndGet();
+      taken++;
+      Attempt key = new Attempt(p.taskId, p.attempt);
+      if (p.state == TaskStateProto.TASK_RUNNING) {
+        started.put(key, events.size());
+        events.add(wire(p));
+        continue;
+      }
+      Integer at = p.state == TaskStateProto.TASK_SUBMITTED ? null : started.remove(key);
+      if (at != null) {
+        TaskEvent.Builder running = events.get(at);
+        long start = running.getTimeUs();
+        events.set(
+            at,
+            running
+                .setState(p.state)
+                .setTimeUs(p.timeMicros)
+                .setStartTimeUs(start)
+                .setErrorType(p.errorType)
+                .setErrorMessage(p.errorMessage));
+        continue;
+      }
       events.add(wire(p));
     }
-    return AddTaskEventsRequest.newBuilder()
-        .addAllEvents(events)
-        .setReporterWorkerId(workerId)
-        .setDroppedEvents(dropped.get())
-        .build();
+    AddTaskEventsRequest.Builder request = AddTaskEventsRequest.newBuilder();
+    for (TaskEvent.Builder e : events) {
+      request.addEvents(e);
+    }
+    return request.setReporterWorkerId(workerId).setDroppedEvents(dropped.get()).build();
   }
 
-  private TaskEvent wire(Pending p) {
+  private TaskEvent.Builder wire(Pending p) {
     TaskEvent.Builder e =
         TaskEvent.newBuilder()
             .setTaskId(p.taskId)
@@ -296,7 +326,7 @@ final class TaskEvents implements AutoCloseable {
     if (p.state != TaskStateProto.TASK_SUBMITTED) {
       e.setNodeId(nodeId);
     }
-    return e.build();
+    return e;
   }
 
   /** Sends what is left (waiting up to a few seconds) and stops the sending thread. */

@@ -82,4 +82,18 @@ class TaskEventStoreTest {
         .containsExactly("f2", "f3");
     assertThatThrownBy(() -> new TaskEventStore(0)).hasMessageContaining("at least 1");
   }
+
+  @Test
+  void anEndEventWithItsStartTimeStandsForBoth() {
+    TaskEventStore store = new TaskEventStore(10);
+    store.add(
+        List.of(event(1, TaskStateProto.TASK_FINISHED, 30).toBuilder().setStartTimeUs(20).build()),
+        "w1",
+        0);
+    TaskAttemptInfo a = store.query(0, ByteString.EMPTY).getTasks(0);
+    assertThat(a.getStartedUs()).isEqualTo(20);
+    assertThat(a.getEndedUs()).isEqualTo(30);
+    assertThat(a.getWorkerId()).isEqualTo("w1");
+    assertThat(a.getState()).isEqualTo(TaskStateProto.TASK_FINISHED);
+  }
 }

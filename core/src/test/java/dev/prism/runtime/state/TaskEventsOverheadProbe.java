@@ -35,19 +35,35 @@ class TaskEventsOverheadProbe {
     List<Long> onBatch = new ArrayList<>();
     List<Long> offSeq = new ArrayList<>();
     List<Long> onSeq = new ArrayList<>();
+    List<Long> offCpu = new ArrayList<>();
+    List<Long> onCpu = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
       for (boolean on : new boolean[] {false, true}) {
         long[] t = run(on);
         (on ? onBatch : offBatch).add(t[0]);
         (on ? onSeq : offSeq).add(t[1]);
+        (on ? onCpu : offCpu).add(t[2]);
       }
     }
     System.out.printf(
         "PROBE 2000 tasks submit+get: off %s ms, on %s ms (median of %d: %d vs %d)%n",
         offBatch, onBatch, rounds, median(offBatch), median(onBatch));
     System.out.printf(
+        "PROBE 2000 tasks submit+get, CPU of all processes: off %s ms, on %s ms (median: %d vs"
+            + " %d)%n",
+        offCpu, onCpu, median(offCpu), median(onCpu));
+    System.out.printf(
         "PROBE 2000 sequential calls: off %s ms, on %s ms (median of %d: %d vs %d)%n",
         offSeq, onSeq, rounds, median(offSeq), median(onSeq));
+  }
+
+  /** CPU time of this JVM (driver, GCS, node manager) and its worker processes. */
+  private static long cpuNanos() {
+    long total = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+    for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+      total += p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+    return total;
   }
 
   private static long median(List<Long> xs) {
@@ -67,18 +83,23 @@ class TaskEventsOverheadProbe {
             .build());
     try {
       // warm up: workers started, code compiled
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 6; i++) {
         batch(2000);
       }
+      for (int i = 0; i < 1000; i++) {
+        Prism.task(TaskEventsOverheadProbe::inc, i).remote().get(Duration.ofSeconds(30));
+      }
+      long cpu0 = cpuNanos();
       long t0 = System.nanoTime();
       batch(2000);
       long batchMs = (System.nanoTime() - t0) / 1_000_000;
+      long batchCpuMs = (cpuNanos() - cpu0) / 1_000_000;
       t0 = System.nanoTime();
       for (int i = 0; i < 2000; i++) {
         Prism.task(TaskEventsOverheadProbe::inc, i).remote().get(Duration.ofSeconds(30));
       }
       long seqMs = (System.nanoTime() - t0) / 1_000_000;
-      return new long[] {batchMs, seqMs};
+      return new long[] {batchMs, seqMs, batchCpuMs};
     } finally {
       Prism.shutdown();
       System.clearProperty("prism.taskEvents");
