@@ -502,6 +502,13 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     if (error == null) {
       error = TaskError.system(TaskError.Kind.ACTOR_DIED, task.displayName, message);
     }
+    host.taskEvents()
+        .ended(
+            task.spec.getTaskId(),
+            task.attempt,
+            dev.prism.runtime.rpc.TaskStateProto.TASK_FAILED,
+            TaskError.Kind.ACTOR_DIED.name(),
+            message);
     tasks.finish(task, StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of()));
   }
 

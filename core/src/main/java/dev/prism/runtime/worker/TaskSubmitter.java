@@ -355,6 +355,9 @@ final class TaskSubmitter {
   }
 
   void finishCancelled(PendingTask task) {
+    // A task cancelled before it ran ends here; one cancelled while it ran, on its worker too.
+    host.taskEvents()
+        .ended(task.spec.getTaskId(), task.attempt, TaskStateProto.TASK_CANCELLED, "", "");
     finish(
         task,
         errorValue(
@@ -494,6 +497,13 @@ final class TaskSubmitter {
   void failAll(String why) {
     for (SchedulingQueue queue : queues.values()) {
       for (PendingTask task : queue.drain()) {
+        host.taskEvents()
+            .ended(
+                task.spec.getTaskId(),
+                task.attempt,
+                TaskStateProto.TASK_FAILED,
+                TaskError.Kind.WORKER_CRASHED.name(),
+                why);
         finish(
             task,
             errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));

@@ -151,6 +151,14 @@ class StateCommandsTest {
     Awaitility.await("worker processes exit")
         .atMost(Duration.ofSeconds(30))
         .until(() -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+    String mine = "prism-" + ProcessHandle.current().pid() + "-";
+    try (var files = Files.list(Path.of("/dev/shm"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(mine)))
+          .as("shared-memory files left")
+          .isEmpty();
+    } catch (java.io.IOException e) {
+      // no /dev/shm here: nothing to leak
+    }
   }
 
   private record Out(int code, String out, String err) {}
