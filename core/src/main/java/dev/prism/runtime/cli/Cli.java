@@ -56,6 +56,8 @@ public final class Cli {
                                            placement-groups of a cluster
         summary <tasks|actors|objects>     counts by function, class or node, and state
         timeline [--output FILE]           task execution as a Chrome trace (JSON)
+        logs [--node|--worker|--actor ID] [--follow]
+                                           logs of this machine's nodes, workers, actors
       """;
 
   private static final Duration STATUS_RPC_TIMEOUT = Duration.ofSeconds(5);
@@ -98,6 +100,7 @@ public final class Cli {
         case "list" -> ListCommand.run(rest, out, env);
         case "summary" -> SummaryCommand.run(rest, out, env);
         case "timeline" -> TimelineCommand.run(rest, out, env);
+        case "logs" -> LogsCommand.run(rest, out, env);
         case "help", "--help", "-h" -> {
           out.print(HELP);
           yield 0;

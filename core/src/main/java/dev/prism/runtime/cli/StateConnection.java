@@ -34,6 +34,11 @@ final class StateConnection implements AutoCloseable {
     private Optional<Path> tempDir = Optional.empty();
     private Optional<Path> tokenFile = Optional.empty();
 
+    /** The {@code --temp-dir} given, if any. */
+    Optional<Path> tempDir() {
+      return tempDir;
+    }
+
     /** Takes {@code opt} (and its value) if it is a shared option; false otherwise. */
     boolean take(String opt, Args a) {
       switch (opt) {
