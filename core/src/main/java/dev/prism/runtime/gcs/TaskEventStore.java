@@ -37,6 +37,12 @@ final class TaskEventStore {
   /** The latest total of dropped events each reporter said it dropped. */
   private final Map<String, Long> droppedByReporter = new HashMap<>();
 
+  /**
+   * The attempts dropped most recently (as many as the store holds): an event of one of them that
+   * comes late (a submitter's batch after the worker's) must not bring it back as a new entry.
+   */
+  private final LinkedHashSet<Key> recentlyDropped = new LinkedHashSet<>();
+
   private long droppedTasks;
 
   TaskEventStore(int maxTasks) {
@@ -66,6 +72,9 @@ final class TaskEventStore {
     Key key = new Key(e.getTaskId(), e.getAttempt());
     TaskAttemptInfo.Builder a = attempts.get(key);
     if (a == null) {
+      if (!recentlyDropped.isEmpty() && recentlyDropped.contains(key)) {
+        return;
+      }
       a = TaskAttemptInfo.newBuilder().setTaskId(e.getTaskId()).setAttempt(e.getAttempt());
       attempts.put(key, a);
       if (attempts.size() > maxTasks) {
@@ -134,6 +143,12 @@ final class TaskEventStore {
     }
     attempts.remove(victim);
     droppedTasks++;
+    recentlyDropped.add(victim);
+    if (recentlyDropped.size() > maxTasks) {
+      Iterator<Key> oldest = recentlyDropped.iterator();
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   /**

@@ -96,4 +96,15 @@ class TaskEventStoreTest {
     assertThat(a.getWorkerId()).isEqualTo("w1");
     assertThat(a.getState()).isEqualTo(TaskStateProto.TASK_FINISHED);
   }
+
+  @Test
+  void aLateEventOfADroppedAttemptDoesNotBringItBack() {
+    TaskEventStore store = new TaskEventStore(1);
+    store.add(List.of(event(1, TaskStateProto.TASK_FINISHED, 2)), "w1", 0);
+    store.add(List.of(event(2, TaskStateProto.TASK_FINISHED, 3)), "w1", 0);
+    store.add(List.of(event(1, TaskStateProto.TASK_SUBMITTED, 1)), "owner", 0);
+    GetTaskEventsReply reply = store.query(0, ByteString.EMPTY);
+    assertThat(reply.getTasksList()).extracting(TaskAttemptInfo::getName).containsExactly("f2");
+    assertThat(reply.getDroppedTasks()).isEqualTo(1);
+  }
 }

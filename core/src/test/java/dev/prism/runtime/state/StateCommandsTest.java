@@ -374,8 +374,14 @@ class StateCommandsTest {
         .until(
             () ->
                 json("summary", "tasks").get("dropped_tasks").asLong() == 6
-                    && rows(json("list", "tasks", "--limit", "0")).stream()
-                        .noneMatch(t -> t.get("state").asText().equals("SUBMITTED")));
+                    && rows(json("list", "tasks", "--limit", "0", "--detail")).stream()
+                        .allMatch(
+                            t ->
+                                t.get("state").asText().equals("FINISHED")
+                                    || t.get("state").asText().equals("FAILED"))
+                    // the driver's events (submitted) and the workers' (ran) travel apart
+                    && rows(json("list", "tasks", "--limit", "0", "--detail")).stream()
+                        .allMatch(t -> t.get("submitted_at").isTextual()));
     List<JsonNode> kept = rows(json("list", "tasks", "--limit", "0"));
     assertThat(kept).hasSize(MAX_TASKS);
     // The six dropped are among the first eleven (they ended first): all 15 new ones are kept.
