@@ -46,12 +46,19 @@ public final class Cli {
 
   private static final String HELP =
       """
-      usage: prism <start|status|stop> [options]   ('prism <command> --help' for its options)
+      usage: prism <command> [options]   ('prism <command> --help' for its options)
         start --head [options]             start a cluster's head here, in the background
         start --address HOST:PORT [opts]   start a node here that joins a cluster
         status [--address HOST:PORT]       nodes, resources and actors of a cluster
         stop [--force]                     stop the Prism processes started here
         job <submit|status|logs|stop|list> run and manage jobs on a cluster's head
+        list <kind> [--filter K=V] [--detail] [--format json]
+                                           nodes, jobs, actors, tasks, objects, workers or
+                                           placement-groups of a cluster
+        summary <tasks|actors|objects>     counts by function, class or node, and state
+        timeline [--output FILE]           task execution as a Chrome trace (JSON)
+        logs [--node|--worker|--actor ID] [--follow]
+                                           logs of this machine's nodes, workers, actors
       """;
 
   private static final Duration STATUS_RPC_TIMEOUT = Duration.ofSeconds(5);
@@ -92,13 +99,20 @@ public final class Cli {
         case "status" -> status(rest, out, env);
         case "stop" -> StopCommand.run(rest, out);
         case "job" -> JobCommand.run(rest, out, env);
+        case "list" -> ListCommand.run(rest, out, env);
+        case "summary" -> SummaryCommand.run(rest, out, env);
+        case "timeline" -> TimelineCommand.run(rest, out, env);
+        case "logs" -> LogsCommand.run(rest, out, env);
         case "help", "--help", "-h" -> {
           out.print(HELP);
           yield 0;
         }
         default ->
             throw CliException.usage(
-                "unknown command '" + command + "'; the commands are start, status and stop");
+                "unknown command '"
+                    + command
+                    + "'; the commands are start, status, stop, job, list, summary,"
+                    + " timeline and logs");
       };
     } catch (CliException e) {
       String m = e.getMessage();

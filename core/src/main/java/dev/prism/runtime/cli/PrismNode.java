@@ -2,6 +2,7 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.dashboard.DashboardRoutes;
 import dev.prism.runtime.dashboard.JobRoutes;
+import dev.prism.runtime.dashboard.StateRoutes;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
@@ -19,6 +20,7 @@ import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.security.ClusterToken;
 import dev.prism.runtime.security.SecurityConfigException;
 import dev.prism.runtime.security.TlsConfig;
+import dev.prism.runtime.state.ClusterState;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,8 @@ public final class PrismNode implements AutoCloseable {
   private final ClusterToken token;
   private final List<Metrics.Binding> metrics = new ArrayList<>();
   private volatile HttpServer http;
+  private GcsClient stateClient;
+  private static final Duration STATE_NODE_TIMEOUT = Duration.ofSeconds(5);
   private final JobManager jobs;
 
   private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token, JobManager jobs) {
@@ -271,6 +275,7 @@ public final class PrismNode implements AutoCloseable {
   private void startHttp(StartOptions options, String host) {
     metrics.add(NodeMetrics.bind(node));
     gcs().ifPresent(g -> metrics.add(GcsMetrics.bind(g)));
+    jobs().ifPresent(j -> metrics.add(GcsMetrics.bindJobs(j)));
     boolean defaultPort = options.httpPort() == StartOptions.DEFAULT_HTTP_PORT;
     int port =
         !defaultPort
@@ -296,6 +301,7 @@ public final class PrismNode implements AutoCloseable {
     HttpServer.Builder b = HttpServer.builder(host, port, token);
     if (gcs != null) {
       DashboardRoutes.addHead(b, gcs);
+      StateRoutes.add(b, () -> new ClusterState(stateClient(), token, STATE_NODE_TIMEOUT));
       if (jobs != null) {
         JobRoutes.add(b, jobs);
       }
@@ -303,6 +309,14 @@ public final class PrismNode implements AutoCloseable {
       DashboardRoutes.addMetrics(b);
     }
     return b.start();
+  }
+
+  /** The head's own client of its GCS, for the state API (connected on first use). */
+  private synchronized GcsClient stateClient() {
+    if (stateClient == null) {
+      stateClient = GcsClient.connect(gcs.address(), Duration.ofSeconds(10), token);
+    }
+    return stateClient;
   }
 
   /**
@@ -413,6 +427,11 @@ public final class PrismNode implements AutoCloseable {
       h.close();
     }
     metrics.forEach(Metrics.Binding::close);
+    synchronized (this) {
+      if (stateClient != null) {
+        stateClient.close();
+      }
+    }
     try {
       if (jobs != null) {
         jobs.close();

@@ -469,6 +469,37 @@ public final class GcsClient implements AutoCloseable {
   }
 
   /**
+   * Lists every job the GCS knows, finished ones included.
+   *
+   * @return them, in the order they registered
+   * @throws GcsException if the GCS cannot be reached
+   */
+  public List<dev.prism.runtime.rpc.JobInfo> listJobs() {
+    return call(
+        "ListJobs",
+        s -> s.listJobs(dev.prism.runtime.rpc.ListJobsRequest.getDefaultInstance()).getJobsList());
+  }
+
+  /**
+   * The task attempts the GCS keeps from task events, with how many were dropped.
+   *
+   * @param limit at most this many, the newest (0: all kept)
+   * @param jobId only this job's (empty: every job's)
+   * @return the attempts (oldest first) and the drop counts
+   * @throws GcsException if the GCS cannot be reached
+   */
+  public dev.prism.runtime.rpc.GetTaskEventsReply getTaskEvents(int limit, ByteString jobId) {
+    return call(
+        "GetTaskEvents",
+        s ->
+            s.getTaskEvents(
+                dev.prism.runtime.rpc.GetTaskEventsRequest.newBuilder()
+                    .setLimit(limit)
+                    .setJobId(jobId)
+                    .build()));
+  }
+
+  /**
    * Reports that a worker process died (node managers report every worker death): the actor it
    * hosted restarts or dies, the actors it owned that are not detached are destroyed.
    *

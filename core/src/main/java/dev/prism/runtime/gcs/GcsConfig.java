@@ -20,6 +20,8 @@ import java.util.Objects;
  *     creation counts as failed (the worker is then treated as dead)
  * @param token the cluster token every call to the GCS must carry, and which the GCS sends on its
  *     own calls to nodes and workers
+ * @param maxTasks how many task attempts the GCS keeps from task events (the ones that ended first
+ *     are dropped first, and counted)
  */
 public record GcsConfig(
     String host,
@@ -29,13 +31,17 @@ public record GcsConfig(
     InstantSource clock,
     Duration actorRetryPeriod,
     Duration actorCreationTimeout,
-    ClusterToken token) {
+    ClusterToken token,
+    int maxTasks) {
 
   /** The default node timeout: 10 seconds. */
   public static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(10);
 
   /** The default actor retry period: 1 second. */
   public static final Duration DEFAULT_ACTOR_RETRY_PERIOD = Duration.ofSeconds(1);
+
+  /** The default bound of the task state the GCS keeps: 10,000 task attempts. */
+  public static final int DEFAULT_MAX_TASKS = TaskEventStore.DEFAULT_MAX_TASKS;
 
   /** The default actor creation timeout: 10 minutes. */
   public static final Duration DEFAULT_ACTOR_CREATION_TIMEOUT = Duration.ofMinutes(10);
@@ -66,7 +72,8 @@ public record GcsConfig(
         clock,
         DEFAULT_ACTOR_RETRY_PERIOD,
         DEFAULT_ACTOR_CREATION_TIMEOUT,
-        ClusterToken.processDefault());
+        ClusterToken.processDefault(),
+        DEFAULT_MAX_TASKS);
   }
 
   /**
@@ -104,6 +111,10 @@ public record GcsConfig(
               + " must be positive, e.g. "
               + DEFAULT_ACTOR_RETRY_PERIOD);
     }
+    if (maxTasks < 1) {
+      throw new GcsException(
+          "maxTasks " + maxTasks + " must be at least 1, e.g. " + DEFAULT_MAX_TASKS);
+    }
     if (actorCreationTimeout.isNegative() || actorCreationTimeout.isZero()) {
       throw new GcsException(
           "actorCreationTimeout "
@@ -127,7 +138,8 @@ public record GcsConfig(
         .clock(clock)
         .actorRetryPeriod(actorRetryPeriod)
         .actorCreationTimeout(actorCreationTimeout)
-        .token(token);
+        .token(token)
+        .maxTasks(maxTasks);
   }
 
   /**
@@ -151,8 +163,21 @@ public record GcsConfig(
     private Duration actorRetryPeriod = DEFAULT_ACTOR_RETRY_PERIOD;
     private Duration actorCreationTimeout = DEFAULT_ACTOR_CREATION_TIMEOUT;
     private ClusterToken token;
+    private int maxTasks = DEFAULT_MAX_TASKS;
 
     private Builder() {}
+
+    /**
+     * Sets how many task attempts the GCS keeps from task events (default {@link
+     * #DEFAULT_MAX_TASKS}); past it, the attempts that ended first are dropped, and counted.
+     *
+     * @param maxTasks at least 1
+     * @return this builder
+     */
+    public Builder maxTasks(int maxTasks) {
+      this.maxTasks = maxTasks;
+      return this;
+    }
 
     /**
      * Sets the bind address.
@@ -258,7 +283,8 @@ public record GcsConfig(
           clock,
           actorRetryPeriod,
           actorCreationTimeout,
-          token == null ? ClusterToken.processDefault() : token);
+          token == null ? ClusterToken.processDefault() : token,
+          maxTasks);
     }
   }
 }

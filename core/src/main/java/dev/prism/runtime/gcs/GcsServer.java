@@ -109,7 +109,9 @@ public final class GcsServer implements AutoCloseable {
     ActorManager actors = new ActorManager(nodes, config);
     PlacementGroupManager groups = new PlacementGroupManager(nodes, config.token());
     JobTable jobs = new JobTable(config.clock());
-    GcsServiceImpl service = new GcsServiceImpl(nodes, jobs, new KvTable(), actors, groups);
+    GcsServiceImpl service =
+        new GcsServiceImpl(
+            nodes, jobs, new KvTable(), actors, groups, new TaskEventStore(config.maxTasks()));
     DriverWatcher drivers =
         new DriverWatcher(jobs, service::jobFinished, nodes, config.nodeTimeout(), config.token());
     Rpc.ServerSpec spec =
@@ -213,6 +215,15 @@ public final class GcsServer implements AutoCloseable {
    */
   public List<NodeInfo> nodes() {
     return nodes.all();
+  }
+
+  /**
+   * Returns the task counts of the GCS's task event store, for metrics.
+   *
+   * @return the counts
+   */
+  public TaskCounts taskCounts() {
+    return service.taskCounts();
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.prism.runtime.gcs;
 
 import com.google.protobuf.ByteString;
+import dev.prism.runtime.rpc.AddTaskEventsReply;
+import dev.prism.runtime.rpc.AddTaskEventsRequest;
 import dev.prism.runtime.rpc.CreatePlacementGroupReply;
 import dev.prism.runtime.rpc.CreatePlacementGroupRequest;
 import dev.prism.runtime.rpc.GcsServiceGrpc;
@@ -10,6 +12,9 @@ import dev.prism.runtime.rpc.GetAllNodesReply;
 import dev.prism.runtime.rpc.GetAllNodesRequest;
 import dev.prism.runtime.rpc.GetPlacementGroupReply;
 import dev.prism.runtime.rpc.GetPlacementGroupRequest;
+import dev.prism.runtime.rpc.GetTaskEventsReply;
+import dev.prism.runtime.rpc.GetTaskEventsRequest;
+import dev.prism.runtime.rpc.JobInfo;
 import dev.prism.runtime.rpc.KillActorReply;
 import dev.prism.runtime.rpc.KillActorRequest;
 import dev.prism.runtime.rpc.KvDeleteReply;
@@ -22,6 +27,8 @@ import dev.prism.runtime.rpc.KvPutReply;
 import dev.prism.runtime.rpc.KvPutRequest;
 import dev.prism.runtime.rpc.ListActorsReply;
 import dev.prism.runtime.rpc.ListActorsRequest;
+import dev.prism.runtime.rpc.ListJobsReply;
+import dev.prism.runtime.rpc.ListJobsRequest;
 import dev.prism.runtime.rpc.ListPlacementGroupsReply;
 import dev.prism.runtime.rpc.ListPlacementGroupsRequest;
 import dev.prism.runtime.rpc.MarkJobFinishedReply;
@@ -65,6 +72,12 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final KvTable kv;
   private final ActorManager actors;
   private final PlacementGroupManager groups;
+  private final TaskEventStore tasks;
+
+  TaskCounts taskCounts() {
+    return tasks.counts();
+  }
+
   private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
 
   private volatile java.util.function.Consumer<ReportWorkerFailureRequest> workerFailureListener =
@@ -75,8 +88,10 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
       JobTable jobs,
       KvTable kv,
       ActorManager actors,
-      PlacementGroupManager groups) {
+      PlacementGroupManager groups,
+      TaskEventStore tasks) {
     this.nodes = nodes;
+    this.tasks = tasks;
     this.jobs = jobs;
     this.kv = kv;
     this.actors = actors;
@@ -375,6 +390,36 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   public void listPlacementGroups(
       ListPlacementGroupsRequest request, StreamObserver<ListPlacementGroupsReply> out) {
     out.onNext(ListPlacementGroupsReply.newBuilder().addAllGroups(groups.list()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsReply> out) {
+    ListJobsReply.Builder reply = ListJobsReply.newBuilder();
+    for (JobTable.Job job : jobs.all()) {
+      java.time.Instant end = jobs.finishedAt(job.id());
+      reply.addJobs(
+          JobInfo.newBuilder()
+              .setJobId(JobTable.encode(job.id()))
+              .setDriver(job.driver())
+              .setStartTimeMs(job.started().toEpochMilli())
+              .setEndTimeMs(end == null ? 0 : end.toEpochMilli())
+              .setFinished(end != null));
+    }
+    out.onNext(reply.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void addTaskEvents(AddTaskEventsRequest request, StreamObserver<AddTaskEventsReply> out) {
+    tasks.add(request.getEventsList(), request.getReporterWorkerId(), request.getDroppedEvents());
+    out.onNext(AddTaskEventsReply.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getTaskEvents(GetTaskEventsRequest request, StreamObserver<GetTaskEventsReply> out) {
+    out.onNext(tasks.query(request.getLimit(), request.getJobId()));
     out.onCompleted();
   }
 }

@@ -16,7 +16,7 @@ final class JobTable {
 
   private final InstantSource clock;
   private final Map<Integer, Job> jobs = new LinkedHashMap<>();
-  private final java.util.Set<Integer> finished = new java.util.HashSet<>();
+  private final Map<Integer, Instant> finished = new java.util.HashMap<>();
   private int next = 1;
 
   JobTable(InstantSource clock) {
@@ -31,12 +31,22 @@ final class JobTable {
 
   /** Marks a job finished; false if it was unknown or already finished. */
   synchronized boolean finish(int id) {
-    return jobs.containsKey(id) && finished.add(id);
+    return jobs.containsKey(id) && finished.putIfAbsent(id, clock.instant()) == null;
   }
 
   /** The jobs not finished yet. */
   synchronized java.util.List<Job> live() {
-    return jobs.values().stream().filter(j -> !finished.contains(j.id())).toList();
+    return jobs.values().stream().filter(j -> !finished.containsKey(j.id())).toList();
+  }
+
+  /** Every job, in the order they registered. */
+  synchronized java.util.List<Job> all() {
+    return java.util.List.copyOf(jobs.values());
+  }
+
+  /** When a job finished, or null while it runs. */
+  synchronized Instant finishedAt(int id) {
+    return finished.get(id);
   }
 
   /** A job id's number, or -1 if the bytes are not a job id. */

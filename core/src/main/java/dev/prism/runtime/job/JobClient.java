@@ -10,7 +10,7 @@ import dev.prism.runtime.rpc.JobLogsChunk;
 import dev.prism.runtime.rpc.JobLogsRequest;
 import dev.prism.runtime.rpc.JobServiceGrpc;
 import dev.prism.runtime.rpc.JobStatusProto;
-import dev.prism.runtime.rpc.ListJobsRequest;
+import dev.prism.runtime.rpc.ListSubmittedJobsRequest;
 import dev.prism.runtime.rpc.StopJobRequest;
 import dev.prism.runtime.rpc.SubmitJobRequest;
 import dev.prism.runtime.rpc.UploadFileChunk;
@@ -218,7 +218,7 @@ public final class JobClient implements AutoCloseable {
    * @return their statuses, in submission order
    */
   public List<JobStatusProto> list() {
-    return stub().listJobs(ListJobsRequest.getDefaultInstance()).getJobsList();
+    return stub().listJobs(ListSubmittedJobsRequest.getDefaultInstance()).getJobsList();
   }
 
   /**

@@ -11,8 +11,8 @@ import dev.prism.runtime.rpc.JobLogsChunk;
 import dev.prism.runtime.rpc.JobLogsRequest;
 import dev.prism.runtime.rpc.JobServiceGrpc;
 import dev.prism.runtime.rpc.JobStatusProto;
-import dev.prism.runtime.rpc.ListJobsReply;
-import dev.prism.runtime.rpc.ListJobsRequest;
+import dev.prism.runtime.rpc.ListSubmittedJobsReply;
+import dev.prism.runtime.rpc.ListSubmittedJobsRequest;
 import dev.prism.runtime.rpc.StopJobReply;
 import dev.prism.runtime.rpc.StopJobRequest;
 import dev.prism.runtime.rpc.SubmitJobReply;
@@ -243,11 +243,12 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
   }
 
   @Override
-  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsReply> reply) {
+  public void listJobs(
+      ListSubmittedJobsRequest request, StreamObserver<ListSubmittedJobsReply> reply) {
     answer(
         reply,
         () ->
-            ListJobsReply.newBuilder()
+            ListSubmittedJobsReply.newBuilder()
                 .addAllJobs(jobs.list().stream().map(JobServiceImpl::toProto).toList())
                 .build());
   }

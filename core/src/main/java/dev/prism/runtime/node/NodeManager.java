@@ -247,7 +247,9 @@ public final class NodeManager implements AutoCloseable {
                 config.token(),
                 "node manager "
                     + config.nodeId().substring(0, Math.min(8, config.nodeId().length())))
-            .addService(new NodeManagerServiceImpl(scheduler, this::nodeInfoReply, deadOwners))
+            .addService(
+                new NodeManagerServiceImpl(
+                    scheduler, this::nodeInfoReply, deadOwners, () -> store.list()))
             .addService(objects)
             .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
             .build();

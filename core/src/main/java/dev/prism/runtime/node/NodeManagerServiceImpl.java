@@ -8,6 +8,10 @@ import dev.prism.runtime.rpc.GetNodeInfoReply;
 import dev.prism.runtime.rpc.GetNodeInfoRequest;
 import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
+import dev.prism.runtime.rpc.ListObjectsReply;
+import dev.prism.runtime.rpc.ListObjectsRequest;
+import dev.prism.runtime.rpc.ListWorkersReply;
+import dev.prism.runtime.rpc.ListWorkersRequest;
 import dev.prism.runtime.rpc.NodeManagerServiceGrpc;
 import dev.prism.runtime.rpc.PrepareBundlesReply;
 import dev.prism.runtime.rpc.PrepareBundlesRequest;
@@ -17,10 +21,12 @@ import dev.prism.runtime.rpc.ReturnBundlesReply;
 import dev.prism.runtime.rpc.ReturnBundlesRequest;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
 import dev.prism.runtime.rpc.ReturnLeaseRequest;
+import dev.prism.runtime.rpc.StoredObjectInfo;
 import dev.prism.runtime.rpc.WorkerBlockedReply;
 import dev.prism.runtime.rpc.WorkerBlockedRequest;
 import dev.prism.runtime.rpc.WorkerOwnsObjectsReply;
 import dev.prism.runtime.rpc.WorkerOwnsObjectsRequest;
+import dev.prism.runtime.rpc.WorkerProcessInfo;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
@@ -31,12 +37,51 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   private final LeaseScheduler scheduler;
   private final Supplier<GetNodeInfoReply> nodeInfo;
   private final DeadOwnerCleanup deadOwners;
+  private final Supplier<java.util.List<dev.prism.store.ObjectInfo>> objects;
 
   NodeManagerServiceImpl(
-      LeaseScheduler scheduler, Supplier<GetNodeInfoReply> nodeInfo, DeadOwnerCleanup deadOwners) {
+      LeaseScheduler scheduler,
+      Supplier<GetNodeInfoReply> nodeInfo,
+      DeadOwnerCleanup deadOwners,
+      Supplier<java.util.List<dev.prism.store.ObjectInfo>> objects) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
     this.deadOwners = deadOwners;
+    this.objects = objects;
+  }
+
+  @Override
+  public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersReply> out) {
+    ListWorkersReply.Builder reply = ListWorkersReply.newBuilder();
+    for (WorkerInfo w : scheduler.workers()) {
+      reply.addWorkers(
+          WorkerProcessInfo.newBuilder()
+              .setWorkerId(w.workerId())
+              .setPid(w.pid())
+              .setAddress(w.address())
+              .setState(w.state().name())
+              .addAllGpuIds(w.gpuIds()));
+    }
+    out.onNext(reply.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listObjects(ListObjectsRequest request, StreamObserver<ListObjectsReply> out) {
+    ListObjectsReply.Builder reply = ListObjectsReply.newBuilder();
+    for (dev.prism.store.ObjectInfo o : objects.get()) {
+      reply.addObjects(
+          StoredObjectInfo.newBuilder()
+              .setObjectId(com.google.protobuf.ByteString.copyFrom(o.id().toBytes()))
+              .setSize(o.size())
+              .setState(o.state().name())
+              .setCopy(o.copy().name())
+              .setPinCount(o.pinCount())
+              .setSpilled(o.spilled())
+              .setCreatedMs(o.createdAt().toEpochMilli()));
+    }
+    out.onNext(reply.build());
+    out.onCompleted();
   }
 
   @Override

@@ -273,6 +273,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
           memory.slot(returnId);
           references.addSubmitted(held);
           tasks.register(task);
+          host.taskEvents().submitted(task);
         });
     java.lang.ref.Reference.reachabilityFence(keepAlive);
     return result[0];
@@ -502,6 +503,13 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     if (error == null) {
       error = TaskError.system(TaskError.Kind.ACTOR_DIED, task.displayName, message);
     }
+    host.taskEvents()
+        .ended(
+            task.spec.getTaskId(),
+            task.attempt,
+            dev.prism.runtime.rpc.TaskStateProto.TASK_FAILED,
+            TaskError.Kind.ACTOR_DIED.name(),
+            message);
     tasks.finish(task, StoredValue.inline(ValueFormat.ERROR, codec.encodeError(error), List.of()));
   }
 

@@ -225,6 +225,7 @@ public final class CoreWorker implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ExecutorService releaser;
   private final BorrowNotifier borrowNotifier;
+  private final TaskEvents taskEvents;
   private final AtomicLong sequence = new AtomicLong();
   private final ThreadLocal<TaskSpec> runningTask = new ThreadLocal<>();
 
@@ -322,6 +323,7 @@ public final class CoreWorker implements AutoCloseable {
         new Results(this, memory, references, copies, codec, store, borrowNotifier, releaser);
     this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
     this.gcsChannel = gcsAddress == null ? null : channels.to(gcsAddress);
+    this.taskEvents = new TaskEvents(gcsChannel, nodeId, workerId);
     this.actors =
         gcsChannel == null
             ? null
@@ -815,6 +817,10 @@ public final class CoreWorker implements AutoCloseable {
                 + ": use refs that Prism returned");
   }
 
+  TaskEvents taskEvents() {
+    return taskEvents;
+  }
+
   TaskExecutor executor() {
     return executor;
   }
@@ -854,6 +860,7 @@ public final class CoreWorker implements AutoCloseable {
     if (executor != null) {
       executor.stop();
     }
+    taskEvents.close();
     if (server != null) {
       server.shutdownNow();
     }
@@ -885,6 +892,11 @@ public final class CoreWorker implements AutoCloseable {
 
   /** This process as the task and actor submitters see it. */
   private final class ProcessHost implements TaskSubmitter.Host, ActorSubmitter.Host {
+    @Override
+    public TaskEvents taskEvents() {
+      return taskEvents;
+    }
+
     @Override
     public void checkAlive() {
       CoreWorker.this.checkAlive();

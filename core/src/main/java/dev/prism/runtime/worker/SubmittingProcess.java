@@ -47,4 +47,9 @@ interface SubmittingProcess {
 
   /** Drops the shared channel to a process that is gone. */
   void forgetChannel(Address address);
+
+  /** Where this process records its task events. */
+  default TaskEvents taskEvents() {
+    return TaskEvents.OFF;
+  }
 }

@@ -11,6 +11,7 @@ import dev.prism.runtime.rpc.PushTaskRequest;
 import dev.prism.runtime.rpc.ReturnObject;
 import dev.prism.runtime.rpc.TaskArg;
 import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.runtime.rpc.TaskStateProto;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
@@ -533,6 +534,8 @@ final class TaskExecutor {
     TaskSpec spec = work.spec;
     Running r = new Running(Thread.currentThread());
     running.put(spec.getTaskId(), r);
+    TaskEvents events = worker.taskEvents();
+    events.running(spec, TaskEvents.nowMicros());
     Object outcome;
     try {
       outcome = execute(spec, work.leaseId, a, r);
@@ -562,6 +565,7 @@ final class TaskExecutor {
             } else if (reply == null) {
               answer = systemError(spec, "the call's reply could not be made: " + error);
             }
+            recordEnd(events, spec, answer);
             work.sink.send(answer);
           });
       return;
@@ -577,7 +581,38 @@ final class TaskExecutor {
       // sends its real result; the submitter discards it.
       reply = PushTaskReply.newBuilder().setTaskId(spec.getTaskId()).setCancelled(true).build();
     }
+    recordEnd(events, spec, reply);
     work.sink.send(reply);
+  }
+
+  /** Records how a task that ran here ended (an error value is decoded for its type). */
+  private void recordEnd(TaskEvents events, TaskSpec spec, PushTaskReply reply) {
+    if (!events.enabled()) {
+      return;
+    }
+    if (reply.getCancelled()) {
+      events.ended(spec.getTaskId(), spec.getAttempt(), TaskStateProto.TASK_CANCELLED, "", "");
+    } else if (!reply.getSystemError().isEmpty()) {
+      events.ended(
+          spec.getTaskId(),
+          spec.getAttempt(),
+          TaskStateProto.TASK_FAILED,
+          TaskError.Kind.SYSTEM.name(),
+          reply.getSystemError());
+    } else if (reply.getResult().getFormat() == ValueFormat.ERROR) {
+      String type = "";
+      String message = "";
+      try {
+        TaskError e = worker.codec().decodeError(reply.getResult().getInlineValue().toByteArray());
+        type = e.exceptionClass();
+        message = e.message();
+      } catch (RuntimeException e) {
+        LOG.debug("could not read a task's error for its event", e);
+      }
+      events.ended(spec.getTaskId(), spec.getAttempt(), TaskStateProto.TASK_FAILED, type, message);
+    } else {
+      events.ended(spec.getTaskId(), spec.getAttempt(), TaskStateProto.TASK_FINISHED, "", "");
+    }
   }
 
   /** A reply, or a future of one for an actor method that returned a stage. */

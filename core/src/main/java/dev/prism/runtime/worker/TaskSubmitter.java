@@ -10,6 +10,7 @@ import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.rpc.TaskArg;
 import dev.prism.runtime.rpc.TaskSpec;
+import dev.prism.runtime.rpc.TaskStateProto;
 import dev.prism.runtime.rpc.ValueFormat;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.store.ObjectId;
@@ -136,6 +137,7 @@ final class TaskSubmitter {
             options.retryExceptions());
     task.key = new SchedulingKey(options.resources(), options.strategy());
     pending.put(returnId, task);
+    host.taskEvents().submitted(task);
     if (dependencies.isEmpty()) {
       enqueue(task);
     } else {
@@ -305,6 +307,7 @@ final class TaskSubmitter {
       task.retriesLeft--;
       task.attempt++;
       host.discardReply(task.returnId, value);
+      host.taskEvents().submitted(task);
       return task;
     }
     finish(task, value);
@@ -318,27 +321,43 @@ final class TaskSubmitter {
       return null;
     }
     if (task.retriesLeft > 0 && !host.isShutdown()) {
+      host.taskEvents()
+          .ended(
+              task.spec.getTaskId(),
+              task.attempt,
+              TaskStateProto.TASK_FAILED,
+              TaskError.Kind.WORKER_CRASHED.name(),
+              "its worker died (" + why + "); retried");
       task.retriesLeft--;
       task.attempt++;
+      host.taskEvents().submitted(task);
       return task;
     }
+    String message =
+        "the worker running it (pid "
+            + lease.workerPid
+            + ") died ("
+            + why
+            + ") and the task has no retries left (attempts: "
+            + (task.attempt + 1)
+            + ")";
+    host.taskEvents()
+        .ended(
+            task.spec.getTaskId(),
+            task.attempt,
+            TaskStateProto.TASK_FAILED,
+            TaskError.Kind.WORKER_CRASHED.name(),
+            message);
     finish(
         task,
-        errorValue(
-            TaskError.system(
-                TaskError.Kind.WORKER_CRASHED,
-                task.displayName,
-                "the worker running it (pid "
-                    + lease.workerPid
-                    + ") died ("
-                    + why
-                    + ") and the task has no retries left (attempts: "
-                    + (task.attempt + 1)
-                    + ")")));
+        errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, message)));
     return null;
   }
 
   void finishCancelled(PendingTask task) {
+    // A task cancelled before it ran ends here; one cancelled while it ran, on its worker too.
+    host.taskEvents()
+        .ended(task.spec.getTaskId(), task.attempt, TaskStateProto.TASK_CANCELLED, "", "");
     finish(
         task,
         errorValue(
@@ -478,6 +497,13 @@ final class TaskSubmitter {
   void failAll(String why) {
     for (SchedulingQueue queue : queues.values()) {
       for (PendingTask task : queue.drain()) {
+        host.taskEvents()
+            .ended(
+                task.spec.getTaskId(),
+                task.attempt,
+                TaskStateProto.TASK_FAILED,
+                TaskError.Kind.WORKER_CRASHED.name(),
+                why);
         finish(
             task,
             errorValue(TaskError.system(TaskError.Kind.WORKER_CRASHED, task.displayName, why)));

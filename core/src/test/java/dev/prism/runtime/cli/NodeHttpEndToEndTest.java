@@ -92,6 +92,20 @@ class NodeHttpEndToEndTest {
     }
   }
 
+  /** A job's driver, run on the head from its own class path (a job without jars). */
+  public static final class HelloJob {
+    private HelloJob() {}
+
+    /**
+     * Prints and exits.
+     *
+     * @param args printed
+     */
+    public static void main(String[] args) {
+      System.out.println("hello from a job " + String.join(" ", args));
+    }
+  }
+
   /** The driver: a task on the node, a detached actor, a placement group; then it waits. */
   public static final class Driver {
     private Driver() {}
@@ -293,6 +307,10 @@ class NodeHttpEndToEndTest {
                 "OK"))
         .isGreaterThanOrEqualTo(1.0);
     assertThat(head).containsKey("jvm_memory_used_bytes");
+    // Task events reached the GCS: the driver's task and actor call finished.
+    assertThat(value(head, "prism_tasks_ended_total", "state", "FINISHED"))
+        .isGreaterThanOrEqualTo(2.0);
+    assertThat(value(head, "prism_tasks_submitted_total")).isGreaterThanOrEqualTo(2.0);
   }
 
   @Test
@@ -341,6 +359,38 @@ class NodeHttpEndToEndTest {
     assertThat(bad.body()).contains("limit 'zero' is not a number");
     JsonNode groups = JSON.readTree(get(dashboard + "/api/v0/placement-groups", bearer).body());
     assertThat(groups.path("total").asInt()).isGreaterThanOrEqualTo(1);
+    JsonNode summary = JSON.readTree(get(dashboard + "/api/v0/tasks/summary", bearer).body());
+    assertThat(summary.path("byState").path("FINISHED").asInt()).isGreaterThanOrEqualTo(2);
+    JsonNode tasks = JSON.readTree(get(dashboard + "/api/v0/tasks?state=FINISHED", bearer).body());
+    List<String> taskNames = new ArrayList<>();
+    tasks.path("items").forEach(t -> taskNames.add(t.path("name").asText()));
+    assertThat(taskNames).anyMatch(n -> n.contains("whereAmI"));
+    JsonNode workers = JSON.readTree(get(dashboard + "/api/v0/state/workers", bearer).body());
+    assertThat(workers.path("total").asInt()).isGreaterThanOrEqualTo(1);
+    assertThat(get(dashboard + "/api/v0/state/taks", bearer).body())
+        .contains("unknown kind 'taks'");
+    // A job without jars: its driver runs on the head's class path.
+    HttpResponse<String> job =
+        send(
+            "POST",
+            dashboard + "/api/v0/jobs",
+            bearer,
+            "{\"mainClass\": \""
+                + HelloJob.class.getName()
+                + "\", \"args\": [\"x\"],"
+                + " \"submissionId\": \"hello\"}");
+    assertThat(job.statusCode()).as(job.body()).isEqualTo(201);
+    long deadline = System.nanoTime() + STEP.toNanos();
+    String status;
+    do {
+      Thread.sleep(200);
+      status = get(dashboard + "/api/v0/jobs/hello", bearer).body();
+    } while (!status.contains("SUCCEEDED")
+        && !status.contains("FAILED")
+        && System.nanoTime() < deadline);
+    assertThat(status).contains("\"state\":\"SUCCEEDED\"");
+    assertThat(get(dashboard + "/api/v0/jobs/hello/logs", bearer).body())
+        .contains("hello from a job x");
   }
 
   @Test
@@ -375,6 +425,21 @@ class NodeHttpEndToEndTest {
           .contains("Counter")
           .contains("ALIVE");
       browser.screenshot(shots.resolve("actors.png"));
+      browser.script("location.hash = 'tasks'; return ''");
+      browser.await("document.body.dataset.loaded === 'tasks'", Duration.ofSeconds(15));
+      assertThat(browser.script("return document.getElementById('task-counts').innerText"))
+          .contains("FINISHED");
+      browser.screenshot(shots.resolve("tasks.png"));
+      browser.script("location.hash = 'jobs'; return ''");
+      browser.await("document.body.dataset.loaded === 'jobs'", Duration.ofSeconds(15));
+      assertThat(browser.script("return document.querySelector('#job-table').innerText"))
+          .contains("hello")
+          .contains("SUCCEEDED");
+      browser.script("document.querySelector('#job-table tbody a').click(); return ''");
+      browser.await(
+          "document.getElementById('job-log').innerText.includes('hello from a job')",
+          Duration.ofSeconds(15));
+      browser.screenshot(shots.resolve("jobs.png"));
       browser.script("location.hash = 'placement-groups'; return ''");
       browser.await("document.body.dataset.loaded === 'placement-groups'", Duration.ofSeconds(15));
       assertThat(browser.script("return document.querySelector('#pg-table').innerText"))
@@ -428,6 +493,17 @@ class NodeHttpEndToEndTest {
     }
     throw new AssertionError(
         "no sample of " + name + " with " + List.of(labels) + " in " + samples);
+  }
+
+  private static HttpResponse<String> send(String method, String url, String auth, String body)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(20))
+            .header("Authorization", auth)
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> get(String url, String authorization) throws Exception {

@@ -1,0 +1,108 @@
+package dev.prism.runtime.cli;
+
+import dev.prism.runtime.gcs.GcsClient;
+import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.SecurityConfigException;
+import dev.prism.runtime.state.ClusterState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cluster options the state commands ({@code list}, {@code summary}, {@code timeline}) share
+ * with {@code status}: {@code --address}, {@code --temp-dir}, {@code --token-file}; and the
+ * connection they open with them, resolved as {@code status} resolves it.
+ */
+final class StateConnection implements AutoCloseable {
+
+  /** The help lines of the shared options. */
+  static final String OPTIONS_HELP =
+      """
+        --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
+                             latest session started on this machine)
+        --temp-dir DIR       root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
+        --token-file FILE    the cluster token (default: $PRISM_CLUSTER_TOKEN,
+                             $PRISM_CLUSTER_TOKEN_FILE, else that cluster's session here)
+      """;
+
+  private static final Duration RPC_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The shared options as given. */
+  static final class Options {
+    private String address;
+    private Optional<Path> tempDir = Optional.empty();
+    private Optional<Path> tokenFile = Optional.empty();
+
+    /** The {@code --temp-dir} given, if any. */
+    Optional<Path> tempDir() {
+      return tempDir;
+    }
+
+    /** Takes {@code opt} (and its value) if it is a shared option; false otherwise. */
+    boolean take(String opt, Args a) {
+      switch (opt) {
+        case "--address" -> address = StartOptions.checkAddress(a.value(opt));
+        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
+        case "--token-file" -> tokenFile = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private final GcsClient gcs;
+  private final ClusterState state;
+  private final String address;
+
+  private StateConnection(GcsClient gcs, ClusterToken token, String address) {
+    this.gcs = gcs;
+    this.address = address;
+    this.state = new ClusterState(gcs, token, RPC_TIMEOUT);
+  }
+
+  /**
+   * Connects to the cluster the options name.
+   *
+   * @throws CliException (failure) when no cluster answers or the token is refused
+   */
+  static StateConnection open(Options o, Map<String, String> env) {
+    Path root = SessionDir.root(o.tempDir);
+    String address = o.address != null ? o.address : Cli.resolveAddress(env, root);
+    ClusterTokens.adoptSessionTls(root, address);
+    Optional<ClusterTokens.Found> token;
+    try {
+      token = ClusterTokens.find(o.tokenFile, env, root, address);
+      GcsClient gcs =
+          ClusterTokens.connectChecked(address, token, root, "this command's", RPC_TIMEOUT);
+      return new StateConnection(
+          gcs, token.map(ClusterTokens.Found::token).orElseGet(ClusterToken::generate), address);
+    } catch (SecurityConfigException e) {
+      throw CliException.failure(e.getMessage());
+    } catch (RuntimeException e) {
+      throw CliException.failure(
+          "no Prism cluster answers at "
+              + address
+              + " ("
+              + e.getMessage()
+              + "); is its head running? start one with 'prism start --head'");
+    }
+  }
+
+  /** The cluster's state. */
+  ClusterState state() {
+    return state;
+  }
+
+  /** The GCS's address. */
+  String address() {
+    return address;
+  }
+
+  @Override
+  public void close() {
+    gcs.close();
+  }
+}
