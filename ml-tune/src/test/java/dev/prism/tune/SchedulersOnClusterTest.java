@@ -157,9 +157,24 @@ class SchedulersOnClusterTest {
 
     assertThat(g.results()).allMatch(r -> r.status() == TrialStatus.TERMINATED);
     assertThat(pbt.perturbations()).isNotEmpty();
-    PopulationBasedTraining.Perturbation p = pbt.perturbations().getLast();
+    // An exploit decided on a trial's last result (time 12) restarts it from the donor's final
+    // checkpoint with nothing left to run, so it reports nothing more: the last exploit that shows
+    // in what a trial reports is its last one before time 12. Check the latest such exploit of a
+    // trial that was not exploited again afterwards.
+    List<PopulationBasedTraining.Perturbation> all = pbt.perturbations();
+    PopulationBasedTraining.Perturbation p = null;
+    for (int i = all.size() - 1; i >= 0 && p == null; i--) {
+      PopulationBasedTraining.Perturbation c = all.get(i);
+      boolean exploitedLater =
+          all.subList(i + 1, all.size()).stream().anyMatch(x -> x.trialId().equals(c.trialId()));
+      if (c.time() < 12 && !exploitedLater) {
+        p = c;
+      }
+    }
+    assertThat(p).as("an exploit before the last iteration, in %s", all).isNotNull();
+    String exploitedId = p.trialId();
     TrialResult exploited =
-        g.results().stream().filter(r -> r.trialId().equals(p.trialId())).findFirst().orElseThrow();
+        g.results().stream().filter(r -> r.trialId().equals(exploitedId)).findFirst().orElseThrow();
     // the exploiting trial carried on from the donor's checkpoint: its lineage names the donor
     assertThat(exploited.metrics().get("lineage").toString())
         .endsWith(p.donorId() + ">" + p.trialId());

@@ -2,7 +2,6 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.job.JobClient;
 import dev.prism.runtime.rpc.JobStatusProto;
-import dev.prism.runtime.security.SecurityConfigException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -52,45 +50,18 @@ final class JobCommand {
 
   private JobCommand() {}
 
-  /** The options every subcommand takes. */
-  private static final class Target {
-    String address;
-    Optional<Path> tempDir = Optional.empty();
-    Optional<Path> tokenFile = Optional.empty();
-
-    boolean take(String opt, Args a) {
-      switch (opt) {
-        case "--address" -> address = StartOptions.checkAddress(a.value(opt));
-        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        case "--token-file" -> tokenFile = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        default -> {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    JobClient connect(Map<String, String> env) {
-      Path root = SessionDir.root(tempDir);
-      String a = address != null ? address : Cli.resolveAddress(env, root);
-      ClusterTokens.adoptSessionTls(root, a);
-      ClusterTokens.Found token;
-      try {
-        Optional<ClusterTokens.Found> found = ClusterTokens.find(tokenFile, env, root, a);
-        ClusterTokens.connectChecked(a, found, root, "this command's", CONNECT_TIMEOUT).close();
-        token = found.orElseThrow();
-      } catch (SecurityConfigException e) {
-        throw CliException.failure(e.getMessage());
-      } catch (RuntimeException e) {
-        throw CliException.failure(
-            "no Prism cluster answers at "
-                + a
-                + " ("
-                + e.getMessage()
-                + "); is its head running? start one with 'prism start --head'");
-      }
-      return JobClient.connect(a, token.token());
-    }
+  /** Connects to the head the shared options name, as {@code status} resolves them. */
+  private static JobClient connect(StateConnection.Options o, Map<String, String> env) {
+    StateConnection.Checked c = StateConnection.connectChecked(o, env, CONNECT_TIMEOUT);
+    c.gcs().close();
+    return JobClient.connect(
+        c.address(),
+        c.token()
+            .orElseThrow(
+                () ->
+                    CliException.failure(
+                        "no cluster token for " + c.address() + "; give --token-file FILE"))
+            .token());
   }
 
   /**
@@ -129,7 +100,7 @@ final class JobCommand {
     List<String> options = dashes < 0 ? args : args.subList(0, dashes);
     List<String> jobArgs = dashes < 0 ? List.of() : args.subList(dashes + 1, args.size());
     Args a = new Args("job", options);
-    Target t = new Target();
+    StateConnection.Options t = new StateConnection.Options();
     List<Path> jars = new ArrayList<>();
     Path dir = null;
     String main = null;
@@ -176,7 +147,7 @@ final class JobCommand {
     if (dir != null && !Files.isDirectory(dir)) {
       throw CliException.usage("submit: --classpath-dir " + dir + " is not a directory");
     }
-    try (JobClient client = t.connect(env)) {
+    try (JobClient client = connect(t, env)) {
       List<String> hashes = new ArrayList<>();
       for (Path j : jars) {
         hashes.add(upload(client, j));
@@ -261,7 +232,7 @@ final class JobCommand {
     }
     String id = args.getFirst();
     Args a = new Args("job", args.subList(1, args.size()));
-    Target t = new Target();
+    StateConnection.Options t = new StateConnection.Options();
     boolean follow = false;
     long graceMs = 0;
     while (a.hasNext()) {
@@ -278,7 +249,7 @@ final class JobCommand {
         default -> throw a.unknown(opt);
       }
     }
-    try (JobClient client = t.connect(env)) {
+    try (JobClient client = connect(t, env)) {
       try {
         switch (sub) {
           case "status" -> out.println(describe(client.status(id)));
@@ -300,14 +271,14 @@ final class JobCommand {
 
   private static int list(List<String> args, PrintStream out, Map<String, String> env) {
     Args a = new Args("job", args);
-    Target t = new Target();
+    StateConnection.Options t = new StateConnection.Options();
     while (a.hasNext()) {
       String opt = a.nextOption();
       if (!t.take(opt, a)) {
         throw a.unknown(opt);
       }
     }
-    try (JobClient client = t.connect(env)) {
+    try (JobClient client = connect(t, env)) {
       List<JobStatusProto> jobs = client.list();
       if (jobs.isEmpty()) {
         out.println("no jobs");

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The cluster options the state commands ({@code list}, {@code summary}, {@code timeline}) share
- * with {@code status}: {@code --address}, {@code --temp-dir}, {@code --token-file}; and the
- * connection they open with them, resolved as {@code status} resolves it.
+ * The cluster options the state commands ({@code list}, {@code summary}, {@code timeline}) and
+ * {@code job} share with {@code status}: {@code --address}, {@code --temp-dir}, {@code
+ * --token-file}; and the connection they open with them, resolved as {@code status} resolves it.
  */
 final class StateConnection implements AutoCloseable {
 
@@ -69,16 +69,36 @@ final class StateConnection implements AutoCloseable {
    * @throws CliException (failure) when no cluster answers or the token is refused
    */
   static StateConnection open(Options o, Map<String, String> env) {
+    Checked c = connectChecked(o, env, RPC_TIMEOUT);
+    return new StateConnection(
+        c.gcs(),
+        c.token().map(ClusterTokens.Found::token).orElseGet(ClusterToken::generate),
+        c.address());
+  }
+
+  /**
+   * A GCS that answered and took the token.
+   *
+   * @param address its address
+   * @param token the token found, if any
+   * @param gcs the open client (the caller closes it)
+   */
+  record Checked(String address, Optional<ClusterTokens.Found> token, GcsClient gcs) {}
+
+  /**
+   * Connects to the GCS the options name (else {@code PRISM_ADDRESS}, else the latest session's),
+   * with the token found as {@code status} finds it, and checks that it answers.
+   *
+   * @throws CliException (failure) when no cluster answers or the token is refused
+   */
+  static Checked connectChecked(Options o, Map<String, String> env, Duration timeout) {
     Path root = SessionDir.root(o.tempDir);
     String address = o.address != null ? o.address : Cli.resolveAddress(env, root);
     ClusterTokens.adoptSessionTls(root, address);
-    Optional<ClusterTokens.Found> token;
     try {
-      token = ClusterTokens.find(o.tokenFile, env, root, address);
-      GcsClient gcs =
-          ClusterTokens.connectChecked(address, token, root, "this command's", RPC_TIMEOUT);
-      return new StateConnection(
-          gcs, token.map(ClusterTokens.Found::token).orElseGet(ClusterToken::generate), address);
+      Optional<ClusterTokens.Found> token = ClusterTokens.find(o.tokenFile, env, root, address);
+      GcsClient gcs = ClusterTokens.connectChecked(address, token, root, "this command's", timeout);
+      return new Checked(address, token, gcs);
     } catch (SecurityConfigException e) {
       throw CliException.failure(e.getMessage());
     } catch (RuntimeException e) {
