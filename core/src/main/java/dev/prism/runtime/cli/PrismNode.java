@@ -298,7 +298,7 @@ public final class PrismNode implements AutoCloseable {
   }
 
   private HttpServer httpServer(String host, int port) {
-    HttpServer.Builder b = HttpServer.builder(host, port, token);
+    HttpServer.Builder b = HttpServer.builder(host, port, token).tls(TlsConfig.process());
     if (gcs != null) {
       DashboardRoutes.addHead(b, gcs);
       StateRoutes.add(b, () -> new ClusterState(stateClient(), token, STATE_NODE_TIMEOUT));
@@ -323,7 +323,7 @@ public final class PrismNode implements AutoCloseable {
    * Returns the base URL of this node's HTTP server: the head's dashboard (its {@code /metrics}
    * too), another node's metrics endpoint.
    *
-   * @return {@code http://host:port}
+   * @return {@code http://host:port}, or {@code https://host:port} when the cluster uses TLS
    */
   public String httpUrl() {
     return http.url();

@@ -43,6 +43,7 @@ public final class HttpAuth {
 
   private final ClusterToken token;
   private final LongSupplier nanoClock;
+  private final String cookieAttributes;
   private final Map<String, Long> sessions = new ConcurrentHashMap<>();
   private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
 
@@ -50,14 +51,21 @@ public final class HttpAuth {
    * Creates the check for a cluster's token.
    *
    * @param token the cluster token
+   * @param secure whether the server speaks HTTPS (then the session cookie is {@code Secure}: a
+   *     browser never sends it over plain HTTP)
    */
-  public HttpAuth(ClusterToken token) {
-    this(token, System::nanoTime);
+  public HttpAuth(ClusterToken token, boolean secure) {
+    this(token, secure, System::nanoTime);
   }
 
   HttpAuth(ClusterToken token, LongSupplier nanoClock) {
+    this(token, false, nanoClock);
+  }
+
+  HttpAuth(ClusterToken token, boolean secure, LongSupplier nanoClock) {
     this.token = token;
     this.nanoClock = nanoClock;
+    this.cookieAttributes = "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
   }
 
   /**
@@ -130,11 +138,7 @@ public final class HttpAuth {
     return Response.redirect("/")
         .withHeader(
             "Set-Cookie",
-            COOKIE
-                + "="
-                + id
-                + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
-                + SESSION_TTL.toSeconds());
+            COOKIE + "=" + id + cookieAttributes + "; Max-Age=" + SESSION_TTL.toSeconds());
   }
 
   /**
@@ -146,7 +150,7 @@ public final class HttpAuth {
   public Response logout(Request request) {
     cookie(request, COOKIE).ifPresent(sessions::remove);
     return Response.redirect("/login")
-        .withHeader("Set-Cookie", COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        .withHeader("Set-Cookie", COOKIE + "=" + cookieAttributes + "; Max-Age=0");
   }
 
   /** The number of live sessions, for tests. */

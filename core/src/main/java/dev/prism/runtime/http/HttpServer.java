@@ -1,6 +1,7 @@
 package dev.prism.runtime.http;
 
 import dev.prism.runtime.security.ClusterToken;
+import dev.prism.runtime.security.TlsConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -30,6 +31,8 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -43,11 +46,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +78,7 @@ public final class HttpServer implements AutoCloseable {
   private final Channel channel;
   private final String host;
   private final int port;
+  private final boolean tls;
 
   private record Route(String method, String path, boolean prefix, Handler handler) {
     boolean matches(String m, String p) {
@@ -83,7 +89,9 @@ public final class HttpServer implements AutoCloseable {
 
   private HttpServer(Builder b) {
     this.routes = List.copyOf(b.routes);
-    this.auth = new HttpAuth(b.token);
+    SslContext ssl = b.tls.map(HttpServer::sslContext).orElse(null);
+    this.tls = ssl != null;
+    this.auth = new HttpAuth(b.token, tls);
     AtomicInteger n = new AtomicInteger();
     this.handlers =
         new ThreadPoolExecutor(
@@ -110,6 +118,9 @@ public final class HttpServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (ssl != null) {
+                      ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                         .addLast(new HttpServerCodec(8192, 16 * 1024, 8192))
@@ -159,11 +170,32 @@ public final class HttpServer implements AutoCloseable {
   /**
    * Returns the server's base URL.
    *
-   * @return {@code http://host:port}
+   * @return {@code http://host:port}, or {@code https://host:port} with TLS
    */
   public String url() {
     String h = host.contains(":") ? "[" + host + "]" : host;
-    return "http://" + h + ":" + port;
+    return (tls ? "https://" : "http://") + h + ":" + port;
+  }
+
+  /**
+   * The server side of TLS from the cluster's PEM files: the node presents the cluster certificate;
+   * clients are not asked for one (the token authenticates them, as over plain HTTP).
+   */
+  private static SslContext sslContext(TlsConfig files) {
+    try {
+      return SslContextBuilder.forServer(files.cert().toFile(), files.key().toFile())
+          .protocols("TLSv1.3", "TLSv1.2")
+          .build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalStateException(
+          "cannot serve HTTPS with the certificate "
+              + files.cert()
+              + " and key "
+              + files.key()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
   }
 
   /** Stops accepting, closes connections and the handler threads. Idempotent. */
@@ -406,6 +438,7 @@ public final class HttpServer implements AutoCloseable {
     private int threads = 4;
     private int queue = 64;
     private Duration idleTimeout = Duration.ofSeconds(60);
+    private Optional<TlsConfig> tls = Optional.empty();
 
     private Builder(String host, int port, ClusterToken token) {
       this.host = Objects.requireNonNull(host, "host");
@@ -467,6 +500,18 @@ public final class HttpServer implements AutoCloseable {
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Serves HTTPS with the cluster's certificate and key instead of plain HTTP (default: plain).
+     * The session cookie is then marked {@code Secure}.
+     *
+     * @param files the cluster's TLS files, or empty for plain HTTP
+     * @return this
+     */
+    public Builder tls(Optional<TlsConfig> files) {
+      this.tls = Objects.requireNonNull(files, "files");
       return this;
     }
 

@@ -57,6 +57,8 @@ class MultiHostTlsTest {
     headAddress = p.headAddress();
     headSession = p.headSession();
     assertThat(head.text()).contains("TLS: on").contains(TlsConfig.CERT_FILE);
+    // The dashboard and metrics endpoint speak HTTPS with the cluster's certificate too.
+    assertThat(HostProcesses.lineStarting(head.text(), "Dashboard: ")).contains("https://");
     assertThat(
             PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(headSession.resolve(TlsConfig.KEY_FILE))))
