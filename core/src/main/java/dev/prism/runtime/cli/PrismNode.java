@@ -1,7 +1,10 @@
 package dev.prism.runtime.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.prism.runtime.dashboard.DashboardRoutes;
 import dev.prism.runtime.dashboard.JobRoutes;
+import dev.prism.runtime.dashboard.NodeLogRoutes;
 import dev.prism.runtime.dashboard.StateRoutes;
 import dev.prism.runtime.gcs.GcsClient;
 import dev.prism.runtime.gcs.GcsConfig;
@@ -55,6 +58,7 @@ public final class PrismNode implements AutoCloseable {
   private GcsClient stateClient;
   private static final Duration STATE_NODE_TIMEOUT = Duration.ofSeconds(5);
   private final JobManager jobs;
+  private Path log;
 
   private PrismNode(GcsServer gcs, NodeManager node, ClusterToken token, JobManager jobs) {
     this.gcs = gcs;
@@ -125,6 +129,7 @@ public final class PrismNode implements AutoCloseable {
       options.workerHeap().ifPresent(b::workerHeap);
       NodeManager nm = NodeManager.start(b.build());
       PrismNode started = new PrismNode(gcs, nm, token.token(), jobs);
+      started.log = session.logOf(NodeRecord.nameOf(options.head(), nodeId));
       try {
         started.startHttp(options, host);
       } catch (RuntimeException e) {
@@ -139,6 +144,7 @@ public final class PrismNode implements AutoCloseable {
           throw e;
         }
       }
+      started.publishHttpUrl();
       return started;
     } catch (RuntimeException e) {
       if (jobs != null) {
@@ -308,7 +314,21 @@ public final class PrismNode implements AutoCloseable {
     } else {
       DashboardRoutes.addMetrics(b);
     }
+    NodeLogRoutes.add(b, node.nodeId(), log);
     return b.start();
+  }
+
+  /**
+   * Publishes this node's HTTP URL in the GCS's key-value store, where {@code prism logs} on any
+   * machine finds it. A failure only costs remote log reading, so it is logged, not thrown.
+   */
+  private void publishHttpUrl() {
+    try (GcsClient client = GcsClient.connect(gcsAddress(), Duration.ofSeconds(5), token)) {
+      client.kvPut(NodeLogRoutes.KV_NAMESPACE, node.nodeId(), http.url().getBytes(UTF_8), true);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "could not publish this node's HTTP address {} in the GCS: {}", http.url(), e.toString());
+    }
   }
 
   /** The head's own client of its GCS, for the state API (connected on first use). */
