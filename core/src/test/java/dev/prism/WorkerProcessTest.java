@@ -131,8 +131,10 @@ class WorkerProcessTest {
       }
       assertThat(workers).isNotEmpty();
       driver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      // A worker still starting when the driver died notices once its JVM is up: seconds on an
+      // idle machine, tens of seconds on a loaded one.
       Awaitility.await("workers exit after their driver died")
-          .atMost(Duration.ofSeconds(20))
+          .atMost(Duration.ofSeconds(60))
           .until(() -> workers.stream().noneMatch(ProcessHandle::isAlive));
       Awaitility.await("the dead driver's shared memory is removed")
           .atMost(Duration.ofSeconds(20))
