@@ -96,13 +96,8 @@ final class UsageErrors {
     CommandSpec spec = e.getCommandLine().getCommandSpec();
     if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
       String arg = u.getUnmatched().getFirst();
+      List<String> names = optionNames(spec);
       if (u.isUnknownOption() || arg.startsWith("-")) {
-        List<String> names = new ArrayList<>();
-        for (OptionSpec o : spec.options()) {
-          if (!o.hidden()) {
-            names.addAll(List.of(o.names()));
-          }
-        }
         String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
         return "unknown option '"
             + name
@@ -113,12 +108,16 @@ final class UsageErrors {
       if (!spec.subcommands().isEmpty()) {
         return unknownCommand(spec, arg);
       }
-      return "unexpected argument '" + arg + "'; " + helpHint(spec);
+      return "unexpected argument '"
+          + arg
+          + "'; "
+          + Suggestions.closest("--" + arg, names).map(c -> "did you mean '" + c + "'? ").orElse("")
+          + helpHint(spec);
     }
     if (e instanceof MissingParameterException m) {
       for (ArgSpec a : m.getMissing()) {
         if (a instanceof OptionSpec o) {
-          return o.longestName() + " needs a value; " + helpHint(spec);
+          return o.names()[0] + " needs a value; " + helpHint(spec);
         }
       }
       return "give " + String.join(" ", labels(m.getMissing())) + "; " + helpHint(spec);
@@ -129,11 +128,21 @@ final class UsageErrors {
     if (e.getCause() instanceof TypeConversionException t
         && e.getArgSpec() instanceof OptionSpec o) {
       if (o.typeInfo().isBoolean()) {
-        return o.longestName() + " takes no value; give " + o.longestName() + " alone";
+        return o.names()[0] + " takes no value; give " + o.names()[0] + " alone";
       }
       return o.names()[0] + " " + t.getMessage();
     }
     return e.getMessage() + "; " + helpHint(spec);
+  }
+
+  private static List<String> optionNames(CommandSpec spec) {
+    List<String> names = new ArrayList<>();
+    for (OptionSpec o : spec.options()) {
+      if (!o.hidden()) {
+        names.addAll(List.of(o.names()));
+      }
+    }
+    return names;
   }
 
   private static List<String> labels(List<ArgSpec> args) {

@@ -126,6 +126,9 @@ class CliParsingTest {
     assertThat(far.err).contains("unknown option '--bogus'; see 'prism stop --help'");
     assertThat(cli("status", "extra").err)
         .contains("prism status: unexpected argument 'extra'; see 'prism status --help'");
+    assertThat(cli("start", "head").err)
+        .as("an option without its dashes")
+        .contains("prism start: unexpected argument 'head'; did you mean '--head'?");
   }
 
   @Test
