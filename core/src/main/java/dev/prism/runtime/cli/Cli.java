@@ -1,69 +1,71 @@
 package dev.prism.runtime.cli;
 
-import dev.prism.runtime.gcs.GcsClient;
-import dev.prism.runtime.rpc.ActorInfo;
-import dev.prism.runtime.rpc.NodeInfo;
-import dev.prism.runtime.security.SecurityConfigException;
-import dev.prism.runtime.security.TlsConfig;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IFactory;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
- * The {@code prism} command line: {@code start}, {@code status} and {@code stop} (the {@code prism}
- * launcher script runs this class for them).
+ * The {@code prism} command line (the {@code prism} launcher script runs this class), on picocli:
+ * {@code start}, {@code status}, {@code stop}, {@code job submit|status|logs|stop|list}, {@code
+ * list <kind>}, {@code summary <kind>}, {@code timeline}, {@code logs}, {@code completion} and
+ * {@code help}; each takes {@code --help}.
  *
  * <ul>
  *   <li>{@code prism start --head [options]}: starts a head (GCS and node manager) as a background
- *       process and prints how to connect; see {@link StartOptions#HELP}.
+ *       process and prints how to connect; see {@link StartCommand}.
  *   <li>{@code prism start --address HOST:PORT [options]}: starts a node here that joins the
  *       cluster; prints its node id.
  *   <li>{@code prism status [--address HOST:PORT]}: nodes, resources and actors of a cluster.
  *   <li>{@code prism stop [--force]}: stops this machine's processes started by {@code start}.
+ *   <li>{@code prism completion}: a bash completion script for all of them.
  * </ul>
  *
- * <p>Every error prints one clear message on stderr; the exit code is 2 for a bad command line, 1
- * for a failure (port in use, no head, a node that does not start), 0 otherwise. Every wait is
- * bounded.
+ * <p>Every error prints one clear message on stderr that says what to do (an unknown command or
+ * option with the closest name); the exit code is 2 for a bad command line, 1 for a failure (port
+ * in use, no head, a node that does not start), 0 otherwise. Every wait is bounded.
  */
-public final class Cli {
+@Command(
+    name = "prism",
+    description = "Starts, inspects and stops Prism clusters, and runs jobs on them.",
+    subcommands = {
+      StartCommand.class,
+      StatusCommand.class,
+      StopCommand.class,
+      JobCommand.class,
+      ListCommand.class,
+      SummaryCommand.class,
+      TimelineCommand.class,
+      LogsCommand.class,
+      CompletionCommand.class,
+      HelpCommand.class
+    },
+    footer = {
+      "",
+      "'prism <command> --help' (or 'prism help <command>') lists a command's options.",
+      "Exit codes: 0 done, 1 failed (stderr says why and what to do), 2 bad command line."
+    })
+public final class Cli implements Callable<Integer> {
 
-  /** The help text of {@code prism status}. */
-  static final String STATUS_HELP =
-      """
-      usage: prism status [--address HOST:PORT] [--temp-dir DIR] [--token-file FILE]
-        prints the cluster's nodes, resources (used / total) and actors
-        --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
-                             latest session started on this machine)
-        --temp-dir DIR       root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
-        --token-file FILE    the cluster token (default: $PRISM_CLUSTER_TOKEN,
-                             $PRISM_CLUSTER_TOKEN_FILE, else that cluster's session here)
-      """;
+  @Mixin HelpOption help;
 
-  private static final String HELP =
-      """
-      usage: prism <command> [options]   ('prism <command> --help' for its options)
-        start --head [options]             start a cluster's head here, in the background
-        start --address HOST:PORT [opts]   start a node here that joins a cluster
-        status [--address HOST:PORT]       nodes, resources and actors of a cluster
-        stop [--force]                     stop the Prism processes started here
-        job <submit|status|logs|stop|list> run and manage jobs on a cluster's head
-        list <kind> [--filter K=V] [--detail] [--format json]
-                                           nodes, jobs, actors, tasks, objects, workers or
-                                           placement-groups of a cluster
-        summary <tasks|actors|objects>     counts by function, class or node, and state
-        timeline [--output FILE]           task execution as a Chrome trace (JSON)
-        logs [--node|--worker|--actor ID] [--follow]
-                                           logs of this machine's nodes, workers, actors
-      """;
+  @Spec CommandSpec spec;
 
-  private static final Duration STATUS_RPC_TIMEOUT = Duration.ofSeconds(5);
+  private final CliContext context;
 
-  private Cli() {}
+  private Cli(CliContext context) {
+    this.context = context;
+  }
 
   /**
    * Runs a command and exits with its code.
@@ -87,173 +89,99 @@ public final class Cli {
    */
   public static int run(
       List<String> args, PrintStream out, PrintStream err, Map<String, String> env) {
-    if (args.isEmpty()) {
-      err.print(HELP);
-      return CliException.USAGE;
-    }
-    String command = args.getFirst();
-    List<String> rest = args.subList(1, args.size());
-    try {
-      return switch (command) {
-        case "start" -> start(rest, out, env);
-        case "status" -> status(rest, out, env);
-        case "stop" -> StopCommand.run(rest, out);
-        case "job" -> JobCommand.run(rest, out, env);
-        case "list" -> ListCommand.run(rest, out, env);
-        case "summary" -> SummaryCommand.run(rest, out, env);
-        case "timeline" -> TimelineCommand.run(rest, out, env);
-        case "logs" -> LogsCommand.run(rest, out, env);
-        case "help", "--help", "-h" -> {
-          out.print(HELP);
-          yield 0;
-        }
-        default ->
-            throw CliException.usage(
-                "unknown command '"
-                    + command
-                    + "'; the commands are start, status, stop, job, list, summary,"
-                    + " timeline and logs");
-      };
-    } catch (CliException e) {
-      String m = e.getMessage();
-      err.println("prism " + (m.startsWith(command + ": ") ? m : command + ": " + m));
-      return e.exitCode();
-    } catch (RuntimeException e) {
-      err.println("prism " + command + ": " + e);
-      return CliException.FAILURE;
-    }
+    return run(args, CliContext.of(out, err, env));
   }
 
-  private static int start(List<String> args, PrintStream out, Map<String, String> env) {
-    if (args.contains("--help") || args.contains("-h")) {
-      out.print(StartOptions.HELP);
-      return 0;
-    }
-    StartOptions options = StartOptions.parse(args);
-    NodeLauncher.Started started = NodeLauncher.launch(options, env);
-    NodeRecord r = started.record();
-    if (options.head()) {
-      String a = r.gcsAddress();
-      out.println(
-          "Started the Prism head: GCS at "
-              + a
-              + ", node "
-              + r.nodeId()
-              + " at "
-              + r.nodeAddress()
-              + " (pid "
-              + r.pid()
-              + ").");
-      out.println("Session: " + started.session().path() + "   log: " + started.log());
-      out.println("Dashboard: " + r.httpUrl() + "   metrics: " + r.httpUrl() + "/metrics");
-      out.println(
-          "  log in to the dashboard with this link (it holds the cluster token): "
-              + r.httpUrl()
-              + "/login#token="
-              + dev.prism.runtime.security.ClusterToken.readFrom(started.session().tokenFile())
-                  .secret());
-      out.println(
-          "Cluster token: "
-              + started.session().tokenFile()
-              + " (only you can read"
-              + " it; every process of the cluster needs it)");
-      TlsConfig.inDirectory(started.session().path())
-          .ifPresent(
-              t ->
-                  out.println(
-                      "TLS: on, with the cluster's certificate files "
-                          + t.cert()
-                          + ", "
-                          + t.key()
-                          + ", "
-                          + t.ca()
-                          + " (every node and driver on another machine needs copies:"
-                          + " --tls-cert/--tls-key/--tls-ca, or "
-                          + TlsConfig.ENV_CERT
-                          + "/"
-                          + TlsConfig.ENV_KEY
-                          + "/"
-                          + TlsConfig.ENV_CA
-                          + ")"));
-      out.println();
-      out.println("To connect a driver on this machine:");
-      out.println("  PRISM_ADDRESS=" + a + " java ... YourMain      (Prism.init() reads it)");
-      out.println("  or Prism.init(PrismConfig.builder().address(\"" + a + "\").build());");
-      out.println(
-          "  (workers load tasks' and actors' classes from the node's class path:"
-              + " add yours with --code-search-path)");
-      out.println(
-          "To add a node:  prism start --address "
-              + a
-              + "   (from another machine:"
-              + " add --token-file FILE, a copy of the token file)");
-      out.println("To see it:      prism status");
-      out.println("To stop it:     prism stop");
-    } else {
-      out.println(
-          "Started node "
-              + r.nodeId()
-              + " at "
-              + r.nodeAddress()
-              + " (pid "
-              + r.pid()
-              + "), joined the cluster at "
-              + r.gcsAddress()
-              + ".");
-      out.println("Session: " + started.session().path() + "   log: " + started.log());
-      out.println("Metrics: " + r.httpUrl() + "/metrics");
-    }
-    return 0;
+  /** Runs a command with a context of its own (a test's {@code --follow} that stops). */
+  static int run(List<String> args, CliContext context) {
+    CommandLine cl = commandLine(context);
+    int code = cl.execute(args.toArray(String[]::new));
+    cl.getOut().flush();
+    cl.getErr().flush();
+    context.out().flush();
+    context.err().flush();
+    return code;
   }
 
-  private static int status(List<String> args, PrintStream out, Map<String, String> env) {
-    Args a = new Args("status", args);
-    String address = null;
-    Optional<Path> tempDir = Optional.empty();
-    Optional<Path> tokenFile = Optional.empty();
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      switch (opt) {
-        case "--address" -> address = StartOptions.checkAddress(a.value(opt));
-        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        case "--token-file" -> tokenFile = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        case "--help", "-h" -> {
-          out.print(STATUS_HELP);
-          return 0;
-        }
-        default -> throw a.unknown(opt);
-      }
+  /** {@code prism} with no command: the list of commands, as an error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(context.err());
+    return CliException.USAGE;
+  }
+
+  /**
+   * The whole command line: {@code prism} and its commands, writing to the context's streams,
+   * errors reported as {@link CliException}'s contract says.
+   */
+  static CommandLine commandLine(CliContext context) {
+    CommandLine cl = configure(new CommandLine(new Cli(context), new Factory(context)));
+    cl.setOut(new PrintWriter(context.out(), true, context.out().charset()));
+    cl.setErr(new PrintWriter(context.err(), true, context.err().charset()));
+    cl.setParameterExceptionHandler(
+        (e, args) -> {
+          context
+              .err()
+              .println(errorLine(e.getCommandLine().getCommandSpec(), UsageErrors.what(e)));
+          return CliException.USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (e, command, parsed) -> {
+          CommandSpec s = command.getCommandSpec();
+          if (e instanceof CliException c) {
+            context.err().println(errorLine(s, c.getMessage()));
+            return c.exitCode();
+          }
+          context.err().println(errorLine(s, e.toString()));
+          return CliException.FAILURE;
+        });
+    return cl;
+  }
+
+  /**
+   * Sets what every {@code prism} command line parses the same way: an option given twice keeps the
+   * last value (a list option keeps all), {@code @file} arguments are not expanded (a job's
+   * arguments are passed as they are), {@code ${...}} in help texts is printed as it is, and the
+   * help reads {@code usage:} with lower-case headings.
+   *
+   * @param cl the command line (before subcommands are added by hand, if any)
+   * @return {@code cl}
+   */
+  static CommandLine configure(CommandLine cl) {
+    cl.setOverwrittenOptionsAllowed(true);
+    cl.setExpandAtFiles(false);
+    cl.setInterpolateVariables(false);
+    cl.setUsageHelpWidth(100);
+    style(cl);
+    return cl;
+  }
+
+  private static void style(CommandLine cl) {
+    cl.getCommandSpec()
+        .usageMessage()
+        .sortOptions(false)
+        .synopsisHeading("usage: ")
+        .descriptionHeading("%n")
+        .parameterListHeading("%narguments:%n")
+        .optionListHeading("%noptions:%n")
+        .commandListHeading("%ncommands:%n");
+    cl.getSubcommands().values().forEach(Cli::style);
+  }
+
+  /**
+   * An error's line: {@code prism COMMAND: message}, the command's words once (a message that
+   * starts with the command's name, {@code start: give --head ...}, gets only the words before it).
+   */
+  static String errorLine(CommandSpec spec, String message) {
+    String path = UsageErrors.path(spec);
+    if (path.isEmpty()) {
+      return "prism: " + message;
     }
-    if (address == null) {
-      address = resolveAddress(env, SessionDir.root(tempDir));
+    String name = spec.name();
+    if (message.startsWith(name + ": ")) {
+      return "prism " + path.substring(0, path.length() - name.length()) + message;
     }
-    Path root = SessionDir.root(tempDir);
-    ClusterTokens.adoptSessionTls(root, address);
-    List<NodeInfo> nodes;
-    List<ActorInfo> actors;
-    List<dev.prism.runtime.rpc.PlacementGroupInfo> groups;
-    try (GcsClient gcs =
-        ClusterTokens.connectChecked(
-            address,
-            ClusterTokens.find(tokenFile, env, root, address),
-            root,
-            "this command's",
-            STATUS_RPC_TIMEOUT)) {
-      nodes = gcs.getAllNodes();
-      actors = gcs.listActors();
-      groups = gcs.listPlacementGroups();
-    } catch (SecurityConfigException e) {
-      throw CliException.failure(e.getMessage());
-    } catch (RuntimeException e) {
-      throw CliException.failure(
-          "no Prism cluster answers at "
-              + address
-              + " ("
-              + e.getMessage()
-              + "); is its head running? start one with 'prism start --head'");
-    }
-    out.print(StatusReport.render(address, nodes, actors, groups));
-    return 0;
+    return "prism " + path + ": " + message;
   }
 
   /**
@@ -275,5 +203,20 @@ public final class Cli {
                         + root
                         + "; start one with"
                         + " 'prism start --head'"));
+  }
+
+  /** Creates the commands with the context they run in (a constructor that takes it), else bare. */
+  private record Factory(CliContext context) implements IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      Constructor<K> withContext;
+      try {
+        withContext = cls.getDeclaredConstructor(CliContext.class);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+      withContext.setAccessible(true);
+      return withContext.newInstance(context);
+    }
   }
 }

@@ -2,7 +2,6 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.job.JobClient;
 import dev.prism.runtime.rpc.JobStatusProto;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,9 +14,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code prism job submit|status|logs|stop|list}: jobs run by a cluster's head (see {@link
@@ -26,151 +32,306 @@ import java.util.stream.Stream;
  * gives the same hash), submits, and follows the driver's output until the job ends: exit code 0
  * when it SUCCEEDED, 1 otherwise; {@code --no-wait} prints the submission id and returns.
  */
-final class JobCommand {
-
-  static final String HELP =
-      """
-      usage: prism job <submit|status|logs|stop|list> [options]
-        submit [--jar FILE]... [--classpath-dir DIR] --main CLASS [--submission-id ID]
-               [--env NAME=VALUE]... [--no-wait] [-- ARGS...]
-                                  upload the jars, run CLASS on the head with ARGS, follow its
-                                  output; exit code 0 when it succeeded, 1 otherwise
-        status ID                 the job's state, exit code, times and message
-        logs ID [--follow]        the driver's output (with --follow, until the job ends)
-        stop ID [--grace-ms MS]   stop the driver (SIGTERM, SIGKILL after the grace period)
-        list                      every job of the cluster
-      options of every subcommand:
-        --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
-                             latest session started on this machine)
-        --temp-dir DIR       root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
-        --token-file FILE    the cluster token (default: as 'prism status' finds it)
-      """;
+@Command(
+    name = "job",
+    description = "Runs and manages jobs (drivers run by the cluster's head with their own jars).",
+    subcommands = {
+      JobCommand.Submit.class,
+      JobCommand.Status.class,
+      JobCommand.Logs.class,
+      JobCommand.Stop.class,
+      JobCommand.ListJobs.class,
+      HelpCommand.class
+    })
+final class JobCommand implements Callable<Integer> {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-  private JobCommand() {}
+  @Mixin HelpOption help;
 
-  /** Connects to the head the shared options name, as {@code status} resolves them. */
-  private static JobClient connect(StateConnection.Options o, Map<String, String> env) {
-    StateConnection.Checked c = StateConnection.connectChecked(o, env, CONNECT_TIMEOUT);
-    c.gcs().close();
-    return JobClient.connect(
-        c.address(),
-        c.token()
-            .orElseThrow(
-                () ->
-                    CliException.failure(
-                        "no cluster token for " + c.address() + "; give --token-file FILE"))
-            .token());
+  @Spec CommandSpec spec;
+
+  private final CliContext context;
+
+  JobCommand(CliContext context) {
+    this.context = context;
+  }
+
+  /** {@code prism job} alone: the subcommands, as an error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(context.err());
+    return CliException.USAGE;
   }
 
   /**
-   * Runs {@code prism job ...}.
-   *
-   * @param args what follows {@code job}
-   * @param out where results go
-   * @param env the environment
-   * @return the exit code
+   * A subcommand that talks to the head's job service: the cluster options, and a head's refusal
+   * reported as a failure that names the subcommand.
    */
-  static int run(List<String> args, PrintStream out, Map<String, String> env) {
-    if (args.isEmpty() || List.of("--help", "-h", "help").contains(args.getFirst())) {
-      out.print(HELP);
-      return args.isEmpty() ? CliException.USAGE : 0;
+  abstract static class OnHead implements Callable<Integer> {
+
+    @Mixin HelpOption help;
+
+    @Mixin ClusterOptions cluster;
+
+    @Spec CommandSpec spec;
+
+    final CliContext context;
+
+    OnHead(CliContext context) {
+      this.context = context;
     }
-    String sub = args.getFirst();
-    List<String> rest = args.subList(1, args.size());
-    try {
-      return switch (sub) {
-        case "submit" -> submit(rest, out, env);
-        case "status", "logs", "stop" -> onJob(sub, rest, out, env);
-        case "list" -> list(rest, out, env);
-        default ->
-            throw CliException.usage(
-                "unknown subcommand '"
-                    + sub
-                    + "'; the subcommands are submit, status, logs, stop and list");
-      };
-    } catch (StatusRuntimeException e) {
-      throw CliException.failure(sub + ": " + JobClient.describe(e));
+
+    @Override
+    public final Integer call() {
+      try {
+        return run();
+      } catch (StatusRuntimeException e) {
+        throw CliException.failure(spec.name() + ": " + JobClient.describe(e));
+      }
+    }
+
+    /** Runs the subcommand; returns its exit code. */
+    abstract int run();
+
+    /** Connects to the head the cluster options name, as {@code status} resolves them. */
+    JobClient connect() {
+      StateConnection.Checked c =
+          StateConnection.connectChecked(cluster, context.env(), CONNECT_TIMEOUT);
+      c.gcs().close();
+      return JobClient.connect(
+          c.address(),
+          c.token()
+              .orElseThrow(
+                  () ->
+                      CliException.failure(
+                          "no cluster token for " + c.address() + "; give --token-file FILE"))
+              .token());
+    }
+
+    /** The job's id, or a usage error that says to give it. */
+    static String required(String id, String sub) {
+      if (id == null || id.isBlank()) {
+        throw CliException.usage(sub + ": give the job's submission id: prism job " + sub + " ID");
+      }
+      return id;
     }
   }
 
-  private static int submit(List<String> args, PrintStream out, Map<String, String> env) {
-    int dashes = args.indexOf("--");
-    List<String> options = dashes < 0 ? args : args.subList(0, dashes);
-    List<String> jobArgs = dashes < 0 ? List.of() : args.subList(dashes + 1, args.size());
-    Args a = new Args("job", options);
-    StateConnection.Options t = new StateConnection.Options();
+  /** {@code prism job submit}. */
+  @Command(
+      name = "submit",
+      description = {
+        "Uploads the jars, runs CLASS on the head with ARGS and follows its output.",
+        "Exit code 0 when the job succeeded, 1 otherwise. Every argument after -- goes to CLASS's"
+            + " main as it is."
+      })
+  static final class Submit extends OnHead {
+
+    @Option(
+        names = "--jar",
+        paramLabel = "FILE",
+        converter = OptionTypes.AbsolutePath.class,
+        description = "a jar of the job (repeat for several)")
     List<Path> jars = new ArrayList<>();
-    Path dir = null;
-    String main = null;
+
+    @Option(
+        names = "--classpath-dir",
+        paramLabel = "DIR",
+        converter = OptionTypes.AbsolutePath.class,
+        description = "a directory of classes, packed into one jar with fixed timestamps")
+    Path dir;
+
+    @Option(names = "--main", paramLabel = "CLASS", description = "the main class (required)")
+    String main;
+
+    @Option(
+        names = "--submission-id",
+        paramLabel = "ID",
+        description = "the job's id (default: the head chooses one)")
     String id = "";
-    boolean wait = true;
-    Map<String, String> jobEnv = new LinkedHashMap<>();
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      if (t.take(opt, a)) {
-        continue;
+
+    @Option(
+        names = "--env",
+        paramLabel = "NAME=VALUE",
+        converter = OptionTypes.EnvVarType.class,
+        description = "an environment variable of the driver (repeat for several)")
+    List<OptionTypes.EnvVar> env = new ArrayList<>();
+
+    @Option(
+        names = "--no-wait",
+        description = "print the submission id and return instead of following the output")
+    boolean noWait;
+
+    @Parameters(paramLabel = "ARGS", arity = "0..*", description = "the job's arguments, after --")
+    List<String> args = new ArrayList<>();
+
+    Submit(CliContext context) {
+      super(context);
+    }
+
+    @Override
+    int run() {
+      PrintStream out = context.out();
+      List<String> jobArgs = jobArguments();
+      if (main == null || main.isBlank()) {
+        throw CliException.usage("submit: --main CLASS is required; see 'prism job submit --help'");
       }
-      switch (opt) {
-        case "--jar" -> jars.add(Path.of(a.value(opt)).toAbsolutePath());
-        case "--classpath-dir" -> dir = Path.of(a.value(opt)).toAbsolutePath();
-        case "--main" -> main = a.value(opt);
-        case "--submission-id" -> id = a.value(opt);
-        case "--env" -> {
-          String v = a.value(opt);
-          int eq = v.indexOf('=');
-          if (eq <= 0) {
-            throw CliException.usage("submit: --env '" + v + "' is not NAME=VALUE");
-          }
-          jobEnv.put(v.substring(0, eq), v.substring(eq + 1));
-        }
-        case "--no-wait" -> {
-          a.noValue(opt);
-          wait = false;
-        }
-        case "--help", "-h" -> {
-          out.print(HELP);
-          return 0;
-        }
-        default -> throw a.unknown(opt);
-      }
-    }
-    if (main == null || main.isBlank()) {
-      throw CliException.usage("submit: --main CLASS is required; see 'prism job --help'");
-    }
-    for (Path j : jars) {
-      if (!Files.isRegularFile(j)) {
-        throw CliException.usage("submit: the jar " + j + " does not exist (or is no file)");
-      }
-    }
-    if (dir != null && !Files.isDirectory(dir)) {
-      throw CliException.usage("submit: --classpath-dir " + dir + " is not a directory");
-    }
-    try (JobClient client = connect(t, env)) {
-      List<String> hashes = new ArrayList<>();
       for (Path j : jars) {
-        hashes.add(upload(client, j));
-      }
-      if (dir != null) {
-        Path packed = packDirectory(dir);
-        try {
-          hashes.add(upload(client, packed));
-        } finally {
-          deleteQuietly(packed);
+        if (!Files.isRegularFile(j)) {
+          throw CliException.usage("submit: the jar " + j + " does not exist (or is no file)");
         }
       }
-      JobStatusProto job = client.submit(main, jobArgs, hashes, jobEnv, id);
-      String sid = job.getSubmissionId();
-      if (!wait) {
-        out.println(sid);
-        return job.getState().equals("FAILED") ? CliException.FAILURE : 0;
+      if (dir != null && !Files.isDirectory(dir)) {
+        throw CliException.usage("submit: --classpath-dir " + dir + " is not a directory");
       }
-      out.println("prism job: submitted " + sid + "; its output follows");
-      out.flush();
-      JobStatusProto end = client.logs(sid, 0, true, bytes -> write(out, bytes));
-      out.println("prism job: " + describe(end));
-      return end.getState().equals("SUCCEEDED") ? 0 : CliException.FAILURE;
+      Map<String, String> jobEnv = new LinkedHashMap<>();
+      env.forEach(v -> jobEnv.put(v.name(), v.value()));
+      try (JobClient client = connect()) {
+        List<String> hashes = new ArrayList<>();
+        for (Path j : jars) {
+          hashes.add(upload(client, j));
+        }
+        if (dir != null) {
+          Path packed = packDirectory(dir);
+          try {
+            hashes.add(upload(client, packed));
+          } finally {
+            deleteQuietly(packed);
+          }
+        }
+        JobStatusProto job = client.submit(main, jobArgs, hashes, jobEnv, id);
+        String sid = job.getSubmissionId();
+        if (noWait) {
+          out.println(sid);
+          return job.getState().equals("FAILED") ? CliException.FAILURE : 0;
+        }
+        out.println("prism job: submitted " + sid + "; its output follows");
+        out.flush();
+        JobStatusProto end = client.logs(sid, 0, true, bytes -> write(out, bytes));
+        out.println("prism job: " + describe(end));
+        return end.getState().equals("SUCCEEDED") ? 0 : CliException.FAILURE;
+      }
+    }
+
+    /**
+     * The arguments after {@code --}, as they are; an argument before it is not an option of {@code
+     * submit}, so it is refused rather than passed on.
+     */
+    List<String> jobArguments() {
+      List<String> given = spec.commandLine().getParseResult().originalArgs();
+      int dashes = given.indexOf("--");
+      int afterDashes = dashes < 0 ? 0 : given.size() - dashes - 1;
+      if (args.size() > afterDashes) {
+        throw CliException.usage(
+            "submit: unexpected argument '"
+                + args.getFirst()
+                + "'; give the job's arguments after --: prism job submit --main CLASS ... --"
+                + " ARGS");
+      }
+      return List.copyOf(args);
+    }
+  }
+
+  /** {@code prism job status ID}. */
+  @Command(name = "status", description = "Prints the job's state, exit code, times and message.")
+  static final class Status extends OnHead {
+
+    @Parameters(paramLabel = "ID", arity = "0..1", description = "the job's submission id")
+    String id;
+
+    Status(CliContext context) {
+      super(context);
+    }
+
+    @Override
+    int run() {
+      String job = required(id, "status");
+      try (JobClient client = connect()) {
+        context.out().println(describe(client.status(job)));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code prism job logs ID [--follow]}. */
+  @Command(
+      name = "logs",
+      description = "Prints the driver's output (with --follow, until the job ends).")
+  static final class Logs extends OnHead {
+
+    @Parameters(paramLabel = "ID", arity = "0..1", description = "the job's submission id")
+    String id;
+
+    @Option(
+        names = {"--follow", "-f"},
+        description = "keep printing the output until the job ends")
+    boolean follow;
+
+    Logs(CliContext context) {
+      super(context);
+    }
+
+    @Override
+    int run() {
+      String job = required(id, "logs");
+      try (JobClient client = connect()) {
+        client.logs(job, 0, follow, bytes -> write(context.out(), bytes));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code prism job stop ID [--grace-ms MS]}. */
+  @Command(
+      name = "stop",
+      description = "Stops the driver: SIGTERM, then SIGKILL after the grace period.")
+  static final class Stop extends OnHead {
+
+    @Parameters(paramLabel = "ID", arity = "0..1", description = "the job's submission id")
+    String id;
+
+    @Option(
+        names = "--grace-ms",
+        paramLabel = "MS",
+        converter = OptionTypes.Millis.class,
+        description = "how long the driver may take to stop before SIGKILL (default 0)")
+    int graceMs;
+
+    Stop(CliContext context) {
+      super(context);
+    }
+
+    @Override
+    int run() {
+      String job = required(id, "stop");
+      try (JobClient client = connect()) {
+        context.out().println(describe(client.stop(job, Duration.ofMillis(graceMs))));
+      }
+      return 0;
+    }
+  }
+
+  /** {@code prism job list}. */
+  @Command(name = "list", description = "Lists every job of the cluster.")
+  static final class ListJobs extends OnHead {
+
+    ListJobs(CliContext context) {
+      super(context);
+    }
+
+    @Override
+    int run() {
+      try (JobClient client = connect()) {
+        List<JobStatusProto> jobs = client.list();
+        if (jobs.isEmpty()) {
+          context.out().println("no jobs");
+        }
+        for (JobStatusProto j : jobs) {
+          context.out().println(describe(j));
+        }
+      }
+      return 0;
     }
   }
 
@@ -219,75 +380,6 @@ final class JobCommand {
   private static void write(PrintStream out, byte[] bytes) {
     out.write(bytes, 0, bytes.length);
     out.flush();
-  }
-
-  private static int onJob(
-      String sub, List<String> args, PrintStream out, Map<String, String> env) {
-    if (args.isEmpty() || args.getFirst().startsWith("-")) {
-      if (!args.isEmpty() && List.of("--help", "-h").contains(args.getFirst())) {
-        out.print(HELP);
-        return 0;
-      }
-      throw CliException.usage(sub + ": give the job's submission id: prism job " + sub + " ID");
-    }
-    String id = args.getFirst();
-    Args a = new Args("job", args.subList(1, args.size()));
-    StateConnection.Options t = new StateConnection.Options();
-    boolean follow = false;
-    long graceMs = 0;
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      if (t.take(opt, a)) {
-        continue;
-      }
-      switch (opt) {
-        case "--follow", "-f" -> {
-          a.noValue(opt);
-          follow = true;
-        }
-        case "--grace-ms" -> graceMs = a.intValue(opt, 0, 3_600_000);
-        default -> throw a.unknown(opt);
-      }
-    }
-    try (JobClient client = connect(t, env)) {
-      try {
-        switch (sub) {
-          case "status" -> out.println(describe(client.status(id)));
-          case "logs" -> client.logs(id, 0, follow, bytes -> write(out, bytes));
-          default -> {
-            JobStatusProto s = client.stop(id, Duration.ofMillis(graceMs));
-            out.println(describe(s));
-          }
-        }
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-          throw CliException.failure(sub + ": " + JobClient.describe(e));
-        }
-        throw e;
-      }
-    }
-    return 0;
-  }
-
-  private static int list(List<String> args, PrintStream out, Map<String, String> env) {
-    Args a = new Args("job", args);
-    StateConnection.Options t = new StateConnection.Options();
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      if (!t.take(opt, a)) {
-        throw a.unknown(opt);
-      }
-    }
-    try (JobClient client = connect(t, env)) {
-      List<JobStatusProto> jobs = client.list();
-      if (jobs.isEmpty()) {
-        out.println("no jobs");
-      }
-      for (JobStatusProto j : jobs) {
-        out.println(describe(j));
-      }
-    }
-    return 0;
   }
 
   /** One line: id, state, exit code, main class, driver pid, times, message. */

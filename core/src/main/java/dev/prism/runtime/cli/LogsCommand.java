@@ -15,83 +15,75 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code prism logs}: the logs of this machine's nodes (the node process's output, with every line
  * of its workers prefixed {@code (pid=N) }), by node, worker or actor; {@code --follow} keeps
  * printing what is appended until the node stops. With no selector it lists the logs there are.
  */
-final class LogsCommand {
+@Command(
+    name = "logs",
+    description = {
+      "Prints the log of a node started here, or one worker's or actor's lines.",
+      "A node's log holds its workers' lines prefixed (pid=N); --worker and --actor keep only"
+          + " theirs. With none of --node, --worker and --actor, lists the logs there are."
+    })
+final class LogsCommand implements Callable<Integer> {
 
-  /** The help text. */
-  static final String HELP =
-      """
-      usage: prism logs [--node ID | --worker ID | --actor ID] [--tail N] [--follow]
-        prints the log of a node started on this machine (its workers' lines are prefixed
-        (pid=N)), or only the lines of one worker or actor; with none of them, lists the logs
-        --node ID            the node (an id prefix is enough)
-        --worker ID          one worker's lines (its node and pid are asked of the cluster)
-        --actor ID           the lines of the worker hosting the actor
-        --tail N             the last N lines (default 1000; 0 for all)
-        --follow             then print new lines as they come, until the node stops
-      """
-          + StateConnection.OPTIONS_HELP;
+  @Mixin HelpOption help;
 
-  private LogsCommand() {}
+  @Option(names = "--node", paramLabel = "ID", description = "the node (an id prefix is enough)")
+  String node;
 
-  /**
-   * Runs {@code prism logs}.
-   *
-   * @param args the arguments after {@code logs}
-   * @param out where the log goes
-   * @param env the environment
-   * @return the exit code
-   */
-  static int run(List<String> args, PrintStream out, Map<String, String> env) {
-    return run(args, out, env, () -> false);
+  @Option(
+      names = "--worker",
+      paramLabel = "ID",
+      description = "one worker's lines (its node and pid are asked of the cluster)")
+  String worker;
+
+  @Option(
+      names = "--actor",
+      paramLabel = "ID",
+      description = "the lines of the worker hosting the actor (its id, a prefix, or its name)")
+  String actor;
+
+  @Option(
+      names = "--tail",
+      paramLabel = "N",
+      converter = OptionTypes.Count.class,
+      description = "the last N lines (default 1000; 0 for all)")
+  int tail = 1000;
+
+  @Option(
+      names = {"--follow", "-f"},
+      description = "then print new lines as they come, until the node stops")
+  boolean follow;
+
+  @Mixin ClusterOptions cluster;
+
+  private final CliContext context;
+
+  LogsCommand(CliContext context) {
+    this.context = context;
   }
 
-  /** As {@link #run(List, PrintStream, Map)}; {@code stop} ends a {@code --follow} early. */
-  static int run(
-      List<String> args, PrintStream out, Map<String, String> env, BooleanSupplier stop) {
-    Args a = new Args("logs", args);
-    StateConnection.Options cluster = new StateConnection.Options();
-    String node = null;
-    String worker = null;
-    String actor = null;
-    int tail = 1000;
-    boolean follow = false;
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      if (cluster.take(opt, a)) {
-        continue;
-      }
-      switch (opt) {
-        case "--node" -> node = a.value(opt);
-        case "--worker" -> worker = a.value(opt);
-        case "--actor" -> actor = a.value(opt);
-        case "--tail" -> tail = a.intValue(opt, 0, Integer.MAX_VALUE);
-        case "--follow", "-f" -> {
-          a.noValue(opt);
-          follow = true;
-        }
-        case "--help", "-h" -> {
-          out.print(HELP);
-          return 0;
-        }
-        default -> throw a.unknown(opt);
-      }
-    }
-    if ((node != null ? 1 : 0) + (worker != null ? 1 : 0) + (actor != null ? 1 : 0) > 1) {
+  @Override
+  public Integer call() {
+    PrintStream out = context.out();
+    String nodeId = node;
+    if ((nodeId != null ? 1 : 0) + (worker != null ? 1 : 0) + (actor != null ? 1 : 0) > 1) {
       throw CliException.usage("logs: give one of --node, --worker and --actor");
     }
     Path root = SessionDir.root(cluster.tempDir());
     long pid = -1;
     if (worker != null || actor != null) {
-      try (StateConnection c = StateConnection.open(cluster, env)) {
+      try (StateConnection c = StateConnection.open(cluster, context.env())) {
         ClusterState state = c.state();
         if (worker != null) {
           String w = worker;
@@ -103,7 +95,7 @@ final class LogsCommand {
                       () ->
                           CliException.failure(
                               "logs: no worker " + w + " in the cluster ('prism list workers')"));
-          node = row.nodeId();
+          nodeId = row.nodeId();
           pid = row.pid();
         } else {
           String id = actor;
@@ -119,13 +111,13 @@ final class LogsCommand {
             throw CliException.failure(
                 "logs: actor " + id + " has no process now (it is " + row.state() + ")");
           }
-          node = row.nodeId();
+          nodeId = row.nodeId();
           pid = row.pid();
         }
       }
     }
     List<Found> logs = logsUnder(root);
-    if (node == null) {
+    if (nodeId == null) {
       if (logs.isEmpty()) {
         out.println("No node logs under " + root + ".");
       }
@@ -134,7 +126,7 @@ final class LogsCommand {
       }
       return 0;
     }
-    String n = node;
+    String n = nodeId;
     Found f =
         logs.stream()
             .filter(l -> !l.record.nodeId().isEmpty() && l.record.nodeId().startsWith(n))
@@ -151,7 +143,7 @@ final class LogsCommand {
     String prefix = pid > 0 ? "(pid=" + pid + ") " : null;
     long position = printTail(f.log, prefix, tail, out);
     if (follow) {
-      follow(f, prefix, position, out, stop);
+      follow(f, prefix, position, out, context.stopFollowing());
     }
     return 0;
   }

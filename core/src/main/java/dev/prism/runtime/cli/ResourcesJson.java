@@ -1,22 +1,32 @@
 package dev.prism.runtime.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Parses the {@code --resources} option: a JSON object of resource names to amounts, such as {@code
- * {"accelerator": 1, "disk_ssd": 2.5}}, as Ray's {@code ray start --resources} takes it. Only that
- * shape is accepted (no nesting, no arrays, no null); CPU and GPU are refused since {@code
- * --num-cpus} and {@code --num-gpus} set them.
+ * The {@code --resources} option: a JSON object of resource names to amounts, such as {@code
+ * {"accelerator": 1, "disk_ssd": 2.5}}, as Ray's {@code ray start --resources} takes it, read and
+ * written with Jackson. Only that shape is accepted (no nesting, no arrays, no null, a name once);
+ * CPU and GPU are refused since {@code --num-cpus} and {@code --num-gpus} set them.
  */
 final class ResourcesJson {
 
-  private final String text;
-  private int pos;
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
-  private ResourcesJson(String text) {
-    this.text = text;
-  }
+  private ResourcesJson() {}
 
   /**
    * Parses a JSON object of names to non-negative numbers.
@@ -26,137 +36,96 @@ final class ResourcesJson {
    * @throws CliException (usage) naming what is wrong, with an example
    */
   static Map<String, Double> parse(String text) {
-    return new ResourcesJson(text).object();
-  }
-
-  private Map<String, Double> object() {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(text);
+    } catch (JsonEOFException e) {
+      throw bad(text, "the text ends before the object does");
+    } catch (StreamReadException e) {
+      throw bad(text, syntaxError(e));
+    } catch (JsonProcessingException e) {
+      throw bad(text, e.getOriginalMessage());
+    }
+    if (root == null || root.isMissingNode()) {
+      throw bad(text, "it is empty");
+    }
+    if (!root.isObject()) {
+      throw bad(text, "it is " + article(root) + ", not an object");
+    }
     Map<String, Double> out = new LinkedHashMap<>();
-    skipSpace();
-    expect('{');
-    skipSpace();
-    if (peek() == '}') {
-      pos++;
-    } else {
-      while (true) {
-        skipSpace();
-        String name = string();
-        skipSpace();
-        expect(':');
-        skipSpace();
-        double amount = number(name);
-        if (out.put(name, amount) != null) {
-          throw bad("resource \"" + name + "\" is given twice");
-        }
-        skipSpace();
-        char c = peek();
-        pos++;
-        if (c == '}') {
-          break;
-        }
-        if (c != ',') {
-          pos--;
-          throw bad("expected ',' or '}' at character " + (pos + 1));
-        }
-      }
-    }
-    skipSpace();
-    if (pos != text.length()) {
-      throw bad("unexpected text after the object at character " + (pos + 1));
-    }
-    for (Map.Entry<String, Double> e : out.entrySet()) {
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
       String name = e.getKey();
+      JsonNode amount = e.getValue();
       if (name.isBlank()) {
-        throw bad("a resource name is blank");
+        throw bad(text, "a resource name is blank");
       }
       if (name.equals("CPU") || name.equals("GPU")) {
         throw bad(
-            "\"" + name + "\" is set with --num-" + name.toLowerCase() + "s, not --resources");
+            text,
+            "\""
+                + name
+                + "\" is set with --num-"
+                + name.toLowerCase(Locale.ROOT)
+                + "s, not --resources");
       }
+      if (!amount.isNumber()) {
+        throw bad(text, "the amount of \"" + name + "\" is " + article(amount) + ", not a number");
+      }
+      double v = amount.doubleValue();
+      if (!Double.isFinite(v)) {
+        throw bad(text, "the amount of \"" + name + "\" is too large");
+      }
+      if (v < 0) {
+        throw bad(text, "the amount of \"" + name + "\" is " + amount + "; give 0 or more");
+      }
+      out.put(name, v);
     }
     return out;
   }
 
-  private String string() {
-    expect('"');
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      if (pos >= text.length()) {
-        throw bad("a string is not closed");
-      }
-      char c = text.charAt(pos++);
-      if (c == '"') {
-        return sb.toString();
-      }
-      if (c == '\\') {
-        if (pos >= text.length()) {
-          throw bad("a string is not closed");
-        }
-        char e = text.charAt(pos++);
-        switch (e) {
-          case '"', '\\', '/' -> sb.append(e);
-          case 'n' -> sb.append('\n');
-          case 't' -> sb.append('\t');
-          case 'u' -> {
-            if (pos + 4 > text.length()) {
-              throw bad("a \\u escape is cut short");
-            }
-            try {
-              sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-            } catch (NumberFormatException ex) {
-              throw bad("bad \\u escape at character " + pos);
-            }
-            pos += 4;
-          }
-          default -> throw bad("unknown escape \\" + e + " at character " + pos);
-        }
-      } else {
-        sb.append(c);
-      }
+  /**
+   * Writes resources as the JSON object {@link #parse} reads.
+   *
+   * @param resources names to amounts
+   * @return the JSON text
+   */
+  static String write(Map<String, Double> resources) {
+    try {
+      return MAPPER.writeValueAsString(resources);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of numbers is always JSON", e);
     }
   }
 
-  private double number(String name) {
-    int start = pos;
-    while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-      pos++;
+  /** Jackson's account of a syntax error, without its character codes, and where it is. */
+  private static String syntaxError(StreamReadException e) {
+    String m = e.getOriginalMessage().replaceAll(" \\(code \\d+\\)", "");
+    if (m.startsWith("Duplicate field ")) {
+      m = "resource " + m.substring("Duplicate field ".length()) + " is given twice";
     }
-    String token = text.substring(start, pos);
-    if (!token.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
-      throw bad("the amount of \"" + name + "\" is not a number");
-    }
-    double v = Double.parseDouble(token);
-    if (v < 0 || !Double.isFinite(v)) {
-      throw bad("the amount of \"" + name + "\" is " + token + "; give 0 or more");
-    }
-    return v;
+    int nl = m.indexOf('\n');
+    m = nl < 0 ? m : m.substring(0, nl);
+    return e.getLocation() == null || e.getLocation().getColumnNr() < 1
+        ? m
+        : m + " at character " + e.getLocation().getColumnNr();
   }
 
-  private void skipSpace() {
-    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-      pos++;
-    }
+  private static String article(JsonNode n) {
+    return switch (n.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "a string (" + n + ")";
+      case BOOLEAN -> "a boolean (" + n + ")";
+      case NULL -> "null";
+      default -> n.toString();
+    };
   }
 
-  private char peek() {
-    if (pos >= text.length()) {
-      throw bad("the object ends too early");
-    }
-    return text.charAt(pos);
-  }
-
-  private void expect(char c) {
-    if (peek() != c) {
-      throw bad("expected '" + c + "' at character " + (pos + 1));
-    }
-    pos++;
-  }
-
-  private CliException bad(String why) {
+  private static CliException bad(String text, String why) {
     return CliException.usage(
         "--resources '"
             + text
-            + "' is not a JSON object of resource"
-            + " amounts: "
+            + "' is not a JSON object of resource amounts: "
             + why
             + "; give e.g. --resources '{\"accelerator\": 1, \"disk\": 2.5}'");
   }

@@ -10,48 +10,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The cluster options the state commands ({@code list}, {@code summary}, {@code timeline}) and
- * {@code job} share with {@code status}: {@code --address}, {@code --temp-dir}, {@code
- * --token-file}; and the connection they open with them, resolved as {@code status} resolves it.
+ * The connection the state commands ({@code list}, {@code summary}, {@code timeline}, {@code
+ * logs}), {@code job} and {@code status} open with their {@link ClusterOptions}: the address given,
+ * else {@code PRISM_ADDRESS}, else the latest session's head; the token found as {@link
+ * ClusterTokens} finds it.
  */
 final class StateConnection implements AutoCloseable {
 
-  /** The help lines of the shared options. */
-  static final String OPTIONS_HELP =
-      """
-        --address HOST:PORT  the head's GCS (default: $PRISM_ADDRESS, else the head of the
-                             latest session started on this machine)
-        --temp-dir DIR       root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
-        --token-file FILE    the cluster token (default: $PRISM_CLUSTER_TOKEN,
-                             $PRISM_CLUSTER_TOKEN_FILE, else that cluster's session here)
-      """;
-
   private static final Duration RPC_TIMEOUT = Duration.ofSeconds(10);
-
-  /** The shared options as given. */
-  static final class Options {
-    private String address;
-    private Optional<Path> tempDir = Optional.empty();
-    private Optional<Path> tokenFile = Optional.empty();
-
-    /** The {@code --temp-dir} given, if any. */
-    Optional<Path> tempDir() {
-      return tempDir;
-    }
-
-    /** Takes {@code opt} (and its value) if it is a shared option; false otherwise. */
-    boolean take(String opt, Args a) {
-      switch (opt) {
-        case "--address" -> address = StartOptions.checkAddress(a.value(opt));
-        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        case "--token-file" -> tokenFile = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        default -> {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
 
   private final GcsClient gcs;
   private final ClusterState state;
@@ -68,7 +34,7 @@ final class StateConnection implements AutoCloseable {
    *
    * @throws CliException (failure) when no cluster answers or the token is refused
    */
-  static StateConnection open(Options o, Map<String, String> env) {
+  static StateConnection open(ClusterOptions o, Map<String, String> env) {
     Checked c = connectChecked(o, env, RPC_TIMEOUT);
     return new StateConnection(
         c.gcs(),
@@ -91,12 +57,12 @@ final class StateConnection implements AutoCloseable {
    *
    * @throws CliException (failure) when no cluster answers or the token is refused
    */
-  static Checked connectChecked(Options o, Map<String, String> env, Duration timeout) {
-    Path root = SessionDir.root(o.tempDir);
-    String address = o.address != null ? o.address : Cli.resolveAddress(env, root);
+  static Checked connectChecked(ClusterOptions o, Map<String, String> env, Duration timeout) {
+    Path root = SessionDir.root(o.tempDir());
+    String address = o.address().orElseGet(() -> Cli.resolveAddress(env, root));
     ClusterTokens.adoptSessionTls(root, address);
     try {
-      Optional<ClusterTokens.Found> token = ClusterTokens.find(o.tokenFile, env, root, address);
+      Optional<ClusterTokens.Found> token = ClusterTokens.find(o.tokenFile(), env, root, address);
       GcsClient gcs = ClusterTokens.connectChecked(address, token, root, "this command's", timeout);
       return new Checked(address, token, gcs);
     } catch (SecurityConfigException e) {

@@ -6,6 +6,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code prism stop}: stops every node process that {@code prism start} started on this machine
@@ -16,53 +20,48 @@ import java.util.Optional;
  * sends SIGKILL at once. Records of processes already gone are marked stopped, so running it again
  * does nothing.
  */
-final class StopCommand {
+@Command(
+    name = "stop",
+    description = {
+      "Stops the Prism processes that 'prism start' started on this machine.",
+      "All sessions under the root, with their workers; removes their shared memory and sockets."
+    })
+final class StopCommand implements Callable<Integer> {
 
   /** The default grace period between SIGTERM and SIGKILL. */
   static final Duration DEFAULT_GRACE = Duration.ofSeconds(20);
 
-  /** The help text. */
-  static final String HELP =
-      """
-      usage: prism stop [--force] [--grace SECONDS] [--temp-dir DIR]
-        stops the Prism processes that 'prism start' started on this machine (all sessions
-        under the root), with their workers, and removes their shared memory and sockets
-        --force            kill at once (SIGKILL) instead of asking them to stop (SIGTERM)
-        --grace SECONDS    how long to wait before killing a node that does not stop (default 20)
-        --temp-dir DIR     root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)
-      """;
+  @Mixin HelpOption help;
 
-  private StopCommand() {}
+  @Option(
+      names = {"--force", "-f"},
+      description = "kill at once (SIGKILL) instead of asking them to stop (SIGTERM)")
+  boolean force;
 
-  /**
-   * Runs {@code prism stop}.
-   *
-   * @param args the arguments after {@code stop}
-   * @param out where to say what was stopped
-   * @return the exit code
-   */
-  static int run(List<String> args, PrintStream out) {
-    Args a = new Args("stop", args);
-    boolean force = false;
-    Duration grace = DEFAULT_GRACE;
-    Optional<Path> tempDir = Optional.empty();
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      switch (opt) {
-        case "--force", "-f" -> {
-          a.noValue(opt);
-          force = true;
-        }
-        case "--grace" -> grace = Duration.ofSeconds(a.intValue(opt, 0, 3600));
-        case "--temp-dir" -> tempDir = Optional.of(Path.of(a.value(opt)).toAbsolutePath());
-        case "--help", "-h" -> {
-          out.print(HELP);
-          return 0;
-        }
-        default -> throw a.unknown(opt);
-      }
-    }
-    Path root = SessionDir.root(tempDir);
+  @Option(
+      names = "--grace",
+      paramLabel = "SECONDS",
+      converter = OptionTypes.Grace.class,
+      description = "how long to wait before killing a node that does not stop (default 20)")
+  Duration grace = DEFAULT_GRACE;
+
+  @Option(
+      names = "--temp-dir",
+      paramLabel = "DIR",
+      converter = OptionTypes.AbsolutePath.class,
+      description = "root of session directories (default ${TMPDIR:-/tmp}/prism-$USER)")
+  Path tempDir;
+
+  private final CliContext context;
+
+  StopCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    PrintStream out = context.out();
+    Path root = SessionDir.root(Optional.ofNullable(tempDir));
     List<SessionDir> sessions = SessionDir.all(root);
     List<Stopping> nodes = new ArrayList<>();
     List<Stopping> heads = new ArrayList<>();

@@ -8,53 +8,65 @@ import dev.prism.runtime.state.StateTable;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code prism summary tasks|actors|objects}: task attempts by function and state, actors by class
  * and state, objects by node (count, bytes, pinned, spilled).
  */
-final class SummaryCommand {
-
-  /** The help text. */
-  static final String HELP =
-      """
-      usage: prism summary <tasks|actors|objects> [--format table|json]
-        tasks    task attempts by function (Class.method) and state
-        actors   actors by class and state
-        objects  objects in the nodes' stores by node: count, bytes, pinned, spilled
-        --format table|json  an aligned table (default) or JSON
-      """
-          + StateConnection.OPTIONS_HELP;
+@Command(
+    name = "summary",
+    description = {
+      "Counts the cluster's tasks by function, actors by class or objects by node.",
+      "  tasks    task attempts by function (Class.method) and state",
+      "  actors   actors by class and state",
+      "  objects  objects in the nodes' stores by node: count, bytes, pinned, spilled"
+    })
+final class SummaryCommand implements Callable<Integer> {
 
   private static final String KINDS = "tasks, actors, objects";
 
-  private SummaryCommand() {}
+  @Mixin HelpOption help;
 
-  /**
-   * Runs {@code prism summary}.
-   *
-   * @param args the arguments after {@code summary}
-   * @param out where the summary goes
-   * @param env the environment
-   * @return the exit code
-   */
-  static int run(List<String> args, PrintStream out, Map<String, String> env) {
-    ListCommand.Parsed p = ListCommand.parse("summary", args, false);
-    if (p.help()) {
-      out.print(HELP);
-      return 0;
-    }
-    if (p.target() == null) {
+  @Parameters(
+      paramLabel = "<kind>",
+      arity = "0..1",
+      completionCandidates = OptionTypes.SummaryKinds.class,
+      description = "tasks, actors or objects")
+  String target;
+
+  @Mixin FormatOptions format;
+
+  @Mixin ClusterOptions cluster;
+
+  private final CliContext context;
+
+  SummaryCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    PrintStream out = context.out();
+    if (target == null) {
       throw CliException.usage(
           "summary: which kind? the kinds are " + KINDS + "; see 'prism summary --help'");
     }
-    String kind = p.target().toLowerCase(Locale.ROOT);
+    String kind = target.toLowerCase(Locale.ROOT);
     if (!List.of("tasks", "task", "actors", "actor", "objects", "object").contains(kind)) {
       throw CliException.usage(
-          "summary: unknown kind '" + p.target() + "'; the kinds are " + KINDS);
+          "summary: unknown kind '"
+              + target
+              + "'; the kinds are "
+              + KINDS
+              + Suggestions.closest(kind, List.of("tasks", "actors", "objects"))
+                  .map(w -> "; did you mean '" + w + "'?")
+                  .orElse(""));
     }
-    try (StateConnection c = StateConnection.open(p.cluster(), env)) {
+    try (StateConnection c = StateConnection.open(cluster, context.env())) {
       ClusterState state = c.state();
       List<SummaryRow> rows =
           switch (kind.charAt(0)) {
@@ -62,7 +74,7 @@ final class SummaryCommand {
             case 'a' -> ClusterState.summarizeActors(state.actors());
             default -> ClusterState.summarizeObjects(state.objects());
           };
-      if (p.json()) {
+      if (format.isJson()) {
         ObjectNode o = StateJson.MAPPER.createObjectNode();
         o.set("summary", StateJson.tree(rows, false));
         if (kind.charAt(0) == 't') {

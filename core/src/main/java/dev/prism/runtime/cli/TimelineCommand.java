@@ -9,58 +9,47 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code prism timeline [--output FILE]}: task execution as a Chrome trace (one event per task
  * attempt that ran, a process per node, a thread per worker), for chrome://tracing or Perfetto.
  */
-final class TimelineCommand {
+@Command(
+    name = "timeline",
+    description = {
+      "Writes task execution as a Chrome trace (JSON).",
+      "One event per task attempt that ran, a process per node and a thread per worker; open it"
+          + " in chrome://tracing or https://ui.perfetto.dev"
+    })
+final class TimelineCommand implements Callable<Integer> {
 
-  /** The help text. */
-  static final String HELP =
-      """
-      usage: prism timeline [--output FILE]
-        writes task execution as a Chrome trace (JSON): one event per task attempt that ran,
-        a process per node and a thread per worker; open it in chrome://tracing or
-        https://ui.perfetto.dev
-        --output FILE        where to write it (default: prism-timeline-<time>.json here;
-                             - for standard output)
-      """
-          + StateConnection.OPTIONS_HELP;
+  @Mixin HelpOption help;
 
-  private TimelineCommand() {}
+  @Option(
+      names = {"--output", "-o"},
+      paramLabel = "FILE",
+      description =
+          "where to write it (default: prism-timeline-<time>.json here; - for standard output)")
+  String output;
 
-  /**
-   * Runs {@code prism timeline}.
-   *
-   * @param args the arguments after {@code timeline}
-   * @param out where the trace or the file's name goes
-   * @param env the environment
-   * @return the exit code
-   */
-  static int run(List<String> args, PrintStream out, Map<String, String> env) {
-    Args a = new Args("timeline", args);
-    StateConnection.Options cluster = new StateConnection.Options();
-    String output = null;
-    while (a.hasNext()) {
-      String opt = a.nextOption();
-      if (cluster.take(opt, a)) {
-        continue;
-      }
-      switch (opt) {
-        case "--output", "-o" -> output = a.value(opt);
-        case "--help", "-h" -> {
-          out.print(HELP);
-          return 0;
-        }
-        default -> throw a.unknown(opt);
-      }
-    }
+  @Mixin ClusterOptions cluster;
+
+  private final CliContext context;
+
+  TimelineCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    PrintStream out = context.out();
     ArrayNode trace;
     long dropped;
-    try (StateConnection c = StateConnection.open(cluster, env)) {
+    try (StateConnection c = StateConnection.open(cluster, context.env())) {
       trace = Timeline.chromeTrace(c.state().tasks());
       dropped = c.state().droppedTasks();
     }

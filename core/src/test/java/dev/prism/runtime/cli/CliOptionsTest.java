@@ -171,7 +171,7 @@ class CliOptionsTest {
     r = cli("start", "--head", "--resources", "{oops}");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err).contains("--resources '{oops}' is not a JSON object");
-    assertThat(cli("help").out).contains("start --head").contains("status").contains("stop");
+    assertThat(cli("help").out).contains("start").contains("status").contains("stop");
     assertThat(cli("start", "--help").out).contains("--num-cpus").contains("--resources");
   }
 

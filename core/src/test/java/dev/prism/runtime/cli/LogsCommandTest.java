@@ -206,11 +206,13 @@ class LogsCommandTest {
     CompletableFuture<Integer> following =
         CompletableFuture.supplyAsync(
             () ->
-                LogsCommand.run(
-                    List.of(with("--actor", actorId, "--tail", "1", "--follow")),
-                    out,
-                    Map.of(),
-                    () -> buf.toString(StandardCharsets.UTF_8).contains("later words")));
+                Cli.run(
+                    List.of(with("logs", "--actor", actorId, "--tail", "1", "--follow")),
+                    new CliContext(
+                        out,
+                        System.err,
+                        Map.of(),
+                        () -> buf.toString(StandardCharsets.UTF_8).contains("later words"))));
     drive("later words");
     assertThat(following.get(60, java.util.concurrent.TimeUnit.SECONDS)).isZero();
     assertThat(buf.toString(StandardCharsets.UTF_8)).contains(") later words");

@@ -356,7 +356,7 @@ class StateCommandsTest {
     assertThat(none.err).contains("which kind?");
     Out help = cli("list", "--help");
     assertThat(help.code).isZero();
-    assertThat(help.out).contains("usage: prism list <kind>");
+    assertThat(help.out).contains("usage: prism list").contains("<kind>").contains("--filter");
   }
 
   @Test
