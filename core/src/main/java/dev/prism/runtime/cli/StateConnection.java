@@ -20,11 +20,13 @@ final class StateConnection implements AutoCloseable {
   private static final Duration RPC_TIMEOUT = Duration.ofSeconds(10);
 
   private final GcsClient gcs;
+  private final ClusterToken token;
   private final ClusterState state;
   private final String address;
 
   private StateConnection(GcsClient gcs, ClusterToken token, String address) {
     this.gcs = gcs;
+    this.token = token;
     this.address = address;
     this.state = new ClusterState(gcs, token, RPC_TIMEOUT);
   }
@@ -75,6 +77,16 @@ final class StateConnection implements AutoCloseable {
               + e.getMessage()
               + "); is its head running? start one with 'prism start --head'");
     }
+  }
+
+  /** The open GCS client. */
+  GcsClient gcs() {
+    return gcs;
+  }
+
+  /** The cluster token this connection presents. */
+  ClusterToken token() {
+    return token;
   }
 
   /** The cluster's state. */

@@ -80,8 +80,14 @@ public final class NodeLogRoutes {
     return Response.json(body);
   }
 
-  /** Keeps the lines of the given worker pids ({@code (pid=N) } prefix); all lines for none. */
-  static Predicate<String> pidFilter(String pids) {
+  /**
+   * Keeps the lines of the given worker pids (their {@code (pid=N) } prefix).
+   *
+   * @param pids process ids separated by commas; blank keeps every line
+   * @return the filter
+   * @throws HttpException (400) when a pid is not a number
+   */
+  public static Predicate<String> pidFilter(String pids) {
     if (pids.isBlank()) {
       return l -> true;
     }

@@ -194,9 +194,61 @@ class LogsCommandTest {
     assertThat(list.out).contains(head.record().nodeId()).contains("head").contains(".log");
     Out unknown = cli(with("logs", "--node", "ffffffffffff"));
     assertThat(unknown.code).isEqualTo(1);
-    assertThat(unknown.err).contains("is not on this machine");
+    assertThat(unknown.err).contains("no node ffffffffffff in the cluster nor on this machine");
     Out both = cli(with("logs", "--node", "a", "--actor", "b"));
     assertThat(both.code).isEqualTo(2);
+  }
+
+  /**
+   * From a machine without the node's session (an empty --temp-dir here): the node's log is read
+   * over its HTTP server, found through the address it published in the GCS; and a job's lines are
+   * those of the workers that ran its tasks.
+   */
+  @Test
+  void readsANodeOfAnotherMachineOverHttpAndAJobsWorkers() throws Exception {
+    String pid = drive("words for a remote reader")[1];
+    String line = "(pid=" + pid + ") words for a remote reader";
+    Path elsewhere = Files.createTempDirectory(root, "elsewhere");
+    List<String> remote =
+        List.of(
+            "--temp-dir",
+            elsewhere.toString(),
+            "--address",
+            head.record().gcsAddress(),
+            "--token-file",
+            head.session().tokenFile().toString());
+    Awaitility.await("the line reaches the node's log")
+        .atMost(WAIT)
+        .until(() -> cli(with("logs", "--node", head.record().nodeId())).out.contains(line));
+
+    Out byActor = cli(concat(List.of("logs", "--actor", actorId, "--tail", "1"), remote));
+    assertThat(byActor.code).as(byActor.err).isZero();
+    assertThat(byActor.out.lines().toList()).containsExactly(line);
+    Out byNode = cli(concat(List.of("logs", "--node", head.record().nodeId()), remote));
+    assertThat(byNode.code).as(byNode.err).isZero();
+    assertThat(byNode.out).contains(line);
+
+    // The last driver's job: its one actor call ran in the talker's worker.
+    var jobs = cli(with("list", "jobs", "--format", "json"));
+    var rows = dev.prism.runtime.state.StateJson.MAPPER.readTree(jobs.out);
+    String jobId = rows.get(rows.size() - 1).get("job_id").asText();
+    Awaitility.await("the job's task events reach the GCS")
+        .atMost(WAIT)
+        .until(() -> cli(concat(List.of("logs", "--job", jobId), remote)).code == 0);
+    Out byJob = cli(concat(List.of("logs", "--job", jobId), remote));
+    assertThat(byJob.out).as(byJob.err).contains(line);
+    assertThat(byJob.out.lines().filter(l -> l.startsWith("(pid=")))
+        .allMatch(l -> l.startsWith("(pid=" + pid + ") "));
+
+    Out noJob = cli(concat(List.of("logs", "--job", "ffffffffff"), remote));
+    assertThat(noJob.code).isEqualTo(1);
+    assertThat(noJob.err).contains("no tasks of job ffffffffff");
+  }
+
+  private static String[] concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all.toArray(String[]::new);
   }
 
   @Test
