@@ -138,6 +138,11 @@ class MultiHostTlsTest {
     Out status = p.cli(two, "status", "--address", headAddress);
     assertThat(status.code()).as(status.text()).isZero();
     assertThat(status.text()).contains("Nodes: 2 alive");
+    // The head's log, which is not on host 2, is read over its HTTPS server.
+    Out headLog =
+        p.cli(two, "logs", "--node", head.nodeId(), "--tail", "0", "--address", headAddress);
+    assertThat(headLog.code()).as(headLog.text()).isZero();
+    assertThat(headLog.text()).contains("TLS on (objects move over TLS gRPC, no plain data port)");
     Out plainDriver =
         p.driver(
             two, headAddress, Map.of(), MultiHostTest.Driver.class.getName(), "tour", "2", "2");
