@@ -29,6 +29,9 @@ final class ReportedHistograms implements MultiCollector {
   private final PrometheusMeterRegistry registry;
   private final Map<String, Family> families = new LinkedHashMap<>();
 
+  /** Names found taken by other metrics of the registry. */
+  private final java.util.Set<String> taken = new java.util.HashSet<>();
+
   private ReportedHistograms(PrometheusMeterRegistry registry) {
     this.registry = registry;
   }
@@ -62,7 +65,11 @@ final class ReportedHistograms implements MultiCollector {
       bounds[i] = p.getBoundaries(i);
     }
     if (f == null) {
-      if (registry.getPrometheusRegistry().scrape(p.getName()::equals).size() > 0) {
+      if (taken.contains(p.getName())
+          || registry.getPrometheusRegistry().scrape(p.getName()::equals).size() > 0) {
+        if (taken.size() < 1000) {
+          taken.add(p.getName());
+        }
         return "the node exports another metric of that name";
       }
       f = new Family(p.getDescription(), bounds);

@@ -3,6 +3,7 @@ package dev.prism.runtime.metrics;
 import dev.prism.runtime.rpc.MetricPoint;
 import dev.prism.runtime.rpc.ReportMetricsReply;
 import dev.prism.runtime.rpc.ReportMetricsRequest;
+import dev.prism.runtime.spi.MetricRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -40,6 +41,9 @@ public final class ReportedMetrics implements AutoCloseable {
   private static final Set<MeterRegistry> LISTENING =
       java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
+  /** Names refused that are remembered (so they are refused at once); others are checked again. */
+  private static final int MAX_REFUSED = 1000;
+
   private final String nodeId;
   private final Supplier<PrometheusMeterRegistry> registrySupplier;
   private final Map<List<String>, Object> meters = new HashMap<>();
@@ -75,12 +79,23 @@ public final class ReportedMetrics implements AutoCloseable {
     }
     Set<String> refusedNow = new LinkedHashSet<>();
     for (MetricPoint p : request.getPointsList()) {
+      String bad = check(p);
+      if (bad != null) {
+        refusedNow.add(p.getName() + ": " + bad);
+        continue;
+      }
+      // a name that conflicts with what the registry exports stays refused
       String why = refused.get(p.getName());
       if (why == null) {
         why = add(p);
+        // (histograms remember their own conflicts: other boundaries refuse a report, not the name)
+        if (why != null
+            && p.getKind() != MetricPoint.Kind.HISTOGRAM
+            && refused.size() < MAX_REFUSED) {
+          refused.put(p.getName(), why);
+        }
       }
       if (why != null) {
-        refused.put(p.getName(), why);
         refusedNow.add(why);
       }
     }
@@ -88,14 +103,6 @@ public final class ReportedMetrics implements AutoCloseable {
   }
 
   private String add(MetricPoint p) {
-    if (p.getTagKeysCount() != p.getTagValuesCount()) {
-      return p.getName()
-          + ": "
-          + p.getTagKeysCount()
-          + " tag keys but "
-          + p.getTagValuesCount()
-          + " values";
-    }
     List<String> key = new ArrayList<>(3 + 2 * p.getTagKeysCount());
     key.add(p.getKind().name());
     key.add(p.getName());
@@ -138,6 +145,49 @@ public final class ReportedMetrics implements AutoCloseable {
       case GAUGE -> ((GaugeValue) meter).bits.set(Double.doubleToRawLongBits(p.getValue()));
       default -> {
         return p.getName() + ": unknown kind " + p.getKindValue();
+      }
+    }
+    return null;
+  }
+
+  /** What is wrong with a point the API would not have sent; null when nothing. */
+  private static String check(MetricPoint p) {
+    MetricRegistry.Kind kind =
+        switch (p.getKind()) {
+          case COUNTER -> MetricRegistry.Kind.COUNTER;
+          case GAUGE -> MetricRegistry.Kind.GAUGE;
+          case HISTOGRAM -> MetricRegistry.Kind.HISTOGRAM;
+          default -> null;
+        };
+    if (kind == null) {
+      return "unknown kind " + p.getKindValue();
+    }
+    double[] bounds = new double[p.getBoundariesCount()];
+    for (int i = 0; i < bounds.length; i++) {
+      bounds[i] = p.getBoundaries(i);
+    }
+    try {
+      MetricRegistry.check(kind, p.getName(), p.getTagKeysList(), bounds);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    if (p.getTagKeysCount() != p.getTagValuesCount()) {
+      return p.getTagKeysCount() + " tag keys but " + p.getTagValuesCount() + " values";
+    }
+    double v = p.getValue();
+    if (Double.isNaN(v)
+        || (kind == MetricRegistry.Kind.COUNTER && !(v >= 0 && v < Double.MAX_VALUE))) {
+      return "a counter's increase must be finite and not negative, and no value NaN: " + v;
+    }
+    if (kind == MetricRegistry.Kind.HISTOGRAM) {
+      if (p.getBucketCountsCount() != bounds.length + 1
+          || p.getBucketSumsCount() != bounds.length + 1) {
+        return "a histogram report needs one count and one sum per bucket and one for +Inf";
+      }
+      for (int i = 0; i <= bounds.length; i++) {
+        if (p.getBucketCounts(i) < 0 || !Double.isFinite(p.getBucketSums(i))) {
+          return "bucket counts must not be negative, and sums finite";
+        }
       }
     }
     return null;

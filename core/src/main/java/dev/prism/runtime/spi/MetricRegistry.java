@@ -140,6 +140,21 @@ public final class MetricRegistry {
     }
   }
 
+  /**
+   * Checks a metric's definition as {@link #define} does, for a node that receives one.
+   *
+   * @param kind its kind
+   * @param name its name
+   * @param tagKeys its tag keys
+   * @param boundaries a histogram's boundaries; empty for other kinds
+   * @throws IllegalArgumentException with the reason, when {@link #define} would refuse it
+   */
+  public static void check(Kind kind, String name, List<String> tagKeys, double[] boundaries) {
+    checkName(kind, name);
+    checkTagKeys(name, tagKeys);
+    checkBoundaries(kind, name, boundaries);
+  }
+
   private static void checkName(Kind kind, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(

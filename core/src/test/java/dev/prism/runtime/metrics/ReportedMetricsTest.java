@@ -78,4 +78,27 @@ class ReportedMetricsTest {
     assertThat(reply.getRefusedList()).singleElement().asString().startsWith("t_own: ");
     assertThat(registry.scrape()).doesNotContain("route=\"/a\"");
   }
+
+  @Test
+  void pointsTheApiWouldNotSendAreRefusedAndTheScrapeStaysWhole() {
+    var reply =
+        node.add(
+            ReportMetricsRequest.newBuilder()
+                .addPoints(point("1bad", MetricPoint.Kind.GAUGE, "/a").setValue(1))
+                .addPoints(point("t_down_total", MetricPoint.Kind.COUNTER, "/a").setValue(-1))
+                .addPoints(
+                    point("t_h_seconds", MetricPoint.Kind.HISTOGRAM, "/a")
+                        .addBoundaries(1)
+                        .addBucketCounts(1))
+                .addPoints(
+                    MetricPoint.newBuilder()
+                        .setName("t_keys")
+                        .setKind(MetricPoint.Kind.GAUGE)
+                        .addTagKeys("node_id")
+                        .addTagValues("x"))
+                .build());
+    assertThat(reply.getRefusedList()).hasSize(4);
+    assertThat(reply.getRefusedList().get(0)).contains("is not valid");
+    assertThat(registry.scrape()).doesNotContain("1bad").doesNotContain("t_h_seconds");
+  }
 }
