@@ -25,7 +25,7 @@ class ApiBoundaryTest {
   private static final ArchRule API_USES_ONLY_THE_BOUNDARY =
       noClasses()
           .that()
-          .resideInAnyPackage("dev.prism", "dev.prism.function..")
+          .resideInAnyPackage("dev.prism", "dev.prism.function..", "dev.prism.metrics..")
           .should()
           .dependOnClassesThat(
               resideInAPackage("dev.prism.runtime..")

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.prism.ActorHandle;
+import dev.prism.KeyValueStore;
+import dev.prism.Prism;
 import dev.prism.TaskException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,9 +75,71 @@ class ServeHttpTest {
     assertThat(ServeFixture.get("/-/healthz").body()).isEqualTo("success");
     assertThat(JSON.readTree(ServeFixture.get("/-/routes").body()).get("/echo").asText())
         .isEqualTo("echo");
+    assertThat(ServeFixture.get("/-/metrics").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void requestsAndDeploymentsShowInTheNodesMetricsAndTheDashboardsStatus() throws Exception {
     ServeFixture.get("/echo");
-    String metrics = ServeFixture.get("/-/metrics").body();
-    assertThat(metrics).contains("prism_serve_requests_total").contains("application=\"echo\"");
+    // The proxy and the controller report to their node: in this embedded cluster, the node
+    // manager in this JVM, whose registry a started node serves at /metrics.
+    Awaitility.await("Serve's metrics reach the node")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              String text = dev.prism.runtime.metrics.Metrics.scrape();
+              return text.lines()
+                      .anyMatch(
+                          l ->
+                              l.startsWith("prism_serve_requests_total{")
+                                  && l.contains("application=\"echo\"")
+                                  && l.contains("code=\"200\""))
+                  && text.contains("prism_serve_request_latency_seconds_bucket{")
+                  && text.lines()
+                      .anyMatch(
+                          l ->
+                              l.startsWith("prism_serve_replicas{")
+                                  && l.contains("state=\"RUNNING\"")
+                                  && !l.endsWith(" 0.0"));
+            });
+    // The controller's status for the dashboard, in the cluster's key-value store.
+    ActorHandle<KvReader> reader =
+        Prism.actor(KvReader::new, "dashboard/serve").setNamespace("serve").remote();
+    try {
+      String status = reader.task(KvReader::value).remote().get(Duration.ofSeconds(60));
+      JsonNode echo = JSON.readTree(status).path("applications").path("echo");
+      assertThat(echo.path("routePrefix").asText()).isEqualTo("/echo");
+      assertThat(echo.path("deployments").size()).isEqualTo(1);
+    } finally {
+      reader.kill();
+    }
+  }
+
+  /**
+   * Reads a key of the cluster's key-value store in the namespace it is created in: its constructor
+   * runs in that namespace (its calls run in their caller's).
+   */
+  public static final class KvReader {
+    private final String value;
+
+    /**
+     * Reads the key.
+     *
+     * @param key the key
+     */
+    public KvReader(String key) {
+      value = new String(KeyValueStore.get(key).orElse(new byte[0]), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The value read.
+     *
+     * @return it as text, empty when the key had none
+     */
+    public String value() {
+      return value;
+    }
   }
 
   @Test

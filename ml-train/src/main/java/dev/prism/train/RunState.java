@@ -67,6 +67,7 @@ final class RunState {
 
   void add(TrainReport r) {
     history.add(r);
+    TrainMetrics.report(dir.getFileName().toString(), r);
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("iteration", r.iteration());
     line.put("timestamp", r.timestampMillis());

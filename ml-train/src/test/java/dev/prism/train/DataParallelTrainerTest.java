@@ -112,13 +112,34 @@ class DataParallelTrainerTest {
   }
 
   @Test
-  void aRunResumesFromItsLatestCheckpointWhenFitIsCalledAgain(@TempDir Path dir) {
+  void aRunResumesFromItsLatestCheckpointWhenFitIsCalledAgain(@TempDir Path dir)
+      throws InterruptedException {
     Result first = trainer(dir, "resume", 2, 30).config(Map.of("epochs", 2)).build().fit();
     assertThat(first.history()).hasSize(2);
     Result second = trainer(dir, "resume", 2, 30).config(Map.of("epochs", 3)).build().fit();
     assertThat(second.history()).hasSize(3);
     assertThat(second.history().getLast().iteration()).isEqualTo(3);
     assertThat(second.history().getLast().number("epoch")).isEqualTo(2.0);
+    // The run's progress reaches the node of this driver (the embedded one, in this JVM).
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!progressShown() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(dev.prism.runtime.metrics.Metrics.scrape())
+        .containsPattern("prism_train_iteration\\{[^}]*run=\"resume\"[^}]*\\} 3.0")
+        .containsPattern("prism_train_metric\\{[^}]*name=\"epoch\"[^}]*run=\"resume\"[^}]*\\} 2.0")
+        .containsPattern("prism_train_metric\\{[^}]*name=\"loss\"[^}]*run=\"resume\"")
+        .containsPattern("prism_train_reports_total\\{[^}]*run=\"resume\"");
+  }
+
+  private static boolean progressShown() {
+    return dev.prism.runtime.metrics.Metrics.scrape()
+        .lines()
+        .anyMatch(
+            l ->
+                l.startsWith("prism_train_iteration{")
+                    && l.contains("run=\"resume\"")
+                    && l.endsWith(" 3.0"));
   }
 
   @Test

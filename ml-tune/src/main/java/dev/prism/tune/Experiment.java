@@ -53,6 +53,7 @@ final class Experiment {
   private final Deque<Trial> resumeFirst = new ArrayDeque<>();
 
   private final ProgressTable progress;
+  private final TuneStatus published;
   private long startNanos;
   private double elapsedBefore;
   private long lastSave;
@@ -71,6 +72,7 @@ final class Experiment {
     boolean decisions = !tuner.stopCriteria().isEmpty() || !tuner.fifo();
     this.maxPending = decisions ? 1 : tuner.maxPendingResults();
     this.progress = new ProgressTable(tc, tuner.showProgress(), tuner.space().names());
+    this.published = new TuneStatus(dir.getFileName().toString(), tc.metric(), tc.mode());
   }
 
   ResultGrid run(boolean restore) {
@@ -91,6 +93,7 @@ final class Experiment {
       }
       trials.forEach(Trial::closeFiles);
       save();
+      published.publish(trials, totalTrials, elapsed(), true);
       progress.print(trials, elapsed(), true);
     }
     return ResultGrid.of(dir, tc.metric(), tc.mode(), trials);
@@ -138,6 +141,7 @@ final class Experiment {
         }
       }
       maybeSave();
+      published.publish(trials, totalTrials, elapsed(), false);
       progress.print(trials, elapsed(), false);
     }
   }
@@ -399,6 +403,7 @@ final class Experiment {
       }
     }
     t.appendFiles(kept);
+    published.results(kept.size());
     dirty |= !kept.isEmpty();
     if (why != null) {
       stopRunning(t);

@@ -3,12 +3,15 @@ package dev.prism.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.prism.KeyValueStore;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
 import dev.prism.train.Checkpoint;
 import dev.prism.train.RunConfig;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -173,6 +176,34 @@ class TunerTest {
     assertThat(csv.get(0).split(",")).contains("score", "name", "training_iteration");
     assertThat(Files.readString(dir.resolve("linear").resolve(Experiment.STATE)))
         .contains("\"status\":\"TERMINATED\"");
+    // The dashboard's view, in the cluster's key-value store (this driver's namespace).
+    Map<String, Object> status =
+        Json.readMap(
+            new String(
+                KeyValueStore.get(TuneStatus.KEY_PREFIX + "linear").orElseThrow(),
+                StandardCharsets.UTF_8));
+    assertThat(status).containsEntry("finished", true).containsEntry("metric", "score");
+    assertThat(((Map<?, ?>) status.get("counts")).get("TERMINATED")).isEqualTo(6);
+    assertThat(((Map<?, ?>) status.get("best")).get("trial")).isEqualTo("trial_00005");
+    assertThat((List<?>) status.get("trials")).hasSize(6);
+    // Its metrics reach the node of this driver: the embedded one, in this JVM.
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!dev.prism.runtime.metrics.Metrics.scrape()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.startsWith("prism_tune_best_metric{")
+                        && l.contains("experiment=\"linear\"")
+                        && l.endsWith(" 25.0"))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(dev.prism.runtime.metrics.Metrics.scrape())
+        .containsPattern("prism_tune_best_metric\\{[^}]*experiment=\"linear\"[^}]*\\} 25.0");
+    assertThat(dev.prism.runtime.metrics.Metrics.scrape())
+        .contains("prism_tune_results_total{")
+        .containsPattern(
+            "prism_tune_trials\\{[^}]*experiment=\"linear\"[^}]*state=\"TERMINATED\"[^}]*\\} 6.0");
 
     g.writeCsv(dir.resolve("grid.csv"));
     List<String> grid = Files.readAllLines(dir.resolve("grid.csv"));

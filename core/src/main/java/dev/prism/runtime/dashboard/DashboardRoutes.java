@@ -51,6 +51,7 @@ public final class DashboardRoutes {
    */
   public static HttpServer.Builder addHead(HttpServer.Builder server, GcsServer gcs) {
     addMetrics(server);
+    LibraryRoutes.add(server, gcs::kvWithPrefix);
     return server
         .route("GET", "/", r -> page("index.html"))
         .route(
@@ -87,6 +88,11 @@ public final class DashboardRoutes {
    * @return {@code {"items": [...], "total": N, "shown": M}}
    */
   public static Response items(Request r, List<Map<String, Object>> all) {
+    return Response.json(list(r, all));
+  }
+
+  /** What {@link #items} answers, as a map to add to. */
+  static Map<String, Object> list(Request r, List<Map<String, Object>> all) {
     Optional<String> state = r.param("state");
     int limit = limit(r);
     Predicate<Map<String, Object>> keep =
@@ -95,7 +101,7 @@ public final class DashboardRoutes {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("total", matching.size());
     out.put("items", matching.subList(0, Math.min(limit, matching.size())));
-    return Response.json(out);
+    return out;
   }
 
   static int limit(Request r) {

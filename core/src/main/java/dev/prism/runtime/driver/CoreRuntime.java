@@ -198,6 +198,17 @@ public final class CoreRuntime implements PrismRuntime {
     return cluster().kvKeys(prefix);
   }
 
+  @Override
+  public String callerJobId() {
+    CoreWorker w = CoreWorker.currentOrNull();
+    return w == null ? "" : w.callerJobHex();
+  }
+
+  @Override
+  public void startMetricsExport() {
+    dev.prism.runtime.metrics.MetricsExporter.start();
+  }
+
   private ClusterTablesClient cluster() {
     return new ClusterTablesClient(CoreWorker.current(), controlTimeout);
   }

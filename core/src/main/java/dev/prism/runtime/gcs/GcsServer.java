@@ -7,6 +7,7 @@ import dev.prism.runtime.rpc.NodeInfo;
 import io.grpc.Server;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -224,6 +225,26 @@ public final class GcsServer implements AutoCloseable {
    */
   public TaskCounts taskCounts() {
     return service.taskCounts();
+  }
+
+  /**
+   * Reads the key-value store across namespaces: what libraries publish for the dashboard.
+   *
+   * @param prefix the keys' prefix
+   * @return per namespace (sorted), the keys that start with it (sorted) and their values
+   */
+  public Map<String, Map<String, byte[]>> kvWithPrefix(String prefix) {
+    Map<String, Map<String, byte[]>> out = new java.util.TreeMap<>();
+    service
+        .kv()
+        .withPrefix(prefix)
+        .forEach(
+            (ns, entries) -> {
+              Map<String, byte[]> values = new java.util.TreeMap<>();
+              entries.forEach((k, v) -> values.put(k, v.toByteArray()));
+              out.put(ns, values);
+            });
+    return out;
   }
 
   /**

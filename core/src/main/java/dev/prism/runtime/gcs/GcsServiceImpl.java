@@ -74,6 +74,10 @@ final class GcsServiceImpl extends GcsServiceGrpc.GcsServiceImplBase {
   private final PlacementGroupManager groups;
   private final TaskEventStore tasks;
 
+  KvTable kv() {
+    return kv;
+  }
+
   TaskCounts taskCounts() {
     return tasks.counts();
   }

@@ -56,4 +56,23 @@ final class KvTable {
     }
     return out;
   }
+
+  /** Returns, per namespace (sorted), the entries whose keys start with the prefix, sorted. */
+  synchronized Map<String, Map<String, ByteString>> withPrefix(String prefix) {
+    Map<String, Map<String, ByteString>> out = new TreeMap<>();
+    namespaces.forEach(
+        (name, ns) -> {
+          Map<String, ByteString> found = new TreeMap<>();
+          for (Map.Entry<String, ByteString> e : ns.tailMap(prefix, true).entrySet()) {
+            if (!e.getKey().startsWith(prefix)) {
+              break;
+            }
+            found.put(e.getKey(), e.getValue());
+          }
+          if (!found.isEmpty()) {
+            out.put(name, found);
+          }
+        });
+    return out;
+  }
 }

@@ -129,6 +129,10 @@ public final class NodeManager implements AutoCloseable {
   private final ObjectManager objects;
   private final DeadOwnerCleanup deadOwners;
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** What this node's drivers and workers recorded through dev.prism.metrics. */
+  private final dev.prism.runtime.metrics.ReportedMetrics reported;
+
   private Server server;
   private int port;
   private volatile GcsClient gcs;
@@ -169,6 +173,7 @@ public final class NodeManager implements AutoCloseable {
             config.objectTransfer(),
             config.token());
     this.deadOwners = new DeadOwnerCleanup(config.nodeId(), scheduler, store, timer);
+    this.reported = new dev.prism.runtime.metrics.ReportedMetrics(config.nodeId());
   }
 
   /**
@@ -249,7 +254,7 @@ public final class NodeManager implements AutoCloseable {
                     + config.nodeId().substring(0, Math.min(8, config.nodeId().length())))
             .addService(
                 new NodeManagerServiceImpl(
-                    scheduler, this::nodeInfoReply, deadOwners, () -> store.list()))
+                    scheduler, this::nodeInfoReply, deadOwners, () -> store.list(), reported))
             .addService(objects)
             .flowControlWindow(ObjectManager.FLOW_CONTROL_WINDOW)
             .build();
@@ -589,6 +594,7 @@ public final class NodeManager implements AutoCloseable {
           }
         });
     steps.add(this::stopServer);
+    steps.add(reported::close);
     steps.add(objects::close);
     steps.add(timer::shutdownNow);
     steps.add(store::close);

@@ -1,5 +1,6 @@
 package dev.prism.runtime.node;
 
+import dev.prism.runtime.metrics.ReportedMetrics;
 import dev.prism.runtime.rpc.CleanUpDeadOwnerReply;
 import dev.prism.runtime.rpc.CleanUpDeadOwnerRequest;
 import dev.prism.runtime.rpc.CommitBundlesReply;
@@ -17,6 +18,8 @@ import dev.prism.runtime.rpc.PrepareBundlesReply;
 import dev.prism.runtime.rpc.PrepareBundlesRequest;
 import dev.prism.runtime.rpc.RegisterWorkerReply;
 import dev.prism.runtime.rpc.RegisterWorkerRequest;
+import dev.prism.runtime.rpc.ReportMetricsReply;
+import dev.prism.runtime.rpc.ReportMetricsRequest;
 import dev.prism.runtime.rpc.ReturnBundlesReply;
 import dev.prism.runtime.rpc.ReturnBundlesRequest;
 import dev.prism.runtime.rpc.ReturnLeaseReply;
@@ -38,16 +41,25 @@ final class NodeManagerServiceImpl extends NodeManagerServiceGrpc.NodeManagerSer
   private final Supplier<GetNodeInfoReply> nodeInfo;
   private final DeadOwnerCleanup deadOwners;
   private final Supplier<java.util.List<dev.prism.store.ObjectInfo>> objects;
+  private final ReportedMetrics reported;
 
   NodeManagerServiceImpl(
       LeaseScheduler scheduler,
       Supplier<GetNodeInfoReply> nodeInfo,
       DeadOwnerCleanup deadOwners,
-      Supplier<java.util.List<dev.prism.store.ObjectInfo>> objects) {
+      Supplier<java.util.List<dev.prism.store.ObjectInfo>> objects,
+      ReportedMetrics reported) {
     this.scheduler = scheduler;
     this.nodeInfo = nodeInfo;
     this.deadOwners = deadOwners;
     this.objects = objects;
+    this.reported = reported;
+  }
+
+  @Override
+  public void reportMetrics(ReportMetricsRequest request, StreamObserver<ReportMetricsReply> out) {
+    out.onNext(reported.add(request));
+    out.onCompleted();
   }
 
   @Override

@@ -235,4 +235,19 @@ public interface PrismRuntime {
    * @return the keys, sorted
    */
   List<String> kvKeys(String prefix);
+
+  /**
+   * The job the calling code runs in, for the {@code job_id} label of metrics: that of the task or
+   * actor call it runs in, else this driver's. Works (answering empty) when not initialized.
+   *
+   * @return the job id in hex, or empty
+   */
+  String callerJobId();
+
+  /**
+   * Starts sending the metrics of {@link MetricRegistry} to this process's node, about every second
+   * and once more when the runtime shuts down. Called once, when the first metric is defined; works
+   * when not initialized (sending starts with the runtime).
+   */
+  void startMetricsExport();
 }

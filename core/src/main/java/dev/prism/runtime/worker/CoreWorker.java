@@ -576,6 +576,45 @@ public final class CoreWorker implements AutoCloseable {
     return jobId.isEmpty() ? lastJobId : jobId;
   }
 
+  /**
+   * The job the calling code runs in (that of its task or actor call, else this process's), in hex;
+   * empty for none. Cached per job: metrics ask on every value they record.
+   *
+   * @return the id
+   */
+  public String callerJobHex() {
+    ByteString job = currentJobId();
+    if (job.isEmpty()) {
+      return "";
+    }
+    String hex = jobHex.get(job);
+    if (hex == null) {
+      hex = HEX.formatHex(job.toByteArray());
+      if (jobHex.size() < 1024) {
+        jobHex.put(job, hex);
+      }
+    }
+    return hex;
+  }
+
+  private final java.util.Map<ByteString, String> jobHex =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Sends this process's recorded metrics to its node manager.
+   *
+   * @param request what was recorded
+   * @param timeout the deadline
+   * @return the node's answer
+   * @throws io.grpc.StatusRuntimeException when the node cannot be reached
+   */
+  public dev.prism.runtime.rpc.ReportMetricsReply reportMetrics(
+      dev.prism.runtime.rpc.ReportMetricsRequest request, Duration timeout) {
+    return NodeManagerServiceGrpc.newBlockingStub(nodeManagerChannel)
+        .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .reportMetrics(request);
+  }
+
   HostedActor hostedActor() {
     return executor == null ? null : executor.actor();
   }
@@ -841,6 +880,8 @@ public final class CoreWorker implements AutoCloseable {
         current = null;
       }
     }
+    // What the code recorded last reaches the node before the connection to it closes.
+    dev.prism.runtime.metrics.MetricsExporter.flushAtClose(this);
     if (actors != null) {
       actors.close();
     }

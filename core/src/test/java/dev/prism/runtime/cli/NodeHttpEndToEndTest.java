@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prism.ActorHandle;
 import dev.prism.ActorLifetime;
+import dev.prism.KeyValueStore;
 import dev.prism.ObjectRef;
 import dev.prism.PlacementGroup;
 import dev.prism.PlacementGroups;
 import dev.prism.PlacementStrategy;
 import dev.prism.Prism;
 import dev.prism.PrismConfig;
+import dev.prism.metrics.Gauge;
+import dev.prism.metrics.Histogram;
 import dev.prism.runtime.security.ClusterToken;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,6 +75,12 @@ class NodeHttpEndToEndTest {
 
   /** Runs on the node with the {@code special} resource. */
   public static String whereAmI() {
+    // user metrics recorded in a worker process reach its node's /metrics
+    dev.prism.metrics.Counter.builder("e2e_task_calls_total")
+        .tagKeys("where")
+        .build()
+        .inc("worker");
+    Histogram.builder("e2e_task_seconds").boundaries(0.5, 1).build().observe(0.25);
     return Prism.runtimeContext().nodeId();
   }
 
@@ -121,6 +130,13 @@ class NodeHttpEndToEndTest {
         ObjectRef<String> where =
             Prism.task(NodeHttpEndToEndTest::whereAmI).setResource("special", 1).remote();
         System.out.println("task-node " + Prism.get(where, Duration.ofSeconds(90)));
+        Gauge.builder("e2e_driver_level").build().set(42);
+        KeyValueStore.put(
+            "dashboard/tune/sweep",
+            ("{\"name\": \"<b>sweep</b>\", \"metric\": \"score\", \"mode\": \"MAX\","
+                    + " \"best\": {\"trial\": \"trial_00001\", \"value\": 1, \"config\": {}},"
+                    + " \"trials\": []}")
+                .getBytes(StandardCharsets.UTF_8));
         ActorHandle<Counter> c =
             Prism.actor(Counter::new)
                 .setName("dash-counter")
@@ -314,6 +330,36 @@ class NodeHttpEndToEndTest {
   }
 
   @Test
+  @Order(2)
+  void metricsRecordedInTasksAndDriversReachTheirNodes() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    Map<String, List<Sample>> node = scrape(nodeMetrics);
+    Map<String, List<Sample>> head = scrape(dashboard + "/metrics");
+    while ((!node.containsKey("e2e_task_seconds_count")
+            || !(head.containsKey("e2e_driver_level") || node.containsKey("e2e_driver_level")))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      node = scrape(nodeMetrics);
+      head = scrape(dashboard + "/metrics");
+    }
+    assertThat(value(node, "e2e_task_calls_total", "node_id", nodeId, "where", "worker"))
+        .isEqualTo(1.0);
+    Sample calls = node.get("e2e_task_calls_total").get(0);
+    assertThat(calls.labels()).containsOnlyKeys("node_id", "job_id", "where");
+    assertThat(calls.labels().get("job_id")).matches("[0-9a-f]+");
+    assertThat(value(node, "e2e_task_seconds_bucket", "node_id", nodeId, "le", "0.5"))
+        .isEqualTo(1.0);
+    assertThat(value(node, "e2e_task_seconds_sum", "node_id", nodeId)).isEqualTo(0.25);
+    assertThat(head).doesNotContainKey("e2e_task_calls_total");
+    // the driver reports to the node it joined through: both run on this machine
+    boolean onHead = head.containsKey("e2e_driver_level");
+    assertThat(
+            value(
+                onHead ? head : node, "e2e_driver_level", "node_id", onHead ? headNodeId : nodeId))
+        .isEqualTo(42.0);
+  }
+
+  @Test
   @Order(3)
   void theGrafanaDashboardUsesOnlyExportedMetrics() throws Exception {
     Path file = Path.of("..", "docs", "grafana", "prism-dashboard.json");
@@ -327,7 +373,9 @@ class NodeHttpEndToEndTest {
         Pattern.compile("\\b(prism_[a-z0-9_]+|jvm_[a-z0-9_]+)").matcher(String.join("\n", exprs));
     List<String> missing = new ArrayList<>();
     while (m.find()) {
-      if (!head.containsKey(m.group(1)) && !node.containsKey(m.group(1))) {
+      // The libraries' metrics (Serve, Train, Tune) exist once they run; their modules check them.
+      boolean library = m.group(1).matches("prism_(serve|train|tune)_.*");
+      if (!library && !head.containsKey(m.group(1)) && !node.containsKey(m.group(1))) {
         missing.add(m.group(1));
       }
     }
@@ -445,6 +493,18 @@ class NodeHttpEndToEndTest {
       assertThat(browser.script("return document.querySelector('#pg-table').innerText"))
           .contains("PACK");
       browser.screenshot(shots.resolve("placement-groups.png"));
+      // The Tune tab shows what the driver published as an experiment, as text.
+      browser.script("location.hash = 'tune'; return ''");
+      browser.await("document.body.dataset.loaded === 'tune'", Duration.ofSeconds(15));
+      assertThat(browser.script("return document.querySelector('#tune-experiments').innerText"))
+          .contains("<b>sweep</b>")
+          .contains("trial_00001");
+      assertThat(browser.script("return document.querySelectorAll('#tune-experiments b').length"))
+          .isEqualTo("0");
+      browser.script("location.hash = 'serve'; return ''");
+      browser.await("document.body.dataset.loaded === 'serve'", Duration.ofSeconds(15));
+      assertThat(browser.script("return document.querySelector('#serve-apps').innerText"))
+          .contains("none");
       // Logging out ends the session: the next page load goes back to the login form.
       browser.open(dashboard + "/logout");
       browser.open(dashboard + "/");

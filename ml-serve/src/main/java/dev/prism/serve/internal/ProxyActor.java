@@ -21,7 +21,7 @@ public final class ProxyActor {
    */
   public ProxyActor(ServeConfig config, String host) throws InterruptedException {
     ServeClient client = ServeClient.get();
-    ProxyCore core = new ProxyCore(client, new ServeMetrics(client));
+    ProxyCore core = new ProxyCore(client);
     this.server = new NettyHttpServer(config, host, core::handle);
     this.url = "http://" + host + ":" + server.port();
   }

@@ -7,7 +7,6 @@ import dev.prism.serve.HttpRequest;
 import dev.prism.serve.HttpResponse;
 import dev.prism.serve.RequestTimeoutException;
 import dev.prism.serve.ServeException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What a proxy does with a request, whatever HTTP server carries it: the built-in routes ({@code
- * /-/healthz}, {@code /-/routes}, {@code /-/metrics}), routing by the longest matching route prefix
- * to the application's ingress deployment, and the mapping of failures to statuses (503 with {@code
+ * /-/healthz}, {@code /-/routes}), routing by the longest matching route prefix to the
+ * application's ingress deployment, and the mapping of failures to statuses (503 with {@code
  * Retry-After} when at capacity, 408 on timeout, 404 for no route, 500 otherwise).
  */
 public final class ProxyCore {
@@ -26,17 +25,15 @@ public final class ProxyCore {
   public static final String MODEL_HEADER = "serve_multiplexed_model_id";
 
   private final ServeClient client;
-  private final ServeMetrics metrics;
 
   /**
-   * Creates the core of a proxy.
+   * Creates the core of a proxy. It counts and times the requests it answers ({@link
+   * ServeMetrics}); the proxy's node exports them.
    *
    * @param client this process's link to the controller
-   * @param metrics where request metrics go
    */
-  public ProxyCore(ServeClient client, ServeMetrics metrics) {
+  public ProxyCore(ServeClient client) {
     this.client = client;
-    this.metrics = metrics;
   }
 
   /**
@@ -89,7 +86,7 @@ public final class ProxyCore {
     String rt = route;
     return r.thenApply(
         resp -> {
-          metrics.record(a, rt, resp.status(), System.nanoTime() - start);
+          ServeMetrics.request(a, rt, resp.status(), System.nanoTime() - start);
           return resp.withHeader("X-Request-Id", id);
         });
   }
@@ -170,11 +167,6 @@ public final class ProxyCore {
           routes.put(r.prefix(), r.app());
         }
         return HttpResponse.json(routes);
-      case "/-/metrics":
-        return HttpResponse.of(
-            200,
-            "text/plain; version=0.0.4; charset=utf-8",
-            metrics.scrape(client.table()).getBytes(StandardCharsets.UTF_8));
       default:
         return error(404, "no built-in route " + path, "");
     }

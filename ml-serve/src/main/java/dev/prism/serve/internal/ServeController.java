@@ -2,6 +2,7 @@ package dev.prism.serve.internal;
 
 import dev.prism.ActorHandle;
 import dev.prism.ActorLifetime;
+import dev.prism.KeyValueStore;
 import dev.prism.Prism;
 import dev.prism.serve.ServeConfig;
 import dev.prism.serve.ServeStatus;
@@ -332,6 +333,11 @@ public final class ServeController implements DeploymentState.Ops {
     }
     proxies.stopAll();
     checkpoints.clear();
+    try {
+      KeyValueStore.delete(STATUS_KEY);
+    } catch (RuntimeException e) {
+      LOG.debug("could not delete Serve's status for the dashboard: {}", e.toString());
+    }
     return done;
   }
 
@@ -345,6 +351,7 @@ public final class ServeController implements DeploymentState.Ops {
           wait(TICK_MILLIS);
         }
         proxies.tick(table);
+        publishStatus();
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
@@ -373,6 +380,7 @@ public final class ServeController implements DeploymentState.Ops {
         routesDirty = true;
       }
     }
+    recordMetrics(load);
     if (routesDirty) {
       routesDirty = false;
       publish();
@@ -382,6 +390,60 @@ public final class ServeController implements DeploymentState.Ops {
       checkpoints.save(apps, deployments);
     }
   }
+
+  /** Sets the deployments' gauges (ServeMetrics); zeroes those of deployments that are gone. */
+  private void recordMetrics(Map<String, Double> load) {
+    java.util.Set<Map.Entry<String, String>> present = new java.util.HashSet<>();
+    for (DeploymentState d : deployments.values()) {
+      Map<String, Integer> byState = new HashMap<>();
+      for (ReplicaState r : d.replicas) {
+        byState.merge(r.phase.name(), 1, Integer::sum);
+      }
+      ServeMetrics.deployment(
+          d.spec.app(), d.spec.name(), byState, d.target, load.getOrDefault(d.spec.key(), 0.0));
+      present.add(Map.entry(d.spec.app(), d.spec.name()));
+    }
+    ServeMetrics.retain(present);
+  }
+
+  /**
+   * Writes Serve's status for the dashboard into the cluster's key-value store ({@link
+   * #STATUS_KEY}) when it changed, at most every {@link #STATUS_MILLIS}; outside the controller's
+   * lock, as the write is a call to the GCS.
+   */
+  private void publishStatus() {
+    if (stopped) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - statusWritten < TimeUnit.MILLISECONDS.toNanos(STATUS_MILLIS)) {
+      return;
+    }
+    statusWritten = now;
+    ServeStatus s = status();
+    String text = Json.text(s);
+    if (!text.equals(statusText)) {
+      try {
+        KeyValueStore.put(STATUS_KEY, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        statusText = text;
+      } catch (RuntimeException e) {
+        LOG.debug("could not write Serve's status for the dashboard: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * Where the dashboard reads Serve's status (the JSON of {@link ServeStatus}), in the cluster's
+   * key-value store, namespace {@code serve}: the head's {@code /api/v0/serve/applications} and its
+   * Serve tab.
+   */
+  static final String STATUS_KEY = "dashboard/serve";
+
+  /** How often, at most, the status for the dashboard is written. */
+  static final long STATUS_MILLIS = 1000;
+
+  private long statusWritten = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+  private String statusText = "";
 
   private void publish() {
     List<RouteTable.Route> routes = new ArrayList<>();

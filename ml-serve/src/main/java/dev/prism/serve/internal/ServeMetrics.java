@@ -1,108 +1,110 @@
 package dev.prism.serve.internal;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
+import dev.prism.metrics.Counter;
+import dev.prism.metrics.Gauge;
+import dev.prism.metrics.Histogram;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 
 /**
- * A proxy's metrics, in Prometheus form at {@code /-/metrics}: {@code
- * prism_serve_requests_total{application,route,code}}, {@code
- * prism_serve_request_latency_seconds{application,route}} (a histogram), and per deployment {@code
- * prism_serve_replicas}, {@code prism_serve_queued_requests} and {@code
- * prism_serve_ongoing_requests} as this proxy's router sees them.
+ * Serve's metrics, recorded through {@code dev.prism.metrics} and exported by the node of the
+ * process that records them (docs/metrics.md): the proxies count requests ({@code
+ * prism_serve_requests_total{application,route,code}}) and time them ({@code
+ * prism_serve_request_latency_seconds{application,route}}); the controller sets per deployment
+ * {@code prism_serve_replicas{application,deployment,state}}, {@code
+ * prism_serve_target_replicas{application,deployment}} and {@code
+ * prism_serve_ongoing_requests{application,deployment}} (requests in flight or queued in all
+ * routers, as they last reported). The metrics are defined when this class loads: only in a proxy
+ * or the controller.
  */
-public final class ServeMetrics {
+final class ServeMetrics {
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> gauged = new ConcurrentHashMap<>();
-  private final ServeClient client;
+  private static final Counter REQUESTS =
+      Counter.builder("prism_serve_requests_total")
+          .description("HTTP requests the Serve proxies answered")
+          .tagKeys("application", "route", "code")
+          .build();
+  private static final Histogram LATENCY =
+      Histogram.builder("prism_serve_request_latency_seconds")
+          .description("time from request to response in the Serve proxy")
+          .boundaries(
+              0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+          .tagKeys("application", "route")
+          .build();
+  private static final Gauge REPLICAS =
+      Gauge.builder("prism_serve_replicas")
+          .description("replicas of a Serve deployment by state (STARTING, RUNNING, STOPPING)")
+          .tagKeys("application", "deployment", "state")
+          .build();
+  private static final Gauge TARGET =
+      Gauge.builder("prism_serve_target_replicas")
+          .description("replicas a Serve deployment should have now (autoscaling moves it)")
+          .tagKeys("application", "deployment")
+          .build();
+  private static final Gauge ONGOING =
+      Gauge.builder("prism_serve_ongoing_requests")
+          .description("requests in flight or queued for a Serve deployment, in all routers")
+          .tagKeys("application", "deployment")
+          .build();
+  private static final String[] STATES = {"STARTING", "RUNNING", "STOPPING"};
+
+  /** The deployments the controller set gauges for: zeroed once they are gone. */
+  private static final Set<Map.Entry<String, String>> SHOWN = new HashSet<>();
+
+  private ServeMetrics() {}
 
   /**
-   * Creates the metrics of one proxy.
-   *
-   * @param client the proxy's client, whose routers the gauges read
-   */
-  public ServeMetrics(ServeClient client) {
-    this.client = client;
-  }
-
-  /**
-   * Counts a request.
+   * Counts and times a request the proxy answered.
    *
    * @param app its application, empty for none
    * @param route its route prefix or built-in route
    * @param status the status answered
    * @param nanos how long it took
    */
-  public void record(String app, String route, int status, long nanos) {
-    String key = app + '\0' + route + '\0' + status;
-    counters
-        .computeIfAbsent(
-            key,
-            k ->
-                Counter.builder("prism_serve_requests")
-                    .description("HTTP requests answered by the proxy")
-                    .tag("application", app)
-                    .tag("route", route)
-                    .tag("code", Integer.toString(status))
-                    .register(registry))
-        .increment();
-    timers
-        .computeIfAbsent(
-            app + '\0' + route,
-            k ->
-                Timer.builder("prism_serve_request_latency")
-                    .description("time from request to response in the proxy")
-                    .tag("application", app)
-                    .tag("route", route)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofSeconds(60))
-                    .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+  static void request(String app, String route, int status, long nanos) {
+    REQUESTS.inc(app, route, Integer.toString(status));
+    LATENCY.observe(nanos / 1e9, app, route);
   }
 
   /**
-   * The metrics in Prometheus' text format.
+   * The state of one deployment, set by the controller on every step.
    *
-   * @param table the route table, for per-deployment gauges
-   * @return the text
+   * @param app its application
+   * @param deployment its name
+   * @param replicasByState its replicas per state
+   * @param target the replicas it should have
+   * @param ongoing requests in flight or queued, as routers report them
    */
-  public String scrape(RouteTable table) {
-    for (String key : table.deployments().keySet()) {
-      if (gauged.putIfAbsent(key, Boolean.TRUE) == null) {
-        Gauge.builder(
-                "prism_serve_replicas",
-                client,
-                c -> {
-                  RouteTable.DeploymentRoute d = c.table().deployments().get(key);
-                  return d == null ? 0 : d.replicas().size();
-                })
-            .description("running replicas of the deployment")
-            .tag("deployment", key)
-            .register(registry);
-        Gauge.builder("prism_serve_queued_requests", client, c -> c.router(key).queued())
-            .description("requests waiting for a replica in this proxy")
-            .tag("deployment", key)
-            .register(registry);
-        Gauge.builder(
-                "prism_serve_ongoing_requests",
-                client,
-                c -> c.router(key).load() - c.router(key).queued())
-            .description("requests this proxy has in flight on replicas")
-            .tag("deployment", key)
-            .register(registry);
-      }
+  static void deployment(
+      String app,
+      String deployment,
+      Map<String, Integer> replicasByState,
+      int target,
+      double ongoing) {
+    synchronized (SHOWN) {
+      SHOWN.add(Map.entry(app, deployment));
     }
-    return registry.scrape();
+    for (String s : STATES) {
+      REPLICAS.set(replicasByState.getOrDefault(s, 0), app, deployment, s);
+    }
+    TARGET.set(target, app, deployment);
+    ONGOING.set(ongoing, app, deployment);
+  }
+
+  /**
+   * Zeroes the gauges of deployments that are gone.
+   *
+   * @param present the (application, deployment) pairs that exist
+   */
+  static void retain(Set<Map.Entry<String, String>> present) {
+    synchronized (SHOWN) {
+      for (Map.Entry<String, String> d : SHOWN) {
+        if (!present.contains(d)) {
+          deployment(d.getKey(), d.getValue(), Map.of(), 0, 0);
+        }
+      }
+      SHOWN.retainAll(present);
+    }
   }
 }

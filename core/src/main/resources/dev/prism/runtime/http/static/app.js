@@ -157,7 +157,50 @@ async function drawJobs() {
   }
 }
 
+function pairs(o) {
+  return Object.entries(o || {}).map(([k, v]) => k + "=" + (typeof v === "object" ? JSON.stringify(v) : v)).join(", ");
+}
+
+async function drawServe() {
+  const s = await api("/api/v0/serve/applications");
+  const apps = s ? s.items : [];
+  fillTable("serve-apps", apps, a => [
+    a.name, a.namespace, a.routePrefix || "-", stateCell(a.status),
+    Object.keys(a.deployments || {}).join(", "), a.message || ""]);
+  const deployments = [];
+  for (const a of apps) {
+    for (const d of Object.values(a.deployments || {})) deployments.push([a, d]);
+  }
+  fillTable("serve-deployments", deployments, ([a, d]) => {
+    const replicas = d.replicas || [];
+    return [a.name, d.name, stateCell(d.status),
+      replicas.filter(r => r.state === "RUNNING").length + " / " + d.targetReplicas,
+      replicas.map(r => short(r.id) + " " + r.state + (r.nodeId ? " on " + short(r.nodeId) : "")).join(", "),
+      d.message || ""];
+  });
+  fillTable("serve-proxies", s ? s.proxies : [], p => [short(p.nodeId), p.url || "-", stateCell(p.state)]);
+}
+
+async function drawTune() {
+  const t = await api("/api/v0/tune/experiments");
+  const experiments = t ? t.items : [];
+  fillTable("tune-experiments", experiments, e => [
+    e.name, e.namespace, stateCell(e.state), e.metric + " (" + e.mode + ")",
+    Object.entries(e.counts || {}).filter(([, n]) => n > 0).map(([s, n]) => s + " " + n).join(", "),
+    e.best ? e.best.value + " (" + e.best.trial + ")" : "-",
+    e.best ? pairs(e.best.config) : "", (e.elapsedS || 0).toFixed(1) + " s"]);
+  const trials = [];
+  for (const e of experiments) {
+    for (const x of e.trials || []) trials.push([e, x]);
+  }
+  fillTable("tune-trials", trials, ([e, x]) => [
+    e.name, x.id, stateCell(x.status), pairs(x.config), x.iteration, pairs(x.lastResult),
+    x.best === undefined ? "-" : x.best]);
+}
+
 const drawers = {
+  "serve": drawServe,
+  "tune": drawTune,
   "overview": drawOverview,
   "actors": drawActors,
   "tasks": drawTasks,

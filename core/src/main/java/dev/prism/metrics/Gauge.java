@@ -1,0 +1,103 @@
+package dev.prism.metrics;
+
+import dev.prism.runtime.spi.MetricRegistry;
+import java.util.List;
+
+/**
+ * A value that is set, such as a queue's length or the last loss; exported as the latest value set
+ * with the same tags by any process of the node. Thread safe. See {@link dev.prism.metrics} for
+ * where values go.
+ */
+public final class Gauge {
+
+  private final MetricRegistry.Definition definition;
+
+  private Gauge(MetricRegistry.Definition definition) {
+    this.definition = definition;
+  }
+
+  /**
+   * Starts a gauge.
+   *
+   * @param name the name, {@code [a-zA-Z_:][a-zA-Z0-9_:]*}
+   * @return a builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /**
+   * Sets the value.
+   *
+   * @param value the value, not NaN
+   * @param tagValues one value per tag key, in the keys' order
+   * @throws IllegalArgumentException for NaN, a wrong number of tag values or a null one
+   */
+  public void set(double value, String... tagValues) {
+    definition.record(value, tagValues);
+  }
+
+  /**
+   * The name.
+   *
+   * @return it
+   */
+  public String name() {
+    return definition.name();
+  }
+
+  /**
+   * The tag keys, in order.
+   *
+   * @return them
+   */
+  public List<String> tagKeys() {
+    return definition.tagKeys();
+  }
+
+  /** Builds a {@link Gauge}. */
+  public static final class Builder {
+    private final String name;
+    private String description = "";
+    private List<String> tagKeys = List.of();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /**
+     * Says what it measures (the Prometheus HELP text).
+     *
+     * @param description the text
+     * @return this builder
+     */
+    public Builder description(String description) {
+      this.description = java.util.Objects.requireNonNull(description, "description");
+      return this;
+    }
+
+    /**
+     * Names its tags; each value set gives their values in this order. None by default.
+     *
+     * @param keys the keys, {@code [a-zA-Z_][a-zA-Z0-9_]*}, distinct
+     * @return this builder
+     */
+    public Builder tagKeys(String... keys) {
+      this.tagKeys = java.util.Arrays.asList(keys.clone());
+      return this;
+    }
+
+    /**
+     * Defines the gauge in this process (the first metric starts the process's reporting).
+     *
+     * @return the gauge
+     * @throws IllegalArgumentException for a bad name or tag key, or a name this process defined
+     *     with another kind or other tag keys
+     */
+    public Gauge build() {
+      return new Gauge(
+          MetricRegistry.get()
+              .define(MetricRegistry.Kind.GAUGE, name, description, tagKeys, new double[0]));
+    }
+  }
+}
