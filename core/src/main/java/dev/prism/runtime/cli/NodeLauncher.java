@@ -83,7 +83,11 @@ public final class NodeLauncher {
                 .orElseGet(ClusterToken::generate);
         session = SessionDir.create(root, null);
         token.writeTo(session.tokenFile());
-        tls = options.tls().resolve(env, Optional.of(session.path()));
+        tls =
+            options
+                .tls()
+                .resolve(
+                    env, Optional.of(session.path()), List.of(options.host().orElse("127.0.0.1")));
         TlsConfig.useForThisProcess(tls);
       } else {
         String address = options.address().orElseThrow();

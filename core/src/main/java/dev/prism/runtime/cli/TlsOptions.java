@@ -2,6 +2,7 @@ package dev.prism.runtime.cli;
 
 import dev.prism.runtime.security.TlsConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,6 +33,15 @@ public record TlsOptions(boolean on, Optional<Path> cert, Optional<Path> key, Op
    *     given to a joining node without files
    */
   Optional<TlsConfig> resolve(Map<String, String> env, Optional<Path> headSession) {
+    return resolve(env, headSession, List.of());
+  }
+
+  /**
+   * As {@link #resolve(Map, Optional)}; a certificate generated for a head also names {@code
+   * headAddresses}, so that browsers accept its HTTPS dashboard there once they trust the CA.
+   */
+  Optional<TlsConfig> resolve(
+      Map<String, String> env, Optional<Path> headSession, List<String> headAddresses) {
     int given = (cert.isPresent() ? 1 : 0) + (key.isPresent() ? 1 : 0) + (ca.isPresent() ? 1 : 0);
     try {
       if (given == 3) {
@@ -46,7 +56,7 @@ public record TlsOptions(boolean on, Optional<Path> cert, Optional<Path> key, Op
         return fromEnv;
       }
       if (headSession.isPresent()) {
-        return Optional.of(TlsConfig.generate(headSession.get()));
+        return Optional.of(TlsConfig.generate(headSession.get(), headAddresses));
       }
       throw CliException.usage(
           "start: --tls on a joining node needs the cluster's TLS files: copy the head's session"

@@ -165,6 +165,18 @@ public record TlsConfig(Path cert, Path key, Path ca) {
   }
 
   /**
+   * Generates the cluster's certificate for its server name only; see {@link #generate(Path,
+   * List)}.
+   *
+   * @param dir the directory
+   * @return the files
+   * @throws SecurityConfigException when they cannot be made
+   */
+  public static TlsConfig generate(Path dir) {
+    return generate(dir, List.of());
+  }
+
+  /**
    * Generates a certificate for a cluster: a new EC P-256 key and a self-signed certificate naming
    * {@value #SERVER_NAME} (valid 10 years), written to {@code dir} as {@value #CERT_FILE}, {@value
    * #KEY_FILE} (readable by this user only) and {@value #CA_FILE}. Every process of the cluster
@@ -172,10 +184,13 @@ public record TlsConfig(Path cert, Path key, Path ca) {
    * {@code keytool}.
    *
    * @param dir the directory (the head's session directory)
+   * @param addresses more names for the certificate, so that HTTPS clients such as browsers that
+   *     check the name in the URL accept it at these addresses (the head's): IP literals become IP
+   *     names, others DNS names; may be empty
    * @return the files
    * @throws SecurityConfigException when they cannot be made
    */
-  public static TlsConfig generate(Path dir) {
+  public static TlsConfig generate(Path dir, List<String> addresses) {
     Path store = dir.resolve("tls-" + ProcessHandle.current().pid() + ".p12");
     byte[] pw = new byte[18];
     new SecureRandom().nextBytes(pw);
@@ -196,7 +211,7 @@ public record TlsConfig(Path cert, Path key, Path ca) {
             "-dname",
             "CN=" + SERVER_NAME,
             "-ext",
-            "SAN=dns:" + SERVER_NAME,
+            subjectAlternativeNames(addresses),
             "-ext",
             "BC:c=ca:true",
             "-validity",
@@ -243,6 +258,19 @@ public record TlsConfig(Path cert, Path key, Path ca) {
         // the store holds nothing the PEM files do not
       }
     }
+  }
+
+  private static String subjectAlternativeNames(List<String> addresses) {
+    StringBuilder san = new StringBuilder("SAN=dns:" + SERVER_NAME);
+    for (String a : addresses) {
+      String name = a.strip();
+      if (name.isEmpty() || name.equals(SERVER_NAME) || !name.matches("[0-9A-Za-z.:_-]+")) {
+        continue; // keytool's syntax has no room for anything else
+      }
+      boolean ip = name.contains(":") || name.matches("[0-9.]+");
+      san.append(ip ? ",ip:" : ",dns:").append(name);
+    }
+    return san.toString();
   }
 
   /**

@@ -10,11 +10,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -106,6 +112,49 @@ class HttpsServerTest {
         .isInstanceOf(SSLHandshakeException.class);
   }
 
+  /**
+   * A certificate generated for a head also names its address, so a client that checks the URL's
+   * host, as browsers and the JDK's HttpClient do, accepts it once it trusts the cluster's CA.
+   */
+  @Test
+  void aCertificateGeneratedForTheHeadsAddressPassesAStandardHttpsClient(@TempDir Path other)
+      throws Exception {
+    TlsConfig forHead = TlsConfig.generate(other, List.of("127.0.0.1"));
+    HttpServer head =
+        HttpServer.builder("127.0.0.1", 0, TOKEN)
+            .route("GET", "/api/v0/hello", r -> Response.json(Map.of("hello", "head")))
+            .tls(Optional.of(forHead))
+            .start();
+    try {
+      HttpClient client =
+          HttpClient.newBuilder()
+              .sslContext(trusting(forHead))
+              .connectTimeout(Duration.ofSeconds(5))
+              .build();
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(URI.create(head.url() + "/api/v0/hello"))
+                  .header("Authorization", "Bearer " + TOKEN.secret())
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("head");
+      // The certificate made without the address fails the same client's name check.
+      HttpClient strict = HttpClient.newBuilder().sslContext(trusting(files)).build();
+      assertThatThrownBy(
+              () ->
+                  strict.send(
+                      HttpRequest.newBuilder(URI.create(server.url() + "/api/v0/hello"))
+                          .timeout(Duration.ofSeconds(10))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString()))
+          .isInstanceOf(java.io.IOException.class);
+    } finally {
+      head.close();
+    }
+  }
+
   private static String get(String path, String authorization) {
     return "GET "
         + path
@@ -116,6 +165,10 @@ class HttpsServerTest {
 
   /** A TLS context that trusts only the cluster's CA file. */
   private static SSLContext trustingTheClusterCa() throws Exception {
+    return trusting(files);
+  }
+
+  private static SSLContext trusting(TlsConfig files) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(files.ca())) {
