@@ -1,18 +1,15 @@
 package dev.prism.metrics;
 
 import dev.prism.runtime.spi.MetricRegistry;
-import java.util.List;
 
 /**
  * A value that only goes up, such as requests answered; exported as its total since the node
  * started. Thread safe. See {@link dev.prism.metrics} for where values go.
  */
-public final class Counter {
-
-  private final MetricRegistry.Definition definition;
+public final class Counter extends Metric {
 
   private Counter(MetricRegistry.Definition definition) {
-    this.definition = definition;
+    super(definition);
   }
 
   /**
@@ -47,53 +44,15 @@ public final class Counter {
     definition.record(amount, tagValues);
   }
 
-  /**
-   * The name.
-   *
-   * @return it
-   */
-  public String name() {
-    return definition.name();
-  }
-
-  /**
-   * The tag keys, in order.
-   *
-   * @return them
-   */
-  public List<String> tagKeys() {
-    return definition.tagKeys();
-  }
-
   /** Builds a {@link Counter}. */
-  public static final class Builder {
-    private final String name;
-    private String description = "";
-    private List<String> tagKeys = List.of();
+  public static final class Builder extends Metric.Builder<Builder> {
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /**
-     * Says what it counts (the Prometheus HELP text).
-     *
-     * @param description the text
-     * @return this builder
-     */
-    public Builder description(String description) {
-      this.description = java.util.Objects.requireNonNull(description, "description");
-      return this;
-    }
-
-    /**
-     * Names its tags; each recorded value gives their values in this order. None by default.
-     *
-     * @param keys the keys, {@code [a-zA-Z_][a-zA-Z0-9_]*}, distinct
-     * @return this builder
-     */
-    public Builder tagKeys(String... keys) {
-      this.tagKeys = java.util.Arrays.asList(keys.clone());
+    @Override
+    Builder self() {
       return this;
     }
 

@@ -1,19 +1,16 @@
 package dev.prism.metrics;
 
 import dev.prism.runtime.spi.MetricRegistry;
-import java.util.List;
 
 /**
  * A value that is set, such as a queue's length or the last loss; exported as the latest value set
  * with the same tags by any process of the node. Thread safe. See {@link dev.prism.metrics} for
  * where values go.
  */
-public final class Gauge {
-
-  private final MetricRegistry.Definition definition;
+public final class Gauge extends Metric {
 
   private Gauge(MetricRegistry.Definition definition) {
-    this.definition = definition;
+    super(definition);
   }
 
   /**
@@ -37,53 +34,15 @@ public final class Gauge {
     definition.record(value, tagValues);
   }
 
-  /**
-   * The name.
-   *
-   * @return it
-   */
-  public String name() {
-    return definition.name();
-  }
-
-  /**
-   * The tag keys, in order.
-   *
-   * @return them
-   */
-  public List<String> tagKeys() {
-    return definition.tagKeys();
-  }
-
   /** Builds a {@link Gauge}. */
-  public static final class Builder {
-    private final String name;
-    private String description = "";
-    private List<String> tagKeys = List.of();
+  public static final class Builder extends Metric.Builder<Builder> {
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /**
-     * Says what it measures (the Prometheus HELP text).
-     *
-     * @param description the text
-     * @return this builder
-     */
-    public Builder description(String description) {
-      this.description = java.util.Objects.requireNonNull(description, "description");
-      return this;
-    }
-
-    /**
-     * Names its tags; each value set gives their values in this order. None by default.
-     *
-     * @param keys the keys, {@code [a-zA-Z_][a-zA-Z0-9_]*}, distinct
-     * @return this builder
-     */
-    public Builder tagKeys(String... keys) {
-      this.tagKeys = java.util.Arrays.asList(keys.clone());
+    @Override
+    Builder self() {
       return this;
     }
 

@@ -1,19 +1,16 @@
 package dev.prism.metrics;
 
 import dev.prism.runtime.spi.MetricRegistry;
-import java.util.List;
 
 /**
  * Observations, such as latencies, counted in buckets; exported as a Prometheus histogram ({@code
  * _bucket} per upper bound {@code le} and {@code +Inf}, {@code _sum}, {@code _count}). Thread safe.
  * See {@link dev.prism.metrics} for where values go.
  */
-public final class Histogram {
-
-  private final MetricRegistry.Definition definition;
+public final class Histogram extends Metric {
 
   private Histogram(MetricRegistry.Definition definition) {
-    this.definition = definition;
+    super(definition);
   }
 
   /**
@@ -39,24 +36,6 @@ public final class Histogram {
   }
 
   /**
-   * The name.
-   *
-   * @return it
-   */
-  public String name() {
-    return definition.name();
-  }
-
-  /**
-   * The tag keys, in order.
-   *
-   * @return them
-   */
-  public List<String> tagKeys() {
-    return definition.tagKeys();
-  }
-
-  /**
    * The buckets' upper bounds, ascending.
    *
    * @return a copy
@@ -66,35 +45,15 @@ public final class Histogram {
   }
 
   /** Builds a {@link Histogram}. */
-  public static final class Builder {
-    private final String name;
-    private String description = "";
-    private List<String> tagKeys = List.of();
+  public static final class Builder extends Metric.Builder<Builder> {
     private double[] boundaries = new double[0];
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /**
-     * Says what it measures (the Prometheus HELP text).
-     *
-     * @param description the text
-     * @return this builder
-     */
-    public Builder description(String description) {
-      this.description = java.util.Objects.requireNonNull(description, "description");
-      return this;
-    }
-
-    /**
-     * Names its tags; each observation gives their values in this order. None by default.
-     *
-     * @param keys the keys, {@code [a-zA-Z_][a-zA-Z0-9_]*}, distinct
-     * @return this builder
-     */
-    public Builder tagKeys(String... keys) {
-      this.tagKeys = java.util.Arrays.asList(keys.clone());
+    @Override
+    Builder self() {
       return this;
     }
 
