@@ -30,6 +30,77 @@ public record LabelSelector(List<Constraint> constraints) {
   }
 
   /**
+   * Parses a selector written as Ray's {@code label_selector} map: each key maps to {@code "value"}
+   * (equals), {@code "!value"} (absent or not equal), {@code "in(a,b)"} (one of) or {@code
+   * "!in(a,b)"} (absent or none of). Values are trimmed; they may not be blank nor hold {@code ( )
+   * ,} outside the {@code in(...)} form.
+   *
+   * @param selector label key to constraint text
+   * @return the selector, empty for an empty map
+   * @throws InvalidResourceException naming the key and value when a key is blank, reserved text is
+   *     misplaced, or an {@code in(...)} list is empty or unclosed
+   * @throws NullPointerException if the map, a key or a value is null
+   */
+  public static LabelSelector parse(Map<String, String> selector) {
+    Objects.requireNonNull(selector, "label selector");
+    List<Constraint> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(selector).entrySet()) {
+      out.add(parseConstraint(e.getKey(), e.getValue()));
+    }
+    return new LabelSelector(out);
+  }
+
+  private static Constraint parseConstraint(String key, String text) {
+    Objects.requireNonNull(key, "a label selector key is null");
+    Objects.requireNonNull(text, "label selector value of '" + key + "' is null");
+    if (key.isBlank()
+        || !key.strip().equals(key)
+        || key.chars().anyMatch(Character::isWhitespace)) {
+      throw new InvalidResourceException(
+          "label selector key '"
+              + key
+              + "' is blank or holds whitespace; give a label name such as \"region\"");
+    }
+    String t = text.strip();
+    boolean negated = t.startsWith("!");
+    String body = negated ? t.substring(1).strip() : t;
+    if (body.startsWith("in(") || body.startsWith("in (")) {
+      if (!body.endsWith(")")) {
+        throw bad(key, text, "the in(...) list is not closed with ')'");
+      }
+      String inner = body.substring(body.indexOf('(') + 1, body.length() - 1);
+      java.util.Set<String> values = new java.util.LinkedHashSet<>();
+      for (String v : inner.split(",", -1)) {
+        values.add(checkValue(key, text, v.strip()));
+      }
+      return new Constraint(key, negated ? Operator.NOT_IN : Operator.IN, values);
+    }
+    String v = checkValue(key, text, body);
+    return new Constraint(key, negated ? Operator.NOT_IN : Operator.EQUALS, Set.of(v));
+  }
+
+  private static String checkValue(String key, String text, String v) {
+    if (v.isEmpty()) {
+      throw bad(key, text, "a value is empty");
+    }
+    if (v.indexOf('(') >= 0 || v.indexOf(')') >= 0 || v.indexOf(',') >= 0 || v.startsWith("!")) {
+      throw bad(key, text, "value '" + v + "' holds one of ! ( ) ,");
+    }
+    return v;
+  }
+
+  private static InvalidResourceException bad(String key, String text, String why) {
+    return new InvalidResourceException(
+        "label selector "
+            + key
+            + "='"
+            + text
+            + "' is not valid: "
+            + why
+            + "; write \"value\", \"!value\", \"in(a,b)\" or \"!in(a,b)\"");
+  }
+
+  /**
    * Starts a builder.
    *
    * @return a builder

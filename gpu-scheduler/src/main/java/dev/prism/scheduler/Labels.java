@@ -11,5 +11,41 @@ public final class Labels {
   /** The node's id; every node carries it. */
   public static final String NODE_ID = "prism.io/node-id";
 
+  /** The prefix of the labels Prism sets itself; users' node labels may not start with it. */
+  public static final String RESERVED_PREFIX = "prism.io/";
+
   private Labels() {}
+
+  /**
+   * Checks labels a user gives a node: keys not blank, without whitespace and not under {@link
+   * #RESERVED_PREFIX}; values not null.
+   *
+   * @param labels the labels
+   * @throws InvalidResourceException naming the bad key and what to do
+   * @throws NullPointerException if the map, a key or a value is null
+   */
+  public static void checkUserLabels(java.util.Map<String, String> labels) {
+    java.util.Objects.requireNonNull(labels, "labels");
+    labels.forEach(
+        (k, v) -> {
+          java.util.Objects.requireNonNull(k, "a node label key is null");
+          java.util.Objects.requireNonNull(v, "node label '" + k + "' has a null value");
+          if (k.isBlank() || k.chars().anyMatch(Character::isWhitespace)) {
+            throw new InvalidResourceException(
+                "node label key '" + k + "' is blank or holds whitespace; give a name like region");
+          }
+          if (k.startsWith(RESERVED_PREFIX)) {
+            throw new InvalidResourceException(
+                "node label '"
+                    + k
+                    + "' uses the reserved prefix "
+                    + RESERVED_PREFIX
+                    + " (Prism sets "
+                    + NODE_ID
+                    + " and "
+                    + ACCELERATOR_TYPE
+                    + " itself); choose another key");
+          }
+        });
+  }
 }
