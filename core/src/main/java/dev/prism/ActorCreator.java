@@ -30,6 +30,7 @@ public final class ActorCreator<A> {
   private int maxConcurrency;
   private int maxPendingCalls = -1;
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
+  private Map<String, String> labelSelector = Map.of();
 
   ActorCreator(FunctionDescriptor factory, Object[] args) {
     this.factory = factory;
@@ -102,6 +103,42 @@ public final class ActorCreator<A> {
    */
   public ActorCreator<A> setResources(Map<String, Double> amounts) {
     resources.setAll(amounts);
+    return this;
+  }
+
+  /**
+   * Asks for bytes of the {@code memory} resource (Ray's {@code memory=}): only nodes that declare
+   * at least that much memory ({@code NodeOptions.Builder#memory}, {@code prism start --memory})
+   * host it, and it holds that memory of its node for its whole life. Shorthand for {@code
+   * setResource("memory", bytes)}; a demand no node can meet is reported infeasible.
+   *
+   * @param bytes the bytes; 0 removes the demand
+   * @return this creator
+   * @throws IllegalArgumentException if the byte count is negative or above about 419 TiB
+   */
+  public ActorCreator<A> setMemory(long bytes) {
+    resources.set("memory", LabelSelectors.memory(bytes));
+    return this;
+  }
+
+  /**
+   * Restricts which nodes may run it by their labels (Ray's {@code label_selector}); each entry
+   * must hold. A value is {@code "us-west"} (the label equals it), {@code "!A100"} (the label is
+   * absent or differs), {@code "in(a,b)"} (one of) or {@code "!in(a,b)"} (absent or none of). Nodes
+   * get labels from {@code prism start --labels} (or {@code NodeOptions}), and every node has
+   * {@code prism.io/node-id} (its id, as {@link NodeInfo#nodeId()} shows it) and, with GPUs, {@code
+   * prism.io/accelerator-type}. A selector no live node matches is reported infeasible until a
+   * matching node joins. With node affinity or a placement group, the target node must match too,
+   * else it is infeasible.
+   *
+   * @param selector label keys to constraints; empty for any node (the default)
+   * @return this creator
+   * @throws IllegalArgumentException naming the entry if a key is blank or holds whitespace, or a
+   *     value is empty or malformed (e.g. an unclosed {@code in(})
+   * @throws NullPointerException if the map, a key or a value is null
+   */
+  public ActorCreator<A> setLabelSelector(Map<String, String> selector) {
+    this.labelSelector = LabelSelectors.check(selector);
     return this;
   }
 
@@ -214,7 +251,8 @@ public final class ActorCreator<A> {
                     maxTaskRetries,
                     maxConcurrency,
                     maxPendingCalls,
-                    strategy.placement()));
+                    strategy.placement(),
+                    labelSelector));
   }
 
   private static int atLeastMinusOne(String what, int value) {

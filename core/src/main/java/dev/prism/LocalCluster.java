@@ -71,7 +71,13 @@ public final class LocalCluster implements AutoCloseable {
 
   private static LocalClusterRuntime.NodeSpec spec(NodeOptions o) {
     return new LocalClusterRuntime.NodeSpec(
-        o.cpus(), o.gpus(), o.memory(), o.resources(), o.objectStoreMemory(), o.workerHeap());
+        o.cpus(),
+        o.gpus(),
+        o.memory(),
+        o.resources(),
+        o.objectStoreMemory(),
+        o.workerHeap(),
+        o.labels());
   }
 
   /**

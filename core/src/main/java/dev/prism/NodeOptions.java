@@ -22,6 +22,9 @@ import java.util.Objects;
  *     least 1 MiB)
  * @param workerHeap the maximum heap of the node's worker JVMs in bytes (default 0: Prism's default
  *     worker options, a 256 MiB heap); at least 16 MiB when given
+ * @param labels the node's labels, which label selectors match ({@link
+ *     TaskCaller#setLabelSelector}; default none); keys may not start with {@code prism.io/}: every
+ *     node gets {@code prism.io/node-id} (and, with GPUs, {@code prism.io/accelerator-type})
  */
 public record NodeOptions(
     int cpus,
@@ -29,7 +32,8 @@ public record NodeOptions(
     long memory,
     Map<String, Double> resources,
     long objectStoreMemory,
-    long workerHeap) {
+    long workerHeap,
+    Map<String, String> labels) {
 
   /** The object store size of a node when none is given: 256 MiB. */
   public static final long DEFAULT_OBJECT_STORE_MEMORY = 256L << 20;
@@ -52,11 +56,20 @@ public record NodeOptions(
    * @param resources the custom resources
    * @param objectStoreMemory the store's bytes
    * @param workerHeap the workers' heap in bytes, or 0
-   * @throws NullPointerException if {@code resources}, a name or an amount in it is null
+   * @param labels the labels
+   * @throws NullPointerException if {@code resources} or {@code labels}, or a name, an amount, a
+   *     key or a value in them is null
    * @throws IllegalArgumentException naming the bad value and what to give instead
    */
   public NodeOptions {
     Objects.requireNonNull(resources, "resources");
+    Objects.requireNonNull(labels, "labels");
+    try {
+      dev.prism.scheduler.Labels.checkUserLabels(labels);
+    } catch (dev.prism.scheduler.InvalidResourceException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     if (cpus < 0) {
       throw new IllegalArgumentException("cpus is " + cpus + "; give 0 or more");
     }
@@ -87,6 +100,26 @@ public record NodeOptions(
               + workerHeap
               + " bytes; give at least 16 MiB (16777216), or 0 for the default");
     }
+  }
+
+  /**
+   * Options without labels (see the canonical constructor).
+   *
+   * @param cpus the CPUs
+   * @param gpus the GPUs
+   * @param memory the memory resource in bytes
+   * @param resources the custom resources
+   * @param objectStoreMemory the store's bytes
+   * @param workerHeap the workers' heap in bytes, or 0
+   */
+  public NodeOptions(
+      int cpus,
+      int gpus,
+      long memory,
+      Map<String, Double> resources,
+      long objectStoreMemory,
+      long workerHeap) {
+    this(cpus, gpus, memory, resources, objectStoreMemory, workerHeap, Map.of());
   }
 
   private static void checkResource(String name, double amount) {
@@ -136,8 +169,22 @@ public record NodeOptions(
     private final Map<String, Double> resources = new LinkedHashMap<>();
     private long objectStoreMemory = DEFAULT_OBJECT_STORE_MEMORY;
     private long workerHeap;
+    private final Map<String, String> labels = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * Adds (or replaces) a node label, which label selectors match.
+     *
+     * @param key the key, not blank and not under {@code prism.io/}
+     * @param value the value
+     * @return this builder
+     * @throws NullPointerException if the key or value is null
+     */
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
 
     /**
      * Sets the CPUs the node offers.
@@ -226,7 +273,7 @@ public record NodeOptions(
      * @throws IllegalArgumentException naming the bad value
      */
     public NodeOptions build() {
-      return new NodeOptions(cpus, gpus, memory, resources, objectStoreMemory, workerHeap);
+      return new NodeOptions(cpus, gpus, memory, resources, objectStoreMemory, workerHeap, labels);
     }
   }
 }

@@ -182,6 +182,42 @@ final class OptionTypes {
     }
   }
 
+  /**
+   * Reads node labels, Ray's {@code --labels} form: {@code key=value} pairs separated by commas
+   * ({@code region=us-west,zone=a}); keys may not start with {@code prism.io/}.
+   */
+  static final class Labels implements ITypeConverter<Map<String, String>> {
+    @Override
+    public Map<String, String> convert(String value) {
+      Map<String, String> out = new java.util.LinkedHashMap<>();
+      for (String pair : value.split(",", -1)) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+          throw new TypeConversionException(
+              "'"
+                  + pair.strip()
+                  + "' in '"
+                  + value
+                  + "' is not KEY=VALUE; give labels as key=value pairs separated by commas,"
+                  + " e.g. region=us-west,zone=a");
+        }
+        String key = pair.substring(0, eq).strip();
+        String v = pair.substring(eq + 1).strip();
+        if (v.isEmpty()) {
+          throw new TypeConversionException(
+              "label '" + key + "' in '" + value + "' has an empty value; give key=value");
+        }
+        out.put(key, v);
+      }
+      try {
+        dev.prism.scheduler.Labels.checkUserLabels(out);
+      } catch (dev.prism.scheduler.InvalidResourceException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+      return out;
+    }
+  }
+
   /** How results are printed: {@code table} or {@code json}, in any case. */
   enum Format {
     /** An aligned table. */

@@ -120,6 +120,7 @@ public final class PrismNode implements AutoCloseable {
               .port(options.nodeManagerPort())
               .gcsAddress(gcsAddress)
               .resources(options.resources())
+              .labels(options.labels())
               .socketDirectory(socketDirectory(session))
               .spillDirectory(session.spill())
               .classpath(workerClasspath(options.codeSearchPath()));

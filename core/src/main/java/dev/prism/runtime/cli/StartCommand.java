@@ -108,6 +108,24 @@ final class StartCommand implements Callable<Integer> {
   List<Map<String, Double>> resources = new ArrayList<>();
 
   @Option(
+      names = "--memory",
+      paramLabel = "B",
+      converter = OptionTypes.Bytes.class,
+      description =
+          "bytes of the memory resource tasks and actors ask for with setMemory (suffixes k, m,"
+              + " g: 8g; default: not declared)")
+  Long memory;
+
+  @Option(
+      names = "--labels",
+      paramLabel = "K=V,...",
+      converter = OptionTypes.Labels.class,
+      description =
+          "node labels that label selectors match, e.g. region=us-west,zone=a (every node also"
+              + " has prism.io/node-id, and with GPUs prism.io/accelerator-type)")
+  List<Map<String, String>> labels = new ArrayList<>();
+
+  @Option(
       names = "--object-store-memory",
       paramLabel = "B",
       converter = OptionTypes.Bytes.class,
@@ -247,6 +265,15 @@ final class StartCommand implements Callable<Integer> {
     }
     Map<String, Double> amounts = new LinkedHashMap<>();
     resources.forEach(amounts::putAll);
+    if (memory != null) {
+      if (amounts.containsKey("memory")) {
+        throw CliException.usage(
+            "start: memory is given twice, with --memory and in --resources; give it once");
+      }
+      amounts.put("memory", (double) memory);
+    }
+    Map<String, String> nodeLabels = new LinkedHashMap<>();
+    labels.forEach(nodeLabels::putAll);
     Integer httpPort = head ? dashboardPort : metricsPort;
     return new StartOptions(
         head,
@@ -270,7 +297,8 @@ final class StartCommand implements Callable<Integer> {
             Optional.ofNullable(tlsCert),
             Optional.ofNullable(tlsKey),
             Optional.ofNullable(tlsCa)),
-        httpPort == null ? StartOptions.DEFAULT_HTTP_PORT : httpPort);
+        httpPort == null ? StartOptions.DEFAULT_HTTP_PORT : httpPort,
+        nodeLabels);
   }
 
   @Override

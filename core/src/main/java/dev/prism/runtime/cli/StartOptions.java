@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  *     endpoint's ({@code --metrics-port}); {@link #DEFAULT_HTTP_PORT} for the default: {@value
  *     #DEFAULT_DASHBOARD_PORT} for a head (any free port when that one is taken), any free port for
  *     a node
+ * @param labels the node's labels ({@code --labels key=value,...}), without the {@code prism.io/}
+ *     ones every node gets
  */
 public record StartOptions(
     boolean head,
@@ -64,7 +66,8 @@ public record StartOptions(
     Optional<Path> tokenFile,
     Optional<Long> workerHeap,
     TlsOptions tls,
-    int httpPort) {
+    int httpPort,
+    Map<String, String> labels) {
 
   /** The head's default GCS port, Ray's. */
   public static final int DEFAULT_PORT = 6379;
@@ -83,6 +86,7 @@ public record StartOptions(
   /** Validates and copies. */
   public StartOptions {
     resources = Map.copyOf(resources);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
     tls = tls == null ? TlsOptions.NONE : tls;
     if (head == address.isPresent()) {
       throw CliException.usage(
@@ -162,6 +166,11 @@ public record StartOptions(
     numGpus.ifPresent(n -> out.add("--num-gpus=" + n));
     if (!resources.isEmpty()) {
       out.add("--resources=" + ResourcesJson.write(resources));
+    }
+    if (!labels.isEmpty()) {
+      List<String> pairs = new ArrayList<>();
+      new java.util.TreeMap<>(labels).forEach((k, v) -> pairs.add(k + "=" + v));
+      out.add("--labels=" + String.join(",", pairs));
     }
     objectStoreMemory.ifPresent(b -> out.add("--object-store-memory=" + b));
     workerHeap.ifPresent(b -> out.add("--worker-heap=" + b));

@@ -62,15 +62,16 @@ final class StatusReport {
    * reported them (a shape asked of several nodes is one row).
    */
   private static void infeasibleSection(StringBuilder out, List<NodeInfo> nodes) {
-    Map<ResourceAmounts, List<InfeasibleDemand>> byShape = new java.util.LinkedHashMap<>();
-    Map<ResourceAmounts, List<String>> askedOf = new java.util.LinkedHashMap<>();
+    Map<String, List<InfeasibleDemand>> byShape = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> askedOf = new java.util.LinkedHashMap<>();
     for (NodeInfo n : nodes) {
       if (!n.getAlive()) {
         continue;
       }
       for (InfeasibleDemand d : n.getInfeasibleDemandsList()) {
-        byShape.computeIfAbsent(d.getResources(), k -> new ArrayList<>()).add(d);
-        askedOf.computeIfAbsent(d.getResources(), k -> new ArrayList<>()).add(n.getNodeId());
+        String shape = shape(d);
+        byShape.computeIfAbsent(shape, k -> new ArrayList<>()).add(d);
+        askedOf.computeIfAbsent(shape, k -> new ArrayList<>()).add(n.getNodeId());
       }
     }
     out.append("Infeasible demands (no node can run them; they wait for one that can): ")
@@ -83,18 +84,27 @@ final class StatusReport {
     Table t = new Table("RESOURCES", "SUBMITTERS", "ASKED OF NODE", "REASON");
     byShape.forEach(
         (shape, demands) -> {
-          List<String> parts = new ArrayList<>();
-          for (String name : ordered(shape.getAmountsMap().keySet())) {
-            parts.add(name + " " + amount(name, shape.getAmountsMap().get(name)));
-          }
           int submitters = demands.stream().mapToInt(InfeasibleDemand::getSubmitters).sum();
           t.row(
-              "{" + String.join(", ", parts) + "}",
+              shape,
               Integer.toString(submitters),
               String.join(", ", askedOf.get(shape)),
               oneLine(demands.getLast().getReason()));
         });
     t.appendTo(out);
+  }
+
+  /** A demand's resources, and its label selector when it has one: {@code {CPU 1} on {k=v}}. */
+  private static String shape(InfeasibleDemand d) {
+    ResourceAmounts shape = d.getResources();
+    List<String> parts = new ArrayList<>();
+    for (String name : ordered(shape.getAmountsMap().keySet())) {
+      parts.add(name + " " + amount(name, shape.getAmountsMap().get(name)));
+    }
+    String text = "{" + String.join(", ", parts) + "}";
+    return d.getLabelSelectorCount() == 0
+        ? text
+        : text + " on " + new java.util.TreeMap<>(d.getLabelSelectorMap());
   }
 
   private static void nodesSection(StringBuilder out, List<NodeInfo> nodes) {

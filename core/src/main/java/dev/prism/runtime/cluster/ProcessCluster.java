@@ -78,7 +78,8 @@ public final class ProcessCluster implements LocalClusterRuntime {
               .numCpus(spec.cpus())
               .numGpus(spec.gpus())
               .objectStoreCapacity(spec.objectStoreMemory())
-              .resources(customResourcesOf(spec));
+              .resources(customResourcesOf(spec))
+              .labels(spec.labels());
       if (spec.workerHeap() > 0) {
         node.workerHeap(spec.workerHeap());
       }
@@ -134,7 +135,8 @@ public final class ProcessCluster implements LocalClusterRuntime {
             Optional.empty(),
             spec.workerHeap() > 0 ? Optional.of(spec.workerHeap()) : Optional.empty(),
             dev.prism.runtime.cli.TlsOptions.NONE,
-            StartOptions.DEFAULT_HTTP_PORT);
+            StartOptions.DEFAULT_HTTP_PORT,
+            spec.labels());
     NodeLauncher.Started started = NodeLauncher.launch(options);
     ProcessNode node = new ProcessNode(started, resourcesOf(spec));
     int expected;

@@ -29,7 +29,7 @@ final class WireForms {
         s.maxRetries(),
         s.retryExceptions(),
         s.name(),
-        strategy(s.placement()));
+        strategy(s.placement(), s.labelSelector()));
   }
 
   /** Actor options in the core worker's form. */
@@ -43,7 +43,7 @@ final class WireForms {
         s.maxTaskRetries(),
         s.maxConcurrency(),
         s.maxPendingCalls(),
-        strategy(s.placement()));
+        strategy(s.placement(), s.labelSelector()));
   }
 
   /** Resource amounts in fixed point; amounts of 0 are left out. */
@@ -56,6 +56,12 @@ final class WireForms {
           }
         });
     return fixed.build();
+  }
+
+  /** A placement and a label selector as a scheduling strategy. */
+  static SchedulingStrategyProto strategy(Placement placement, Map<String, String> labelSelector) {
+    SchedulingStrategyProto s = strategy(placement);
+    return labelSelector.isEmpty() ? s : s.toBuilder().putAllLabelSelector(labelSelector).build();
   }
 
   /** A placement as a scheduling strategy. */

@@ -10,6 +10,8 @@ import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.PendingKind;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import dev.prism.scheduler.InvalidResourceException;
+import dev.prism.scheduler.LabelSelector;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.time.Duration;
@@ -77,18 +79,30 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, false);
   }
 
-  /** The owner's node if alive, else an alive node whose totals fit, else any alive node. */
+  /**
+   * The node whose node manager is asked first (it spills the request back to a better one): the
+   * owner's node if alive and its labels match the actor's selector, else an alive matching node
+   * whose totals fit, else any alive node (which then answers infeasible, with the reason).
+   */
   private Optional<NodeInfo> pickNode(ActorCreationSpec spec) {
+    LabelSelector selector;
+    try {
+      selector = LabelSelector.parse(spec.getStrategy().getLabelSelectorMap());
+    } catch (InvalidResourceException e) {
+      selector = LabelSelector.any(); // the node manager refuses it with the reason
+    }
+    LabelSelector sel = selector;
     String ownerNode = spec.getOwner().getNodeId();
     if (!ownerNode.isEmpty()) {
-      Optional<NodeInfo> own = nodes.get(ownerNode).filter(NodeInfo::getAlive);
+      Optional<NodeInfo> own =
+          nodes.get(ownerNode).filter(n -> n.getAlive() && sel.matches(n.getLabelsMap()));
       if (own.isPresent()) {
         return own;
       }
     }
     List<NodeInfo> alive = nodes.all().stream().filter(NodeInfo::getAlive).toList();
     for (NodeInfo n : alive) {
-      if (fits(spec.getResources(), n.getTotal())) {
+      if (sel.matches(n.getLabelsMap()) && fits(spec.getResources(), n.getTotal())) {
         return Optional.of(n);
       }
     }

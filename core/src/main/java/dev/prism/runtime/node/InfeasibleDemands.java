@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The lease requests this node answered infeasible recently, by resource shape, for the GCS (and so
- * {@code prism status}) to show what waits for a node that can run it. Submitters retry an
- * infeasible request every second or so while their tasks or actors wait, so a shape is listed
- * while some submitter asked for it within the {@link #WINDOW}, and dropped at once when a request
- * of that shape is no longer infeasible (a node that fits it joined). Thread safe.
+ * The lease requests this node answered infeasible recently, by resource shape and label selector,
+ * for the GCS (and so {@code prism status}) to show what waits for a node that can run it.
+ * Submitters retry an infeasible request every second or so while their tasks or actors wait, so a
+ * shape is listed while some submitter asked for it within the {@link #WINDOW}, and dropped at once
+ * when a request of that shape is no longer infeasible (a node that fits it joined). Thread safe.
  */
 final class InfeasibleDemands {
 
@@ -27,7 +27,14 @@ final class InfeasibleDemands {
     String reason;
   }
 
-  private final Map<ResourceAmounts, Shape> shapes = new LinkedHashMap<>();
+  /** A shape: the resources, and the label selector (empty for none) they were asked with. */
+  private record Key(ResourceAmounts resources, Map<String, String> labelSelector) {
+    static Key of(LeaseRequest request) {
+      return new Key(request.getResources(), request.getStrategy().getLabelSelectorMap());
+    }
+  }
+
+  private final Map<Key, Shape> shapes = new LinkedHashMap<>();
 
   /**
    * Records an infeasible answer.
@@ -35,11 +42,12 @@ final class InfeasibleDemands {
    * @return true when the shape was not listed before (worth reporting soon)
    */
   synchronized boolean record(LeaseRequest request, String reason, long nowNanos) {
-    Shape s = shapes.get(request.getResources());
+    Key key = Key.of(request);
+    Shape s = shapes.get(key);
     boolean added = s == null;
     if (added) {
       s = new Shape();
-      shapes.put(request.getResources(), s);
+      shapes.put(key, s);
     }
     s.reason = reason;
     var submitter = request.getSubmitter();
@@ -49,12 +57,13 @@ final class InfeasibleDemands {
   }
 
   /**
-   * A request of this shape was decided otherwise (granted, queued or spilled): it is feasible.
+   * A request of this shape (resources and label selector) was decided otherwise (granted, queued
+   * or spilled): it is feasible.
    *
    * @return true when the shape was listed
    */
-  synchronized boolean clear(ResourceAmounts resources) {
-    return !shapes.isEmpty() && shapes.remove(resources) != null;
+  synchronized boolean clear(LeaseRequest request) {
+    return !shapes.isEmpty() && shapes.remove(Key.of(request)) != null;
   }
 
   /** The shapes asked for within the window, oldest shape first. */
@@ -70,7 +79,8 @@ final class InfeasibleDemands {
       }
       out.add(
           InfeasibleDemand.newBuilder()
-              .setResources(e.getKey())
+              .setResources(e.getKey().resources())
+              .putAllLabelSelector(e.getKey().labelSelector())
               .setSubmitters(e.getValue().lastAsked.size())
               .setReason(e.getValue().reason)
               .build());

@@ -5,6 +5,7 @@ import dev.prism.runtime.rpc.LeaseReply;
 import dev.prism.runtime.rpc.LeaseRequest;
 import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.Grant;
+import dev.prism.scheduler.LabelSelector;
 import dev.prism.scheduler.ResourceRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -38,6 +39,9 @@ final class Lease {
   final ResourceRequest demand;
   final StreamObserver<LeaseReply> reply;
 
+  /** The constraints on the labels of the node that may serve it (empty: any node). */
+  final LabelSelector selector;
+
   /** The submitter's job environment: its jars' hashes, comma separated; empty for none. */
   final String jobJars;
 
@@ -63,6 +67,7 @@ final class Lease {
     this.reply = reply;
     this.jobJars = request.getJobJarsCount() == 0 ? "" : String.join(",", request.getJobJarsList());
     this.bundle = LeaseDecider.bundleOf(request.getStrategy());
+    this.selector = LeaseDecider.selectorOf(request.getStrategy());
   }
 
   String submitterWorkerId() {

@@ -8,6 +8,7 @@ import dev.prism.runtime.rpc.NodeInfo;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.scheduler.BundleId;
 import dev.prism.scheduler.ClusterResourceView;
+import dev.prism.scheduler.LabelSelector;
 import dev.prism.scheduler.NodeId;
 import dev.prism.scheduler.NodeResources;
 import dev.prism.scheduler.NodeSpec;
@@ -88,7 +89,9 @@ final class LeaseDecider {
     if (lease.bundle != null) {
       return decideBundle(lease, queuedSameShape);
     }
-    boolean feasibleHere = local.isFeasible(d);
+    LabelSelector sel = lease.selector;
+    boolean labelsHere = sel.matches(local.labels());
+    boolean feasibleHere = labelsHere && local.isFeasible(d);
     boolean fitsNow = feasibleHere && !queuedSameShape && local.isAvailable(d);
     if (lease.request.getGrantOrQueue()) {
       if (fitsNow) {
@@ -96,6 +99,11 @@ final class LeaseDecider {
       }
       if (feasibleHere) {
         return new Decision.Queue();
+      }
+      if (!labelsHere) {
+        return new Decision.Infeasible(
+            mismatch(localId, local.labels(), sel)
+                + ", and the request may not be spilled back again");
       }
       return new Decision.Infeasible(
           "node "
@@ -118,11 +126,12 @@ final class LeaseDecider {
             });
     SchedulingStrategy strategy = strategyOf(lease.request.getStrategy());
     if (strategy instanceof SchedulingStrategy.NodeAffinity a && !a.soft()) {
-      return hardAffinity(a.node(), d, feasibleHere, fitsNow);
+      return hardAffinity(a.node(), d, sel, feasibleHere, fitsNow);
     }
     SchedulingRequest sr =
         SchedulingRequest.builder(d)
             .localNode(localId)
+            .labelSelector(sel)
             .argumentBytes(locality)
             .strategy(strategy)
             .build();
@@ -131,7 +140,7 @@ final class LeaseDecider {
           fitsNow ? new Decision.Local() : new Decision.Queue();
       case SchedulingDecision.Scheduled s -> spillTo(s.node(), d);
       case SchedulingDecision.Unavailable u ->
-          feasibleHere ? new Decision.Queue() : spillToFeasible(d, u.reason());
+          feasibleHere ? new Decision.Queue() : spillToFeasible(d, sel, u.reason());
       case SchedulingDecision.Infeasible i -> new Decision.Infeasible(i.reason());
     };
   }
@@ -141,7 +150,19 @@ final class LeaseDecider {
    * another node the submitter is sent there (to queue if busy), never served elsewhere.
    */
   private Decision hardAffinity(
-      NodeId target, ResourceRequest d, boolean feasibleHere, boolean fitsNow) {
+      NodeId target, ResourceRequest d, LabelSelector sel, boolean feasibleHere, boolean fitsNow) {
+    Map<String, String> targetLabels =
+        target.equals(localId)
+            ? local.labels()
+            : view.node(target).map(NodeResources::labels).orElse(null);
+    if (targetLabels != null && !sel.matches(targetLabels)) {
+      return new Decision.Infeasible(
+          "node affinity to "
+              + target
+              + " conflicts with the label selector: "
+              + mismatch(target, targetLabels, sel)
+              + "; drop one of them, or use soft affinity");
+    }
     if (target.equals(localId)) {
       if (feasibleHere) {
         return fitsNow ? new Decision.Local() : new Decision.Queue();
@@ -177,6 +198,14 @@ final class LeaseDecider {
     boolean here = false;
     for (BundleId held : local.bundleIds()) {
       here |= held.group().equals(b.group()) && (b.index() == BundleId.ANY || held.equals(b));
+    }
+    if (here && !lease.selector.matches(local.labels())) {
+      return new Decision.Infeasible(
+          "placement group bundle "
+              + b
+              + " is reserved on a node that does not match the label selector: "
+              + mismatch(localId, local.labels(), lease.selector)
+              + "; give the placement group the selector instead, or drop it from the request");
     }
     if (here) {
       SchedulingRequest sr =
@@ -224,6 +253,16 @@ final class LeaseDecider {
               + localId
               + ": the placement group was removed");
     }
+    Map<String, String> targetLabels =
+        view.node(NodeId.of(target)).map(NodeResources::labels).orElse(null);
+    if (targetLabels != null && !lease.selector.matches(targetLabels)) {
+      return new Decision.Infeasible(
+          "placement group bundle "
+              + b
+              + " is reserved on a node that does not match the label selector: "
+              + mismatch(NodeId.of(target), targetLabels, lease.selector)
+              + "; give the placement group the selector instead, or drop it from the request");
+    }
     Address address = remoteNodeManagers.get(target);
     if (address == null) {
       return new Decision.Infeasible(
@@ -256,6 +295,27 @@ final class LeaseDecider {
     return remoteNodeManagers.size() + 1;
   }
 
+  /**
+   * The label selector of a request's strategy.
+   *
+   * @throws dev.prism.scheduler.InvalidResourceException if it is malformed
+   */
+  static LabelSelector selectorOf(SchedulingStrategyProto p) {
+    return p.getLabelSelectorCount() == 0
+        ? LabelSelector.any()
+        : LabelSelector.parse(p.getLabelSelectorMap());
+  }
+
+  /** Says that a node's labels do not match a selector. */
+  static String mismatch(NodeId node, Map<String, String> labels, LabelSelector sel) {
+    return "node "
+        + node
+        + " with labels "
+        + new java.util.TreeMap<>(labels)
+        + " does not match label selector "
+        + sel;
+  }
+
   /** The scheduler's form of a request's strategy. */
   static SchedulingStrategy strategyOf(SchedulingStrategyProto p) {
     return switch (p.getKindCase()) {
@@ -285,18 +345,21 @@ final class LeaseDecider {
     return new Decision.Spill(target);
   }
 
-  private Decision spillToFeasible(ResourceRequest d, String reason) {
+  private Decision spillToFeasible(ResourceRequest d, LabelSelector sel, String reason) {
     for (NodeResources n : view.nodes()) {
       Address target = remoteNodeManagers.get(n.id().value());
-      if (!n.id().equals(localId) && target != null && n.isFeasible(d)) {
+      if (!n.id().equals(localId) && target != null && sel.matches(n.labels()) && n.isFeasible(d)) {
         return new Decision.Spill(target);
       }
     }
     return new Decision.Infeasible(reason);
   }
 
-  /** What each node of the view offers in total, for messages about infeasible requests. */
-  String offers() {
+  /**
+   * What each node of the view offers in total (and, for a request with a label selector, its
+   * labels), for messages about infeasible requests.
+   */
+  String offers(LabelSelector sel) {
     List<String> parts = new ArrayList<>();
     for (NodeResources n : view.nodes()) {
       if (parts.size() == 8) {
@@ -304,7 +367,13 @@ final class LeaseDecider {
         break;
       }
       String id = n.id().value();
-      parts.add("node " + id.substring(0, Math.min(8, id.length())) + " " + n.total());
+      String labels = "";
+      if (!sel.isEmpty()) {
+        Map<String, String> shown = new java.util.TreeMap<>(n.labels());
+        shown.remove(dev.prism.scheduler.Labels.NODE_ID);
+        labels = " labels " + shown;
+      }
+      parts.add("node " + id.substring(0, Math.min(8, id.length())) + " " + n.total() + labels);
     }
     return "the cluster's nodes offer " + String.join("; ", parts);
   }

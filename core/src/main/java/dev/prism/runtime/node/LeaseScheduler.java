@@ -165,6 +165,7 @@ final class LeaseScheduler {
     try {
       demand = ResourceRequest.of(Protos.fromProto(request.getResources()));
       LeaseDecider.strategyOf(request.getStrategy()); // a malformed strategy is refused here
+      LeaseDecider.selectorOf(request.getStrategy()); // and so is a malformed label selector
     } catch (SchedulerException e) {
       Lease.send(reply, LeaseReply.newBuilder().setInfeasible(e.getMessage()).build());
       return;
@@ -189,8 +190,7 @@ final class LeaseScheduler {
                         + "; give each lease request a fresh id"));
       } else {
         LeaseDecider.Decision decision = decider.decide(lease, queuedSameShape(demand));
-        if (!(decision instanceof LeaseDecider.Decision.Infeasible)
-            && infeasible.clear(request.getResources())) {
+        if (!(decision instanceof LeaseDecider.Decision.Infeasible) && infeasible.clear(request)) {
           resourcesChanged.run();
         }
         switch (decision) {
@@ -203,7 +203,7 @@ final class LeaseScheduler {
                       Lease.send(
                           reply, LeaseReply.newBuilder().setSpillback(s.nodeManager()).build()));
           case LeaseDecider.Decision.Infeasible i -> {
-            String why = i.reason() + "; " + decider.offers();
+            String why = i.reason() + "; " + decider.offers(lease.selector);
             if (lease.bundle == null && infeasible.record(request, why, System.nanoTime())) {
               resourcesChanged.run();
             }

@@ -173,6 +173,11 @@ public record NodeConfig(
       }
     }
     labels = Map.copyOf(labels);
+    try {
+      dev.prism.scheduler.Labels.checkUserLabels(labels);
+    } catch (dev.prism.scheduler.InvalidResourceException e) {
+      throw new NodeManagerException(e.getMessage(), e);
+    }
     if (objectStoreCapacity < StoreConfig.MIN_CAPACITY) {
       throw new NodeManagerException(
           "objectStoreCapacity "
@@ -491,6 +496,17 @@ public record NodeConfig(
      */
     public Builder resources(Map<String, Double> resources) {
       resources.forEach(this::resource);
+      return this;
+    }
+
+    /**
+     * Adds node labels.
+     *
+     * @param labels keys to values (not under the reserved {@code prism.io/} prefix)
+     * @return this builder
+     */
+    public Builder labels(Map<String, String> labels) {
+      labels.forEach(this::label);
       return this;
     }
 

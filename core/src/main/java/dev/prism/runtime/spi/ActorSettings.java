@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param placement where it should run
+ * @param labelSelector constraints on the labels of the node it runs on (Ray's syntax, checked by
+ *     the API); empty for any node
  */
 public record ActorSettings(
     Map<String, Double> resources,
@@ -25,7 +27,8 @@ public record ActorSettings(
     int maxTaskRetries,
     int maxConcurrency,
     int maxPendingCalls,
-    Placement placement) {
+    Placement placement,
+    Map<String, String> labelSelector) {
 
   /**
    * Copies the resources and checks the placement.
@@ -39,9 +42,11 @@ public record ActorSettings(
    * @param maxConcurrency the concurrency
    * @param maxPendingCalls the pending-call limit
    * @param placement where it should run
+   * @param labelSelector the label selector, or null for none
    */
   public ActorSettings {
     resources = Map.copyOf(resources);
     Objects.requireNonNull(placement, "placement");
+    labelSelector = labelSelector == null ? Map.of() : Map.copyOf(labelSelector);
   }
 }

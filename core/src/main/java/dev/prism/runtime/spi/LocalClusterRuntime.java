@@ -19,6 +19,7 @@ public interface LocalClusterRuntime extends AutoCloseable {
    * @param resources custom resources
    * @param objectStoreMemory bytes of the node's shared-memory object store
    * @param workerHeap the workers' maximum heap in bytes (0: the runtime's default)
+   * @param labels the node's labels
    */
   record NodeSpec(
       int cpus,
@@ -26,11 +27,13 @@ public interface LocalClusterRuntime extends AutoCloseable {
       long memory,
       Map<String, Double> resources,
       long objectStoreMemory,
-      long workerHeap) {
+      long workerHeap,
+      Map<String, String> labels) {
 
-    /** Copies the custom resources. */
+    /** Copies the custom resources and the labels. */
     public NodeSpec {
       resources = Map.copyOf(resources);
+      labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
   }
 

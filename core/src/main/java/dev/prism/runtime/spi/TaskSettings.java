@@ -12,13 +12,16 @@ import java.util.Objects;
  * @param retryExceptions whether application exceptions are retried too
  * @param name the task's display name, or null for the method's name
  * @param placement where it should run
+ * @param labelSelector constraints on the labels of the node it runs on (Ray's syntax, checked by
+ *     the API); empty for any node
  */
 public record TaskSettings(
     Map<String, Double> resources,
     int maxRetries,
     boolean retryExceptions,
     String name,
-    Placement placement) {
+    Placement placement,
+    Map<String, String> labelSelector) {
 
   /**
    * Copies the resources and checks the placement.
@@ -28,9 +31,11 @@ public record TaskSettings(
    * @param retryExceptions whether exceptions are retried
    * @param name the display name, or null
    * @param placement where it should run
+   * @param labelSelector the label selector, or null for none
    */
   public TaskSettings {
     resources = Map.copyOf(resources);
     Objects.requireNonNull(placement, "placement");
+    labelSelector = labelSelector == null ? Map.of() : Map.copyOf(labelSelector);
   }
 }

@@ -74,7 +74,11 @@ final class ActorQueue {
     void cancelRemote(Address target, ByteString taskId);
 
     /** Tells the user (once per shape) that the actor cannot be placed on any node. */
-    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+    void warnInfeasible(
+        ResourceAmounts resources,
+        java.util.Map<String, String> labelSelector,
+        String what,
+        String reason);
 
     /** The GCS, which says what the actor is doing. */
     GcsServiceGrpc.GcsServiceStub gcs();
@@ -319,7 +323,10 @@ final class ActorQueue {
         && actor.getPendingKind() == dev.prism.runtime.rpc.PendingKind.PENDING_INFEASIBLE) {
       infeasibleSeen = true;
       host.warnInfeasible(
-          actor.getSpec().getResources(), "actor " + display, actor.getPendingReason());
+          actor.getSpec().getResources(),
+          actor.getSpec().getStrategy().getLabelSelectorMap(),
+          "actor " + display,
+          actor.getPendingReason());
     }
   }
 

@@ -600,8 +600,12 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
 
     @Override
-    public void warnInfeasible(ResourceAmounts resources, String what, String reason) {
-      tasks.warnInfeasible(resources, what, reason);
+    public void warnInfeasible(
+        ResourceAmounts resources,
+        java.util.Map<String, String> labelSelector,
+        String what,
+        String reason) {
+      tasks.warnInfeasible(resources, labelSelector, what, reason);
     }
 
     @Override

@@ -81,7 +81,11 @@ final class SchedulingQueue {
     void failUnrunnable(PendingTask task, String why);
 
     /** Tells the user (once per shape) that no node can run tasks of this shape. */
-    void warnInfeasible(ResourceAmounts resources, String what, String reason);
+    void warnInfeasible(
+        ResourceAmounts resources,
+        java.util.Map<String, String> labelSelector,
+        String what,
+        String reason);
 
     /** Runs the linger checks and lease-request retries. */
     ScheduledExecutorService timer();
@@ -400,7 +404,8 @@ final class SchedulingQueue {
           }
         }
         case INFEASIBLE -> {
-          host.warnInfeasible(resources, "tasks", reply.getInfeasible());
+          host.warnInfeasible(
+              resources, strategy.getLabelSelectorMap(), "tasks", reply.getInfeasible());
           retryLater();
         }
         case BAD_ENVIRONMENT -> {

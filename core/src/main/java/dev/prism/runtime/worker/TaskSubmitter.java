@@ -72,8 +72,12 @@ final class TaskSubmitter {
    */
   private final ConcurrentHashMap<ObjectId, PendingTask> lineage = new ConcurrentHashMap<>();
 
-  /** The resource shapes the user was already warned cannot be scheduled anywhere. */
-  private final java.util.Set<ResourceAmounts> infeasibleWarned = ConcurrentHashMap.newKeySet();
+  /**
+   * The shapes (resources, and the label selector they are asked with) the user was already warned
+   * cannot be scheduled anywhere.
+   */
+  private final java.util.Set<java.util.List<Object>> infeasibleWarned =
+      ConcurrentHashMap.newKeySet();
 
   /**
    * @param host the process it runs in
@@ -525,17 +529,25 @@ final class TaskSubmitter {
    * they keep waiting for a node that can run them.
    *
    * @param resources the shape asked for
+   * @param labelSelector the label selector it is asked with (empty: none)
    * @param what what waits, e.g. {@code tasks} or {@code actor Counter}
    * @param reason the node manager's answer: why no node fits, and what the nodes offer
    */
-  void warnInfeasible(ResourceAmounts resources, String what, String reason) {
-    if (!infeasibleWarned.add(resources)) {
+  void warnInfeasible(
+      ResourceAmounts resources,
+      java.util.Map<String, String> labelSelector,
+      String what,
+      String reason) {
+    if (!infeasibleWarned.add(java.util.List.of(resources, labelSelector))) {
       return;
     }
     String message =
         what
             + " needing "
             + describe(resources)
+            + (labelSelector.isEmpty()
+                ? ""
+                : " on a node with labels " + new java.util.TreeMap<>(labelSelector))
             + " cannot be scheduled: "
             + reason
             + ". Pending until a node that can run it joins the cluster.";
@@ -597,8 +609,12 @@ final class TaskSubmitter {
     }
 
     @Override
-    public void warnInfeasible(ResourceAmounts resources, String what, String reason) {
-      TaskSubmitter.this.warnInfeasible(resources, what, reason);
+    public void warnInfeasible(
+        ResourceAmounts resources,
+        java.util.Map<String, String> labelSelector,
+        String what,
+        String reason) {
+      TaskSubmitter.this.warnInfeasible(resources, labelSelector, what, reason);
     }
 
     @Override

@@ -46,11 +46,32 @@ class InfeasibleDemandsTest {
     assertThat(d.current(2 * SECOND + window + 1)).as("nobody asks any more").isEmpty();
 
     d.record(request(GPUS, 1), "no GPUs", 0);
-    assertThat(d.clear(ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build()))
+    assertThat(d.clear(request(ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build(), 1)))
         .as("another shape")
         .isFalse();
-    assertThat(d.clear(GPUS)).isTrue();
+    assertThat(d.clear(request(GPUS, 3))).isTrue();
     assertThat(d.current(0)).isEmpty();
+  }
+
+  @Test
+  void aLabelSelectorMakesAShapeOfItsOwn() {
+    InfeasibleDemands d = new InfeasibleDemands();
+    LeaseRequest onMars = request(GPUS, 1);
+    onMars =
+        onMars.toBuilder()
+            .setStrategy(
+                dev.prism.runtime.rpc.SchedulingStrategyProto.newBuilder()
+                    .putLabelSelector("region", "mars"))
+            .build();
+    assertThat(d.record(onMars, "no node matches", 0)).isTrue();
+    assertThat(d.clear(request(GPUS, 2)))
+        .as("the same resources without the selector are another shape")
+        .isFalse();
+    assertThat(d.current(0))
+        .singleElement()
+        .extracting(InfeasibleDemand::getLabelSelectorMap)
+        .isEqualTo(java.util.Map.of("region", "mars"));
+    assertThat(d.clear(onMars)).isTrue();
   }
 
   @Test

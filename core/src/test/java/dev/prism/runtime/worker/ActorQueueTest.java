@@ -217,7 +217,11 @@ class ActorQueueTest {
         public void cancelRemote(Address target, ByteString taskId) {}
 
         @Override
-        public void warnInfeasible(ResourceAmounts resources, String what, String reason) {}
+        public void warnInfeasible(
+            ResourceAmounts resources,
+            java.util.Map<String, String> labelSelector,
+            String what,
+            String reason) {}
 
         @Override
         public GcsServiceGrpc.GcsServiceStub gcs() {

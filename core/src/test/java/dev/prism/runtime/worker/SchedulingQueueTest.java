@@ -241,7 +241,11 @@ class SchedulingQueueTest {
         public void failUnrunnable(PendingTask task, String why) {}
 
         @Override
-        public void warnInfeasible(ResourceAmounts resources, String what, String reason) {}
+        public void warnInfeasible(
+            ResourceAmounts resources,
+            java.util.Map<String, String> labelSelector,
+            String what,
+            String reason) {}
 
         @Override
         public ScheduledExecutorService timer() {
