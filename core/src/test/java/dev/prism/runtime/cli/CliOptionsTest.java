@@ -86,13 +86,19 @@ class CliOptionsTest {
                 "--object-store-memory",
                 "64m",
                 "--worker-heap",
-                "96m"));
+                "96m",
+                "--labels",
+                "zone=a, region = us-west",
+                "--memory",
+                "1g"));
     assertThat(o.workerHeap()).contains(96L << 20);
+    assertThat(o.labels()).isEqualTo(Map.of("zone", "a", "region", "us-west"));
     StartOptions back = StartOptions.parseForNode(o.toArgs("abcd", root));
     assertThat(back.head()).isFalse();
     assertThat(back.address()).contains("10.0.0.1:6379");
     assertThat(back.numCpus()).contains(3);
-    assertThat(back.resources()).isEqualTo(Map.of("a \"b\"", 1.5));
+    assertThat(back.resources()).isEqualTo(Map.of("a \"b\"", 1.5, "memory", (double) (1L << 30)));
+    assertThat(back.labels()).isEqualTo(Map.of("zone", "a", "region", "us-west"));
     assertThat(back.objectStoreMemory()).contains(64L << 20);
     assertThat(back.workerHeap()).contains(96L << 20);
     assertThat(back.nodeId()).contains("abcd");
