@@ -21,6 +21,7 @@ public final class TaskCaller<R> {
   private boolean retryExceptions;
   private String name;
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
+  private RuntimeEnv runtimeEnv;
 
   TaskCaller(FunctionDescriptor function, Object[] args) {
     this.function = function;
@@ -115,6 +116,21 @@ public final class TaskCaller<R> {
   }
 
   /**
+   * Runs the task in a worker JVM of this environment (environment variables, JVM options, extra
+   * class path), combined with the submitter's default as {@link RuntimeEnv} describes. Without it
+   * the task runs in its submitter's default: the driver's ({@link PrismConfig.Builder#runtimeEnv})
+   * or, inside a task or actor, the environment that one runs in. An environment that cannot be set
+   * up fails the task with {@link RuntimeEnvSetupException}.
+   *
+   * @param env the environment
+   * @return this caller
+   */
+  public TaskCaller<R> setRuntimeEnv(RuntimeEnv env) {
+    this.runtimeEnv = Objects.requireNonNull(env, "env");
+    return this;
+  }
+
+  /**
    * Submits the task. Returns at once with the ref of its future result.
    *
    * @return the result's ref, owned by the caller
@@ -122,6 +138,8 @@ public final class TaskCaller<R> {
    * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
    *     only through raw types or unchecked casts)
    * @throws PrismException if Prism is not initialized
+   * @throws RuntimeEnvSetupException if a class path entry of its runtime environment is gone or
+   *     cannot be uploaded to the head
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
@@ -132,6 +150,11 @@ public final class TaskCaller<R> {
                 function,
                 args,
                 new TaskSettings(
-                    resources.amounts(), maxRetries, retryExceptions, name, strategy.placement()));
+                    resources.amounts(),
+                    maxRetries,
+                    retryExceptions,
+                    name,
+                    strategy.placement(),
+                    runtimeEnv));
   }
 }

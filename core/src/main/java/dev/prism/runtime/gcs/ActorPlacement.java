@@ -51,6 +51,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     ResourceAmounts resources;
     SchedulingStrategyProto strategy;
     List<String> jobJars;
+    dev.prism.runtime.rpc.RuntimeEnvProto env;
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
       if (e == null || e.leaseCall != null || e.lease != null) {
@@ -73,8 +74,9 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
       resources = e.spec.getResources();
       strategy = e.spec.getStrategy();
       jobJars = e.spec.getJobJarsList();
+      env = e.spec.getRuntimeEnv();
     }
-    scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, false);
+    scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, env, false);
   }
 
   /** The owner's node if alive, else an alive node whose totals fit, else any alive node. */
@@ -173,11 +175,12 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           ResourceAmounts resources = e.spec.getResources();
           SchedulingStrategyProto strategy = e.spec.getStrategy();
           List<String> jobJars = e.spec.getJobJarsList();
+          dev.prism.runtime.rpc.RuntimeEnvProto env = e.spec.getRuntimeEnv();
           LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
           after.add(
               () ->
                   scheduler.requestLease(
-                      id, attempt, next, target, resources, strategy, jobJars, true));
+                      id, attempt, next, target, resources, strategy, jobJars, env, true));
         }
         case INFEASIBLE -> {
           if (stale) {
@@ -203,7 +206,13 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           e.leaseCall = null;
           manager.markDead(
               e,
-              "its job environment cannot be set up: " + reply.getBadEnvironment(),
+              (e.spec.hasRuntimeEnv()
+                          && !e.spec
+                              .getRuntimeEnv()
+                              .equals(dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance())
+                      ? "its runtime environment cannot be set up: "
+                      : "its job environment cannot be set up: ")
+                  + reply.getBadEnvironment(),
               ByteString.EMPTY,
               after);
         }

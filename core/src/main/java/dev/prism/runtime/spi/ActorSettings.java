@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param placement where it should run
+ * @param runtimeEnv its own runtime environment, or null to run in its creator's default
  */
 public record ActorSettings(
     Map<String, Double> resources,
@@ -25,7 +26,8 @@ public record ActorSettings(
     int maxTaskRetries,
     int maxConcurrency,
     int maxPendingCalls,
-    Placement placement) {
+    Placement placement,
+    dev.prism.RuntimeEnv runtimeEnv) {
 
   /**
    * Copies the resources and checks the placement.
@@ -39,6 +41,7 @@ public record ActorSettings(
    * @param maxConcurrency the concurrency
    * @param maxPendingCalls the pending-call limit
    * @param placement where it should run
+   * @param runtimeEnv its own environment, or null
    */
   public ActorSettings {
     resources = Map.copyOf(resources);

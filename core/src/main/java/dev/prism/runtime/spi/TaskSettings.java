@@ -12,13 +12,16 @@ import java.util.Objects;
  * @param retryExceptions whether application exceptions are retried too
  * @param name the task's display name, or null for the method's name
  * @param placement where it should run
+ * @param runtimeEnv its own runtime environment, or null to run in its default (the job's or its
+ *     parent's)
  */
 public record TaskSettings(
     Map<String, Double> resources,
     int maxRetries,
     boolean retryExceptions,
     String name,
-    Placement placement) {
+    Placement placement,
+    dev.prism.RuntimeEnv runtimeEnv) {
 
   /**
    * Copies the resources and checks the placement.
@@ -28,6 +31,7 @@ public record TaskSettings(
    * @param retryExceptions whether exceptions are retried
    * @param name the display name, or null
    * @param placement where it should run
+   * @param runtimeEnv its own environment, or null
    */
   public TaskSettings {
     resources = Map.copyOf(resources);
