@@ -8,10 +8,8 @@ import dev.prism.runtime.security.ClusterToken;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * The runtime environments of one process's submissions: the process's default (a worker's own
@@ -34,9 +30,6 @@ public final class RuntimeEnvs {
 
   /** The variable that carries a worker's runtime environment (base64 of the wire form). */
   public static final String ENV = "PRISM_RUNTIME_ENV";
-
-  /** Entry times in packed directories: fixed, so the same files give the same hash. */
-  private static final long PACKED_ENTRY_TIME = 315_532_800_000L; // 1980-01-01
 
   private final String gcsAddress;
   private final ClusterToken token;
@@ -126,28 +119,61 @@ public final class RuntimeEnvs {
   private String upload(Path entry) {
     try {
       checkEntry(entry);
-      if (Files.isDirectory(entry)) {
-        Path packed = Files.createTempFile("prism-classes-", ".jar");
-        try {
-          pack(entry, packed);
-          return send(entry, packed);
-        } finally {
-          Files.deleteIfExists(packed);
-        }
-      }
-      String key =
-          entry + "|" + Files.size(entry) + "|" + Files.getLastModifiedTime(entry).toMillis();
+      String key = fingerprint(entry);
       String known = uploaded.get(key);
       if (known != null) {
         return known;
       }
-      String hash = send(entry, entry);
+      String hash;
+      if (Files.isDirectory(entry)) {
+        Path packed = Files.createTempFile("prism-classes-", ".jar");
+        try {
+          dev.prism.runtime.job.FileStore.packDirectory(entry, packed);
+          hash = send(entry, packed);
+        } finally {
+          Files.deleteIfExists(packed);
+        }
+      } else {
+        hash = send(entry, entry);
+      }
       uploaded.put(key, hash);
       return hash;
     } catch (IOException e) {
       throw new RuntimeEnvSetupException(
           "cannot read the class path entry " + entry + " of a runtime environment: " + e, e);
     }
+  }
+
+  /**
+   * What identifies an entry's content without reading it: a file's path, size and modification
+   * time; for a directory, those of every file under it (so a directory is packed and uploaded
+   * again only when a file in it changed).
+   */
+  private static String fingerprint(Path entry) throws IOException {
+    if (!Files.isDirectory(entry)) {
+      return entry + "|" + Files.size(entry) + "|" + Files.getLastModifiedTime(entry).toMillis();
+    }
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(entry)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path f : files) {
+      String line =
+          entry.relativize(f)
+              + "|"
+              + Files.size(f)
+              + "|"
+              + Files.getLastModifiedTime(f).toMillis()
+              + "\n";
+      md.update(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return entry + "/|" + java.util.HexFormat.of().formatHex(md.digest());
   }
 
   private static void checkEntry(Path entry) {
@@ -174,26 +200,6 @@ public final class RuntimeEnvs {
               : JobClient.describe(e);
       throw new RuntimeEnvSetupException(
           "cannot upload the class path entry " + entry + " to the head: " + why, e);
-    }
-  }
-
-  /** Packs a directory's files into a jar: sorted names, fixed times, so equal trees hash equal. */
-  static void pack(Path dir, Path jar) throws IOException {
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      files = new ArrayList<>(walk.filter(Files::isRegularFile).toList());
-    }
-    files.sort((a, b) -> dir.relativize(a).toString().compareTo(dir.relativize(b).toString()));
-    try (OutputStream out = Files.newOutputStream(jar);
-        ZipOutputStream zip = new ZipOutputStream(out)) {
-      for (Path f : files) {
-        String name = dir.relativize(f).toString().replace(java.io.File.separatorChar, '/');
-        ZipEntry e = new ZipEntry(name);
-        e.setTime(PACKED_ENTRY_TIME);
-        zip.putNextEntry(e);
-        Files.copy(f, zip);
-        zip.closeEntry();
-      }
     }
   }
 
