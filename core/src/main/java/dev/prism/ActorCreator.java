@@ -31,6 +31,7 @@ public final class ActorCreator<A> {
   private int maxPendingCalls = -1;
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
   private Map<String, String> labelSelector = Map.of();
+  private RuntimeEnv runtimeEnv;
 
   ActorCreator(FunctionDescriptor factory, Object[] args) {
     this.factory = factory;
@@ -234,6 +235,21 @@ public final class ActorCreator<A> {
    * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
    *     only through raw types or unchecked casts)
    */
+  /**
+   * Runs the actor in a worker JVM of this environment (environment variables, JVM options, extra
+   * class path), combined with its creator's default as {@link RuntimeEnv} describes. Without it
+   * the actor runs in its creator's default environment. An environment that cannot be set up kills
+   * the actor: its calls throw {@link ActorDiedException} with a {@link RuntimeEnvSetupException}
+   * as cause.
+   *
+   * @param env the environment
+   * @return this creator
+   */
+  public ActorCreator<A> setRuntimeEnv(RuntimeEnv env) {
+    this.runtimeEnv = Objects.requireNonNull(env, "env");
+    return this;
+  }
+
   @SuppressWarnings("unchecked")
   public ActorHandle<A> remote() {
     ArgumentCheck.check(factory, args);
@@ -252,7 +268,8 @@ public final class ActorCreator<A> {
                     maxConcurrency,
                     maxPendingCalls,
                     strategy.placement(),
-                    labelSelector));
+                    labelSelector,
+                    runtimeEnv));
   }
 
   private static int atLeastMinusOne(String what, int value) {

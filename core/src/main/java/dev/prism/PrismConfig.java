@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param controlTimeout how long one request to the cluster's control service (joining it,
  *     placement groups) may take before it fails with {@link PrismException}; a wait the caller
  *     asks for (as in {@link PlacementGroup#waitUntilReady}) comes on top
+ * @param runtimeEnv the default {@link RuntimeEnv} of this driver's tasks and actors (the job's);
+ *     {@link RuntimeEnv#empty()} for the node's defaults
  */
 public record PrismConfig(
     Optional<String> address,
@@ -40,7 +42,8 @@ public record PrismConfig(
     String namespace,
     List<String> workerJvmOptions,
     int prestartWorkers,
-    Duration controlTimeout) {
+    Duration controlTimeout,
+    RuntimeEnv runtimeEnv) {
 
   /** The default object store size of an embedded node when none is given: 2 GiB. */
   public static final long DEFAULT_OBJECT_STORE_MEMORY = 2L << 30;
@@ -61,6 +64,7 @@ public record PrismConfig(
    * @param workerJvmOptions the worker JVM options
    * @param prestartWorkers the workers to prestart
    * @param controlTimeout the control-request timeout
+   * @param runtimeEnv the driver's default runtime environment
    * @throws IllegalArgumentException naming the bad value
    */
   public PrismConfig {
@@ -135,6 +139,7 @@ public record PrismConfig(
       throw new IllegalArgumentException(
           "controlTimeout is " + controlTimeout + "; give a positive duration");
     }
+    runtimeEnv = runtimeEnv == null ? RuntimeEnv.empty() : runtimeEnv;
   }
 
   /**
@@ -158,6 +163,7 @@ public record PrismConfig(
     private List<String> workerJvmOptions = List.of();
     private Integer prestartWorkers;
     private Duration controlTimeout = DEFAULT_CONTROL_TIMEOUT;
+    private RuntimeEnv runtimeEnv = RuntimeEnv.empty();
 
     private Builder() {}
 
@@ -277,6 +283,18 @@ public record PrismConfig(
     }
 
     /**
+     * Sets the default runtime environment of this driver's tasks and actors (the job's): a task or
+     * actor that sets its own combines it with this one (see {@link RuntimeEnv}).
+     *
+     * @param env the environment
+     * @return this builder
+     */
+    public Builder runtimeEnv(RuntimeEnv env) {
+      this.runtimeEnv = Objects.requireNonNull(env, "env");
+      return this;
+    }
+
+    /**
      * Validates and builds the config.
      *
      * @return the config
@@ -293,7 +311,8 @@ public record PrismConfig(
           namespace,
           workerJvmOptions,
           prestartWorkers == null ? numCpus : prestartWorkers,
-          controlTimeout);
+          controlTimeout,
+          runtimeEnv);
     }
   }
 }

@@ -22,6 +22,7 @@ public final class TaskCaller<R> {
   private String name;
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
   private Map<String, String> labelSelector = Map.of();
+  private RuntimeEnv runtimeEnv;
 
   TaskCaller(FunctionDescriptor function, Object[] args) {
     this.function = function;
@@ -152,6 +153,21 @@ public final class TaskCaller<R> {
   }
 
   /**
+   * Runs the task in a worker JVM of this environment (environment variables, JVM options, extra
+   * class path), combined with the submitter's default as {@link RuntimeEnv} describes. Without it
+   * the task runs in its submitter's default: the driver's ({@link PrismConfig.Builder#runtimeEnv})
+   * or, inside a task or actor, the environment that one runs in. An environment that cannot be set
+   * up fails the task with {@link RuntimeEnvSetupException}.
+   *
+   * @param env the environment
+   * @return this caller
+   */
+  public TaskCaller<R> setRuntimeEnv(RuntimeEnv env) {
+    this.runtimeEnv = Objects.requireNonNull(env, "env");
+    return this;
+  }
+
+  /**
    * Submits the task. Returns at once with the ref of its future result.
    *
    * @return the result's ref, owned by the caller
@@ -159,6 +175,8 @@ public final class TaskCaller<R> {
    * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
    *     only through raw types or unchecked casts)
    * @throws PrismException if Prism is not initialized
+   * @throws RuntimeEnvSetupException if a class path entry of its runtime environment is gone or
+   *     cannot be uploaded to the head
    */
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
@@ -174,6 +192,7 @@ public final class TaskCaller<R> {
                     retryExceptions,
                     name,
                     strategy.placement(),
-                    labelSelector));
+                    labelSelector,
+                    runtimeEnv));
   }
 }

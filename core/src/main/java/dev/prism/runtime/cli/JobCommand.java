@@ -1,10 +1,10 @@
 package dev.prism.runtime.cli;
 
+import dev.prism.runtime.job.FileStore;
 import dev.prism.runtime.job.JobClient;
 import dev.prism.runtime.rpc.JobStatusProto;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -159,6 +156,14 @@ final class JobCommand implements Callable<Integer> {
     List<OptionTypes.EnvVar> env = new ArrayList<>();
 
     @Option(
+        names = "--runtime-env-json",
+        paramLabel = "JSON",
+        description =
+            "the default runtime environment of the job's tasks and actors: {\"env_vars\":"
+                + " {...}, \"jvm_options\": [...], \"class_path\": [jars or directories]}")
+    String runtimeEnvJson;
+
+    @Option(
         names = "--no-wait",
         description = "print the submission id and return instead of following the output")
     boolean noWait;
@@ -187,7 +192,15 @@ final class JobCommand implements Callable<Integer> {
       }
       Map<String, String> jobEnv = new LinkedHashMap<>();
       env.forEach(v -> jobEnv.put(v.name(), v.value()));
+      dev.prism.RuntimeEnv runtimeEnv =
+          runtimeEnvJson == null ? null : JobRuntimeEnv.parse(runtimeEnvJson);
       try (JobClient client = connect()) {
+        if (runtimeEnv != null && !runtimeEnv.isEmpty()) {
+          jobEnv.put(
+              dev.prism.runtime.worker.RuntimeEnvs.ENV,
+              dev.prism.runtime.worker.RuntimeEnvs.encode(
+                  JobRuntimeEnv.resolve(runtimeEnv, f -> upload(client, f))));
+        }
         List<String> hashes = new ArrayList<>();
         for (Path j : jars) {
           hashes.add(upload(client, j));
@@ -349,20 +362,7 @@ final class JobCommand implements Callable<Integer> {
   static Path packDirectory(Path dir) {
     try {
       Path jar = Files.createTempFile("prism-job-", ".jar");
-      List<Path> files;
-      try (Stream<Path> walk = Files.walk(dir)) {
-        files = walk.filter(Files::isRegularFile).sorted().toList();
-      }
-      try (OutputStream o = Files.newOutputStream(jar);
-          JarOutputStream j = new JarOutputStream(o)) {
-        for (Path f : files) {
-          JarEntry e = new JarEntry(dir.relativize(f).toString().replace('\\', '/'));
-          e.setTime(0);
-          j.putNextEntry(e);
-          Files.copy(f, j);
-          j.closeEntry();
-        }
-      }
+      FileStore.packDirectory(dir, jar);
       return jar;
     } catch (IOException e) {
       throw CliException.failure("submit: cannot pack " + dir + ": " + e.getMessage());

@@ -3,14 +3,24 @@ package dev.prism.runtime.cluster;
 import dev.prism.PrismException;
 import dev.prism.runtime.gcs.GcsConfig;
 import dev.prism.runtime.gcs.GcsServer;
+import dev.prism.runtime.job.JobManager;
+import dev.prism.runtime.job.JobManagerConfig;
+import dev.prism.runtime.job.JobServiceImpl;
 import dev.prism.runtime.node.NodeConfig;
 import dev.prism.runtime.node.NodeManager;
 import dev.prism.runtime.security.ClusterToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1} with ephemeral ports (loopback only, whatever the configurations say: every server of
  * the cluster, the workers' included, binds loopback), the node registered with the GCS, its
  * workers child JVMs. Extra node managers can join the same GCS with {@link #addNode}, each with
- * its own port, object store and resources.
+ * its own port, object store and resources. The GCS port also serves the head's file store (the
+ * {@code JobService}, in a temporary directory removed on close), from which nodes fetch the jars
+ * of runtime environments.
  *
  * <p>Its cluster token is the GCS configuration's ({@link GcsConfig#token()}; by default {@link
  * ClusterToken#processDefault()}, a random token that lives in this JVM's memory only and reaches
@@ -41,12 +53,16 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   private final GcsServer gcs;
   private final NodeManager head;
+  private final JobManager jobs;
+  private final Path jobsDirectory;
   private final List<NodeManager> nodes = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
-  private EmbeddedCluster(GcsServer gcs, NodeManager head) {
+  private EmbeddedCluster(GcsServer gcs, NodeManager head, JobManager jobs, Path jobsDirectory) {
     this.gcs = gcs;
     this.head = head;
+    this.jobs = jobs;
+    this.jobsDirectory = jobsDirectory;
     nodes.add(head);
   }
 
@@ -72,15 +88,60 @@ public final class EmbeddedCluster implements AutoCloseable {
    * @throws PrismException if a server, the store or the registration fails
    */
   public static EmbeddedCluster start(GcsConfig gcsConfig, NodeConfig head) {
-    GcsServer gcs = GcsServer.start(gcsConfig.toBuilder().host(LOOPBACK).port(0).build());
+    Path jobsDirectory;
+    try {
+      jobsDirectory = Files.createTempDirectory("prism-embedded-");
+    } catch (IOException e) {
+      throw new PrismException(
+          "cannot create the embedded head's file store in the temporary directory "
+              + System.getProperty("java.io.tmpdir")
+              + ": "
+              + e
+              + "; check that it exists and is writable (or set java.io.tmpdir)",
+          e);
+    }
+    JobManager jobs =
+        new JobManager(
+            new JobManagerConfig(
+                jobsDirectory.resolve("jobs"),
+                JobManagerConfig.DEFAULT_MAX_UPLOAD_BYTES,
+                Path.of(System.getProperty("java.home"), "bin", "java"),
+                NodeConfig.jvmFlagsFromSystemProperties(),
+                System.getProperty("java.class.path", ""),
+                Map.of(),
+                Duration.ofSeconds(10)));
+    GcsServer gcs;
+    try {
+      gcs =
+          GcsServer.start(
+              gcsConfig.toBuilder().host(LOOPBACK).port(0).build(),
+              List.of(new JobServiceImpl(jobs)));
+    } catch (RuntimeException e) {
+      jobs.close();
+      deleteTree(jobsDirectory);
+      throw e;
+    }
+    jobs.clusterAddress(gcs.address());
     try {
       NodeManager nm = NodeManager.start(onLoopback(head, gcs));
       LOG.info(
           "embedded cluster: GCS {}, head node {} at {}", gcs.address(), nm.nodeId(), nm.address());
-      return new EmbeddedCluster(gcs, nm);
+      return new EmbeddedCluster(gcs, nm, jobs, jobsDirectory);
     } catch (RuntimeException e) {
       gcs.close();
+      jobs.close();
+      deleteTree(jobsDirectory);
       throw e;
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not remove the embedded head's files in {}: {}", root, e.toString());
     }
   }
 
@@ -224,5 +285,7 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
     nodes.clear();
     gcs.close();
+    jobs.close();
+    deleteTree(jobsDirectory);
   }
 }

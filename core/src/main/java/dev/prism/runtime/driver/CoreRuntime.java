@@ -117,13 +117,24 @@ public final class CoreRuntime implements PrismRuntime {
   @Override
   public ObjectRef<?> submitTask(
       FunctionDescriptor function, Object[] args, TaskSettings settings) {
-    return CoreWorker.current().submitTask(function, args, WireForms.taskOptions(settings));
+    CoreWorker worker = CoreWorker.current();
+    return worker.submitTask(
+        function,
+        args,
+        WireForms.taskOptions(settings, worker.runtimeEnvs().effective(settings.runtimeEnv())));
   }
 
   @Override
   public ActorHandle<?> createActor(
       FunctionDescriptor factory, Object[] args, ActorSettings settings) {
-    return CoreWorker.current().actors().create(factory, args, WireForms.actorOptions(settings));
+    CoreWorker worker = CoreWorker.current();
+    return worker
+        .actors()
+        .create(
+            factory,
+            args,
+            WireForms.actorOptions(
+                settings, worker.runtimeEnvs().effective(settings.runtimeEnv())));
   }
 
   @Override

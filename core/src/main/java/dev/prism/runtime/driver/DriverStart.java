@@ -84,6 +84,7 @@ final class DriverStart {
               started.gcsAddress(),
               config.namespace(),
               started.token()));
+      CoreWorker.current().runtimeEnvs().setDefault(config.runtimeEnv());
     } catch (RuntimeException e) {
       started.close();
       throw e;
@@ -134,6 +135,7 @@ final class DriverStart {
             address,
             config.namespace(),
             token.orElseThrow(() -> ClusterTokens.missing(root, address)).token()));
+    CoreWorker.current().runtimeEnvs().setDefault(config.runtimeEnv());
   }
 
   /**

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.BundleRefProto;
 import dev.prism.runtime.rpc.NodeAffinityProto;
 import dev.prism.runtime.rpc.ResourceAmounts;
+import dev.prism.runtime.rpc.RuntimeEnvProto;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.spi.ActorSettings;
 import dev.prism.runtime.spi.Placement;
@@ -23,17 +24,18 @@ final class WireForms {
   private WireForms() {}
 
   /** Task options in the core worker's form. */
-  static TaskOptions taskOptions(TaskSettings s) {
+  static TaskOptions taskOptions(TaskSettings s, RuntimeEnvProto env) {
     return new TaskOptions(
         resources(s.resources()),
         s.maxRetries(),
         s.retryExceptions(),
         s.name(),
-        strategy(s.placement(), s.labelSelector()));
+        strategy(s.placement(), s.labelSelector()),
+        env);
   }
 
   /** Actor options in the core worker's form. */
-  static ActorOptions actorOptions(ActorSettings s) {
+  static ActorOptions actorOptions(ActorSettings s, RuntimeEnvProto env) {
     return new ActorOptions(
         resources(s.resources()),
         s.name(),
@@ -43,7 +45,8 @@ final class WireForms {
         s.maxTaskRetries(),
         s.maxConcurrency(),
         s.maxPendingCalls(),
-        strategy(s.placement(), s.labelSelector()));
+        strategy(s.placement(), s.labelSelector()),
+        env);
   }
 
   /** Resource amounts in fixed point; amounts of 0 are left out. */

@@ -53,6 +53,7 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
     ResourceAmounts resources;
     SchedulingStrategyProto strategy;
     List<String> jobJars;
+    dev.prism.runtime.rpc.RuntimeEnvProto env;
     synchronized (manager) {
       ActorEntry e = manager.current(id, attempt);
       if (e == null || e.leaseCall != null || e.lease != null) {
@@ -75,8 +76,9 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
       resources = e.spec.getResources();
       strategy = e.spec.getStrategy();
       jobJars = e.spec.getJobJarsList();
+      env = e.spec.getRuntimeEnv();
     }
-    scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, false);
+    scheduler.requestLease(id, attempt, call, target, resources, strategy, jobJars, env, false);
   }
 
   /**
@@ -187,11 +189,12 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           ResourceAmounts resources = e.spec.getResources();
           SchedulingStrategyProto strategy = e.spec.getStrategy();
           List<String> jobJars = e.spec.getJobJarsList();
+          dev.prism.runtime.rpc.RuntimeEnvProto env = e.spec.getRuntimeEnv();
           LOG.debug("{}: spilled back to {}", e.describe(), RpcChannels.key(target));
           after.add(
               () ->
                   scheduler.requestLease(
-                      id, attempt, next, target, resources, strategy, jobJars, true));
+                      id, attempt, next, target, resources, strategy, jobJars, env, true));
         }
         case INFEASIBLE -> {
           if (stale) {
@@ -217,7 +220,13 @@ final class ActorPlacement implements ActorScheduler.Callbacks {
           e.leaseCall = null;
           manager.markDead(
               e,
-              "its job environment cannot be set up: " + reply.getBadEnvironment(),
+              (e.spec.hasRuntimeEnv()
+                          && !e.spec
+                              .getRuntimeEnv()
+                              .equals(dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance())
+                      ? "its runtime environment cannot be set up: "
+                      : "its job environment cannot be set up: ")
+                  + reply.getBadEnvironment(),
               ByteString.EMPTY,
               after);
         }

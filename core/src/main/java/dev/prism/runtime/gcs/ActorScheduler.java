@@ -141,6 +141,7 @@ final class ActorScheduler implements AutoCloseable {
       ResourceAmounts resources,
       SchedulingStrategyProto strategy,
       List<String> jobJars,
+      dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv,
       boolean grantOrQueue) {
     ByteString leaseId = newLeaseId();
     LeaseRequest request =
@@ -153,6 +154,7 @@ final class ActorScheduler implements AutoCloseable {
             .setTimeoutMs(0)
             .setExclusiveWorker(true)
             .addAllJobJars(jobJars)
+            .setRuntimeEnv(runtimeEnv)
             .build();
     StreamObserver<LeaseReply> observer =
         new StreamObserver<>() {

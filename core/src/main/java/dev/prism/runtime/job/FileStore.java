@@ -94,6 +94,32 @@ public final class FileStore {
     return HexFormat.of().formatHex(md.digest());
   }
 
+  /**
+   * Packs every file under {@code dir} into a jar, entries sorted by path and timestamps fixed, so
+   * that the same files give the same bytes (and sha-256) wherever and whenever they are packed.
+   *
+   * @param dir the directory
+   * @param jar the jar to write (replaced)
+   * @throws IOException if a file cannot be read or the jar written
+   */
+  public static void packDirectory(Path dir, Path jar) throws IOException {
+    java.util.List<Path> files;
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    try (OutputStream o = Files.newOutputStream(jar);
+        java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(o)) {
+      for (Path f : files) {
+        java.util.jar.JarEntry e =
+            new java.util.jar.JarEntry(dir.relativize(f).toString().replace('\\', '/'));
+        e.setTime(0);
+        j.putNextEntry(e);
+        Files.copy(f, j);
+        j.closeEntry();
+      }
+    }
+  }
+
   private static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");

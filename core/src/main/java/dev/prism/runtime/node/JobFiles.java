@@ -113,8 +113,8 @@ final class JobFiles {
         throw new IllegalStateException(
             "the head has no jar "
                 + hash
-                + " of this job's environment (it was never uploaded to this cluster, or the"
-                + " head restarted since)",
+                + " of this job's or task's environment (it was never uploaded to this cluster,"
+                + " or the head restarted since)",
             e);
       }
       throw new IllegalStateException(

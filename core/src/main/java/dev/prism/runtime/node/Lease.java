@@ -45,6 +45,9 @@ final class Lease {
   /** The submitter's job environment: its jars' hashes, comma separated; empty for none. */
   final String jobJars;
 
+  /** The runtime environment its worker must have (the default instance for none). */
+  final dev.prism.runtime.rpc.RuntimeEnvProto env;
+
   State state = State.QUEUED;
   Grant grant;
 
@@ -66,6 +69,7 @@ final class Lease {
     this.demand = demand;
     this.reply = reply;
     this.jobJars = request.getJobJarsCount() == 0 ? "" : String.join(",", request.getJobJarsList());
+    this.env = request.getRuntimeEnv();
     this.bundle = LeaseDecider.bundleOf(request.getStrategy());
     this.selector = LeaseDecider.selectorOf(request.getStrategy());
   }

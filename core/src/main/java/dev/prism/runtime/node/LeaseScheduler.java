@@ -106,12 +106,13 @@ final class LeaseScheduler {
    * it is answered {@code bad_environment}.
    */
   void requestLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
-    if (request.getJobJarsCount() == 0) {
+    List<String> hashes = new ArrayList<>(request.getJobJarsList());
+    hashes.addAll(request.getRuntimeEnv().getClassPathList());
+    if (hashes.isEmpty()) {
       decide(request, reply, null);
       return;
     }
-    CompletableFuture<List<java.nio.file.Path>> jars =
-        launcher.jobFiles().resolve(request.getJobJarsList());
+    CompletableFuture<List<java.nio.file.Path>> jars = launcher.jobFiles().resolve(hashes);
     if (jars.isDone() && !jars.isCompletedExceptionally()) {
       decide(request, reply, null);
       return;
@@ -855,6 +856,15 @@ final class LeaseScheduler {
    * start), and lets a queued start have the freed slot.
    */
   private void startFailed(WorkerHandle w, String why, List<Runnable> after) {
+    startFailed(w, why, false, after);
+  }
+
+  /**
+   * As above; {@code badEnvironment}: the JVM exited by itself before registering, which for a
+   * worker of a runtime environment fails every lease waiting for one (see there).
+   */
+  private void startFailed(
+      WorkerHandle w, String why, boolean badEnvironment, List<Runnable> after) {
     w.removed = true;
     w.state = WorkerInfo.State.STOPPING;
     pool.remove(w);
@@ -865,7 +875,28 @@ final class LeaseScheduler {
     LOG.warn(reason);
     WorkerInfo info = w.info();
     after.add(() -> events.startFailed(info, reason));
-    if (!starts.covers(w.key, waitingFor(w.key))) {
+    if (badEnvironment && w.key.hasRuntimeEnv()) {
+      // Its JVM exited before it could register: the environment's options or variables keep
+      // a JVM from starting, and every worker of it will fail alike. The leases waiting for
+      // one fail now, with the JVM's own words, rather than start JVMs for ever.
+      ArrayDeque<Lease> waiting = awaitingWorker.remove(w.key);
+      String message =
+          "node "
+              + localId
+              + ": a worker JVM with this runtime environment "
+              + w.key.describeEnv()
+              + " exited before it registered: "
+              + why
+              + w.outputTail()
+              + "; fix the environment's JVM options or variables";
+      for (Lease l : waiting == null ? List.<Lease>of() : List.copyOf(waiting)) {
+        if (abandon(l)) {
+          after.add(
+              () ->
+                  Lease.send(l.reply, LeaseReply.newBuilder().setBadEnvironment(message).build()));
+        }
+      }
+    } else if (!starts.covers(w.key, waitingFor(w.key))) {
       Lease l = awaitingWorker.get(w.key).peekFirst();
       abandon(l);
       after.add(() -> l.reject(reason));
@@ -923,7 +954,7 @@ final class LeaseScheduler {
       String failure = w.removed ? w.killReason : null;
       if (!w.removed) {
         if (w.state == WorkerInfo.State.STARTING) {
-          startFailed(w, "it exited with code " + exitCode + " before registering", after);
+          startFailed(w, "it exited with code " + exitCode + " before registering", true, after);
           wasRegistered = false;
         } else {
           String leaseIds = null;

@@ -137,6 +137,7 @@ final class WorkerHandle {
         + pid
         + (gpus.isEmpty() ? "" : ", GPUs " + gpus)
         + (key.hasJobJars() ? ", job jars " + key.jobJars() : "")
+        + (key.hasRuntimeEnv() ? ", runtime env " + key.describeEnv() : "")
         + ")";
   }
 }

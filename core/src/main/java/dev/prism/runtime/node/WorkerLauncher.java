@@ -87,17 +87,24 @@ final class WorkerLauncher {
   }
 
   /**
-   * The command line of a worker of a job environment: the node's class path with the job's jars
-   * after it, without the AOT cache (trained on the node's class path alone).
+   * The command line of a worker of a job or runtime environment: the runtime environment's JVM
+   * options after the node's (so that the JVM takes them over the node's), the node's class path
+   * with the job's jars and then the runtime environment's after it. Workers whose class path and
+   * options are the node's (environment variables only) use the AOT cache; the others do not (it
+   * was trained on the node's class path, and a cache made with other JVM options may be refused
+   * or, with some GC or heap options, not used).
    */
-  private List<String> command(PoolKey key) {
-    if (!key.hasJobJars()) {
+  List<String> command(PoolKey key) {
+    List<String> hashes = key.allJarHashes();
+    if (hashes.isEmpty() && key.env().getJvmOptionsCount() == 0) {
       return command();
     }
     List<String> cmd = new ArrayList<>(command);
+    int cpFlag = cmd.indexOf("-cp");
+    cmd.addAll(cpFlag, key.env().getJvmOptionsList());
     int cp = cmd.indexOf("-cp") + 1;
     StringBuilder path = new StringBuilder(cmd.get(cp));
-    for (java.nio.file.Path jar : jobFiles.paths(key.jarHashes())) {
+    for (java.nio.file.Path jar : jobFiles.paths(hashes)) {
       path.append(java.io.File.pathSeparatorChar).append(jar);
     }
     cmd.set(cp, path.toString());
@@ -120,6 +127,14 @@ final class WorkerLauncher {
   /** The variables the node manager sets for a worker (on top of its own environment). */
   Map<String, String> environment(WorkerHandle worker) {
     Map<String, String> env = new LinkedHashMap<>(config.workerEnvironment());
+    // The runtime environment's variables first: Prism's own below win over them.
+    env.putAll(worker.key.env().getEnvVarsMap());
+    if (worker.key.hasRuntimeEnv()) {
+      // Its tasks' nested tasks and actors inherit it.
+      env.put(
+          dev.prism.runtime.worker.RuntimeEnvs.ENV,
+          dev.prism.runtime.worker.RuntimeEnvs.encode(worker.key.env()));
+    }
     env.put(ENV_NODE_MANAGER_ADDRESS, nodeManagerAddress.get());
     env.put(ENV_GCS_ADDRESS, config.gcsAddress().orElse(""));
     env.put(ENV_NODE_ID, config.nodeId());
@@ -154,7 +169,8 @@ final class WorkerLauncher {
                 TlsConfig.ENV_CERT,
                 TlsConfig.ENV_KEY,
                 TlsConfig.ENV_CA,
-                dev.prism.runtime.job.JobManager.ENV_JOB_JARS));
+                dev.prism.runtime.job.JobManager.ENV_JOB_JARS,
+                dev.prism.runtime.worker.RuntimeEnvs.ENV));
     pb.environment().putAll(environment(worker));
     Process process = pb.start();
     long pid = process.pid();

@@ -103,7 +103,7 @@ final class WorkerPool {
     long limit = timeout.toNanos();
     int cpuWorkers = 0;
     for (WorkerHandle w : workers.values()) {
-      if (w.isCpuOnly() && !w.key.hasJobJars() && w.state != WorkerInfo.State.STOPPING) {
+      if (w.isCpuOnly() && w.key.isDefaultEnvironment() && w.state != WorkerInfo.State.STOPPING) {
         cpuWorkers++;
       }
     }
@@ -118,7 +118,7 @@ final class WorkerPool {
     candidates.sort((a, b) -> Long.compare(a.idleSinceNanos, b.idleSinceNanos));
     List<WorkerHandle> out = new ArrayList<>();
     for (WorkerHandle w : candidates) {
-      if (!w.isCpuOnly() || w.key.hasJobJars()) {
+      if (!w.isCpuOnly() || !w.key.isDefaultEnvironment()) {
         out.add(w);
       } else if (cpuWorkers > keepCpu) {
         out.add(w);

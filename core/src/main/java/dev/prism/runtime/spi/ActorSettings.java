@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param placement where it should run
  * @param labelSelector constraints on the labels of the node it runs on (Ray's syntax, checked by
  *     the API); empty for any node
+ * @param runtimeEnv its own runtime environment, or null to run in its creator's default
  */
 public record ActorSettings(
     Map<String, Double> resources,
@@ -28,7 +29,8 @@ public record ActorSettings(
     int maxConcurrency,
     int maxPendingCalls,
     Placement placement,
-    Map<String, String> labelSelector) {
+    Map<String, String> labelSelector,
+    dev.prism.RuntimeEnv runtimeEnv) {
 
   /**
    * Copies the resources and checks the placement.
@@ -43,6 +45,7 @@ public record ActorSettings(
    * @param maxPendingCalls the pending-call limit
    * @param placement where it should run
    * @param labelSelector the label selector, or null for none
+   * @param runtimeEnv its own environment, or null
    */
   public ActorSettings {
     resources = Map.copyOf(resources);

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param placement where it should run
  * @param labelSelector constraints on the labels of the node it runs on (Ray's syntax, checked by
  *     the API); empty for any node
+ * @param runtimeEnv its own runtime environment, or null to run in its default (the job's or its
+ *     parent's)
  */
 public record TaskSettings(
     Map<String, Double> resources,
@@ -21,7 +23,8 @@ public record TaskSettings(
     boolean retryExceptions,
     String name,
     Placement placement,
-    Map<String, String> labelSelector) {
+    Map<String, String> labelSelector,
+    dev.prism.RuntimeEnv runtimeEnv) {
 
   /**
    * Copies the resources and checks the placement.
@@ -32,6 +35,7 @@ public record TaskSettings(
    * @param name the display name, or null
    * @param placement where it should run
    * @param labelSelector the label selector, or null for none
+   * @param runtimeEnv its own environment, or null
    */
   public TaskSettings {
     resources = Map.copyOf(resources);

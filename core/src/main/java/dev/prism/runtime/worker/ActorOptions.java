@@ -15,6 +15,7 @@ import dev.prism.runtime.rpc.SchedulingStrategyProto;
  * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param strategy where its lease should go (default instance: the default policy)
+ * @param runtimeEnv the environment of its worker, resolved (default instance: the node's)
  */
 public record ActorOptions(
     ResourceAmounts resources,
@@ -25,4 +26,42 @@ public record ActorOptions(
     int maxTaskRetries,
     int maxConcurrency,
     int maxPendingCalls,
-    SchedulingStrategyProto strategy) {}
+    SchedulingStrategyProto strategy,
+    dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv) {
+
+  /**
+   * Options in the node's default runtime environment.
+   *
+   * @param resources what it holds for its life
+   * @param name its name, or null
+   * @param namespace the namespace of its name, or null
+   * @param detached whether it outlives its creator
+   * @param maxRestarts restarts after its process dies
+   * @param maxTaskRetries runs again of a call its process died running
+   * @param maxConcurrency calls at once, or 0 to choose
+   * @param maxPendingCalls pending calls per caller process
+   * @param strategy where its lease should go
+   */
+  public ActorOptions(
+      ResourceAmounts resources,
+      String name,
+      String namespace,
+      boolean detached,
+      int maxRestarts,
+      int maxTaskRetries,
+      int maxConcurrency,
+      int maxPendingCalls,
+      SchedulingStrategyProto strategy) {
+    this(
+        resources,
+        name,
+        namespace,
+        detached,
+        maxRestarts,
+        maxTaskRetries,
+        maxConcurrency,
+        maxPendingCalls,
+        strategy,
+        dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance());
+  }
+}

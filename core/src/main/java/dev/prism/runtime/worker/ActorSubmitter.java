@@ -156,7 +156,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setDetached(options.detached())
             .setClassName(actorClass.getName())
             .setStrategy(options.strategy())
-            .addAllJobJars(JobEnvironment.JARS);
+            .addAllJobJars(JobEnvironment.JARS)
+            .setRuntimeEnv(options.runtimeEnv());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {
@@ -483,6 +484,12 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     queues.remove(queue.actorId, queue);
   }
 
+  /** Whether an actor died because its job or runtime environment could not be set up. */
+  static boolean isEnvironmentDeath(String deathCause) {
+    return deathCause.startsWith("its runtime environment cannot be set up: ")
+        || deathCause.startsWith("its job environment cannot be set up: ");
+  }
+
   void failDead(PendingTask task, String message, ActorInfo info) {
     TaskError error = null;
     if (info != null && !info.getCreationError().isEmpty()) {
@@ -499,6 +506,19 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       } catch (RuntimeException e) {
         LOG.debug("the creation error of actor {} cannot be read", task.displayName, e);
       }
+    }
+    if (error == null && info != null && isEnvironmentDeath(info.getDeathCause())) {
+      // Its worker could never be set up: the cause says so, as a constructor's exception would.
+      Throwable cause = new dev.prism.RuntimeEnvSetupException(info.getDeathCause());
+      cause.setStackTrace(new StackTraceElement[0]);
+      error =
+          new TaskError(
+              TaskError.Kind.ACTOR_DIED,
+              task.displayName,
+              cause.getClass().getName(),
+              message,
+              "",
+              codec.serializeException(cause));
     }
     if (error == null) {
       error = TaskError.system(TaskError.Kind.ACTOR_DIED, task.displayName, message);

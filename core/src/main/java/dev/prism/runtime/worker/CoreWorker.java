@@ -226,6 +226,7 @@ public final class CoreWorker implements AutoCloseable {
   private final ExecutorService releaser;
   private final BorrowNotifier borrowNotifier;
   private final TaskEvents taskEvents;
+  private final RuntimeEnvs runtimeEnvs;
   private final AtomicLong sequence = new AtomicLong();
   private final ThreadLocal<TaskSpec> runningTask = new ThreadLocal<>();
 
@@ -324,6 +325,7 @@ public final class CoreWorker implements AutoCloseable {
     this.gcsAddress = s.gcsAddress() == null || s.gcsAddress().isBlank() ? null : s.gcsAddress();
     this.gcsChannel = gcsAddress == null ? null : channels.to(gcsAddress);
     this.taskEvents = new TaskEvents(gcsChannel, nodeId, workerId);
+    this.runtimeEnvs = new RuntimeEnvs(gcsAddress, token);
     this.actors =
         gcsChannel == null
             ? null
@@ -541,6 +543,15 @@ public final class CoreWorker implements AutoCloseable {
    */
   public ByteString jobId() {
     return jobId;
+  }
+
+  /**
+   * This process's runtime environments: its default, and the resolution of a task's or actor's.
+   *
+   * @return them
+   */
+  public RuntimeEnvs runtimeEnvs() {
+    return runtimeEnvs;
   }
 
   /**

@@ -97,6 +97,7 @@ final class SchedulingQueue {
   private final Host host;
   private final ResourceAmounts resources;
   private final SchedulingStrategyProto strategy;
+  private final dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv;
   private final int pipelineDepth;
 
   /** Tasks shorter than this on average are pipelined; longer ones get a worker each. */
@@ -134,6 +135,7 @@ final class SchedulingQueue {
     this.host = host;
     this.resources = key.resources();
     this.strategy = key.strategy();
+    this.runtimeEnv = key.runtimeEnv();
     this.pipelineDepth = tuning.pipelineDepth();
     this.lingerNanos = tuning.leaseLinger().toNanos();
     this.maxHoldNanos = tuning.leaseMaxHold().toNanos();
@@ -341,6 +343,7 @@ final class SchedulingQueue {
             .setSubmitter(host.address())
             .setGrantOrQueue(grantOrQueue)
             .addAllJobJars(JobEnvironment.JARS)
+            .setRuntimeEnv(runtimeEnv)
             .build();
     nodeManager.requestWorkerLease(
         request,
@@ -424,7 +427,11 @@ final class SchedulingQueue {
     }
     for (PendingTask task : unrunnable) {
       host.failUnrunnable(
-          task, "its job environment cannot be set up: " + reply.getBadEnvironment());
+          task,
+          (runtimeEnv.equals(dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance())
+                  ? "its job environment cannot be set up: "
+                  : "its runtime environment cannot be set up: ")
+              + reply.getBadEnvironment());
     }
   }
 

@@ -35,7 +35,9 @@ record TaskError(
     /** The task could not run at all (e.g. its class is missing on the worker). */
     SYSTEM,
     /** The actor the call was made to is dead, or died while running it. */
-    ACTOR_DIED
+    ACTOR_DIED,
+    /** The task's job or runtime environment cannot be set up on any node. */
+    RUNTIME_ENV
   }
 
   static TaskError system(Kind kind, String taskName, String message) {
@@ -59,6 +61,8 @@ record TaskError(
       case OBJECT_LOST -> new ObjectLostException(taskName + ": " + message);
       case SYSTEM -> new PrismException(taskName + " could not run: " + message);
       case ACTOR_DIED -> new ActorDiedException(taskName + ": " + message, remoteCause);
+      case RUNTIME_ENV ->
+          new dev.prism.RuntimeEnvSetupException(taskName + " could not run: " + message);
     };
   }
 }

@@ -60,7 +60,10 @@ final class TaskSubmitter {
   private final SchedulingQueue.Host queueHost = new QueueHost();
 
   /** A scheduling class: tasks with the same resource shape and strategy share leases. */
-  record SchedulingKey(ResourceAmounts resources, SchedulingStrategyProto strategy) {}
+  record SchedulingKey(
+      ResourceAmounts resources,
+      SchedulingStrategyProto strategy,
+      dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv) {}
 
   private final ConcurrentHashMap<SchedulingKey, SchedulingQueue> queues =
       new ConcurrentHashMap<>();
@@ -139,7 +142,7 @@ final class TaskSubmitter {
             dependencies,
             options.maxRetries(),
             options.retryExceptions());
-    task.key = new SchedulingKey(options.resources(), options.strategy());
+    task.key = new SchedulingKey(options.resources(), options.strategy(), options.runtimeEnv());
     pending.put(returnId, task);
     host.taskEvents().submitted(task);
     if (dependencies.isEmpty()) {
@@ -605,7 +608,7 @@ final class TaskSubmitter {
 
     @Override
     public void failUnrunnable(PendingTask task, String why) {
-      finish(task, errorValue(TaskError.system(TaskError.Kind.SYSTEM, task.displayName, why)));
+      finish(task, errorValue(TaskError.system(TaskError.Kind.RUNTIME_ENV, task.displayName, why)));
     }
 
     @Override

@@ -299,7 +299,8 @@ class SchedulingQueueTest {
         host,
         new TaskSubmitter.SchedulingKey(
             ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build(),
-            SchedulingStrategyProto.getDefaultInstance()),
+            SchedulingStrategyProto.getDefaultInstance(),
+            dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance()),
         tuning);
   }
 
