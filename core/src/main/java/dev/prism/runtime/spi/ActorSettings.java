@@ -1,5 +1,6 @@
 package dev.prism.runtime.spi;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param maxConcurrency calls at once, or 0 to choose (1, or 1,000 for classes with async methods)
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param placement where it should run
+ * @param concurrencyGroups its named concurrency groups, besides the default one (names unique)
  */
 public record ActorSettings(
     Map<String, Double> resources,
@@ -25,7 +27,8 @@ public record ActorSettings(
     int maxTaskRetries,
     int maxConcurrency,
     int maxPendingCalls,
-    Placement placement) {
+    Placement placement,
+    List<ConcurrencyGroupSettings> concurrencyGroups) {
 
   /**
    * Copies the resources and checks the placement.
@@ -39,9 +42,11 @@ public record ActorSettings(
    * @param maxConcurrency the concurrency
    * @param maxPendingCalls the pending-call limit
    * @param placement where it should run
+   * @param concurrencyGroups the named concurrency groups
    */
   public ActorSettings {
     resources = Map.copyOf(resources);
     Objects.requireNonNull(placement, "placement");
+    concurrencyGroups = List.copyOf(concurrencyGroups);
   }
 }

@@ -132,13 +132,19 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     host.checkAlive();
     ClassLoader loader = host.classLoader();
     Class<?> actorClass = actorClass(factory, loader);
-    int concurrency =
-        options.maxConcurrency() > 0
-            ? options.maxConcurrency()
-            : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
     byte[] raw = new byte[16];
     ThreadLocalRandom.current().nextBytes(raw);
     ByteString actorId = ByteString.copyFrom(raw);
+    // Refuses here, at remote(), what the actor's process would refuse when it starts.
+    java.util.Map<String, String> methodGroups =
+        ConcurrencyGroups.methodGroups(
+            actorClass,
+            options.concurrencyGroups(),
+            ActorHandleImpl.display(actorClass.getName(), actorId));
+    int concurrency =
+        options.maxConcurrency() > 0
+            ? options.maxConcurrency()
+            : hasAsyncMethods(actorClass, methodGroups) ? DEFAULT_ASYNC_CONCURRENCY : 1;
     String namespace = options.namespace() != null ? options.namespace() : host.namespace();
     ActorCreationSpec.Builder spec =
         ActorCreationSpec.newBuilder()
@@ -156,7 +162,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setDetached(options.detached())
             .setClassName(actorClass.getName())
             .setStrategy(options.strategy())
-            .addAllJobJars(JobEnvironment.JARS);
+            .addAllJobJars(JobEnvironment.JARS)
+            .addAllConcurrencyGroups(options.concurrencyGroups());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {
@@ -184,7 +191,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
         actorClass.getName(),
         options.maxTaskRetries(),
         options.maxPendingCalls(),
-        lifetime);
+        lifetime,
+        ConcurrencyGroups.names(options.concurrencyGroups()));
   }
 
   private static Class<?> actorClass(FunctionDescriptor factory, ClassLoader loader) {
@@ -207,10 +215,19 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
   }
 
-  private static boolean hasAsyncMethods(Class<?> type) {
+  /** Whether methods of the default group (those in no named group) return a stage. */
+  private static boolean hasAsyncMethods(Class<?> type, java.util.Map<String, String> groups) {
     for (Method m : type.getMethods()) {
       if (m.getDeclaringClass() != Object.class
-          && CompletionStage.class.isAssignableFrom(m.getReturnType())) {
+          && CompletionStage.class.isAssignableFrom(m.getReturnType())
+          && groups
+              .getOrDefault(
+                  ConcurrencyGroups.key(
+                      m.getName(),
+                      MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+                          .toMethodDescriptorString()),
+                  dev.prism.ConcurrencyGroup.DEFAULT)
+              .equals(dev.prism.ConcurrencyGroup.DEFAULT)) {
         return true;
       }
     }
@@ -226,15 +243,22 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
    * @param function an instance method of its class
    * @param args the arguments: values or refs
    * @param name the call's display name, or null
+   * @param concurrencyGroup the concurrency group the call runs in, or null for its method's
    * @return the ref of its result, owned by this process
    * @throws PendingCallsLimitExceededException over the actor's max pending calls
+   * @throws IllegalArgumentException if the actor declares no concurrency group of that name
    */
   public ObjectRef<?> submit(
-      ActorHandle<?> handle, FunctionDescriptor function, Object[] args, String name) {
+      ActorHandle<?> handle,
+      FunctionDescriptor function,
+      Object[] args,
+      String name,
+      String concurrencyGroup) {
     host.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
+    checkGroupOf(h, concurrencyGroup);
     long seq = host.nextSequence();
     ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
     String displayName = name != null ? name : queue.display + "." + function.methodName();
@@ -248,6 +272,9 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setName(displayName)
             .setActorId(h.actorIdBytes())
             .setNamespace(host.namespace());
+    if (concurrencyGroup != null) {
+      spec.setConcurrencyGroup(concurrencyGroup);
+    }
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -308,6 +335,27 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     checkedMethods.add(key);
   }
 
+  /** Refuses, at submit time, a concurrency group that the actor does not declare. */
+  private static void checkGroupOf(ActorHandleImpl<?> h, String group) {
+    if (group == null
+        || group.equals(dev.prism.ConcurrencyGroup.DEFAULT)
+        || h.concurrencyGroups().contains(group)) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "actor "
+            + h.display()
+            + " has no concurrency group \""
+            + group
+            + "\" ("
+            + (h.concurrencyGroups().isEmpty()
+                ? "it declares none"
+                : "it declares " + h.concurrencyGroups())
+            + "): name a group declared at its creation with setConcurrencyGroup, or \""
+            + dev.prism.ConcurrencyGroup.DEFAULT
+            + "\" for the default group");
+  }
+
   private ActorQueue queue(ActorHandleImpl<?> h) {
     ActorQueue q = queues.get(h.actorIdBytes());
     return q != null
@@ -357,7 +405,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             spec.getClassName(),
             spec.getMaxTaskRetries(),
             spec.getMaxPendingCalls(),
-            null));
+            null,
+            ConcurrencyGroups.names(spec.getConcurrencyGroupsList())));
   }
 
   /**

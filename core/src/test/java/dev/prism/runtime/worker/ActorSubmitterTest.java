@@ -372,6 +372,7 @@ class ActorSubmitterTest {
         0,
         0,
         -1,
-        SchedulingStrategyProto.getDefaultInstance());
+        SchedulingStrategyProto.getDefaultInstance(),
+        java.util.List.of());
   }
 }
