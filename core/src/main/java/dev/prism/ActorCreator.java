@@ -215,6 +215,10 @@ public final class ActorCreator<A> {
    */
   @SafeVarargs
   public final ActorCreator<A> setConcurrencyGroups(ConcurrencyGroupConfig<? super A>... groups) {
+    Objects.requireNonNull(groups, "groups");
+    for (int i = 0; i < groups.length; i++) {
+      Objects.requireNonNull(groups[i], "groups[" + i + "] (of " + groups.length + ")");
+    }
     for (ConcurrencyGroupConfig<? super A> group : groups) {
       setConcurrencyGroup(group);
     }

@@ -58,7 +58,7 @@ public final class ActorTaskCaller<R> {
    * @throws IllegalArgumentException if the name is blank
    */
   public ActorTaskCaller<R> setConcurrencyGroup(String group) {
-    if (Objects.requireNonNull(group, "the concurrency group is null").isBlank()) {
+    if (Objects.requireNonNull(group, "group").isBlank()) {
       throw new IllegalArgumentException(
           "the concurrency group is blank; name a group the actor declared, or \""
               + ConcurrencyGroup.DEFAULT

@@ -67,7 +67,7 @@ public final class ConcurrencyGroupConfig<A> {
 
   /** Checks a group name: not null, not blank, not the default group's. */
   static String checkName(String name) {
-    if (Objects.requireNonNull(name, "the concurrency group's name is null").isBlank()) {
+    if (Objects.requireNonNull(name, "name").isBlank()) {
       throw new IllegalArgumentException(
           "a concurrency group's name is blank; give each group a name, e.g. \"io\"");
     }

@@ -300,6 +300,9 @@ class ConcurrencyGroupTest {
     assertThatThrownBy(() -> store.task(Store::peek).setConcurrencyGroup(" "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("blank");
+    assertThatThrownBy(() -> store.task(Store::peek).setConcurrencyGroup(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("group");
     store.kill();
   }
 
@@ -339,6 +342,24 @@ class ConcurrencyGroupTest {
     assertThatThrownBy(() -> Prism.actor(Store::new).setConcurrencyGroups(a, b))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Store.peek is put in concurrency groups \"a\" and \"b\"");
+    // nulls are refused naming the parameter, as everywhere in the API
+    ActorCreator<Store> creator = Prism.actor(Store::new);
+    assertThatThrownBy(() -> creator.setConcurrencyGroup(null, 1)).hasMessageStartingWith("name");
+    assertThatThrownBy(() -> creator.setConcurrencyGroup(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("group");
+    assertThatThrownBy(() -> creator.setConcurrencyGroups(a, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("groups[1] (of 2)");
+    assertThatThrownBy(() -> new ConcurrencyGroupBuilder<Store>().setName(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("name");
+    assertThatThrownBy(
+            () ->
+                new ConcurrencyGroupBuilder<Store>()
+                    .addMethod((dev.prism.function.PrismFunc1<Store, String>) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("method");
     @SuppressWarnings({"unchecked", "rawtypes"})
     ConcurrencyGroupConfig<Store> foreign =
         (ConcurrencyGroupConfig)
