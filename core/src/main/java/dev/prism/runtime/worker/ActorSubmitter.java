@@ -24,11 +24,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -144,7 +142,9 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     int concurrency =
         options.maxConcurrency() > 0
             ? options.maxConcurrency()
-            : hasAsyncMethods(actorClass, methodGroups) ? DEFAULT_ASYNC_CONCURRENCY : 1;
+            : ConcurrencyGroups.defaultGroupHasAsyncMethods(actorClass, methodGroups)
+                ? DEFAULT_ASYNC_CONCURRENCY
+                : 1;
     String namespace = options.namespace() != null ? options.namespace() : host.namespace();
     ActorCreationSpec.Builder spec =
         ActorCreationSpec.newBuilder()
@@ -215,25 +215,6 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
   }
 
-  /** Whether methods of the default group (those in no named group) return a stage. */
-  private static boolean hasAsyncMethods(Class<?> type, java.util.Map<String, String> groups) {
-    for (Method m : type.getMethods()) {
-      if (m.getDeclaringClass() != Object.class
-          && CompletionStage.class.isAssignableFrom(m.getReturnType())
-          && groups
-              .getOrDefault(
-                  ConcurrencyGroups.key(
-                      m.getName(),
-                      MethodType.methodType(m.getReturnType(), m.getParameterTypes())
-                          .toMethodDescriptorString()),
-                  dev.prism.ConcurrencyGroup.DEFAULT)
-              .equals(dev.prism.ConcurrencyGroup.DEFAULT)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   // ---------------------------------------------------------------------------------- calls
 
   /**
@@ -258,7 +239,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
-    checkGroupOf(h, concurrencyGroup);
+    ConcurrencyGroups.checkCallGroup(h.concurrencyGroups(), h.display(), concurrencyGroup);
     long seq = host.nextSequence();
     ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
     String displayName = name != null ? name : queue.display + "." + function.methodName();
@@ -333,27 +314,6 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       return;
     }
     checkedMethods.add(key);
-  }
-
-  /** Refuses, at submit time, a concurrency group that the actor does not declare. */
-  private static void checkGroupOf(ActorHandleImpl<?> h, String group) {
-    if (group == null
-        || group.equals(dev.prism.ConcurrencyGroup.DEFAULT)
-        || h.concurrencyGroups().contains(group)) {
-      return;
-    }
-    throw new IllegalArgumentException(
-        "actor "
-            + h.display()
-            + " has no concurrency group \""
-            + group
-            + "\" ("
-            + (h.concurrencyGroups().isEmpty()
-                ? "it declares none"
-                : "it declares " + h.concurrencyGroups())
-            + "): name a group declared at its creation with setConcurrencyGroup, or \""
-            + dev.prism.ConcurrencyGroup.DEFAULT
-            + "\" for the default group");
   }
 
   private ActorQueue queue(ActorHandleImpl<?> h) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Which concurrency group an actor's methods run in: the group a method was put in at creation,
@@ -161,6 +162,48 @@ final class ConcurrencyGroups {
 
   private static String simple(String className) {
     return className.substring(className.lastIndexOf('.') + 1);
+  }
+
+  /** Whether methods of the default group (those in no named group) return a stage. */
+  static boolean defaultGroupHasAsyncMethods(Class<?> type, Map<String, String> groups) {
+    for (Method m : type.getMethods()) {
+      if (m.getDeclaringClass() == Object.class
+          || !CompletionStage.class.isAssignableFrom(m.getReturnType())) {
+        continue;
+      }
+      String descriptor =
+          MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+              .toMethodDescriptorString();
+      String group = groups.getOrDefault(key(m.getName(), descriptor), ConcurrencyGroup.DEFAULT);
+      if (group.equals(ConcurrencyGroup.DEFAULT)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Refuses, at submit time, a call naming a concurrency group that the actor does not declare.
+   *
+   * @param declared the actor's named groups
+   * @param display the actor, for the message
+   * @param group the group the call names, or null
+   * @throws IllegalArgumentException naming the group and those declared
+   */
+  static void checkCallGroup(List<String> declared, String display, String group) {
+    if (group == null || group.equals(ConcurrencyGroup.DEFAULT) || declared.contains(group)) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "actor "
+            + display
+            + " has no concurrency group \""
+            + group
+            + "\" ("
+            + (declared.isEmpty() ? "it declares none" : "it declares " + declared)
+            + "): name a group declared at its creation with setConcurrencyGroup, or \""
+            + ConcurrencyGroup.DEFAULT
+            + "\" for the default group");
   }
 
   /** The declared group names, for messages. */

@@ -87,6 +87,25 @@ class ConcurrencyGroupsTest {
         .doesNotContainKey("plain()I");
   }
 
+  public static class Async {
+    @ConcurrencyGroup("io")
+    public java.util.concurrent.CompletableFuture<String> fetch() {
+      return null;
+    }
+  }
+
+  @Test
+  void onlyAsyncMethodsOfTheDefaultGroupMakeItConcurrentByDefault() {
+    List<ConcurrencyGroupProto> io = List.of(group("io", 2));
+    assertThat(
+            ConcurrencyGroups.defaultGroupHasAsyncMethods(
+                Async.class, ConcurrencyGroups.methodGroups(Async.class, io, "Async(1)")))
+        .isFalse();
+    // called in the default group per call only: the default group is still not made concurrent,
+    // but a class whose async method is in no group is, as before groups existed
+    assertThat(ConcurrencyGroups.defaultGroupHasAsyncMethods(Async.class, Map.of())).isTrue();
+  }
+
   @Test
   void methodsGivenAtCreationTakePrecedence() {
     List<ConcurrencyGroupProto> groups =
