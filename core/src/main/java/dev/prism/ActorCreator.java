@@ -1,8 +1,12 @@
 package dev.prism;
 
 import dev.prism.runtime.spi.ActorSettings;
+import dev.prism.runtime.spi.ConcurrencyGroupSettings;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.runtime.spi.Runtimes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,8 +16,8 @@ import java.util.Objects;
  *
  * <p>Defaults: no resources held (like Ray's actors, which hold no CPU while they run), no name,
  * owned by its creator, no restarts, no retries of calls, one call at a time (or up to 1,000
- * concurrent calls when the class has methods returning a {@code CompletionStage}), no limit on
- * pending calls.
+ * concurrent calls when methods of the default concurrency group return a {@code CompletionStage}),
+ * no limit on pending calls, no named concurrency groups.
  *
  * @param <A> the actor's class
  */
@@ -32,6 +36,8 @@ public final class ActorCreator<A> {
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
   private Map<String, String> labelSelector = Map.of();
   private RuntimeEnv runtimeEnv;
+  private final LinkedHashMap<String, ConcurrencyGroupConfig<?>> concurrencyGroups =
+      new LinkedHashMap<>();
 
   ActorCreator(FunctionDescriptor factory, Object[] args) {
     this.factory = factory;
@@ -170,7 +176,9 @@ public final class ActorCreator<A> {
   /**
    * Sets how many calls may run at once (default 1: one at a time, in order). Above 1, calls run on
    * virtual threads and their order is not kept. Methods that return a {@code CompletionStage} hold
-   * no thread while they wait; each counts until it completes.
+   * no thread while they wait; each counts until it completes. With named concurrency groups (see
+   * {@link #setConcurrencyGroup(String, int)}) this is the limit of the default group: calls in no
+   * named group.
    *
    * @param concurrency 1 or more
    * @return this creator
@@ -180,6 +188,78 @@ public final class ActorCreator<A> {
       throw new IllegalArgumentException("max concurrency is " + concurrency + "; give 1 or more");
     }
     this.maxConcurrency = concurrency;
+    return this;
+  }
+
+  /**
+   * Declares a named concurrency group (like Ray's {@code concurrency_groups={"io": 2}}): calls of
+   * the methods annotated {@code @ConcurrencyGroup(name)}, and calls made with {@link
+   * ActorTaskCaller#setConcurrencyGroup(String)}, run in it, up to {@code maxConcurrency} at once,
+   * on threads of its own. Calls in no named group run in the default group, as {@link
+   * #setMaxConcurrency(int)} says. Call once per group.
+   *
+   * @param name the group's name: not blank, not {@value ConcurrencyGroup#DEFAULT}
+   * @param maxConcurrency how many of its calls may run at once: 1 or more
+   * @return this creator
+   * @throws IllegalArgumentException if the name is blank, {@value ConcurrencyGroup#DEFAULT} or
+   *     already declared, or the limit is below 1
+   */
+  public ActorCreator<A> setConcurrencyGroup(String name, int maxConcurrency) {
+    return setConcurrencyGroup(
+        new ConcurrencyGroupBuilder<A>().setName(name).setMaxConcurrency(maxConcurrency).build());
+  }
+
+  /**
+   * Declares a named concurrency group with the methods whose calls run in it (like Ray's {@code
+   * setConcurrencyGroups}); see {@link #setConcurrencyGroup(String, int)}. Call once per group.
+   *
+   * @param group the group, from {@link ConcurrencyGroupBuilder}
+   * @return this creator
+   * @throws IllegalArgumentException if a group of that name is already declared, or one of its
+   *     methods is already in another group
+   */
+  public ActorCreator<A> setConcurrencyGroup(ConcurrencyGroupConfig<? super A> group) {
+    Objects.requireNonNull(group, "group");
+    if (concurrencyGroups.containsKey(group.name())) {
+      throw new IllegalArgumentException(
+          "concurrency group \""
+              + group.name()
+              + "\" is declared twice; declare each group once, with one limit");
+    }
+    for (FunctionDescriptor method : group.methods()) {
+      for (ConcurrencyGroupConfig<?> other : concurrencyGroups.values()) {
+        if (other.methods().contains(method)) {
+          throw new IllegalArgumentException(
+              method.displayName()
+                  + " is put in concurrency groups \""
+                  + other.name()
+                  + "\" and \""
+                  + group.name()
+                  + "\"; a method runs in one group: add it to one of them only");
+        }
+      }
+    }
+    concurrencyGroups.put(group.name(), group);
+    return this;
+  }
+
+  /**
+   * Declares several named concurrency groups, as {@link
+   * #setConcurrencyGroup(ConcurrencyGroupConfig)} does for each.
+   *
+   * @param groups the groups
+   * @return this creator
+   * @throws IllegalArgumentException as {@link #setConcurrencyGroup(ConcurrencyGroupConfig)} does
+   */
+  @SafeVarargs
+  public final ActorCreator<A> setConcurrencyGroups(ConcurrencyGroupConfig<? super A>... groups) {
+    Objects.requireNonNull(groups, "groups");
+    for (int i = 0; i < groups.length; i++) {
+      Objects.requireNonNull(groups[i], "groups[" + i + "] (of " + groups.length + ")");
+    }
+    for (ConcurrencyGroupConfig<? super A> group : groups) {
+      setConcurrencyGroup(group);
+    }
     return this;
   }
 
@@ -231,6 +311,9 @@ public final class ActorCreator<A> {
    *
    * @return the handle
    * @throws PrismException if the name is taken in the namespace, or Prism is not initialized
+   * @throws IllegalArgumentException if a method of the class is annotated with a {@link
+   *     ConcurrencyGroup} the actor does not declare, or a method given for a group is not one of
+   *     the actor's class
    * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
    * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
    *     only through raw types or unchecked casts)
@@ -269,7 +352,16 @@ public final class ActorCreator<A> {
                     maxPendingCalls,
                     strategy.placement(),
                     labelSelector,
-                    runtimeEnv));
+                    runtimeEnv,
+                    groupSettings()));
+  }
+
+  private List<ConcurrencyGroupSettings> groupSettings() {
+    List<ConcurrencyGroupSettings> groups = new ArrayList<>();
+    for (ConcurrencyGroupConfig<?> group : concurrencyGroups.values()) {
+      groups.add(group.settings());
+    }
+    return groups;
   }
 
   private static int atLeastMinusOne(String what, int value) {

@@ -139,8 +139,12 @@ public final class CoreRuntime implements PrismRuntime {
 
   @Override
   public ObjectRef<?> callActor(
-      ActorHandle<?> actor, FunctionDescriptor method, Object[] args, String name) {
-    return CoreWorker.current().actors().submit(actor, method, args, name);
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup) {
+    return CoreWorker.current().actors().submit(actor, method, args, name, concurrencyGroup);
   }
 
   @Override

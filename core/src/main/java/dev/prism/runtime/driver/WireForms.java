@@ -2,11 +2,15 @@ package dev.prism.runtime.driver;
 
 import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.BundleRefProto;
+import dev.prism.runtime.rpc.ConcurrencyGroupProto;
+import dev.prism.runtime.rpc.FunctionDescriptorProto;
 import dev.prism.runtime.rpc.NodeAffinityProto;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.RuntimeEnvProto;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
 import dev.prism.runtime.spi.ActorSettings;
+import dev.prism.runtime.spi.ConcurrencyGroupSettings;
+import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.runtime.spi.Placement;
 import dev.prism.runtime.spi.TaskSettings;
 import dev.prism.runtime.worker.ActorOptions;
@@ -46,7 +50,23 @@ final class WireForms {
         s.maxConcurrency(),
         s.maxPendingCalls(),
         strategy(s.placement(), s.labelSelector()),
-        env);
+        env,
+        s.concurrencyGroups().stream().map(WireForms::concurrencyGroup).toList());
+  }
+
+  /** A named concurrency group as it travels in the actor's creation spec. */
+  static ConcurrencyGroupProto concurrencyGroup(ConcurrencyGroupSettings g) {
+    ConcurrencyGroupProto.Builder proto =
+        ConcurrencyGroupProto.newBuilder().setName(g.name()).setMaxConcurrency(g.maxConcurrency());
+    for (FunctionDescriptor m : g.methods()) {
+      proto.addMethods(
+          FunctionDescriptorProto.newBuilder()
+              .setClassName(m.className())
+              .setMethodName(m.methodName())
+              .setSignature(m.signature())
+              .setKind(FunctionDescriptorProto.Kind.forNumber(m.kind().ordinal())));
+    }
+    return proto.build();
   }
 
   /** Resource amounts in fixed point; amounts of 0 are left out. */

@@ -64,6 +64,30 @@ final class ActorSpecs {
               + spec.getMaxConcurrency()
               + "; it must be at least 1 (1 runs one call at a time)");
     }
+    java.util.Set<String> groups = new java.util.HashSet<>();
+    for (var group : spec.getConcurrencyGroupsList()) {
+      if (group.getName().isBlank() || group.getName().equals(dev.prism.ConcurrencyGroup.DEFAULT)) {
+        return Optional.of(
+            who
+                + " has a concurrency group named \""
+                + group.getName()
+                + "\"; name each group, and not \"default\" (the default group's limit is"
+                + " max_concurrency)");
+      }
+      if (!groups.add(group.getName())) {
+        return Optional.of(
+            who + " declares concurrency group \"" + group.getName() + "\" twice; declare it once");
+      }
+      if (group.getMaxConcurrency() < 1) {
+        return Optional.of(
+            who
+                + " has concurrency group \""
+                + group.getName()
+                + "\" with max_concurrency "
+                + group.getMaxConcurrency()
+                + "; it must be at least 1");
+      }
+    }
     if (spec.getMaxRestarts() < -1) {
       return Optional.of(
           who

@@ -1,5 +1,6 @@
 package dev.prism.runtime.spi;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,6 +19,7 @@ import java.util.Objects;
  * @param labelSelector constraints on the labels of the node it runs on (Ray's syntax, checked by
  *     the API); empty for any node
  * @param runtimeEnv its own runtime environment, or null to run in its creator's default
+ * @param concurrencyGroups its named concurrency groups, besides the default one (names unique)
  */
 public record ActorSettings(
     Map<String, Double> resources,
@@ -30,7 +32,8 @@ public record ActorSettings(
     int maxPendingCalls,
     Placement placement,
     Map<String, String> labelSelector,
-    dev.prism.RuntimeEnv runtimeEnv) {
+    dev.prism.RuntimeEnv runtimeEnv,
+    List<ConcurrencyGroupSettings> concurrencyGroups) {
 
   /**
    * Copies the resources and checks the placement.
@@ -46,10 +49,12 @@ public record ActorSettings(
    * @param placement where it should run
    * @param labelSelector the label selector, or null for none
    * @param runtimeEnv its own environment, or null
+   * @param concurrencyGroups the named concurrency groups
    */
   public ActorSettings {
     resources = Map.copyOf(resources);
     Objects.requireNonNull(placement, "placement");
     labelSelector = labelSelector == null ? Map.of() : Map.copyOf(labelSelector);
+    concurrencyGroups = List.copyOf(concurrencyGroups);
   }
 }

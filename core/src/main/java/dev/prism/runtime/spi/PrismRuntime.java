@@ -127,10 +127,16 @@ public interface PrismRuntime {
    * @param method the instance method
    * @param args its arguments
    * @param name the call's display name, or null
+   * @param concurrencyGroup the concurrency group the call runs in, or null for the method's
    * @return the ref of its result
+   * @throws IllegalArgumentException if the actor has no concurrency group of that name
    */
   ObjectRef<?> callActor(
-      ActorHandle<?> actor, FunctionDescriptor method, Object[] args, String name);
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup);
 
   /**
    * Looks up a live named actor.

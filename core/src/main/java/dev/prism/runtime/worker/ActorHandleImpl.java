@@ -3,13 +3,14 @@ package dev.prism.runtime.worker;
 import com.google.protobuf.ByteString;
 import dev.prism.ActorHandle;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The runtime's actor handle. It carries what callers need without asking the GCS (the class, the
- * retry and pending-call limits) and, for an actor that is destroyed when its handles are gone, a
- * ref to a small object its creator owns: handles count as references to that object wherever they
- * travel (nested in arguments and results, like any ref), so the creator learns through ordinary
- * reference counting when the last handle anywhere is gone.
+ * retry and pending-call limits, the names of its concurrency groups) and, for an actor that is
+ * destroyed when its handles are gone, a ref to a small object its creator owns: handles count as
+ * references to that object wherever they travel (nested in arguments and results, like any ref),
+ * so the creator learns through ordinary reference counting when the last handle anywhere is gone.
  *
  * @param <A> the actor's class
  */
@@ -31,6 +32,7 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
   private final String className;
   private final int maxTaskRetries;
   private final int maxPendingCalls;
+  private final List<String> concurrencyGroups;
 
   /** Keeps the actor alive while this handle is reachable; null for named or detached actors. */
   private final ObjectRefImpl<?> lifetimeRef;
@@ -41,13 +43,15 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
       String className,
       int maxTaskRetries,
       int maxPendingCalls,
-      ObjectRefImpl<?> lifetimeRef) {
+      ObjectRefImpl<?> lifetimeRef,
+      List<String> concurrencyGroups) {
     this.actors = actors;
     this.actorId = actorId;
     this.className = className;
     this.maxTaskRetries = maxTaskRetries;
     this.maxPendingCalls = maxPendingCalls;
     this.lifetimeRef = lifetimeRef;
+    this.concurrencyGroups = List.copyOf(concurrencyGroups);
   }
 
   @Override
@@ -75,6 +79,11 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
 
   int maxPendingCalls() {
     return maxPendingCalls;
+  }
+
+  /** The names of the actor's named concurrency groups (the default one not included). */
+  List<String> concurrencyGroups() {
+    return concurrencyGroups;
   }
 
   ObjectRefImpl<?> lifetimeRef() {

@@ -2,6 +2,8 @@ package dev.prism.runtime.worker;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.fory.context.ReadContext;
 import org.apache.fory.context.WriteContext;
 import org.apache.fory.memory.MemoryBuffer;
@@ -9,9 +11,9 @@ import org.apache.fory.resolver.TypeResolver;
 import org.apache.fory.serializer.Serializer;
 
 /**
- * How an {@link ActorHandleImpl} nested in a value travels: the actor's id, class and call limits,
- * and its lifetime ref written as an ordinary nested ref (so the receiving process becomes a
- * borrower of it, which keeps the actor alive while the handle is used there).
+ * How an {@link ActorHandleImpl} nested in a value travels: the actor's id, class, call limits and
+ * concurrency group names, and its lifetime ref written as an ordinary nested ref (so the receiving
+ * process becomes a borrower of it, which keeps the actor alive while the handle is used there).
  */
 @SuppressWarnings("rawtypes")
 final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
@@ -37,6 +39,13 @@ final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
     buffer.writeBytes(name);
     buffer.writeInt32(handle.maxTaskRetries());
     buffer.writeInt32(handle.maxPendingCalls());
+    List<String> groups = handle.concurrencyGroups();
+    buffer.writeVarUInt32(groups.size());
+    for (String group : groups) {
+      byte[] bytes = group.getBytes(StandardCharsets.UTF_8);
+      buffer.writeVarUInt32(bytes.length);
+      buffer.writeBytes(bytes);
+    }
     ObjectRefImpl<?> lifetime = handle.lifetimeRef();
     buffer.writeBoolean(lifetime != null);
     if (lifetime != null) {
@@ -51,7 +60,12 @@ final class ActorHandleSerializer extends Serializer<ActorHandleImpl> {
     String className = new String(buffer.readBytes(buffer.readVarUInt32()), StandardCharsets.UTF_8);
     int retries = buffer.readInt32();
     int pending = buffer.readInt32();
+    int groupCount = buffer.readVarUInt32();
+    List<String> groups = new ArrayList<>(groupCount);
+    for (int i = 0; i < groupCount; i++) {
+      groups.add(new String(buffer.readBytes(buffer.readVarUInt32()), StandardCharsets.UTF_8));
+    }
     ObjectRefImpl<?> lifetime = buffer.readBoolean() ? refs.read(ctx) : null;
-    return new ActorHandleImpl<>(actors, id, className, retries, pending, lifetime);
+    return new ActorHandleImpl<>(actors, id, className, retries, pending, lifetime, groups);
   }
 }

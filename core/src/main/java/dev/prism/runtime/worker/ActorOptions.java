@@ -1,7 +1,9 @@
 package dev.prism.runtime.worker;
 
+import dev.prism.runtime.rpc.ConcurrencyGroupProto;
 import dev.prism.runtime.rpc.ResourceAmounts;
 import dev.prism.runtime.rpc.SchedulingStrategyProto;
+import java.util.List;
 
 /**
  * How an actor is to be created, as its creator chose.
@@ -16,6 +18,7 @@ import dev.prism.runtime.rpc.SchedulingStrategyProto;
  * @param maxPendingCalls pending calls per caller process (-1: without limit)
  * @param strategy where its lease should go (default instance: the default policy)
  * @param runtimeEnv the environment of its worker, resolved (default instance: the node's)
+ * @param concurrencyGroups its named concurrency groups, besides the default one
  */
 public record ActorOptions(
     ResourceAmounts resources,
@@ -27,7 +30,27 @@ public record ActorOptions(
     int maxConcurrency,
     int maxPendingCalls,
     SchedulingStrategyProto strategy,
-    dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv) {
+    dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv,
+    List<ConcurrencyGroupProto> concurrencyGroups) {
+
+  /**
+   * Copies the groups.
+   *
+   * @param resources what it holds for its life
+   * @param name its name, or null
+   * @param namespace the namespace of its name, or null for the job's
+   * @param detached whether it outlives its creator
+   * @param maxRestarts restarts after its process dies
+   * @param maxTaskRetries runs again of a call that its process died running
+   * @param maxConcurrency calls at once, or 0 to choose
+   * @param maxPendingCalls pending calls per caller process
+   * @param strategy where its lease should go
+   * @param runtimeEnv the environment of its worker
+   * @param concurrencyGroups its named concurrency groups
+   */
+  public ActorOptions {
+    concurrencyGroups = List.copyOf(concurrencyGroups);
+  }
 
   /**
    * Options in the node's default runtime environment.
@@ -62,6 +85,7 @@ public record ActorOptions(
         maxConcurrency,
         maxPendingCalls,
         strategy,
-        dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance());
+        dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance(),
+        List.of());
   }
 }

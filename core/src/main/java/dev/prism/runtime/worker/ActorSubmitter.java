@@ -24,11 +24,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -132,13 +130,21 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     host.checkAlive();
     ClassLoader loader = host.classLoader();
     Class<?> actorClass = actorClass(factory, loader);
-    int concurrency =
-        options.maxConcurrency() > 0
-            ? options.maxConcurrency()
-            : hasAsyncMethods(actorClass) ? DEFAULT_ASYNC_CONCURRENCY : 1;
     byte[] raw = new byte[16];
     ThreadLocalRandom.current().nextBytes(raw);
     ByteString actorId = ByteString.copyFrom(raw);
+    // Refuses here, at remote(), what the actor's process would refuse when it starts.
+    java.util.Map<String, String> methodGroups =
+        ConcurrencyGroups.methodGroups(
+            actorClass,
+            options.concurrencyGroups(),
+            ActorHandleImpl.display(actorClass.getName(), actorId));
+    int concurrency =
+        options.maxConcurrency() > 0
+            ? options.maxConcurrency()
+            : ConcurrencyGroups.defaultGroupHasAsyncMethods(actorClass, methodGroups)
+                ? DEFAULT_ASYNC_CONCURRENCY
+                : 1;
     String namespace = options.namespace() != null ? options.namespace() : host.namespace();
     ActorCreationSpec.Builder spec =
         ActorCreationSpec.newBuilder()
@@ -157,7 +163,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setClassName(actorClass.getName())
             .setStrategy(options.strategy())
             .addAllJobJars(JobEnvironment.JARS)
-            .setRuntimeEnv(options.runtimeEnv());
+            .setRuntimeEnv(options.runtimeEnv())
+            .addAllConcurrencyGroups(options.concurrencyGroups());
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     for (Object arg : args) {
@@ -185,7 +192,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
         actorClass.getName(),
         options.maxTaskRetries(),
         options.maxPendingCalls(),
-        lifetime);
+        lifetime,
+        ConcurrencyGroups.names(options.concurrencyGroups()));
   }
 
   private static Class<?> actorClass(FunctionDescriptor factory, ClassLoader loader) {
@@ -208,16 +216,6 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
   }
 
-  private static boolean hasAsyncMethods(Class<?> type) {
-    for (Method m : type.getMethods()) {
-      if (m.getDeclaringClass() != Object.class
-          && CompletionStage.class.isAssignableFrom(m.getReturnType())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   // ---------------------------------------------------------------------------------- calls
 
   /**
@@ -227,15 +225,22 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
    * @param function an instance method of its class
    * @param args the arguments: values or refs
    * @param name the call's display name, or null
+   * @param concurrencyGroup the concurrency group the call runs in, or null for its method's
    * @return the ref of its result, owned by this process
    * @throws PendingCallsLimitExceededException over the actor's max pending calls
+   * @throws IllegalArgumentException if the actor declares no concurrency group of that name
    */
   public ObjectRef<?> submit(
-      ActorHandle<?> handle, FunctionDescriptor function, Object[] args, String name) {
+      ActorHandle<?> handle,
+      FunctionDescriptor function,
+      Object[] args,
+      String name,
+      String concurrencyGroup) {
     host.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
     checkMethodOf(h, function);
+    ConcurrencyGroups.checkCallGroup(h.concurrencyGroups(), h.display(), concurrencyGroup);
     long seq = host.nextSequence();
     ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
     String displayName = name != null ? name : queue.display + "." + function.methodName();
@@ -249,6 +254,9 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setName(displayName)
             .setActorId(h.actorIdBytes())
             .setNamespace(host.namespace());
+    if (concurrencyGroup != null) {
+      spec.setConcurrencyGroup(concurrencyGroup);
+    }
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -358,7 +366,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             spec.getClassName(),
             spec.getMaxTaskRetries(),
             spec.getMaxPendingCalls(),
-            null));
+            null,
+            ConcurrencyGroups.names(spec.getConcurrencyGroupsList())));
   }
 
   /**

@@ -59,7 +59,7 @@ final class TaskExecutor {
   private volatile boolean stopped;
 
   /** A task, an actor creation, or (spec and create both null) the end of a push stream. */
-  private record Work(
+  record Work(
       TaskSpec spec,
       ReplySink sink,
       CreateActorRequest create,
@@ -325,6 +325,12 @@ final class TaskExecutor {
         // The submitter is gone: its queued tasks will be retried elsewhere or are moot.
         sink.abandon();
         queue.removeIf(w -> w.sink == sink);
+        HostedActor a = actor;
+        if (a != null) {
+          for (CallGroup<Work> g : a.groups.values()) {
+            g.removeIf(w -> w.sink == sink);
+          }
+        }
         Lane lane = sink.lane;
         if (lane != null) {
           lane.clear();
@@ -373,7 +379,7 @@ final class TaskExecutor {
           systemError(work.spec, "this worker hosts actor " + a.display + " and runs no tasks"));
       return;
     }
-    runCall(work, null);
+    runCall(work, null, null);
   }
 
   /** The actor this worker hosts, or null. */
@@ -388,6 +394,17 @@ final class TaskExecutor {
         w.sink.taken();
         w.sink.send(PushTaskReply.newBuilder().setTaskId(taskId).setCancelled(true).build());
         return true;
+      }
+    }
+    HostedActor hosted = actor;
+    if (hosted != null) {
+      for (CallGroup<Work> g : hosted.groups.values()) {
+        Work w = g.remove(q -> q.spec.getTaskId().equals(taskId));
+        if (w != null) {
+          // taken() was counted when the executor's thread routed it
+          w.sink.send(PushTaskReply.newBuilder().setTaskId(taskId).setCancelled(true).build());
+          return true;
+        }
       }
     }
     for (Lane lane : lanes) {
@@ -494,7 +511,17 @@ final class TaskExecutor {
       work.sink.taken();
       HostedActor a = actor;
       if (a == null) {
-        runCall(work, null);
+        runCall(work, null, null);
+        continue;
+      }
+      String unknownGroup = a.unknownGroup(work.spec);
+      if (unknownGroup != null) {
+        work.sink.send(systemError(work.spec, unknownGroup));
+        continue;
+      }
+      if (a.hasGroups()) {
+        // Each group starts its calls on its own thread: a full group holds up no other.
+        a.groupOf(work.spec).add(work);
         continue;
       }
       if (!acquire(a)) {
@@ -502,11 +529,11 @@ final class TaskExecutor {
         continue;
       }
       if (a.pool == null) {
-        runCall(work, a);
+        runCall(work, a, a.permits);
       } else {
         Work w = work;
         try {
-          a.pool.execute(() -> runCall(w, a));
+          a.pool.execute(() -> runCall(w, a, a.permits));
         } catch (java.util.concurrent.RejectedExecutionException e) {
           a.permits.release();
           work.sink.send(systemError(work.spec, "the actor's process is shutting down"));
@@ -529,8 +556,11 @@ final class TaskExecutor {
     return false;
   }
 
-  /** Runs one task or actor call on this thread and replies (now, or when its stage is done). */
-  private void runCall(Work work, HostedActor a) {
+  /**
+   * Runs one task or actor call on this thread and replies (now, or when its stage is done); an
+   * actor call holds one of {@code permits} (null for tasks), released when it ends.
+   */
+  private void runCall(Work work, HostedActor a, java.util.concurrent.Semaphore permits) {
     TaskSpec spec = work.spec;
     Running r = new Running(Thread.currentThread());
     running.put(spec.getTaskId(), r);
@@ -554,8 +584,8 @@ final class TaskExecutor {
       replyLater.whenComplete(
           (reply, error) -> {
             running.remove(spec.getTaskId());
-            if (a != null) {
-              a.permits.release();
+            if (permits != null) {
+              permits.release();
             }
             PushTaskReply answer = reply;
             if (r.wasCancelled()
@@ -573,8 +603,8 @@ final class TaskExecutor {
     r.returned(null);
     running.remove(spec.getTaskId());
     PushTaskReply reply = (PushTaskReply) outcome;
-    if (a != null) {
-      a.permits.release();
+    if (permits != null) {
+      permits.release();
     }
     if (r.wasCancelled() && reply.getResult().getFormat() == ValueFormat.ERROR) {
       // Interrupted by the cancel: report it as cancelled. A task that finished anyway
@@ -767,13 +797,22 @@ final class TaskExecutor {
         throw new PrismException(
             "the actor factory " + target.descriptor().displayName() + " returned null");
       }
-      actor =
+      HostedActor hosted =
           new HostedActor(
               spec.getActorId(),
               display,
               instance,
               Math.max(1, spec.getMaxConcurrency()),
-              spec.getNamespace());
+              spec.getNamespace(),
+              spec.getConcurrencyGroupsList(),
+              ConcurrencyGroups.methodGroups(
+                  instance.getClass(), spec.getConcurrencyGroupsList(), display));
+      for (CallGroup<Work> g : hosted.groups.values()) {
+        g.start(
+            (w, permits) -> runCall(w, hosted, permits),
+            w -> w.sink.send(systemError(w.spec, "the actor's process is shutting down")));
+      }
+      actor = hosted;
       LOG.debug("hosting actor {} (restart {})", display, request.getNumRestarts());
       return CreateActorReply.getDefaultInstance();
     } catch (Throwable t) {

@@ -449,6 +449,30 @@ class GcsActorTest {
     assertThatThrownBy(() -> client.registerActor(spec().setMaxPendingCalls(-5).build()))
         .isInstanceOf(GcsException.class)
         .hasMessageContaining("max_pending_calls -5");
+    var io = dev.prism.runtime.rpc.ConcurrencyGroupProto.newBuilder().setName("io");
+    assertThatThrownBy(
+            () ->
+                client.registerActor(
+                    spec().addConcurrencyGroups(io.clone().setMaxConcurrency(0)).build()))
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("concurrency group \"io\" with max_concurrency 0");
+    assertThatThrownBy(
+            () ->
+                client.registerActor(
+                    spec()
+                        .addConcurrencyGroups(io.clone().setMaxConcurrency(1))
+                        .addConcurrencyGroups(io.clone().setMaxConcurrency(2))
+                        .build()))
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("declares concurrency group \"io\" twice");
+    assertThatThrownBy(
+            () ->
+                client.registerActor(
+                    spec()
+                        .addConcurrencyGroups(io.clone().setName("default").setMaxConcurrency(1))
+                        .build()))
+        .isInstanceOf(GcsException.class)
+        .hasMessageContaining("named \"default\"");
     assertThat(client.listActors()).isEmpty();
   }
 
