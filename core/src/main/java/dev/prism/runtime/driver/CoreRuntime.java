@@ -2,6 +2,7 @@ package dev.prism.runtime.driver;
 
 import dev.prism.ActorHandle;
 import dev.prism.ObjectRef;
+import dev.prism.ObjectRefGenerator;
 import dev.prism.PlacementStrategy;
 import dev.prism.PrismConfig;
 import dev.prism.PrismException;
@@ -14,6 +15,7 @@ import dev.prism.runtime.spi.PlacementGroupSnapshot;
 import dev.prism.runtime.spi.PrismRuntime;
 import dev.prism.runtime.spi.TaskSettings;
 import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.worker.Returns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,48 @@ public final class CoreRuntime implements PrismRuntime {
   public ObjectRef<?> submitTask(
       FunctionDescriptor function, Object[] args, TaskSettings settings) {
     return CoreWorker.current().submitTask(function, args, WireForms.taskOptions(settings));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public List<ObjectRef<?>> submitTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int numReturns) {
+    return (List<ObjectRef<?>>)
+        CoreWorker.current()
+            .submitTask(
+                function, args, WireForms.taskOptions(settings), Returns.multiple(numReturns));
+  }
+
+  @Override
+  public ObjectRefGenerator<?> submitStreamingTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int backpressure) {
+    return (ObjectRefGenerator<?>)
+        CoreWorker.current()
+            .submitTask(
+                function, args, WireForms.taskOptions(settings), Returns.streaming(backpressure));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public List<ObjectRef<?>> callActor(
+      ActorHandle<?> actor, FunctionDescriptor method, Object[] args, String name, int numReturns) {
+    return (List<ObjectRef<?>>)
+        CoreWorker.current()
+            .actors()
+            .submit(actor, method, args, name, Returns.multiple(numReturns));
+  }
+
+  @Override
+  public ObjectRefGenerator<?> callActorStreaming(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      int backpressure) {
+    return (ObjectRefGenerator<?>)
+        CoreWorker.current()
+            .actors()
+            .submit(actor, method, args, name, Returns.streaming(backpressure));
   }
 
   @Override

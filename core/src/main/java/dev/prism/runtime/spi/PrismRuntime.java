@@ -111,6 +111,30 @@ public interface PrismRuntime {
   ObjectRef<?> submitTask(FunctionDescriptor function, Object[] args, TaskSettings settings);
 
   /**
+   * Submits a task with several results.
+   *
+   * @param function the static method to run (returns a list or array of {@code numReturns})
+   * @param args its arguments (values or refs)
+   * @param settings its options
+   * @param numReturns how many results, 2 or more
+   * @return the refs of its results, in order
+   */
+  List<ObjectRef<?>> submitTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int numReturns);
+
+  /**
+   * Submits a task as a streaming generator.
+   *
+   * @param function the static method to run (returns an Iterator, Iterable or Stream)
+   * @param args its arguments (values or refs)
+   * @param settings its options
+   * @param backpressure values produced but not consumed at most, or -1 for no bound
+   * @return the generator of its values' refs
+   */
+  dev.prism.ObjectRefGenerator<?> submitStreamingTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int backpressure);
+
+  /**
    * Creates an actor.
    *
    * @param factory its constructor or static factory
@@ -131,6 +155,36 @@ public interface PrismRuntime {
    */
   ObjectRef<?> callActor(
       ActorHandle<?> actor, FunctionDescriptor method, Object[] args, String name);
+
+  /**
+   * Calls an actor's method that has several results.
+   *
+   * @param actor the actor
+   * @param method the instance method (returns a list or array of {@code numReturns})
+   * @param args its arguments
+   * @param name the call's display name, or null
+   * @param numReturns how many results, 2 or more
+   * @return the refs of its results, in order
+   */
+  List<ObjectRef<?>> callActor(
+      ActorHandle<?> actor, FunctionDescriptor method, Object[] args, String name, int numReturns);
+
+  /**
+   * Calls an actor's method as a streaming generator.
+   *
+   * @param actor the actor
+   * @param method the instance method (returns an Iterator, Iterable or Stream)
+   * @param args its arguments
+   * @param name the call's display name, or null
+   * @param backpressure values produced but not consumed at most, or -1 for no bound
+   * @return the generator of its values' refs
+   */
+  dev.prism.ObjectRefGenerator<?> callActorStreaming(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      int backpressure);
 
   /**
    * Looks up a live named actor.

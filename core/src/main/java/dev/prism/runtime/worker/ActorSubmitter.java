@@ -231,6 +231,22 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
    */
   public ObjectRef<?> submit(
       ActorHandle<?> handle, FunctionDescriptor function, Object[] args, String name) {
+    return (ObjectRef<?>) submit(handle, function, args, name, Returns.ONE);
+  }
+
+  /**
+   * Submits a call to an actor.
+   *
+   * @param returns one result, several, or a streaming generator
+   * @return its result's ref, the list of its results' refs, or its generator
+   * @throws PendingCallsLimitExceededException over the actor's max pending calls
+   */
+  public Object submit(
+      ActorHandle<?> handle,
+      FunctionDescriptor function,
+      Object[] args,
+      String name,
+      Returns returns) {
     host.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
@@ -248,6 +264,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
             .setName(displayName)
             .setActorId(h.actorIdBytes())
             .setNamespace(host.namespace());
+    returns.applyTo(spec);
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -265,12 +282,11 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       // never blocks its thread on an argument (and a dependency's error fails the call).
       task.argsReady = tasks.dependenciesReady(dependencies);
     }
-    ObjectRefImpl<?>[] result = new ObjectRefImpl<?>[1];
+    Object[] result = new Object[1];
     queue.submit(
         task,
         () -> {
-          result[0] = host.newOwnedRef(returnId);
-          memory.slot(returnId);
+          result[0] = returns.outputs(task, tasks.outputs);
           references.addSubmitted(held);
           tasks.register(task);
           host.taskEvents().submitted(task);
@@ -577,6 +593,11 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     @Override
     public void finish(PendingTask task, StoredValue value) {
       ActorSubmitter.this.finish(task, value);
+    }
+
+    @Override
+    public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {
+      tasks.discardItem(item);
     }
 
     @Override

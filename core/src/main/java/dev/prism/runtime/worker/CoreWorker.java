@@ -456,6 +456,20 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
+   * Submits a task with several results or as a streaming generator.
+   *
+   * @param function the static method to run
+   * @param args its arguments: values or refs
+   * @param options resources, retries, name
+   * @param returns several results, or a generator
+   * @return the list of its results' refs, or its generator
+   */
+  public Object submitTask(
+      FunctionDescriptor function, Object[] args, TaskOptions options, Returns returns) {
+    return submitter.submit(function, args, options, returns);
+  }
+
+  /**
    * Waits for an object's value.
    *
    * @param ref the ref

@@ -27,6 +27,9 @@ final class PendingTask {
   /** Whether its lineage entry holds its arguments (guarded by this task's monitor). */
   boolean lineageHeld;
 
+  /** How many of its results have a lineage entry (guarded by this task's monitor). */
+  int lineageIds;
+
   volatile boolean cancelled;
 
   /** A task's scheduling class (null for actor calls). */
@@ -40,6 +43,15 @@ final class PendingTask {
 
   /** An actor call's pending owned arguments: completes when all are ready; null if none. */
   java.util.concurrent.CompletableFuture<Void> argsReady;
+
+  /** How many results it makes (ids return_id, return_id + 1, ...). */
+  int numReturns = 1;
+
+  /** The results after the first, from the reply that ended it (numReturns > 1). */
+  List<dev.prism.runtime.rpc.ReturnObject> moreResults = List.of();
+
+  /** The caller's generator of a streaming call, or null. */
+  StreamingGenerator<?> generator;
 
   /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
   Lease lease;

@@ -199,6 +199,9 @@ class ActorQueueTest {
         }
 
         @Override
+        public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {}
+
+        @Override
         public void finishCancelled(PendingTask task) {
           failed.add(task.displayName + " cancelled");
         }

@@ -235,6 +235,9 @@ class SchedulingQueueTest {
         }
 
         @Override
+        public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {}
+
+        @Override
         public void finishCancelled(PendingTask task) {}
 
         @Override
@@ -295,7 +298,8 @@ class SchedulingQueueTest {
         host,
         new TaskSubmitter.SchedulingKey(
             ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build(),
-            SchedulingStrategyProto.getDefaultInstance()),
+            SchedulingStrategyProto.getDefaultInstance(),
+            false),
         tuning);
   }
 
