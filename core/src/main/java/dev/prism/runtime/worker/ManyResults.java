@@ -43,7 +43,7 @@ final class ManyResults {
     for (int i = 0; i < values.length; i++) {
       ObjectId id = Returns.returnId(task.returnId, i);
       if (rebuilt) {
-        recordRebuilt(id, values[i]);
+        recordRebuilt(id, values[i], task.lostNodeId);
       } else {
         host.recordResult(id, values[i]);
       }
@@ -101,11 +101,21 @@ final class ManyResults {
   }
 
   /**
-   * Records a rebuilt result where its slot was reopened (the lost one); drops it elsewhere, unless
-   * it is the very copy the existing value names.
+   * Records a rebuilt result where its slot was reopened (the lost one) or where its copy lived on
+   * the lost node too; drops it elsewhere, unless it is the very copy the existing value names.
    */
-  private void recordRebuilt(ObjectId id, StoredValue value) {
+  private void recordRebuilt(ObjectId id, StoredValue value, String lostNodeId) {
     CompletableFuture<StoredValue> slot = memory.find(id);
+    StoredValue was = slot == null ? null : slot.getNow(null);
+    if (was != null
+        && !was.isInline()
+        && !was.isError()
+        && !value.isError()
+        && lostNodeId != null
+        && lostNodeId.equals(was.nodeId())
+        && memory.reopen(id)) {
+      slot = memory.find(id);
+    }
     if (slot != null && !slot.isDone()) {
       host.recordResult(id, value);
       return;

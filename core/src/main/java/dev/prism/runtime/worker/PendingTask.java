@@ -27,6 +27,9 @@ final class PendingTask {
   /** Whether its lineage entry holds its arguments (guarded by this task's monitor). */
   boolean lineageHeld;
 
+  /** The node whose copy of a result was lost, when it is rebuilt (null before). */
+  String lostNodeId;
+
   /** How many of its results have a lineage entry (guarded by this task's monitor). */
   int lineageIds;
 

@@ -510,6 +510,7 @@ final class TaskSubmitter {
       task.retriesLeft--;
       task.attempt++;
       task.reconstructions++;
+      task.lostNodeId = lostNodeId;
       task.cancelled = false;
       pending.put(task.returnId, task);
     }
