@@ -107,8 +107,8 @@ public final class CoreRuntime implements PrismRuntime {
   }
 
   @Override
-  public boolean cancel(ObjectRef<?> ref, boolean force) {
-    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force);
+  public boolean cancel(ObjectRef<?> ref, boolean force, boolean recursive) {
+    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force, recursive);
   }
 
   @Override

@@ -85,13 +85,14 @@ public interface PrismRuntime {
   <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout);
 
   /**
-   * Cancels the task that makes a ref.
+   * Cancels the task or actor call that makes a ref.
    *
    * @param ref the ref a submission returned
    * @param force whether to kill the worker running it
+   * @param recursive whether to cancel the pending tasks and calls it submitted too
    * @return whether the task was still pending
    */
-  boolean cancel(ObjectRef<?> ref, boolean force);
+  boolean cancel(ObjectRef<?> ref, boolean force, boolean recursive);
 
   /**
    * Where the calling code runs.

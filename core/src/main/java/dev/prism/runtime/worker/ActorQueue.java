@@ -74,7 +74,7 @@ final class ActorQueue {
     void forget(ActorQueue queue);
 
     /** Asks the actor's process to drop or interrupt a call it was sent. */
-    void cancelRemote(Address target, ByteString taskId);
+    void cancelRemote(Address target, ByteString taskId, boolean recursive);
 
     /** Tells the user (once per shape) that the actor cannot be placed on any node. */
     void warnInfeasible(ResourceAmounts resources, String what, String reason);
@@ -674,7 +674,7 @@ final class ActorQueue {
       target = conn == null ? null : conn.address;
     }
     if (target != null) {
-      host.cancelRemote(target, task.spec.getTaskId());
+      host.cancelRemote(target, task.spec.getTaskId(), task.cancelRecursive);
     }
     return true;
   }

@@ -277,6 +277,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       keepAlive.add(h.lifetimeRef());
     }
     PendingTask task = new PendingTask(spec, returnId, displayName, held, dependencies, 0, false);
+    task.parentTaskId = host.runningTaskId();
     if (!dependencies.isEmpty()) {
       // The call waits on the caller's side, in order, until these are ready: the actor
       // never blocks its thread on an argument (and a dependency's error fails the call).
@@ -541,8 +542,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     return task.actor.cancel(task);
   }
 
-  void cancelRemote(Address target, ByteString taskId) {
-    host.cancelRemote(target, taskId, false);
+  void cancelRemote(Address target, ByteString taskId, boolean recursive) {
+    host.cancelRemote(target, taskId, false, recursive);
   }
 
   GcsServiceGrpc.GcsServiceStub gcs() {
@@ -616,8 +617,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
 
     @Override
-    public void cancelRemote(Address target, ByteString taskId) {
-      ActorSubmitter.this.cancelRemote(target, taskId);
+    public void cancelRemote(Address target, ByteString taskId, boolean recursive) {
+      ActorSubmitter.this.cancelRemote(target, taskId, recursive);
     }
 
     @Override

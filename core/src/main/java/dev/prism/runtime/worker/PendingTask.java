@@ -1,5 +1,6 @@
 package dev.prism.runtime.worker;
 
+import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.store.ObjectId;
@@ -34,6 +35,12 @@ final class PendingTask {
   int lineageIds;
 
   volatile boolean cancelled;
+
+  /** Whether a cancel of it also cancels what it submitted (Ray's recursive, the default). */
+  volatile boolean cancelRecursive = true;
+
+  /** The task or actor call that submitted it, or null (submitted by the driver's own code). */
+  ByteString parentTaskId;
 
   /** A task's scheduling class (null for actor calls). */
   TaskSubmitter.SchedulingKey key;

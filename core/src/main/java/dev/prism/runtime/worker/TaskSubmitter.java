@@ -152,6 +152,7 @@ final class TaskSubmitter {
             dependencies,
             options.maxRetries(),
             options.retryExceptions());
+    task.parentTaskId = host.runningTaskId();
     Object result = returns.outputs(task, outputs);
     task.key = new SchedulingKey(options.resources(), options.strategy(), returns.streaming());
     pending.put(returnId, task);
@@ -528,10 +529,18 @@ final class TaskSubmitter {
    * (or its worker killed when {@code force}).
    */
   boolean cancel(ObjectId returnId, boolean force) {
+    return cancel(returnId, force, true);
+  }
+
+  /**
+   * Cancels a task or actor call this process submitted; {@code recursive}: what it submitted too.
+   */
+  boolean cancel(ObjectId returnId, boolean force, boolean recursive) {
     PendingTask task = pending.get(returnId);
     if (task == null) {
       return false;
     }
+    task.cancelRecursive = recursive;
     if (task.actor != null) {
       return host.cancelActorCall(task, force);
     }
@@ -543,9 +552,18 @@ final class TaskSubmitter {
     }
     Lease lease = task.lease;
     if (lease != null) {
-      host.cancelRemote(lease.worker, task.spec.getTaskId(), force);
+      host.cancelRemote(lease.worker, task.spec.getTaskId(), force, recursive);
     }
     return true;
+  }
+
+  /** Cancels, recursively, the pending tasks and calls that {@code parent} submitted. */
+  void cancelChildren(ByteString parent, boolean force) {
+    for (PendingTask task : List.copyOf(pending.values())) {
+      if (parent.equals(task.parentTaskId) && !task.cancelled) {
+        cancel(task.returnId, force, true);
+      }
+    }
   }
 
   /** Fails every task still pending (shutdown). */

@@ -217,7 +217,7 @@ class ActorQueueTest {
         }
 
         @Override
-        public void cancelRemote(Address target, ByteString taskId) {}
+        public void cancelRemote(Address target, ByteString taskId, boolean recursive) {}
 
         @Override
         public void warnInfeasible(ResourceAmounts resources, String what, String reason) {}
