@@ -17,6 +17,7 @@ public final class ActorTaskCaller<R> {
   private final Object[] args;
   private String name;
   private String concurrencyGroup;
+  private int generatorBackpressure = -1;
 
   ActorTaskCaller(
       ActorHandle<?> handle, FunctionDescriptor function, Object[] args, boolean async) {
@@ -87,5 +88,63 @@ public final class ActorTaskCaller<R> {
   public ObjectRef<R> remote() {
     ArgumentCheck.check(function, args);
     return (ObjectRef<R>) Runtimes.get().callActor(handle, function, args, name, concurrencyGroup);
+  }
+
+  /**
+   * Bounds a streaming call's values produced but not yet taken by {@link
+   * ObjectRefGenerator#next()} (default -1: no bound). Used by {@link #remoteGenerator()} only.
+   *
+   * @param maxUnconsumed -1, or 1 or more
+   * @return this caller
+   * @throws IllegalArgumentException if it is 0 or below -1
+   */
+  public ActorTaskCaller<R> setGeneratorBackpressure(int maxUnconsumed) {
+    this.generatorBackpressure = ReturnShape.checkBackpressure(maxUnconsumed);
+    return this;
+  }
+
+  /**
+   * Submits the call as a streaming generator: the method returns an {@link java.util.Iterator},
+   * {@link Iterable} or {@link java.util.stream.Stream}, and each value it yields reaches the
+   * returned generator as soon as it is produced. The call holds its place in the actor's order
+   * (and a slot of its concurrency) until the method's last value is sent. See {@link
+   * ObjectRefGenerator}.
+   *
+   * @param <T> the type of the values the method yields
+   * @return the generator of the values' refs, owned by the caller
+   * @throws IllegalArgumentException if the method's declared return type cannot be iterated, or an
+   *     argument's type does not fit its parameter
+   * @throws PendingCallsLimitExceededException if the actor's max pending calls are reached
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public <T> ObjectRefGenerator<T> remoteGenerator() {
+    ReturnShape.checkStreaming(function);
+    ArgumentCheck.check(function, args);
+    return (ObjectRefGenerator<T>)
+        Runtimes.get()
+            .callActorStreaming(
+                handle, function, args, name, concurrencyGroup, generatorBackpressure);
+  }
+
+  /**
+   * Submits the call with several results: the method returns a {@link java.util.List} or an array
+   * of exactly {@code numReturns} elements, each an object of its own with its own ref.
+   *
+   * @param numReturns how many elements the method returns, 2 or more
+   * @param <T> the type of the elements
+   * @return one ref per element, in order, owned by the caller
+   * @throws IllegalArgumentException if {@code numReturns} is below 2 or the method's declared
+   *     return type is neither a list nor an array
+   * @throws PendingCallsLimitExceededException if the actor's max pending calls are reached
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public <T> java.util.List<ObjectRef<T>> remoteMultiple(int numReturns) {
+    ReturnShape.checkMultiple(function, numReturns);
+    ArgumentCheck.check(function, args);
+    return (java.util.List<ObjectRef<T>>)
+        (java.util.List<?>)
+            Runtimes.get().callActor(handle, function, args, name, concurrencyGroup, numReturns);
   }
 }

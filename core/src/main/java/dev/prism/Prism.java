@@ -223,8 +223,10 @@ public final class Prism extends PrismCalls {
   }
 
   /**
-   * Cancels the task that makes {@code ref}: a queued task never runs, a running one is
-   * interrupted. Its {@code get} then throws {@link TaskCancelledException}.
+   * Cancels the task or actor call that makes {@code ref}: a queued one never runs, a running one
+   * is interrupted. Its {@code get} then throws {@link TaskCancelledException}. The tasks and actor
+   * calls it submitted that are still pending are cancelled too, and theirs in turn (Ray's default,
+   * {@code recursive=True}).
    *
    * @param ref the ref a task submission returned
    * @return whether the task was still pending
@@ -247,7 +249,24 @@ public final class Prism extends PrismCalls {
    * @return whether the task was still pending
    */
   public static boolean cancel(ObjectRef<?> ref, boolean force) {
-    return Runtimes.get().cancel(Objects.requireNonNull(ref, "ref"), force);
+    return cancel(ref, force, true);
+  }
+
+  /**
+   * Cancels a task or actor call, choosing whether to force and whether to cancel what it submitted
+   * (Ray's {@code ray.cancel(ref, force=..., recursive=...)}). {@code force} kills the worker
+   * running a task (as {@link #cancel(ObjectRef, boolean)}); a running actor call is only
+   * interrupted, since its process hosts the actor. With {@code recursive}, the tasks and actor
+   * calls the cancelled one submitted that are still pending are cancelled as well, each
+   * recursively; without it they run on.
+   *
+   * @param ref the ref a task or actor call returned
+   * @param force whether to kill the worker running a task
+   * @param recursive whether to cancel what it submitted too
+   * @return whether it was still pending
+   */
+  public static boolean cancel(ObjectRef<?> ref, boolean force, boolean recursive) {
+    return Runtimes.get().cancel(Objects.requireNonNull(ref, "ref"), force, recursive);
   }
 
   /**

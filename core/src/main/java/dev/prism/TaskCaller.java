@@ -3,6 +3,7 @@ package dev.prism;
 import dev.prism.runtime.spi.FunctionDescriptor;
 import dev.prism.runtime.spi.Runtimes;
 import dev.prism.runtime.spi.TaskSettings;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -23,6 +24,7 @@ public final class TaskCaller<R> {
   private SchedulingStrategy strategy = SchedulingStrategy.defaultStrategy();
   private Map<String, String> labelSelector = Map.of();
   private RuntimeEnv runtimeEnv;
+  private int generatorBackpressure = -1;
 
   TaskCaller(FunctionDescriptor function, Object[] args) {
     this.function = function;
@@ -181,18 +183,74 @@ public final class TaskCaller<R> {
   @SuppressWarnings("unchecked")
   public ObjectRef<R> remote() {
     ArgumentCheck.check(function, args);
-    return (ObjectRef<R>)
-        Runtimes.get()
-            .submitTask(
-                function,
-                args,
-                new TaskSettings(
-                    resources.amounts(),
-                    maxRetries,
-                    retryExceptions,
-                    name,
-                    strategy.placement(),
-                    labelSelector,
-                    runtimeEnv));
+    return (ObjectRef<R>) Runtimes.get().submitTask(function, args, settings());
+  }
+
+  /**
+   * Bounds a streaming generator's values produced but not yet taken by {@link
+   * ObjectRefGenerator#next()}: the producer pauses at the bound until the consumer takes more
+   * (default -1: no bound, as Ray's default). Used by {@link #remoteGenerator()} only.
+   *
+   * @param maxUnconsumed -1, or 1 or more
+   * @return this caller
+   * @throws IllegalArgumentException if it is 0 or below -1
+   */
+  public TaskCaller<R> setGeneratorBackpressure(int maxUnconsumed) {
+    this.generatorBackpressure = ReturnShape.checkBackpressure(maxUnconsumed);
+    return this;
+  }
+
+  /**
+   * Submits the task as a streaming generator (Ray's {@code num_returns="streaming"}): the method
+   * returns an {@link java.util.Iterator}, {@link Iterable} or {@link java.util.stream.Stream}, and
+   * each value it yields reaches the returned generator as soon as it is produced. See {@link
+   * ObjectRefGenerator} for errors, retries and backpressure.
+   *
+   * @param <T> the type of the values the method yields
+   * @return the generator of the values' refs, owned by the caller
+   * @throws IllegalArgumentException if the method's declared return type cannot be iterated, or an
+   *     argument's type does not fit its parameter
+   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public <T> ObjectRefGenerator<T> remoteGenerator() {
+    ReturnShape.checkStreaming(function);
+    ArgumentCheck.check(function, args);
+    return (ObjectRefGenerator<T>)
+        Runtimes.get().submitStreamingTask(function, args, settings(), generatorBackpressure);
+  }
+
+  /**
+   * Submits the task with several results (Ray's {@code num_returns}): the method returns a {@link
+   * List} or an array of exactly {@code numReturns} elements, and each element becomes an object of
+   * its own, with its own ref, freed and rebuilt from lineage on its own. If the method throws, or
+   * returns another number of elements, every ref's {@code get} throws the error.
+   *
+   * @param numReturns how many elements the method returns, 2 or more
+   * @param <T> the type of the elements
+   * @return one ref per element, in order, owned by the caller
+   * @throws IllegalArgumentException if {@code numReturns} is below 2, the method's declared return
+   *     type is neither a list nor an array, or an argument's type does not fit its parameter
+   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws PrismException if Prism is not initialized
+   */
+  @SuppressWarnings("unchecked")
+  public <T> List<ObjectRef<T>> remoteMultiple(int numReturns) {
+    ReturnShape.checkMultiple(function, numReturns);
+    ArgumentCheck.check(function, args);
+    return (List<ObjectRef<T>>)
+        (List<?>) Runtimes.get().submitTask(function, args, settings(), numReturns);
+  }
+
+  private TaskSettings settings() {
+    return new TaskSettings(
+        resources.amounts(),
+        maxRetries,
+        retryExceptions,
+        name,
+        strategy.placement(),
+        labelSelector,
+        runtimeEnv);
   }
 }

@@ -109,4 +109,51 @@ class NodeLossTest {
     }
     ClusterFixture.awaitNothingLeft();
   }
+
+  static long[][] twoArrays(int n, long seed, String log) throws java.io.IOException {
+    return new long[][] {makeArray(n, seed, log), makeArray(n, seed + 1, log)};
+  }
+
+  @Test
+  void oneOfSeveralResultsLostWithItsNodeIsRebuiltAlone(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    String log = dir.resolve("runs.txt").toString();
+    NodeConfig.Builder node = ClusterFixture.smallNode();
+    EmbeddedCluster cluster = EmbeddedCluster.start(node.build());
+    try {
+      NodeManager second = cluster.addNode(node.build());
+      Awaitility.await("the nodes know each other")
+          .atMost(WAIT)
+          .until(() -> cluster.headNode().knownNodes() == 2 && second.knownNodes() == 2);
+      Prism.init(PrismConfig.builder().address(cluster.gcsAddress()).build());
+      try {
+        String driverNode = Prism.runtimeContext().nodeId();
+        NodeManager doomed = driverNode.equals(second.nodeId()) ? cluster.headNode() : second;
+        // Two 1.6 MB results in the store of the node that ran the task.
+        List<ObjectRef<long[]>> refs =
+            Prism.task(NodeLossTest::twoArrays, 200_000, 7L, log)
+                .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(doomed.nodeId(), true))
+                .remoteMultiple(2);
+        assertThat(Prism.wait(refs, 2, WAIT).ready()).hasSize(2);
+        // The first is copied to the driver's node (read here); the second lives only there.
+        assertThat(Prism.get(refs.get(0), WAIT)[199_999]).isEqualTo(7L * 199_999);
+        assertThat(cluster.removeNode(doomed)).isTrue();
+        Awaitility.await("the GCS sees the node gone")
+            .atMost(WAIT)
+            .until(() -> cluster.gcs().node(doomed.nodeId()).map(n -> !n.getAlive()).orElse(true));
+        ObjectRef<Long> last = Prism.task(NodeLossTest::lastOf, refs.get(1)).remote();
+        assertThat(Prism.get(last, WAIT)).isEqualTo(8L * 199_999);
+        assertThat(Prism.get(refs.get(1), WAIT)[199_999]).isEqualTo(8L * 199_999);
+        assertThat(Prism.get(refs.get(0), WAIT)[199_999]).isEqualTo(7L * 199_999);
+        assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of(log)))
+            .as("the task ran on the lost node (two arrays), then again on the survivor")
+            .containsExactly(doomed.nodeId(), doomed.nodeId(), driverNode, driverNode);
+      } finally {
+        Prism.shutdown();
+      }
+    } finally {
+      cluster.close();
+    }
+    ClusterFixture.awaitNothingLeft();
+  }
 }

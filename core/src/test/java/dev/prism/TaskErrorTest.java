@@ -189,6 +189,69 @@ class TaskErrorTest {
     assertThat(Prism.get(Prism.task(TaskErrorTest::plusOne, 1).remote(), WAIT)).isEqualTo(2);
   }
 
+  /** Appends {@code line} to {@code file}, ignoring errors (a helper of remote methods). */
+  static void note(String file, String line) {
+    try {
+      java.nio.file.Files.writeString(
+          java.nio.file.Path.of(file),
+          line + "\n",
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Notes that it started, then sleeps {@code ms}; notes how it ended. */
+  static int child(String file, long ms) {
+    note(file, "child started");
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      note(file, "child interrupted");
+      throw new IllegalStateException("interrupted", e);
+    }
+    note(file, "child done");
+    return 1;
+  }
+
+  /** Submits {@link #child} and waits for it. */
+  static int parent(String file, long childMs) {
+    return Prism.get(Prism.task(TaskErrorTest::child, file, childMs).remote()) + 1;
+  }
+
+  static List<String> lines(java.nio.file.Path file) throws java.io.IOException {
+    return java.nio.file.Files.exists(file) ? java.nio.file.Files.readAllLines(file) : List.of();
+  }
+
+  @Test
+  void cancelAlsoCancelsWhatTheTaskSubmittedUnlessNotRecursive(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path recursive = dir.resolve("recursive.txt");
+    ObjectRef<Integer> a =
+        Prism.task(TaskErrorTest::parent, recursive.toString(), 60_000L).remote();
+    org.awaitility.Awaitility.await("the child runs")
+        .atMost(WAIT)
+        .until(() -> lines(recursive).contains("child started"));
+    assertThat(Prism.cancel(a)).isTrue();
+    assertThatThrownBy(() -> Prism.get(a, WAIT)).isInstanceOf(TaskCancelledException.class);
+    org.awaitility.Awaitility.await("the child is cancelled with its parent")
+        .atMost(WAIT)
+        .until(() -> lines(recursive).contains("child interrupted"));
+
+    java.nio.file.Path alone = dir.resolve("alone.txt");
+    ObjectRef<Integer> b = Prism.task(TaskErrorTest::parent, alone.toString(), 3_000L).remote();
+    org.awaitility.Awaitility.await("the child runs")
+        .atMost(WAIT)
+        .until(() -> lines(alone).contains("child started"));
+    assertThat(Prism.cancel(b, false, false)).isTrue();
+    assertThatThrownBy(() -> Prism.get(b, WAIT)).isInstanceOf(TaskCancelledException.class);
+    org.awaitility.Awaitility.await("the child runs on to its end")
+        .atMost(WAIT)
+        .until(() -> lines(alone).contains("child done"));
+    assertThat(lines(alone)).doesNotContain("child interrupted");
+  }
+
   /** A class whose static initializer fails: it can be named, but never run anywhere. */
   static final class BrokenOnLoad {
     static final int VALUE = Integer.parseInt("not a number");

@@ -2,6 +2,7 @@ package dev.prism.runtime.driver;
 
 import dev.prism.ActorHandle;
 import dev.prism.ObjectRef;
+import dev.prism.ObjectRefGenerator;
 import dev.prism.PlacementStrategy;
 import dev.prism.PrismConfig;
 import dev.prism.PrismException;
@@ -14,6 +15,7 @@ import dev.prism.runtime.spi.PlacementGroupSnapshot;
 import dev.prism.runtime.spi.PrismRuntime;
 import dev.prism.runtime.spi.TaskSettings;
 import dev.prism.runtime.worker.CoreWorker;
+import dev.prism.runtime.worker.Returns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -105,8 +107,8 @@ public final class CoreRuntime implements PrismRuntime {
   }
 
   @Override
-  public boolean cancel(ObjectRef<?> ref, boolean force) {
-    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force);
+  public boolean cancel(ObjectRef<?> ref, boolean force, boolean recursive) {
+    return CoreWorker.current().cancel(CoreWorker.asImpl(ref), force, recursive);
   }
 
   @Override
@@ -118,10 +120,61 @@ public final class CoreRuntime implements PrismRuntime {
   public ObjectRef<?> submitTask(
       FunctionDescriptor function, Object[] args, TaskSettings settings) {
     CoreWorker worker = CoreWorker.current();
-    return worker.submitTask(
-        function,
-        args,
-        WireForms.taskOptions(settings, worker.runtimeEnvs().effective(settings.runtimeEnv())));
+    return worker.submitTask(function, args, taskOptions(worker, settings));
+  }
+
+  /** A task's options in the core worker's form, with its runtime environment resolved. */
+  private static dev.prism.runtime.worker.TaskOptions taskOptions(
+      CoreWorker worker, TaskSettings settings) {
+    return WireForms.taskOptions(settings, worker.runtimeEnvs().effective(settings.runtimeEnv()));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public List<ObjectRef<?>> submitTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int numReturns) {
+    CoreWorker worker = CoreWorker.current();
+    return (List<ObjectRef<?>>)
+        worker.submitTask(
+            function, args, taskOptions(worker, settings), Returns.multiple(numReturns));
+  }
+
+  @Override
+  public ObjectRefGenerator<?> submitStreamingTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int backpressure) {
+    CoreWorker worker = CoreWorker.current();
+    return (ObjectRefGenerator<?>)
+        worker.submitTask(
+            function, args, taskOptions(worker, settings), Returns.streaming(backpressure));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public List<ObjectRef<?>> callActor(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup,
+      int numReturns) {
+    return (List<ObjectRef<?>>)
+        CoreWorker.current()
+            .actors()
+            .submit(actor, method, args, name, concurrencyGroup, Returns.multiple(numReturns));
+  }
+
+  @Override
+  public ObjectRefGenerator<?> callActorStreaming(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup,
+      int backpressure) {
+    return (ObjectRefGenerator<?>)
+        CoreWorker.current()
+            .actors()
+            .submit(actor, method, args, name, concurrencyGroup, Returns.streaming(backpressure));
   }
 
   @Override

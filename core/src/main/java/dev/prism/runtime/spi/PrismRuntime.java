@@ -85,13 +85,14 @@ public interface PrismRuntime {
   <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout);
 
   /**
-   * Cancels the task that makes a ref.
+   * Cancels the task or actor call that makes a ref.
    *
    * @param ref the ref a submission returned
    * @param force whether to kill the worker running it
+   * @param recursive whether to cancel the pending tasks and calls it submitted too
    * @return whether the task was still pending
    */
-  boolean cancel(ObjectRef<?> ref, boolean force);
+  boolean cancel(ObjectRef<?> ref, boolean force, boolean recursive);
 
   /**
    * Where the calling code runs.
@@ -109,6 +110,30 @@ public interface PrismRuntime {
    * @return the ref of its result
    */
   ObjectRef<?> submitTask(FunctionDescriptor function, Object[] args, TaskSettings settings);
+
+  /**
+   * Submits a task with several results.
+   *
+   * @param function the static method to run (returns a list or array of {@code numReturns})
+   * @param args its arguments (values or refs)
+   * @param settings its options
+   * @param numReturns how many results, 2 or more
+   * @return the refs of its results, in order
+   */
+  List<ObjectRef<?>> submitTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int numReturns);
+
+  /**
+   * Submits a task as a streaming generator.
+   *
+   * @param function the static method to run (returns an Iterator, Iterable or Stream)
+   * @param args its arguments (values or refs)
+   * @param settings its options
+   * @param backpressure values produced but not consumed at most, or -1 for no bound
+   * @return the generator of its values' refs
+   */
+  dev.prism.ObjectRefGenerator<?> submitStreamingTask(
+      FunctionDescriptor function, Object[] args, TaskSettings settings, int backpressure);
 
   /**
    * Creates an actor.
@@ -137,6 +162,44 @@ public interface PrismRuntime {
       Object[] args,
       String name,
       String concurrencyGroup);
+
+  /**
+   * Calls an actor's method that has several results.
+   *
+   * @param actor the actor
+   * @param method the instance method (returns a list or array of {@code numReturns})
+   * @param args its arguments
+   * @param name the call's display name, or null
+   * @param concurrencyGroup the concurrency group the call runs in, or null for its method's
+   * @param numReturns how many results, 2 or more
+   * @return the refs of its results, in order
+   */
+  List<ObjectRef<?>> callActor(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup,
+      int numReturns);
+
+  /**
+   * Calls an actor's method as a streaming generator.
+   *
+   * @param actor the actor
+   * @param method the instance method (returns an Iterator, Iterable or Stream)
+   * @param args its arguments
+   * @param name the call's display name, or null
+   * @param concurrencyGroup the concurrency group the call runs in, or null for its method's
+   * @param backpressure values produced but not consumed at most, or -1 for no bound
+   * @return the generator of its values' refs
+   */
+  dev.prism.ObjectRefGenerator<?> callActorStreaming(
+      ActorHandle<?> actor,
+      FunctionDescriptor method,
+      Object[] args,
+      String name,
+      String concurrencyGroup,
+      int backpressure);
 
   /**
    * Looks up a live named actor.

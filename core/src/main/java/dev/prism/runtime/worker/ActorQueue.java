@@ -64,6 +64,9 @@ final class ActorQueue {
     /** Records that a call was cancelled. */
     void finishCancelled(PendingTask task);
 
+    /** Drops a generator value nobody waits for (the call ended or is unknown). */
+    void discardItem(dev.prism.runtime.rpc.GeneratorItem item);
+
     /** Fails a call because the actor is dead ({@code info}: its last known state, or null). */
     void failDead(PendingTask task, String message, ActorInfo info);
 
@@ -71,7 +74,7 @@ final class ActorQueue {
     void forget(ActorQueue queue);
 
     /** Asks the actor's process to drop or interrupt a call it was sent. */
-    void cancelRemote(Address target, ByteString taskId);
+    void cancelRemote(Address target, ByteString taskId, boolean recursive);
 
     /** Tells the user (once per shape) that the actor cannot be placed on any node. */
     void warnInfeasible(
@@ -484,7 +487,11 @@ final class ActorQueue {
                 new StreamObserver<>() {
                   @Override
                   public void onNext(PushTaskReply reply) {
-                    onReply(reply);
+                    if (reply.hasGeneratorItem()) {
+                      onGeneratorItem(c, reply);
+                    } else {
+                      onReply(reply);
+                    }
                   }
 
                   @Override
@@ -500,6 +507,31 @@ final class ActorQueue {
     // A stream that failed at once was already handled (conn is no longer c).
     if (!c.broken) {
       c.requests = requests;
+    }
+  }
+
+  /** A value of a streaming call: to its generator, or dropped. */
+  private void onGeneratorItem(Connection c, PushTaskReply reply) {
+    PendingTask task;
+    synchronized (this) {
+      task = inflight.get(reply.getTaskId());
+    }
+    StreamingGenerator<?> generator = task == null ? null : task.generator;
+    if (generator == null) {
+      host.discardItem(reply.getGeneratorItem());
+      return;
+    }
+    generator.onItem(reply.getGeneratorItem(), ack -> sendOn(c, ack));
+  }
+
+  /** Sends a message on the actor's stream, unless that stream broke meanwhile. */
+  private synchronized void sendOn(Connection c, PushTaskRequest message) {
+    if (!c.broken && c.requests != null) {
+      try {
+        c.requests.onNext(message);
+      } catch (RuntimeException e) {
+        // The stream closed: its break is handled by its observer.
+      }
     }
   }
 
@@ -649,7 +681,7 @@ final class ActorQueue {
       target = conn == null ? null : conn.address;
     }
     if (target != null) {
-      host.cancelRemote(target, task.spec.getTaskId());
+      host.cancelRemote(target, task.spec.getTaskId(), task.cancelRecursive);
     }
     return true;
   }

@@ -236,6 +236,25 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       Object[] args,
       String name,
       String concurrencyGroup) {
+    return (ObjectRef<?>) submit(handle, function, args, name, concurrencyGroup, Returns.ONE);
+  }
+
+  /**
+   * Submits a call to an actor.
+   *
+   * @param concurrencyGroup the concurrency group the call runs in, or null for its method's
+   * @param returns one result, several, or a streaming generator
+   * @return its result's ref, the list of its results' refs, or its generator
+   * @throws PendingCallsLimitExceededException over the actor's max pending calls
+   * @throws IllegalArgumentException if the actor declares no concurrency group of that name
+   */
+  public Object submit(
+      ActorHandle<?> handle,
+      FunctionDescriptor function,
+      Object[] args,
+      String name,
+      String concurrencyGroup,
+      Returns returns) {
     host.checkAlive();
     ActorHandleImpl<?> h = impl(handle);
     ActorQueue queue = queue(h);
@@ -257,6 +276,7 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     if (concurrencyGroup != null) {
       spec.setConcurrencyGroup(concurrencyGroup);
     }
+    returns.applyTo(spec);
     List<ObjectId> held = new ArrayList<>();
     List<ObjectRefImpl<?>> keepAlive = new ArrayList<>();
     List<dev.prism.runtime.rpc.ObjectRefProto> dependencies = new ArrayList<>();
@@ -269,17 +289,17 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
       keepAlive.add(h.lifetimeRef());
     }
     PendingTask task = new PendingTask(spec, returnId, displayName, held, dependencies, 0, false);
+    task.parentTaskId = host.runningTaskId();
     if (!dependencies.isEmpty()) {
       // The call waits on the caller's side, in order, until these are ready: the actor
       // never blocks its thread on an argument (and a dependency's error fails the call).
       task.argsReady = tasks.dependenciesReady(dependencies);
     }
-    ObjectRefImpl<?>[] result = new ObjectRefImpl<?>[1];
+    Object[] result = new Object[1];
     queue.submit(
         task,
         () -> {
-          result[0] = host.newOwnedRef(returnId);
-          memory.slot(returnId);
+          result[0] = returns.outputs(task, tasks.outputs);
           references.addSubmitted(held);
           tasks.register(task);
           host.taskEvents().submitted(task);
@@ -554,8 +574,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     return task.actor.cancel(task);
   }
 
-  void cancelRemote(Address target, ByteString taskId) {
-    host.cancelRemote(target, taskId, false);
+  void cancelRemote(Address target, ByteString taskId, boolean recursive) {
+    host.cancelRemote(target, taskId, false, recursive);
   }
 
   GcsServiceGrpc.GcsServiceStub gcs() {
@@ -609,6 +629,11 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
 
     @Override
+    public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {
+      tasks.discardItem(item);
+    }
+
+    @Override
     public void finishCancelled(PendingTask task) {
       ActorSubmitter.this.finishCancelled(task);
     }
@@ -624,8 +649,8 @@ public final class ActorSubmitter implements ActorHandleImpl.Actors {
     }
 
     @Override
-    public void cancelRemote(Address target, ByteString taskId) {
-      ActorSubmitter.this.cancelRemote(target, taskId);
+    public void cancelRemote(Address target, ByteString taskId, boolean recursive) {
+      ActorSubmitter.this.cancelRemote(target, taskId, recursive);
     }
 
     @Override

@@ -458,6 +458,20 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   /**
+   * Submits a task with several results or as a streaming generator.
+   *
+   * @param function the static method to run
+   * @param args its arguments: values or refs
+   * @param options resources, retries, name
+   * @param returns several results, or a generator
+   * @return the list of its results' refs, or its generator
+   */
+  public Object submitTask(
+      FunctionDescriptor function, Object[] args, TaskOptions options, Returns returns) {
+    return submitter.submit(function, args, options, returns);
+  }
+
+  /**
    * Waits for an object's value.
    *
    * @param ref the ref
@@ -490,13 +504,36 @@ public final class CoreWorker implements AutoCloseable {
    * @return whether a pending task was found
    */
   public boolean cancel(ObjectRefImpl<?> ref, boolean force) {
+    return cancel(ref, force, true);
+  }
+
+  /**
+   * Cancels the tasks and actor calls that the task or call {@code parentTaskId} submitted and that
+   * are still pending, each recursively (a cancel of the parent with {@code recursive}).
+   *
+   * @param parentTaskId the cancelled task
+   * @param force whether to kill the workers running them
+   */
+  void cancelChildren(ByteString parentTaskId, boolean force) {
+    submitter.cancelChildren(parentTaskId, force);
+  }
+
+  /**
+   * Cancels the task or actor call that makes a ref.
+   *
+   * @param ref the ref a submission of this process returned
+   * @param force whether to kill the worker running a task
+   * @param recursive whether to cancel what it submitted too
+   * @return whether it was still pending
+   */
+  public boolean cancel(ObjectRefImpl<?> ref, boolean force, boolean recursive) {
     if (!owns(ref)) {
       throw new PrismException(
           "cancel needs the ref of a task this process submitted; "
               + ref
               + " is owned by another process");
     }
-    return submitter.cancel(ref.objectId(), force);
+    return submitter.cancel(ref.objectId(), force, recursive);
   }
 
   /**
@@ -840,10 +877,14 @@ public final class CoreWorker implements AutoCloseable {
     results.registerBorrows(refs);
   }
 
-  void cancelRemote(Address worker, ByteString taskId, boolean force) {
+  void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive) {
     CoreWorkerServiceGrpc.newStub(channels.to(worker))
         .cancelTask(
-            CancelTaskRequest.newBuilder().setTaskId(taskId).setForce(force).build(),
+            CancelTaskRequest.newBuilder()
+                .setTaskId(taskId)
+                .setForce(force)
+                .setRecursive(recursive)
+                .build(),
             BorrowNotifier.ignoring("cancel"));
   }
 
@@ -1025,8 +1066,14 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
-    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
-      CoreWorker.this.cancelRemote(worker, taskId, force);
+    public void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive) {
+      CoreWorker.this.cancelRemote(worker, taskId, force, recursive);
+    }
+
+    @Override
+    public ByteString runningTaskId() {
+      TaskSpec task = runningTask.get();
+      return task == null ? null : task.getTaskId();
     }
 
     @Override

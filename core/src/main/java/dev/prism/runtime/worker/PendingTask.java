@@ -1,5 +1,6 @@
 package dev.prism.runtime.worker;
 
+import com.google.protobuf.ByteString;
 import dev.prism.runtime.rpc.ObjectRefProto;
 import dev.prism.runtime.rpc.TaskSpec;
 import dev.prism.store.ObjectId;
@@ -27,7 +28,19 @@ final class PendingTask {
   /** Whether its lineage entry holds its arguments (guarded by this task's monitor). */
   boolean lineageHeld;
 
+  /** The node whose copy of a result was lost, when it is rebuilt (null before). */
+  String lostNodeId;
+
+  /** How many of its results have a lineage entry (guarded by this task's monitor). */
+  int lineageIds;
+
   volatile boolean cancelled;
+
+  /** Whether a cancel of it also cancels what it submitted (Ray's recursive, the default). */
+  volatile boolean cancelRecursive = true;
+
+  /** The task or actor call that submitted it, or null (submitted by the driver's own code). */
+  ByteString parentTaskId;
 
   /** A task's scheduling class (null for actor calls). */
   TaskSubmitter.SchedulingKey key;
@@ -40,6 +53,15 @@ final class PendingTask {
 
   /** An actor call's pending owned arguments: completes when all are ready; null if none. */
   java.util.concurrent.CompletableFuture<Void> argsReady;
+
+  /** How many results it makes (ids return_id, return_id + 1, ...). */
+  int numReturns = 1;
+
+  /** The results after the first, from the reply that ended it (numReturns > 1). */
+  List<dev.prism.runtime.rpc.ReturnObject> moreResults = List.of();
+
+  /** The caller's generator of a streaming call, or null. */
+  StreamingGenerator<?> generator;
 
   /** The lease it was pushed on, or null while queued. Guarded by its queue's lock. */
   Lease lease;

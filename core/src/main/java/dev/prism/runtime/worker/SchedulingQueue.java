@@ -77,6 +77,9 @@ final class SchedulingQueue {
     /** Records that a queued task was cancelled. */
     void finishCancelled(PendingTask task);
 
+    /** Drops a generator value nobody waits for (the call ended or is unknown). */
+    void discardItem(dev.prism.runtime.rpc.GeneratorItem item);
+
     /** Fails a queued task that cannot run: its job environment cannot be set up. */
     void failUnrunnable(PendingTask task, String why);
 
@@ -140,7 +143,15 @@ final class SchedulingQueue {
     this.lingerNanos = tuning.leaseLinger().toNanos();
     this.maxHoldNanos = tuning.leaseMaxHold().toNanos();
     this.pipelineBelowNanos = tuning.pipelineBelow().toNanos();
+    this.streaming = key.streaming();
   }
+
+  /**
+   * Whether its tasks are streaming generators: each holds its worker until its consumer has taken
+   * its values, so none is pipelined behind another (a consumer waiting on a task queued behind a
+   * paused generator would wait forever).
+   */
+  private final boolean streaming;
 
   synchronized void add(PendingTask task) {
     queue.add(task);
@@ -168,7 +179,9 @@ final class SchedulingQueue {
     // Short tasks are pipelined onto the workers held; long ones (or unmeasured ones) each
     // wait for an idle worker, so a slow task never holds up the ones queued behind it.
     int depth =
-        measuredTasks >= 4 && Long.bitCount(longTaskBits) * 4 <= measuredTasks ? pipelineDepth : 1;
+        !streaming && measuredTasks >= 4 && Long.bitCount(longTaskBits) * 4 <= measuredTasks
+            ? pipelineDepth
+            : 1;
     while (!queue.isEmpty()) {
       Lease best = null;
       for (Lease lease : leases) {
@@ -496,6 +509,10 @@ final class SchedulingQueue {
   }
 
   private void onTaskReply(Lease lease, PushTaskReply reply) {
+    if (reply.hasGeneratorItem()) {
+      onGeneratorItem(lease, reply);
+      return;
+    }
     PendingTask task;
     synchronized (this) {
       task = lease.inflight.remove(reply.getTaskId());
@@ -516,6 +533,27 @@ final class SchedulingQueue {
         }
         pump();
       }
+    }
+  }
+
+  /** A value of a streaming task running on the lease: to its generator, or dropped. */
+  private void onGeneratorItem(Lease lease, PushTaskReply reply) {
+    PendingTask task;
+    synchronized (this) {
+      task = lease.inflight.get(reply.getTaskId());
+    }
+    StreamingGenerator<?> generator = task == null ? null : task.generator;
+    if (generator == null) {
+      host.discardItem(reply.getGeneratorItem());
+      return;
+    }
+    generator.onItem(reply.getGeneratorItem(), ack -> sendOnLease(lease, ack));
+  }
+
+  /** Sends a message on a lease's task stream, unless the lease ended. */
+  private synchronized void sendOnLease(Lease lease, PushTaskRequest message) {
+    if (!lease.closed && lease.requests != null) {
+      lease.requests.onNext(message);
     }
   }
 

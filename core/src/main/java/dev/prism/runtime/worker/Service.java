@@ -145,6 +145,10 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
   @Override
   public void cancelTask(CancelTaskRequest request, StreamObserver<CancelTaskReply> responses) {
     TaskExecutor executor = worker.executor();
+    if (request.getRecursive()) {
+      // Children first: a force cancel may end this process.
+      worker.cancelChildren(request.getTaskId(), request.getForce());
+    }
     boolean found = executor != null && executor.cancel(request.getTaskId(), request.getForce());
     responses.onNext(CancelTaskReply.newBuilder().setFound(found).build());
     responses.onCompleted();

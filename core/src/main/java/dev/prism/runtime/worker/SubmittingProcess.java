@@ -40,7 +40,12 @@ interface SubmittingProcess {
   ObjectRefImpl<?> putEncoded(ValueCodec.Encoded encoded);
 
   /** Asks the worker running a task or call to cancel it (or to exit when {@code force}). */
-  void cancelRemote(Address worker, ByteString taskId, boolean force);
+  void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive);
+
+  /** The task or actor call the calling thread runs, or null (what it submits are its children). */
+  default ByteString runningTaskId() {
+    return null;
+  }
 
   /** The shared channel to another process. */
   ManagedChannel channelTo(Address address);

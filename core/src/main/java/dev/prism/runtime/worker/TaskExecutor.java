@@ -55,6 +55,10 @@ final class TaskExecutor {
   private final LinkedBlockingDeque<Work> queue = new LinkedBlockingDeque<>();
   private final ConcurrentHashMap<ByteString, Running> running = new ConcurrentHashMap<>();
   private final Thread thread;
+
+  /** Sends generators' values and stores calls' several results. */
+  private final ReturnWriter returns;
+
   private volatile HostedActor actor;
   private volatile boolean stopped;
 
@@ -273,6 +277,18 @@ final class TaskExecutor {
       }
     }
 
+    /** Sends a reply that does not end its call (a generator's value). */
+    synchronized void sendItem(PushTaskReply reply) {
+      if (!closed) {
+        try {
+          observer.onNext(reply);
+        } catch (RuntimeException e) {
+          closed = true;
+          LOG.debug("a generator value could not be sent", e);
+        }
+      }
+    }
+
     synchronized void requestComplete() {
       completeRequested = true;
       if (unanswered <= 0) {
@@ -299,6 +315,7 @@ final class TaskExecutor {
   TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
     this.worker = worker;
     this.invoker = invoker;
+    this.returns = new ReturnWriter(worker);
     this.thread = new Thread(this::run, "prism-task-executor");
     this.thread.setDaemon(true);
     this.thread.start();
@@ -309,6 +326,10 @@ final class TaskExecutor {
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest request) {
+        if (request.hasGeneratorAck()) {
+          returns.ack(request.getGeneratorAck());
+          return;
+        }
         Work w = new Work(request.getSpec(), sink, null, null, request.getLeaseId());
         if (request.getSpec().getActorId().isEmpty()) {
           // A plain task: taken now, so the stream's end (which follows in the same lane)
@@ -568,7 +589,7 @@ final class TaskExecutor {
     events.running(spec, TaskEvents.nowMicros());
     Object outcome;
     try {
-      outcome = execute(spec, work.leaseId, a, r);
+      outcome = execute(spec, work.leaseId, a, r, work.sink);
     } catch (Throwable t) {
       // Nothing may end this thread: a worker without it would never answer again.
       outcome = systemError(spec, "the worker failed while running the task: " + t);
@@ -646,7 +667,8 @@ final class TaskExecutor {
   }
 
   /** A reply, or a future of one for an actor method that returned a stage. */
-  private Object execute(TaskSpec spec, ByteString leaseId, HostedActor a, Running r) {
+  private Object execute(
+      TaskSpec spec, ByteString leaseId, HostedActor a, Running r, ReplySink sink) {
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
     boolean actorCall = !spec.getActorId().isEmpty();
     if (actorCall && (a == null || !a.actorId.equals(spec.getActorId()))) {
@@ -699,6 +721,10 @@ final class TaskExecutor {
           args[i] = resolve(spec.getArgs(i));
         }
         result = target.invoke(receiver, args);
+        if (spec.getStreaming()) {
+          // The values are made while the iterator runs: still inside the task.
+          result = returns.stream(spec, result, sink::sendItem, r::wasCancelled);
+        }
       } catch (Throwable t) {
         return errorReply(spec, returnId, t);
       } finally {
@@ -729,6 +755,9 @@ final class TaskExecutor {
 
   private PushTaskReply storeReply(TaskSpec spec, ObjectId returnId, Object result, long started) {
     try {
+      if (spec.getNumReturns() > 1 && !spec.getStreaming()) {
+        return returns.storeMany(spec, result).setRunNanos(System.nanoTime() - started).build();
+      }
       return PushTaskReply.newBuilder()
           .setTaskId(spec.getTaskId())
           .setResult(worker.storeReturn(returnId, result, spec.getCaller()))

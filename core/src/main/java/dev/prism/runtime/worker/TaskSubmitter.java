@@ -59,11 +59,18 @@ final class TaskSubmitter {
   /** What the scheduling queues call back. */
   private final SchedulingQueue.Host queueHost = new QueueHost();
 
+  /** What a call's refs and generator are made with. */
+  final StreamingGenerator.Host outputs = new OutputsHost();
+
+  /** Records the results of calls with several, and keeps their lineage. */
+  private final ManyResults lineageOfMany;
+
   /** A scheduling class: tasks with the same resource shape and strategy share leases. */
   record SchedulingKey(
       ResourceAmounts resources,
       SchedulingStrategyProto strategy,
-      dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv) {}
+      dev.prism.runtime.rpc.RuntimeEnvProto runtimeEnv,
+      boolean streaming) {}
 
   private final ConcurrentHashMap<SchedulingKey, SchedulingQueue> queues =
       new ConcurrentHashMap<>();
@@ -103,9 +110,20 @@ final class TaskSubmitter {
     this.codec = codec;
     this.timer = timer;
     this.tuning = tuning;
+    this.lineageOfMany = new ManyResults(this, host, memory, lineage, codec);
   }
 
   ObjectRefImpl<?> submit(FunctionDescriptor function, Object[] args, TaskOptions options) {
+    return (ObjectRefImpl<?>) submit(function, args, options, Returns.ONE);
+  }
+
+  /**
+   * Submits a task.
+   *
+   * @return its result's ref, the list of its results' refs, or its generator (see {@link
+   *     Returns#outputs})
+   */
+  Object submit(FunctionDescriptor function, Object[] args, TaskOptions options, Returns returns) {
     host.checkAlive();
     long seq = host.nextSequence();
     ObjectId returnId = new ObjectId(host.workerLong(), seq, 1);
@@ -120,6 +138,7 @@ final class TaskSubmitter {
             .setResources(options.resources())
             .setMaxRetries(options.maxRetries())
             .setRetryExceptions(options.retryExceptions());
+    returns.applyTo(spec);
     String name = options.name() != null ? options.name() : function.displayName();
     spec.setName(name);
     spec.setNamespace(host.namespace());
@@ -130,8 +149,6 @@ final class TaskSubmitter {
     for (Object arg : args) {
       spec.addArgs(toArg(arg, held, dependencies, keepAlive));
     }
-    ObjectRefImpl<?> result = host.newOwnedRef(returnId);
-    memory.slot(returnId);
     references.addSubmitted(held);
     PendingTask task =
         new PendingTask(
@@ -142,7 +159,11 @@ final class TaskSubmitter {
             dependencies,
             options.maxRetries(),
             options.retryExceptions());
-    task.key = new SchedulingKey(options.resources(), options.strategy(), options.runtimeEnv());
+    task.parentTaskId = host.runningTaskId();
+    Object result = returns.outputs(task, outputs);
+    task.key =
+        new SchedulingKey(
+            options.resources(), options.strategy(), options.runtimeEnv(), returns.streaming());
     pending.put(returnId, task);
     host.taskEvents().submitted(task);
     if (dependencies.isEmpty()) {
@@ -317,6 +338,7 @@ final class TaskSubmitter {
       host.taskEvents().submitted(task);
       return task;
     }
+    task.moreResults = reply.getMoreResultsList();
     finish(task, value);
     return null;
   }
@@ -380,6 +402,22 @@ final class TaskSubmitter {
   void finish(PendingTask task, StoredValue value) {
     if (pending.remove(task.returnId) == null) {
       host.discardReply(task.returnId, value);
+      for (int i = 0; i < task.moreResults.size(); i++) {
+        host.discardReply(
+            Returns.returnId(task.returnId, i + 1), StoredValue.fromProto(task.moreResults.get(i)));
+      }
+      return;
+    }
+    if (task.generator != null) {
+      // A generator's values were recorded as they came; its result is their count (or the
+      // error that ended it, handed out as its last ref). Generators keep no lineage.
+      host.recordResult(task.returnId, value);
+      task.generator.onEnd(value);
+      references.removeSubmitted(task.heldRefs);
+      return;
+    }
+    if (task.numReturns > 1) {
+      lineageOfMany.finish(task, value);
       return;
     }
     boolean rebuilt = task.reconstructions > 0;
@@ -398,6 +436,7 @@ final class TaskSubmitter {
       // Kept as lineage: the arguments stay held until the result is freed.
       synchronized (task) {
         task.lineageHeld = true;
+        task.lineageIds = 1;
       }
       lineage.put(task.returnId, task);
       if (memory.find(task.returnId) == null && lineage.remove(task.returnId, task)) {
@@ -408,8 +447,20 @@ final class TaskSubmitter {
     references.removeSubmitted(task.heldRefs);
   }
 
+  /** Drops a generator value that arrived for a call that ended or that this process forgot. */
+  void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {
+    host.discardReply(
+        ObjectId.of(item.getValue().getObjectId().toByteArray()),
+        StoredValue.fromProto(item.getValue()));
+  }
+
+  /** Lets go of the arguments a finished task held (it keeps no lineage). */
+  void releaseSubmitted(PendingTask task) {
+    references.removeSubmitted(task.heldRefs);
+  }
+
   /** Lets go of the arguments a lineage entry held, exactly once. */
-  private void releaseLineage(PendingTask task) {
+  void releaseLineage(PendingTask task) {
     synchronized (task) {
       if (!task.lineageHeld) {
         return;
@@ -423,8 +474,14 @@ final class TaskSubmitter {
   void forgetLineage(ObjectId id) {
     PendingTask task = lineage.remove(id);
     // A rebuild still running lets go of the arguments when it finishes.
-    if (task != null && !pending.containsKey(id)) {
-      releaseLineage(task);
+    if (task != null && !pending.containsKey(task.returnId)) {
+      boolean last;
+      synchronized (task) {
+        last = --task.lineageIds <= 0;
+      }
+      if (last) {
+        releaseLineage(task);
+      }
     }
   }
 
@@ -440,7 +497,7 @@ final class TaskSubmitter {
       return false;
     }
     synchronized (task) {
-      if (pending.containsKey(id)) {
+      if (pending.containsKey(task.returnId)) {
         return true;
       }
       CompletableFuture<StoredValue> slot = memory.find(id);
@@ -463,8 +520,9 @@ final class TaskSubmitter {
       task.retriesLeft--;
       task.attempt++;
       task.reconstructions++;
+      task.lostNodeId = lostNodeId;
       task.cancelled = false;
-      pending.put(id, task);
+      pending.put(task.returnId, task);
     }
     org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class)
         .info(
@@ -480,10 +538,18 @@ final class TaskSubmitter {
    * (or its worker killed when {@code force}).
    */
   boolean cancel(ObjectId returnId, boolean force) {
+    return cancel(returnId, force, true);
+  }
+
+  /**
+   * Cancels a task or actor call this process submitted; {@code recursive}: what it submitted too.
+   */
+  boolean cancel(ObjectId returnId, boolean force, boolean recursive) {
     PendingTask task = pending.get(returnId);
     if (task == null) {
       return false;
     }
+    task.cancelRecursive = recursive;
     if (task.actor != null) {
       return host.cancelActorCall(task, force);
     }
@@ -495,9 +561,18 @@ final class TaskSubmitter {
     }
     Lease lease = task.lease;
     if (lease != null) {
-      host.cancelRemote(lease.worker, task.spec.getTaskId(), force);
+      host.cancelRemote(lease.worker, task.spec.getTaskId(), force, recursive);
     }
     return true;
+  }
+
+  /** Cancels, recursively, the pending tasks and calls that {@code parent} submitted. */
+  void cancelChildren(ByteString parent, boolean force) {
+    for (PendingTask task : List.copyOf(pending.values())) {
+      if (parent.equals(task.parentTaskId) && !task.cancelled) {
+        cancel(task.returnId, force, true);
+      }
+    }
   }
 
   /** Fails every task still pending (shutdown). */
@@ -607,6 +682,11 @@ final class TaskSubmitter {
     }
 
     @Override
+    public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {
+      TaskSubmitter.this.discardItem(item);
+    }
+
+    @Override
     public void failUnrunnable(PendingTask task, String why) {
       finish(task, errorValue(TaskError.system(TaskError.Kind.RUNTIME_ENV, task.displayName, why)));
     }
@@ -628,6 +708,39 @@ final class TaskSubmitter {
     @Override
     public boolean isShutdown() {
       return host.isShutdown();
+    }
+  }
+
+  /** Makes refs and slots for a call's results, and cancels a generator's call. */
+  private final class OutputsHost implements StreamingGenerator.Host {
+    @Override
+    public ObjectRefImpl<?> newOwnedRef(ObjectId id) {
+      return host.newOwnedRef(id);
+    }
+
+    @Override
+    public CompletableFuture<StoredValue> slot(ObjectId id) {
+      return memory.slot(id);
+    }
+
+    @Override
+    public CompletableFuture<StoredValue> find(ObjectId id) {
+      return memory.find(id);
+    }
+
+    @Override
+    public void recordResult(ObjectId id, StoredValue value) {
+      host.recordResult(id, value);
+    }
+
+    @Override
+    public void discardReply(ObjectId id, StoredValue value) {
+      host.discardReply(id, value);
+    }
+
+    @Override
+    public void cancel(ObjectId returnId) {
+      TaskSubmitter.this.cancel(returnId, false);
     }
   }
 

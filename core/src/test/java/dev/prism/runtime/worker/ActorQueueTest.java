@@ -199,6 +199,9 @@ class ActorQueueTest {
         }
 
         @Override
+        public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {}
+
+        @Override
         public void finishCancelled(PendingTask task) {
           failed.add(task.displayName + " cancelled");
         }
@@ -214,7 +217,7 @@ class ActorQueueTest {
         }
 
         @Override
-        public void cancelRemote(Address target, ByteString taskId) {}
+        public void cancelRemote(Address target, ByteString taskId, boolean recursive) {}
 
         @Override
         public void warnInfeasible(

@@ -173,7 +173,7 @@ class ActorSubmitterTest {
     }
 
     @Override
-    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+    public void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive) {
       throw new AssertionError("no calls here");
     }
 

@@ -235,6 +235,9 @@ class SchedulingQueueTest {
         }
 
         @Override
+        public void discardItem(dev.prism.runtime.rpc.GeneratorItem item) {}
+
+        @Override
         public void finishCancelled(PendingTask task) {}
 
         @Override
@@ -300,7 +303,8 @@ class SchedulingQueueTest {
         new TaskSubmitter.SchedulingKey(
             ResourceAmounts.newBuilder().putAmounts("CPU", 10_000).build(),
             SchedulingStrategyProto.getDefaultInstance(),
-            dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance()),
+            dev.prism.runtime.rpc.RuntimeEnvProto.getDefaultInstance(),
+            false),
         tuning);
   }
 

@@ -111,7 +111,7 @@ class TaskSubmitterTest {
     }
 
     @Override
-    public void cancelRemote(Address worker, ByteString taskId, boolean force) {
+    public void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive) {
       throw new AssertionError("no task runs remotely here");
     }
 
