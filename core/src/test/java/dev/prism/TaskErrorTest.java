@@ -227,6 +227,13 @@ class TaskErrorTest {
   @Test
   void cancelAlsoCancelsWhatTheTaskSubmittedUnlessNotRecursive(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    // Warm workers, so the child may run in another worker than its parent.
+    Prism.get(
+        List.of(
+            Prism.task(TaskErrorTest::sleepMillis, 300L).remote(),
+            Prism.task(TaskErrorTest::sleepMillis, 300L).remote(),
+            Prism.task(TaskErrorTest::sleepMillis, 300L).remote()),
+        WAIT);
     java.nio.file.Path recursive = dir.resolve("recursive.txt");
     ObjectRef<Integer> a =
         Prism.task(TaskErrorTest::parent, recursive.toString(), 60_000L).remote();

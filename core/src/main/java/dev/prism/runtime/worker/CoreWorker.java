@@ -878,14 +878,19 @@ public final class CoreWorker implements AutoCloseable {
   }
 
   void cancelRemote(Address worker, ByteString taskId, boolean force, boolean recursive) {
-    CoreWorkerServiceGrpc.newStub(channels.to(worker))
-        .cancelTask(
-            CancelTaskRequest.newBuilder()
-                .setTaskId(taskId)
-                .setForce(force)
-                .setRecursive(recursive)
-                .build(),
-            BorrowNotifier.ignoring("cancel"));
+    CancelTaskRequest request =
+        CancelTaskRequest.newBuilder()
+            .setTaskId(taskId)
+            .setForce(force)
+            .setRecursive(recursive)
+            .build();
+    // A recursive cancel sends its children's cancels while it handles its own: outside the
+    // handler's gRPC context, which is cancelled (and with it any call made in it) once the
+    // handler has answered.
+    io.grpc.Context.ROOT.run(
+        () ->
+            CoreWorkerServiceGrpc.newStub(channels.to(worker))
+                .cancelTask(request, BorrowNotifier.ignoring("cancel")));
   }
 
   /**
