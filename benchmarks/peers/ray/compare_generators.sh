@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Streaming generators, Prism then Ray, on this machine in one run (same shapes and protocol):
-#   benchmarks/peers/ray/compare_generators.sh [--values N] [--rounds R] [--warmup W]
+#   benchmarks/peers/ray/compare_generators.sh [--values N] [--rounds R] [--warmup W] [--backpressure B]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)

@@ -4,10 +4,10 @@ CPUs, with the shapes and protocol of Prism's GeneratorBenchmark: each round mak
 method that yields N values and takes every value (next() then ray.get of its ref); warm-up rounds,
 then measured rounds; the median values per second and the median time from the call to its first
 value. Shapes: N small integers from a task, from an actor, and from a task with
-_generator_backpressure_num_objects=100; 100 values of 1 MiB (numpy, through the object store).
+_generator_backpressure_num_objects=B (default 100); 100 values of 1 MiB (numpy, through the object store).
 Ray's public API only; the output lines are those of Prism's side.
 
-usage: .venv/bin/python generators.py [--values N] [--rounds R] [--warmup W]"""
+usage: .venv/bin/python generators.py [--values N] [--rounds R] [--warmup W] [--backpressure B]"""
 import argparse
 import statistics
 import time
@@ -68,6 +68,7 @@ def main():
     p.add_argument("--values", type=int, default=10_000)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--backpressure", type=int, default=100)
     a = p.parse_args()
     n = a.values
     ray.init(num_cpus=2, include_dashboard=False)
@@ -76,8 +77,9 @@ def main():
         measure(f"task generator, {n} ints", n, a.warmup, a.rounds, lambda: ints.remote(n))
         measure(f"actor generator, {n} ints", n, a.warmup, a.rounds,
                 lambda: source.ints.remote(n))
-        measure(f"task generator, {n} ints, backpressure 100", n, a.warmup, a.rounds,
-                lambda: ints.options(_generator_backpressure_num_objects=100).remote(n))
+        b = a.backpressure
+        measure(f"task generator, {n} ints, backpressure {b}", n, a.warmup, a.rounds,
+                lambda: ints.options(_generator_backpressure_num_objects=b).remote(n))
         measure("task generator, 100 x 1 MiB", 100, a.warmup, a.rounds,
                 lambda: mebibytes.remote(100))
     finally:

@@ -25,7 +25,8 @@ import java.util.stream.IntStream;
  * from a task with a backpressure bound of 100 values; 100 values of 1 MiB (through the object
  * store).
  *
- * <p>usage: {@code benchmarks/run generators [--values N] [--rounds R] [--warmup W]}
+ * <p>usage: {@code benchmarks/run generators [--values N] [--rounds R] [--warmup W] [--backpressure
+ * B]}
  */
 public final class GeneratorBenchmark {
 
@@ -73,14 +74,17 @@ public final class GeneratorBenchmark {
     int values = 10_000;
     int rounds = 5;
     int warmup = 2;
+    int bound = 100;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--values" -> values = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--backpressure" -> bound = Integer.parseInt(args[++i]);
         default -> {
           System.err.println(
-              "usage: benchmarks/run generators [--values N] [--rounds R] [--warmup W]");
+              "usage: benchmarks/run generators [--values N] [--rounds R] [--warmup W]"
+                  + " [--backpressure B]");
           System.exit(2);
         }
       }
@@ -88,6 +92,7 @@ public final class GeneratorBenchmark {
     Prism.init(PrismConfig.builder().numCpus(2).build());
     try {
       int n = values;
+      int b = bound;
       ActorHandle<Source> source = Prism.actor(Source::new).remote();
       measure(
           "task generator, " + n + " ints",
@@ -102,7 +107,7 @@ public final class GeneratorBenchmark {
           rounds,
           () -> source.task(Source::ints, n).remoteGenerator());
       measure(
-          "task generator, " + n + " ints, backpressure 100",
+          "task generator, " + n + " ints, backpressure " + b,
           n,
           warmup,
           rounds,

@@ -60,6 +60,12 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
   /** Where acks go: the stream the last value came on (the worker running the call now). */
   private Consumer<PushTaskRequest> ackSink;
 
+  /** Guards the fields above. */
+  private final java.util.concurrent.locks.ReentrantLock lock =
+      new java.util.concurrent.locks.ReentrantLock();
+
+  private final java.util.concurrent.locks.Condition changed = lock.newCondition();
+
   StreamingGenerator(
       Host host,
       ObjectId returnId,
@@ -82,30 +88,44 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
   /** The most values one generator can send (ids count in the last 4 bytes of the id). */
   static final long MAX_VALUES = Integer.MAX_VALUE - 2L;
 
-  /** A value arrived from the worker, on {@code sink}'s stream. */
+  /**
+   * A value arrived from the worker, on {@code sink}'s stream (one gRPC thread at a time, in
+   * order). The ref and its slot are made outside the lock, which is held only to count the value
+   * and to queue it, so a consumer waiting for values gets the lock between arriving values.
+   */
   void onItem(GeneratorItem item, Consumer<PushTaskRequest> sink) {
     long index = item.getIndex();
     StoredValue value = StoredValue.fromProto(item.getValue());
     ObjectId id = itemId(returnId, index);
     boolean accepted = false;
     long ackNow = -1;
-    synchronized (this) {
+    lock.lock();
+    try {
       ackSink = sink;
       if (!closed && !ended && index == received) {
-        ObjectRefImpl<?> ref = host.newOwnedRef(id);
-        host.slot(id);
-        ready.add(ref);
         received++;
         accepted = true;
-        notifyAll();
       } else if (backpressure > 0 && !closed) {
         // A value of a retried run already received (or sent after the end): the new run
         // counts it as unconsumed until told otherwise.
         ackNow = consumed;
       }
+    } finally {
+      lock.unlock();
     }
     if (accepted) {
+      ObjectRefImpl<?> ref = host.newOwnedRef(id);
+      host.slot(id);
       host.recordResult(id, value);
+      lock.lock();
+      try {
+        if (!closed) {
+          ready.add(ref);
+          changed.signalAll();
+        }
+      } finally {
+        lock.unlock();
+      }
       return;
     }
     if (!sameCopy(id, value)) {
@@ -131,21 +151,27 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
 
   /** The call ended: its result (the count, or the error) is recorded under the return id. */
   void onEnd(StoredValue value) {
-    synchronized (this) {
+    lock.lock();
+    try {
       ended = true;
       if (value != null && value.isError() && !closed) {
         errorRef = returnRef;
       }
       returnRef = null;
-      notifyAll();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
   public boolean hasNext() {
-    synchronized (this) {
+    lock.lock();
+    try {
       awaitValue(Long.MAX_VALUE);
       return !ready.isEmpty() || errorRef != null;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -168,7 +194,8 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
     ObjectRefImpl<?> ref;
     long ackNow = -1;
     Consumer<PushTaskRequest> sink;
-    synchronized (this) {
+    lock.lock();
+    try {
       if (!awaitValue(nanos)) {
         throw new GetTimeoutException(
             "no value of the generator came within " + Duration.ofNanos(nanos));
@@ -189,6 +216,8 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
         }
       }
       sink = ackSink;
+    } finally {
+      lock.unlock();
     }
     if (ackNow >= 0 && sink != null) {
       sink.accept(ack(ackNow));
@@ -196,7 +225,7 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
     return (ObjectRef<T>) ref;
   }
 
-  /** Waits for a value or the end; false when {@code nanos} passed first. Holds the monitor. */
+  /** Waits for a value or the end; false when {@code nanos} passed first. Holds the lock. */
   private boolean awaitValue(long nanos) {
     long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
     while (ready.isEmpty() && !ended && !closed) {
@@ -206,9 +235,9 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
       }
       try {
         if (deadline == Long.MAX_VALUE) {
-          wait();
+          changed.await();
         } else {
-          wait(Math.max(1, left / 1_000_000), 0);
+          changed.awaitNanos(left);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -225,14 +254,20 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
   }
 
   @Override
-  public synchronized long consumed() {
-    return consumed;
+  public long consumed() {
+    lock.lock();
+    try {
+      return consumed;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
   public void close() {
     boolean running;
-    synchronized (this) {
+    lock.lock();
+    try {
       if (closed) {
         return;
       }
@@ -240,7 +275,9 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
       running = !ended;
       ready.clear();
       errorRef = null;
-      notifyAll();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
     if (running) {
       host.cancel(returnId);
@@ -248,7 +285,7 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
   }
 
   @Override
-  public synchronized String toString() {
+  public String toString() {
     return "ObjectRefGenerator("
         + returnId
         + ", received "
