@@ -2,7 +2,6 @@ package dev.prism;
 
 import dev.prism.runtime.spi.FunctionDescriptor;
 import java.lang.invoke.MethodType;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.stream.BaseStream;
 
@@ -27,7 +26,7 @@ final class ReturnShape {
       return;
     }
     if (!(type.isArray()
-        || Collection.class.isAssignableFrom(type)
+        || java.util.List.class.isAssignableFrom(type)
         || type.isAssignableFrom(java.util.List.class))) {
       throw new IllegalArgumentException(
           function.displayName()

@@ -799,6 +799,14 @@ public final class CoreWorker implements AutoCloseable {
     return ref.owner().getWorkerId().equals(workerId);
   }
 
+  /** The calling thread starts to wait inside a task: lend its CPU (see NodeManagerNotices). */
+  boolean enterBlocking() {
+    if (executor != null && isRunningTaskInWorker()) {
+      executor.taskWaits();
+    }
+    return notices.enterBlocking();
+  }
+
   ObjectRefImpl<?> newOwnedRef(ObjectId id) {
     return new ObjectRefImpl<>(refSession, id, address);
   }
@@ -1082,6 +1090,16 @@ public final class CoreWorker implements AutoCloseable {
     }
 
     @Override
+    public boolean enterBlocking() {
+      return CoreWorker.this.enterBlocking();
+    }
+
+    @Override
+    public void exitBlocking() {
+      notices.exitBlocking();
+    }
+
+    @Override
     public NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager() {
       return nodeManager;
     }
@@ -1144,10 +1162,7 @@ public final class CoreWorker implements AutoCloseable {
 
     @Override
     public boolean enterBlocking() {
-      if (executor != null && isRunningTaskInWorker()) {
-        executor.taskWaits();
-      }
-      return notices.enterBlocking();
+      return CoreWorker.this.enterBlocking();
     }
 
     @Override

@@ -58,6 +58,13 @@ final class ManyResults {
           drop(task, id);
         }
       }
+      boolean none;
+      synchronized (task) {
+        none = task.lineageIds <= 0;
+      }
+      if (none) {
+        submitter.releaseLineage(task); // every result was freed while it was rebuilt
+      }
       return;
     }
     int kept = 0;

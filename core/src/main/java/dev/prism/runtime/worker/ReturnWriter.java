@@ -37,10 +37,14 @@ final class ReturnWriter {
       }
     }
 
-    /** Waits until the value at {@code index} may be produced; interruptible (a cancel). */
-    synchronized void awaitRoom(long index) throws InterruptedException {
-      while (bound > 0 && index - acked >= bound) {
-        wait();
+    /**
+     * Waits until the value at {@code index} may be produced, or the caller is gone; interruptible
+     * (a cancel).
+     */
+    synchronized void awaitRoom(long index, java.util.function.BooleanSupplier gone)
+        throws InterruptedException {
+      while (bound > 0 && index - acked >= bound && !gone.getAsBoolean()) {
+        wait(200); // acks wake it; a caller that went away is noticed within 200 ms
       }
     }
   }
@@ -65,13 +69,15 @@ final class ReturnWriter {
    * returns how many there were. Runs user code (the iterator): call it inside the task.
    *
    * @param cancelled tells whether the call was cancelled (checked between values)
+   * @param gone tells whether the caller's stream is gone (then nobody reads the values: stop)
    * @throws Exception what the iterator threw, or an interrupt while paused (a cancel)
    */
   long stream(
       TaskSpec spec,
       Object result,
       Consumer<PushTaskReply> send,
-      java.util.function.BooleanSupplier cancelled)
+      java.util.function.BooleanSupplier cancelled,
+      java.util.function.BooleanSupplier gone)
       throws Exception {
     Iterator<?> values = iterator(result);
     ObjectId returnId = ObjectId.of(spec.getReturnId().toByteArray());
@@ -80,9 +86,12 @@ final class ReturnWriter {
     long index = 0;
     try {
       while (true) {
-        run.awaitRoom(index);
+        run.awaitRoom(index, gone);
         if (cancelled.getAsBoolean()) {
           throw new InterruptedException("the generator was cancelled");
+        }
+        if (gone.getAsBoolean()) {
+          throw new IllegalStateException("the caller's stream is gone: nobody reads the values");
         }
         if (!values.hasNext()) {
           return index;
@@ -102,7 +111,7 @@ final class ReturnWriter {
         index++;
       }
     } finally {
-      runs.remove(spec.getTaskId());
+      runs.remove(spec.getTaskId(), run);
       if (result instanceof AutoCloseable closeable) {
         closeable.close();
       }

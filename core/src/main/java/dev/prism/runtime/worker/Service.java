@@ -146,7 +146,7 @@ final class Service extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
   public void cancelTask(CancelTaskRequest request, StreamObserver<CancelTaskReply> responses) {
     TaskExecutor executor = worker.executor();
     if (request.getRecursive()) {
-      // Children first: a force cancel may end this process.
+      // Children first: a force cancel may end this process. (cancelChildren logs its failures.)
       worker.cancelChildren(request.getTaskId(), request.getForce());
     }
     boolean found = executor != null && executor.cancel(request.getTaskId(), request.getForce());

@@ -39,6 +39,16 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
 
     /** Cancels the running call that makes {@code returnId}. */
     void cancel(ObjectId returnId);
+
+    /**
+     * The calling thread starts to wait inside a task: its CPU is lent, as for a get.
+     *
+     * @return whether {@link #exitBlocking} must be called when the wait ends
+     */
+    boolean enterBlocking();
+
+    /** The wait {@link #enterBlocking} reported ended. */
+    void exitBlocking();
   }
 
   private final Host host;
@@ -52,6 +62,10 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
 
   private ObjectRefImpl<?> errorRef;
   private long received;
+
+  /** Values counted in {@link #received} whose ref is not queued yet (see onItem). */
+  private int accepting;
+
   private long consumed;
   private long acked;
   private boolean ended;
@@ -104,6 +118,7 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
       ackSink = sink;
       if (!closed && !ended && index == received) {
         received++;
+        accepting++;
         accepted = true;
       } else if (backpressure > 0 && !closed) {
         // A value of a retried run already received (or sent after the end): the new run
@@ -119,10 +134,11 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
       host.recordResult(id, value);
       lock.lock();
       try {
+        accepting--;
         if (!closed) {
           ready.add(ref);
-          changed.signalAll();
         }
+        changed.signalAll();
       } finally {
         lock.unlock();
       }
@@ -227,24 +243,40 @@ final class StreamingGenerator<T> implements ObjectRefGenerator<T> {
 
   /** Waits for a value or the end; false when {@code nanos} passed first. Holds the lock. */
   private boolean awaitValue(long nanos) {
+    if (!mustWait()) {
+      return true;
+    }
     long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
-    while (ready.isEmpty() && !ended && !closed) {
-      long left = deadline == Long.MAX_VALUE ? 0 : deadline - System.nanoTime();
-      if (deadline != Long.MAX_VALUE && left <= 0) {
-        return false;
-      }
-      try {
-        if (deadline == Long.MAX_VALUE) {
-          changed.await();
-        } else {
-          changed.awaitNanos(left);
+    // A task that waits for values lends its CPU, as a get does: the producer may need it.
+    boolean blocking = host.enterBlocking();
+    try {
+      while (mustWait()) {
+        long left = deadline == Long.MAX_VALUE ? 0 : deadline - System.nanoTime();
+        if (deadline != Long.MAX_VALUE && left <= 0) {
+          return false;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PrismException("interrupted while waiting for the generator's next value", e);
+        try {
+          if (deadline == Long.MAX_VALUE) {
+            changed.await();
+          } else {
+            changed.awaitNanos(left);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new PrismException("interrupted while waiting for the generator's next value", e);
+        }
+      }
+      return true;
+    } finally {
+      if (blocking) {
+        host.exitBlocking();
       }
     }
-    return true;
+  }
+
+  /** Whether no value is queued yet and one may still come. Holds the lock. */
+  private boolean mustWait() {
+    return ready.isEmpty() && (!ended || accepting > 0) && !closed;
   }
 
   private PushTaskRequest ack(long count) {

@@ -310,6 +310,11 @@ final class TaskExecutor {
     synchronized void abandon() {
       closed = true;
     }
+
+    /** Whether nothing more can be sent (the submitter is gone, or the stream failed). */
+    synchronized boolean isClosed() {
+      return closed;
+    }
   }
 
   TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
@@ -723,7 +728,7 @@ final class TaskExecutor {
         result = target.invoke(receiver, args);
         if (spec.getStreaming()) {
           // The values are made while the iterator runs: still inside the task.
-          result = returns.stream(spec, result, sink::sendItem, r::wasCancelled);
+          result = returns.stream(spec, result, sink::sendItem, r::wasCancelled, sink::isClosed);
         }
       } catch (Throwable t) {
         return errorReply(spec, returnId, t);

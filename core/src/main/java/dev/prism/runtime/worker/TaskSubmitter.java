@@ -47,6 +47,19 @@ final class TaskSubmitter {
 
     /** The stub of this node's node manager, which grants leases. */
     NodeManagerServiceGrpc.NodeManagerServiceStub localNodeManager();
+
+    /**
+     * The calling thread starts to wait (for a generator's next value) inside a task: its CPU is
+     * lent, as for a get.
+     *
+     * @return whether {@link #exitBlocking} must be called when the wait ends
+     */
+    default boolean enterBlocking() {
+      return false;
+    }
+
+    /** The wait {@link #enterBlocking} reported ended. */
+    default void exitBlocking() {}
   }
 
   private final Host host;
@@ -321,6 +334,10 @@ final class TaskSubmitter {
       if (value != null) {
         host.discardReply(task.returnId, value);
       }
+      for (int i = 0; i < reply.getMoreResultsCount(); i++) {
+        host.discardReply(
+            Returns.returnId(task.returnId, i + 1), StoredValue.fromProto(reply.getMoreResults(i)));
+      }
       finishCancelled(task);
       return null;
     }
@@ -473,15 +490,16 @@ final class TaskSubmitter {
   /** The result's last reference is gone: its lineage (and the arguments it held) goes too. */
   void forgetLineage(ObjectId id) {
     PendingTask task = lineage.remove(id);
+    if (task == null) {
+      return;
+    }
+    boolean last;
+    synchronized (task) {
+      last = --task.lineageIds <= 0;
+    }
     // A rebuild still running lets go of the arguments when it finishes.
-    if (task != null && !pending.containsKey(task.returnId)) {
-      boolean last;
-      synchronized (task) {
-        last = --task.lineageIds <= 0;
-      }
-      if (last) {
-        releaseLineage(task);
-      }
+    if (last && !pending.containsKey(task.returnId)) {
+      releaseLineage(task);
     }
   }
 
@@ -498,7 +516,13 @@ final class TaskSubmitter {
     }
     synchronized (task) {
       if (pending.containsKey(task.returnId)) {
-        return true;
+        // Being rebuilt: a sibling result whose copy was on the lost node waits for the new one.
+        CompletableFuture<StoredValue> sibling = memory.find(id);
+        StoredValue now = sibling == null ? null : sibling.getNow(null);
+        if (now != null && java.util.Objects.equals(now.nodeId(), lostNodeId)) {
+          memory.reopen(id);
+        }
+        return memory.find(id) != null;
       }
       CompletableFuture<StoredValue> slot = memory.find(id);
       if (slot == null) {
@@ -570,7 +594,13 @@ final class TaskSubmitter {
   void cancelChildren(ByteString parent, boolean force) {
     for (PendingTask task : List.copyOf(pending.values())) {
       if (parent.equals(task.parentTaskId) && !task.cancelled) {
-        cancel(task.returnId, force, true);
+        try {
+          // Actor calls are interrupted, never force-killed (their process hosts the actor).
+          cancel(task.returnId, force && task.actor == null, true);
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(TaskSubmitter.class)
+              .warn("cancelling {}, a child of a cancelled task, failed", task.displayName, e);
+        }
       }
     }
   }
@@ -741,6 +771,16 @@ final class TaskSubmitter {
     @Override
     public void cancel(ObjectId returnId) {
       TaskSubmitter.this.cancel(returnId, false);
+    }
+
+    @Override
+    public boolean enterBlocking() {
+      return host.enterBlocking();
+    }
+
+    @Override
+    public void exitBlocking() {
+      host.exitBlocking();
     }
   }
 
