@@ -304,21 +304,6 @@ public final class ActorCreator<A> {
   }
 
   /**
-   * Creates the actor: registers it with the cluster and returns its handle at once; the
-   * constructor runs on the actor's process meanwhile (calls made now wait for it). If the
-   * constructor throws, the actor is dead and calls fail with {@link ActorDiedException} whose
-   * cause is the constructor's exception.
-   *
-   * @return the handle
-   * @throws PrismException if the name is taken in the namespace, or Prism is not initialized
-   * @throws IllegalArgumentException if a method of the class is annotated with a {@link
-   *     ConcurrencyGroup} the actor does not declare, or a method given for a group is not one of
-   *     the actor's class
-   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
-   * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
-   *     only through raw types or unchecked casts)
-   */
-  /**
    * Runs the actor in a worker JVM of this environment (environment variables, JVM options, extra
    * class path), combined with its creator's default as {@link RuntimeEnv} describes. Without it
    * the actor runs in its creator's default environment. An environment that cannot be set up kills
@@ -333,6 +318,23 @@ public final class ActorCreator<A> {
     return this;
   }
 
+  /**
+   * Creates the actor: registers it with the cluster and returns its handle at once; the
+   * constructor runs on the actor's process meanwhile (calls made now wait for it). If the
+   * constructor throws, the actor is dead and calls fail with {@link ActorDiedException} whose
+   * cause is the constructor's exception.
+   *
+   * @return the handle
+   * @throws PrismException if the name is taken in the namespace, or Prism is not initialized
+   * @throws RuntimeEnvSetupException if a class path entry of its runtime environment cannot be
+   *     read or uploaded
+   * @throws IllegalArgumentException if a method of the class is annotated with a {@link
+   *     ConcurrencyGroup} the actor does not declare, or a method given for a group is not one of
+   *     the actor's class
+   * @throws PrismSerializationException if an argument cannot be serialized (naming its type)
+   * @throws IllegalArgumentException if an argument's type does not fit its parameter (possible
+   *     only through raw types or unchecked casts)
+   */
   @SuppressWarnings("unchecked")
   public ActorHandle<A> remote() {
     ArgumentCheck.check(factory, args);

@@ -274,6 +274,14 @@ public final class RuntimeEnv {
                   + "' is not a valid environment variable name; use letters, digits and '_',"
                   + " not starting with a digit");
         }
+        if (JVM_OPTION_VARIABLES.contains(name)) {
+          throw new IllegalArgumentException(
+              "the environment variable "
+                  + name
+                  + " would change the worker JVM's options behind Prism's back; give JVM"
+                  + " options with RuntimeEnv.Builder.jvmOption and class path entries with"
+                  + " classPath");
+        }
         if (name.startsWith("PRISM_") || name.equals("CUDA_VISIBLE_DEVICES")) {
           throw new IllegalArgumentException(
               "the environment variable "
@@ -286,11 +294,13 @@ public final class RuntimeEnv {
                   + name
                   + " has a null value; give a value (may be empty)");
         }
+        checkText("the environment variable " + name, e.getValue());
       }
       for (String o : jvmOptions) {
         if (o == null || o.isBlank()) {
           throw new IllegalArgumentException("a JVM option is blank; give options like -Xmx1g");
         }
+        checkText("the JVM option", o);
         if (!o.startsWith("-")) {
           throw new IllegalArgumentException(
               "the JVM option '"
@@ -320,6 +330,25 @@ public final class RuntimeEnv {
         absolute.add(a);
       }
       return new RuntimeEnv(envVars, jvmOptions, absolute);
+    }
+  }
+
+  /** Variables the JVM reads as options or class path: they would bypass Prism's checks. */
+  private static final java.util.Set<String> JVM_OPTION_VARIABLES =
+      java.util.Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH");
+
+  /** The most characters one value or option may have (a process's arguments are bounded). */
+  private static final int MAX_TEXT = 64 * 1024;
+
+  /** Refuses text a process cannot be started with: NUL characters, or too long. */
+  private static void checkText(String what, String text) {
+    if (text.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          what + " contains a NUL character, which no process can be started with; remove it");
+    }
+    if (text.length() > MAX_TEXT) {
+      throw new IllegalArgumentException(
+          what + " is " + text.length() + " characters long; give at most " + MAX_TEXT);
     }
   }
 }

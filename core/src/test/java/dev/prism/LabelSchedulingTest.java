@@ -275,6 +275,9 @@ class LabelSchedulingTest {
     assertThatThrownBy(() -> task.setMemory(1L << 50))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("above the largest amount");
+    assertThatThrownBy(() -> small().label("zone", "a,b").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zone='a,b' cannot be matched by a label selector");
     assertThatThrownBy(() -> small().label("prism.io/node-id", "x").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("reserved prefix prism.io/");

@@ -222,6 +222,15 @@ class RuntimeEnvTest {
     assertThatThrownBy(() -> RuntimeEnv.builder().envVar("PRISM_NODE_ID", "x").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PRISM_NODE_ID");
+    assertThatThrownBy(() -> RuntimeEnv.builder().envVar("_JAVA_OPTIONS", "-cp x").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("_JAVA_OPTIONS would change the worker JVM's options");
+    assertThatThrownBy(() -> RuntimeEnv.builder().envVar("OK", "a\0b").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the environment variable OK contains a NUL character");
+    assertThatThrownBy(() -> RuntimeEnv.builder().jvmOption("-Dx=" + "y".repeat(70_000)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("characters long; give at most 65536");
     assertThatThrownBy(() -> RuntimeEnv.builder().envVar("OK", null).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("OK");

@@ -34,6 +34,19 @@ public final class Labels {
             throw new InvalidResourceException(
                 "node label key '" + k + "' is blank or holds whitespace; give a name like region");
           }
+          if (v.isBlank()
+              || !v.equals(v.strip())
+              || v.startsWith("!")
+              || v.chars().anyMatch(c -> c == '(' || c == ')' || c == ',')) {
+            throw new InvalidResourceException(
+                "node label "
+                    + k
+                    + "='"
+                    + v
+                    + "' cannot be matched by a label selector: give a value that is not blank,"
+                    + " has no spaces around it, does not start with '!' and holds no '(', ')' or"
+                    + " ','");
+          }
           if (k.startsWith(RESERVED_PREFIX)) {
             throw new InvalidResourceException(
                 "node label '"

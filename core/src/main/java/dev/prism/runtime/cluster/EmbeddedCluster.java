@@ -100,16 +100,22 @@ public final class EmbeddedCluster implements AutoCloseable {
               + "; check that it exists and is writable (or set java.io.tmpdir)",
           e);
     }
-    JobManager jobs =
-        new JobManager(
-            new JobManagerConfig(
-                jobsDirectory.resolve("jobs"),
-                JobManagerConfig.DEFAULT_MAX_UPLOAD_BYTES,
-                Path.of(System.getProperty("java.home"), "bin", "java"),
-                NodeConfig.jvmFlagsFromSystemProperties(),
-                System.getProperty("java.class.path", ""),
-                Map.of(),
-                Duration.ofSeconds(10)));
+    JobManager jobs;
+    try {
+      jobs =
+          new JobManager(
+              new JobManagerConfig(
+                  jobsDirectory.resolve("jobs"),
+                  JobManagerConfig.DEFAULT_MAX_UPLOAD_BYTES,
+                  Path.of(System.getProperty("java.home"), "bin", "java"),
+                  NodeConfig.jvmFlagsFromSystemProperties(),
+                  System.getProperty("java.class.path", ""),
+                  Map.of(),
+                  Duration.ofSeconds(10)));
+    } catch (RuntimeException e) {
+      deleteTree(jobsDirectory);
+      throw e;
+    }
     GcsServer gcs;
     try {
       gcs =
@@ -284,8 +290,14 @@ public final class EmbeddedCluster implements AutoCloseable {
       }
     }
     nodes.clear();
-    gcs.close();
-    jobs.close();
-    deleteTree(jobsDirectory);
+    try {
+      gcs.close();
+    } finally {
+      try {
+        jobs.close();
+      } finally {
+        deleteTree(jobsDirectory);
+      }
+    }
   }
 }

@@ -211,6 +211,10 @@ public final class JobManager implements AutoCloseable {
     cmd.addAll(r.args());
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
+    // A driver gets only its own job's environment, never the one of the process that runs the
+    // job manager (an embedded cluster's driver may have a runtime environment of its own).
+    env.remove(dev.prism.runtime.worker.RuntimeEnvs.ENV);
+    env.remove(ENV_JOB_JARS);
     env.putAll(r.env());
     env.putAll(config.driverEnvironment());
     env.put("PRISM_ADDRESS", clusterAddress);
